@@ -1,0 +1,478 @@
+//! What the dashboard shows for a period and a filter: totals, usage rate, breakdowns and the
+//! daily (or monthly) series, all in the account's timezone.
+//!
+//! Usage is net: charges (consumes, captured holds) count, refunds take them back on the day
+//! of the refund and under the charge's attributes. Reservations, grants and expiries are not
+//! usage. Functions take entries sorted by time (as every ledger keeps them) and find the
+//! period by binary search, so a summary costs one pass over the period's entries.
+
+use crate::account::{AccountConfig, Timezone};
+use crate::amount::Amount;
+use crate::entry::{EntryKind, EntryStatus, LedgerEntry};
+use crate::error::Result;
+use crate::ids::{CategoryId, FeatureId, Label, MemberId, MeterId, ProjectId, TierId};
+use crate::period::{DateRange, start_of_day};
+use chrono::{Datelike, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The key breakdowns use for entries without the attribute.
+pub const NONE_KEY: &str = "";
+
+/// Which entries a view includes. Empty lists mean "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerFilter {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<EntryKind>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statuses: Vec<EntryStatus>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<CategoryId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<FeatureId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub engines: Vec<Label>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<MemberId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub projects: Vec<ProjectId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<TierId>,
+    /// Case-insensitive text searched in the description and the feature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+}
+
+impl LedgerFilter {
+    pub fn is_empty(&self) -> bool {
+        *self == LedgerFilter::default()
+    }
+
+    pub fn matches(&self, e: &LedgerEntry) -> bool {
+        fn any<T: PartialEq>(wanted: &[T], value: Option<&T>) -> bool {
+            wanted.is_empty() || value.is_some_and(|v| wanted.contains(v))
+        }
+        (self.kinds.is_empty() || self.kinds.contains(&e.kind))
+            && (self.statuses.is_empty() || self.statuses.contains(&e.status))
+            && any(&self.categories, e.usage.category.as_ref())
+            && any(&self.features, e.usage.feature.as_ref())
+            && any(&self.engines, e.usage.engine.as_ref())
+            && any(&self.members, e.usage.member.as_ref())
+            && any(&self.projects, e.usage.project.as_ref())
+            && any(&self.tiers, e.usage.tier.as_ref())
+            && self.search.as_deref().is_none_or(|q| search_matches(e, q))
+    }
+}
+
+fn search_matches(e: &LedgerEntry, query: &str) -> bool {
+    let q = query.trim().to_lowercase();
+    let hit = |s: Option<&str>| s.is_some_and(|s| s.to_lowercase().contains(&q));
+    q.is_empty()
+        || hit(e.usage.description.as_ref().map(Label::as_str))
+        || hit(e.usage.feature.as_ref().map(FeatureId::as_str))
+        || hit(e.usage.engine.as_ref().map(Label::as_str))
+}
+
+/// Days or months per bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Granularity {
+    Day,
+    Month,
+}
+
+impl Granularity {
+    /// Daily bars up to 90 days, monthly beyond (180 bars are unreadable on a phone).
+    pub fn for_range(range: &DateRange) -> Self {
+        if range.days() > 90 {
+            Granularity::Month
+        } else {
+            Granularity::Day
+        }
+    }
+}
+
+/// One bar: local days `[from, until)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesPoint {
+    pub from: NaiveDate,
+    pub until: NaiveDate,
+    pub total: Amount,
+    /// Aligned with [`Series::categories`].
+    pub by_category: Vec<Amount>,
+    /// Number of charges (jobs) in the bar.
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Series {
+    pub granularity: Granularity,
+    /// Category keys, biggest first; [`NONE_KEY`] for usage without a category.
+    pub categories: Vec<String>,
+    pub points: Vec<SeriesPoint>,
+}
+
+/// A line of a breakdown table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BreakdownRow {
+    /// The attribute's id ([`NONE_KEY`] when entries lack it).
+    pub key: String,
+    pub used: Amount,
+    pub count: u32,
+}
+
+/// Everything the usage page shows for one meter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeterUsage {
+    pub meter: MeterId,
+    pub range: DateRange,
+    /// Net usage in the period.
+    pub used: Amount,
+    /// Number of charges in the period.
+    pub jobs: u32,
+    /// The available balance at the end of the period (now, for a current period).
+    pub closing_balance: Amount,
+    /// What could have been used: `used + closing_balance`.
+    pub allocation: Amount,
+    /// `used / allocation` in basis points (1 % = 100); `None` without an allocation.
+    pub usage_rate_bp: Option<u32>,
+    /// `used / days`, rounded to the nearest minor unit.
+    pub average_per_day: Amount,
+    pub by_category: Vec<BreakdownRow>,
+    pub by_feature: Vec<BreakdownRow>,
+    pub by_engine: Vec<BreakdownRow>,
+    pub by_member: Vec<BreakdownRow>,
+    pub by_tier: Vec<BreakdownRow>,
+    pub by_project: Vec<BreakdownRow>,
+    pub series: Series,
+}
+
+/// The entries of `range`, by binary search on time.
+pub fn entries_in<'a>(entries: &'a [LedgerEntry], range: &DateRange) -> &'a [LedgerEntry] {
+    let lo = entries.partition_point(|e| e.at < range.start);
+    let hi = entries.partition_point(|e| e.at < range.end);
+    &entries[lo..hi.max(lo)]
+}
+
+/// The usage summary of one meter for a period and a filter.
+pub fn summarize(
+    entries: &[LedgerEntry],
+    config: &AccountConfig,
+    meter: &MeterId,
+    range: &DateRange,
+    filter: &LedgerFilter,
+) -> Result<MeterUsage> {
+    config.meter(meter)?;
+    let granularity = Granularity::for_range(range);
+    let boundaries = bar_boundaries(config.timezone, range, granularity);
+    let mut series = SeriesBuilder::new(&boundaries);
+    let mut dims: [Tally<'_>; 6] = Default::default();
+    let (mut used, mut jobs) = (0i64, 0u32);
+    for e in entries_in(entries, range) {
+        if !e.kind.is_usage() || e.meter != *meter || !filter.matches(e) {
+            continue;
+        }
+        let u = -e.amount.get();
+        let is_job = e.kind != EntryKind::Refund;
+        used += u;
+        jobs += u32::from(is_job);
+        let category = e
+            .usage
+            .category
+            .as_ref()
+            .map_or(NONE_KEY, CategoryId::as_str);
+        series.add(e, category, u, is_job);
+        let keys = [
+            category,
+            e.usage.feature.as_ref().map_or(NONE_KEY, FeatureId::as_str),
+            e.usage.engine.as_ref().map_or(NONE_KEY, Label::as_str),
+            e.usage.member.as_ref().map_or(NONE_KEY, MemberId::as_str),
+            e.usage.tier.as_ref().map_or(NONE_KEY, TierId::as_str),
+            e.usage.project.as_ref().map_or(NONE_KEY, ProjectId::as_str),
+        ];
+        for (tally, key) in dims.iter_mut().zip(keys) {
+            tally.add(key, u, is_job);
+        }
+    }
+    let closing_balance = entries[..entries.partition_point(|e| e.at < range.end)]
+        .iter()
+        .rev()
+        .find(|e| e.meter == *meter)
+        .map_or(Amount::ZERO, |e| e.balance_after);
+    let used = Amount::minor(used);
+    let allocation = used.checked_add(closing_balance)?;
+    let usage_rate_bp = (allocation.is_positive()).then(|| {
+        let bp = i128::from(used.get()) * 10_000 / i128::from(allocation.get());
+        u32::try_from(bp.max(0)).unwrap_or(u32::MAX)
+    });
+    let [
+        by_category,
+        by_feature,
+        by_engine,
+        by_member,
+        by_tier,
+        by_project,
+    ] = dims.map(Tally::into_rows);
+    Ok(MeterUsage {
+        meter: meter.clone(),
+        range: *range,
+        used,
+        jobs,
+        closing_balance,
+        allocation,
+        usage_rate_bp,
+        average_per_day: average_per_day(used, range.days()),
+        by_category,
+        by_feature,
+        by_engine,
+        by_member,
+        by_tier,
+        by_project,
+        series: series.finish(granularity),
+    })
+}
+
+/// Just the series (the chart), for when breakdowns are not needed.
+pub fn usage_series(
+    entries: &[LedgerEntry],
+    tz: Timezone,
+    meter: &MeterId,
+    range: &DateRange,
+    granularity: Granularity,
+    filter: &LedgerFilter,
+) -> Series {
+    let boundaries = bar_boundaries(tz, range, granularity);
+    let mut series = SeriesBuilder::new(&boundaries);
+    for e in entries_in(entries, range) {
+        if e.kind.is_usage() && e.meter == *meter && filter.matches(e) {
+            let category = e
+                .usage
+                .category
+                .as_ref()
+                .map_or(NONE_KEY, CategoryId::as_str);
+            series.add(e, category, -e.amount.get(), e.kind != EntryKind::Refund);
+        }
+    }
+    series.finish(granularity)
+}
+
+/// `used / days`, rounded half away from zero.
+pub fn average_per_day(used: Amount, days: u32) -> Amount {
+    if days == 0 {
+        return Amount::ZERO;
+    }
+    let d = i64::from(days);
+    let u = used.get();
+    Amount::minor((u + u.signum() * d / 2) / d)
+}
+
+/// The instants where bars start, plus the range end.
+fn bar_boundaries(tz: Timezone, range: &DateRange, granularity: Granularity) -> Vec<BarStart> {
+    match granularity {
+        Granularity::Day => range
+            .day_boundaries(tz)
+            .into_iter()
+            .zip(range.from.iter_days())
+            .map(|(at, date)| BarStart { at, date })
+            .collect(),
+        Granularity::Month => {
+            let mut out = vec![BarStart {
+                at: range.start,
+                date: range.from,
+            }];
+            let mut month = range.from.with_day(1).unwrap_or(range.from) + Months::new(1);
+            while month < range.until {
+                out.push(BarStart {
+                    at: start_of_day(tz, month),
+                    date: month,
+                });
+                month = month + Months::new(1);
+            }
+            out.push(BarStart {
+                at: range.end,
+                date: range.until,
+            });
+            out
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct BarStart {
+    at: chrono::DateTime<chrono::Utc>,
+    date: NaiveDate,
+}
+
+struct SeriesBuilder<'a, 'b> {
+    boundaries: &'b [BarStart],
+    bar: usize,
+    totals: Vec<i64>,
+    counts: Vec<u32>,
+    categories: Tally<'a>,
+    /// Per bar, per category slot (in the order categories were first seen).
+    cells: Vec<Vec<i64>>,
+}
+
+impl<'a, 'b> SeriesBuilder<'a, 'b> {
+    fn new(boundaries: &'b [BarStart]) -> Self {
+        let bars = boundaries.len().saturating_sub(1);
+        SeriesBuilder {
+            boundaries,
+            bar: 0,
+            totals: vec![0; bars],
+            counts: vec![0; bars],
+            categories: Tally::default(),
+            cells: vec![Vec::new(); bars],
+        }
+    }
+
+    fn add(&mut self, e: &LedgerEntry, category: &'a str, used: i64, is_job: bool) {
+        // Entries come in time order: the bar only moves forward.
+        while self.bar + 2 < self.boundaries.len() && e.at >= self.boundaries[self.bar + 1].at {
+            self.bar += 1;
+        }
+        if self.totals.is_empty() {
+            return;
+        }
+        let slot = self.categories.add(category, used, is_job);
+        let row = &mut self.cells[self.bar];
+        if row.len() <= slot {
+            row.resize(slot + 1, 0);
+        }
+        row[slot] += used;
+        self.totals[self.bar] += used;
+        self.counts[self.bar] += u32::from(is_job);
+    }
+
+    fn finish(self, granularity: Granularity) -> Series {
+        // Biggest category first, so stacks and legends read the same way.
+        let mut order: Vec<usize> = (0..self.categories.rows.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (ka, ua, _) = self.categories.rows[a];
+            let (kb, ub, _) = self.categories.rows[b];
+            ub.cmp(&ua).then(ka.cmp(kb))
+        });
+        let points = (0..self.totals.len())
+            .map(|i| SeriesPoint {
+                from: self.boundaries[i].date,
+                until: self.boundaries[i + 1].date,
+                total: Amount::minor(self.totals[i]),
+                by_category: order
+                    .iter()
+                    .map(|&slot| Amount::minor(self.cells[i].get(slot).copied().unwrap_or(0)))
+                    .collect(),
+                count: self.counts[i],
+            })
+            .collect();
+        Series {
+            granularity,
+            categories: order
+                .iter()
+                .map(|&s| self.categories.rows[s].0.to_string())
+                .collect(),
+            points,
+        }
+    }
+}
+
+/// Sums per key, in first-seen order.
+///
+/// Ids are shared `Arc<str>`s, so most lookups are answered by the key's address from a small
+/// direct-mapped cache; text hashing is the fallback (and decides, so equal text in different
+/// allocations still lands in one row).
+struct Tally<'a> {
+    recent: [(usize, usize, usize); 64],
+    slots: HashMap<&'a str, usize, BuildHasherDefault<FxHasher>>,
+    rows: Vec<(&'a str, i64, u32)>,
+}
+
+impl Default for Tally<'_> {
+    fn default() -> Self {
+        Tally {
+            recent: [(0, 0, 0); 64],
+            slots: HashMap::default(),
+            rows: Vec::new(),
+        }
+    }
+}
+
+impl<'a> Tally<'a> {
+    fn add(&mut self, key: &'a str, used: i64, is_job: bool) -> usize {
+        let ptr = key.as_ptr() as usize;
+        let line = (ptr >> 4 ^ ptr >> 10) & 63;
+        let (p, len, cached) = self.recent[line];
+        let slot = if p == ptr && len == key.len() {
+            cached
+        } else {
+            let next = self.rows.len();
+            let slot = *self.slots.entry(key).or_insert(next);
+            if slot == next {
+                self.rows.push((key, 0, 0));
+            }
+            self.recent[line] = (ptr, key.len(), slot);
+            slot
+        };
+        let row = &mut self.rows[slot];
+        row.1 += used;
+        row.2 += u32::from(is_job);
+        slot
+    }
+
+    fn into_rows(self) -> Vec<BreakdownRow> {
+        let mut rows: Vec<BreakdownRow> = self
+            .rows
+            .into_iter()
+            .map(|(key, used, count)| BreakdownRow {
+                key: key.to_string(),
+                used: Amount::minor(used),
+                count,
+            })
+            .collect();
+        rows.sort_by(|a, b| b.used.cmp(&a.used).then_with(|| a.key.cmp(&b.key)));
+        rows
+    }
+}
+
+/// The multiply-rotate hash rustc uses for its own tables: a few cycles per word.
+#[derive(Default)]
+struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}

@@ -1,0 +1,257 @@
+//! The serde types of the REST API (`/api/v1`), shared by the server and the browser's REST
+//! store so the two cannot drift apart. Query strings are parsed into validated domain types
+//! here, once, at the edge.
+
+use crate::account::{
+    AccountConfig, Freshness, Member, MeterConfig, Plan, Project, Role, Timezone,
+};
+use crate::aggregate::{LedgerFilter, MeterUsage};
+use crate::entry::{EntryId, EntryKind, EntryStatus, LedgerEntry};
+use crate::error::{DomainError, Result};
+use crate::forecast::{ExpiringSoon, Forecast};
+use crate::ids::{AccountId, CategoryId, FeatureId, Label, MemberId, MeterId, ProjectId, TierId};
+use crate::ledger::MeterBalance;
+use crate::period::{DateRange, Period};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// `{"error":{"code":"insufficient_credits","message":"…"}}`, the body of every 4xx/5xx.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&DomainError> for ErrorBody {
+    fn from(e: &DomainError) -> Self {
+        ErrorBody {
+            error: ErrorDetail {
+                code: e.code().to_string(),
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
+/// `GET /api/v1/account`: who the account is and how it is set up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub id: AccountId,
+    pub name: String,
+    pub timezone: Timezone,
+    pub freshness: Freshness,
+    pub plan: Plan,
+    pub meters: Vec<MeterConfig>,
+    pub members: Vec<Member>,
+    pub projects: Vec<Project>,
+    /// The member the request is made as (None for embed tokens).
+    pub viewer: Option<Viewer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub member: MemberId,
+    pub role: Role,
+}
+
+impl AccountView {
+    pub fn new(config: &AccountConfig, viewer: Option<Viewer>) -> Self {
+        AccountView {
+            id: config.id.clone(),
+            name: config.name.clone(),
+            timezone: config.timezone,
+            freshness: config.freshness,
+            plan: config.plan,
+            meters: config.meters.clone(),
+            members: config.members.clone(),
+            projects: config.projects.clone(),
+            viewer,
+        }
+    }
+}
+
+/// `GET /api/v1/balance`: every meter's balance, buckets, and what expires soon.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BalanceView {
+    pub as_of: DateTime<Utc>,
+    pub meters: Vec<MeterBalanceView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeterBalanceView {
+    #[serde(flatten)]
+    pub balance: MeterBalance,
+    /// Credits lost within 30 days unless used.
+    pub expiring_soon: Vec<ExpiringSoon>,
+}
+
+/// `GET /api/v1/usage?period=…&meter=…&<filter>`: the dashboard's numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageView {
+    pub period: Period,
+    pub range: DateRange,
+    /// The last instant the numbers include ("data through yesterday 23:59", or now).
+    pub data_through: DateTime<Utc>,
+    pub meters: Vec<MeterUsage>,
+    pub forecasts: Vec<Forecast>,
+}
+
+/// `GET /api/v1/ledger`: one page of entries, newest first, with keyset cursors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerPage {
+    pub entries: Vec<LedgerEntry>,
+    /// Pass as `after` for the next (older) page.
+    pub next: Option<EntryId>,
+    /// Pass as `before` for the previous (newer) page.
+    pub prev: Option<EntryId>,
+    /// Entries matching the filter in the period.
+    pub total_count: u64,
+    /// Sum of their amounts.
+    pub total_amount: crate::amount::Amount,
+}
+
+/// The query strings of usage and ledger requests, as received.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawQuery {
+    pub period: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub meter: Option<String>,
+    /// Comma-separated lists.
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub category: Option<String>,
+    pub feature: Option<String>,
+    pub engine: Option<String>,
+    pub member: Option<String>,
+    pub project: Option<String>,
+    pub tier: Option<String>,
+    pub q: Option<String>,
+}
+
+/// A validated query: what a [`RawQuery`] means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewQuery {
+    pub period: Option<Period>,
+    pub meter: Option<MeterId>,
+    pub filter: LedgerFilter,
+}
+
+impl RawQuery {
+    /// Validates every parameter; the first bad one is the error.
+    pub fn parse(&self) -> Result<ViewQuery> {
+        fn list<T>(raw: &Option<String>, parse: impl Fn(&str) -> Result<T>) -> Result<Vec<T>> {
+            raw.as_deref()
+                .map(|s| {
+                    s.split(',')
+                        .filter(|p| !p.trim().is_empty())
+                        .map(|p| parse(p.trim()))
+                        .collect()
+                })
+                .transpose()
+                .map(Option::unwrap_or_default)
+        }
+        let period = Period::from_query(
+            self.period.as_deref(),
+            self.from.as_deref(),
+            self.to.as_deref(),
+        )?;
+        let meter = self.meter.as_deref().map(MeterId::new).transpose()?;
+        let unknown = |what: &'static str| {
+            move |s: &str| DomainError::InvalidId {
+                what,
+                value: s.to_string(),
+                reason: "it is not one of the known values",
+            }
+        };
+        let filter = LedgerFilter {
+            kinds: list(&self.kind, |s| {
+                EntryKind::parse(s).ok_or_else(|| unknown("type")(s))
+            })?,
+            statuses: list(&self.status, |s| {
+                EntryStatus::parse(s).ok_or_else(|| unknown("status")(s))
+            })?,
+            categories: list(&self.category, CategoryId::new)?,
+            features: list(&self.feature, FeatureId::new)?,
+            engines: list(&self.engine, Label::new)?,
+            members: list(&self.member, MemberId::new)?,
+            projects: list(&self.project, ProjectId::new)?,
+            tiers: list(&self.tier, TierId::new)?,
+            search: self
+                .q
+                .as_deref()
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(|q| q.chars().take(Label::MAX_LEN).collect()),
+        };
+        Ok(ViewQuery {
+            period,
+            meter,
+            filter,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_become_validated_views_or_say_what_is_wrong() {
+        let raw = RawQuery {
+            period: Some("last_30_days".into()),
+            kind: Some("consume,refund".into()),
+            member: Some("m_anton".into()),
+            q: Some("  keyframe ".into()),
+            ..RawQuery::default()
+        };
+        let v = raw.parse().unwrap();
+        assert_eq!(v.filter.kinds, vec![EntryKind::Consume, EntryKind::Refund]);
+        assert_eq!(v.filter.search.as_deref(), Some("keyframe"));
+        for (raw, code) in [
+            (
+                RawQuery {
+                    kind: Some("consume,teleport".into()),
+                    ..RawQuery::default()
+                },
+                "invalid_id",
+            ),
+            (
+                RawQuery {
+                    status: Some("maybe".into()),
+                    ..RawQuery::default()
+                },
+                "invalid_id",
+            ),
+            (
+                RawQuery {
+                    period: Some("forever".into()),
+                    ..RawQuery::default()
+                },
+                "unknown_period",
+            ),
+            (
+                RawQuery {
+                    member: Some("a b".into()),
+                    ..RawQuery::default()
+                },
+                "invalid_id",
+            ),
+        ] {
+            assert_eq!(raw.parse().unwrap_err().code(), code);
+        }
+    }
+
+    #[test]
+    fn errors_serialize_to_the_documented_shape() {
+        let body = ErrorBody::from(&DomainError::UnknownMeter("minutes".into()));
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(json["error"]["code"], "unknown_meter");
+        assert_eq!(json["error"]["message"], "there is no meter “minutes”");
+    }
+}

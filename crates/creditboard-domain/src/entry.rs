@@ -1,0 +1,485 @@
+//! What the ledger records ([`LedgerEntry`]) and what clients ask of it ([`Operation`]).
+//!
+//! Entries are immutable and append-only. An entry's `amount` is the signed change of the
+//! meter's available balance; its `split` says which buckets moved; `balance_after` is the
+//! available balance right after it. Usage attributes (feature, category, member, …) are copied
+//! onto refunds so that breakdowns net out where the charge was counted.
+
+use crate::account::BucketKind;
+use crate::amount::Amount;
+use crate::ids::{
+    CategoryId, FeatureId, IdempotencyKey, Interner, Label, MemberId, MeterId, ProjectId, TierId,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Position of an entry in its account's ledger, from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EntryId(pub u64);
+
+impl fmt::Display for EntryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// A bucket of one meter. Id 0 is the overdraft, which is not a real bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct BucketId(pub u32);
+
+impl BucketId {
+    pub const OVERDRAFT: BucketId = BucketId(0);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    Consume,
+    Refund,
+    Purchase,
+    AutoTopUp,
+    Refill,
+    Rollover,
+    Expiry,
+    Adjustment,
+    /// A promotional grant.
+    Grant,
+    Hold,
+    HoldCapture,
+    HoldRelease,
+}
+
+impl EntryKind {
+    pub const ALL: [EntryKind; 12] = [
+        EntryKind::Consume,
+        EntryKind::Refund,
+        EntryKind::Purchase,
+        EntryKind::AutoTopUp,
+        EntryKind::Refill,
+        EntryKind::Rollover,
+        EntryKind::Expiry,
+        EntryKind::Adjustment,
+        EntryKind::Grant,
+        EntryKind::Hold,
+        EntryKind::HoldCapture,
+        EntryKind::HoldRelease,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Consume => "consume",
+            EntryKind::Refund => "refund",
+            EntryKind::Purchase => "purchase",
+            EntryKind::AutoTopUp => "auto_top_up",
+            EntryKind::Refill => "refill",
+            EntryKind::Rollover => "rollover",
+            EntryKind::Expiry => "expiry",
+            EntryKind::Adjustment => "adjustment",
+            EntryKind::Grant => "grant",
+            EntryKind::Hold => "hold",
+            EntryKind::HoldCapture => "hold_capture",
+            EntryKind::HoldRelease => "hold_release",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EntryKind::Consume => "Consume",
+            EntryKind::Refund => "Refund",
+            EntryKind::Purchase => "Purchase",
+            EntryKind::AutoTopUp => "Auto top-up",
+            EntryKind::Refill => "Refill",
+            EntryKind::Rollover => "Rollover",
+            EntryKind::Expiry => "Expiry",
+            EntryKind::Adjustment => "Adjustment",
+            EntryKind::Grant => "Promotional grant",
+            EntryKind::Hold => "Hold",
+            EntryKind::HoldCapture => "Hold capture",
+            EntryKind::HoldRelease => "Hold release",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EntryKind> {
+        EntryKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Entries that count as usage: charges, and refunds that take them back.
+    pub fn is_usage(self) -> bool {
+        matches!(
+            self,
+            EntryKind::Consume | EntryKind::HoldCapture | EntryKind::Refund
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryStatus {
+    Success,
+    Failed,
+    Pending,
+}
+
+impl EntryStatus {
+    pub const ALL: [EntryStatus; 3] = [
+        EntryStatus::Success,
+        EntryStatus::Failed,
+        EntryStatus::Pending,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryStatus::Success => "success",
+            EntryStatus::Failed => "failed",
+            EntryStatus::Pending => "pending",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EntryStatus> {
+        EntryStatus::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// What a quantity of usage is counted in; rate-card prices use the same units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuantityUnit {
+    Use,
+    Second,
+    Minute,
+    Character,
+    Image,
+    GbDay,
+}
+
+impl QuantityUnit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuantityUnit::Use => "use",
+            QuantityUnit::Second => "second",
+            QuantityUnit::Minute => "minute",
+            QuantityUnit::Character => "character",
+            QuantityUnit::Image => "image",
+            QuantityUnit::GbDay => "gb_day",
+        }
+    }
+
+    /// "per second", "per GB-day".
+    pub fn per_label(self) -> &'static str {
+        match self {
+            QuantityUnit::Use => "per use",
+            QuantityUnit::Second => "per second",
+            QuantityUnit::Minute => "per minute",
+            QuantityUnit::Character => "per character",
+            QuantityUnit::Image => "per image",
+            QuantityUnit::GbDay => "per GB-day",
+        }
+    }
+
+    /// "3 images", "1 second".
+    pub fn count_label(self, n: u64) -> String {
+        let (one, many) = match self {
+            QuantityUnit::Use => ("use", "uses"),
+            QuantityUnit::Second => ("second", "seconds"),
+            QuantityUnit::Minute => ("minute", "minutes"),
+            QuantityUnit::Character => ("character", "characters"),
+            QuantityUnit::Image => ("image", "images"),
+            QuantityUnit::GbDay => ("GB-day", "GB-days"),
+        };
+        format!("{n} {}", if n == 1 { one } else { many })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Quantity {
+    pub amount: u64,
+    pub unit: QuantityUnit,
+}
+
+/// Who used what, for which project: the attributes breakdowns and filters work on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature: Option<FeatureId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<CategoryId>,
+    /// Engine or model ("Kling", "GPT-Image 2").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<Label>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<TierId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<Quantity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<MemberId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<ProjectId>,
+    /// Free text: "Tool: keyframeGenerate", a shot name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Label>,
+}
+
+impl Usage {
+    /// Shares equal ids with the rest of the ledger (see [`Interner`]).
+    pub(crate) fn intern(&mut self, interner: &mut Interner) {
+        if let Some(v) = &mut self.feature {
+            v.intern(interner)
+        }
+        if let Some(v) = &mut self.category {
+            v.intern(interner)
+        }
+        if let Some(v) = &mut self.engine {
+            v.intern(interner)
+        }
+        if let Some(v) = &mut self.tier {
+            v.intern(interner)
+        }
+        if let Some(v) = &mut self.member {
+            v.intern(interner)
+        }
+        if let Some(v) = &mut self.project {
+            v.intern(interner)
+        }
+        if let Some(v) = &mut self.description {
+            v.intern(interner)
+        }
+    }
+}
+
+/// How much of an entry's amount moved in one bucket (negative: out of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Share {
+    pub bucket: BucketId,
+    pub kind: BucketKind,
+    pub amount: Amount,
+}
+
+/// One immutable line of the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub id: EntryId,
+    pub key: IdempotencyKey,
+    pub at: DateTime<Utc>,
+    pub meter: MeterId,
+    pub kind: EntryKind,
+    pub status: EntryStatus,
+    /// Signed change of the available balance.
+    pub amount: Amount,
+    pub split: Vec<Share>,
+    pub balance_after: Amount,
+    /// When credits this entry granted expire (purchases with an expiry, grants, refills).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The entry this one reverses or settles: a refund's charge, a capture's or release's hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverses: Option<EntryId>,
+    #[serde(default)]
+    pub usage: Usage,
+}
+
+impl LedgerEntry {
+    /// Credits this entry consumed, net: positive for charges, negative for refunds, zero for
+    /// everything that is not usage.
+    pub fn net_usage(&self) -> Amount {
+        if self.kind.is_usage() {
+            Amount::minor(-self.amount.get())
+        } else {
+            Amount::ZERO
+        }
+    }
+}
+
+/// How a job that consumed credits ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    #[default]
+    Success,
+    /// Charged, and expected to be refunded.
+    Failed,
+}
+
+/// Use credits: a job ran (or is charged upfront).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumeOp {
+    pub key: IdempotencyKey,
+    pub meter: MeterId,
+    pub amount: Amount,
+    pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub status: JobStatus,
+    #[serde(default)]
+    pub usage: Usage,
+}
+
+/// Add bought credits (they land where the meter's purchase policy says).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseOp {
+    pub key: IdempotencyKey,
+    pub meter: MeterId,
+    pub amount: Amount,
+    pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub usage: Usage,
+}
+
+/// Grant promotional credits, optionally expiring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantOp {
+    pub key: IdempotencyKey,
+    pub meter: MeterId,
+    pub amount: Amount,
+    pub at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub usage: Usage,
+}
+
+/// A manual correction by support: positive adds, negative removes (never usage).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdjustOp {
+    pub key: IdempotencyKey,
+    pub meter: MeterId,
+    pub amount: Amount,
+    pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub usage: Usage,
+}
+
+/// Reserve credits for an in-flight job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldOp {
+    pub key: IdempotencyKey,
+    pub meter: MeterId,
+    pub amount: Amount,
+    pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub usage: Usage,
+}
+
+/// Settle a hold: charge `amount` (at most the hold) and give the rest back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptureOp {
+    pub key: IdempotencyKey,
+    pub hold: EntryId,
+    pub amount: Amount,
+    pub at: DateTime<Utc>,
+}
+
+/// Give a hold back entirely (the job was cancelled or failed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseOp {
+    pub key: IdempotencyKey,
+    pub hold: EntryId,
+    pub at: DateTime<Utc>,
+}
+
+/// Give back a charge (a consume or a captured hold), all of it or `amount`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundOp {
+    pub key: IdempotencyKey,
+    pub of: EntryId,
+    pub amount: Option<Amount>,
+    pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub description: Option<Label>,
+}
+
+/// Everything a client can ask the ledger to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Operation {
+    Consume(ConsumeOp),
+    Purchase(PurchaseOp),
+    Grant(GrantOp),
+    Adjust(AdjustOp),
+    Hold(HoldOp),
+    Capture(CaptureOp),
+    Release(ReleaseOp),
+    Refund(RefundOp),
+}
+
+impl Operation {
+    pub fn key(&self) -> &IdempotencyKey {
+        match self {
+            Operation::Consume(o) => &o.key,
+            Operation::Purchase(o) => &o.key,
+            Operation::Grant(o) => &o.key,
+            Operation::Adjust(o) => &o.key,
+            Operation::Hold(o) => &o.key,
+            Operation::Capture(o) => &o.key,
+            Operation::Release(o) => &o.key,
+            Operation::Refund(o) => &o.key,
+        }
+    }
+
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Operation::Consume(o) => o.at,
+            Operation::Purchase(o) => o.at,
+            Operation::Grant(o) => o.at,
+            Operation::Adjust(o) => o.at,
+            Operation::Hold(o) => o.at,
+            Operation::Capture(o) => o.at,
+            Operation::Release(o) => o.at,
+            Operation::Refund(o) => o.at,
+        }
+    }
+
+    /// Whether `first` (the entry a key was first used for) answers this same request.
+    pub(crate) fn matches_first_result(&self, first: &LedgerEntry) -> bool {
+        let neg = |a: Amount| Amount::minor(a.get().saturating_neg());
+        match self {
+            Operation::Consume(o) => {
+                first.kind == EntryKind::Consume
+                    && first.meter == o.meter
+                    && first.amount == neg(o.amount)
+            }
+            Operation::Purchase(o) => {
+                first.kind == EntryKind::Purchase
+                    && first.meter == o.meter
+                    && first.amount == o.amount
+            }
+            Operation::Grant(o) => {
+                first.kind == EntryKind::Grant && first.meter == o.meter && first.amount == o.amount
+            }
+            Operation::Adjust(o) => {
+                first.kind == EntryKind::Adjustment
+                    && first.meter == o.meter
+                    && first.amount == o.amount
+            }
+            Operation::Hold(o) => {
+                first.kind == EntryKind::Hold
+                    && first.meter == o.meter
+                    && first.amount == neg(o.amount)
+            }
+            Operation::Capture(o) => {
+                first.kind == EntryKind::HoldCapture
+                    && first.reverses == Some(o.hold)
+                    && first.amount == neg(o.amount)
+            }
+            Operation::Release(o) => {
+                first.kind == EntryKind::HoldRelease && first.reverses == Some(o.hold)
+            }
+            Operation::Refund(o) => {
+                first.kind == EntryKind::Refund
+                    && first.reverses == Some(o.of)
+                    && o.amount.is_none_or(|a| first.amount == a)
+            }
+        }
+    }
+}
+
+/// Which entries an operation wrote (with any top-up or settlement it caused), or, for a
+/// repeated key, which entries the first request wrote. The ledger keeps the entries; read
+/// them with [`crate::Ledger::receipt_entries`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub first: EntryId,
+    pub count: u32,
+    /// True when the key had been used before and nothing changed.
+    pub replayed: bool,
+}

@@ -1,0 +1,128 @@
+//! The one error type of the domain: every rule that can refuse an operation says why here.
+//!
+//! Each variant has a stable machine-readable [`DomainError::code`] (the REST API puts it in
+//! `{"error":{"code":…}}`) and a human sentence (its `Display`) that a user can act on.
+
+use crate::amount::Amount;
+use chrono::NaiveDate;
+
+/// Why an operation was refused. A refused operation changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("the amount must be greater than zero")]
+    NonPositiveAmount,
+    #[error("the amount must not be zero")]
+    ZeroAmount,
+    #[error("the quantity must be greater than zero")]
+    NonPositiveQuantity,
+    #[error("the amount is too large")]
+    Overflow,
+    #[error("“{value}” is not a valid amount: {reason}")]
+    InvalidAmount { value: String, reason: &'static str },
+    #[error("there is no meter “{0}”")]
+    UnknownMeter(String),
+    #[error("there is no feature “{0}” on the rate card")]
+    UnknownFeature(String),
+    #[error("feature “{feature}” has no quality tier “{tier}”")]
+    UnknownTier { feature: String, tier: String },
+    #[error("feature “{0}” is priced by quality tier: choose one")]
+    TierRequired(String),
+    #[error("there is no ledger entry #{0}")]
+    UnknownEntry(u64),
+    #[error("“{0}” is not a known timezone (use an IANA name such as Europe/Berlin)")]
+    UnknownTimezone(String),
+    #[error("the range ends ({to}) before it starts ({from})")]
+    RangeEndsBeforeStart { from: NaiveDate, to: NaiveDate },
+    #[error("the range is longer than {max_days} days")]
+    RangeTooLong { max_days: u32 },
+    #[error("“{0}” is not a known period")]
+    UnknownPeriod(String),
+    #[error("“{0}” is not a date (use YYYY-MM-DD)")]
+    InvalidDate(String),
+    #[error("{what} “{value}” is not valid: {reason}")]
+    InvalidId {
+        what: &'static str,
+        value: String,
+        reason: &'static str,
+    },
+    #[error(
+        "not enough credits on “{meter}”: {} needed, {} available",
+        requested.to_decimal(*decimals),
+        available.to_decimal(*decimals)
+    )]
+    InsufficientCredits {
+        meter: String,
+        requested: Amount,
+        available: Amount,
+        decimals: u8,
+    },
+    #[error("idempotency key “{0}” was already used for a different request")]
+    IdempotencyConflict(String),
+    #[error("entry #{0} is not a pending hold")]
+    HoldNotPending(u64),
+    #[error("cannot capture {} from hold #{hold}: it holds only {}", requested.to_decimal(*decimals), held.to_decimal(*decimals))]
+    CaptureExceedsHold {
+        hold: u64,
+        requested: Amount,
+        held: Amount,
+        decimals: u8,
+    },
+    #[error("entry #{0} is not a charge that can be refunded")]
+    NotRefundable(u64),
+    #[error(
+        "cannot refund {}: only {} of entry #{entry} is left to refund",
+        requested.to_decimal(*decimals),
+        refundable.to_decimal(*decimals)
+    )]
+    RefundExceedsCharge {
+        entry: u64,
+        requested: Amount,
+        refundable: Amount,
+        decimals: u8,
+    },
+    #[error("operations must not go back in time (last entry at {last}, got {got})")]
+    TimeWentBackwards { last: String, got: String },
+    #[error("credits must expire after they are granted")]
+    ExpiryNotAfterGrant,
+    #[error("{0}")]
+    InvalidConfig(String),
+    #[error("the stored ledger is inconsistent: {0}")]
+    CorruptLedger(String),
+}
+
+impl DomainError {
+    /// Stable snake_case code for APIs and logs; never changes once published.
+    pub fn code(&self) -> &'static str {
+        use DomainError::*;
+        match self {
+            NonPositiveAmount => "non_positive_amount",
+            ZeroAmount => "zero_amount",
+            NonPositiveQuantity => "non_positive_quantity",
+            Overflow => "overflow",
+            InvalidAmount { .. } => "invalid_amount",
+            UnknownMeter(_) => "unknown_meter",
+            UnknownFeature(_) => "unknown_feature",
+            UnknownTier { .. } => "unknown_tier",
+            TierRequired(_) => "tier_required",
+            UnknownEntry(_) => "unknown_entry",
+            UnknownTimezone(_) => "unknown_timezone",
+            RangeEndsBeforeStart { .. } => "range_ends_before_start",
+            RangeTooLong { .. } => "range_too_long",
+            UnknownPeriod(_) => "unknown_period",
+            InvalidDate(_) => "invalid_date",
+            InvalidId { .. } => "invalid_id",
+            InsufficientCredits { .. } => "insufficient_credits",
+            IdempotencyConflict(_) => "idempotency_conflict",
+            HoldNotPending(_) => "hold_not_pending",
+            CaptureExceedsHold { .. } => "capture_exceeds_hold",
+            NotRefundable(_) => "not_refundable",
+            RefundExceedsCharge { .. } => "refund_exceeds_charge",
+            TimeWentBackwards { .. } => "time_went_backwards",
+            ExpiryNotAfterGrant => "expiry_not_after_grant",
+            InvalidConfig(_) => "invalid_config",
+            CorruptLedger(_) => "corrupt_ledger",
+        }
+    }
+}
+
+pub type Result<T, E = DomainError> = std::result::Result<T, E>;

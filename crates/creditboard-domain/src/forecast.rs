@@ -1,0 +1,180 @@
+//! The run-out forecast: at the recent burn rate, when do the credits run out, and which
+//! credits will expire before they are used?
+//!
+//! The forecast does not model the rules a second time: it forks the ledger's balances and
+//! lets the real ledger play the coming days (refills, rollover caps, expiries, top-ups) with
+//! one day's average usage per day.
+
+use crate::account::{BucketKind, MeterConfig, UnusedAllocation};
+use crate::aggregate::average_per_day;
+use crate::amount::Amount;
+use crate::entry::BucketId;
+use crate::entry::{ConsumeOp, EntryKind, JobStatus, Operation, Usage};
+use crate::error::Result;
+use crate::ids::{IdempotencyKey, MeterId};
+use crate::ledger::{Ledger, MeterBalance};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How far ahead the forecast looks.
+pub const HORIZON_DAYS: u32 = 365;
+
+/// Credits held now that will expire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpiringCredits {
+    pub bucket: BucketId,
+    pub kind: BucketKind,
+    /// Balance now.
+    pub amount: Amount,
+    pub expires_at: DateTime<Utc>,
+    /// What the forecast expects to be left at expiry.
+    pub expected_unused: Amount,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Forecast {
+    pub meter: MeterId,
+    pub window_days: u32,
+    /// Average net usage per day over the window.
+    pub burn_per_day: Amount,
+    pub available: Amount,
+    /// The local day on which the balance no longer covers a day's usage; `None` when that
+    /// does not happen within [`HORIZON_DAYS`] (refills or top-ups keep up, or no usage).
+    pub runs_out_on: Option<NaiveDate>,
+    pub expiring: Vec<ExpiringCredits>,
+    /// Sum of `expected_unused`.
+    pub expected_unused: Amount,
+}
+
+/// Forecast for `meter` from `now`, at the average rate of the last `window_days` days.
+pub fn forecast(
+    ledger: &Ledger,
+    meter: &MeterId,
+    now: DateTime<Utc>,
+    window_days: u32,
+) -> Result<Forecast> {
+    let window_days = window_days.max(1);
+    let now = now.max(ledger.now());
+    let since = now - Duration::days(i64::from(window_days));
+    let entries = ledger.entries();
+    let lo = entries.partition_point(|e| e.at <= since);
+    let used = entries[lo..]
+        .iter()
+        .filter(|e| e.meter == *meter && e.at <= now)
+        .try_fold(Amount::ZERO, |acc, e| acc.checked_add(e.net_usage()))?;
+    let burn = average_per_day(used, window_days).max(Amount::ZERO);
+
+    let mut sim = ledger.fork();
+    sim.advance_to(now)?;
+    let balance = sim.balance(meter)?;
+    let expiring_now: Vec<(BucketId, BucketKind, Amount, DateTime<Utc>)> = balance
+        .buckets
+        .iter()
+        .filter(|b| b.balance.is_positive())
+        .filter_map(|b| b.expires_at.map(|e| (b.id, b.kind, b.balance, e)))
+        .collect();
+    let last_expiry = expiring_now.iter().map(|x| x.3).max();
+
+    let tz = ledger.config().timezone;
+    let mut runs_out_on = None;
+    for day in 1..=i64::from(HORIZON_DAYS) {
+        // One day's usage lands in the middle of its 24 hours, so a refill or an expiry at the
+        // end of the day comes after it.
+        let t = now + Duration::days(day - 1) + Duration::hours(12);
+        sim.advance_to(t)?;
+        if !burn.is_zero() && runs_out_on.is_none() {
+            let before = sim.balance(meter)?.available;
+            let op = Operation::Consume(ConsumeOp {
+                key: IdempotencyKey::new(&format!("forecast-{day}"))?,
+                meter: meter.clone(),
+                amount: burn,
+                at: t,
+                status: JobStatus::Success,
+                usage: Usage::default(),
+            });
+            if before < burn || sim.apply(op).is_err() {
+                runs_out_on = Some(tz.date_of(t));
+            }
+        }
+        let expiries_done = last_expiry.is_none_or(|e| t >= e);
+        if (burn.is_zero() || runs_out_on.is_some()) && expiries_done {
+            break;
+        }
+    }
+
+    let expiring: Vec<ExpiringCredits> = expiring_now
+        .into_iter()
+        .map(|(bucket, kind, amount, expires_at)| {
+            let unused: i64 = sim
+                .entries()
+                .iter()
+                .filter(|e| e.kind == EntryKind::Expiry && e.meter == *meter)
+                .flat_map(|e| &e.split)
+                .filter(|s| s.bucket == bucket)
+                .map(|s| -s.amount.get())
+                .sum();
+            ExpiringCredits {
+                bucket,
+                kind,
+                amount,
+                expires_at,
+                expected_unused: Amount::minor(unused),
+            }
+        })
+        .collect();
+    let expected_unused = crate::amount::checked_sum(expiring.iter().map(|e| e.expected_unused))?;
+    Ok(Forecast {
+        meter: meter.clone(),
+        window_days,
+        burn_per_day: burn,
+        available: balance.available,
+        runs_out_on,
+        expiring,
+        expected_unused,
+    })
+}
+
+/// Credits that will be lost within `days` of `now` if nothing is used (the Credits panel's
+/// list). An allocation that rolls over only counts with the part the bank has no room for.
+pub fn expiring_within(
+    meter: &MeterConfig,
+    balance: &MeterBalance,
+    now: DateTime<Utc>,
+    days: u32,
+) -> Vec<ExpiringSoon> {
+    let until = now + Duration::days(i64::from(days));
+    let bank: Amount = balance
+        .buckets
+        .iter()
+        .filter(|b| b.kind == BucketKind::Rollover)
+        .map(|b| b.balance)
+        .sum();
+    balance
+        .buckets
+        .iter()
+        .filter(|b| b.balance.is_positive())
+        .filter_map(|b| {
+            let expires_at = b.expires_at.filter(|e| *e <= until)?;
+            let amount = match (b.kind, meter.allocation.map(|a| a.unused)) {
+                (BucketKind::Included, Some(UnusedAllocation::Rollover { cap })) => {
+                    let room = Amount::minor((cap.get() - bank.get()).max(0));
+                    Amount::minor((b.balance.get() - room.get()).max(0))
+                }
+                _ => b.balance,
+            };
+            amount.is_positive().then_some(ExpiringSoon {
+                kind: b.kind,
+                amount,
+                expires_at,
+            })
+        })
+        .collect()
+}
+
+/// Credits that will be lost at `expires_at` unless used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpiringSoon {
+    pub kind: BucketKind,
+    pub amount: Amount,
+    pub expires_at: DateTime<Utc>,
+}

@@ -1,0 +1,374 @@
+//! Periods in the account's timezone: "last 30 days", "this month", a custom range, …
+//!
+//! A [`Period`] is what the user chose (and what the URL holds); a [`DateRange`] is what it
+//! means today in one timezone: local calendar days and the exact UTC instants that bound
+//! them. Local midnight is found DST-safely: on a day that skips midnight the day starts at the
+//! first instant that exists, on a day that repeats it at the earliest.
+
+use crate::account::{Freshness, Timezone};
+use crate::error::{DomainError, Result};
+use chrono::{DateTime, Datelike, Duration, LocalResult, Months, NaiveDate, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The longest range we aggregate (ten years): a bound on work, not a product limit.
+pub const MAX_RANGE_DAYS: u32 = 3660;
+
+/// The UTC instant at which `date` begins in `tz`.
+pub fn start_of_day(tz: Timezone, date: NaiveDate) -> DateTime<Utc> {
+    let tz = tz.tz();
+    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+    match tz.from_local_datetime(&midnight) {
+        LocalResult::Single(t) => t.with_timezone(&Utc),
+        LocalResult::Ambiguous(earliest, _) => earliest.with_timezone(&Utc),
+        // Midnight does not exist (a DST jump at 00:00): the day starts at the first local
+        // minute that does. Gaps are at most a few hours, so this loop is short.
+        LocalResult::None => (1..=24 * 60)
+            .find_map(|m| {
+                tz.from_local_datetime(&(midnight + Duration::minutes(m)))
+                    .earliest()
+            })
+            .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc)),
+    }
+}
+
+/// The presets users pick from. Every product offers its own subset (Lucas: five of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodPreset {
+    /// The reference day alone (VideoGen's "1 day").
+    Last1Day,
+    Last7Days,
+    Last30Days,
+    ThisMonth,
+    LastMonth,
+    Last90Days,
+    Last180Days,
+    ThisYear,
+}
+
+impl PeriodPreset {
+    pub const ALL: [PeriodPreset; 8] = [
+        PeriodPreset::Last1Day,
+        PeriodPreset::Last7Days,
+        PeriodPreset::ThisMonth,
+        PeriodPreset::LastMonth,
+        PeriodPreset::Last30Days,
+        PeriodPreset::Last90Days,
+        PeriodPreset::Last180Days,
+        PeriodPreset::ThisYear,
+    ];
+
+    /// The URL/API spelling (`?period=last_90_days`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            PeriodPreset::Last1Day => "last_1_day",
+            PeriodPreset::Last7Days => "last_7_days",
+            PeriodPreset::Last30Days => "last_30_days",
+            PeriodPreset::ThisMonth => "this_month",
+            PeriodPreset::LastMonth => "last_month",
+            PeriodPreset::Last90Days => "last_90_days",
+            PeriodPreset::Last180Days => "last_180_days",
+            PeriodPreset::ThisYear => "this_year",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PeriodPreset::Last1Day => "Last day",
+            PeriodPreset::Last7Days => "Last 7 days",
+            PeriodPreset::Last30Days => "Last 30 days",
+            PeriodPreset::ThisMonth => "This month",
+            PeriodPreset::LastMonth => "Last month",
+            PeriodPreset::Last90Days => "Last 90 days",
+            PeriodPreset::Last180Days => "Last 180 days",
+            PeriodPreset::ThisYear => "This year",
+        }
+    }
+}
+
+impl FromStr for PeriodPreset {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self> {
+        PeriodPreset::ALL
+            .into_iter()
+            .find(|p| p.slug() == s)
+            .ok_or_else(|| DomainError::UnknownPeriod(s.to_string()))
+    }
+}
+
+impl fmt::Display for PeriodPreset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.slug())
+    }
+}
+
+/// A period as chosen: a preset, or a custom range of local dates (both ends inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Period {
+    Preset { preset: PeriodPreset },
+    Custom { from: NaiveDate, to: NaiveDate },
+}
+
+impl Period {
+    pub const fn preset(preset: PeriodPreset) -> Self {
+        Period::Preset { preset }
+    }
+
+    /// A validated custom range; one day is `custom(d, d)`.
+    pub fn custom(from: NaiveDate, to: NaiveDate) -> Result<Self> {
+        if to < from {
+            return Err(DomainError::RangeEndsBeforeStart { from, to });
+        }
+        let days = (to - from).num_days() + 1;
+        if days > i64::from(MAX_RANGE_DAYS) {
+            return Err(DomainError::RangeTooLong {
+                max_days: MAX_RANGE_DAYS,
+            });
+        }
+        Ok(Period::Custom { from, to })
+    }
+
+    /// Parses the query-string form: `period=<slug>` or `from=YYYY-MM-DD&to=YYYY-MM-DD`.
+    /// Raw strings stop here; everything past this point holds a valid `Period`.
+    pub fn from_query(
+        period: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Option<Self>> {
+        match (from, to) {
+            (Some(f), Some(t)) => Period::custom(parse_date(f)?, parse_date(t)?).map(Some),
+            (Some(_), None) | (None, Some(_)) => Err(DomainError::InvalidDate(
+                "a custom range needs both “from” and “to”".into(),
+            )),
+            (None, None) => period.map(|p| p.parse().map(Period::preset)).transpose(),
+        }
+    }
+
+    /// What this period covers at `now` in `tz`. With [`Freshness::ThroughYesterday`] the last
+    /// day is yesterday (data for today is not final yet), so "last 7 days" ends yesterday.
+    pub fn resolve(self, now: DateTime<Utc>, tz: Timezone, freshness: Freshness) -> DateRange {
+        let today = tz.date_of(now);
+        let reference = match freshness {
+            Freshness::Live => today,
+            Freshness::ThroughYesterday => today.pred_opt().unwrap_or(today),
+        };
+        let after_reference = reference.succ_opt().unwrap_or(reference);
+        let last_n = |n: u64| (reference - chrono::Days::new(n - 1), after_reference);
+        // "This month" and "this year" follow today's calendar, not the reference day's: on
+        // the 1st with through-yesterday data, this month is empty rather than last month.
+        let month_start = today.with_day(1).unwrap_or(today);
+        let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(month_start);
+        let (from, until) = match self {
+            Period::Preset { preset } => match preset {
+                PeriodPreset::Last1Day => last_n(1),
+                PeriodPreset::Last7Days => last_n(7),
+                PeriodPreset::Last30Days => last_n(30),
+                PeriodPreset::Last90Days => last_n(90),
+                PeriodPreset::Last180Days => last_n(180),
+                PeriodPreset::ThisMonth => (month_start, after_reference.max(month_start)),
+                PeriodPreset::LastMonth => (month_start - Months::new(1), month_start),
+                PeriodPreset::ThisYear => (year_start, after_reference.max(year_start)),
+            },
+            Period::Custom { from, to } => (from, to.succ_opt().unwrap_or(to)),
+        };
+        DateRange::new(tz, from, until)
+    }
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| DomainError::InvalidDate(s.to_string()))
+}
+
+/// Local days `[from, until)` and the UTC instants `[start, end)` that bound them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateRange {
+    pub from: NaiveDate,
+    /// First local day *not* in the range.
+    pub until: NaiveDate,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl DateRange {
+    pub fn new(tz: Timezone, from: NaiveDate, until: NaiveDate) -> Self {
+        let until = until.max(from);
+        DateRange {
+            from,
+            until,
+            start: start_of_day(tz, from),
+            end: start_of_day(tz, until),
+        }
+    }
+
+    /// Number of local days (0 for an empty range).
+    pub fn days(&self) -> u32 {
+        u32::try_from((self.until - self.from).num_days()).unwrap_or(0)
+    }
+
+    /// The last day in the range, inclusive (for "Nov 1 – Nov 20").
+    pub fn last_day(&self) -> Option<NaiveDate> {
+        (self.until > self.from)
+            .then(|| self.until.pred_opt())
+            .flatten()
+    }
+
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.start <= at && at < self.end
+    }
+
+    /// The UTC instant each local day starts, plus the range end: `days() + 1` boundaries.
+    pub fn day_boundaries(&self, tz: Timezone) -> Vec<DateTime<Utc>> {
+        self.from
+            .iter_days()
+            .take(self.days() as usize)
+            .map(|d| start_of_day(tz, d))
+            .chain(std::iter::once(self.end))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tz(name: &str) -> Timezone {
+        Timezone::new(name).unwrap()
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        parse_date(s).unwrap()
+    }
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    /// `check(zone, date, expected UTC start)`: a table of local midnights.
+    fn check_midnight(zone: &str, day: &str, expected: &str) {
+        assert_eq!(
+            start_of_day(tz(zone), date(day)),
+            utc(expected),
+            "{zone} {day}"
+        );
+    }
+
+    #[test]
+    fn local_midnight_in_unusual_offsets_and_across_dst() {
+        check_midnight("America/New_York", "2026-03-08", "2026-03-08T05:00:00Z"); // EST, DST at 2am
+        check_midnight("America/New_York", "2026-03-09", "2026-03-09T04:00:00Z"); // EDT
+        check_midnight("Europe/London", "2026-10-25", "2026-10-24T23:00:00Z"); // BST ends at 2am
+        check_midnight("Europe/London", "2026-10-26", "2026-10-26T00:00:00Z");
+        check_midnight("Asia/Kolkata", "2026-06-01", "2026-05-31T18:30:00Z"); // +05:30
+        check_midnight("Australia/Lord_Howe", "2026-10-04", "2026-10-03T13:30:00Z"); // +10:30, then +11
+        check_midnight("Australia/Lord_Howe", "2026-10-05", "2026-10-04T13:00:00Z");
+        check_midnight("Pacific/Chatham", "2026-09-27", "2026-09-26T11:15:00Z"); // +12:45, DST at 2:45
+        check_midnight("Pacific/Chatham", "2026-09-28", "2026-09-27T10:15:00Z"); // +13:45
+        // Santiago skips 00:00–00:59 on its DST start (2026-09-06): the day starts at 01:00 -03.
+        check_midnight("America/Santiago", "2026-09-06", "2026-09-06T04:00:00Z");
+    }
+
+    #[test]
+    fn days_across_dst_have_23_and_25_hours() {
+        let ny = tz("America/New_York");
+        let r = Period::custom(date("2026-03-07"), date("2026-03-09"))
+            .unwrap()
+            .resolve(utc("2026-03-20T12:00:00Z"), ny, Freshness::Live);
+        let b = r.day_boundaries(ny);
+        let hours: Vec<i64> = b.windows(2).map(|w| (w[1] - w[0]).num_hours()).collect();
+        assert_eq!(hours, vec![24, 23, 24]);
+        let london = tz("Europe/London");
+        let r = Period::custom(date("2026-10-25"), date("2026-10-25"))
+            .unwrap()
+            .resolve(utc("2026-11-01T12:00:00Z"), london, Freshness::Live);
+        assert_eq!((r.end - r.start).num_hours(), 25);
+    }
+
+    #[test]
+    fn presets_resolve_to_local_calendar_days() {
+        // 2026-11-21 03:00 UTC is still Nov 20 in New York.
+        let now = utc("2026-11-21T03:00:00Z");
+        let ny = tz("America/New_York");
+        let cases: &[(PeriodPreset, &str, &str)] = &[
+            (PeriodPreset::Last1Day, "2026-11-20", "2026-11-21"),
+            (PeriodPreset::Last7Days, "2026-11-14", "2026-11-21"),
+            (PeriodPreset::Last30Days, "2026-10-22", "2026-11-21"),
+            (PeriodPreset::ThisMonth, "2026-11-01", "2026-11-21"),
+            (PeriodPreset::LastMonth, "2026-10-01", "2026-11-01"),
+            (PeriodPreset::Last90Days, "2026-08-23", "2026-11-21"),
+            (PeriodPreset::Last180Days, "2026-05-25", "2026-11-21"),
+            (PeriodPreset::ThisYear, "2026-01-01", "2026-11-21"),
+        ];
+        for &(preset, from, until) in cases {
+            let r = Period::preset(preset).resolve(now, ny, Freshness::Live);
+            assert_eq!((r.from, r.until), (date(from), date(until)), "{preset}");
+            assert_eq!(r.start, start_of_day(ny, date(from)));
+        }
+        let kolkata = tz("Asia/Kolkata"); // already Nov 21 there
+        let r = Period::preset(PeriodPreset::Last7Days).resolve(now, kolkata, Freshness::Live);
+        assert_eq!((r.from, r.until), (date("2026-11-15"), date("2026-11-22")));
+        assert_eq!(r.days(), 7);
+    }
+
+    #[test]
+    fn data_through_yesterday_ends_ranges_at_the_last_full_day() {
+        let now = utc("2026-11-21T15:00:00Z");
+        let ny = tz("America/New_York");
+        let r =
+            Period::preset(PeriodPreset::Last7Days).resolve(now, ny, Freshness::ThroughYesterday);
+        assert_eq!(
+            (r.from, r.last_day()),
+            (date("2026-11-14"), Some(date("2026-11-20")))
+        );
+        assert_eq!(r.end, utc("2026-11-21T05:00:00Z")); // yesterday 23:59:59 is the last instant
+        // On the 1st, "this month" with yesterday's data is empty, not last month.
+        let first = utc("2026-12-01T15:00:00Z");
+        let r =
+            Period::preset(PeriodPreset::ThisMonth).resolve(first, ny, Freshness::ThroughYesterday);
+        assert_eq!(r.days(), 0);
+        assert_eq!(r.from, date("2026-12-01"));
+    }
+
+    #[test]
+    fn query_strings_become_periods_or_clear_errors() {
+        assert_eq!(
+            Period::from_query(Some("last_90_days"), None, None),
+            Ok(Some(Period::preset(PeriodPreset::Last90Days)))
+        );
+        assert_eq!(Period::from_query(None, None, None), Ok(None));
+        assert_eq!(
+            Period::from_query(None, Some("2026-08-01"), Some("2026-08-31")),
+            Ok(Some(Period::Custom {
+                from: date("2026-08-01"),
+                to: date("2026-08-31")
+            }))
+        );
+        type Case<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, &'a str);
+        let cases: &[Case] = &[
+            (Some("last_91_days"), None, None, "unknown_period"),
+            (None, Some("2026-02-30"), Some("2026-03-01"), "invalid_date"),
+            (None, Some("yesterday"), Some("2026-03-01"), "invalid_date"),
+            (
+                None,
+                Some("2026-08-31"),
+                Some("2026-08-01"),
+                "range_ends_before_start",
+            ),
+            (None, Some("2026-08-31"), None, "invalid_date"),
+            (
+                None,
+                Some("1990-01-01"),
+                Some("2026-01-01"),
+                "range_too_long",
+            ),
+        ];
+        for &(p, f, t, code) in cases {
+            let err = Period::from_query(p, f, t).unwrap_err();
+            assert_eq!(err.code(), code, "{p:?} {f:?} {t:?}");
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! Usage for a period: totals, rate, breakdowns, daily and monthly series, in the account's
+//! timezone — including entries a minute either side of local midnight on DST days.
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+
+mod common;
+
+use chrono::{Duration, NaiveDate};
+use common::*;
+use creditboard_domain::account::{Allocation, Freshness, UnusedAllocation};
+use creditboard_domain::aggregate::{
+    Granularity, LedgerFilter, NONE_KEY, average_per_day, summarize, usage_series,
+};
+use creditboard_domain::entry::{ConsumeOp, EntryKind, JobStatus, Operation, Usage};
+use creditboard_domain::ids::{CategoryId, IdempotencyKey, MemberId};
+use creditboard_domain::period::{Period, PeriodPreset};
+use creditboard_domain::{Amount, Ledger};
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn job(
+    k: &str,
+    amount: i64,
+    at: chrono::DateTime<chrono::Utc>,
+    category: &str,
+    member: &str,
+) -> Operation {
+    Operation::Consume(ConsumeOp {
+        key: IdempotencyKey::new(k).unwrap(),
+        meter: meter(),
+        amount: Amount::minor(amount),
+        at,
+        status: JobStatus::Success,
+        usage: Usage {
+            category: Some(CategoryId::new(category).unwrap()),
+            member: Some(MemberId::new(member).unwrap()),
+            ..Usage::default()
+        },
+    })
+}
+
+/// `(timezone, the day before a DST change or an ordinary day)`: an entry at 23:59 on that day
+/// and one at 00:01 the next day land in their own local days.
+#[test]
+fn entries_a_minute_either_side_of_local_midnight_land_on_their_local_day() {
+    let cases = [
+        ("America/New_York", "2026-03-07"), // DST starts the next night
+        ("America/New_York", "2026-10-31"), // DST ends the next night
+        ("Europe/London", "2026-03-28"),
+        ("Europe/London", "2026-10-24"),
+        ("Asia/Kolkata", "2026-06-15"),        // +05:30, no DST
+        ("Australia/Lord_Howe", "2026-10-03"), // 30-minute DST
+        ("Australia/Lord_Howe", "2026-04-04"),
+        ("Pacific/Chatham", "2026-09-26"), // +12:45 → +13:45
+        ("Pacific/Chatham", "2026-04-04"),
+    ];
+    for (zone, day) in cases {
+        let d = date(day);
+        let next = d.succ_opt().unwrap();
+        let mut l = Ledger::open(
+            config(zone),
+            local(zone, &format!("{} 00:00", d - Duration::days(3))),
+        )
+        .unwrap();
+        l.run(purchase(
+            "p",
+            10_000,
+            local(zone, &format!("{} 00:00", d - Duration::days(3))),
+        ))
+        .unwrap();
+        l.run(job("late", 7, local(zone, &format!("{d} 23:59")), "a", "m"))
+            .unwrap();
+        l.run(job(
+            "early",
+            11,
+            local(zone, &format!("{next} 00:01")),
+            "a",
+            "m",
+        ))
+        .unwrap();
+        let tz = l.config().timezone;
+        let range = Period::custom(d, next).unwrap().resolve(
+            local(zone, &format!("{next} 12:00")),
+            tz,
+            Freshness::Live,
+        );
+        let series = usage_series(
+            l.entries(),
+            tz,
+            &meter(),
+            &range,
+            Granularity::Day,
+            &LedgerFilter::default(),
+        );
+        let totals: Vec<(NaiveDate, i64)> = series
+            .points
+            .iter()
+            .map(|p| (p.from, p.total.get()))
+            .collect();
+        assert_eq!(totals, vec![(d, 7), (next, 11)], "{zone} {day}");
+        // The day of the change itself is 23, 24, 24.5 or 25 hours long, never a wrong date.
+        let one_day = Period::custom(next, next).unwrap().resolve(
+            local(zone, &format!("{next} 12:00")),
+            tz,
+            Freshness::Live,
+        );
+        let hours = (one_day.end - one_day.start).num_minutes();
+        assert!(
+            (22 * 60..=25 * 60).contains(&hours),
+            "{zone} {next}: {hours} minutes"
+        );
+    }
+}
+
+#[test]
+fn a_summary_adds_up_usage_refunds_and_breakdowns() {
+    let mut l = funded(10_000);
+    let day = |d: i64, h: i64| at(24 * d + h);
+    l.run(job("j1", 100, day(1, 9), "video", "ana")).unwrap();
+    l.run(job("j2", 40, day(1, 10), "image", "ben")).unwrap();
+    let failed = l
+        .run(job("j3", 60, day(2, 9), "video", "ben"))
+        .unwrap()
+        .entries[0]
+        .id;
+    l.run(refund("r3", failed, None, day(2, 10))).unwrap();
+    l.run(job("j4", 25, day(3, 9), "image", "ana")).unwrap();
+    l.run(hold("h", 500, day(3, 10))).unwrap(); // a reservation is not usage
+    l.run(purchase("p", 1_000, day(3, 11))).unwrap(); // neither is a purchase
+
+    let tz = l.config().timezone;
+    let range = Period::custom(date("2026-01-02"), date("2026-01-04"))
+        .unwrap()
+        .resolve(day(5, 0), tz, Freshness::Live);
+    let s = summarize(
+        l.entries(),
+        l.config(),
+        &meter(),
+        &range,
+        &LedgerFilter::default(),
+    )
+    .unwrap();
+    // Independently: 100 + 40 + 60 − 60 + 25.
+    assert_eq!(s.used.get(), 165);
+    assert_eq!(s.jobs, 4);
+    let daily: Vec<i64> = s.series.points.iter().map(|p| p.total.get()).collect();
+    assert_eq!(daily, vec![140, 0, 25]);
+    assert_eq!(
+        s.series.categories,
+        vec!["video".to_string(), "image".to_string()]
+    );
+    assert_eq!(
+        s.series.points[0].by_category,
+        vec![Amount::minor(100), Amount::minor(40)]
+    );
+    let by_member: Vec<(String, i64)> = s
+        .by_member
+        .iter()
+        .map(|r| (r.key.clone(), r.used.get()))
+        .collect();
+    assert_eq!(by_member, vec![("ana".into(), 125), ("ben".into(), 40)]);
+    // The closing balance is the balance now: 10,000 − 165 − 500 held + 1,000.
+    assert_eq!(s.closing_balance.get(), 10_335);
+    assert_eq!(s.allocation.get(), 10_500);
+    assert_eq!(s.usage_rate_bp, Some(157)); // 165 / 10,500 = 1.57 %
+    assert_eq!(s.average_per_day.get(), 55);
+    assert_eq!(s.by_tier[0].key, NONE_KEY);
+
+    // A filter narrows everything at once.
+    let filter = LedgerFilter {
+        members: vec![MemberId::new("ben").unwrap()],
+        ..LedgerFilter::default()
+    };
+    let s = summarize(l.entries(), l.config(), &meter(), &range, &filter).unwrap();
+    assert_eq!((s.used.get(), s.jobs), (40, 2));
+    let filter = LedgerFilter {
+        kinds: vec![EntryKind::Refund],
+        ..LedgerFilter::default()
+    };
+    assert_eq!(
+        summarize(l.entries(), l.config(), &meter(), &range, &filter)
+            .unwrap()
+            .used
+            .get(),
+        -60
+    );
+    let filter = LedgerFilter {
+        search: Some("nothing like this".into()),
+        ..LedgerFilter::default()
+    };
+    let s = summarize(l.entries(), l.config(), &meter(), &range, &filter).unwrap();
+    assert_eq!((s.used.get(), s.usage_rate_bp), (0, Some(0)));
+}
+
+#[test]
+fn the_usage_rate_is_share_of_the_allocation_used() {
+    // ngram's three cards: 4,000 allocated, 3,300 used → 82.5 % (a warning at 80 %).
+    let mut cfg = config("Asia/Kolkata");
+    cfg.meters[0].allocation = Some(Allocation {
+        amount: Amount::minor(4_000),
+        unused: UnusedAllocation::Lapse,
+    });
+    let opened = local("Asia/Kolkata", "2026-11-01 00:00");
+    let mut l = Ledger::open(cfg, opened).unwrap();
+    for i in 0..11 {
+        l.run(consume(
+            &format!("c{i}"),
+            300,
+            opened + Duration::hours(10 + 24 * i),
+        ))
+        .unwrap();
+    }
+    let now = local("Asia/Kolkata", "2026-11-20 18:00");
+    let tz = l.config().timezone;
+    let range = Period::preset(PeriodPreset::ThisMonth).resolve(now, tz, Freshness::Live);
+    let s = summarize(
+        l.entries(),
+        l.config(),
+        &meter(),
+        &range,
+        &LedgerFilter::default(),
+    )
+    .unwrap();
+    assert_eq!((s.used.get(), s.closing_balance.get()), (3_300, 700));
+    assert_eq!(s.usage_rate_bp, Some(8_250));
+    assert_eq!(s.average_per_day.get(), 165); // 3,300 over Nov 1–20
+}
+
+#[test]
+fn long_periods_get_monthly_bars_that_add_up_to_the_daily_ones() {
+    let mut l = funded(1_000_000);
+    for d in 0..200 {
+        l.run(job(
+            &format!("d{d}"),
+            10 + d % 7,
+            at(24 * d + 12),
+            "video",
+            "ana",
+        ))
+        .unwrap();
+    }
+    let tz = l.config().timezone;
+    let now = at(24 * 200);
+    let range = Period::preset(PeriodPreset::Last180Days).resolve(now, tz, Freshness::Live);
+    assert_eq!(Granularity::for_range(&range), Granularity::Month);
+    let monthly = usage_series(
+        l.entries(),
+        tz,
+        &meter(),
+        &range,
+        Granularity::Month,
+        &LedgerFilter::default(),
+    );
+    let daily = usage_series(
+        l.entries(),
+        tz,
+        &meter(),
+        &range,
+        Granularity::Day,
+        &LedgerFilter::default(),
+    );
+    assert_eq!(daily.points.len(), 180);
+    assert_eq!(monthly.points.first().unwrap().from, range.from);
+    assert_eq!(monthly.points.last().unwrap().until, range.until);
+    for m in &monthly.points {
+        let sum: i64 = daily
+            .points
+            .iter()
+            .filter(|p| p.from >= m.from && p.from < m.until)
+            .map(|p| p.total.get())
+            .sum();
+        assert_eq!(m.total.get(), sum, "{}", m.from);
+    }
+    // Independently: the 180 days end today (day 200, no job yet), so they start at day 21;
+    // day d cost 10 + d % 7.
+    let expected: i64 = (21..200).map(|d| 10 + d % 7).sum();
+    assert_eq!(
+        monthly.points.iter().map(|p| p.total.get()).sum::<i64>(),
+        expected
+    );
+}
+
+#[test]
+fn average_per_day_rounds_to_the_nearest_unit() {
+    let cases = [
+        (100, 3, 33),
+        (101, 2, 51),
+        (-101, 2, -51),
+        (0, 30, 0),
+        (5, 0, 0),
+        (45, 30, 2),
+    ];
+    for (used, days, expected) in cases {
+        assert_eq!(
+            average_per_day(Amount::minor(used), days).get(),
+            expected,
+            "{used}/{days}"
+        );
+    }
+}
+
+#[test]
+fn data_through_yesterday_leaves_out_today() {
+    let mut cfg = config("America/New_York");
+    cfg.freshness = Freshness::ThroughYesterday;
+    let opened = local("America/New_York", "2026-11-10 00:00");
+    let mut l = Ledger::open(cfg, opened).unwrap();
+    l.run(purchase("p", 1_000, opened)).unwrap();
+    l.run(consume(
+        "yesterday",
+        5,
+        local("America/New_York", "2026-11-20 23:59"),
+    ))
+    .unwrap();
+    l.run(consume(
+        "today",
+        7,
+        local("America/New_York", "2026-11-21 00:00"),
+    ))
+    .unwrap();
+    let now = local("America/New_York", "2026-11-21 15:00");
+    let tz = l.config().timezone;
+    let range = Period::preset(PeriodPreset::Last7Days).resolve(now, tz, l.config().freshness);
+    let s = summarize(
+        l.entries(),
+        l.config(),
+        &meter(),
+        &range,
+        &LedgerFilter::default(),
+    )
+    .unwrap();
+    assert_eq!(s.used.get(), 5);
+    assert_eq!(s.series.points.last().unwrap().from, date("2026-11-20"));
+}

@@ -1,0 +1,242 @@
+//! Small builders so the tests read as tables of operations and expectations.
+#![allow(dead_code, clippy::unwrap_used, reason = "test helpers: a failure is a test failure")]
+
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use creditboard_domain::account::{
+    AccountConfig, BillingCycle, BucketKind, DrawDownOrder, Freshness, MeterConfig, MeterUnit,
+    Plan, PurchasePolicy, Timezone,
+};
+use creditboard_domain::entry::{
+    AdjustOp, CaptureOp, ConsumeOp, EntryId, GrantOp, HoldOp, JobStatus, Operation, PurchaseOp,
+    RefundOp, ReleaseOp, Usage,
+};
+use creditboard_domain::ids::{AccountId, IdempotencyKey, MeterId};
+use creditboard_domain::{Amount, DomainError, Ledger, LedgerEntry};
+
+pub fn meter() -> MeterId {
+    MeterId::new("credits").unwrap()
+}
+
+/// One credits meter, no allocation, no overdraft, billing on the 1st.
+pub fn config(tz: &str) -> AccountConfig {
+    AccountConfig {
+        id: AccountId::new("acct").unwrap(),
+        name: "Test team".into(),
+        timezone: Timezone::new(tz).unwrap(),
+        freshness: Freshness::Live,
+        plan: Plan::Pro,
+        billing: BillingCycle { anchor_day: 1 },
+        draw_down: DrawDownOrder::default(),
+        meters: vec![MeterConfig {
+            id: meter(),
+            name: "Credits".into(),
+            unit: MeterUnit::Credits,
+            decimals: 0,
+            allocation: None,
+            purchases: PurchasePolicy::default(),
+            overdraft_limit: Amount::ZERO,
+            auto_top_up: None,
+        }],
+        members: vec![],
+        projects: vec![],
+    }
+}
+
+pub fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// `hours` after 2026-01-01T00:00Z.
+pub fn at(hours: i64) -> DateTime<Utc> {
+    utc("2026-01-01T00:00:00Z") + Duration::hours(hours)
+}
+
+/// A wall-clock time ("2026-01-10 09:00") in a timezone.
+pub fn local(tz: &str, s: &str) -> DateTime<Utc> {
+    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+    Timezone::new(tz)
+        .unwrap()
+        .tz()
+        .from_local_datetime(&naive)
+        .earliest()
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+pub fn usd(s: &str) -> i64 {
+    Amount::parse_decimal(s, 2).unwrap().get()
+}
+
+fn key(k: &str) -> IdempotencyKey {
+    IdempotencyKey::new(k).unwrap()
+}
+
+pub fn consume(k: &str, amount: i64, at: DateTime<Utc>) -> Operation {
+    consume_with(k, amount, at, JobStatus::Success)
+}
+
+pub fn consume_with(k: &str, amount: i64, at: DateTime<Utc>, status: JobStatus) -> Operation {
+    Operation::Consume(ConsumeOp {
+        key: key(k),
+        meter: meter(),
+        amount: Amount::minor(amount),
+        at,
+        status,
+        usage: Usage::default(),
+    })
+}
+
+pub fn consume_on(k: &str, meter: &str, amount: i64, at: DateTime<Utc>) -> Operation {
+    Operation::Consume(ConsumeOp {
+        key: key(k),
+        meter: MeterId::new(meter).unwrap(),
+        amount: Amount::minor(amount),
+        at,
+        status: JobStatus::Success,
+        usage: Usage::default(),
+    })
+}
+
+pub fn purchase(k: &str, amount: i64, at: DateTime<Utc>) -> Operation {
+    Operation::Purchase(PurchaseOp {
+        key: key(k),
+        meter: meter(),
+        amount: Amount::minor(amount),
+        at,
+        usage: Usage::default(),
+    })
+}
+
+pub fn grant(
+    k: &str,
+    amount: i64,
+    at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+) -> Operation {
+    Operation::Grant(GrantOp {
+        key: key(k),
+        meter: meter(),
+        amount: Amount::minor(amount),
+        at,
+        expires_at,
+        usage: Usage::default(),
+    })
+}
+
+pub fn adjust(k: &str, amount: i64, at: DateTime<Utc>) -> Operation {
+    Operation::Adjust(AdjustOp {
+        key: key(k),
+        meter: meter(),
+        amount: Amount::minor(amount),
+        at,
+        usage: Usage::default(),
+    })
+}
+
+pub fn hold(k: &str, amount: i64, at: DateTime<Utc>) -> Operation {
+    Operation::Hold(HoldOp {
+        key: key(k),
+        meter: meter(),
+        amount: Amount::minor(amount),
+        at,
+        usage: Usage::default(),
+    })
+}
+
+pub fn capture(k: &str, hold: EntryId, amount: i64, at: DateTime<Utc>) -> Operation {
+    Operation::Capture(CaptureOp {
+        key: key(k),
+        hold,
+        amount: Amount::minor(amount),
+        at,
+    })
+}
+
+pub fn release(k: &str, hold: EntryId, at: DateTime<Utc>) -> Operation {
+    Operation::Release(ReleaseOp {
+        key: key(k),
+        hold,
+        at,
+    })
+}
+
+pub fn refund(k: &str, of: EntryId, amount: Option<i64>, at: DateTime<Utc>) -> Operation {
+    Operation::Refund(RefundOp {
+        key: key(k),
+        of,
+        amount: amount.map(Amount::minor),
+        at,
+        description: None,
+    })
+}
+
+/// A ledger opened at `at(0)` holding `credits` purchased credits.
+pub fn funded(credits: i64) -> Ledger {
+    let mut l = Ledger::open(config("UTC"), at(0)).unwrap();
+    if credits > 0 {
+        l.apply(purchase("initial", credits, at(0))).unwrap();
+    }
+    l
+}
+
+pub fn available(l: &Ledger) -> i64 {
+    l.balance(&meter()).unwrap().available.get()
+}
+
+pub fn bucket_balance(l: &Ledger, kind: BucketKind) -> i64 {
+    l.balance(&meter())
+        .unwrap()
+        .buckets
+        .iter()
+        .filter(|b| b.kind == kind)
+        .map(|b| b.balance.get())
+        .sum()
+}
+
+/// The available balance equals the sum of all entries, and the last entry's balance.
+pub fn assert_balance_is_sum_of_entries(l: &Ledger) {
+    for m in &l.config().meters {
+        let sum: i64 = l
+            .entries()
+            .iter()
+            .filter(|e| e.meter == m.id)
+            .map(|e| e.amount.get())
+            .sum();
+        let balance = l.balance(&m.id).unwrap();
+        assert_eq!(balance.available.get(), sum, "meter {}", m.id);
+        if let Some(last) = l.entries().iter().rev().find(|e| e.meter == m.id) {
+            assert_eq!(last.balance_after.get(), sum);
+        }
+    }
+}
+
+/// What an operation wrote, copied out of the ledger for assertions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ran {
+    pub entries: Vec<LedgerEntry>,
+    pub replayed: bool,
+}
+
+impl Ran {
+    /// The entry answering the request (the capture of a capture, not its release).
+    pub fn primary(&self) -> &LedgerEntry {
+        self.entries
+            .iter()
+            .find(|e| e.key.operation_key() == Some(e.key.as_str()))
+            .unwrap_or(&self.entries[0])
+    }
+}
+
+pub trait Run {
+    fn run(&mut self, op: Operation) -> Result<Ran, DomainError>;
+}
+
+impl Run for Ledger {
+    fn run(&mut self, op: Operation) -> Result<Ran, DomainError> {
+        let r = self.apply(op)?;
+        Ok(Ran {
+            entries: self.receipt_entries(&r).to_vec(),
+            replayed: r.replayed,
+        })
+    }
+}
