@@ -1,1 +1,198 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's automation, in Rust rather than shell scripts.
+//!
+//! - `demo`  — install what is missing, build the app in release, serve it on :8080.
+//! - `test`  — install what is missing, check formatting and lints, run every test: native,
+//!   wasm in headless Chromium, Playwright end-to-end against a release build.
+//! - `bench` — the domain's criterion benchmarks and the app's download size.
+//!
+//! Every tool comes from a package registry (crates.io, npm, Debian); nothing is downloaded
+//! from GitHub or a CDN.
+
+mod fixtures;
+mod serve;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// The instant the end-to-end tests pin the browser's clock to, and the demo fixtures end at.
+pub const E2E_NOW: &str = "2026-11-21T15:30:00Z";
+
+type Result<T = (), E = String> = std::result::Result<T, E>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("demo") => demo(&args[1..]),
+        Some("test") => test(&args[1..]),
+        Some("bench") => bench(),
+        Some("fixtures") => fixtures::write(&root().join("target/e2e/fixtures")).map(|_| ()),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n  demo [--port N]   build and serve the app (http://127.0.0.1:8080)\n  test [--skip-install]  run every test (native, wasm, end-to-end)\n  bench             run the benchmarks"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
+}
+
+/// Runs a command in the workspace root, echoing it; fails with its exit status.
+pub fn run(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}").replace('"', "");
+    eprintln!("$ {shown}");
+    let status = cmd
+        .current_dir(root())
+        .env("PATH", tools::path_with_local_bins())
+        .status()
+        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn build_app() -> Result {
+    run(Command::new("trunk").args(["build", "--release"]))
+}
+
+fn demo(args: &[String]) -> Result {
+    let port = match args {
+        [] => 8080,
+        [flag, p] if flag == "--port" => p.parse().map_err(|_| format!("“{p}” is not a port"))?,
+        _ => return Err("usage: cargo xtask demo [--port N]".into()),
+    };
+    tools::ensure_build_tools()?;
+    build_app()?;
+    let server = serve::Server::start(&root().join("dist"), port)?;
+    println!(
+        "\nCreditboard is running at http://127.0.0.1:{}/  (Ctrl-C to stop)",
+        server.port()
+    );
+    println!("Product presets: /?preset=lucas, ngram, videogen, act3, fotomaster");
+    server.wait();
+    Ok(())
+}
+
+fn test(args: &[String]) -> Result {
+    let started = Instant::now();
+    let skip_install = args.iter().any(|a| a == "--skip-install");
+    if !skip_install {
+        tools::ensure_build_tools()?;
+        tools::ensure_chromium()?;
+    }
+    let step = |name: &str, since: Instant| eprintln!("── {name} done in {:.0?}", since.elapsed());
+
+    let t = Instant::now();
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo().args([
+        "clippy",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "creditboard",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    step("formatting and lints (host and wasm32)", t);
+
+    let t = Instant::now();
+    run(cargo().args(["test", "--workspace", "--all-targets"]))?;
+    step("native tests", t);
+
+    let t = Instant::now();
+    run(cargo()
+        .args([
+            "test",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "creditboard",
+        ])
+        .env("CHROMEDRIVER", tools::CHROMEDRIVER))?;
+    step("wasm tests in headless Chromium", t);
+
+    let t = Instant::now();
+    build_app()?;
+    let fixtures = fixtures::write(&root().join("target/e2e/fixtures"))?;
+    let server = serve::Server::start(&root().join("dist"), 0)?;
+    run(Command::new("playwright")
+        .args(["test", "-c", "tests/e2e/playwright.config.ts"])
+        .env("CB_BASE_URL", format!("http://127.0.0.1:{}", server.port()))
+        .env("CB_FIXTURES", &fixtures)
+        .env("CB_NOW", E2E_NOW)
+        .env("CB_CHROMIUM", tools::CHROMIUM))?;
+    drop(server);
+    step("release build and end-to-end tests", t);
+
+    eprintln!("\nAll tests passed in {:.0?}.", started.elapsed());
+    Ok(())
+}
+
+fn bench() -> Result {
+    tools::ensure_build_tools()?;
+    run(cargo().args(["bench", "-p", "creditboard-domain", "--bench", "ledger"]))?;
+    build_app()?;
+    println!("\n{}", bench_report()?);
+    Ok(())
+}
+
+/// The figures the issues ask for, read back from criterion's estimates and the build.
+fn bench_report() -> Result<String> {
+    let median = |group: &str, name: &str| -> Result<f64> {
+        let path = root().join(format!(
+            "target/criterion/{group}/{name}/new/estimates.json"
+        ));
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        json["median"]["point_estimate"]
+            .as_f64()
+            .ok_or_else(|| format!("no median in {}", path.display()))
+    };
+    let apply_ns = median("ledger", "apply_1m_consumes")?;
+    let series_ns = median("aggregate", "daily_series_by_category_1m_180d")?;
+    let summary_ns = median("aggregate", "full_summary_1m_180d")?;
+    let (wasm_raw, wasm_gzip) = fixtures::wasm_size(&root().join("dist"))?;
+    Ok(format!(
+        "Figures (medians of `cargo xtask bench`):\n\
+         - apply 1,000,000 consumes: {:.0} ms → {:.2} M entries/s (target ≥ 1.00)\n\
+         - 180-day daily series by category over 1,000,000 entries: {:.1} ms (target ≤ 100)\n\
+         - full usage summary (series + six breakdowns) over 1,000,000 entries: {:.1} ms\n\
+         - app .wasm: {} KB raw, {} KB gzip",
+        apply_ns / 1e6,
+        1e3 / (apply_ns / 1e6),
+        series_ns / 1e6,
+        summary_ns / 1e6,
+        wasm_raw / 1024,
+        wasm_gzip / 1024,
+    ))
+}

@@ -1,5 +1,9 @@
 //! Small builders so the tests read as tables of operations and expectations.
-#![allow(dead_code, clippy::unwrap_used, reason = "test helpers: a failure is a test failure")]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    reason = "test helpers: a failure is a test failure"
+)]
 
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use creditboard_domain::account::{

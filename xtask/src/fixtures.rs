@@ -1,0 +1,53 @@
+//! Inputs and figures for the end-to-end tests and benchmarks: each preset's demo history at
+//! the pinned instant (so a test can compute what the page should show on its own), and the
+//! size of the built app.
+
+use crate::{E2E_NOW, Result};
+use chrono::{DateTime, Utc};
+use creditboard_domain::demo::{DemoOptions, generate};
+use creditboard_domain::preset::PresetId;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes `<dir>/<preset>.json` for every preset: `{ now, preset, account, entries }`.
+pub fn write(dir: &Path) -> Result<PathBuf> {
+    let now: DateTime<Utc> = DateTime::parse_from_rfc3339(E2E_NOW)
+        .map_err(|e| e.to_string())?
+        .with_timezone(&Utc);
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for preset in PresetId::ALL {
+        let demo = generate(&DemoOptions::new(preset, now)).map_err(|e| e.to_string())?;
+        let json = serde_json::json!({
+            "now": E2E_NOW,
+            "preset": preset.slug(),
+            "account": demo.ledger.config(),
+            "rate_card": demo.rate_card,
+            "entries": demo.ledger.entries(),
+        });
+        let path = dir.join(format!("{}.json", preset.slug()));
+        let text = serde_json::to_string(&json).map_err(|e| e.to_string())?;
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(dir.to_path_buf())
+}
+
+/// `(raw, gzip)` bytes of the app's `.wasm` in a Trunk `dist` directory.
+pub fn wasm_size(dist: &Path) -> Result<(usize, usize)> {
+    let wasm = std::fs::read_dir(dist)
+        .map_err(|e| format!("{}: {e}", dist.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .ok_or("no .wasm in dist/: build the app first")?;
+    let bytes = std::fs::read(&wasm).map_err(|e| e.to_string())?;
+    let mut gz = std::process::Command::new("gzip")
+        .args(["-9", "-c"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("gzip: {e}"))?;
+    if let Some(mut stdin) = gz.stdin.take() {
+        stdin.write_all(&bytes).map_err(|e| e.to_string())?;
+    }
+    let out = gz.wait_with_output().map_err(|e| e.to_string())?;
+    Ok((bytes.len(), out.stdout.len()))
+}
