@@ -1,6 +1,6 @@
-//! Where the app's data comes from. For now: the domain's deterministic demo generator, run in
-//! the browser with the browser's clock. The `CreditStore` seam replaces this module's callers'
-//! direct use when the REST backend arrives.
+//! Where the app's data comes from: the domain's deterministic demo generator, run in the
+//! browser with the browser's clock. This is the one place pages get data from; the
+//! `CreditStore` interface (demo store or REST) will stand here.
 
 use chrono::{DateTime, Utc};
 use creditboard_domain::demo::{DemoAccount, DemoOptions, generate};

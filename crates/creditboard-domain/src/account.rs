@@ -371,9 +371,13 @@ impl AccountConfig {
                     ));
                 }
             }
-            if m.purchases.expires_after_days == Some(0) {
+            if m
+                .purchases
+                .expires_after_days
+                .is_some_and(|d| !(1..=36_500).contains(&d))
+            {
                 return bad(format!(
-                    "meter “{}”: purchases cannot expire after 0 days",
+                    "meter “{}”: purchases expire after 1 to 36,500 days, or never",
                     m.id
                 ));
             }

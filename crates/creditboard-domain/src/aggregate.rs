@@ -9,7 +9,7 @@
 use crate::account::{AccountConfig, Timezone};
 use crate::amount::Amount;
 use crate::entry::{EntryKind, EntryStatus, LedgerEntry};
-use crate::error::Result;
+use crate::error::{DomainError, Result};
 use crate::ids::{CategoryId, FeatureId, Label, MemberId, MeterId, ProjectId, TierId};
 use crate::period::{DateRange, start_of_day};
 use chrono::{Datelike, Months, NaiveDate};
@@ -168,12 +168,13 @@ pub fn summarize(
     let boundaries = bar_boundaries(config.timezone, range, granularity);
     let mut series = SeriesBuilder::new(&boundaries);
     let mut dims: [Tally<'_>; 6] = Default::default();
-    let (mut used, mut jobs) = (0i64, 0u32);
+    // Sums in i128: each entry fits an i64, a period of them might not.
+    let (mut used, mut jobs) = (0i128, 0u32);
     for e in entries_in(entries, range) {
         if !e.kind.is_usage() || e.meter != *meter || !filter.matches(e) {
             continue;
         }
-        let u = -e.amount.get();
+        let u = -i128::from(e.amount.get());
         let is_job = e.kind != EntryKind::Refund;
         used += u;
         jobs += u32::from(is_job);
@@ -200,7 +201,7 @@ pub fn summarize(
         .rev()
         .find(|e| e.meter == *meter)
         .map_or(Amount::ZERO, |e| e.balance_after);
-    let used = Amount::minor(used);
+    let used = to_amount(used)?;
     let allocation = used.checked_add(closing_balance)?;
     let usage_rate_bp = (allocation.is_positive()).then(|| {
         let bp = i128::from(used.get()) * 10_000 / i128::from(allocation.get());
@@ -214,6 +215,8 @@ pub fn summarize(
         by_tier,
         by_project,
     ] = dims.map(Tally::into_rows);
+    let (by_category, by_feature, by_engine) = (by_category?, by_feature?, by_engine?);
+    let (by_member, by_tier, by_project) = (by_member?, by_tier?, by_project?);
     Ok(MeterUsage {
         meter: meter.clone(),
         range: *range,
@@ -229,7 +232,7 @@ pub fn summarize(
         by_member,
         by_tier,
         by_project,
-        series: series.finish(granularity),
+        series: series.finish(granularity)?,
     })
 }
 
@@ -241,7 +244,7 @@ pub fn usage_series(
     range: &DateRange,
     granularity: Granularity,
     filter: &LedgerFilter,
-) -> Series {
+) -> Result<Series> {
     let boundaries = bar_boundaries(tz, range, granularity);
     let mut series = SeriesBuilder::new(&boundaries);
     for e in entries_in(entries, range) {
@@ -251,10 +254,21 @@ pub fn usage_series(
                 .category
                 .as_ref()
                 .map_or(NONE_KEY, CategoryId::as_str);
-            series.add(e, category, -e.amount.get(), e.kind != EntryKind::Refund);
+            series.add(
+                e,
+                category,
+                -i128::from(e.amount.get()),
+                e.kind != EntryKind::Refund,
+            );
         }
     }
     series.finish(granularity)
+}
+
+fn to_amount(sum: i128) -> Result<Amount> {
+    i64::try_from(sum)
+        .map(Amount::minor)
+        .map_err(|_| DomainError::Overflow)
 }
 
 /// `used / days`, rounded half away from zero.
@@ -262,9 +276,10 @@ pub fn average_per_day(used: Amount, days: u32) -> Amount {
     if days == 0 {
         return Amount::ZERO;
     }
-    let d = i64::from(days);
-    let u = used.get();
-    Amount::minor((u + u.signum() * d / 2) / d)
+    let d = i128::from(days);
+    let u = i128::from(used.get());
+    // |result| ≤ |used|, so it fits back into an i64.
+    Amount::minor(((u + u.signum() * (d / 2)) / d) as i64)
 }
 
 /// The instants where bars start, plus the range end.
@@ -307,11 +322,11 @@ struct BarStart {
 struct SeriesBuilder<'a, 'b> {
     boundaries: &'b [BarStart],
     bar: usize,
-    totals: Vec<i64>,
+    totals: Vec<i128>,
     counts: Vec<u32>,
     categories: Tally<'a>,
     /// Per bar, per category slot (in the order categories were first seen).
-    cells: Vec<Vec<i64>>,
+    cells: Vec<Vec<i128>>,
 }
 
 impl<'a, 'b> SeriesBuilder<'a, 'b> {
@@ -327,7 +342,7 @@ impl<'a, 'b> SeriesBuilder<'a, 'b> {
         }
     }
 
-    fn add(&mut self, e: &LedgerEntry, category: &'a str, used: i64, is_job: bool) {
+    fn add(&mut self, e: &LedgerEntry, category: &'a str, used: i128, is_job: bool) {
         // Entries come in time order: the bar only moves forward.
         while self.bar + 2 < self.boundaries.len() && e.at >= self.boundaries[self.bar + 1].at {
             self.bar += 1;
@@ -345,7 +360,7 @@ impl<'a, 'b> SeriesBuilder<'a, 'b> {
         self.counts[self.bar] += u32::from(is_job);
     }
 
-    fn finish(self, granularity: Granularity) -> Series {
+    fn finish(self, granularity: Granularity) -> Result<Series> {
         // Biggest category first, so stacks and legends read the same way.
         let mut order: Vec<usize> = (0..self.categories.rows.len()).collect();
         order.sort_by(|&a, &b| {
@@ -354,25 +369,27 @@ impl<'a, 'b> SeriesBuilder<'a, 'b> {
             ub.cmp(&ua).then(ka.cmp(kb))
         });
         let points = (0..self.totals.len())
-            .map(|i| SeriesPoint {
-                from: self.boundaries[i].date,
-                until: self.boundaries[i + 1].date,
-                total: Amount::minor(self.totals[i]),
-                by_category: order
-                    .iter()
-                    .map(|&slot| Amount::minor(self.cells[i].get(slot).copied().unwrap_or(0)))
-                    .collect(),
-                count: self.counts[i],
+            .map(|i| {
+                Ok(SeriesPoint {
+                    from: self.boundaries[i].date,
+                    until: self.boundaries[i + 1].date,
+                    total: to_amount(self.totals[i])?,
+                    by_category: order
+                        .iter()
+                        .map(|&slot| to_amount(self.cells[i].get(slot).copied().unwrap_or(0)))
+                        .collect::<Result<_>>()?,
+                    count: self.counts[i],
+                })
             })
-            .collect();
-        Series {
+            .collect::<Result<_>>()?;
+        Ok(Series {
             granularity,
             categories: order
                 .iter()
                 .map(|&s| self.categories.rows[s].0.to_string())
                 .collect(),
             points,
-        }
+        })
     }
 }
 
@@ -384,7 +401,7 @@ impl<'a, 'b> SeriesBuilder<'a, 'b> {
 struct Tally<'a> {
     recent: [(usize, usize, usize); 64],
     slots: HashMap<&'a str, usize, BuildHasherDefault<FxHasher>>,
-    rows: Vec<(&'a str, i64, u32)>,
+    rows: Vec<(&'a str, i128, u32)>,
 }
 
 impl Default for Tally<'_> {
@@ -398,7 +415,7 @@ impl Default for Tally<'_> {
 }
 
 impl<'a> Tally<'a> {
-    fn add(&mut self, key: &'a str, used: i64, is_job: bool) -> usize {
+    fn add(&mut self, key: &'a str, used: i128, is_job: bool) -> usize {
         let ptr = key.as_ptr() as usize;
         let line = (ptr >> 4 ^ ptr >> 10) & 63;
         let (p, len, cached) = self.recent[line];
@@ -419,18 +436,20 @@ impl<'a> Tally<'a> {
         slot
     }
 
-    fn into_rows(self) -> Vec<BreakdownRow> {
-        let mut rows: Vec<BreakdownRow> = self
+    fn into_rows(self) -> Result<Vec<BreakdownRow>> {
+        let mut rows = self
             .rows
             .into_iter()
-            .map(|(key, used, count)| BreakdownRow {
-                key: key.to_string(),
-                used: Amount::minor(used),
-                count,
+            .map(|(key, used, count)| {
+                Ok(BreakdownRow {
+                    key: key.to_string(),
+                    used: to_amount(used)?,
+                    count,
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         rows.sort_by(|a, b| b.used.cmp(&a.used).then_with(|| a.key.cmp(&b.key)));
-        rows
+        Ok(rows)
     }
 }
 

@@ -82,6 +82,8 @@ pub enum DomainError {
     },
     #[error("operations must not go back in time (last entry at {last}, got {got})")]
     TimeWentBackwards { last: String, got: String },
+    #[error("{0} is outside the supported time range (1970 to 9999)")]
+    TimeOutOfRange(String),
     #[error("credits must expire after they are granted")]
     ExpiryNotAfterGrant,
     #[error("{0}")]
@@ -118,6 +120,7 @@ impl DomainError {
             NotRefundable(_) => "not_refundable",
             RefundExceedsCharge { .. } => "refund_exceeds_charge",
             TimeWentBackwards { .. } => "time_went_backwards",
+            TimeOutOfRange(_) => "time_out_of_range",
             ExpiryNotAfterGrant => "expiry_not_after_grant",
             InvalidConfig(_) => "invalid_config",
             CorruptLedger(_) => "corrupt_ledger",

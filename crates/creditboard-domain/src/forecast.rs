@@ -13,6 +13,7 @@ use crate::entry::{ConsumeOp, EntryKind, JobStatus, Operation, Usage};
 use crate::error::Result;
 use crate::ids::{IdempotencyKey, MeterId};
 use crate::ledger::{Ledger, MeterBalance};
+use crate::period::check_instant;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -53,8 +54,10 @@ pub fn forecast(
     now: DateTime<Utc>,
     window_days: u32,
 ) -> Result<Forecast> {
-    let window_days = window_days.max(1);
-    let now = now.max(ledger.now());
+    let now = check_instant(now)?.max(ledger.now());
+    // A young account's rate is over the days it has existed, not over an empty window.
+    let age_days = ((now - ledger.opened_at()).num_seconds() + 86_399) / 86_400;
+    let window_days = window_days.clamp(1, u32::try_from(age_days.max(1)).unwrap_or(u32::MAX));
     let since = now - Duration::days(i64::from(window_days));
     let entries = ledger.entries();
     let lo = entries.partition_point(|e| e.at <= since);

@@ -16,6 +16,7 @@ use crate::entry::{
 };
 use crate::error::{DomainError, Result};
 use crate::ids::{IdempotencyKey, Interner, Label, MeterId};
+use crate::period::check_instant;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -169,6 +170,7 @@ pub struct Ledger {
 impl Ledger {
     /// A new ledger; meters with an allocation get their first refill at `opened_at`.
     pub fn open(config: AccountConfig, opened_at: DateTime<Utc>) -> Result<Ledger> {
+        check_instant(opened_at)?;
         let mut ledger = Ledger::empty(config, opened_at)?;
         ledger.advance_to(opened_at)?;
         Ok(ledger)
@@ -260,6 +262,7 @@ impl Ledger {
 
     /// Writes everything due by `t` (refills, rollovers, expiries) and moves the clock to `t`.
     pub fn advance_to(&mut self, t: DateTime<Utc>) -> Result<()> {
+        check_instant(t)?;
         if t < self.now {
             return Err(self.backwards(t));
         }
@@ -276,6 +279,15 @@ impl Ledger {
     /// Applies one operation. A key seen before answers with the first result and changes
     /// nothing; a refused operation changes nothing either.
     pub fn apply(&mut self, op: Operation) -> Result<Receipt> {
+        // `#` marks keys the ledger derives; a client key with one could never be found again.
+        if op.key().as_str().contains('#') {
+            return Err(DomainError::InvalidId {
+                what: "idempotency key",
+                value: op.key().to_string(),
+                reason: "use letters, digits, “_”, “-”, “.” and “:” only",
+            });
+        }
+        check_instant(op.at())?;
         if let Some(first) = self.lookup(op.key().as_str()) {
             return self.replayed(&op, first);
         }
@@ -491,14 +503,15 @@ impl Ledger {
         }
         let m = hold.meter;
         let held = self.books[m].held.checked_sub(hold.amount)?;
-        let charge = negated(&take_front(&hold.split, o.amount));
         let usage = self
             .entry(o.hold)
             .map(|e| e.usage.clone())
             .unwrap_or_default();
         // Settled as a release of the whole hold followed by the actual charge, drawn from the
         // same buckets the hold reserved: the running balance never dips below the truth.
-        self.apply_shares(m, &hold.split)?;
+        let returned = self.returned_split(m, &hold.split, o.at)?;
+        let charge = negated(&take_front(&returned, o.amount));
+        self.apply_shares(m, &returned)?;
         self.books[m].held = held;
         self.holds.remove(&o.hold);
         let release = Draft::new(
@@ -506,7 +519,7 @@ impl Ledger {
             o.at,
             EntryKind::HoldRelease,
             EntryStatus::Success,
-            hold.split.clone(),
+            returned.clone(),
         )
         .reverses(o.hold)
         .usage(usage.clone());
@@ -522,7 +535,7 @@ impl Ledger {
         .reverses(o.hold)
         .usage(usage);
         self.push(m, capture);
-        self.expire_closed(m, &hold.split, o.at, &o.key)
+        self.expire_closed(m, &returned, o.at, &o.key)
     }
 
     fn release(&mut self, o: ReleaseOp) -> Result<()> {
@@ -537,7 +550,8 @@ impl Ledger {
             .entry(o.hold)
             .map(|e| e.usage.clone())
             .unwrap_or_default();
-        self.apply_shares(m, &hold.split)?;
+        let returned = self.returned_split(m, &hold.split, o.at)?;
+        self.apply_shares(m, &returned)?;
         self.books[m].held = held;
         self.holds.remove(&o.hold);
         let entry = Draft::new(
@@ -545,12 +559,12 @@ impl Ledger {
             o.at,
             EntryKind::HoldRelease,
             EntryStatus::Success,
-            hold.split.clone(),
+            returned.clone(),
         )
         .reverses(o.hold)
         .usage(usage);
         self.push(m, entry);
-        self.expire_closed(m, &hold.split, o.at, &o.key)
+        self.expire_closed(m, &returned, o.at, &o.key)
     }
 
     fn refund(&mut self, o: RefundOp) -> Result<()> {
@@ -583,6 +597,7 @@ impl Ledger {
         if o.description.is_some() {
             usage.description = o.description;
         }
+        let split = self.returned_split(m, &split, o.at)?;
         self.apply_shares(m, &split)?;
         self.refunded.insert(o.of, done.checked_add(amount)?);
         let entry = Draft::new(
@@ -621,6 +636,9 @@ impl Ledger {
         positive(o.amount)?;
         if o.expires_at.is_some_and(|e| e <= o.at) {
             return Err(DomainError::ExpiryNotAfterGrant);
+        }
+        if let Some(e) = o.expires_at {
+            check_instant(e)?;
         }
         let target = Target::New {
             kind: BucketKind::Promotional,
@@ -892,6 +910,56 @@ impl Ledger {
             }
         }
         Ok(())
+    }
+
+    /// Where credits given back (a refund, a released hold) go: the buckets they came from.
+    /// Overdraft debt they created may have been repaid since; only what is still owed goes
+    /// back to the debt, the rest lands where purchases land (a bucket that never expires, so
+    /// the entry needs no expiry of its own).
+    fn returned_split(
+        &mut self,
+        m: usize,
+        split: &[Share],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Share>> {
+        let mut debt = self.books[m].debt;
+        let mut spill = Amount::ZERO;
+        let mut out = Vec::with_capacity(split.len() + 1);
+        for s in split {
+            if s.kind == BucketKind::Overdraft {
+                let repay = s.amount.min(debt);
+                debt = debt.checked_sub(repay)?;
+                spill = spill.checked_add(s.amount.checked_sub(repay)?)?;
+                if repay.is_positive() {
+                    out.push(Share {
+                        amount: repay,
+                        ..*s
+                    });
+                }
+            } else {
+                out.push(*s);
+            }
+        }
+        if spill.is_positive() {
+            let kind = match self.config.meters[m].purchases.into {
+                BucketKind::Rollover => BucketKind::Rollover,
+                _ => BucketKind::Additional,
+            };
+            let existing = match kind {
+                BucketKind::Rollover => self.books[m].bank,
+                _ => self.books[m].additional,
+            };
+            let bucket = match existing {
+                Some(id) => id,
+                None => self.create_bucket(m, kind, at, None),
+            };
+            out.push(Share {
+                bucket,
+                kind,
+                amount: spill,
+            });
+        }
+        Ok(out)
     }
 
     /// Which buckets a debit of `amount` draws from, in draw-down order, or why it cannot.

@@ -15,6 +15,26 @@ use std::str::FromStr;
 /// The longest range we aggregate (ten years): a bound on work, not a product limit.
 pub const MAX_RANGE_DAYS: u32 = 3660;
 
+/// The earliest and latest instants the domain accepts. Far beyond any real ledger, and far
+/// enough inside chrono's range that date arithmetic near them cannot overflow.
+pub fn supported_instants() -> (DateTime<Utc>, DateTime<Utc>) {
+    let earliest = DateTime::<Utc>::UNIX_EPOCH;
+    let latest = NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map_or(earliest, |t| t.and_utc());
+    (earliest, latest)
+}
+
+/// Refuses instants outside [`supported_instants`] (a request dated in year 200,000 gets an
+/// error, not a panic deep in calendar arithmetic).
+pub fn check_instant(at: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let (earliest, latest) = supported_instants();
+    if at < earliest || at > latest {
+        return Err(DomainError::TimeOutOfRange(at.to_rfc3339()));
+    }
+    Ok(at)
+}
+
 /// The UTC instant at which `date` begins in `tz`.
 pub fn start_of_day(tz: Timezone, date: NaiveDate) -> DateTime<Utc> {
     let tz = tz.tz();
@@ -119,6 +139,11 @@ impl Period {
 
     /// A validated custom range; one day is `custom(d, d)`.
     pub fn custom(from: NaiveDate, to: NaiveDate) -> Result<Self> {
+        for d in [from, to] {
+            if !(1970..=9999).contains(&d.year()) {
+                return Err(DomainError::TimeOutOfRange(d.to_string()));
+            }
+        }
         if to < from {
             return Err(DomainError::RangeEndsBeforeStart { from, to });
         }

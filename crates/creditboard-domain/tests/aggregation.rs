@@ -92,7 +92,8 @@ fn entries_a_minute_either_side_of_local_midnight_land_on_their_local_day() {
             &range,
             Granularity::Day,
             &LedgerFilter::default(),
-        );
+        )
+        .unwrap();
         let totals: Vec<(NaiveDate, i64)> = series
             .points
             .iter()
@@ -251,7 +252,8 @@ fn long_periods_get_monthly_bars_that_add_up_to_the_daily_ones() {
         &range,
         Granularity::Month,
         &LedgerFilter::default(),
-    );
+    )
+    .unwrap();
     let daily = usage_series(
         l.entries(),
         tz,
@@ -259,7 +261,8 @@ fn long_periods_get_monthly_bars_that_add_up_to_the_daily_ones() {
         &range,
         Granularity::Day,
         &LedgerFilter::default(),
-    );
+    )
+    .unwrap();
     assert_eq!(daily.points.len(), 180);
     assert_eq!(monthly.points.first().unwrap().from, range.from);
     assert_eq!(monthly.points.last().unwrap().until, range.until);
@@ -332,4 +335,42 @@ fn data_through_yesterday_leaves_out_today() {
     .unwrap();
     assert_eq!(s.used.get(), 5);
     assert_eq!(s.series.points.last().unwrap().from, date("2026-11-20"));
+}
+
+#[test]
+fn totals_beyond_an_i64_are_an_error_not_a_wrap() {
+    // Each entry is valid on its own; a period of them is not representable.
+    let l = funded(1);
+    let mut entries = Vec::new();
+    for (i, at) in [at(1), at(2)].into_iter().enumerate() {
+        let mut e = l.entries()[0].clone();
+        e.id = creditboard_domain::EntryId(i as u64 + 1);
+        e.kind = EntryKind::Consume;
+        e.at = at;
+        e.amount = Amount::minor(-(i64::MAX / 3) * 2);
+        entries.push(e);
+    }
+    let tz = l.config().timezone;
+    let range = Period::custom(date("2026-01-01"), date("2026-01-01"))
+        .unwrap()
+        .resolve(at(30), tz, Freshness::Live);
+    let err = summarize(
+        &entries,
+        l.config(),
+        &meter(),
+        &range,
+        &LedgerFilter::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "overflow");
+    let err = usage_series(
+        &entries,
+        tz,
+        &meter(),
+        &range,
+        Granularity::Day,
+        &LedgerFilter::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "overflow");
 }

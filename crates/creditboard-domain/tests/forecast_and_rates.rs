@@ -36,6 +36,21 @@ fn the_forecast_runs_out_at_the_recent_rate() {
 }
 
 #[test]
+fn a_young_accounts_rate_is_over_the_days_it_has_existed() {
+    let mut l = funded(1_300);
+    for d in 0..3 {
+        l.run(consume(&format!("d{d}"), 100, at(24 * d + 12)))
+            .unwrap();
+    }
+    let f = forecast(&l, &meter(), at(24 * 3), 30).unwrap();
+    assert_eq!((f.window_days, f.burn_per_day.get()), (3, 100));
+    assert_eq!(
+        f.runs_out_on,
+        Some(l.config().timezone.date_of(at(24 * 13)))
+    );
+}
+
+#[test]
 fn refills_that_outpace_usage_never_run_out() {
     let mut cfg = config("UTC");
     cfg.meters[0].allocation = Some(Allocation {
@@ -49,15 +64,16 @@ fn refills_that_outpace_usage_never_run_out() {
     }
     let f = forecast(&l, &meter(), at(24 * 20), 30).unwrap();
     assert_eq!(f.runs_out_on, None);
-    // 3,000 is left of January's 5,000; at ≈67 a day for the 11 days to Feb 1, 2,263 lapse.
+    // 3,000 is left of January's 5,000; at 100 a day (2,000 over the account's 20 days) for
+    // the 11 days to Feb 1, 1,900 lapse.
     let included = f
         .expiring
         .iter()
         .find(|e| e.kind == BucketKind::Included)
         .unwrap();
     assert_eq!(included.amount.get(), 3_000);
-    assert_eq!(f.burn_per_day.get(), 67); // 2,000 over 30 days
-    assert_eq!(included.expected_unused.get(), 3_000 - 67 * 11);
+    assert_eq!(f.burn_per_day.get(), 100);
+    assert_eq!(included.expected_unused.get(), 3_000 - 100 * 11);
 }
 
 #[test]

@@ -560,3 +560,77 @@ fn replaying_the_entries_rebuilds_the_same_ledger() {
     let err = Ledger::replay(l.config().clone(), at(0), entries).unwrap_err();
     assert_eq!(err.code(), "corrupt_ledger");
 }
+
+/// Credits given back after the overdraft they created was repaid go where purchases go, not
+/// into negative debt.
+#[test]
+fn refunds_and_releases_after_the_overdraft_was_repaid() {
+    let mut cfg = config("UTC");
+    cfg.meters[0].overdraft_limit = Amount::minor(50);
+    let mut l = Ledger::open(cfg, at(0)).unwrap();
+    l.run(purchase("p1", 100, at(1))).unwrap();
+    let charge = l.run(consume("c", 140, at(2))).unwrap().entries[0].id;
+    l.run(purchase("p2", 100, at(3))).unwrap(); // repays the 40 of debt
+    assert_eq!(l.balance(&meter()).unwrap().debt.get(), 0);
+    let r = l.run(refund("r", charge, None, at(4))).unwrap();
+    assert!(
+        r.entries[0]
+            .split
+            .iter()
+            .all(|s| s.kind != BucketKind::Overdraft)
+    );
+    assert_eq!(available(&l), 200, "both purchases, nothing used");
+
+    // The same for a hold that went into overdraft, then a purchase, then capture or release.
+    let h1 = l.run(hold("h1", 230, at(5))).unwrap().entries[0].id;
+    assert_eq!(l.balance(&meter()).unwrap().debt.get(), 30);
+    l.run(purchase("p3", 100, at(6))).unwrap();
+    l.run(capture("cap", h1, 200, at(7))).unwrap();
+    assert_eq!(available(&l), 100, "300 in, 200 captured");
+    let h2 = l.run(hold("h2", 140, at(8))).unwrap().entries[0].id;
+    l.run(purchase("p4", 100, at(9))).unwrap();
+    l.run(release("rel", h2, at(10))).unwrap();
+    let b = l.balance(&meter()).unwrap();
+    assert_eq!((b.available.get(), b.held.get(), b.debt.get()), (200, 0, 0));
+    assert_balance_is_sum_of_entries(&l);
+    let rebuilt = Ledger::replay(l.config().clone(), at(0), l.entries().to_vec()).unwrap();
+    assert!(rebuilt.same_state(&l));
+}
+
+#[test]
+fn instants_outside_the_supported_range_are_refused_without_panicking() {
+    let mut l = funded(100);
+    let far = chrono::NaiveDate::from_ymd_opt(200_000, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    assert_eq!(
+        l.run(consume("far", 5, far)).unwrap_err().code(),
+        "time_out_of_range"
+    );
+    assert_eq!(
+        l.run(grant("g", 5, at(1), Some(far))).unwrap_err().code(),
+        "time_out_of_range"
+    );
+    assert_eq!(l.advance_to(far).unwrap_err().code(), "time_out_of_range");
+    let mut cfg = config("UTC");
+    cfg.meters[0].purchases.expires_after_days = Some(100_000_000);
+    assert_eq!(
+        Ledger::open(cfg, at(0)).unwrap_err().code(),
+        "invalid_config"
+    );
+}
+
+#[test]
+fn a_deserialized_request_with_a_reserved_key_is_refused() {
+    let mut l = funded(100);
+    let json = serde_json::json!({
+        "op": "consume", "key": "job#1", "meter": "credits", "amount": 5,
+        "at": "2026-01-01T05:00:00Z"
+    });
+    let op: creditboard_domain::Operation = serde_json::from_value(json).unwrap();
+    let before = l.clone();
+    assert_eq!(l.run(op).unwrap_err().code(), "invalid_id");
+    assert!(l.same_state(&before));
+}
