@@ -6,7 +6,6 @@ use crate::{E2E_NOW, Result};
 use chrono::{DateTime, Utc};
 use creditboard_domain::demo::{DemoOptions, generate};
 use creditboard_domain::preset::PresetId;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Writes `<dir>/<preset>.json` for every preset: `{ now, preset, account, entries }`.
@@ -38,16 +37,12 @@ pub fn wasm_size(dist: &Path) -> Result<(usize, usize)> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|x| x == "wasm"))
         .ok_or("no .wasm in dist/: build the app first")?;
-    let bytes = std::fs::read(&wasm).map_err(|e| e.to_string())?;
-    let mut gz = std::process::Command::new("gzip")
+    let raw = std::fs::metadata(&wasm).map_err(|e| e.to_string())?.len() as usize;
+    // gzip reads the file itself: feeding it through a pipe we do not drain would deadlock.
+    let out = std::process::Command::new("gzip")
         .args(["-9", "-c"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
+        .arg(&wasm)
+        .output()
         .map_err(|e| format!("gzip: {e}"))?;
-    if let Some(mut stdin) = gz.stdin.take() {
-        stdin.write_all(&bytes).map_err(|e| e.to_string())?;
-    }
-    let out = gz.wait_with_output().map_err(|e| e.to_string())?;
-    Ok((bytes.len(), out.stdout.len()))
+    Ok((raw, out.stdout.len()))
 }

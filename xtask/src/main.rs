@@ -28,9 +28,10 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("bench") => bench(),
         Some("fixtures") => fixtures::write(&root().join("target/e2e/fixtures")).map(|_| ()),
+        Some("bench-report") => bench_report().map(|r| println!("{r}")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  demo [--port N]   build and serve the app (http://127.0.0.1:8080)\n  test [--skip-install]  run every test (native, wasm, end-to-end)\n  bench             run the benchmarks"
+                "usage: cargo xtask <command>\n\n  demo [--port N]   build and serve the app (http://127.0.0.1:8080)\n  test [--skip-install]  run every test (native, wasm, end-to-end)\n  bench             run the benchmarks and print the figures\n  bench-report      print the figures of the last `bench` again\n  fixtures          write the seeded demo data the end-to-end tests compare against"
             );
             return ExitCode::from(2);
         }

@@ -371,8 +371,7 @@ impl AccountConfig {
                     ));
                 }
             }
-            if m
-                .purchases
+            if m.purchases
                 .expires_after_days
                 .is_some_and(|d| !(1..=36_500).contains(&d))
             {
