@@ -5,11 +5,14 @@
 //! aggregation. `cargo xtask bench` runs this and prints the figures.
 
 use chrono::{DateTime, Duration, Utc};
-use creditboard_domain::aggregate::{Granularity, LedgerFilter, summarize, usage_series};
+use creditboard_domain::aggregate::{
+    Granularity, LedgerFilter, entries_in, summarize, usage_series,
+};
+use creditboard_domain::amount::MAX_BALANCE;
 use creditboard_domain::demo::{DemoOptions, generate};
-use creditboard_domain::entry::{ConsumeOp, JobStatus, Operation, Usage};
+use creditboard_domain::entry::{ConsumeOp, EntryKind, JobStatus, Operation, Usage};
 use creditboard_domain::ids::{CategoryId, FeatureId, IdempotencyKey, MemberId};
-use creditboard_domain::period::{Period, PeriodPreset};
+use creditboard_domain::period::{DateRange, Period, PeriodPreset};
 use creditboard_domain::preset::{Preset, PresetId};
 use creditboard_domain::{Amount, Ledger};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
@@ -23,17 +26,25 @@ fn now() -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-/// A funded VideoGen-style ledger and a million consumes spread over 180 days, with the
-/// attributes a real job carries (feature, category, member).
+/// The last 180 days in the VideoGen account's timezone, as the dashboard resolves them.
+fn last_180_days() -> DateRange {
+    let config = Preset::get(PresetId::Videogen).config;
+    Period::preset(PeriodPreset::Last180Days).resolve(now(), config.timezone, config.freshness)
+}
+
+/// A funded VideoGen-style ledger and a million consumes spread over the last 180 days (every
+/// one inside the range the aggregation reads), with the attributes a real job carries
+/// (feature, category, member).
 fn setup() -> (Ledger, Vec<Operation>) {
     let preset = Preset::get(PresetId::Videogen);
     let meter = preset.config.meters[0].id.clone();
-    let start = now() - Duration::days(180);
+    let range = last_180_days();
+    let start = range.start;
     let mut ledger = Ledger::open(preset.config.clone(), start).unwrap_or_else(|e| panic!("{e}"));
     let big = Operation::Purchase(creditboard_domain::entry::PurchaseOp {
         key: IdempotencyKey::new("bench-funding").unwrap_or_else(|e| panic!("{e}")),
         meter: meter.clone(),
-        amount: Amount::minor(i64::MAX / 4),
+        amount: Amount::minor(MAX_BALANCE.get() / 2),
         at: start,
         usage: Usage::default(),
     });
@@ -45,7 +56,7 @@ fn setup() -> (Ledger, Vec<Operation>) {
         .map(|f| (f.id.clone(), f.category.clone()))
         .collect();
     let members: Vec<MemberId> = preset.config.members.iter().map(|m| m.id.clone()).collect();
-    let step = Duration::days(180).num_milliseconds() / N as i64;
+    let step = (now() - start).num_milliseconds() / N as i64;
     let ops = (0..N)
         .map(|i| {
             let (feature, category) = &features[i % features.len()];
@@ -93,8 +104,12 @@ fn aggregate(c: &mut Criterion) {
     }
     let config = ledger.config().clone();
     let meter = config.meters[0].id.clone();
-    let range =
-        Period::preset(PeriodPreset::Last180Days).resolve(now(), config.timezone, config.freshness);
+    let range = last_180_days();
+    let jobs_in_range = entries_in(ledger.entries(), &range)
+        .iter()
+        .filter(|e| e.kind == EntryKind::Consume)
+        .count();
+    assert_eq!(jobs_in_range, N, "every job lies in the aggregated range");
     let filter = LedgerFilter::default();
     let mut g = c.benchmark_group("aggregate");
     g.sample_size(20);
@@ -103,7 +118,7 @@ fn aggregate(c: &mut Criterion) {
         b.iter(|| {
             usage_series(
                 black_box(ledger.entries()),
-                config.timezone,
+                &config,
                 &meter,
                 &range,
                 Granularity::Day,

@@ -4,7 +4,7 @@
 //! USD balance for Foto Master, a capped rollover bank for ACT3, …): products differ by data,
 //! not by code paths. [`AccountConfig::validate`] runs once at the edge; the ledger trusts it.
 
-use crate::amount::{Amount, MAX_DECIMALS};
+use crate::amount::{Amount, MAX_BALANCE, MAX_DECIMALS};
 use crate::error::{DomainError, Result};
 use crate::ids::{AccountId, MemberId, MeterId, ProjectId};
 use crate::period::start_of_day;
@@ -343,6 +343,27 @@ impl AccountConfig {
             if m.overdraft_limit.is_negative() {
                 return bad(format!("meter “{}” has a negative overdraft limit", m.id));
             }
+            let mut amounts = vec![m.overdraft_limit];
+            if let Some(a) = m.allocation {
+                amounts.push(a.amount);
+                if let UnusedAllocation::Rollover { cap } = a.unused {
+                    amounts.push(cap);
+                }
+            }
+            if let Some(t) = m.auto_top_up {
+                amounts.push(t.threshold);
+                amounts.extend(t.monthly_cap);
+                amounts.push(match t.amount {
+                    TopUpAmount::Fixed(a) | TopUpAmount::RefillTo(a) => a,
+                });
+            }
+            if amounts.iter().any(|a| *a > MAX_BALANCE) {
+                return bad(format!(
+                    "meter “{}”: amounts in its settings may be at most {}",
+                    m.id,
+                    MAX_BALANCE.to_decimal(m.decimals)
+                ));
+            }
             if let Some(a) = m.allocation {
                 if !a.amount.is_positive() {
                     return bad(format!("meter “{}” has a non-positive allocation", m.id));
@@ -370,6 +391,13 @@ impl AccountConfig {
                         other.as_str()
                     ));
                 }
+            }
+            if m.purchases.into == BucketKind::Rollover && m.purchases.expires_after_days.is_some()
+            {
+                return bad(format!(
+                    "meter “{}”: purchases into the rollover bank cannot expire (the bank is one bucket)",
+                    m.id
+                ));
             }
             if m.purchases
                 .expires_after_days

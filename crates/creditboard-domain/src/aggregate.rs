@@ -6,7 +6,7 @@
 //! usage. Functions take entries sorted by time (as every ledger keeps them) and find the
 //! period by binary search, so a summary costs one pass over the period's entries.
 
-use crate::account::{AccountConfig, Timezone};
+use crate::account::{AccountConfig, BucketKind, Timezone};
 use crate::amount::Amount;
 use crate::entry::{EntryKind, EntryStatus, LedgerEntry};
 use crate::error::{DomainError, Result};
@@ -133,9 +133,12 @@ pub struct MeterUsage {
     pub jobs: u32,
     /// The available balance at the end of the period (now, for a current period).
     pub closing_balance: Amount,
-    /// What could have been used: `used + closing_balance`.
-    pub allocation: Amount,
-    /// `used / allocation` in basis points (1 % = 100); `None` without an allocation.
+    /// The plan allocation usable in the period: what the included bucket held when the
+    /// period began (after a cycle start at that instant) plus every refill within it.
+    /// `None` for a meter without a plan allocation (a prepaid balance).
+    pub allocation: Option<Amount>,
+    /// `used / allocation` in basis points (1 % = 100). Above 10,000 when usage went beyond
+    /// the allocation into other credits. `None` without an allocation.
     pub usage_rate_bp: Option<u32>,
     /// `used / days`, rounded to the nearest minor unit.
     pub average_per_day: Amount,
@@ -163,7 +166,7 @@ pub fn summarize(
     range: &DateRange,
     filter: &LedgerFilter,
 ) -> Result<MeterUsage> {
-    config.meter(meter)?;
+    let meter_config = config.meter(meter)?;
     let granularity = Granularity::for_range(range);
     let boundaries = bar_boundaries(config.timezone, range, granularity);
     let mut series = SeriesBuilder::new(&boundaries);
@@ -202,9 +205,12 @@ pub fn summarize(
         .find(|e| e.meter == *meter)
         .map_or(Amount::ZERO, |e| e.balance_after);
     let used = to_amount(used)?;
-    let allocation = used.checked_add(closing_balance)?;
-    let usage_rate_bp = (allocation.is_positive()).then(|| {
-        let bp = i128::from(used.get()) * 10_000 / i128::from(allocation.get());
+    let allocation = meter_config
+        .allocation
+        .map(|_| included_allocation(entries, meter, range))
+        .transpose()?;
+    let usage_rate_bp = allocation.filter(|a| a.is_positive()).map(|a| {
+        let bp = i128::from(used.get()) * 10_000 / i128::from(a.get());
         u32::try_from(bp.max(0)).unwrap_or(u32::MAX)
     });
     let [
@@ -236,16 +242,58 @@ pub fn summarize(
     })
 }
 
+/// The allocation usable in `range` (see [`MeterUsage::allocation`]), from the included
+/// shares of the entries: the included balance once the period has begun, plus refills.
+/// Reads back only to the last refill before the period, so it costs one cycle of entries.
+fn included_allocation(
+    entries: &[LedgerEntry],
+    meter: &MeterId,
+    range: &DateRange,
+) -> Result<Amount> {
+    let included = |e: &LedgerEntry| {
+        e.split
+            .iter()
+            .filter(|s| s.kind == BucketKind::Included)
+            .try_fold(Amount::ZERO, |acc, s| acc.checked_add(s.amount))
+    };
+    let lo = entries.partition_point(|e| e.at < range.start);
+    let hi = entries.partition_point(|e| e.at < range.end).max(lo);
+    let last_refill = entries[..lo]
+        .iter()
+        .rposition(|e| e.kind == EntryKind::Refill && e.meter == *meter)
+        .unwrap_or(0);
+    let mut total = Amount::ZERO;
+    for e in entries[last_refill..lo]
+        .iter()
+        .filter(|e| e.meter == *meter)
+    {
+        total = total.checked_add(included(e)?)?;
+    }
+    for e in entries[lo..hi].iter().filter(|e| e.meter == *meter) {
+        // A cycle starting exactly at the period's start belongs before it: what lapsed or
+        // rolled over then was never usable in the period. Later lapses are not subtracted,
+        // those credits were usable until they lapsed.
+        let cycle_at_start = e.at == range.start
+            && (e.kind == EntryKind::Rollover
+                || (e.kind == EntryKind::Expiry && e.key.is_system()));
+        if e.kind == EntryKind::Refill || cycle_at_start {
+            total = total.checked_add(included(e)?)?;
+        }
+    }
+    Ok(total.max(Amount::ZERO))
+}
+
 /// Just the series (the chart), for when breakdowns are not needed.
 pub fn usage_series(
     entries: &[LedgerEntry],
-    tz: Timezone,
+    config: &AccountConfig,
     meter: &MeterId,
     range: &DateRange,
     granularity: Granularity,
     filter: &LedgerFilter,
 ) -> Result<Series> {
-    let boundaries = bar_boundaries(tz, range, granularity);
+    config.meter(meter)?;
+    let boundaries = bar_boundaries(config.timezone, range, granularity);
     let mut series = SeriesBuilder::new(&boundaries);
     for e in entries_in(entries, range) {
         if e.kind.is_usage() && e.meter == *meter && filter.matches(e) {

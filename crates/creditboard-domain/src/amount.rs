@@ -12,6 +12,12 @@ use std::fmt;
 /// Largest number of decimals a meter may use.
 pub const MAX_DECIMALS: u8 = 6;
 
+/// The most minor units a meter's balance may hold, and the largest amount one operation or
+/// setting may name (10^15: ten trillion dollars in cents). Far below `i64::MAX`, so every
+/// refill, rollover and top-up on top of a full balance still fits: a ledger can never get
+/// stuck on an overflow.
+pub const MAX_BALANCE: Amount = Amount(1_000_000_000_000_000);
+
 /// A signed amount in minor units of some meter (the meter knows the scale).
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
@@ -181,14 +187,8 @@ impl fmt::Display for Amount {
     }
 }
 
-/// Saturating sum, for display totals; ledger arithmetic uses [`checked_sum`].
-impl std::iter::Sum for Amount {
-    fn sum<I: Iterator<Item = Amount>>(iter: I) -> Amount {
-        Amount(iter.fold(0i64, |acc, a| acc.saturating_add(a.0)))
-    }
-}
-
-/// Sums without overflow checks are a bug waiting to happen; this one checks.
+/// Sums without overflow checks are a bug waiting to happen, so `Amount` has no `Sum`; this
+/// one checks.
 pub fn checked_sum<I: IntoIterator<Item = Amount>>(items: I) -> Result<Amount> {
     items
         .into_iter()

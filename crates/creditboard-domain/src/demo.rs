@@ -13,13 +13,13 @@ use crate::entry::{
     CaptureOp, ConsumeOp, EntryId, GrantOp, HoldOp, JobStatus, Operation, PurchaseOp, Quantity,
     RefundOp, ReleaseOp, Usage,
 };
-use crate::error::Result;
+use crate::error::{DomainError, Result};
 use crate::ids::{FeatureId, IdempotencyKey, Label, MemberId, MeterId, ProjectId, TierId};
 use crate::ledger::Ledger;
-use crate::period::start_of_day;
+use crate::period::{check_instant, start_of_day};
 use crate::preset::{DescriptionStyle, Preset, PresetId};
 use crate::ratecard::{FeatureRate, RateCard};
-use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+use chrono::{DateTime, Datelike, Days, Duration, Utc, Weekday};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -68,6 +68,11 @@ impl Rng {
         weights.len().saturating_sub(1)
     }
 }
+
+/// The longest history the generator writes (about eleven years).
+pub const MAX_DAYS: u32 = 4000;
+/// The most activity relative to a preset's rhythm, in percent (benchmarks use thousands).
+pub const MAX_SCALE_PERCENT: u32 = 100_000;
 
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
@@ -120,6 +125,7 @@ enum Action {
     },
     Release {
         hold: EntryId,
+        failed: bool,
     },
 }
 
@@ -141,11 +147,24 @@ struct Job {
 
 /// Generates a preset's demo history.
 pub fn generate(opts: &DemoOptions) -> Result<DemoAccount> {
+    if !(1..=MAX_DAYS).contains(&opts.days) {
+        return Err(DomainError::InvalidConfig(format!(
+            "a demo history spans 1 to {MAX_DAYS} days"
+        )));
+    }
+    if !(1..=MAX_SCALE_PERCENT).contains(&opts.scale_percent) {
+        return Err(DomainError::InvalidConfig(format!(
+            "demo activity is 1 % to {MAX_SCALE_PERCENT} % of the normal rhythm"
+        )));
+    }
     let preset = Preset::get(opts.preset);
     preset.rate_card.validate(&preset.config)?;
     let tz = preset.config.timezone;
-    let today = tz.date_of(opts.now);
-    let first_day = today - Duration::days(i64::from(opts.days));
+    let today = tz.date_of(check_instant(opts.now)?);
+    let first_day = today
+        .checked_sub_days(Days::new(u64::from(opts.days)))
+        .filter(|d| d.year() >= 1970)
+        .ok_or_else(|| DomainError::TimeOutOfRange(opts.now.to_rfc3339()))?;
     let opened_at = start_of_day(tz, first_day);
     let mut g = Generator {
         ledger: Ledger::open(preset.config.clone(), opened_at)?,
@@ -387,11 +406,16 @@ impl Generator<'_> {
                 });
                 self.ledger.apply(op)?;
             }
-            Action::Release { hold } => {
+            Action::Release { hold, failed } => {
                 let op = Operation::Release(ReleaseOp {
                     key: self.key()?,
                     hold,
                     at,
+                    status: if failed {
+                        JobStatus::Failed
+                    } else {
+                        JobStatus::Success
+                    },
                 });
                 self.ledger.apply(op)?;
             }
@@ -483,7 +507,7 @@ impl Generator<'_> {
                 }
                 let done = at + Duration::minutes(i64::from(minutes));
                 if job.fails {
-                    self.schedule(done, Action::Release { hold });
+                    self.schedule(done, Action::Release { hold, failed: true });
                 } else {
                     let amount = (cost.get() * i64::from(job.capture_per_mille) / 1000).max(1);
                     self.schedule(done, Action::Capture { hold, amount });

@@ -375,6 +375,9 @@ pub struct ReleaseOp {
     pub key: IdempotencyKey,
     pub hold: EntryId,
     pub at: DateTime<Utc>,
+    /// `Failed` when the job failed (the release then reads "Failed — not charged").
+    #[serde(default)]
+    pub status: JobStatus,
 }
 
 /// Give back a charge (a consume or a captured hold), all of it or `amount`.

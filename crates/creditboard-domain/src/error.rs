@@ -17,6 +17,17 @@ pub enum DomainError {
     NonPositiveQuantity,
     #[error("the amount is too large")]
     Overflow,
+    #[error(
+        "“{meter}” cannot hold more than {}: this would make it {}",
+        limit.to_decimal(*decimals),
+        would_be.to_decimal(*decimals)
+    )]
+    BalanceLimit {
+        meter: String,
+        limit: Amount,
+        would_be: Amount,
+        decimals: u8,
+    },
     #[error("“{value}” is not a valid amount: {reason}")]
     InvalidAmount { value: String, reason: &'static str },
     #[error("there is no meter “{0}”")]
@@ -101,6 +112,7 @@ impl DomainError {
             ZeroAmount => "zero_amount",
             NonPositiveQuantity => "non_positive_quantity",
             Overflow => "overflow",
+            BalanceLimit { .. } => "balance_limit",
             InvalidAmount { .. } => "invalid_amount",
             UnknownMeter(_) => "unknown_meter",
             UnknownFeature(_) => "unknown_feature",

@@ -108,23 +108,23 @@ pub fn forecast(
     let expiring: Vec<ExpiringCredits> = expiring_now
         .into_iter()
         .map(|(bucket, kind, amount, expires_at)| {
-            let unused: i64 = sim
-                .entries()
-                .iter()
-                .filter(|e| e.kind == EntryKind::Expiry && e.meter == *meter)
-                .flat_map(|e| &e.split)
-                .filter(|s| s.bucket == bucket)
-                .map(|s| -s.amount.get())
-                .sum();
-            ExpiringCredits {
+            let unused = crate::amount::checked_sum(
+                sim.entries()
+                    .iter()
+                    .filter(|e| e.kind == EntryKind::Expiry && e.meter == *meter)
+                    .flat_map(|e| &e.split)
+                    .filter(|s| s.bucket == bucket)
+                    .map(|s| Amount::minor(-s.amount.get())),
+            )?;
+            Ok(ExpiringCredits {
                 bucket,
                 kind,
                 amount,
                 expires_at,
-                expected_unused: Amount::minor(unused),
-            }
+                expected_unused: unused,
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let expected_unused = crate::amount::checked_sum(expiring.iter().map(|e| e.expected_unused))?;
     Ok(Forecast {
         meter: meter.clone(),
@@ -137,21 +137,26 @@ pub fn forecast(
     })
 }
 
-/// Credits that will be lost within `days` of `now` if nothing is used (the Credits panel's
-/// list). An allocation that rolls over only counts with the part the bank has no room for.
+/// Credits that will be lost within `days` of `now` (at most [`HORIZON_DAYS`]) if nothing is
+/// used (the Credits panel's list). An allocation that rolls over only counts with the part
+/// the bank has no room for.
 pub fn expiring_within(
     meter: &MeterConfig,
     balance: &MeterBalance,
     now: DateTime<Utc>,
     days: u32,
 ) -> Vec<ExpiringSoon> {
-    let until = now + Duration::days(i64::from(days));
-    let bank: Amount = balance
-        .buckets
-        .iter()
-        .filter(|b| b.kind == BucketKind::Rollover)
-        .map(|b| b.balance)
-        .sum();
+    let until = now
+        .checked_add_signed(Duration::days(i64::from(days.min(HORIZON_DAYS))))
+        .unwrap_or(now);
+    let bank = Amount::minor(
+        balance
+            .buckets
+            .iter()
+            .filter(|b| b.kind == BucketKind::Rollover)
+            .map(|b| b.balance.get())
+            .fold(0i64, i64::saturating_add),
+    );
     balance
         .buckets
         .iter()

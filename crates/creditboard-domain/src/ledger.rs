@@ -9,7 +9,7 @@
 //! entries and relies on that.
 
 use crate::account::{AccountConfig, BucketKind, DrawDownOrder, TopUpAmount, UnusedAllocation};
-use crate::amount::Amount;
+use crate::amount::{Amount, MAX_BALANCE};
 use crate::entry::{
     AdjustOp, BucketId, CaptureOp, ConsumeOp, EntryId, EntryKind, EntryStatus, GrantOp, HoldOp,
     JobStatus, LedgerEntry, Operation, PurchaseOp, Receipt, RefundOp, ReleaseOp, Share, Usage,
@@ -143,7 +143,9 @@ enum Target {
 
 /// State saved before writing due events, restored if the operation after them is refused.
 struct Checkpoint {
-    books: Vec<MeterBook>,
+    /// The books before due events, when any were due (cloning them per operation would cost
+    /// more than the operation).
+    books: Option<Vec<MeterBook>>,
     entries: usize,
     next_bucket: u32,
     now: DateTime<Utc>,
@@ -261,11 +263,21 @@ impl Ledger {
     }
 
     /// Writes everything due by `t` (refills, rollovers, expiries) and moves the clock to `t`.
+    /// On an error nothing changes.
     pub fn advance_to(&mut self, t: DateTime<Utc>) -> Result<()> {
         check_instant(t)?;
         if t < self.now {
             return Err(self.backwards(t));
         }
+        let checkpoint = self.checkpoint(t);
+        let result = self.write_due(t);
+        if result.is_err() {
+            self.restore(checkpoint, None);
+        }
+        result
+    }
+
+    fn write_due(&mut self, t: DateTime<Utc>) -> Result<()> {
         while let Some((at, m, bucket)) = self.next_due(t) {
             match bucket {
                 None => self.run_cycle(m, at)?,
@@ -274,6 +286,15 @@ impl Ledger {
         }
         self.now = t;
         Ok(())
+    }
+
+    fn checkpoint(&self, t: DateTime<Utc>) -> Checkpoint {
+        Checkpoint {
+            books: self.next_due(t).is_some().then(|| self.books.clone()),
+            entries: self.entries.len(),
+            next_bucket: self.next_bucket,
+            now: self.now,
+        }
     }
 
     /// Applies one operation. A key seen before answers with the first result and changes
@@ -295,17 +316,11 @@ impl Ledger {
         if at < self.now {
             return Err(self.backwards(at));
         }
-        let checkpoint = Checkpoint {
-            books: if self.next_due(at).is_some() {
-                self.books.clone()
-            } else {
-                Vec::new()
-            },
-            entries: self.entries.len(),
-            next_bucket: self.next_bucket,
-            now: self.now,
-        };
-        let result = self.advance_to(at).and_then(|()| {
+        let checkpoint = self.checkpoint(at);
+        // Where the due events end and the operation begins.
+        let mut due_end = None;
+        let result = self.write_due(at).and_then(|()| {
+            due_end = Some((self.entries.len(), self.next_bucket));
             let start = self.entries.len();
             let key = op.key().clone();
             self.apply_new(op)?;
@@ -317,25 +332,39 @@ impl Ledger {
             })
         });
         if result.is_err() {
-            self.restore(checkpoint);
+            self.restore(checkpoint, due_end);
         }
         result
     }
 
-    fn restore(&mut self, c: Checkpoint) {
-        if self.entries.len() > c.entries {
-            // Only due events (which touch books, never holds or refunds) can be undone here:
-            // operations themselves are checked before they write.
-            let dropped: Vec<LedgerEntry> = self.entries.drain(c.entries..).collect();
-            for (offset, e) in dropped.iter().enumerate() {
-                if let Some(op) = e.key.operation_key() {
-                    self.unindex(op, c.entries + offset);
+    /// Undoes a refused operation and the due events written before it. `due_end` is where
+    /// the due events ended, if the operation itself started.
+    fn restore(&mut self, c: Checkpoint, due_end: Option<(usize, u32)>) {
+        let end = (self.entries.len(), self.next_bucket);
+        if end == (c.entries, c.next_bucket) {
+            self.now = c.now;
+            return;
+        }
+        // Operations check everything before they write, so only due events (which touch the
+        // books, never holds or refunds) should need undoing: put the saved books back.
+        let op_untouched = due_end.is_none_or(|d| d == end);
+        match c.books {
+            Some(books) if op_untouched => {
+                self.entries.truncate(c.entries);
+                self.books = books;
+                self.next_bucket = c.next_bucket;
+                self.now = c.now;
+            }
+            // The operation failed half-way (a bug): rebuild everything from the entries
+            // that stand, which is slow but exact.
+            _ => {
+                let kept = self.entries[..c.entries].to_vec();
+                if let Ok(mut rebuilt) = Ledger::replay(self.config.clone(), self.opened_at, kept) {
+                    rebuilt.now = c.now;
+                    *self = rebuilt;
                 }
             }
-            self.books = c.books;
         }
-        self.next_bucket = c.next_bucket;
-        self.now = c.now;
     }
 
     fn replayed(&self, op: &Operation, first: usize) -> Result<Receipt> {
@@ -404,21 +433,6 @@ impl Ledger {
         }
     }
 
-    fn unindex(&mut self, key: &str, entry: usize) {
-        let h = self.hash_key(key);
-        let empty = match self.index.get_mut(&h) {
-            Some(Slot::One(i)) => *i == entry,
-            Some(Slot::Many(list)) => {
-                list.retain(|&i| i != entry);
-                list.is_empty()
-            }
-            None => false,
-        };
-        if empty {
-            self.index.remove(&h);
-        }
-    }
-
     fn backwards(&self, got: DateTime<Utc>) -> DomainError {
         DomainError::TimeWentBackwards {
             last: self.now.to_rfc3339(),
@@ -445,12 +459,14 @@ impl Ledger {
         let split = self.plan_debit(m, o.amount, o.at)?;
         let before = self.books[m].available;
         self.apply_shares(m, &split)?;
-        let status = match o.status {
-            JobStatus::Success => EntryStatus::Success,
-            JobStatus::Failed => EntryStatus::Failed,
-        };
-        let entry =
-            Draft::new(o.key.clone(), o.at, EntryKind::Consume, status, split).usage(o.usage);
+        let entry = Draft::new(
+            o.key.clone(),
+            o.at,
+            EntryKind::Consume,
+            job_status(o.status),
+            split,
+        )
+        .usage(o.usage);
         self.push(m, entry);
         self.maybe_top_up(m, before, &o.key, o.at);
         Ok(())
@@ -558,7 +574,7 @@ impl Ledger {
             o.key.clone(),
             o.at,
             EntryKind::HoldRelease,
-            EntryStatus::Success,
+            job_status(o.status),
             returned.clone(),
         )
         .reverses(o.hold)
@@ -616,6 +632,7 @@ impl Ledger {
     fn purchase(&mut self, o: PurchaseOp) -> Result<()> {
         let m = self.config.meter_index(&o.meter)?;
         positive(o.amount)?;
+        self.check_room(m, o.amount)?;
         let target = self.purchase_target(m, o.at);
         let (split, expires_at) = self.credit(m, o.amount, target, o.at)?;
         let entry = Draft::new(
@@ -640,6 +657,7 @@ impl Ledger {
         if let Some(e) = o.expires_at {
             check_instant(e)?;
         }
+        self.check_room(m, o.amount)?;
         let target = Target::New {
             kind: BucketKind::Promotional,
             expires_at: o.expires_at,
@@ -664,6 +682,7 @@ impl Ledger {
             return Err(DomainError::ZeroAmount);
         }
         let (split, expires_at) = if o.amount.is_positive() {
+            self.check_room(m, o.amount)?;
             let target = self.purchase_target(m, o.at);
             self.credit(m, o.amount, target, o.at)?
         } else {
@@ -711,7 +730,10 @@ impl Ledger {
         let Ok(total) = used.checked_add(amount) else {
             return;
         };
-        if t.monthly_cap.is_some_and(|cap| total > cap) || !amount.is_positive() {
+        if t.monthly_cap.is_some_and(|cap| total > cap)
+            || !amount.is_positive()
+            || self.check_room(m, amount).is_err()
+        {
             return;
         }
         let target = self.purchase_target(m, at);
@@ -783,7 +805,7 @@ impl Ledger {
                 let room = cap.checked_sub(bank_balance)?.max(Amount::ZERO);
                 let moved = unused.min(room);
                 if moved.is_positive() {
-                    let bank = self.bank_bucket(m, at);
+                    let bank = self.bank_bucket(m, at)?;
                     let split = vec![
                         Share {
                             bucket: included,
@@ -951,7 +973,7 @@ impl Ledger {
             };
             let bucket = match existing {
                 Some(id) => id,
-                None => self.create_bucket(m, kind, at, None),
+                None => self.create_bucket(m, kind, at, None)?,
             };
             out.push(Share {
                 bucket,
@@ -960,6 +982,23 @@ impl Ledger {
             });
         }
         Ok(out)
+    }
+
+    /// Refuses a credit that would take the meter (held credits included, they come back)
+    /// above [`MAX_BALANCE`]. Refills are not limited: settings are, which bounds them.
+    fn check_room(&self, m: usize, amount: Amount) -> Result<()> {
+        let book = &self.books[m];
+        let would_be = book.available.checked_add(book.held)?.checked_add(amount)?;
+        if would_be > MAX_BALANCE {
+            let meter = &self.config.meters[m];
+            return Err(DomainError::BalanceLimit {
+                meter: meter.name.clone(),
+                limit: MAX_BALANCE,
+                would_be,
+                decimals: meter.decimals,
+            });
+        }
+        Ok(())
     }
 
     /// Which buckets a debit of `amount` draws from, in draw-down order, or why it cannot.
@@ -1040,7 +1079,7 @@ impl Ledger {
                     expires_at: e,
                 } => {
                     expires_at = e;
-                    (self.create_bucket(m, kind, at, e), kind)
+                    (self.create_bucket(m, kind, at, e)?, kind)
                 }
             };
             split.push(Share {
@@ -1078,9 +1117,9 @@ impl Ledger {
         }
     }
 
-    fn bank_bucket(&mut self, m: usize, at: DateTime<Utc>) -> BucketId {
+    fn bank_bucket(&mut self, m: usize, at: DateTime<Utc>) -> Result<BucketId> {
         match self.books[m].bank {
-            Some(id) => id,
+            Some(id) => Ok(id),
             None => self.create_bucket(m, BucketKind::Rollover, at, None),
         }
     }
@@ -1091,9 +1130,12 @@ impl Ledger {
         kind: BucketKind,
         at: DateTime<Utc>,
         expires_at: Option<DateTime<Utc>>,
-    ) -> BucketId {
+    ) -> Result<BucketId> {
         let id = BucketId(self.next_bucket);
-        self.next_bucket += 1;
+        self.next_bucket = self
+            .next_bucket
+            .checked_add(1)
+            .ok_or(DomainError::Overflow)?;
         self.insert_bucket(
             m,
             Bucket {
@@ -1104,7 +1146,7 @@ impl Ledger {
                 expires_at,
             },
         );
-        id
+        Ok(id)
     }
 
     fn insert_bucket(&mut self, m: usize, bucket: Bucket) {
@@ -1120,32 +1162,36 @@ impl Ledger {
     }
 
     /// Moves the split's amounts in and out of buckets (and overdraft debt). Checks every
-    /// addition before changing anything.
+    /// step before changing anything; a split may name a bucket twice (a stored entry might),
+    /// so each bucket's running balance is checked, not just each share.
     fn apply_shares(&mut self, m: usize, split: &[Share]) -> Result<()> {
         let book = &self.books[m];
         let mut total = Amount::ZERO;
         let mut debt = book.debt;
-        for s in split {
+        for (n, s) in split.iter().enumerate() {
             total = total.checked_add(s.amount)?;
             if s.kind == BucketKind::Overdraft {
                 debt = debt.checked_sub(s.amount)?;
-            } else {
-                let i = book.index_of(s.bucket).ok_or_else(|| {
-                    DomainError::CorruptLedger(format!("bucket {} is missing", s.bucket.0))
-                })?;
-                let after = book.buckets[i].balance.checked_add(s.amount)?;
-                if after.is_negative() {
-                    return Err(DomainError::CorruptLedger(format!(
-                        "bucket {} would go below zero",
-                        s.bucket.0
-                    )));
+                if debt.is_negative() {
+                    return Err(DomainError::CorruptLedger(
+                        "overdraft debt would go below zero".into(),
+                    ));
                 }
+                continue;
             }
-        }
-        if debt.is_negative() {
-            return Err(DomainError::CorruptLedger(
-                "overdraft debt would go below zero".into(),
-            ));
+            let i = book.index_of(s.bucket).ok_or_else(|| {
+                DomainError::CorruptLedger(format!("bucket {} is missing", s.bucket.0))
+            })?;
+            let after = split[..=n]
+                .iter()
+                .filter(|o| o.kind != BucketKind::Overdraft && o.bucket == s.bucket)
+                .try_fold(book.buckets[i].balance, |acc, o| acc.checked_add(o.amount))?;
+            if after.is_negative() {
+                return Err(DomainError::CorruptLedger(format!(
+                    "bucket {} would go below zero",
+                    s.bucket.0
+                )));
+            }
         }
         let available = book.available.checked_add(total)?;
         let book = &mut self.books[m];
@@ -1153,6 +1199,7 @@ impl Ledger {
             if s.kind != BucketKind::Overdraft
                 && let Some(i) = book.index_of(s.bucket)
             {
+                // Every running balance was checked above: this cannot overflow.
                 book.buckets[i].balance =
                     Amount::minor(book.buckets[i].balance.get() + s.amount.get());
             }
@@ -1220,6 +1267,7 @@ impl Ledger {
         if sum != e.amount {
             return Err(corrupt("its split does not add up to its amount".into()));
         }
+        self.check_stored_rules(&e, m).map_err(corrupt)?;
         for s in &e.split {
             if s.kind != BucketKind::Overdraft && self.books[m].index_of(s.bucket).is_none() {
                 self.insert_bucket(
@@ -1232,7 +1280,12 @@ impl Ledger {
                         expires_at: e.expires_at,
                     },
                 );
-                self.next_bucket = self.next_bucket.max(s.bucket.0 + 1);
+                let next = s
+                    .bucket
+                    .0
+                    .checked_add(1)
+                    .ok_or_else(|| corrupt("its bucket id is out of range".into()))?;
+                self.next_bucket = self.next_bucket.max(next);
             }
         }
         self.apply_shares(m, &e.split)?;
@@ -1255,17 +1308,16 @@ impl Ledger {
                     },
                 );
             }
-            EntryKind::HoldRelease | EntryKind::HoldCapture => {
+            EntryKind::HoldRelease => {
                 if let Some(h) = e.reverses.and_then(|id| self.holds.remove(&id)) {
                     book.held = book.held.checked_sub(h.amount)?;
                 }
             }
             EntryKind::Refund => {
-                let of = e
-                    .reverses
-                    .ok_or_else(|| corrupt("a refund without its charge".into()))?;
-                let done = self.refunded.get(&of).copied().unwrap_or_default();
-                self.refunded.insert(of, done.checked_add(e.amount)?);
+                if let Some(of) = e.reverses {
+                    let done = self.refunded.get(&of).copied().unwrap_or_default();
+                    self.refunded.insert(of, done.checked_add(e.amount)?);
+                }
             }
             EntryKind::Refill => {
                 book.included = e
@@ -1298,6 +1350,70 @@ impl Ledger {
             self.index_new_key(&op, position);
         }
         Ok(())
+    }
+
+    /// The rules a stored entry must follow beyond its arithmetic: the sign its kind implies,
+    /// and what it settles or reverses (checked before anything changes).
+    fn check_stored_rules(&self, e: &LedgerEntry, m: usize) -> std::result::Result<(), String> {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let expected = match e.kind {
+            EntryKind::Consume | EntryKind::Hold | EntryKind::HoldCapture | EntryKind::Expiry => {
+                Some(Less)
+            }
+            EntryKind::Purchase
+            | EntryKind::AutoTopUp
+            | EntryKind::Refill
+            | EntryKind::Grant
+            | EntryKind::Refund
+            | EntryKind::HoldRelease => Some(Greater),
+            EntryKind::Rollover => Some(Equal),
+            EntryKind::Adjustment => None,
+        };
+        let sign = e.amount.get().cmp(&0);
+        if expected.is_some_and(|x| x != sign) || (expected.is_none() && sign == Equal) {
+            return Err(format!(
+                "a {} of {} has the wrong sign",
+                e.kind.as_str(),
+                e.amount
+            ));
+        }
+        match e.kind {
+            EntryKind::HoldRelease => {
+                let hold = e.reverses.and_then(|id| self.holds.get(&id));
+                match hold {
+                    Some(h) if h.meter == m && h.amount == e.amount => Ok(()),
+                    _ => Err("it releases something that is not a pending hold in full".into()),
+                }
+            }
+            EntryKind::HoldCapture => {
+                // A capture directly follows the release of the whole hold it settles.
+                let release = self.entries.last().filter(|r| {
+                    r.kind == EntryKind::HoldRelease
+                        && r.reverses.is_some()
+                        && r.reverses == e.reverses
+                });
+                match release {
+                    Some(r) if -e.amount.get() <= r.amount.get() && r.meter == e.meter => Ok(()),
+                    _ => Err("a capture without the release of its hold, or above it".into()),
+                }
+            }
+            EntryKind::Refund => {
+                let charge = e.reverses.and_then(|id| self.entry(id));
+                let Some(charge) = charge.filter(|c| {
+                    matches!(c.kind, EntryKind::Consume | EntryKind::HoldCapture)
+                        && c.meter == e.meter
+                }) else {
+                    return Err("a refund of something that is not a charge".into());
+                };
+                let done = self.refunded(charge.id).get();
+                let refunded = done.checked_add(e.amount.get());
+                if refunded.is_none_or(|r| r > -charge.amount.get()) {
+                    return Err("it refunds more than was charged".into());
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The balances without the history, for what-if simulations (the forecast). Entry ids of
@@ -1406,6 +1522,13 @@ impl Draft {
     fn reverses(mut self, id: EntryId) -> Self {
         self.reverses = Some(id);
         self
+    }
+}
+
+fn job_status(status: JobStatus) -> EntryStatus {
+    match status {
+        JobStatus::Success => EntryStatus::Success,
+        JobStatus::Failed => EntryStatus::Failed,
     }
 }
 

@@ -125,11 +125,30 @@ impl fmt::Display for PeriodPreset {
 }
 
 /// A period as chosen: a preset, or a custom range of local dates (both ends inclusive).
+/// Deserializing validates like [`Period::custom`]: a reversed range never gets in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "PeriodRepr")]
 pub enum Period {
     Preset { preset: PeriodPreset },
     Custom { from: NaiveDate, to: NaiveDate },
+}
+
+/// The wire form of [`Period`], before validation.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum PeriodRepr {
+    Preset { preset: PeriodPreset },
+    Custom { from: NaiveDate, to: NaiveDate },
+}
+
+impl TryFrom<PeriodRepr> for Period {
+    type Error = DomainError;
+    fn try_from(p: PeriodRepr) -> Result<Self> {
+        match p {
+            PeriodRepr::Preset { preset } => Ok(Period::preset(preset)),
+            PeriodRepr::Custom { from, to } => Period::custom(from, to),
+        }
+    }
 }
 
 impl Period {
@@ -174,12 +193,10 @@ impl Period {
 
     /// What this period covers at `now` in `tz`. With [`Freshness::ThroughYesterday`] the last
     /// day is yesterday (data for today is not final yet), so "last 7 days" ends yesterday.
+    /// No range reaches past the data: a custom range into the future ends with it.
     pub fn resolve(self, now: DateTime<Utc>, tz: Timezone, freshness: Freshness) -> DateRange {
         let today = tz.date_of(now);
-        let reference = match freshness {
-            Freshness::Live => today,
-            Freshness::ThroughYesterday => today.pred_opt().unwrap_or(today),
-        };
+        let reference = reference_day(today, freshness);
         let after_reference = reference.succ_opt().unwrap_or(reference);
         let last_n = |n: u64| (reference - chrono::Days::new(n - 1), after_reference);
         // "This month" and "this year" follow today's calendar, not the reference day's: on
@@ -197,9 +214,40 @@ impl Period {
                 PeriodPreset::LastMonth => (month_start - Months::new(1), month_start),
                 PeriodPreset::ThisYear => (year_start, after_reference.max(year_start)),
             },
-            Period::Custom { from, to } => (from, to.succ_opt().unwrap_or(to)),
+            Period::Custom { from, to } => (from, to.succ_opt().unwrap_or(to).min(after_reference)),
         };
         DateRange::new(tz, from, until)
+    }
+
+    /// Whether this is a custom range of dates.
+    pub fn is_custom(self) -> bool {
+        matches!(self, Period::Custom { .. })
+    }
+
+    /// The query-string pairs that name this period (`period=last_90_days`, or `from` and
+    /// `to`): the inverse of [`Period::from_query`].
+    pub fn query_pairs(self) -> Vec<(&'static str, String)> {
+        match self {
+            Period::Preset { preset } => vec![("period", preset.slug().to_string())],
+            Period::Custom { from, to } => vec![("from", from.to_string()), ("to", to.to_string())],
+        }
+    }
+}
+
+/// The last day with final data: today, or yesterday for data through yesterday.
+fn reference_day(today: NaiveDate, freshness: Freshness) -> NaiveDate {
+    match freshness {
+        Freshness::Live => today,
+        Freshness::ThroughYesterday => today.pred_opt().unwrap_or(today),
+    }
+}
+
+/// The last instant the numbers include at `now`: now itself, or yesterday 23:59:59 in the
+/// account's timezone when data runs through yesterday.
+pub fn data_through(now: DateTime<Utc>, tz: Timezone, freshness: Freshness) -> DateTime<Utc> {
+    match freshness {
+        Freshness::Live => now,
+        Freshness::ThroughYesterday => start_of_day(tz, tz.date_of(now)) - Duration::seconds(1),
     }
 }
 
@@ -211,6 +259,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate> {
 
 /// Local days `[from, until)` and the UTC instants `[start, end)` that bound them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "DateRangeRepr")]
 pub struct DateRange {
     pub from: NaiveDate,
     /// First local day *not* in the range.
@@ -219,8 +268,36 @@ pub struct DateRange {
     pub end: DateTime<Utc>,
 }
 
+/// The wire form of [`DateRange`], before checking that it runs forwards.
+#[derive(Deserialize)]
+struct DateRangeRepr {
+    from: NaiveDate,
+    until: NaiveDate,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+impl TryFrom<DateRangeRepr> for DateRange {
+    type Error = DomainError;
+    fn try_from(r: DateRangeRepr) -> Result<Self> {
+        if r.until < r.from || r.end < r.start {
+            return Err(DomainError::RangeEndsBeforeStart {
+                from: r.from,
+                to: r.until,
+            });
+        }
+        Ok(DateRange {
+            from: r.from,
+            until: r.until,
+            start: r.start,
+            end: r.end,
+        })
+    }
+}
+
 impl DateRange {
-    pub fn new(tz: Timezone, from: NaiveDate, until: NaiveDate) -> Self {
+    /// Only [`Period::resolve`] makes ranges, so `from ≤ until` always holds.
+    pub(crate) fn new(tz: Timezone, from: NaiveDate, until: NaiveDate) -> Self {
         let until = until.max(from);
         DateRange {
             from,
@@ -356,6 +433,54 @@ mod tests {
             Period::preset(PeriodPreset::ThisMonth).resolve(first, ny, Freshness::ThroughYesterday);
         assert_eq!(r.days(), 0);
         assert_eq!(r.from, date("2026-12-01"));
+    }
+
+    #[test]
+    fn custom_ranges_end_with_the_data_and_data_through_names_the_last_instant() {
+        let now = utc("2026-11-21T15:00:00Z");
+        let ny = tz("America/New_York");
+        let nov = Period::custom(date("2026-11-01"), date("2026-11-30")).unwrap();
+        let live = nov.resolve(now, ny, Freshness::Live);
+        assert_eq!(
+            (live.from, live.last_day()),
+            (date("2026-11-01"), Some(date("2026-11-21")))
+        );
+        let lucas = nov.resolve(now, ny, Freshness::ThroughYesterday);
+        assert_eq!(lucas.last_day(), Some(date("2026-11-20")));
+        let future = Period::custom(date("2026-12-01"), date("2026-12-05")).unwrap();
+        assert_eq!(future.resolve(now, ny, Freshness::Live).days(), 0);
+        assert_eq!(data_through(now, ny, Freshness::Live), now);
+        // Yesterday 23:59:59 in New York (EST, −5) is 04:59:59 UTC today.
+        assert_eq!(
+            data_through(now, ny, Freshness::ThroughYesterday),
+            utc("2026-11-21T04:59:59Z")
+        );
+    }
+
+    #[test]
+    fn a_reversed_period_or_range_cannot_be_deserialized() {
+        let bad = r#"{"type":"custom","from":"2026-08-31","to":"2026-08-01"}"#;
+        let err = serde_json::from_str::<Period>(bad).unwrap_err();
+        assert!(err.to_string().contains("ends"), "{err}");
+        let good = r#"{"type":"custom","from":"2026-08-01","to":"2026-08-31"}"#;
+        assert!(serde_json::from_str::<Period>(good).is_ok());
+        let range = r#"{"from":"2026-08-31","until":"2026-08-01","start":"2026-08-31T00:00:00Z","end":"2026-08-01T00:00:00Z"}"#;
+        assert!(serde_json::from_str::<DateRange>(range).is_err());
+    }
+
+    #[test]
+    fn periods_round_trip_through_their_query_pairs() {
+        for p in [
+            Period::preset(PeriodPreset::Last90Days),
+            Period::custom(date("2026-08-01"), date("2026-08-31")).unwrap(),
+        ] {
+            let pairs = p.query_pairs();
+            let get = |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str());
+            assert_eq!(
+                Period::from_query(get("period"), get("from"), get("to")),
+                Ok(Some(p))
+            );
+        }
     }
 
     #[test]

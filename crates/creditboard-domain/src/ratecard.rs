@@ -273,6 +273,7 @@ pub struct MeterEstimate {
     pub meter: MeterId,
     pub total: Amount,
     pub available: Amount,
+    /// The balance, plus the meter's overdraft limit, pays for the batch.
     pub covered: bool,
     /// May be negative: the shortfall.
     pub balance_after: Amount,
@@ -317,6 +318,8 @@ pub fn estimate(
             return Err(DomainError::NonPositiveQuantity);
         }
         let f = card.feature(&line.feature)?;
+        // A line on a meter the account lacks would be left out of every total.
+        config.meter(&f.meter)?;
         let price = f.price(line.tier.as_ref())?;
         out.push(LineEstimate {
             feature: f.id.clone(),
@@ -348,16 +351,18 @@ pub fn estimate(
         let total = crate::amount::checked_sum(costs)?;
         let available = available(&m.id);
         let balance_after = available.checked_sub(total)?;
-        let more_like_this = if balance_after.is_negative() || !total.is_positive() {
+        // What may still be spent after the batch: the balance plus the overdraft allowed.
+        let spendable_after = balance_after.checked_add(m.overdraft_limit)?;
+        let more_like_this = if spendable_after.is_negative() || !total.is_positive() {
             0
         } else {
-            u64::try_from(balance_after.get() / total.get()).unwrap_or(0)
+            u64::try_from(spendable_after.get() / total.get()).unwrap_or(0)
         };
         meters.push(MeterEstimate {
             meter: m.id.clone(),
             total,
             available,
-            covered: !balance_after.is_negative(),
+            covered: !spendable_after.is_negative(),
             balance_after,
             more_like_this,
         });

@@ -44,18 +44,20 @@ fn job(
 /// and one at 00:01 the next day land in their own local days.
 #[test]
 fn entries_a_minute_either_side_of_local_midnight_land_on_their_local_day() {
+    // The third column is how long the next day is, in minutes, from the zone's rules: a
+    // one-hour change gives 23 or 25 hours, Lord Howe's half-hour one 23½ or 24½.
     let cases = [
-        ("America/New_York", "2026-03-07"), // DST starts the next night
-        ("America/New_York", "2026-10-31"), // DST ends the next night
-        ("Europe/London", "2026-03-28"),
-        ("Europe/London", "2026-10-24"),
-        ("Asia/Kolkata", "2026-06-15"),        // +05:30, no DST
-        ("Australia/Lord_Howe", "2026-10-03"), // 30-minute DST
-        ("Australia/Lord_Howe", "2026-04-04"),
-        ("Pacific/Chatham", "2026-09-26"), // +12:45 → +13:45
-        ("Pacific/Chatham", "2026-04-04"),
+        ("America/New_York", "2026-03-07", 23 * 60), // DST starts the next night
+        ("America/New_York", "2026-10-31", 25 * 60), // DST ends the next night
+        ("Europe/London", "2026-03-28", 23 * 60),
+        ("Europe/London", "2026-10-24", 25 * 60),
+        ("Asia/Kolkata", "2026-06-15", 24 * 60), // +05:30, no DST
+        ("Australia/Lord_Howe", "2026-10-03", 23 * 60 + 30), // 30-minute DST
+        ("Australia/Lord_Howe", "2026-04-04", 24 * 60 + 30),
+        ("Pacific/Chatham", "2026-09-26", 23 * 60), // +12:45 → +13:45
+        ("Pacific/Chatham", "2026-04-04", 25 * 60),
     ];
-    for (zone, day) in cases {
+    for (zone, day, next_day_minutes) in cases {
         let d = date(day);
         let next = d.succ_opt().unwrap();
         let mut l = Ledger::open(
@@ -87,7 +89,7 @@ fn entries_a_minute_either_side_of_local_midnight_land_on_their_local_day() {
         );
         let series = usage_series(
             l.entries(),
-            tz,
+            l.config(),
             &meter(),
             &range,
             Granularity::Day,
@@ -106,10 +108,10 @@ fn entries_a_minute_either_side_of_local_midnight_land_on_their_local_day() {
             tz,
             Freshness::Live,
         );
-        let hours = (one_day.end - one_day.start).num_minutes();
-        assert!(
-            (22 * 60..=25 * 60).contains(&hours),
-            "{zone} {next}: {hours} minutes"
+        assert_eq!(
+            (one_day.end - one_day.start).num_minutes(),
+            next_day_minutes,
+            "{zone} {next}"
         );
     }
 }
@@ -163,8 +165,8 @@ fn a_summary_adds_up_usage_refunds_and_breakdowns() {
     assert_eq!(by_member, vec![("ana".into(), 125), ("ben".into(), 40)]);
     // The closing balance is the balance now: 10,000 − 165 − 500 held + 1,000.
     assert_eq!(s.closing_balance.get(), 10_335);
-    assert_eq!(s.allocation.get(), 10_500);
-    assert_eq!(s.usage_rate_bp, Some(157)); // 165 / 10,500 = 1.57 %
+    // A prepaid balance has no plan allocation to measure a rate against.
+    assert_eq!((s.allocation, s.usage_rate_bp), (None, None));
     assert_eq!(s.average_per_day.get(), 55);
     assert_eq!(s.by_tier[0].key, NONE_KEY);
 
@@ -191,7 +193,7 @@ fn a_summary_adds_up_usage_refunds_and_breakdowns() {
         ..LedgerFilter::default()
     };
     let s = summarize(l.entries(), l.config(), &meter(), &range, &filter).unwrap();
-    assert_eq!((s.used.get(), s.usage_rate_bp), (0, Some(0)));
+    assert_eq!(s.used.get(), 0);
 }
 
 #[test]
@@ -224,8 +226,79 @@ fn the_usage_rate_is_share_of_the_allocation_used() {
     )
     .unwrap();
     assert_eq!((s.used.get(), s.closing_balance.get()), (3_300, 700));
+    assert_eq!(s.allocation, Some(Amount::minor(4_000)));
     assert_eq!(s.usage_rate_bp, Some(8_250));
     assert_eq!(s.average_per_day.get(), 165); // 3,300 over Nov 1–20
+}
+
+#[test]
+fn the_allocation_of_a_period_counts_each_cycle_usable_in_it() {
+    // 1,000 a month from the 1st, unused credits lapse; 500 purchased on the side.
+    let mut cfg = config("Europe/Berlin");
+    cfg.meters[0].allocation = Some(Allocation {
+        amount: Amount::minor(1_000),
+        unused: UnusedAllocation::Lapse,
+    });
+    let berlin = |s: &str| local("Europe/Berlin", s);
+    let mut l = Ledger::open(cfg, berlin("2026-10-01 00:00")).unwrap();
+    l.run(purchase("p", 500, berlin("2026-10-01 08:00")))
+        .unwrap();
+    l.run(consume("a", 600, berlin("2026-10-20 10:00")))
+        .unwrap();
+    l.run(consume("b", 300, berlin("2026-11-05 10:00")))
+        .unwrap();
+    // November: 1,000 more and 1,100 used, 100 of them from the purchase.
+    l.run(consume("c", 800, berlin("2026-11-10 10:00")))
+        .unwrap();
+    let tz = l.config().timezone;
+    let now = berlin("2026-11-20 12:00");
+    let rate = |from: &str, to: &str| {
+        let range = Period::custom(date(from), date(to))
+            .unwrap()
+            .resolve(now, tz, Freshness::Live);
+        let s = summarize(
+            l.entries(),
+            l.config(),
+            &meter(),
+            &range,
+            &LedgerFilter::default(),
+        )
+        .unwrap();
+        (s.used.get(), s.allocation.map(Amount::get), s.usage_rate_bp)
+    };
+    // Oct 15 – Nov 14: October's 1,000 were all usable (400 lapsed only on Nov 1), then
+    // November's 1,000: 900 of 2,000 used.
+    assert_eq!(
+        rate("2026-10-15", "2026-11-14"),
+        (1_700, Some(2_000), Some(8_500))
+    );
+    // November alone: the lapse at its first instant was never usable in it.
+    assert_eq!(
+        rate("2026-11-01", "2026-11-20"),
+        (1_100, Some(1_000), Some(11_000))
+    );
+    // Mid-cycle: what was left of October's allocation on Oct 21 (400), nothing used.
+    assert_eq!(rate("2026-10-21", "2026-10-31"), (0, Some(400), Some(0)));
+}
+
+#[test]
+fn a_series_for_an_unknown_meter_is_an_error() {
+    let l = funded(10);
+    let range = Period::preset(PeriodPreset::Last7Days).resolve(
+        at(48),
+        l.config().timezone,
+        Freshness::Live,
+    );
+    let err = usage_series(
+        l.entries(),
+        l.config(),
+        &creditboard_domain::ids::MeterId::new("minutes").unwrap(),
+        &range,
+        Granularity::Day,
+        &LedgerFilter::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "unknown_meter");
 }
 
 #[test]
@@ -247,7 +320,7 @@ fn long_periods_get_monthly_bars_that_add_up_to_the_daily_ones() {
     assert_eq!(Granularity::for_range(&range), Granularity::Month);
     let monthly = usage_series(
         l.entries(),
-        tz,
+        l.config(),
         &meter(),
         &range,
         Granularity::Month,
@@ -256,7 +329,7 @@ fn long_periods_get_monthly_bars_that_add_up_to_the_daily_ones() {
     .unwrap();
     let daily = usage_series(
         l.entries(),
-        tz,
+        l.config(),
         &meter(),
         &range,
         Granularity::Day,
@@ -365,7 +438,7 @@ fn totals_beyond_an_i64_are_an_error_not_a_wrap() {
     assert_eq!(err.code(), "overflow");
     let err = usage_series(
         &entries,
-        tz,
+        l.config(),
         &meter(),
         &range,
         Granularity::Day,

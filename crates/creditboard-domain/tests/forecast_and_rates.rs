@@ -332,3 +332,37 @@ fn the_balance_in_product_units() {
     .unwrap();
     assert_eq!(characters, 250);
 }
+
+#[test]
+fn an_overdraft_counts_toward_what_an_estimate_covers() {
+    let card = card();
+    let mut cfg = config("UTC");
+    cfg.meters[0].overdraft_limit = Amount::minor(30);
+    // 4 standard images cost 20; 10 available and 30 of overdraft cover it, once.
+    let e = estimate(
+        &card,
+        &cfg,
+        |_| Amount::minor(10),
+        &[line("ai_image", Some("standard"), 4)],
+    )
+    .unwrap();
+    let m = &e.meters[0];
+    assert_eq!(
+        (m.covered, m.balance_after.get(), m.more_like_this),
+        (true, -10, 1)
+    );
+}
+
+#[test]
+fn a_rate_card_line_on_a_meter_the_account_lacks_is_an_error() {
+    let mut card = card();
+    card.features[1].meter = creditboard_domain::ids::MeterId::new("minutes").unwrap();
+    let err = estimate(
+        &card,
+        &config("UTC"),
+        |_| Amount::minor(10),
+        &[line("voiceover", None, 10)],
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "unknown_meter");
+}

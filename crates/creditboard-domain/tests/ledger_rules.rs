@@ -634,3 +634,185 @@ fn a_deserialized_request_with_a_reserved_key_is_refused() {
     assert_eq!(l.run(op).unwrap_err().code(), "invalid_id");
     assert!(l.same_state(&before));
 }
+
+/// A balance cannot be bought past the limit, and a meter near it keeps working: its refills
+/// and rollovers still fit, so the ledger can never get stuck on an overflow.
+#[test]
+fn balances_stop_at_the_limit_and_a_full_meter_keeps_refilling() {
+    use creditboard_domain::amount::MAX_BALANCE;
+    let mut cfg = config("UTC");
+    cfg.meters[0].allocation = Some(Allocation {
+        amount: MAX_BALANCE,
+        unused: UnusedAllocation::Rollover { cap: MAX_BALANCE },
+    });
+    let mut l = Ledger::open(cfg, at(0)).unwrap();
+    let before = l.clone();
+    let err = l.run(purchase("too-much", 1, at(1))).unwrap_err();
+    assert_eq!(err.code(), "balance_limit");
+    assert!(l.same_state(&before));
+    assert_eq!(
+        l.run(grant("g", 1, at(1), None)).unwrap_err().code(),
+        "balance_limit"
+    );
+    // Two cycles later: the allocation rolled into the bank and was granted again.
+    l.advance_to(at(24 * 62)).unwrap();
+    assert_eq!(available(&l), 2 * MAX_BALANCE.get());
+    l.run(consume("c", 5, at(24 * 62 + 1))).unwrap();
+    assert_balance_is_sum_of_entries(&l);
+
+    let mut cfg = config("UTC");
+    cfg.meters[0].overdraft_limit = Amount::minor(MAX_BALANCE.get() + 1);
+    assert_eq!(
+        Ledger::open(cfg, at(0)).unwrap_err().code(),
+        "invalid_config"
+    );
+}
+
+/// VideoGen's additional credits never expire; a product may make them expire, through an
+/// expiry entry, and the soonest-expiring purchase is used first.
+#[test]
+fn purchased_credits_can_expire_and_the_sooner_one_is_used_first() {
+    let mut cfg = config("UTC");
+    cfg.meters[0].purchases = PurchasePolicy {
+        into: BucketKind::Additional,
+        expires_after_days: Some(30),
+    };
+    let mut l = Ledger::open(cfg, at(0)).unwrap();
+    let first = l.run(purchase("p1", 100, at(0))).unwrap();
+    assert_eq!(first.entries[0].expires_at, Some(at(24 * 30)));
+    l.run(purchase("p2", 100, at(24 * 10))).unwrap();
+    let c = l.run(consume("c", 60, at(24 * 20))).unwrap();
+    assert_eq!(c.entries[0].split.len(), 1);
+    assert_eq!(
+        c.entries[0].split[0].bucket,
+        first.entries[0].split[0].bucket
+    );
+    l.advance_to(at(24 * 35)).unwrap();
+    let expiry = l.entries().last().unwrap();
+    assert_eq!(
+        (expiry.kind, expiry.amount.get(), expiry.at),
+        (EntryKind::Expiry, -40, at(24 * 30))
+    );
+    assert_eq!(available(&l), 100);
+    assert_balance_is_sum_of_entries(&l);
+
+    let mut cfg = config("UTC");
+    cfg.meters[0].allocation = Some(Allocation {
+        amount: Amount::minor(10),
+        unused: UnusedAllocation::Rollover {
+            cap: Amount::minor(10),
+        },
+    });
+    cfg.meters[0].purchases = PurchasePolicy {
+        into: BucketKind::Rollover,
+        expires_after_days: Some(30),
+    };
+    assert_eq!(
+        Ledger::open(cfg, at(0)).unwrap_err().code(),
+        "invalid_config"
+    );
+}
+
+/// Lucas bills rendering minutes and AI credits separately: each meter has its own balance,
+/// allocation and entries, and one meter running dry leaves the other untouched.
+#[test]
+fn two_meters_are_billed_separately() {
+    let mut cfg = config("Europe/Berlin");
+    let mut minutes = cfg.meters[0].clone();
+    minutes.id = creditboard_domain::ids::MeterId::new("minutes").unwrap();
+    minutes.name = "Video Rendering Minutes".into();
+    minutes.decimals = 1;
+    minutes.allocation = Some(Allocation {
+        amount: Amount::minor(6_000),
+        unused: UnusedAllocation::Lapse,
+    });
+    cfg.meters.push(minutes);
+    let mut l = Ledger::open(cfg, at(0)).unwrap();
+    l.run(purchase("credits", 50, at(1))).unwrap();
+    l.run(consume_on("render", "minutes", 125, at(2))).unwrap();
+    let err = l.run(consume("ai", 51, at(3))).unwrap_err();
+    assert_eq!(err.code(), "insufficient_credits");
+    l.run(consume_on("render2", "minutes", 5_000, at(4)))
+        .unwrap();
+    let mins = creditboard_domain::ids::MeterId::new("minutes").unwrap();
+    assert_eq!(l.balance(&mins).unwrap().available.get(), 6_000 - 5_125);
+    assert_eq!(available(&l), 50);
+    assert_balance_is_sum_of_entries(&l);
+    assert!(
+        l.entries()
+            .iter()
+            .filter(|e| e.key.as_str().starts_with("render"))
+            .all(|e| e.meter == mins)
+    );
+}
+
+/// A failed render gives its hold back and says it failed, so the activity shows "Failed —
+/// not charged" rather than a silent release.
+#[test]
+fn a_failed_job_releases_its_hold_as_failed() {
+    let mut l = funded(500);
+    let h = l.run(hold("h", 200, at(1))).unwrap().entries[0].id;
+    let r = l
+        .run(release_with("r", h, at(2), JobStatus::Failed))
+        .unwrap();
+    let e = r.primary();
+    assert_eq!(
+        (e.kind, e.status, e.amount.get(), e.reverses),
+        (EntryKind::HoldRelease, EntryStatus::Failed, 200, Some(h))
+    );
+    assert_eq!(available(&l), 500);
+}
+
+/// Stored entries that break a rule are refused on replay, never applied.
+#[test]
+fn replay_refuses_entries_that_break_the_rules() {
+    let mut l = funded(100);
+    let c = l.run(consume("c", 30, at(1))).unwrap().entries[0].id;
+    l.run(refund("r", c, Some(10), at(2))).unwrap();
+    let h = l.run(hold("h", 20, at(3))).unwrap().entries[0].id;
+    l.run(capture("cap", h, 15, at(4))).unwrap();
+    let good = l.entries().to_vec();
+    assert!(
+        Ledger::replay(l.config().clone(), at(0), good.clone())
+            .unwrap()
+            .same_state(&l)
+    );
+    let tamper = |what: &str, edit: &dyn Fn(&mut Vec<creditboard_domain::LedgerEntry>)| {
+        let mut entries = good.clone();
+        edit(&mut entries);
+        let err = Ledger::replay(l.config().clone(), at(0), entries).unwrap_err();
+        assert_eq!(err.code(), "corrupt_ledger", "{what}: {err}");
+    };
+    let by_kind = |entries: &[creditboard_domain::LedgerEntry], kind| {
+        entries.iter().position(|e| e.kind == kind).unwrap()
+    };
+    tamper("a bucket named twice, going below zero", &|e| {
+        let i = by_kind(e, EntryKind::Consume);
+        let mut s = e[i].split[0];
+        s.amount = Amount::minor(-60);
+        e[i].split = vec![s, s];
+        e[i].amount = Amount::minor(-120);
+        e[i].balance_after = Amount::minor(-20);
+    });
+    tamper("a refund of more than was charged", &|e| {
+        let i = by_kind(e, EntryKind::Refund);
+        e[i].reverses = Some(creditboard_domain::EntryId(1)); // the purchase, not a charge
+    });
+    tamper("a consume that adds credits", &|e| {
+        let i = by_kind(e, EntryKind::Consume);
+        for s in &mut e[i].split {
+            s.amount = Amount::minor(-s.amount.get());
+        }
+        e[i].amount = Amount::minor(30);
+        e[i].balance_after = Amount::minor(130);
+    });
+    tamper("a release of something that is not a hold", &|e| {
+        let i = by_kind(e, EntryKind::HoldRelease);
+        e[i].reverses = Some(c);
+    });
+    tamper("a bucket id at the end of the range", &|e| {
+        for s in &mut e[0].split {
+            s.bucket = creditboard_domain::entry::BucketId(u32::MAX);
+        }
+    });
+}

@@ -8,9 +8,12 @@ mod common;
 use chrono::Duration;
 use common::*;
 use creditboard_domain::account::{
-    Allocation, AutoTopUp, BucketKind, DrawDownOrder, TopUpAmount, UnusedAllocation,
+    Allocation, AutoTopUp, BucketKind, DrawDownOrder, MeterConfig, MeterUnit, PurchasePolicy,
+    TopUpAmount, UnusedAllocation,
 };
-use creditboard_domain::entry::{EntryId, EntryKind, JobStatus, Operation};
+use creditboard_domain::entry::{BucketId, EntryId, EntryKind, JobStatus, Operation};
+use creditboard_domain::ids::MeterId;
+use creditboard_domain::ledger::Bucket;
 use creditboard_domain::{Amount, Ledger};
 use proptest::prelude::*;
 
@@ -24,6 +27,8 @@ enum Intent {
     Capture(usize, i64),
     Release(usize),
     Refund(usize, Option<i64>),
+    /// A consume or purchase on the second meter, when the account has one.
+    Minutes(i64, bool),
     Advance,
     Repeat,
     /// A request that must be refused: zero amount, unknown meter, or the past.
@@ -40,6 +45,7 @@ fn intent() -> impl Strategy<Value = Intent> {
         2 => (any::<usize>(), 1i64..450).prop_map(|(i, a)| Intent::Capture(i, a)),
         1 => any::<usize>().prop_map(Intent::Release),
         2 => (any::<usize>(), proptest::option::of(1i64..300)).prop_map(|(i, a)| Intent::Refund(i, a)),
+        1 => (1i64..600, any::<bool>()).prop_map(|(a, buy)| Intent::Minutes(a, buy)),
         1 => Just(Intent::Advance),
         1 => Just(Intent::Repeat),
         1 => (0u8..3).prop_map(Intent::Bad),
@@ -52,8 +58,13 @@ struct Setup {
     anchor: u8,
     allocation: Option<(i64, Option<i64>)>,
     overdraft: i64,
-    top_up: Option<(i64, i64, Option<i64>)>,
+    /// Threshold, amount (fixed, or "refill to" threshold + amount), monthly cap.
+    top_up: Option<(i64, i64, bool, Option<i64>)>,
+    /// 0: additional credits that never expire; 1: that expire after a few days; 2: into the
+    /// rollover bank (when the allocation rolls over).
+    purchases: u8,
     by_kind: bool,
+    second_meter: bool,
 }
 
 fn setup() -> impl Strategy<Value = Setup> {
@@ -67,19 +78,32 @@ fn setup() -> impl Strategy<Value = Setup> {
         1u8..=31,
         proptest::option::of((100i64..2000, proptest::option::of(0i64..3000))),
         prop_oneof![3 => Just(0i64), 1 => 1i64..300],
-        proptest::option::of((0i64..300, 1i64..1000, proptest::option::of(1i64..3000))),
+        proptest::option::of((
+            0i64..300,
+            1i64..1000,
+            any::<bool>(),
+            proptest::option::of(1i64..3000),
+        )),
+        0u8..3,
+        any::<bool>(),
         any::<bool>(),
     )
         .prop_map(
-            |(tz, anchor, allocation, overdraft, top_up, by_kind)| Setup {
+            |(tz, anchor, allocation, overdraft, top_up, purchases, by_kind, second_meter)| Setup {
                 tz,
                 anchor,
                 allocation,
                 overdraft,
                 top_up,
+                purchases,
                 by_kind,
+                second_meter,
             },
         )
+}
+
+fn minutes() -> MeterId {
+    MeterId::new("minutes").unwrap()
 }
 
 fn open(s: &Setup) -> Ledger {
@@ -93,12 +117,51 @@ fn open(s: &Setup) -> Ledger {
         }),
     });
     m.overdraft_limit = Amount::minor(s.overdraft);
-    m.auto_top_up = s.top_up.map(|(threshold, amount, cap)| AutoTopUp {
-        enabled: true,
-        threshold: Amount::minor(threshold),
-        amount: TopUpAmount::Fixed(Amount::minor(amount)),
-        monthly_cap: cap.map(Amount::minor),
-    });
+    m.auto_top_up = s
+        .top_up
+        .map(|(threshold, amount, refill_to, cap)| AutoTopUp {
+            enabled: true,
+            threshold: Amount::minor(threshold),
+            amount: if refill_to {
+                TopUpAmount::RefillTo(Amount::minor(threshold + amount))
+            } else {
+                TopUpAmount::Fixed(Amount::minor(amount))
+            },
+            monthly_cap: cap.map(Amount::minor),
+        });
+    let rolls_over = matches!(
+        m.allocation,
+        Some(Allocation {
+            unused: UnusedAllocation::Rollover { .. },
+            ..
+        })
+    );
+    m.purchases = match s.purchases {
+        1 => PurchasePolicy {
+            into: BucketKind::Additional,
+            expires_after_days: Some(3),
+        },
+        2 if rolls_over => PurchasePolicy {
+            into: BucketKind::Rollover,
+            expires_after_days: None,
+        },
+        _ => PurchasePolicy::default(),
+    };
+    if s.second_meter {
+        cfg.meters.push(MeterConfig {
+            id: minutes(),
+            name: "Rendering minutes".into(),
+            unit: MeterUnit::Minutes,
+            decimals: 1,
+            allocation: Some(Allocation {
+                amount: Amount::minor(600),
+                unused: UnusedAllocation::Lapse,
+            }),
+            purchases: PurchasePolicy::default(),
+            overdraft_limit: Amount::ZERO,
+            auto_top_up: None,
+        });
+    }
     if s.by_kind {
         cfg.draw_down = DrawDownOrder::ByKind(vec![
             BucketKind::Promotional,
@@ -129,29 +192,31 @@ fn pick(
 }
 
 fn check_books(l: &Ledger) -> Result<(), TestCaseError> {
-    let m = &l.config().meters[0];
-    let sum: i64 = l.entries().iter().map(|e| e.amount.get()).sum();
-    let balance = l.balance(&meter()).unwrap();
-    prop_assert_eq!(balance.available.get(), sum, "balance = sum of entries");
-    if let Some(last) = l.entries().last() {
-        prop_assert_eq!(last.balance_after.get(), sum, "last balance_after");
+    for m in &l.config().meters {
+        let entries = || l.entries().iter().filter(|e| e.meter == m.id);
+        let sum: i64 = entries().map(|e| e.amount.get()).sum();
+        let balance = l.balance(&m.id).unwrap();
+        prop_assert_eq!(balance.available.get(), sum, "balance = sum of entries");
+        if let Some(last) = entries().next_back() {
+            prop_assert_eq!(last.balance_after.get(), sum, "last balance_after");
+        }
+        let buckets = l.buckets(&m.id).unwrap();
+        prop_assert!(
+            buckets.iter().all(|b| !b.balance.is_negative()),
+            "no bucket below zero"
+        );
+        let in_buckets: i64 = buckets.iter().map(|b| b.balance.get()).sum();
+        prop_assert_eq!(
+            in_buckets - balance.debt.get(),
+            sum,
+            "balance = buckets − debt"
+        );
+        prop_assert!(
+            !balance.debt.is_negative() && balance.debt <= m.overdraft_limit,
+            "debt within the limit"
+        );
+        prop_assert!(!balance.held.is_negative());
     }
-    let buckets = l.buckets(&meter()).unwrap();
-    prop_assert!(
-        buckets.iter().all(|b| !b.balance.is_negative()),
-        "no bucket below zero"
-    );
-    let in_buckets: i64 = buckets.iter().map(|b| b.balance.get()).sum();
-    prop_assert_eq!(
-        in_buckets - balance.debt.get(),
-        sum,
-        "balance = buckets − debt"
-    );
-    prop_assert!(
-        !balance.debt.is_negative() && balance.debt <= m.overdraft_limit,
-        "debt within the limit"
-    );
-    prop_assert!(!balance.held.is_negative());
     prop_assert!(
         l.entries()
             .windows(2)
@@ -185,6 +250,9 @@ proptest! {
                 Intent::Capture(i, a) => capture(&k, pick(&l, i, |e| e.kind == EntryKind::Hold && l.is_pending_hold(e.id)), a, t),
                 Intent::Release(i) => release(&k, pick(&l, i, |e| e.kind == EntryKind::Hold && l.is_pending_hold(e.id)), t),
                 Intent::Refund(i, a) => refund(&k, pick(&l, i, |e| matches!(e.kind, EntryKind::Consume | EntryKind::HoldCapture)), a, t),
+                Intent::Minutes(_, _) if !s.second_meter => continue,
+                Intent::Minutes(a, false) => consume_on(&k, "minutes", a, t),
+                Intent::Minutes(a, true) => purchase_on(&k, "minutes", a, t),
                 Intent::Advance => {
                     l.advance_to(t).unwrap();
                     check_books(&l)?;
@@ -210,7 +278,7 @@ proptest! {
                     prop_assert!(again.replayed);
                     prop_assert_eq!(&again.entries, &receipt.entries);
                     prop_assert!(l.same_state(&after));
-                    check_draw_down(&l, &receipt)?;
+                    check_draw_down(&before, &receipt)?;
                     last = Some(op);
                 }
                 Err(e) => {
@@ -227,55 +295,62 @@ proptest! {
     }
 }
 
-/// Draw-down is greedy and ordered: within a debit's split every bucket but the last was
-/// emptied, and (default order) included comes first, then expiring buckets by expiry, then
-/// the rest.
-fn check_draw_down(l: &Ledger, receipt: &Ran) -> Result<(), TestCaseError> {
-    let Some(primary) = receipt.entries.first() else {
-        return Ok(());
-    };
-    if !matches!(primary.kind, EntryKind::Consume | EntryKind::Hold) || receipt.entries.len() > 1 {
+/// Draw-down is greedy and ordered, checked against an independent model: from the buckets
+/// open when the debit happened, ranked by the account's order, take greedily, and only then
+/// use the overdraft.
+fn check_draw_down(before: &Ledger, receipt: &Ran) -> Result<(), TestCaseError> {
+    let primary = receipt.primary();
+    if !matches!(primary.kind, EntryKind::Consume | EntryKind::Hold) {
         return Ok(());
     }
-    let buckets = l.buckets(&meter()).unwrap();
-    let shares: Vec<_> = primary
+    // The state the debit met: the ledger before it, with everything due by then written.
+    let mut then = before.clone();
+    then.advance_to(primary.at).unwrap();
+    let mut open: Vec<Bucket> = then
+        .buckets(&primary.meter)
+        .unwrap()
+        .iter()
+        .filter(|b| b.balance.is_positive() && b.is_open(primary.at))
+        .cloned()
+        .collect();
+    let never = chrono::DateTime::<chrono::Utc>::MAX_UTC;
+    match &then.config().draw_down {
+        DrawDownOrder::IncludedThenSoonestExpiring => open.sort_by_key(|b| {
+            let rank = match (b.kind, b.expires_at) {
+                (BucketKind::Included, _) => 0,
+                (_, Some(_)) => 1,
+                (BucketKind::Rollover, None) => 2,
+                (BucketKind::Additional, None) => 3,
+                (_, None) => 4,
+            };
+            (rank, b.expires_at.unwrap_or(never), b.granted_at, b.id)
+        }),
+        DrawDownOrder::ByKind(kinds) => open.sort_by_key(|b| {
+            let rank = kinds
+                .iter()
+                .position(|k| *k == b.kind)
+                .unwrap_or(kinds.len());
+            (rank, b.expires_at.unwrap_or(never), b.granted_at, b.id)
+        }),
+    }
+    let mut left = -primary.amount.get();
+    let mut expected: Vec<(BucketId, i64)> = Vec::new();
+    for b in &open {
+        if left == 0 {
+            break;
+        }
+        let take = left.min(b.balance.get());
+        expected.push((b.id, -take));
+        left -= take;
+    }
+    if left > 0 {
+        expected.push((BucketId::OVERDRAFT, -left));
+    }
+    let actual: Vec<(BucketId, i64)> = primary
         .split
         .iter()
-        .filter(|s| s.kind != BucketKind::Overdraft)
+        .map(|s| (s.bucket, s.amount.get()))
         .collect();
-    for s in shares.iter().rev().skip(1) {
-        let b = buckets.iter().find(|b| b.id == s.bucket).unwrap();
-        prop_assert!(
-            b.balance.is_zero(),
-            "bucket {:?} was not emptied before the next",
-            s.bucket
-        );
-    }
-    if shares.len() == primary.split.len() - 1 {
-        // Overdraft only after every open bucket is empty.
-        let open_left = buckets
-            .iter()
-            .any(|b| b.is_open(primary.at) && b.balance.is_positive());
-        prop_assert!(!open_left, "overdraft used while credits were left");
-    }
-    if matches!(
-        l.config().draw_down,
-        DrawDownOrder::IncludedThenSoonestExpiring
-    ) {
-        let rank = |id| {
-            let b = buckets.iter().find(|b| b.id == id).unwrap();
-            match (b.kind, b.expires_at) {
-                (BucketKind::Included, _) => (0, None),
-                (_, Some(e)) => (1, Some(e)),
-                _ => (2, None),
-            }
-        };
-        let ranks: Vec<_> = shares.iter().map(|s| rank(s.bucket)).collect();
-        prop_assert!(
-            ranks.windows(2).all(|w| w[0] <= w[1]),
-            "draw-down order: {:?}",
-            ranks
-        );
-    }
+    prop_assert_eq!(actual, expected, "draw-down of entry {}", primary.id);
     Ok(())
 }

@@ -111,6 +111,16 @@ pub fn purchase(k: &str, amount: i64, at: DateTime<Utc>) -> Operation {
     })
 }
 
+pub fn purchase_on(k: &str, meter: &str, amount: i64, at: DateTime<Utc>) -> Operation {
+    Operation::Purchase(PurchaseOp {
+        key: key(k),
+        meter: MeterId::new(meter).unwrap(),
+        amount: Amount::minor(amount),
+        at,
+        usage: Usage::default(),
+    })
+}
+
 pub fn grant(
     k: &str,
     amount: i64,
@@ -157,10 +167,15 @@ pub fn capture(k: &str, hold: EntryId, amount: i64, at: DateTime<Utc>) -> Operat
 }
 
 pub fn release(k: &str, hold: EntryId, at: DateTime<Utc>) -> Operation {
+    release_with(k, hold, at, JobStatus::Success)
+}
+
+pub fn release_with(k: &str, hold: EntryId, at: DateTime<Utc>, status: JobStatus) -> Operation {
     Operation::Release(ReleaseOp {
         key: key(k),
         hold,
         at,
+        status,
     })
 }
 
