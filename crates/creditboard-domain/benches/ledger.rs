@@ -28,7 +28,9 @@ fn now() -> DateTime<Utc> {
 
 /// The last 180 days in the VideoGen account's timezone, as the dashboard resolves them.
 fn last_180_days() -> DateRange {
-    let config = Preset::get(PresetId::Videogen).config;
+    let config = Preset::get(PresetId::Videogen)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .config;
     Period::preset(PeriodPreset::Last180Days).resolve(now(), config.timezone, config.freshness)
 }
 
@@ -36,7 +38,7 @@ fn last_180_days() -> DateRange {
 /// one inside the range the aggregation reads), with the attributes a real job carries
 /// (feature, category, member).
 fn setup() -> (Ledger, Vec<Operation>) {
-    let preset = Preset::get(PresetId::Videogen);
+    let preset = Preset::get(PresetId::Videogen).unwrap_or_else(|e| panic!("{e}"));
     let meter = preset.config.meters[0].id.clone();
     let range = last_180_days();
     let start = range.start;

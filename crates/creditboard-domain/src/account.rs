@@ -8,61 +8,14 @@ use crate::amount::{Amount, MAX_BALANCE, MAX_DECIMALS};
 use crate::error::{DomainError, Result};
 use crate::ids::{AccountId, MemberId, MeterId, ProjectId};
 use crate::period::start_of_day;
+pub use crate::tz::Timezone;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
-use chrono_tz::Tz;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-use std::fmt;
-use std::str::FromStr;
 
-/// An IANA timezone, validated. Every calendar question (days, months, billing dates) is
-/// answered in the account's timezone, never the viewer's.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Timezone(Tz);
-
-impl Timezone {
-    pub fn new(name: &str) -> Result<Self> {
-        Tz::from_str(name.trim())
-            .map(Timezone)
-            .map_err(|_| DomainError::UnknownTimezone(name.to_string()))
-    }
-
-    pub fn tz(self) -> Tz {
-        self.0
-    }
-
-    pub fn name(self) -> &'static str {
-        self.0.name()
-    }
-
-    /// The account-local calendar date of an instant.
-    pub fn date_of(self, at: DateTime<Utc>) -> NaiveDate {
-        at.with_timezone(&self.0).date_naive()
-    }
-}
-
-impl fmt::Debug for Timezone {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Timezone({})", self.0.name())
-    }
-}
-
-impl Serialize for Timezone {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.0.name())
-    }
-}
-
-impl<'de> Deserialize<'de> for Timezone {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Timezone::new(&s).map_err(serde::de::Error::custom)
-    }
-}
-
-/// What a meter counts.
+/// What a meter counts: `"credits"`, `"minutes"` or `{"currency":{"code":"USD"}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum MeterUnit {
     Credits,
     Minutes,
@@ -108,9 +61,10 @@ impl BucketKind {
     }
 }
 
-/// What happens to the allocation left at the end of a billing cycle.
+/// What happens to the allocation left at the end of a billing cycle: `"lapse"` or
+/// `{"rollover":{"cap":…}}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "policy", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum UnusedAllocation {
     /// It expires (an expiry entry records it).
     Lapse,
@@ -143,9 +97,9 @@ impl Default for PurchasePolicy {
     }
 }
 
-/// How much an automatic top-up adds.
+/// How much an automatic top-up adds: `{"fixed":…}` or `{"refill_to":…}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "mode", content = "amount", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum TopUpAmount {
     /// Always this many.
     Fixed(Amount),
@@ -229,9 +183,10 @@ impl BillingCycle {
     }
 }
 
-/// The order in which buckets are drawn down.
+/// The order in which buckets are drawn down: `"included_then_soonest_expiring"` or
+/// `{"by_kind":[…]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(tag = "order", content = "kinds", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum DrawDownOrder {
     /// Included first, then whatever expires soonest, then the rest (rollover bank,
     /// additional, promotional; oldest first).

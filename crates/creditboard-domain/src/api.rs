@@ -5,13 +5,13 @@
 use crate::account::{
     AccountConfig, Freshness, Member, MeterConfig, Plan, Project, Role, Timezone,
 };
-use crate::aggregate::{LedgerFilter, MeterUsage};
+use crate::aggregate::{LedgerFilter, MeterUsage, summarize};
 use crate::entry::{EntryId, EntryKind, EntryStatus, LedgerEntry};
 use crate::error::{DomainError, Result};
-use crate::forecast::{ExpiringSoon, Forecast};
+use crate::forecast::{ExpiringSoon, Forecast, expiring_within, forecast};
 use crate::ids::{AccountId, CategoryId, FeatureId, Label, MemberId, MeterId, ProjectId, TierId};
-use crate::ledger::MeterBalance;
-use crate::period::{DateRange, Period};
+use crate::ledger::{Ledger, MeterBalance};
+use crate::period::{DateRange, Period, data_through};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -84,7 +84,6 @@ pub struct BalanceView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeterBalanceView {
-    #[serde(flatten)]
     pub balance: MeterBalance,
     /// Credits lost within 30 days unless used.
     pub expiring_soon: Vec<ExpiringSoon>,
@@ -99,6 +98,63 @@ pub struct UsageView {
     pub data_through: DateTime<Utc>,
     pub meters: Vec<MeterUsage>,
     pub forecasts: Vec<Forecast>,
+}
+
+/// What the usage page asks for: a period and a filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageQuery {
+    pub period: Period,
+    #[serde(default)]
+    pub filter: LedgerFilter,
+}
+
+/// The trailing window the run-out forecast averages over ("at your last-30-day rate").
+pub const FORECAST_WINDOW_DAYS: u32 = 30;
+
+/// How far ahead the Credits panel lists credits about to expire.
+pub const EXPIRING_SOON_DAYS: u32 = 30;
+
+/// Every meter's balance at `now`, with what expires within [`EXPIRING_SOON_DAYS`]. The
+/// ledger must have been brought up to `now` (refills and expiries written).
+pub fn balance_view(ledger: &Ledger, now: DateTime<Utc>) -> Result<BalanceView> {
+    let meters = ledger
+        .config()
+        .meters
+        .iter()
+        .map(|m| {
+            let balance = ledger.balance(&m.id)?;
+            let expiring_soon = expiring_within(m, &balance, now, EXPIRING_SOON_DAYS);
+            Ok(MeterBalanceView {
+                balance,
+                expiring_soon,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(BalanceView { as_of: now, meters })
+}
+
+/// The usage page's numbers for `query` at `now`: every meter's summary in the account's
+/// timezone, and its run-out forecast.
+pub fn usage_view(ledger: &Ledger, query: &UsageQuery, now: DateTime<Utc>) -> Result<UsageView> {
+    let config = ledger.config();
+    let range = query.period.resolve(now, config.timezone, config.freshness);
+    let meters = config
+        .meters
+        .iter()
+        .map(|m| summarize(ledger.entries(), config, &m.id, &range, &query.filter))
+        .collect::<Result<_>>()?;
+    let forecasts = config
+        .meters
+        .iter()
+        .map(|m| forecast(ledger, &m.id, now, FORECAST_WINDOW_DAYS))
+        .collect::<Result<_>>()?;
+    Ok(UsageView {
+        period: query.period,
+        range,
+        data_through: data_through(now, config.timezone, config.freshness),
+        meters,
+        forecasts,
+    })
 }
 
 /// `GET /api/v1/ledger`: one page of entries, newest first, with keyset cursors.

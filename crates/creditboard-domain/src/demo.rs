@@ -157,7 +157,7 @@ pub fn generate(opts: &DemoOptions) -> Result<DemoAccount> {
             "demo activity is 1 % to {MAX_SCALE_PERCENT} % of the normal rhythm"
         )));
     }
-    let preset = Preset::get(opts.preset);
+    let preset = Preset::get(opts.preset)?;
     preset.rate_card.validate(&preset.config)?;
     let tz = preset.config.timezone;
     let today = tz.date_of(check_instant(opts.now)?);

@@ -6,14 +6,14 @@
 //! one day's average usage per day.
 
 use crate::account::{BucketKind, MeterConfig, UnusedAllocation};
-use crate::aggregate::average_per_day;
+use crate::aggregate::{average_per_day, entries_in};
 use crate::amount::Amount;
 use crate::entry::BucketId;
 use crate::entry::{ConsumeOp, EntryKind, JobStatus, Operation, Usage};
 use crate::error::Result;
 use crate::ids::{IdempotencyKey, MeterId};
 use crate::ledger::{Ledger, MeterBalance};
-use crate::period::check_instant;
+use crate::period::{DateRange, Period, PeriodPreset, check_instant};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +48,10 @@ pub struct Forecast {
 }
 
 /// Forecast for `meter` from `now`, at the average rate of the last `window_days` days.
+///
+/// The window is the one the dashboard calls "the last 30 days": local days in the account's
+/// timezone, ending today (or yesterday, when data runs through yesterday), so the rate the
+/// forecast states is the average per day the page shows for that period.
 pub fn forecast(
     ledger: &Ledger,
     meter: &MeterId,
@@ -55,15 +59,18 @@ pub fn forecast(
     window_days: u32,
 ) -> Result<Forecast> {
     let now = check_instant(now)?.max(ledger.now());
+    let config = ledger.config();
+    let tz = config.timezone;
+    let last = Period::preset(PeriodPreset::Last1Day).resolve(now, tz, config.freshness);
     // A young account's rate is over the days it has existed, not over an empty window.
-    let age_days = ((now - ledger.opened_at()).num_seconds() + 86_399) / 86_400;
-    let window_days = window_days.clamp(1, u32::try_from(age_days.max(1)).unwrap_or(u32::MAX));
-    let since = now - Duration::days(i64::from(window_days));
-    let entries = ledger.entries();
-    let lo = entries.partition_point(|e| e.at <= since);
-    let used = entries[lo..]
+    let opened = tz.date_of(ledger.opened_at());
+    let age_days = (last.until - opened).num_days().max(1);
+    let window_days = window_days.clamp(1, u32::try_from(age_days).unwrap_or(u32::MAX));
+    let from = last.until - chrono::Days::new(u64::from(window_days));
+    let window = DateRange::new(tz, from, last.until);
+    let used = entries_in(ledger.entries(), &window)
         .iter()
-        .filter(|e| e.meter == *meter && e.at <= now)
+        .filter(|e| e.meter == *meter)
         .try_fold(Amount::ZERO, |acc, e| acc.checked_add(e.net_usage()))?;
     let burn = average_per_day(used, window_days).max(Amount::ZERO);
 

@@ -18,6 +18,7 @@ pub mod ledger;
 pub mod period;
 pub mod preset;
 pub mod ratecard;
+pub mod tz;
 
 pub use account::{AccountConfig, BucketKind, Timezone};
 pub use amount::Amount;

@@ -7,7 +7,7 @@
 
 use crate::account::{Freshness, Timezone};
 use crate::error::{DomainError, Result};
-use chrono::{DateTime, Datelike, Duration, LocalResult, Months, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -35,22 +35,9 @@ pub fn check_instant(at: DateTime<Utc>) -> Result<DateTime<Utc>> {
     Ok(at)
 }
 
-/// The UTC instant at which `date` begins in `tz`.
+/// The UTC instant at which `date` begins in `tz` (see [`Timezone::start_of_day`]).
 pub fn start_of_day(tz: Timezone, date: NaiveDate) -> DateTime<Utc> {
-    let tz = tz.tz();
-    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-    match tz.from_local_datetime(&midnight) {
-        LocalResult::Single(t) => t.with_timezone(&Utc),
-        LocalResult::Ambiguous(earliest, _) => earliest.with_timezone(&Utc),
-        // Midnight does not exist (a DST jump at 00:00): the day starts at the first local
-        // minute that does. Gaps are at most a few hours, so this loop is short.
-        LocalResult::None => (1..=24 * 60)
-            .find_map(|m| {
-                tz.from_local_datetime(&(midnight + Duration::minutes(m)))
-                    .earliest()
-            })
-            .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc)),
-    }
+    tz.start_of_day(date)
 }
 
 /// The presets users pick from. Every product offers its own subset (Lucas: five of them).
@@ -58,12 +45,17 @@ pub fn start_of_day(tz: Timezone, date: NaiveDate) -> DateTime<Utc> {
 #[serde(rename_all = "snake_case")]
 pub enum PeriodPreset {
     /// The reference day alone (VideoGen's "1 day").
+    #[serde(rename = "last_1_day")]
     Last1Day,
+    #[serde(rename = "last_7_days")]
     Last7Days,
+    #[serde(rename = "last_30_days")]
     Last30Days,
     ThisMonth,
     LastMonth,
+    #[serde(rename = "last_90_days")]
     Last90Days,
+    #[serde(rename = "last_180_days")]
     Last180Days,
     ThisYear,
 }
@@ -125,19 +117,20 @@ impl fmt::Display for PeriodPreset {
 }
 
 /// A period as chosen: a preset, or a custom range of local dates (both ends inclusive).
-/// Deserializing validates like [`Period::custom`]: a reversed range never gets in.
+/// In JSON `{"preset":"last_30_days"}` or `{"custom":{"from":…,"to":…}}`; deserializing
+/// validates like [`Period::custom`], so a reversed range never gets in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", try_from = "PeriodRepr")]
+#[serde(rename_all = "snake_case", try_from = "PeriodRepr")]
 pub enum Period {
-    Preset { preset: PeriodPreset },
+    Preset(PeriodPreset),
     Custom { from: NaiveDate, to: NaiveDate },
 }
 
 /// The wire form of [`Period`], before validation.
 #[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 enum PeriodRepr {
-    Preset { preset: PeriodPreset },
+    Preset(PeriodPreset),
     Custom { from: NaiveDate, to: NaiveDate },
 }
 
@@ -145,7 +138,7 @@ impl TryFrom<PeriodRepr> for Period {
     type Error = DomainError;
     fn try_from(p: PeriodRepr) -> Result<Self> {
         match p {
-            PeriodRepr::Preset { preset } => Ok(Period::preset(preset)),
+            PeriodRepr::Preset(preset) => Ok(Period::preset(preset)),
             PeriodRepr::Custom { from, to } => Period::custom(from, to),
         }
     }
@@ -153,7 +146,7 @@ impl TryFrom<PeriodRepr> for Period {
 
 impl Period {
     pub const fn preset(preset: PeriodPreset) -> Self {
-        Period::Preset { preset }
+        Period::Preset(preset)
     }
 
     /// A validated custom range; one day is `custom(d, d)`.
@@ -204,7 +197,7 @@ impl Period {
         let month_start = today.with_day(1).unwrap_or(today);
         let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(month_start);
         let (from, until) = match self {
-            Period::Preset { preset } => match preset {
+            Period::Preset(preset) => match preset {
                 PeriodPreset::Last1Day => last_n(1),
                 PeriodPreset::Last7Days => last_n(7),
                 PeriodPreset::Last30Days => last_n(30),
@@ -228,7 +221,7 @@ impl Period {
     /// `to`): the inverse of [`Period::from_query`].
     pub fn query_pairs(self) -> Vec<(&'static str, String)> {
         match self {
-            Period::Preset { preset } => vec![("period", preset.slug().to_string())],
+            Period::Preset(preset) => vec![("period", preset.slug().to_string())],
             Period::Custom { from, to } => vec![("from", from.to_string()), ("to", to.to_string())],
         }
     }
@@ -459,13 +452,25 @@ mod tests {
 
     #[test]
     fn a_reversed_period_or_range_cannot_be_deserialized() {
-        let bad = r#"{"type":"custom","from":"2026-08-31","to":"2026-08-01"}"#;
+        let bad = r#"{"custom":{"from":"2026-08-31","to":"2026-08-01"}}"#;
         let err = serde_json::from_str::<Period>(bad).unwrap_err();
         assert!(err.to_string().contains("ends"), "{err}");
-        let good = r#"{"type":"custom","from":"2026-08-01","to":"2026-08-31"}"#;
+        let good = r#"{"custom":{"from":"2026-08-01","to":"2026-08-31"}}"#;
         assert!(serde_json::from_str::<Period>(good).is_ok());
+        let preset = serde_json::to_string(&Period::preset(PeriodPreset::Last90Days)).unwrap();
+        assert_eq!(preset, r#"{"preset":"last_90_days"}"#);
         let range = r#"{"from":"2026-08-31","until":"2026-08-01","start":"2026-08-31T00:00:00Z","end":"2026-08-01T00:00:00Z"}"#;
         assert!(serde_json::from_str::<DateRange>(range).is_err());
+    }
+
+    #[test]
+    fn a_presets_json_name_is_its_url_slug() {
+        for p in PeriodPreset::ALL {
+            assert_eq!(
+                serde_json::to_value(p).unwrap(),
+                serde_json::json!(p.slug())
+            );
+        }
     }
 
     #[test]

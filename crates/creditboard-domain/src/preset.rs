@@ -127,7 +127,8 @@ pub struct Preset {
 }
 
 impl Preset {
-    pub fn get(id: PresetId) -> Preset {
+    /// The preset's configuration; fails only when its timezone is unknown to the host.
+    pub fn get(id: PresetId) -> Result<Preset> {
         match id {
             PresetId::Lucas => lucas(),
             PresetId::Ngram => ngram(),
@@ -152,10 +153,6 @@ where
 
 fn label(s: &str) -> Label {
     Label::new(s).unwrap_or_else(|e| panic!("preset label {s:?} is invalid: {e}"))
-}
-
-fn tz(name: &str) -> Timezone {
-    Timezone::new(name).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn members(list: &[(&'static str, &str, Role)]) -> Vec<Member> {
@@ -266,11 +263,12 @@ fn account(
     plan: Plan,
     anchor_day: u8,
     meters: Vec<MeterConfig>,
-) -> AccountConfig {
-    AccountConfig {
+) -> Result<AccountConfig> {
+    // The one part of a preset that depends on the host: its timezone data.
+    Ok(AccountConfig {
         id: id::<AccountId>(slug),
         name: name.into(),
-        timezone: tz(zone),
+        timezone: Timezone::new(zone)?,
         freshness: Freshness::Live,
         plan,
         billing: BillingCycle { anchor_day },
@@ -278,14 +276,14 @@ fn account(
         meters,
         members: vec![],
         projects: vec![],
-    }
+    })
 }
 
 const PER_USE: QuantityUnit = QuantityUnit::Use;
 
 /// Lucas: Video Rendering Minutes and AI Feature Credits, billed separately; data through
 /// yesterday 23:59.
-fn lucas() -> Preset {
+fn lucas() -> Result<Preset> {
     let mut minutes = credits_meter(
         "render_minutes",
         "Video Rendering Minutes",
@@ -311,7 +309,7 @@ fn lucas() -> Preset {
         Plan::Business,
         1,
         vec![minutes, ai],
-    );
+    )?;
     config.freshness = Freshness::ThroughYesterday;
     config.members = members(&[
         ("m_dana", "Dana Whitfield", Role::Admin),
@@ -462,16 +460,16 @@ fn lucas() -> Preset {
         holds: false,
         grants: &[],
     };
-    Preset {
+    Ok(Preset {
         id: PresetId::Lucas,
         config,
         rate_card,
         demo,
-    }
+    })
 }
 
 /// ngram: credits with a monthly allocation; tools in four categories.
-fn ngram() -> Preset {
+fn ngram() -> Result<Preset> {
     let mut config = account(
         "ngram-creators",
         "ngram Creators",
@@ -486,7 +484,7 @@ fn ngram() -> Preset {
                 unused: UnusedAllocation::Lapse,
             }),
         )],
-    );
+    )?;
     config.members = members(&[
         ("m_rishikesh", "Rishikesh Rao", Role::Admin),
         ("m_ananya", "Ananya Iyer", Role::Member),
@@ -591,16 +589,16 @@ fn ngram() -> Preset {
             (20, 300, 30, "Creator week bonus"),
         ],
     };
-    Preset {
+    Ok(Preset {
         id: PresetId::Ngram,
         config,
         rate_card,
         demo,
-    }
+    })
 }
 
 /// VideoGen: included + additional credits, packs, automatic top-ups, image tiers.
-fn videogen() -> Preset {
+fn videogen() -> Result<Preset> {
     let mut meter = credits_meter(
         "credits",
         "Credits",
@@ -622,7 +620,7 @@ fn videogen() -> Preset {
         Plan::Pro,
         12,
         vec![meter],
-    );
+    )?;
     config.members = members(&[
         ("m_anton", "Anton Koenig", Role::Admin),
         ("m_lea", "Lea Hoffmann", Role::Admin),
@@ -637,10 +635,8 @@ fn videogen() -> Preset {
         ("social_weekly", "Social weekly"),
     ]);
     let c = "credits";
-    let pro_and_top_ups: &[Requirement] = &[
-        Requirement::Plan { plan: Plan::Pro },
-        Requirement::TopUpsEnabled,
-    ];
+    let pro_and_top_ups: &[Requirement] =
+        &[Requirement::Plan(Plan::Pro), Requirement::TopUpsEnabled];
     let top_ups: &[Requirement] = &[Requirement::TopUpsEnabled];
     let rate_card = RateCard {
         categories: categories(&[
@@ -789,17 +785,17 @@ fn videogen() -> Preset {
         holds: false,
         grants: &[(15, 1_500, 25, "Holiday promotion")],
     };
-    Preset {
+    Ok(Preset {
         id: PresetId::Videogen,
         config,
         rate_card,
         demo,
-    }
+    })
 }
 
 /// ACT3: monthly allocation plus a capped rollover bank; Draft/Standard/High/4K roughly
 /// doubling; purchases into the bank; batch renders as holds.
-fn act3() -> Preset {
+fn act3() -> Result<Preset> {
     let mut meter = credits_meter(
         "credits",
         "Credits",
@@ -821,7 +817,7 @@ fn act3() -> Preset {
         Plan::Business,
         1,
         vec![meter],
-    );
+    )?;
     config.members = members(&[
         ("m_maya", "Maya Okafor", Role::Admin),
         ("m_leo", "Leo Park", Role::Member),
@@ -834,9 +830,7 @@ fn act3() -> Preset {
         ("paper_moons", "Paper Moons (short)"),
     ]);
     let c = "credits";
-    let enterprise: &[Requirement] = &[Requirement::Plan {
-        plan: Plan::Enterprise,
-    }];
+    let enterprise: &[Requirement] = &[Requirement::Plan(Plan::Enterprise)];
     let render = |fid, name, eng| {
         engine(
             tiered(
@@ -947,16 +941,16 @@ fn act3() -> Preset {
         holds: true,
         grants: &[],
     };
-    Preset {
+    Ok(Preset {
         id: PresetId::Act3,
         config,
         rate_card,
         demo,
-    }
+    })
 }
 
 /// Foto Master: a prepaid USD balance to the cent, engines per service, usage per event.
-fn fotomaster() -> Preset {
+fn fotomaster() -> Result<Preset> {
     let meter = MeterConfig {
         id: id("usd"),
         name: "Balance".into(),
@@ -974,7 +968,7 @@ fn fotomaster() -> Preset {
         Plan::Starter,
         1,
         vec![meter],
-    );
+    )?;
     config.members = members(&[
         ("m_olivia", "Olivia Brennan", Role::Admin),
         ("m_jack", "Jack Nguyen", Role::Member),
@@ -1087,12 +1081,12 @@ fn fotomaster() -> Preset {
         holds: false,
         grants: &[],
     };
-    Preset {
+    Ok(Preset {
         id: PresetId::Fotomaster,
         config,
         rate_card,
         demo,
-    }
+    })
 }
 
 fn demo_feature(feature: &'static str, weight: u32, quantity: (u64, u64)) -> DemoFeature {

@@ -46,12 +46,13 @@ impl Price {
     }
 }
 
-/// What a feature or tier needs before it can be used.
+/// What a feature or tier needs before it can be used: `{"plan":"pro"}` or
+/// `"top_ups_enabled"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "requires", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Requirement {
     /// At least this plan.
-    Plan { plan: Plan },
+    Plan(Plan),
     /// Automatic top-ups switched on.
     TopUpsEnabled,
 }
@@ -59,14 +60,14 @@ pub enum Requirement {
 impl Requirement {
     pub fn describe(self) -> String {
         match self {
-            Requirement::Plan { plan } => format!("a {} plan", plan.name()),
+            Requirement::Plan(plan) => format!("a {} plan", plan.name()),
             Requirement::TopUpsEnabled => "top-ups enabled".to_string(),
         }
     }
 
     pub fn is_met(self, config: &AccountConfig) -> bool {
         match self {
-            Requirement::Plan { plan } => config.plan >= plan,
+            Requirement::Plan(plan) => config.plan >= plan,
             Requirement::TopUpsEnabled => config.top_ups_enabled(),
         }
     }

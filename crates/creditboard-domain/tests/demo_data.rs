@@ -127,7 +127,7 @@ fn presets_show_what_makes_each_product_itself() {
             .collect()
     };
     // Lucas: two meters, eight AI categories plus rendering.
-    let lucas = Preset::get(PresetId::Lucas);
+    let lucas = Preset::get(PresetId::Lucas).unwrap();
     assert_eq!(lucas.config.meters.len(), 2);
     assert_eq!(lucas.rate_card.categories.len(), 9);
     // VideoGen: top-ups fire and purchases land in additional credits.

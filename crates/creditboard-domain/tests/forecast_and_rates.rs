@@ -15,6 +15,10 @@ use creditboard_domain::ratecard::{
 };
 use creditboard_domain::{Amount, BucketKind, Ledger};
 
+fn date(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
 /// 100 credits a day for 30 days leaves 1,000 after a 4,000 purchase: ten more days.
 #[test]
 fn the_forecast_runs_out_at_the_recent_rate() {
@@ -23,15 +27,13 @@ fn the_forecast_runs_out_at_the_recent_rate() {
         l.run(consume(&format!("d{d}"), 100, at(24 * d + 12)))
             .unwrap();
     }
-    let now = at(24 * 30);
+    // Jan 30, 18:00: the last 30 days are Jan 1 … Jan 30, 100 a day.
+    let now = at(24 * 29 + 18);
     let f = forecast(&l, &meter(), now, 30).unwrap();
     assert_eq!(f.burn_per_day.get(), 100);
     assert_eq!(f.available.get(), 1_000);
-    // Ten days of 100 are covered (Jan 31 … Feb 9); on Feb 10 the balance is gone.
-    assert_eq!(
-        f.runs_out_on,
-        Some(l.config().timezone.date_of(now + Duration::days(10)))
-    );
+    // Ten more days of 100 are covered (Jan 31 … Feb 9); on Feb 10 the balance is gone.
+    assert_eq!(f.runs_out_on, Some(date("2026-02-10")));
     assert!(f.expiring.is_empty());
 }
 
@@ -42,7 +44,8 @@ fn a_young_accounts_rate_is_over_the_days_it_has_existed() {
         l.run(consume(&format!("d{d}"), 100, at(24 * d + 12)))
             .unwrap();
     }
-    let f = forecast(&l, &meter(), at(24 * 3), 30).unwrap();
+    // Jan 3, 20:00: the account has existed for three local days (Jan 1 … Jan 3).
+    let f = forecast(&l, &meter(), at(24 * 2 + 20), 30).unwrap();
     assert_eq!((f.window_days, f.burn_per_day.get()), (3, 100));
     assert_eq!(
         f.runs_out_on,
@@ -62,7 +65,8 @@ fn refills_that_outpace_usage_never_run_out() {
         l.run(consume(&format!("d{d}"), 100, at(24 * d + 12)))
             .unwrap();
     }
-    let f = forecast(&l, &meter(), at(24 * 20), 30).unwrap();
+    // Jan 20, 20:00: 100 a day over the account's 20 days (Jan 1 … Jan 20).
+    let f = forecast(&l, &meter(), at(24 * 19 + 20), 30).unwrap();
     assert_eq!(f.runs_out_on, None);
     // 3,000 is left of January's 5,000; at 100 a day (2,000 over the account's 20 days) for
     // the 11 days to Feb 1, 1,900 lapse.
@@ -83,8 +87,9 @@ fn promotional_credits_used_first_but_partly_expiring_unused() {
         l.run(consume(&format!("d{d}"), 100, at(24 * d + 12)))
             .unwrap();
     }
-    l.run(purchase("more", 5_000, at(24 * 30))).unwrap();
-    let now = at(24 * 30 + 1);
+    // Jan 30 in the evening: the last 30 days (Jan 1 … Jan 30) ran at 100 a day.
+    l.run(purchase("more", 5_000, at(24 * 29 + 19))).unwrap();
+    let now = at(24 * 29 + 20);
     l.run(grant(
         "promo",
         1_000,
@@ -182,10 +187,7 @@ fn card() -> RateCard {
                     TierPrice {
                         tier: Some(TierId::new("high").unwrap()),
                         price: Price::each(12),
-                        requires: vec![
-                            Requirement::Plan { plan: Plan::Pro },
-                            Requirement::TopUpsEnabled,
-                        ],
+                        requires: vec![Requirement::Plan(Plan::Pro), Requirement::TopUpsEnabled],
                     },
                 ],
                 requires: vec![],
@@ -272,10 +274,7 @@ fn requirements_are_reported_for_tiers_the_account_cannot_use() {
     .unwrap();
     assert_eq!(
         e.lines[0].unmet,
-        vec![
-            Requirement::Plan { plan: Plan::Pro },
-            Requirement::TopUpsEnabled
-        ]
+        vec![Requirement::Plan(Plan::Pro), Requirement::TopUpsEnabled]
     );
     assert!(!e.can_run());
     assert_eq!(

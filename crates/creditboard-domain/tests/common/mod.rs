@@ -5,7 +5,7 @@
     reason = "test helpers: a failure is a test failure"
 )]
 
-use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use creditboard_domain::account::{
     AccountConfig, BillingCycle, BucketKind, DrawDownOrder, Freshness, MeterConfig, MeterUnit,
     Plan, PurchasePolicy, Timezone,
@@ -60,11 +60,9 @@ pub fn local(tz: &str, s: &str) -> DateTime<Utc> {
     let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
     Timezone::new(tz)
         .unwrap()
-        .tz()
-        .from_local_datetime(&naive)
+        .from_local(naive)
         .earliest()
         .unwrap()
-        .with_timezone(&Utc)
 }
 
 pub fn usd(s: &str) -> i64 {
