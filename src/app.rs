@@ -1,18 +1,47 @@
-//! The app shell: the router and the routes.
+//! The app: the store chosen at start-up, the chart theme, the router and its routes.
 
+use crate::components::shell::Shell;
+use crate::pages::planned::Planned;
 use crate::pages::usage::UsagePage;
+use crate::store::worker::WorkerStore;
+use crate::store::{CreditStore, Store, StoreError, StoreFuture};
+use crate::theme::provide_chart_theme;
+use crate::view::demo_choice;
+use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
+use creditboard_domain::ratecard::RateCard;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
+use std::sync::Arc;
 
-/// The whole app: one router, one page per route.
+/// The whole app over `store`; `notices` are problems found in the start-up URL.
 #[component]
-pub fn App() -> impl IntoView {
+pub fn App(store: Arc<dyn CreditStore>, #[prop(optional)] notices: Vec<String>) -> impl IntoView {
+    Store::provide(store);
+    provide_chart_theme();
     view! {
         <Router>
-            <Routes fallback=NotFound>
-                <Route path=path!("/") view=UsagePage />
-            </Routes>
+            <Shell notices>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=UsagePage />
+                    <Route
+                        path=path!("/activity")
+                        view=|| view! { <Planned title="Activity" what="Every credit event, with filters, the running balance and a CSV export." /> }
+                    />
+                    <Route
+                        path=path!("/rates")
+                        view=|| view! { <Planned title="Rate card" what="What each feature costs, and an estimate for a job or a batch." /> }
+                    />
+                    <Route
+                        path=path!("/billing")
+                        view=|| view! { <Planned title="Billing" what="Buying credits, automatic top-ups and low-balance alerts." /> }
+                    />
+                    <Route
+                        path=path!("/team")
+                        view=|| view! { <Planned title="Team" what="Members, their usage and their roles." /> }
+                    />
+                </Routes>
+            </Shell>
         </Router>
     }
 }
@@ -21,11 +50,60 @@ pub fn App() -> impl IntoView {
 #[component]
 fn NotFound() -> impl IntoView {
     view! {
-        <main class="page">
-            <h1>"Page not found"</h1>
-            <p>
-                <a href="/">"Back to credit usage"</a>
-            </p>
-        </main>
+        <h1>"Page not found"</h1>
+        <p>
+            <a href="/">"Back to credit usage"</a>
+        </p>
+    }
+}
+
+/// Starts the app in the page: the timezone source, then the store the URL asks for (the
+/// demo store of a product preset), mounted on the body.
+pub fn start() {
+    crate::zones::install();
+    let query = page_query();
+    let choice = demo_choice(&query);
+    let mut notices = choice.problems;
+    let store: Arc<dyn CreditStore> = match WorkerStore::spawn(choice.preset, choice.scale_percent)
+    {
+        Ok(store) => Arc::new(store),
+        // Without workers the page still shows its error state, with the reason.
+        Err(e) => {
+            notices.push(e.to_string());
+            Arc::new(Unavailable(e))
+        }
+    };
+    leptos::mount::mount_to_body(move || view! { <App store notices /> });
+}
+
+/// The start-up parameters of the page's own URL.
+fn page_query() -> crate::view::Query {
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
+        return Vec::new();
+    };
+    crate::view::STORE_PARAMS
+        .into_iter()
+        .filter_map(|key| Some((key.to_string(), params.get(key)?)))
+        .collect()
+}
+
+/// The store when none could start: every request fails with the reason.
+struct Unavailable(StoreError);
+
+impl CreditStore for Unavailable {
+    fn account(&self) -> StoreFuture<'_, AccountView> {
+        Box::pin(async { Err(self.0.clone()) })
+    }
+    fn rate_card(&self) -> StoreFuture<'_, RateCard> {
+        Box::pin(async { Err(self.0.clone()) })
+    }
+    fn balance(&self) -> StoreFuture<'_, BalanceView> {
+        Box::pin(async { Err(self.0.clone()) })
+    }
+    fn usage(&self, _: UsageQuery) -> StoreFuture<'_, UsageView> {
+        Box::pin(async { Err(self.0.clone()) })
     }
 }

@@ -1,49 +1,60 @@
-//! Chart options as pure functions of domain data: what the chart says is decided (and tested)
+//! Chart options as pure functions of domain data: what a chart says is decided (and tested)
 //! here; the chart component only hands the options to ECharts.
+//!
+//! Tooltips are written here too, one HTML string per bar or slice, so they can state the
+//! day's total in the meter's unit (ECharts' own templates cannot) without the page needing
+//! `eval`-style JavaScript functions.
 
-use crate::format::chart_value;
+use crate::format::{self, chart_value, escape_html};
 use charming::Chart;
 use charming::component::{Axis, Grid, Legend, LegendType};
 use charming::element::{
-    AxisLabel, AxisType, Color, LineStyle, SplitLine, TextStyle, Tooltip, Trigger,
+    AxisLabel, AxisType, Color, ItemStyle, Label, LineStyle, SplitLine, TextStyle, Tooltip, Trigger,
 };
-use charming::series::Bar;
-use creditboard_domain::aggregate::{Granularity, NONE_KEY, Series};
+use charming::series::{Bar, Pie};
+use creditboard_domain::account::MeterConfig;
+use creditboard_domain::aggregate::{BreakdownRow, Granularity, NONE_KEY, Series};
 
-/// How charts look on this page: colours from the theme, and whether to animate (not when the
-/// viewer asks for reduced motion).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChartStyle {
-    pub palette: Palette,
+/// Colours a chart takes from the page's theme (CSS custom properties, so a host that
+/// restyles the dashboard restyles its charts too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartTheme {
+    pub text: String,
+    pub grid: String,
+    /// Category colours, in order of size.
+    pub series: Vec<String>,
     pub animate: bool,
 }
 
-/// Colours a chart needs from the page's theme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Palette {
-    pub text: &'static str,
-    pub grid: &'static str,
-    /// Category colours, in order of size (distinguishable for common colour blindness).
-    pub series: &'static [&'static str],
+impl ChartTheme {
+    /// The built-in light theme (what `style/main.css` sets, for tests and as a fallback).
+    pub fn light() -> Self {
+        ChartTheme {
+            text: "#4b5565".into(),
+            grid: "#e3e8ef".into(),
+            series: [
+                "#3e63dd", "#12a594", "#e5484d", "#d58b00", "#8e4ec6", "#0090ff", "#d6409f",
+                "#6f9a3b",
+            ]
+            .map(String::from)
+            .to_vec(),
+            animate: true,
+        }
+    }
+
+    fn colour(&self, i: usize) -> &str {
+        self.series
+            .get(i % self.series.len().max(1))
+            .map_or("#888", String::as_str)
+    }
 }
 
-pub const LIGHT: Palette = Palette {
-    text: "#4b5565",
-    grid: "#e3e8ef",
-    series: &[
-        "#3e63dd", "#12a594", "#e5484d", "#f5a524", "#8e4ec6", "#0090ff", "#d6409f", "#8db654",
-        "#978365", "#6e56cf",
-    ],
-};
-
-pub const DARK: Palette = Palette {
-    text: "#b4bcd0",
-    grid: "#2b3245",
-    series: &[
-        "#849dff", "#0bd8b6", "#ff6369", "#ffc53d", "#bf7af0", "#70b8ff", "#f76fbf", "#bde56c",
-        "#cbb99f", "#9b8afb",
-    ],
-};
+/// Options and the matching tooltips (by data index).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartSpec {
+    pub chart: Chart,
+    pub tooltips: Vec<String>,
+}
 
 /// The label of a bar: "Nov 3" for a day, "Nov 2026" for a month.
 pub fn bar_label(from: chrono::NaiveDate, granularity: Granularity) -> String {
@@ -53,70 +64,175 @@ pub fn bar_label(from: chrono::NaiveDate, granularity: Granularity) -> String {
     }
 }
 
-/// Usage per bar, stacked by category (biggest category at the bottom).
+/// The name a breakdown key is shown with; usage without the attribute ([`NONE_KEY`]) is
+/// `none` ("Uncategorized", "No engine").
+pub fn key_name(key: &str, none: &str, name: impl Fn(&str) -> String) -> String {
+    if key == NONE_KEY {
+        none.to_string()
+    } else {
+        name(key)
+    }
+}
+
+fn dot(colour: &str) -> String {
+    format!(
+        "<span style=\"display:inline-block;width:8px;height:8px;border-radius:50%;background:{}\"></span> ",
+        escape_html(colour)
+    )
+}
+
+/// Usage per bar, stacked by category (biggest category at the bottom). The tooltip names
+/// the bar, its total and each category's part of it.
 pub fn usage_chart(
     series: &Series,
     category_name: impl Fn(&str) -> String,
-    decimals: u8,
-    style: &ChartStyle,
-) -> Chart {
-    let theme = &style.palette;
+    meter: &MeterConfig,
+    theme: &ChartTheme,
+) -> ChartSpec {
     let labels: Vec<String> = series
         .points
         .iter()
         .map(|p| bar_label(p.from, series.granularity))
         .collect();
+    let names: Vec<String> = series
+        .categories
+        .iter()
+        .map(|k| key_name(k, "Uncategorized", &category_name))
+        .collect();
     let mut chart = Chart::new()
         .background_color(Color::from("transparent"))
-        .animation(style.animate)
+        .animation(theme.animate)
         .color(
-            theme
-                .series
-                .iter()
-                .map(|c| Color::from(*c))
+            (0..names.len().max(1))
+                .map(|i| Color::from(theme.colour(i)))
                 .collect::<Vec<_>>(),
         )
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .legend(
-            Legend::new()
-                .type_(LegendType::Scroll)
-                .bottom(0)
-                .text_style(TextStyle::new().color(theme.text)),
-        )
         .grid(
             Grid::new()
                 .left(8)
                 .right(8)
                 .top(16)
-                .bottom(36)
+                .bottom(if names.len() > 1 { 36 } else { 8 })
                 .contain_label(true),
         )
         .x_axis(
             Axis::new()
                 .type_(AxisType::Category)
-                .data(labels)
-                .axis_label(AxisLabel::new().color(theme.text)),
+                .data(labels.clone())
+                .axis_label(AxisLabel::new().color(theme.text.as_str())),
         )
         .y_axis(
             Axis::new()
                 .type_(AxisType::Value)
-                .axis_label(AxisLabel::new().color(theme.text))
-                .split_line(SplitLine::new().line_style(LineStyle::new().color(theme.grid))),
+                .axis_label(AxisLabel::new().color(theme.text.as_str()))
+                .split_line(
+                    SplitLine::new().line_style(LineStyle::new().color(theme.grid.as_str())),
+                ),
         );
-    for (i, key) in series.categories.iter().enumerate() {
-        let name = if key == NONE_KEY {
-            "Other".to_string()
-        } else {
-            category_name(key)
-        };
+    if names.len() > 1 {
+        chart = chart.legend(
+            Legend::new()
+                .type_(LegendType::Scroll)
+                .bottom(0)
+                .text_style(TextStyle::new().color(theme.text.as_str())),
+        );
+    }
+    for (i, name) in names.iter().enumerate() {
         let data: Vec<f64> = series
             .points
             .iter()
-            .map(|p| chart_value(p.by_category.get(i).copied().unwrap_or_default(), decimals))
+            .map(|p| {
+                chart_value(
+                    p.by_category.get(i).copied().unwrap_or_default(),
+                    meter.decimals,
+                )
+            })
             .collect();
-        chart = chart.series(Bar::new().name(name).stack("usage").data(data));
+        chart = chart.series(Bar::new().name(name.as_str()).stack("usage").data(data));
     }
-    chart
+    let tooltips = series
+        .points
+        .iter()
+        .zip(&labels)
+        .map(|(p, label)| {
+            let mut html = format!(
+                "<strong>{}</strong><br>Total: {}",
+                escape_html(label),
+                escape_html(&format::amount(p.total, meter))
+            );
+            for (i, name) in names.iter().enumerate() {
+                let v = p.by_category.get(i).copied().unwrap_or_default();
+                if !v.is_zero() {
+                    html.push_str(&format!(
+                        "<br>{}{}: {}",
+                        dot(theme.colour(i)),
+                        escape_html(name),
+                        escape_html(&format::number(v, meter))
+                    ));
+                }
+            }
+            html
+        })
+        .collect();
+    ChartSpec { chart, tooltips }
+}
+
+/// A donut of a breakdown's shares (largest first, as the rows come).
+pub fn donut_chart(
+    rows: &[BreakdownRow],
+    none: &str,
+    name: impl Fn(&str) -> String,
+    meter: &MeterConfig,
+    theme: &ChartTheme,
+) -> ChartSpec {
+    let total = creditboard_domain::Amount::minor(
+        rows.iter()
+            .map(|r| r.used.get().max(0))
+            .fold(0i64, i64::saturating_add),
+    );
+    let slices: Vec<(f64, String)> = rows
+        .iter()
+        .filter(|r| r.used.is_positive())
+        .map(|r| {
+            (
+                chart_value(r.used, meter.decimals),
+                key_name(&r.key, none, &name),
+            )
+        })
+        .collect();
+    let chart = Chart::new()
+        .background_color(Color::from("transparent"))
+        .animation(theme.animate)
+        .color(
+            (0..slices.len().max(1))
+                .map(|i| Color::from(theme.colour(i)))
+                .collect::<Vec<_>>(),
+        )
+        .tooltip(Tooltip::new().trigger(Trigger::Item))
+        .series(
+            Pie::new()
+                .radius(vec!["58%", "86%"])
+                .avoid_label_overlap(true)
+                .label(Label::new().show(false))
+                .item_style(ItemStyle::new().border_color("transparent").border_width(2))
+                .data(slices.clone()),
+        );
+    let tooltips = rows
+        .iter()
+        .filter(|r| r.used.is_positive())
+        .enumerate()
+        .map(|(i, r)| {
+            format!(
+                "{}<strong>{}</strong><br>{} · {}",
+                dot(theme.colour(i)),
+                escape_html(&key_name(&r.key, none, &name)),
+                escape_html(&format::amount(r.used, meter)),
+                format::percent(format::share_bp(r.used, total))
+            )
+        })
+        .collect();
+    ChartSpec { chart, tooltips }
 }
 
 #[cfg(test)]
@@ -124,7 +240,22 @@ mod tests {
     use super::*;
     use chrono::NaiveDate;
     use creditboard_domain::Amount;
+    use creditboard_domain::account::{MeterUnit, PurchasePolicy};
     use creditboard_domain::aggregate::SeriesPoint;
+    use creditboard_domain::ids::MeterId;
+
+    fn meter(decimals: u8) -> MeterConfig {
+        MeterConfig {
+            id: MeterId::new("m").unwrap(),
+            name: "Balance".into(),
+            unit: MeterUnit::Currency { code: "USD".into() },
+            decimals,
+            allocation: None,
+            purchases: PurchasePolicy::default(),
+            overdraft_limit: Amount::ZERO,
+            auto_top_up: None,
+        }
+    }
 
     fn point(day: u32, values: &[i64]) -> SeriesPoint {
         let from = NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
@@ -138,29 +269,72 @@ mod tests {
     }
 
     #[test]
-    fn one_stacked_bar_series_per_category_with_day_labels() {
+    fn one_stacked_bar_series_per_category_with_day_labels_and_totals() {
         let series = Series {
             granularity: Granularity::Day,
             categories: vec!["image".into(), NONE_KEY.into()],
             points: vec![point(2, &[1250, 50]), point(3, &[0, 5])],
         };
-        let style = ChartStyle {
-            palette: LIGHT,
+        let theme = ChartTheme {
             animate: false,
+            ..ChartTheme::light()
         };
-        let chart = usage_chart(&series, |k| format!("Cat {k}"), 2, &style);
-        let json = serde_json::to_value(&chart).unwrap();
+        let spec = usage_chart(&series, |k| format!("Cat <{k}>"), &meter(2), &theme);
+        let json = serde_json::to_value(&spec.chart).unwrap();
         assert_eq!(json["xAxis"]["data"], serde_json::json!(["Nov 2", "Nov 3"]));
         assert_eq!(json["animation"], false);
         let s = json["series"].as_array().unwrap();
         assert_eq!(s.len(), 2);
-        assert_eq!(s[0]["name"], "Cat image");
-        assert_eq!(s[1]["name"], "Other");
+        assert_eq!(s[0]["name"], "Cat <image>");
+        assert_eq!(s[1]["name"], "Uncategorized");
         assert_eq!(s[0]["type"], "bar");
         assert_eq!(s[0]["stack"], s[1]["stack"]);
         // Minor units become major units at the meter's scale: 1250 cents = 12.5.
         assert_eq!(s[0]["data"], serde_json::json!([12.5, 0.0]));
         assert_eq!(s[1]["data"], serde_json::json!([0.5, 0.05]));
+        // The tooltip says the day's total in the unit, each part, and escapes names.
+        assert_eq!(spec.tooltips.len(), 2);
+        assert!(spec.tooltips[0].starts_with("<strong>Nov 2</strong><br>Total: $13.00"));
+        assert!(spec.tooltips[0].contains("Cat &lt;image&gt;: 12.50"));
+        assert!(spec.tooltips[0].contains("Uncategorized: 0.50"));
+        assert!(
+            !spec.tooltips[1].contains("Cat &lt;image&gt;"),
+            "zero parts are left out"
+        );
+    }
+
+    #[test]
+    fn a_donut_has_one_slice_per_row_with_its_share() {
+        let rows = [
+            BreakdownRow {
+                key: "video".into(),
+                used: Amount::minor(300),
+                count: 3,
+            },
+            BreakdownRow {
+                key: NONE_KEY.into(),
+                used: Amount::minor(100),
+                count: 1,
+            },
+        ];
+        let spec = donut_chart(
+            &rows,
+            "Other",
+            |k| k.to_uppercase(),
+            &meter(0),
+            &ChartTheme::light(),
+        );
+        let json = serde_json::to_value(&spec.chart).unwrap();
+        let data = &json["series"][0]["data"];
+        assert_eq!(data.as_array().unwrap().len(), 2);
+        assert_eq!(data[0]["name"], "VIDEO");
+        assert_eq!(data[0]["value"], 300.0);
+        assert!(
+            spec.tooltips[0].contains("$300 · 75%"),
+            "{}",
+            spec.tooltips[0]
+        );
+        assert!(spec.tooltips[1].contains("Other"));
     }
 
     #[test]

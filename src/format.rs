@@ -1,8 +1,10 @@
 //! Formatting at the edge: amounts in minor units become text people read. One place, so
 //! every card, table and chart label says numbers the same way.
 
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use creditboard_domain::Amount;
 use creditboard_domain::account::{MeterConfig, MeterUnit};
+use creditboard_domain::period::DateRange;
 
 /// `1234567` → `1,234,567` (grouped by thousands).
 pub fn group_thousands(digits: &str) -> String {
@@ -56,6 +58,96 @@ pub fn chart_value(amount: Amount, decimals: u8) -> f64 {
     amount.get() as f64 / 10f64.powi(i32::from(decimals))
 }
 
+/// What the meter counts, in the plural ("credits", "minutes", "USD").
+pub fn unit_name(meter: &MeterConfig) -> String {
+    match &meter.unit {
+        MeterUnit::Credits => "credits".into(),
+        MeterUnit::Minutes => "minutes".into(),
+        MeterUnit::Currency { code } => code.clone(),
+    }
+}
+
+/// Basis points as a percentage people read: `8250` → `82.5%`, `10000` → `100%`.
+pub fn percent(bp: u32) -> String {
+    let bp = u64::from(bp);
+    // One rounding only: from 100 % on whole percents, below it tenths ("82.5%").
+    if bp >= 10_000 {
+        return format!("{}%", (bp + 50) / 100);
+    }
+    let tenths = (bp + 5) / 10;
+    if tenths % 10 == 0 {
+        format!("{}%", tenths / 10)
+    } else {
+        format!("{}.{}%", tenths / 10, tenths % 10)
+    }
+}
+
+/// A share of a total in basis points (0 when the total is not positive).
+pub fn share_bp(part: Amount, total: Amount) -> u32 {
+    if !total.is_positive() || part.is_negative() {
+        return 0;
+    }
+    let bp = i128::from(part.get()) * 10_000 / i128::from(total.get());
+    u32::try_from(bp).unwrap_or(u32::MAX)
+}
+
+/// "Nov 3".
+pub fn short_date(d: NaiveDate) -> String {
+    d.format("%b %-d").to_string()
+}
+
+/// "Nov 3, 2026".
+pub fn long_date(d: NaiveDate) -> String {
+    d.format("%b %-d, %Y").to_string()
+}
+
+/// "Nov 20, 23:59".
+pub fn date_time(t: NaiveDateTime) -> String {
+    t.format("%b %-d, %H:%M").to_string()
+}
+
+/// The days of a range as people say them: "Oct 23 – Nov 21, 2026", "Dec 30, 2025 – Jan 5,
+/// 2026", "Nov 21, 2026" for one day, and "no days yet" for an empty range.
+pub fn date_range(range: &DateRange) -> String {
+    let Some(last) = range.last_day() else {
+        return "no days yet".into();
+    };
+    let first = range.from;
+    if first == last {
+        long_date(first)
+    } else if first.year() == last.year() {
+        format!("{} – {}", short_date(first), long_date(last))
+    } else {
+        format!("{} – {}", long_date(first), long_date(last))
+    }
+}
+
+/// How long ago, coarsely: "just now", "12 s ago", "3 min ago", "2 h ago".
+pub fn age(seconds: i64) -> String {
+    match seconds {
+        ..5 => "just now".into(),
+        5..60 => format!("{seconds} s ago"),
+        60..3600 => format!("{} min ago", seconds / 60),
+        _ => format!("{} h ago", seconds / 3600),
+    }
+}
+
+/// Text safe to put inside HTML (chart tooltips are HTML strings).
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +187,59 @@ mod tests {
         }
         assert_eq!(group_thousands("-1234.5"), "-1,234.5");
         assert_eq!(group_thousands("999"), "999");
+    }
+
+    #[test]
+    fn percentages_shares_and_ages() {
+        for (bp, text) in [
+            (8_250, "82.5%"),
+            (10_000, "100%"),
+            (0, "0%"),
+            (7_996, "80%"),
+            (12_345, "123%"),
+            (12_350, "124%"),
+            (9_996, "100%"),
+            (5, "0.1%"),
+        ] {
+            assert_eq!(percent(bp), text, "{bp}");
+        }
+        assert_eq!(share_bp(Amount::minor(1), Amount::minor(3)), 3_333);
+        assert_eq!(share_bp(Amount::minor(5), Amount::ZERO), 0);
+        assert_eq!(age(3), "just now");
+        assert_eq!(age(42), "42 s ago");
+        assert_eq!(age(185), "3 min ago");
+        assert_eq!(escape_html("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;");
+    }
+
+    #[test]
+    fn date_ranges_read_naturally() {
+        use creditboard_domain::account::{Freshness, Timezone};
+        use creditboard_domain::period::Period;
+        let tz = Timezone::new("UTC").unwrap();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let range = |from: &str, to: &str| {
+            Period::custom(d(from), d(to))
+                .unwrap()
+                .resolve(now, tz, Freshness::Live)
+        };
+        assert_eq!(
+            date_range(&range("2026-10-23", "2026-11-21")),
+            "Oct 23 – Nov 21, 2026"
+        );
+        assert_eq!(
+            date_range(&range("2025-12-30", "2026-01-05")),
+            "Dec 30, 2025 – Jan 5, 2026"
+        );
+        assert_eq!(
+            date_range(&range("2026-11-21", "2026-11-21")),
+            "Nov 21, 2026"
+        );
+        assert_eq!(
+            date_range(&range("2026-12-01", "2026-12-05")),
+            "no days yet"
+        );
     }
 }

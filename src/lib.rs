@@ -1,13 +1,19 @@
 //! Creditboard's browser app: a Leptos client-side app over the domain crate.
 //!
-//! Data flows one way: domain ← data ← pages ← components. Chart options and number
-//! formatting are pure functions (`charts`, `format`) so they are tested natively.
+//! Data flows one way: domain ← store ← hooks ← pages ← components. The store is chosen once
+//! at start-up (`app::start`). Chart options, formatting and URL view state are pure
+//! functions (`charts`, `format`, `view`), tested natively.
 
 pub mod app;
+pub mod browser;
 pub mod charts;
 pub mod components;
-pub mod data;
 pub mod format;
+pub mod hooks;
 pub mod pages;
+pub mod store;
+pub mod theme;
+pub mod view;
+pub mod zones;
 
 pub use app::App;

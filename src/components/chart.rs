@@ -1,16 +1,30 @@
 //! An ECharts chart. Options come from a pure function (see `charts`); this component only
-//! creates the chart once mounted, updates it when the options change and disposes it when
-//! it leaves the page.
+//! creates the chart once mounted, updates it when the options change, follows the size of
+//! its box, and disposes of it when it leaves the page.
 
-use charming::{Chart, WasmRenderer};
+use crate::charts::ChartSpec;
 use leptos::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
+    #[wasm_bindgen(js_namespace = echarts, js_name = init)]
+    fn init_chart(element: &web_sys::Element) -> Instance;
     #[wasm_bindgen(js_namespace = echarts, js_name = dispose)]
     fn dispose_chart(element: &web_sys::Element);
+
+    /// An ECharts instance.
+    type Instance;
+    #[wasm_bindgen(method, js_name = setOption)]
+    fn set_option(this: &Instance, option: &JsValue);
+    #[wasm_bindgen(method)]
+    fn resize(this: &Instance);
+}
+
+/// charming's options as the JavaScript object ECharts takes.
+fn options_value(chart: &charming::Chart) -> JsValue {
+    serde_wasm_bindgen::to_value(chart).unwrap_or(JsValue::NULL)
 }
 
 /// Whether the page loaded ECharts (a host page may block the script; we then say so rather
@@ -23,48 +37,100 @@ pub fn echarts_loaded() -> bool {
 
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
 
-/// A chart filling its container; `label` is its accessible name.
+/// What a rendered chart keeps alive: the instance and the tooltip formatter it calls.
+struct Rendered {
+    chart: Instance,
+    _formatter: Closure<dyn Fn(JsValue) -> String>,
+}
+
+/// `{tooltip: {formatter}}`: the formatter answers with the precomputed tooltip of the bar or
+/// slice under the pointer.
+fn tooltip_option(tooltips: Vec<String>) -> (JsValue, Closure<dyn Fn(JsValue) -> String>) {
+    let formatter = Closure::<dyn Fn(JsValue) -> String>::new(move |params: JsValue| {
+        // Axis tooltips pass an array of series, item tooltips one object.
+        let first = if js_sys::Array::is_array(&params) {
+            js_sys::Array::from(&params).get(0)
+        } else {
+            params
+        };
+        js_sys::Reflect::get(&first, &JsValue::from_str("dataIndex"))
+            .ok()
+            .and_then(|i| i.as_f64())
+            .and_then(|i| tooltips.get(i as usize).cloned())
+            .unwrap_or_default()
+    });
+    let tooltip = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&tooltip, &"formatter".into(), formatter.as_ref());
+    let option = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&option, &"tooltip".into(), &tooltip);
+    (option.into(), formatter)
+}
+
+/// A chart filling its box; `label` is its accessible name (the numbers are also offered as
+/// a table beside it).
 #[component]
 pub fn EChart(
-    #[prop(into)] chart: Signal<Chart>,
-    #[prop(into)] label: String,
+    #[prop(into)] spec: Signal<ChartSpec>,
+    #[prop(into)] label: Signal<String>,
+    /// Written to `data-rendered` once the chart has been drawn with these options (what a
+    /// test or benchmark waits for after a change).
+    #[prop(optional, into)]
+    stamp: Signal<String>,
+    #[prop(optional, into)] class: Option<&'static str>,
     #[prop(optional, into)] testid: Option<String>,
 ) -> impl IntoView {
     let id = format!("cb-chart-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
     let node = NodeRef::<leptos::html::Div>::new();
-    let instance = StoredValue::new_local(None::<charming::Echarts>);
+    let rendered = StoredValue::new_local(None::<Rendered>);
     let unavailable = RwSignal::new(false);
-    let element_id = id.clone();
     Effect::new(move |_| {
-        let options = chart.get();
-        if node.get().is_none() {
+        let ChartSpec { chart, tooltips } = spec.get();
+        let stamp = stamp.get();
+        let Some(el) = node.get() else {
             return;
-        }
+        };
         if !echarts_loaded() {
             unavailable.set(true);
             return;
         }
-        instance.update_value(|slot| match slot {
-            Some(existing) => WasmRenderer::update(existing, &options),
-            None => {
-                *slot = WasmRenderer::new_opt(None, None)
-                    .render(&element_id, &options)
-                    .ok()
+        let (tooltip, formatter) = tooltip_option(tooltips);
+        rendered.update_value(|slot| {
+            let instance = match slot.take() {
+                Some(r) => r.chart,
+                None => init_chart(&el),
+            };
+            instance.set_option(&options_value(&chart));
+            instance.set_option(&tooltip);
+            *slot = Some(Rendered {
+                chart: instance,
+                _formatter: formatter,
+            });
+        });
+        let _ = el.set_attribute("data-rendered", &stamp);
+    });
+    let resize = window_event_listener(leptos::ev::resize, move |_| {
+        rendered.with_value(|r| {
+            if let Some(r) = r {
+                r.chart.resize();
             }
         });
     });
     on_cleanup(move || {
+        resize.remove();
         if let Some(el) = node.get_untracked()
             && echarts_loaded()
         {
             dispose_chart(&el);
         }
     });
+    let class = format!("chart {}", class.unwrap_or_default());
     view! {
         <div class="chart-frame" data-testid=testid>
-            <div id=id node_ref=node class="chart" role="img" aria-label=label></div>
+            <div id=id node_ref=node class=class role="img" aria-label=move || label.get()></div>
             <Show when=move || unavailable.get()>
-                <p class="chart-unavailable">"The chart could not be drawn: the charting library did not load."</p>
+                <p class="chart-unavailable">
+                    "The chart could not be drawn: the charting library did not load. The table has the same numbers."
+                </p>
             </Show>
         </div>
     }

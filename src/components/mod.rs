@@ -1,4 +1,9 @@
-//! Reusable pieces of the UI; they know nothing of where data comes from.
+//! The UI's pieces. They read data through hooks and know nothing of where it comes from.
 
+pub mod breakdown;
 pub mod chart;
+pub mod credits;
+pub mod period;
+pub mod shell;
 pub mod stat;
+pub mod states;

@@ -1,20 +1,91 @@
-//! A headline number on a card.
+//! Headline numbers on cards, and the usage-rate card with its progress bar.
 
+use crate::format;
 use leptos::prelude::*;
+
+/// How full a usage rate is: it warns at 80 % and alarms at 100 % of the allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Normal,
+    Warning,
+    Exceeded,
+}
+
+impl Level {
+    pub fn of(bp: u32) -> Level {
+        match bp {
+            ..8_000 => Level::Normal,
+            8_000..10_000 => Level::Warning,
+            _ => Level::Exceeded,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Normal => "normal",
+            Level::Warning => "warning",
+            Level::Exceeded => "exceeded",
+        }
+    }
+}
 
 /// A card with a label, a big value and an optional hint below it.
 #[component]
 pub fn StatCard(
-    #[prop(into)] label: String,
+    #[prop(into)] label: Signal<String>,
     #[prop(into)] value: Signal<String>,
     #[prop(optional, into)] hint: MaybeProp<String>,
     #[prop(optional, into)] testid: Option<String>,
 ) -> impl IntoView {
     view! {
         <section class="card stat" data-testid=testid>
-            <h3 class="stat-label">{label}</h3>
+            <h3 class="stat-label">{move || label.get()}</h3>
             <p class="stat-value">{move || value.get()}</p>
             {move || hint.get().map(|h| view! { <p class="stat-hint">{h}</p> })}
+        </section>
+    }
+}
+
+/// The share of the allocation used, as a number and a bar that turns amber at 80 % and red
+/// at 100 %.
+#[component]
+pub fn UsageRateCard(
+    /// Basis points of the allocation used (above 10,000 when usage went past it).
+    #[prop(into)]
+    rate_bp: Signal<u32>,
+    #[prop(into)] hint: Signal<String>,
+    #[prop(optional, into)] testid: Option<String>,
+) -> impl IntoView {
+    let level = move || Level::of(rate_bp.get());
+    let text = move || format::percent(rate_bp.get());
+    let width = move || format!("width: {}%", rate_bp.get().min(10_000) as f64 / 100.0);
+    view! {
+        <section
+            class=move || format!("card stat usage-rate level-{}", level().as_str())
+            data-testid=testid
+            data-level=move || level().as_str()
+        >
+            <h3 class="stat-label">"Usage rate"</h3>
+            <p class="stat-value">
+                {text}
+                {move || match level() {
+                    Level::Normal => None,
+                    Level::Warning => Some(view! { <span class="badge">"Running low"</span> }),
+                    Level::Exceeded => Some(view! { <span class="badge">"Allocation used up"</span> }),
+                }}
+            </p>
+            <div
+                class="progress"
+                role="progressbar"
+                aria-label="Share of the allocation used"
+                aria-valuemin="0"
+                aria-valuemax="100"
+                aria-valuenow=move || (rate_bp.get().min(10_000) / 100).to_string()
+                aria-valuetext=text
+            >
+                <div class="progress-fill" style=width></div>
+            </div>
+            <p class="stat-hint">{move || hint.get()}</p>
         </section>
     }
 }

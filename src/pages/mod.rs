@@ -1,3 +1,4 @@
 //! One module per route.
 
+pub mod planned;
 pub mod usage;

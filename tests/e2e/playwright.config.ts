@@ -4,6 +4,8 @@ import { defineConfig } from '@playwright/test';
 
 export default defineConfig({
   testDir: '.',
+  // Benchmarks run from `cargo xtask bench` with their own config.
+  testIgnore: ['bench/**'],
   outputDir: '../../target/e2e/results',
   timeout: 60_000,
   expect: { timeout: 15_000 },

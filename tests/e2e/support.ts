@@ -1,5 +1,6 @@
 // Shared helpers for the end-to-end tests: the seeded data (written by `cargo xtask test`),
-// an independent reading of it, and a page opened at the pinned instant.
+// an independent reading of it (periods computed here with the browser's Intl, not by the
+// app's Rust code), and a page opened at the pinned instant.
 import { expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import * as fs from 'node:fs';
@@ -31,9 +32,13 @@ export interface Fixture {
   entries: Entry[];
 }
 
+const cache = new Map<string, Fixture>();
+
 export function fixture(preset: Preset): Fixture {
   const dir = process.env.CB_FIXTURES ?? path.join(__dirname, '../../target/e2e/fixtures');
-  return JSON.parse(fs.readFileSync(path.join(dir, `${preset}.json`), 'utf8'));
+  const file = path.join(dir, `${preset}.json`);
+  if (!cache.has(file)) cache.set(file, JSON.parse(fs.readFileSync(file, 'utf8')));
+  return cache.get(file)!;
 }
 
 /** The account-local calendar date of an instant, as YYYY-MM-DD. */
@@ -54,14 +59,59 @@ export function balance(f: Fixture, meter: string): number {
   return f.entries.filter((e) => e.meter === meter).reduce((s, e) => s + e.amount, 0);
 }
 
-const USAGE = new Set(['consume', 'hold_capture', 'refund']);
+export const PERIODS = [
+  'last_7_days',
+  'this_month',
+  'last_month',
+  'last_30_days',
+  'last_90_days',
+  'last_180_days',
+  'this_year',
+] as const;
+export type PeriodSlug = (typeof PERIODS)[number];
 
-/** Net usage of a meter over the `days` local days ending today (or yesterday, when the
- *  account's data runs through yesterday). */
-export function usedInLastDays(f: Fixture, meter: string, days: number): number {
+/** The local days `[first, last]` a period covers for this account at the pinned instant:
+ *  presets end today, or yesterday when the account's data runs through yesterday; "this
+ *  month" and "this year" start on today's calendar. `null` for a period with no days yet. */
+export function periodDays(f: Fixture, period: PeriodSlug): [string, string] | null {
   const today = localDate(f.now, f.account.timezone);
   const last = f.account.freshness === 'through_yesterday' ? addDays(today, -1) : today;
-  const first = addDays(last, -(days - 1));
+  const monthStart = `${today.slice(0, 8)}01`;
+  const lastN = (n: number): [string, string] => [addDays(last, -(n - 1)), last];
+  let range: [string, string];
+  switch (period) {
+    case 'last_7_days':
+      range = lastN(7);
+      break;
+    case 'last_30_days':
+      range = lastN(30);
+      break;
+    case 'last_90_days':
+      range = lastN(90);
+      break;
+    case 'last_180_days':
+      range = lastN(180);
+      break;
+    case 'this_month':
+      range = [monthStart, last];
+      break;
+    case 'last_month': {
+      const d = new Date(`${monthStart}T00:00:00Z`);
+      d.setUTCMonth(d.getUTCMonth() - 1);
+      range = [d.toISOString().slice(0, 10), addDays(monthStart, -1)];
+      break;
+    }
+    case 'this_year':
+      range = [`${today.slice(0, 4)}-01-01`, last];
+      break;
+  }
+  return range[0] <= range[1] ? range : null;
+}
+
+const USAGE = new Set(['consume', 'hold_capture', 'refund']);
+
+/** Net usage of a meter on the local days `[first, last]`. */
+export function usedBetween(f: Fixture, meter: string, first: string, last: string): number {
   return f.entries
     .filter((e) => e.meter === meter && USAGE.has(e.kind))
     .filter((e) => {
@@ -69,6 +119,19 @@ export function usedInLastDays(f: Fixture, meter: string, days: number): number 
       return d >= first && d <= last;
     })
     .reduce((s, e) => s - e.amount, 0);
+}
+
+/** "Oct 23 – Nov 21, 2026" / "Dec 30, 2025 – Jan 5, 2026" / "Nov 21, 2026". */
+export function rangeLabel(first: string, last: string): string {
+  const fmt = (d: string, year: boolean) =>
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: 'UTC',
+      month: 'short',
+      day: 'numeric',
+      ...(year ? { year: 'numeric' } : {}),
+    }).format(new Date(`${d}T00:00:00Z`));
+  if (first === last) return fmt(first, true);
+  return `${fmt(first, first.slice(0, 4) !== last.slice(0, 4))} – ${fmt(last, true)}`;
 }
 
 /** A displayed amount ("17,258 credits", "$27.32", "443.2 min") in minor units. */
@@ -94,7 +157,9 @@ export async function open(page: Page, url: string): Promise<string[]> {
 export async function expectAccessible(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+  expect(bad.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual(
+    [],
+  );
 }
 
 export const SCREENSHOTS = path.join(__dirname, '../../target/screenshots');

@@ -161,40 +161,65 @@ fn test(args: &[String]) -> Result {
 
 fn bench() -> Result {
     tools::ensure_build_tools()?;
+    tools::ensure_chromium()?;
     run(cargo().args(["bench", "-p", "creditboard-domain", "--bench", "ledger"]))?;
     build_app()?;
+    let server = serve::Server::start(&root().join("dist"), 0)?;
+    run(Command::new("playwright")
+        .args(["test", "-c", "tests/e2e/bench.config.ts"])
+        .env("CB_BASE_URL", format!("http://127.0.0.1:{}", server.port()))
+        .env("CB_NOW", E2E_NOW)
+        .env("CB_CHROMIUM", tools::CHROMIUM))?;
+    drop(server);
     println!("\n{}", bench_report()?);
     Ok(())
 }
 
-/// The figures the issues ask for, read back from criterion's estimates and the build.
+/// The figures the issues ask for, read back from criterion's estimates, the build and the
+/// browser benchmark's `target/bench/app.json`.
 fn bench_report() -> Result<String> {
+    let read_json = |path: PathBuf| -> Result<serde_json::Value> {
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    };
     let median = |group: &str, name: &str| -> Result<f64> {
         let path = root().join(format!(
             "target/criterion/{group}/{name}/new/estimates.json"
         ));
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-        json["median"]["point_estimate"]
+        read_json(path.clone())?["median"]["point_estimate"]
             .as_f64()
             .ok_or_else(|| format!("no median in {}", path.display()))
     };
     let apply_ns = median("ledger", "apply_1m_consumes")?;
     let series_ns = median("aggregate", "daily_series_by_category_1m_180d")?;
     let summary_ns = median("aggregate", "full_summary_1m_180d")?;
-    let (wasm_raw, wasm_gzip) = fixtures::wasm_size(&root().join("dist"))?;
+    let dist = root().join("dist");
+    let (app_raw, app_gzip) = fixtures::wasm_size(&dist, "creditboard-")?;
+    let (worker_raw, worker_gzip) = fixtures::wasm_size(&dist, "demo-worker")?;
+    let app = read_json(root().join("target/bench/app.json"))?;
+    let ms = |key: &str| app[key].as_f64().unwrap_or(f64::NAN);
     Ok(format!(
         "Figures (medians of `cargo xtask bench`):\n\
          - apply 1,000,000 consumes: {:.0} ms → {:.2} M entries/s (target ≥ 1.00)\n\
          - 180-day daily series by category over 1,000,000 entries: {:.1} ms (target ≤ 100)\n\
          - full usage summary (series + six breakdowns) over 1,000,000 entries: {:.1} ms\n\
-         - app .wasm: {} KB raw, {} KB gzip",
+         - app .wasm: {} KB raw, {} KB gzip (target ≤ 350 KB gzip)\n\
+         - demo store worker .wasm (loaded only with the demo store): {} KB raw, {} KB gzip\n\
+         - first full render, navigation → cards and chart drawn: {:.0} ms median of cold loads (target ≤ 1,000)\n\
+         - period switch → chart redrawn, {} ledger entries: {:.0} ms median, {:.0} ms worst of {} (target ≤ 100)",
         apply_ns / 1e6,
         1e3 / (apply_ns / 1e6),
         series_ns / 1e6,
         summary_ns / 1e6,
-        wasm_raw / 1024,
-        wasm_gzip / 1024,
+        app_raw / 1024,
+        app_gzip / 1024,
+        worker_raw / 1024,
+        worker_gzip / 1024,
+        ms("first_render_ms_median"),
+        app["ledger_entries"].as_u64().unwrap_or(0),
+        ms("period_switch_ms_median"),
+        ms("period_switch_ms_max"),
+        app["period_switches"].as_u64().unwrap_or(0),
     ))
 }

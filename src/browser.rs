@@ -1,0 +1,49 @@
+//! The few things the app asks of the browser directly: the clock, a timer, local storage and
+//! media queries. Kept in one place so the rest of the app reads as plain Rust.
+
+use chrono::{DateTime, Utc};
+use wasm_bindgen::JsValue;
+
+/// The browser's clock (end-to-end tests pin it).
+pub fn now() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+}
+
+/// Resolves after `millis` milliseconds (0: after the browser has had a chance to paint).
+pub async fn sleep(millis: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let scheduled = web_sys::window().map(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, millis as i32)
+        });
+        if !matches!(scheduled, Some(Ok(_))) {
+            // No timer to wait for: go on at once rather than hang.
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Whether a media query matches ("(prefers-color-scheme: dark)", reduced motion, …).
+pub fn media_matches(query: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media(query).ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+/// The value of a CSS custom property on the document root (theme colours for charts).
+pub fn css_var(name: &str) -> Option<String> {
+    let window = web_sys::window()?;
+    let root = window.document()?.document_element()?;
+    let value = window
+        .get_computed_style(&root)
+        .ok()??
+        .get_property_value(name)
+        .ok()?;
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+/// `window.localStorage`, when the page may use it (a sandboxed frame may not).
+pub fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}

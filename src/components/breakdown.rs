@@ -1,0 +1,125 @@
+//! A breakdown of usage by one attribute (category, feature, engine, member): a table with
+//! each row's share, optionally beside a donut of the same numbers.
+
+use crate::charts::{ChartSpec, donut_chart, key_name};
+use crate::components::chart::EChart;
+use crate::format;
+use crate::theme::use_chart_theme;
+use creditboard_domain::account::MeterConfig;
+use creditboard_domain::aggregate::BreakdownRow;
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// Rows shown before "Show all".
+const FIRST_ROWS: usize = 8;
+
+/// Names for a breakdown's keys (from the rate card or the team).
+pub type Namer = Arc<dyn Fn(&str) -> String + Send + Sync>;
+
+/// One breakdown: a captioned table, and a donut when `donut` is set.
+#[component]
+pub fn Breakdown(
+    #[prop(into)] title: String,
+    /// The column header for the key ("Category", "Team member").
+    #[prop(into)]
+    key_header: String,
+    rows: Vec<BreakdownRow>,
+    name: Namer,
+    /// What usage without the attribute is called ("Uncategorized").
+    none: &'static str,
+    meter: MeterConfig,
+    #[prop(optional)] donut: bool,
+    #[prop(optional, into)] testid: Option<String>,
+) -> impl IntoView {
+    let total = creditboard_domain::Amount::minor(
+        rows.iter()
+            .map(|r| r.used.get().max(0))
+            .fold(0i64, i64::saturating_add),
+    );
+    let unit = format::unit_name(&meter);
+    let show_all = RwSignal::new(false);
+    let count = rows.len();
+    let theme = use_chart_theme();
+    let chart = donut.then(|| {
+        let (rows, name, meter) = (rows.clone(), name.clone(), meter.clone());
+        let spec = Signal::derive(move || -> ChartSpec {
+            donut_chart(&rows, none, |k| name(k), &meter, &theme.get())
+        });
+        view! {
+            <EChart
+                spec
+                label=format!("{title} as a donut chart; the table has the numbers")
+                class="donut"
+            />
+        }
+    });
+    let body_rows = move || {
+        let limit = if show_all.get() {
+            usize::MAX
+        } else {
+            FIRST_ROWS
+        };
+        rows.iter()
+            .take(limit)
+            .map(|r| {
+                let share = format::share_bp(r.used, total);
+                let bar = format!("width: {}%", (share.min(10_000) as f64) / 100.0);
+                view! {
+                    <tr>
+                        <th scope="row">{key_name(&r.key, none, |k| name(k))}</th>
+                        <td class="num">{format::number(r.used, &meter)}</td>
+                        <td class="num share">
+                            <span class="share-bar" aria-hidden="true">
+                                <span style=bar></span>
+                            </span>
+                            <span class="share-value">{format::percent(share)}</span>
+                        </td>
+                        <td class="num">{format::group_thousands(&r.count.to_string())}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <section class="card breakdown" class:with-donut=donut data-testid=testid>
+            <h3>{title.clone()}</h3>
+            <div class="breakdown-body">
+                {chart}
+                // Focusable so a table wider than a phone can be scrolled from the keyboard.
+                <div class="table-wrap" tabindex="0" role="region" aria-label=title.clone()>
+                    <table class="data-table">
+                        <caption class="visually-hidden">{format!("{title}, in {unit}")}</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">{key_header}</th>
+                                <th scope="col" class="num">{format!("Used ({unit})")}</th>
+                                <th scope="col" class="num">"Share"</th>
+                                <th scope="col" class="num">"Jobs"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{body_rows}</tbody>
+                    </table>
+                </div>
+            </div>
+            {(count > FIRST_ROWS)
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class="link-button"
+                            aria-expanded=move || show_all.get().to_string()
+                            on:click=move |_| show_all.update(|s| *s = !*s)
+                        >
+                            {move || {
+                                if show_all.get() {
+                                    "Show fewer".to_string()
+                                } else {
+                                    format!("Show all {count}")
+                                }
+                            }}
+                        </button>
+                    }
+                })}
+        </section>
+    }
+}

@@ -1,0 +1,281 @@
+//! The balance counter in the top bar and the Credits detail panel it opens: what is left in
+//! each bucket, when the allocation refills, and what expires soon.
+
+use crate::format;
+use crate::hooks::AccountData;
+use creditboard_domain::account::{BucketKind, MeterConfig, Timezone, UnusedAllocation};
+use creditboard_domain::api::{AccountView, BalanceView, MeterBalanceView};
+use leptos::html;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// What people call a bucket.
+pub fn bucket_label(kind: BucketKind) -> &'static str {
+    match kind {
+        BucketKind::Included => "Monthly allocation",
+        BucketKind::Rollover => "Rollover bank",
+        BucketKind::Additional => "Additional credits",
+        BucketKind::Promotional => "Promotional credits",
+        BucketKind::Overdraft => "Overdraft",
+    }
+}
+
+/// The always-visible balance: every meter's available amount; opens the Credits panel.
+#[component]
+pub fn BalanceCounter(open: RwSignal<bool>, node_ref: NodeRef<html::Button>) -> impl IntoView {
+    let data = AccountData::expect();
+    let text = move || {
+        let account = data.account.get()?.ok()?;
+        let balance = data.balance.get()?.ok()?;
+        let parts: Vec<String> = balance
+            .meters
+            .iter()
+            .filter_map(|m| {
+                let meter = account.meters.iter().find(|c| c.id == m.balance.meter)?;
+                Some(format::amount(m.balance.available, meter))
+            })
+            .collect();
+        Some(parts.join(" · "))
+    };
+    view! {
+        <button
+            type="button"
+            class="balance-counter"
+            node_ref=node_ref
+            data-testid="balance-counter"
+            aria-haspopup="dialog"
+            aria-expanded=move || open.get().to_string()
+            aria-controls="cb-credits-panel"
+            on:click=move |_| open.update(|o| *o = !*o)
+        >
+            <svg viewBox="0 0 20 20" width="18" height="18" aria-hidden="true">
+                <circle cx="10" cy="10" r="8" />
+                <path d="M7 10h6M10 7v6" />
+            </svg>
+            <span class="visually-hidden">"Credits available: "</span>
+            <span class="balance-counter-value">
+                {move || text().unwrap_or_else(|| "…".into())}
+            </span>
+        </button>
+    }
+}
+
+/// The Credits detail panel, a dialog sliding in from the side. Escape, the close button or
+/// a click outside closes it; focus stays inside while it is open and returns to the counter.
+#[component]
+pub fn CreditsPanel(open: RwSignal<bool>, return_focus: NodeRef<html::Button>) -> impl IntoView {
+    let data = AccountData::expect();
+    let close_button = NodeRef::<html::Button>::new();
+    let panel = NodeRef::<html::Div>::new();
+    let close = move || {
+        open.set(false);
+        if let Some(b) = return_focus.get_untracked() {
+            let _ = b.focus();
+        }
+    };
+    Effect::new(move |_| {
+        if open.get()
+            && let Some(b) = close_button.get()
+        {
+            let _ = b.focus();
+        }
+    });
+    let on_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+        "Escape" => {
+            ev.prevent_default();
+            close();
+        }
+        "Tab" => {
+            if let Some(panel) = panel.get_untracked() {
+                keep_focus_inside(&panel, &ev);
+            }
+        }
+        _ => {}
+    };
+    let body = move || {
+        let account = data.account.get()?.ok()?;
+        let balance = data.balance.get()?.ok()?;
+        Some(view! { <PanelBody account balance /> })
+    };
+    view! {
+        <Show when=move || open.get()>
+            <div class="panel-backdrop" on:click=move |_| close()></div>
+            <div
+                id="cb-credits-panel"
+                class="side-panel"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby="cb-credits-title"
+                data-testid="credits-panel"
+                node_ref=panel
+                on:keydown=on_key
+            >
+                <div class="side-panel-head">
+                    <h2 id="cb-credits-title">"Credits"</h2>
+                    <button
+                        type="button"
+                        class="icon-button"
+                        node_ref=close_button
+                        aria-label="Close the credits panel"
+                        on:click=move |_| close()
+                    >
+                        "×"
+                    </button>
+                </div>
+                {body}
+            </div>
+        </Show>
+    }
+}
+
+/// Tab from the last focusable element wraps to the first, Shift+Tab from the first to the last.
+fn keep_focus_inside(panel: &web_sys::HtmlDivElement, ev: &leptos::ev::KeyboardEvent) {
+    let Ok(list) = panel.query_selector_all("a[href], button:not([disabled]), input, select")
+    else {
+        return;
+    };
+    let (Some(first), Some(last)) = (list.get(0), list.get(list.length().saturating_sub(1))) else {
+        return;
+    };
+    let active = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element());
+    let is = |n: &web_sys::Node| active.as_ref().is_some_and(|a| a.is_same_node(Some(n)));
+    let target = if ev.shift_key() && is(&first) {
+        Some(last)
+    } else if !ev.shift_key() && is(&last) {
+        Some(first)
+    } else {
+        None
+    };
+    if let Some(el) = target.and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
+        ev.prevent_default();
+        let _ = el.focus();
+    }
+}
+
+#[component]
+fn PanelBody(account: AccountView, balance: BalanceView) -> impl IntoView {
+    let tz = account.timezone;
+    balance
+        .meters
+        .into_iter()
+        .filter_map(|m| {
+            let meter = account
+                .meters
+                .iter()
+                .find(|c| c.id == m.balance.meter)?
+                .clone();
+            Some(view! { <MeterCredits meter balance=m tz /> })
+        })
+        .collect_view()
+}
+
+/// One meter in the panel.
+#[component]
+fn MeterCredits(meter: MeterConfig, balance: MeterBalanceView, tz: Timezone) -> impl IntoView {
+    let b = &balance.balance;
+    let amount = |a| format::amount(a, &meter);
+    let cap = meter.allocation.and_then(|a| match a.unused {
+        UnusedAllocation::Rollover { cap } => Some(cap),
+        UnusedAllocation::Lapse => None,
+    });
+    let mut rows: Vec<(String, String, Option<String>)> = b
+        .buckets
+        .iter()
+        .map(|bucket| {
+            let note = match (bucket.kind, bucket.expires_at) {
+                (BucketKind::Included, _) => None,
+                (BucketKind::Rollover, _) => {
+                    cap.map(|c| format!("up to {}", format::amount(c, &meter)))
+                }
+                (_, Some(e)) => Some(format!("expires {}", format::long_date(tz.date_of(e)))),
+                (_, None) => Some("never expire".into()),
+            };
+            (
+                bucket_label(bucket.kind).to_string(),
+                amount(bucket.balance),
+                note,
+            )
+        })
+        .collect();
+    if b.held.is_positive() {
+        rows.push((
+            "Held by running jobs".into(),
+            amount(b.held),
+            Some("not available until they finish".into()),
+        ));
+    }
+    if b.debt.is_positive() {
+        rows.push((
+            "Overdraft used".into(),
+            format!("-{}", amount(b.debt)),
+            Some("repaid from the next credits".into()),
+        ));
+    }
+    let refill = b.next_refill.zip(meter.allocation).map(|(at, a)| {
+        format!(
+            "{} more on {}",
+            amount(a.amount),
+            format::long_date(tz.date_of(at))
+        )
+    });
+    let expiring: Vec<String> = balance
+        .expiring_soon
+        .iter()
+        .map(|e| {
+            format!(
+                "{} of {} on {}",
+                amount(e.amount),
+                bucket_label(e.kind).to_lowercase(),
+                format::long_date(tz.date_of(e.expires_at))
+            )
+        })
+        .collect();
+    let id = meter.id.to_string();
+    view! {
+        <section class="panel-meter" data-testid=format!("panel-{id}")>
+            <h3>{meter.name.clone()}</h3>
+            <p class="panel-total">
+                <strong data-testid=format!("panel-available-{id}")>{amount(b.available)}</strong>
+                " available"
+            </p>
+            <dl class="buckets">
+                {rows
+                    .into_iter()
+                    .map(|(label, value, note)| {
+                        view! {
+                            <div class="bucket-row">
+                                <dt>{label}</dt>
+                                <dd>
+                                    <span class="bucket-value">{value}</span>
+                                    {note.map(|n| view! { <span class="bucket-note">{n}</span> })}
+                                </dd>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+            </dl>
+            {refill
+                .map(|r| {
+                    view! {
+                        <p class="panel-line">
+                            <span class="panel-line-label">"Next refill"</span>
+                            {r}
+                        </p>
+                    }
+                })}
+            <h4>"Expiring in the next 30 days"</h4>
+            {if expiring.is_empty() {
+                view! { <p class="muted">"Nothing expires in the next 30 days."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="expiring">
+                        {expiring.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,158 @@
+//! The period selector: presets as links (so every view has a URL) and a custom range of two
+//! dates, checked before it is applied.
+
+use crate::view::{PERIOD_CHOICES, pairs, to_query_string, with_period};
+use chrono::NaiveDate;
+use creditboard_domain::period::{Period, parse_date};
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+
+/// Presets, then "Custom range" with its two dates. `today` is the account's local date (the
+/// latest day that can be chosen).
+#[component]
+pub fn PeriodSelector(
+    #[prop(into)] current: Signal<Period>,
+    #[prop(into)] today: Signal<NaiveDate>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let location = use_location();
+    let href = move |p: Period| {
+        let q = with_period(&pairs(&query.read()), p);
+        format!("{}{}", location.pathname.get(), to_query_string(&q))
+    };
+    let custom_open = RwSignal::new(current.get_untracked().is_custom());
+    // A custom range in the URL opens the form (a shared link shows its dates).
+    Effect::new(move |_| {
+        if current.get().is_custom() {
+            custom_open.set(true);
+        }
+    });
+    let presets = PERIOD_CHOICES
+        .into_iter()
+        .map(|preset| {
+            let period = Period::preset(preset);
+            let selected = move || current.get() == period;
+            view! {
+                <a
+                    class="chip"
+                    href=move || href(period)
+                    data-noscroll
+                    data-period=preset.slug()
+                    aria-current=move || selected().then_some("true")
+                >
+                    {preset.label()}
+                </a>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="period-selector" data-testid="period-selector">
+            <nav class="chips" aria-label="Period">
+                {presets}
+                <button
+                    type="button"
+                    class="chip"
+                    aria-expanded=move || custom_open.get().to_string()
+                    aria-controls="cb-custom-range"
+                    aria-current=move || current.get().is_custom().then_some("true")
+                    on:click=move |_| custom_open.update(|o| *o = !*o)
+                >
+                    "Custom range"
+                </button>
+            </nav>
+            <Show when=move || custom_open.get()>
+                <CustomRange current today />
+            </Show>
+        </div>
+    }
+}
+
+/// Two dates and "Apply". A range that ends before it starts, or a date that is not one, is
+/// refused with a message and the URL is left alone.
+#[component]
+fn CustomRange(current: Signal<Period>, today: Signal<NaiveDate>) -> impl IntoView {
+    let query = use_query_map();
+    let location = use_location();
+    let navigate = use_navigate();
+    let (from0, to0) = match current.get_untracked() {
+        Period::Custom { from, to } => (from.to_string(), to.to_string()),
+        Period::Preset(_) => {
+            let t = today.get_untracked();
+            ((t - chrono::Days::new(29)).to_string(), t.to_string())
+        }
+    };
+    let from = RwSignal::new(from0);
+    let to = RwSignal::new(to0);
+    let problem = RwSignal::new(None::<String>);
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let checked = (|| {
+            let (f, t) = (from.get_untracked(), to.get_untracked());
+            if f.is_empty() || t.is_empty() {
+                return Err("Choose both a start and an end date.".to_string());
+            }
+            let f = parse_date(&f).map_err(|e| e.to_string())?;
+            let t = parse_date(&t).map_err(|e| e.to_string())?;
+            Period::custom(f, t).map_err(|e| match e.code() {
+                "range_ends_before_start" => {
+                    "The end date is before the start date: choose an end on or after the start."
+                        .to_string()
+                }
+                _ => e.to_string(),
+            })
+        })();
+        match checked {
+            Ok(period) => {
+                problem.set(None);
+                let q = with_period(&pairs(&query.read_untracked()), period);
+                let href = format!(
+                    "{}{}",
+                    location.pathname.get_untracked(),
+                    to_query_string(&q)
+                );
+                navigate(
+                    &href,
+                    NavigateOptions {
+                        scroll: false,
+                        ..NavigateOptions::default()
+                    },
+                );
+            }
+            Err(message) => problem.set(Some(message)),
+        }
+    };
+    let invalid = move || problem.with(Option::is_some).to_string();
+    view! {
+        <form id="cb-custom-range" class="custom-range" on:submit=apply novalidate>
+            <label>
+                <span>"From"</span>
+                <input
+                    type="date"
+                    name="from"
+                    max=move || today.get().to_string()
+                    prop:value=move || from.get()
+                    on:input:target=move |ev| from.set(ev.target().value())
+                    aria-invalid=invalid
+                    aria-describedby="cb-range-problem"
+                />
+            </label>
+            <label>
+                <span>"To"</span>
+                <input
+                    type="date"
+                    name="to"
+                    max=move || today.get().to_string()
+                    prop:value=move || to.get()
+                    on:input:target=move |ev| to.set(ev.target().value())
+                    aria-invalid=invalid
+                    aria-describedby="cb-range-problem"
+                />
+            </label>
+            <button type="submit" class="button primary">"Apply"</button>
+            <p id="cb-range-problem" class="field-error" role="alert">
+                {move || problem.get()}
+            </p>
+        </form>
+    }
+}

@@ -1,0 +1,189 @@
+//! The frame around every page: the account's name, the navigation, the balance counter and
+//! its Credits panel, and, on the demo store, the demo bar.
+
+use crate::components::credits::{BalanceCounter, CreditsPanel};
+use crate::hooks::AccountData;
+use crate::store::Store;
+use crate::view::{pairs, store_params, to_query_string};
+use creditboard_domain::preset::PresetId;
+use leptos::html;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+/// The app's frame; `notices` are problems found in the start-up URL.
+#[component]
+pub fn Shell(#[prop(optional)] notices: Vec<String>, children: Children) -> impl IntoView {
+    let data = AccountData::provide();
+    let panel_open = RwSignal::new(false);
+    let counter = NodeRef::<html::Button>::new();
+    let name = move || {
+        data.account
+            .get()
+            .and_then(|a| a.ok())
+            .map(|a| a.name)
+            .unwrap_or_default()
+    };
+    view! {
+        <div class="cb-app">
+            <a class="skip-link" href="#cb-main">"Skip to the page"</a>
+            <header class="topbar">
+                <div class="topbar-inner">
+                    <p class="account-name" data-testid="account-name">{name}</p>
+                    <Nav />
+                    <BalanceCounter open=panel_open node_ref=counter />
+                </div>
+            </header>
+            <DemoBar />
+            <main id="cb-main" class="page" tabindex="-1">
+                {notices
+                    .into_iter()
+                    .map(|n| view! { <p class="notice" role="status">{n}</p> })
+                    .collect_view()}
+                {children()}
+            </main>
+            <CreditsPanel open=panel_open return_focus=counter />
+        </div>
+    }
+}
+
+/// Links to the account's pages; they carry the start-up parameters so a reload opens the
+/// same demo.
+#[component]
+fn Nav() -> impl IntoView {
+    let query = use_query_map();
+    let link = move |path: &'static str| {
+        move || {
+            let sticky = store_params(&pairs(&query.read()));
+            format!("{path}{}", to_query_string(&sticky))
+        }
+    };
+    view! {
+        <nav class="main-nav" aria-label="Credits">
+            <A href=link("/") exact=true>
+                "Usage"
+            </A>
+            <A href=link("/activity")>"Activity"</A>
+            <A href=link("/rates")>"Rate card"</A>
+            <A href=link("/billing")>"Billing"</A>
+            <A href=link("/team")>"Team"</A>
+        </nav>
+    }
+}
+
+/// For designers on the demo store: which product, how big its history is, and actions that
+/// show the dashboard's other states.
+#[component]
+fn DemoBar() -> impl IntoView {
+    let store = Store::expect();
+    let data = AccountData::expect();
+    let inner = store.get();
+    let Some(demo) = inner.demo() else {
+        return ().into_any();
+    };
+    let preset = demo.preset();
+    let message = RwSignal::new(None::<String>);
+    let (s1, s2, s3) = (store.clone(), store.clone(), store.clone());
+    let count = move || {
+        // Known once the store has answered; read again whenever the data changes.
+        s1.track();
+        let _ = data.balance.get();
+        let n = s1.get().demo().map_or(0, |d| d.entry_count());
+        format!(
+            "{} ledger entries",
+            crate::format::group_thousands(&n.to_string())
+        )
+    };
+    let run_job = move |_| {
+        let store = s2.clone();
+        leptos::task::spawn_local(async move {
+            let inner = store.get();
+            let Some(demo) = inner.demo() else { return };
+            let said = match demo.run_sample_job().await {
+                Ok(done) => done,
+                Err(e) => format!("The sample job was refused: {e}"),
+            };
+            message.set(Some(said));
+            store.changed();
+        });
+    };
+    let fail = move |_| {
+        if let Some(d) = s3.get().demo() {
+            d.fail_next_request();
+        }
+        message.set(Some("The next request will fail.".into()));
+        s3.changed();
+    };
+    let slow = RwSignal::new(demo.latency() > 0);
+    let (s5, s6) = (store.clone(), store.clone());
+    let toggle_slow = move |_| {
+        let on = !slow.get_untracked();
+        if let Some(d) = s5.get().demo() {
+            d.set_latency(if on { 1500 } else { 0 });
+        }
+        slow.set(on);
+        s5.changed();
+    };
+    let reset = move |_| {
+        let store = s6.clone();
+        leptos::task::spawn_local(async move {
+            let inner = store.get();
+            let Some(demo) = inner.demo() else { return };
+            let said = match demo.reset().await {
+                Ok(()) => "The demo data was generated again, ending now.".to_string(),
+                Err(e) => format!("The demo data could not be reset: {e}"),
+            };
+            message.set(Some(said));
+            store.changed();
+        });
+    };
+    view! {
+        <div class="demo-bar" role="region" aria-label="Demo" data-testid="demo-bar">
+            <span class="demo-tag">"Demo"</span>
+            <label class="demo-product">
+                <span>"Product"</span>
+                <select on:change:target=move |ev| switch_preset(&ev.target().value())>
+                    {PresetId::ALL
+                        .into_iter()
+                        .map(|p| {
+                            view! {
+                                <option value=p.slug() selected=p == preset>
+                                    {p.slug()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <span class="demo-count" data-testid="demo-entry-count">{count}</span>
+            <details class="demo-menu">
+                <summary>"Demo actions"</summary>
+                <div class="demo-menu-items">
+                    <button type="button" on:click=run_job>"Run a sample job"</button>
+                    <button type="button" on:click=fail>"Simulate an error"</button>
+                    <button type="button" aria-pressed=move || slow.get().to_string() on:click=toggle_slow>
+                        "Slow responses"
+                    </button>
+                    <button type="button" on:click=reset>"Reset demo data"</button>
+                </div>
+            </details>
+            <p class="demo-message" role="status">{move || message.get()}</p>
+        </div>
+    }
+        .into_any()
+}
+
+/// Opens the same page on another product: the store is chosen at start-up, so this loads
+/// the page again (the period and other parameters stay).
+fn switch_preset(slug: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&location.search().unwrap_or_default())
+    else {
+        return;
+    };
+    params.set("preset", slug);
+    let _ = location.set_search(&String::from(params.to_string()));
+}

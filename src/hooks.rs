@@ -1,0 +1,71 @@
+//! Data hooks: what pages and components read, each fetched through the store in context and
+//! refetched when the store says its data changed.
+
+use crate::store::{Store, StoreError};
+use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
+use creditboard_domain::period::Period;
+use creditboard_domain::ratecard::RateCard;
+use leptos::prelude::*;
+
+pub type Fetched<T> = LocalResource<Result<T, StoreError>>;
+
+/// What every page of the account shares: who the account is, its rate card (for names) and
+/// its balance (the top bar and the Credits panel). Fetched once, below the shell.
+#[derive(Clone, Copy)]
+pub struct AccountData {
+    pub account: Fetched<AccountView>,
+    pub rate_card: Fetched<RateCard>,
+    pub balance: Fetched<BalanceView>,
+}
+
+impl AccountData {
+    /// Starts fetching and provides the handles to everything below.
+    pub fn provide() -> AccountData {
+        let store = Store::expect();
+        let (s1, s2, s3) = (store.clone(), store.clone(), store);
+        let data = AccountData {
+            account: LocalResource::new(move || {
+                s1.track();
+                let store = s1.get();
+                async move { store.account().await }
+            }),
+            rate_card: LocalResource::new(move || {
+                s2.track();
+                let store = s2.get();
+                async move { store.rate_card().await }
+            }),
+            balance: LocalResource::new(move || {
+                s3.track();
+                let store = s3.get();
+                async move { store.balance().await }
+            }),
+        };
+        provide_context(data);
+        data
+    }
+
+    pub fn expect() -> AccountData {
+        expect_context::<AccountData>()
+    }
+
+    /// Fetches everything again (after a failure).
+    pub fn refetch(&self) {
+        self.account.refetch();
+        self.rate_card.refetch();
+        self.balance.refetch();
+    }
+}
+
+/// The usage page's numbers for a period, refetched when the period or the data changes.
+pub fn use_usage(period: Signal<Period>) -> Fetched<UsageView> {
+    let store = Store::expect();
+    LocalResource::new(move || {
+        store.track();
+        let query = UsageQuery {
+            period: period.get(),
+            filter: Default::default(),
+        };
+        let store = store.get();
+        async move { store.usage(query).await }
+    })
+}

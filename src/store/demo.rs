@@ -1,0 +1,317 @@
+//! The in-browser demo store: a product preset's generated history in a real domain ledger,
+//! for designers and static demos. It is the same ledger the server runs, not a mock. The
+//! app runs it in a Web Worker (see `worker`); browser tests run it in the page.
+//!
+//! What is kept in the browser is small: when the history was generated and the operations a
+//! designer ran since. Generation is deterministic, so the ledger is rebuilt from those on
+//! start-up; a million-entry ledger never has to fit in local storage. An untouched demo is
+//! generated afresh on every start, so its history always ends now.
+
+use super::{CreditStore, DemoControls, StoreError, StoreFuture};
+use crate::browser;
+use chrono::{DateTime, Utc};
+use creditboard_domain::Ledger;
+use creditboard_domain::api::{self, AccountView, BalanceView, UsageQuery, UsageView, Viewer};
+use creditboard_domain::demo::{DemoAccount, DemoOptions, generate};
+use creditboard_domain::entry::{ConsumeOp, JobStatus, Operation, Quantity, QuantityUnit, Usage};
+use creditboard_domain::ids::{IdempotencyKey, Label};
+use creditboard_domain::preset::PresetId;
+use creditboard_domain::ratecard::RateCard;
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+/// Where the demo keeps what a designer changed (the browser's local storage, or nothing).
+pub trait Persist: Send + Sync {
+    fn load(&self, key: &str) -> Option<String>;
+    fn save(&self, key: &str, value: &str);
+    fn remove(&self, key: &str);
+}
+
+/// Keeps nothing (tests, or a page that must not write to storage).
+pub struct NoPersist;
+
+impl Persist for NoPersist {
+    fn load(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn save(&self, _: &str, _: &str) {}
+    fn remove(&self, _: &str) {}
+}
+
+/// What survives a reload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Saved {
+    generated_at: DateTime<Utc>,
+    ops: Vec<Operation>,
+}
+
+struct State {
+    demo: DemoAccount,
+    saved: Saved,
+}
+
+/// The demo store of one preset.
+pub struct DemoStore {
+    preset: PresetId,
+    scale_percent: u32,
+    clock: fn() -> DateTime<Utc>,
+    persist: Box<dyn Persist>,
+    state: Mutex<Option<State>>,
+    fail_next: AtomicU32,
+    latency_ms: AtomicU32,
+}
+
+impl DemoStore {
+    /// The demo of `preset` at its normal activity (`scale_percent` 100), kept in `persist`.
+    pub fn new(
+        preset: PresetId,
+        scale_percent: u32,
+        clock: fn() -> DateTime<Utc>,
+        persist: Box<dyn Persist>,
+    ) -> Self {
+        DemoStore {
+            preset,
+            scale_percent,
+            clock,
+            persist,
+            state: Mutex::new(None),
+            fail_next: AtomicU32::new(0),
+            latency_ms: AtomicU32::new(0),
+        }
+    }
+
+    /// Where a demo's saved state is kept in the browser's local storage.
+    pub fn storage_key(preset: PresetId, scale_percent: u32) -> String {
+        format!("creditboard.demo.v1.{}.{scale_percent}", preset.slug())
+    }
+
+    fn key(&self) -> String {
+        DemoStore::storage_key(self.preset, self.scale_percent)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<State>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits as a real backend would: a designer's chosen latency, and before the first
+    /// (expensive) generation one turn of the browser, so the loading state gets painted.
+    async fn answer_later(&self) -> Result<(), StoreError> {
+        let first = self.lock().is_none();
+        let latency = self.latency_ms.load(Ordering::Relaxed);
+        if latency > 0 || first {
+            browser::sleep(latency).await;
+        }
+        let failing = self
+            .fail_next
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        if failing.is_ok() {
+            return Err(StoreError::Unavailable(
+                "The demo store failed this request on purpose (Demo → Simulate an error).".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on the ledger, brought up to now (refills and expiries written).
+    fn with_ledger<T>(
+        &self,
+        f: impl FnOnce(&mut State, DateTime<Utc>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let now = (self.clock)();
+        let mut guard = self.lock();
+        if guard.is_none() {
+            *guard = Some(self.build(now)?);
+        }
+        let state = guard
+            .as_mut()
+            .ok_or_else(|| StoreError::Unavailable("the demo data is missing".into()))?;
+        if now > state.demo.ledger.now() {
+            state.demo.ledger.advance_to(now)?;
+        }
+        f(state, now)
+    }
+
+    /// Generates the history and replays the designer's operations on it. Saved state that
+    /// no longer applies (an older version, edited by hand) is dropped, not trusted.
+    fn build(&self, now: DateTime<Utc>) -> Result<State, StoreError> {
+        let saved = self
+            .persist
+            .load(&self.key())
+            .and_then(|text| serde_json::from_str::<Saved>(&text).ok())
+            .filter(|s| !s.ops.is_empty() && s.generated_at <= now);
+        if let Some(saved) = saved {
+            if let Ok(state) = self.replay(saved) {
+                return Ok(state);
+            }
+            self.persist.remove(&self.key());
+        }
+        self.replay(Saved {
+            generated_at: now,
+            ops: Vec::new(),
+        })
+    }
+
+    fn replay(&self, saved: Saved) -> Result<State, StoreError> {
+        let mut demo = generate(&DemoOptions {
+            scale_percent: self.scale_percent,
+            ..DemoOptions::new(self.preset, saved.generated_at)
+        })?;
+        for op in &saved.ops {
+            demo.ledger.apply(op.clone())?;
+        }
+        Ok(State { demo, saved })
+    }
+
+    /// Applies a designer's operation and keeps it for the next start.
+    fn run(&self, state: &mut State, op: Operation) -> Result<(), StoreError> {
+        state.demo.ledger.apply(op.clone())?;
+        state.saved.ops.push(op);
+        match serde_json::to_string(&state.saved) {
+            Ok(text) => self.persist.save(&self.key(), &text),
+            Err(e) => return Err(StoreError::Unavailable(e.to_string())),
+        }
+        Ok(())
+    }
+}
+
+/// The member the demo is viewed as: the first admin.
+fn viewer(ledger: &Ledger) -> Option<Viewer> {
+    let config = ledger.config();
+    config
+        .members
+        .iter()
+        .find(|m| m.role == creditboard_domain::account::Role::Admin)
+        .or(config.members.first())
+        .map(|m| Viewer {
+            member: m.id.clone(),
+            role: m.role,
+        })
+}
+
+/// A typical quantity of one job of a feature priced per `unit`.
+fn sample_quantity(unit: QuantityUnit) -> u64 {
+    match unit {
+        QuantityUnit::Second => 8,
+        QuantityUnit::Character => 600,
+        _ => 1,
+    }
+}
+
+impl CreditStore for DemoStore {
+    fn account(&self) -> StoreFuture<'_, AccountView> {
+        Box::pin(async move {
+            self.answer_later().await?;
+            self.with_ledger(|s, _| {
+                Ok(AccountView::new(
+                    s.demo.ledger.config(),
+                    viewer(&s.demo.ledger),
+                ))
+            })
+        })
+    }
+
+    fn rate_card(&self) -> StoreFuture<'_, RateCard> {
+        Box::pin(async move {
+            self.answer_later().await?;
+            self.with_ledger(|s, _| Ok(s.demo.rate_card.clone()))
+        })
+    }
+
+    fn balance(&self) -> StoreFuture<'_, BalanceView> {
+        Box::pin(async move {
+            self.answer_later().await?;
+            self.with_ledger(|s, now| Ok(api::balance_view(&s.demo.ledger, now)?))
+        })
+    }
+
+    fn usage(&self, query: UsageQuery) -> StoreFuture<'_, UsageView> {
+        Box::pin(async move {
+            self.answer_later().await?;
+            self.with_ledger(|s, now| Ok(api::usage_view(&s.demo.ledger, &query, now)?))
+        })
+    }
+
+    fn demo(&self) -> Option<&dyn DemoControls> {
+        Some(self)
+    }
+}
+
+impl DemoControls for DemoStore {
+    fn preset(&self) -> PresetId {
+        self.preset
+    }
+
+    fn entry_count(&self) -> usize {
+        self.lock()
+            .as_ref()
+            .map_or(0, |s| s.demo.ledger.entries().len())
+    }
+
+    fn reset(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.persist.remove(&self.key());
+            *self.lock() = None;
+            self.with_ledger(|_, _| Ok(()))
+        })
+    }
+
+    fn run_sample_job(&self) -> StoreFuture<'_, String> {
+        Box::pin(async move {
+            self.answer_later().await?;
+            self.with_ledger(|s, now| {
+                let card = &s.demo.rate_card;
+                let n = s.saved.ops.len();
+                let feature = card
+                    .features
+                    .get(n % card.features.len().max(1))
+                    .ok_or_else(|| {
+                        StoreError::Unavailable("this product has no features to run".into())
+                    })?;
+                let tier = feature.prices.first().and_then(|p| p.tier.clone());
+                let quantity = sample_quantity(feature.unit);
+                let cost = feature.price(tier.as_ref())?.price.cost(quantity)?;
+                let viewer = viewer(&s.demo.ledger);
+                let op = Operation::Consume(ConsumeOp {
+                    key: IdempotencyKey::new(&format!("demo-sample-{}-{n}", now.timestamp()))?,
+                    meter: feature.meter.clone(),
+                    amount: cost,
+                    at: now,
+                    status: JobStatus::Success,
+                    usage: Usage {
+                        feature: Some(feature.id.clone()),
+                        category: Some(feature.category.clone()),
+                        engine: feature.engine.clone(),
+                        tier,
+                        quantity: Some(Quantity {
+                            amount: quantity,
+                            unit: feature.unit,
+                        }),
+                        member: viewer.map(|v| v.member),
+                        project: None,
+                        description: Label::new("Sample job from the demo menu").ok(),
+                    },
+                });
+                let name = feature.name.clone();
+                let meter = s.demo.ledger.config().meter(&feature.meter)?.clone();
+                self.run(s, op)?;
+                Ok(format!(
+                    "Ran “{name}” for {}.",
+                    crate::format::amount(cost, &meter)
+                ))
+            })
+        })
+    }
+
+    fn fail_next_request(&self) {
+        self.fail_next.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn set_latency(&self, millis: u32) {
+        self.latency_ms.store(millis, Ordering::Relaxed);
+    }
+
+    fn latency(&self) -> u32 {
+        self.latency_ms.load(Ordering::Relaxed)
+    }
+}

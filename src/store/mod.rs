@@ -1,0 +1,127 @@
+//! The data seam. Everything the UI shows comes through one [`CreditStore`], chosen once at
+//! start-up and provided by context ([`Store::provide`], [`Store::expect`]): the in-browser
+//! demo store today, a REST store over the reference server later. Components never ask the
+//! network, the browser's storage or the domain's ledger for data themselves.
+
+pub mod demo;
+pub mod worker;
+
+use creditboard_domain::DomainError;
+use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
+use creditboard_domain::preset::PresetId;
+use creditboard_domain::ratecard::RateCard;
+use leptos::prelude::*;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// What a store call returns. Futures need not be `Send`: the browser has one thread.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + 'a>>;
+
+/// Why a store call failed, in words a user can act on.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum StoreError {
+    /// The store could not answer (network down, server error): trying again may help.
+    Unavailable(String),
+    /// The request itself was refused (`code` is the API's stable error code).
+    Rejected { code: String, message: String },
+}
+
+impl StoreError {
+    /// Whether "Try again" can help.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Unavailable(why) => write!(f, "{why}"),
+            StoreError::Rejected { message, .. } => write!(f, "{message}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<DomainError> for StoreError {
+    fn from(e: DomainError) -> Self {
+        StoreError::Rejected {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Everything the dashboard reads and does. Each method is one request to the backend.
+pub trait CreditStore: Send + Sync {
+    /// Who the account is: name, timezone, meters, team, the viewer.
+    fn account(&self) -> StoreFuture<'_, AccountView>;
+    /// The rate card (feature, category and tier names come from it too).
+    fn rate_card(&self) -> StoreFuture<'_, RateCard>;
+    /// Every meter's balance and buckets now.
+    fn balance(&self) -> StoreFuture<'_, BalanceView>;
+    /// The usage page's numbers for a period and a filter.
+    fn usage(&self, query: UsageQuery) -> StoreFuture<'_, UsageView>;
+    /// The demo's own controls; `None` for a store backed by a real server.
+    fn demo(&self) -> Option<&dyn DemoControls> {
+        None
+    }
+}
+
+/// What a designer can do with the demo store that a real backend does not offer.
+pub trait DemoControls {
+    fn preset(&self) -> PresetId;
+    /// Entries in the demo ledger (shown in the demo menu; the benchmark reads it).
+    fn entry_count(&self) -> usize;
+    /// Throws away the designer's changes and generates the history again, ending now.
+    fn reset(&self) -> StoreFuture<'_, ()>;
+    /// Runs one job from the rate card now, as a team member would (kept across reloads).
+    fn run_sample_job(&self) -> StoreFuture<'_, String>;
+    /// Makes the next request fail, to see the error state.
+    fn fail_next_request(&self);
+    /// Delays every answer by this many milliseconds (0: none), to see the loading state.
+    fn set_latency(&self, millis: u32);
+    fn latency(&self) -> u32;
+}
+
+/// The store the app was started with, and a revision that moves whenever its data changes
+/// (resources read it, so a change refetches what is on screen).
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<dyn CreditStore>,
+    revision: RwSignal<u64>,
+}
+
+impl Store {
+    /// Provides `store` to everything below the current owner.
+    pub fn provide(store: Arc<dyn CreditStore>) -> Store {
+        let store = Store {
+            inner: store,
+            revision: RwSignal::new(0),
+        };
+        provide_context(store.clone());
+        store
+    }
+
+    /// The store provided above.
+    pub fn expect() -> Store {
+        expect_context::<Store>()
+    }
+
+    pub fn get(&self) -> Arc<dyn CreditStore> {
+        self.inner.clone()
+    }
+
+    /// Tracks the data's revision (call inside a resource's fetcher).
+    pub fn track(&self) -> u64 {
+        self.revision.get()
+    }
+
+    /// Marks the data changed: everything on screen is fetched again.
+    pub fn changed(&self) {
+        self.revision.update(|r| *r += 1);
+    }
+}

@@ -1,0 +1,502 @@
+//! The demo store in a Web Worker. The page talks to it as it would to a server: requests
+//! and answers as JSON messages. That keeps the ledger engine, the demo generator and the
+//! five presets out of the app's own download (a host running on its REST backend never
+//! loads them), and keeps the page responsive while a large demo history is generated.
+//!
+//! - [`WorkerStore`] is the page's side: a [`CreditStore`] that posts requests and awaits
+//!   their answers.
+//! - [`serve`] is the worker's side (the `demo-worker` binary): a [`DemoStore`] answering them.
+//!
+//! A worker has no local storage, so the page hands it the saved demo state at start-up and
+//! writes what the worker asks it to keep. A worker also has its own clock, which tests
+//! cannot pin: every request carries the page's "now". Messages are plain JavaScript objects
+//! (structured clones) read with `serde_wasm_bindgen`, the same path chart options take, so
+//! the app carries one serializer, not two.
+
+use super::demo::{DemoStore, Persist};
+use super::{CreditStore, DemoControls, StoreError, StoreFuture};
+use crate::browser;
+use chrono::{DateTime, Utc};
+use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
+use creditboard_domain::preset::PresetId;
+use creditboard_domain::ratecard::RateCard;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicUsize, Ordering};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+/// The worker binary's name: Trunk writes `demo-worker.js` and `demo-worker_bg.wasm`.
+pub const WORKER_NAME: &str = "demo-worker";
+
+/// From the page to the worker.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum ToWorker {
+    /// The demo to run, and what the page had kept of it.
+    Start {
+        preset: PresetId,
+        scale_percent: u32,
+        saved: Option<String>,
+    },
+    Call {
+        id: u32,
+        now: DateTime<Utc>,
+        call: Call,
+    },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Call {
+    Account,
+    RateCard,
+    Balance,
+    Usage(Box<UsageQuery>),
+    Reset,
+    SampleJob,
+}
+
+/// From the worker to the page.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum FromWorker {
+    /// The worker has loaded and listens.
+    Ready,
+    Reply {
+        id: u32,
+        /// Entries in the demo ledger after the call.
+        entries: usize,
+        result: Result<Reply, StoreError>,
+    },
+    /// Keep `value` under `key` in local storage (or forget it, for `None`).
+    Keep { key: String, value: Option<String> },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Reply {
+    Account(Box<AccountView>),
+    RateCard(Box<RateCard>),
+    Balance(Box<BalanceView>),
+    Usage(Box<UsageView>),
+    Done,
+    Said(String),
+}
+
+/// The page's side of the demo worker.
+pub struct WorkerStore {
+    preset: PresetId,
+    entries: AtomicUsize,
+    fail_next: AtomicU32,
+    latency_ms: AtomicU32,
+}
+
+/// The running worker and the requests waiting for an answer (the page has one thread; the
+/// store itself holds only plain numbers, so it can live in context).
+struct Channel {
+    worker: web_sys::Worker,
+    ready: js_sys::Promise,
+    next_id: u32,
+    /// Resolves the promise a request waits on.
+    waiting: HashMap<u32, js_sys::Function>,
+    /// Answers that arrived, until their request picks them up.
+    answers: HashMap<u32, Answer>,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+}
+
+type Answer = (usize, Result<Reply, StoreError>);
+
+/// Hands an answer to the request waiting for it.
+fn deliver(id: u32, answer: Answer) {
+    let waiter = CHANNEL.with(|c| {
+        let mut c = c.borrow_mut();
+        let c = c.as_mut()?;
+        c.answers.insert(id, answer);
+        c.waiting.remove(&id)
+    });
+    if let Some(resolve) = waiter {
+        let _ = resolve.call0(&JsValue::NULL);
+    }
+}
+
+thread_local! {
+    static CHANNEL: RefCell<Option<Channel>> = const { RefCell::new(None) };
+}
+
+impl WorkerStore {
+    /// Starts the worker for `preset` at `scale_percent` of its normal activity.
+    pub fn spawn(preset: PresetId, scale_percent: u32) -> Result<WorkerStore, StoreError> {
+        let key = DemoStore::storage_key(preset, scale_percent);
+        let saved = browser::local_storage().and_then(|s| s.get_item(&key).ok().flatten());
+        let worker = new_worker()
+            .map_err(|e| StoreError::Unavailable(format!("The demo data could not start: {e}")))?;
+        let mut resolve_ready = None;
+        let ready = js_sys::Promise::new(&mut |resolve, _| resolve_ready = Some(resolve));
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+                let message = match serde_wasm_bindgen::from_value::<FromWorker>(ev.data()) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        // An answer that cannot be read still ends its request.
+                        let id = js_sys::Reflect::get(&ev.data(), &"Reply".into())
+                            .and_then(|r| js_sys::Reflect::get(&r, &"id".into()))
+                            .ok()
+                            .and_then(|id| id.as_f64());
+                        if let Some(id) = id {
+                            let why =
+                                format!("The demo data sent an answer that could not be read: {e}");
+                            deliver(id as u32, (0, Err(StoreError::Unavailable(why))));
+                        }
+                        return;
+                    }
+                };
+                match message {
+                    FromWorker::Ready => {
+                        if let Some(r) = &resolve_ready {
+                            let _ = r.call0(&JsValue::NULL);
+                        }
+                    }
+                    FromWorker::Reply {
+                        id,
+                        entries,
+                        result,
+                    } => deliver(id, (entries, result)),
+                    FromWorker::Keep { key, value } => {
+                        if let Some(storage) = browser::local_storage() {
+                            let _ = match value {
+                                Some(v) => storage.set_item(&key, &v),
+                                None => storage.remove_item(&key),
+                            };
+                        }
+                    }
+                }
+            });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // A worker that fails (blocked script, crash) answers every waiting request with an
+        // error instead of leaving the page loading forever.
+        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(|ev: web_sys::ErrorEvent| {
+            let why = format!("The demo data stopped working: {}", ev.message());
+            let ids: Vec<u32> = CHANNEL.with(|c| {
+                c.borrow()
+                    .as_ref()
+                    .map(|c| c.waiting.keys().copied().collect())
+                    .unwrap_or_default()
+            });
+            for id in ids {
+                deliver(id, (0, Err(StoreError::Unavailable(why.clone()))));
+            }
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let start = ToWorker::Start {
+            preset,
+            scale_percent,
+            saved,
+        };
+        CHANNEL.with(|c| {
+            *c.borrow_mut() = Some(Channel {
+                worker,
+                ready,
+                next_id: 1,
+                waiting: HashMap::new(),
+                answers: HashMap::new(),
+                _on_message: on_message,
+                _on_error: on_error,
+            })
+        });
+        post_when_ready(start);
+        Ok(WorkerStore {
+            preset,
+            entries: AtomicUsize::new(0),
+            fail_next: AtomicU32::new(0),
+            latency_ms: AtomicU32::new(0),
+        })
+    }
+
+    /// Sends one call and waits for its answer.
+    async fn call(&self, call: Call) -> Result<Reply, StoreError> {
+        let latency = self.latency_ms.load(Ordering::Relaxed);
+        if latency > 0 {
+            browser::sleep(latency).await;
+        }
+        let failing = self
+            .fail_next
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        if failing.is_ok() {
+            return Err(StoreError::Unavailable(
+                "The demo store failed this request on purpose (Demo actions → Simulate an error)."
+                    .into(),
+            ));
+        }
+        let mut resolve = None;
+        let answer = js_sys::Promise::new(&mut |r, _| resolve = Some(r));
+        let sent = CHANNEL.with(|c| {
+            let mut c = c.borrow_mut();
+            let c = c.as_mut()?;
+            let id = c.next_id;
+            c.next_id = c.next_id.wrapping_add(1).max(1);
+            c.waiting.insert(id, resolve?);
+            Some(id)
+        });
+        let Some(id) = sent else {
+            return Err(StoreError::Unavailable(
+                "The demo data is not running.".into(),
+            ));
+        };
+        post_when_ready(ToWorker::Call {
+            id,
+            now: browser::now(),
+            call,
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(answer).await;
+        let answer = CHANNEL.with(|c| c.borrow_mut().as_mut()?.answers.remove(&id));
+        match answer {
+            Some((entries, result)) => {
+                if entries > 0 {
+                    self.entries.store(entries, Ordering::Relaxed);
+                }
+                result
+            }
+            None => Err(StoreError::Unavailable(
+                "The demo data did not answer.".into(),
+            )),
+        }
+    }
+}
+
+/// Posts a message once the worker is listening (messages sent before it has loaded are
+/// dropped by the browser).
+fn post_when_ready(message: ToWorker) {
+    let Ok(value) = serde_wasm_bindgen::to_value(&message) else {
+        return;
+    };
+    let ready = CHANNEL.with(|c| c.borrow().as_ref().map(|c| c.ready.clone()));
+    let Some(ready) = ready else {
+        return;
+    };
+    let post = Closure::once(move |_: JsValue| {
+        CHANNEL.with(|c| {
+            if let Some(c) = c.borrow().as_ref() {
+                let _ = c.worker.post_message(&value);
+            }
+        });
+    });
+    let _ = ready.then(&post);
+    // Called exactly once, which frees it; the JavaScript side keeps the function.
+    post.forget();
+}
+
+/// `new Worker(…)` running Trunk's `demo-worker.js` next to the page's own files (found
+/// relative to the document, so it works under a base path).
+fn new_worker() -> Result<web_sys::Worker, String> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let base = document.base_uri().ok().flatten().unwrap_or_default();
+    let url = |file: &str| {
+        web_sys::Url::new_with_base(file, &base)
+            .map(|u| u.href())
+            .map_err(|_| format!("cannot locate {file}"))
+    };
+    let js = url(&format!("{WORKER_NAME}.js"))?;
+    let wasm = url(&format!("{WORKER_NAME}_bg.wasm"))?;
+    let boot = format!("importScripts({js:?});wasm_bindgen({{module_or_path:{wasm:?}}});");
+    let parts = js_sys::Array::of1(&JsValue::from_str(&boot));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|_| "cannot prepare the worker")?;
+    let blob_url = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| "cannot prepare the worker")?;
+    web_sys::Worker::new(&blob_url).map_err(|e| format!("{e:?}"))
+}
+
+fn unexpected<T>() -> Result<T, StoreError> {
+    Err(StoreError::Unavailable(
+        "The demo data answered a different question.".into(),
+    ))
+}
+
+impl CreditStore for WorkerStore {
+    fn account(&self) -> StoreFuture<'_, AccountView> {
+        Box::pin(async move {
+            match self.call(Call::Account).await? {
+                Reply::Account(a) => Ok(*a),
+                _ => unexpected(),
+            }
+        })
+    }
+
+    fn rate_card(&self) -> StoreFuture<'_, RateCard> {
+        Box::pin(async move {
+            match self.call(Call::RateCard).await? {
+                Reply::RateCard(c) => Ok(*c),
+                _ => unexpected(),
+            }
+        })
+    }
+
+    fn balance(&self) -> StoreFuture<'_, BalanceView> {
+        Box::pin(async move {
+            match self.call(Call::Balance).await? {
+                Reply::Balance(b) => Ok(*b),
+                _ => unexpected(),
+            }
+        })
+    }
+
+    fn usage(&self, query: UsageQuery) -> StoreFuture<'_, UsageView> {
+        Box::pin(async move {
+            match self.call(Call::Usage(Box::new(query))).await? {
+                Reply::Usage(u) => Ok(*u),
+                _ => unexpected(),
+            }
+        })
+    }
+
+    fn demo(&self) -> Option<&dyn DemoControls> {
+        Some(self)
+    }
+}
+
+impl DemoControls for WorkerStore {
+    fn preset(&self) -> PresetId {
+        self.preset
+    }
+
+    fn entry_count(&self) -> usize {
+        self.entries.load(Ordering::Relaxed)
+    }
+
+    fn reset(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            match self.call(Call::Reset).await? {
+                Reply::Done => Ok(()),
+                _ => unexpected(),
+            }
+        })
+    }
+
+    fn run_sample_job(&self) -> StoreFuture<'_, String> {
+        Box::pin(async move {
+            match self.call(Call::SampleJob).await? {
+                Reply::Said(s) => Ok(s),
+                _ => unexpected(),
+            }
+        })
+    }
+
+    fn fail_next_request(&self) {
+        self.fail_next.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn set_latency(&self, millis: u32) {
+        self.latency_ms.store(millis, Ordering::Relaxed);
+    }
+
+    fn latency(&self) -> u32 {
+        self.latency_ms.load(Ordering::Relaxed)
+    }
+}
+
+// ---- The worker's side ----
+
+/// The page's clock, as the last request gave it.
+static PAGE_NOW_MS: AtomicI64 = AtomicI64::new(0);
+
+fn page_now() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_millis(PAGE_NOW_MS.load(Ordering::Relaxed)).unwrap_or_default()
+}
+
+/// Keeps what the demo saves by asking the page to write it.
+struct PageStorage {
+    saved: Option<String>,
+}
+
+impl Persist for PageStorage {
+    fn load(&self, _key: &str) -> Option<String> {
+        self.saved.clone()
+    }
+    fn save(&self, key: &str, value: &str) {
+        send(&FromWorker::Keep {
+            key: key.into(),
+            value: Some(value.into()),
+        });
+    }
+    fn remove(&self, key: &str) {
+        send(&FromWorker::Keep {
+            key: key.into(),
+            value: None,
+        });
+    }
+}
+
+fn scope() -> web_sys::DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn send(message: &FromWorker) {
+    if let Ok(value) = serde_wasm_bindgen::to_value(message) {
+        let _ = scope().post_message(&value);
+    }
+}
+
+thread_local! {
+    static DEMO: RefCell<Option<&'static DemoStore>> = const { RefCell::new(None) };
+}
+
+/// Runs in the worker: answers the page's calls with a [`DemoStore`], one at a time.
+pub fn serve() {
+    crate::zones::install();
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|ev: web_sys::MessageEvent| {
+            let Ok(message) = serde_wasm_bindgen::from_value::<ToWorker>(ev.data()) else {
+                return;
+            };
+            match message {
+                ToWorker::Start {
+                    preset,
+                    scale_percent,
+                    saved,
+                } => {
+                    // One demo for the life of the worker.
+                    let store: &'static DemoStore = Box::leak(Box::new(DemoStore::new(
+                        preset,
+                        scale_percent,
+                        page_now,
+                        Box::new(PageStorage { saved }),
+                    )));
+                    DEMO.with(|d| *d.borrow_mut() = Some(store));
+                }
+                ToWorker::Call { id, now, call } => {
+                    PAGE_NOW_MS.store(now.timestamp_millis(), Ordering::Relaxed);
+                    let Some(store) = DEMO.with(|d| *d.borrow()) else {
+                        return;
+                    };
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let result = answer(store, call).await;
+                        send(&FromWorker::Reply {
+                            id,
+                            entries: store.entry_count(),
+                            result,
+                        });
+                    });
+                }
+            }
+        });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    send(&FromWorker::Ready);
+}
+
+async fn answer(store: &DemoStore, call: Call) -> Result<Reply, StoreError> {
+    Ok(match call {
+        Call::Account => Reply::Account(Box::new(store.account().await?)),
+        Call::RateCard => Reply::RateCard(Box::new(store.rate_card().await?)),
+        Call::Balance => Reply::Balance(Box::new(store.balance().await?)),
+        Call::Usage(q) => Reply::Usage(Box::new(store.usage(*q).await?)),
+        Call::Reset => {
+            DemoControls::reset(store).await?;
+            Reply::Done
+        }
+        Call::SampleJob => Reply::Said(store.run_sample_job().await?),
+    })
+}

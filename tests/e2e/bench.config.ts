@@ -1,0 +1,15 @@
+// `cargo xtask bench` runs the browser benchmarks with this config: one worker, so nothing
+// else competes for the two cores while a figure is taken.
+import { defineConfig } from '@playwright/test';
+import base from './playwright.config';
+
+export default defineConfig({
+  ...base,
+  testDir: './bench',
+  testIgnore: [],
+  testMatch: '**/*.bench.ts',
+  fullyParallel: false,
+  workers: 1,
+  timeout: 600_000,
+  retries: 0,
+});

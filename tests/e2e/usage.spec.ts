@@ -1,0 +1,209 @@
+// The usage page (route `/`) on the demo store: periods in the URL with totals equal to an
+// independent computation over the seeded ledger, the Credits panel, reloads, failures and
+// retries, bad links, keyboard use, accessibility, and screenshots for review.
+import { expect, test, type Page } from '@playwright/test';
+import * as path from 'node:path';
+import {
+  PERIODS,
+  PRESETS,
+  SCREENSHOTS,
+  balance,
+  expectAccessible,
+  fixture,
+  minorUnits,
+  open,
+  periodDays,
+  rangeLabel,
+  usedBetween,
+  type Fixture,
+} from './support';
+
+/** Every meter's "Used" card equals the seeded ledger's net usage over the period's days. */
+async function expectTotals(page: Page, f: Fixture, days: [string, string]) {
+  await expect(page.getByTestId('period-range')).toHaveText(rangeLabel(days[0], days[1]));
+  for (const meter of f.account.meters) {
+    const used = page.getByTestId(`used-${meter.id}`).locator('.stat-value');
+    const expected = usedBetween(f, meter.id, days[0], days[1]);
+    await expect
+      .poll(async () => minorUnits(await used.innerText()), { message: `${meter.name} used` })
+      .toBe(expected);
+  }
+}
+
+for (const preset of ['videogen', 'lucas'] as const) {
+  test(`${preset}: every period preset changes the URL and the totals`, async ({ page }) => {
+    const f = fixture(preset);
+    const errors = await open(page, `/?preset=${preset}`);
+    await expect(page.getByTestId('account-name')).toHaveText(f.account.name);
+    await expect(page.getByTestId('timezone')).toHaveText(f.account.timezone);
+    // No period in the URL: the last 30 days.
+    await expectTotals(page, f, periodDays(f, 'last_30_days')!);
+    for (const period of PERIODS) {
+      await page.locator(`a.chip[data-period=${period}]`).click();
+      await expect(page).toHaveURL(new RegExp(`[?&]period=${period}(&|$)`));
+      await expect(page.locator(`a.chip[data-period=${period}]`)).toHaveAttribute('aria-current', 'true');
+      await expectTotals(page, f, periodDays(f, period)!);
+    }
+    // The preset stays in the URL beside the period.
+    expect(new URL(page.url()).searchParams.get('preset')).toBe(preset);
+    expect(errors).toEqual([]);
+  });
+}
+
+test('every product opens with each meter’s balance', async ({ page }) => {
+  for (const preset of PRESETS) {
+    const f = fixture(preset);
+    await open(page, `/?preset=${preset}`);
+    await expect(page.getByTestId('account-name')).toHaveText(f.account.name);
+    for (const meter of f.account.meters) {
+      const available = page.getByTestId(`available-${meter.id}`).locator('.stat-value');
+      await expect(available).toBeVisible();
+      expect(minorUnits(await available.innerText()), `${preset} ${meter.name}`).toBe(balance(f, meter.id));
+      await expect(page.getByTestId(`chart-${meter.id}`).locator('canvas').first()).toBeVisible();
+    }
+  }
+});
+
+test('a custom range from the URL, and a reload keeps the period', async ({ page }) => {
+  const f = fixture('ngram');
+  const errors = await open(page, '/?preset=ngram&from=2026-08-01&to=2026-08-31');
+  await expectTotals(page, f, ['2026-08-01', '2026-08-31']);
+  await expect(page.locator('#cb-custom-range input[name=from]')).toHaveValue('2026-08-01');
+  await page.locator('a.chip[data-period=last_90_days]').click();
+  await expect(page).toHaveURL(/period=last_90_days/);
+  await page.reload();
+  await expect(page.locator('a.chip[data-period=last_90_days]')).toHaveAttribute('aria-current', 'true');
+  await expectTotals(page, f, periodDays(f, 'last_90_days')!);
+  expect(errors).toEqual([]);
+});
+
+test('the chart’s numbers are also a table, with the period total', async ({ page }) => {
+  const f = fixture('videogen');
+  await open(page, '/?preset=videogen&period=last_7_days');
+  const days = periodDays(f, 'last_7_days')!;
+  const meter = f.account.meters[0];
+  await page.getByRole('button', { name: 'Show as table' }).click();
+  const table = page.getByTestId(`series-table-${meter.id}`);
+  await expect(table.locator('tbody tr')).toHaveCount(7);
+  // Each day's total is that day's net usage in the account's timezone.
+  for (let i = 0; i < 7; i++) {
+    const day = new Date(`${days[0]}T00:00:00Z`);
+    day.setUTCDate(day.getUTCDate() + i);
+    const d = day.toISOString().slice(0, 10);
+    const total = await table.locator('tbody tr').nth(i).locator('td').first().innerText();
+    expect(minorUnits(total), d).toBe(usedBetween(f, meter.id, d, d));
+  }
+  await expect(page.getByTestId(`chart-summary-${meter.id}`)).toContainText(
+    `Total ${usedBetween(f, meter.id, days[0], days[1]).toLocaleString('en-US')} credits`,
+  );
+});
+
+test('the Credits panel opens from the balance counter and closes with Escape', async ({ page }) => {
+  const f = fixture('act3');
+  const errors = await open(page, '/?preset=act3');
+  const counter = page.getByTestId('balance-counter');
+  await expect(counter).toContainText(balance(f, f.account.meters[0].id).toLocaleString('en-US'));
+  await counter.click();
+  const panel = page.getByRole('dialog', { name: 'Credits' });
+  await expect(panel).toBeVisible();
+  await expect(panel).toContainText('Monthly allocation');
+  await expect(panel).toContainText('Rollover bank');
+  await expect(panel).toContainText('Held by running jobs');
+  await expect(panel).toContainText('Next refill');
+  await expect(panel).toContainText('Expiring in the next 30 days');
+  const meter = f.account.meters[0];
+  expect(minorUnits(await panel.getByTestId(`panel-available-${meter.id}`).innerText())).toBe(balance(f, meter.id));
+  await expectAccessible(page);
+  await page.keyboard.press('Escape');
+  await expect(panel).toBeHidden();
+  await expect(counter).toBeFocused();
+  expect(errors).toEqual([]);
+});
+
+test('a store failure shows the error panel, and Try again recovers', async ({ page }) => {
+  const errors = await open(page, '/?preset=fotomaster');
+  await expect(page.getByTestId('available-usd')).toBeVisible();
+  await page.getByText('Demo actions').click();
+  await page.getByRole('button', { name: 'Simulate an error' }).click();
+  const panel = page.getByTestId('error-panel');
+  await expect(panel).toBeVisible();
+  await expect(panel).toContainText('We could not load your credit usage');
+  await expect(panel).toContainText('failed this request on purpose');
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await expect(panel).toBeHidden();
+  await expect(page.getByTestId('available-usd')).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test('a bad query string says what is wrong and shows the default period', async ({ page }) => {
+  const f = fixture('videogen');
+  for (const [query, says] of [
+    ['period=last_91_days', '“last_91_days” is not a known period'],
+    ['from=2026-08-31&to=2026-08-01', 'the range ends (2026-08-01) before it starts (2026-08-31)'],
+    ['from=2026-02-30&to=2026-03-01', '“2026-02-30” is not a date'],
+  ]) {
+    const errors = await open(page, `/?${query}`);
+    await expect(page.getByTestId('query-problem')).toContainText(says);
+    await expect(page.locator('a.chip[data-period=last_30_days]')).toHaveAttribute('aria-current', 'true');
+    await expectTotals(page, f, periodDays(f, 'last_30_days')!);
+    expect(errors).toEqual([]);
+  }
+});
+
+test('an unknown preset in the URL says so and shows the default demo', async ({ page }) => {
+  const errors = await open(page, '/?preset=nope');
+  await expect(page.getByRole('status').filter({ hasText: 'There is no product preset “nope”' })).toBeVisible();
+  await expect(page.getByTestId('account-name')).toHaveText(fixture('videogen').account.name);
+  expect(errors).toEqual([]);
+});
+
+test('a deep link is served by the app', async ({ page }) => {
+  const errors = await open(page, '/no/such/page');
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test('the period and the Credits panel work from the keyboard alone', async ({ page }) => {
+  await open(page, '/?preset=videogen');
+  await expect(page.getByTestId('available-credits')).toBeVisible();
+  // Tab until the "Last 7 days" chip has focus, then choose it with Enter.
+  const chip = page.locator('a.chip[data-period=last_7_days]');
+  for (let i = 0; i < 30 && !(await chip.evaluate((el) => el === document.activeElement)); i++) {
+    await page.keyboard.press('Tab');
+  }
+  await expect(chip).toBeFocused();
+  // The focus ring is visible: an outline drawn around the focused chip.
+  const outline = await chip.evaluate((el) => getComputedStyle(el).outlineStyle);
+  expect(outline).toBe('solid');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/period=last_7_days/);
+  // The balance counter opens the panel with Enter; focus moves into it and stays there.
+  await page.getByTestId('balance-counter').focus();
+  await page.keyboard.press('Enter');
+  const close = page.getByRole('button', { name: 'Close the credits panel' });
+  await expect(close).toBeFocused();
+  for (let i = 0; i < 5; i++) await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => !!document.activeElement?.closest('[role=dialog]'))).toBe(true);
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('balance-counter')).toBeFocused();
+});
+
+test('no serious accessibility violation; screenshots in light, dark and at 360 px', async ({ browser }) => {
+  for (const [name, url, options] of [
+    ['usage-light', '/?preset=lucas', { colorScheme: 'light', viewport: { width: 1280, height: 900 } }],
+    ['usage-dark', '/?preset=lucas', { colorScheme: 'dark', viewport: { width: 1280, height: 900 } }],
+    ['usage-360', '/?preset=act3', { colorScheme: 'light', viewport: { width: 360, height: 780 } }],
+    ['usage-360-dark', '/?preset=fotomaster', { colorScheme: 'dark', viewport: { width: 360, height: 780 } }],
+  ] as const) {
+    const context = await browser.newContext({ ...options, reducedMotion: 'reduce' });
+    const page = await context.newPage();
+    await open(page, url);
+    await expect(page.locator('canvas').first()).toBeVisible();
+    await expectAccessible(page);
+    // Nothing sticks out sideways at 360 px.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `${name}: horizontal overflow`).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    await context.close();
+  }
+});
