@@ -284,13 +284,20 @@ fn post_when_ready(message: ToWorker) {
     post.forget();
 }
 
-/// `new Worker(…)` running Trunk's `demo-worker.js` next to the page's own files (found
-/// relative to the document, so it works under a base path).
+// wasm-bindgen puts this snippet at `snippets/<crate>/inline0.js`, two levels below the
+// app's own files.
+#[wasm_bindgen(
+    inline_js = "export function app_files_url() { return new URL('../../', import.meta.url).href; }"
+)]
+extern "C" {
+    /// Where the app's files were loaded from (the worker's files sit beside them).
+    fn app_files_url() -> String;
+}
+
+/// `new Worker(…)` running Trunk's `demo-worker.js`, found beside the app's own script: a
+/// deep link (`/activity/…`), a base path or a host page embedding the app all find it.
 fn new_worker() -> Result<web_sys::Worker, String> {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
-    let base = document.base_uri().ok().flatten().unwrap_or_default();
+    let base = app_files_url();
     let url = |file: &str| {
         web_sys::Url::new_with_base(file, &base)
             .map(|u| u.href())

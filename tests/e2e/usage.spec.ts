@@ -157,9 +157,11 @@ test('an unknown preset in the URL says so and shows the default demo', async ({
   expect(errors).toEqual([]);
 });
 
-test('a deep link is served by the app', async ({ page }) => {
+test('a deep link is served by the app, and its demo data loads', async ({ page }) => {
   const errors = await open(page, '/no/such/page');
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  // The demo worker is found beside the app's files, not relative to the deep link.
+  await expect(page.getByTestId('account-name')).toHaveText(fixture('videogen').account.name);
   expect(errors).toEqual([]);
 });
 
