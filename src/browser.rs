@@ -30,19 +30,6 @@ pub fn media_matches(query: &str) -> bool {
         .is_some_and(|m| m.matches())
 }
 
-/// The value of a CSS custom property on the document root (theme colours for charts).
-pub fn css_var(name: &str) -> Option<String> {
-    let window = web_sys::window()?;
-    let root = window.document()?.document_element()?;
-    let value = window
-        .get_computed_style(&root)
-        .ok()??
-        .get_property_value(name)
-        .ok()?;
-    let value = value.trim();
-    (!value.is_empty()).then(|| value.to_string())
-}
-
 /// `window.localStorage`, when the page may use it (a sandboxed frame may not).
 pub fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?

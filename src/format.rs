@@ -67,15 +67,14 @@ pub fn unit_name(meter: &MeterConfig) -> String {
     }
 }
 
-/// Basis points as a percentage people read: `8250` → `82.5%`, `10000` → `100%`.
+/// Basis points as a percentage people read: `8250` → `82.5%`, `10000` → `100%`. Rounded
+/// down, so a figure never shows a threshold (80 %, 100 %) it has not reached.
 pub fn percent(bp: u32) -> String {
-    let bp = u64::from(bp);
-    // One rounding only: from 100 % on whole percents, below it tenths ("82.5%").
     if bp >= 10_000 {
-        return format!("{}%", (bp + 50) / 100);
+        return format!("{}%", bp / 100);
     }
-    let tenths = (bp + 5) / 10;
-    if tenths % 10 == 0 {
+    let tenths = bp / 10;
+    if tenths.is_multiple_of(10) {
         format!("{}%", tenths / 10)
     } else {
         format!("{}.{}%", tenths / 10, tenths % 10)
@@ -195,11 +194,13 @@ mod tests {
             (8_250, "82.5%"),
             (10_000, "100%"),
             (0, "0%"),
-            (7_996, "80%"),
+            (7_999, "79.9%"),
+            (8_000, "80%"),
             (12_345, "123%"),
-            (12_350, "124%"),
-            (9_996, "100%"),
-            (5, "0.1%"),
+            (12_399, "123%"),
+            (9_999, "99.9%"),
+            (5, "0%"),
+            (15, "0.1%"),
         ] {
             assert_eq!(percent(bp), text, "{bp}");
         }

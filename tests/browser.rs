@@ -8,9 +8,11 @@ use chrono::{DateTime, Datelike, Offset, TimeZone, Utc};
 use creditboard::app::App;
 use creditboard::store::demo::{DemoStore, NoPersist, Persist};
 use creditboard::store::{CreditStore, DemoControls, StoreError, StoreFuture};
+use creditboard_domain::aggregate::{LedgerFilter, summarize};
 use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
 use creditboard_domain::demo::{DemoOptions, generate};
 use creditboard_domain::entry::EntryKind;
+use creditboard_domain::period::{Period, PeriodPreset};
 use creditboard_domain::preset::PresetId;
 use creditboard_domain::ratecard::RateCard;
 use creditboard_domain::tz::{Timezone, ZoneSource};
@@ -274,29 +276,33 @@ async fn the_cards_show_each_meters_balance_usage_and_rate() {
         assert_eq!(minor_units(&shown), used, "{id} used: {shown}");
         let label = text_of(&el, &format!("[data-testid=used-{id}] .stat-label")).await;
         assert_eq!(label, "Used in the last 30 days");
-        // Both meters have a monthly allocation, so both show a usage rate with its bar.
+        // Both meters have a monthly allocation, so both show a usage rate with its bar: the
+        // domain's rate for these days, coloured by the 80 % and 100 % thresholds.
+        let range =
+            Period::preset(PeriodPreset::Last30Days).resolve(now(), tz, ledger.config().freshness);
+        let summary = summarize(
+            ledger.entries(),
+            ledger.config(),
+            &meter.id,
+            &range,
+            &LedgerFilter::default(),
+        )
+        .unwrap();
+        let bp = summary.usage_rate_bp.unwrap();
         let rate = find(&el, &format!("[data-testid=rate-{id}]")).await;
         let bar = rate.query_selector("[role=progressbar]").unwrap().unwrap();
         let value: u32 = bar.get_attribute("aria-valuenow").unwrap().parse().unwrap();
-        assert!(value <= 100);
-        let level = rate.get_attribute("data-level").unwrap();
-        let percent: f64 = rate
-            .query_selector(".stat-value")
-            .unwrap()
-            .unwrap()
-            .text_content()
-            .unwrap()
-            .split('%')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
-        let expected_level = match percent {
-            p if p >= 100.0 => "exceeded",
-            p if p >= 80.0 => "warning",
+        assert_eq!(value, (bp / 100).min(100), "{id}");
+        let expected_level = match bp {
+            10_000.. => "exceeded",
+            8_000.. => "warning",
             _ => "normal",
         };
-        assert_eq!(level, expected_level, "{id}: {percent}%");
+        assert_eq!(
+            rate.get_attribute("data-level").unwrap(),
+            expected_level,
+            "{id}: {bp} bp"
+        );
         find(&el, &format!("[data-testid=chart-{id}] canvas")).await;
     }
     assert_eq!(
@@ -309,10 +315,11 @@ async fn the_cards_show_each_meters_balance_usage_and_rate() {
 async fn the_usage_rate_card_warns_at_80_and_100_percent() {
     use creditboard::components::stat::UsageRateCard;
     setup();
+    // The number is rounded down, so it never shows a threshold the colour has not reached.
     for (bp, level, text, now) in [
-        (7_999u32, "normal", "80%", "79"),
+        (7_999u32, "normal", "79.9%", "79"),
         (8_000, "warning", "80%", "80"),
-        (9_999, "warning", "100%", "99"),
+        (9_999, "warning", "99.9%", "99"),
         (10_000, "exceeded", "100%", "100"),
         (12_345, "exceeded", "123%", "100"),
     ] {
@@ -419,6 +426,59 @@ async fn a_failing_store_shows_an_error_panel_and_retry_recovers() {
             .unwrap()
             .is_none()
     );
+}
+
+/// Answers everything but the balance.
+struct NoBalance(DemoStore);
+
+impl CreditStore for NoBalance {
+    fn account(&self) -> StoreFuture<'_, AccountView> {
+        self.0.account()
+    }
+    fn rate_card(&self) -> StoreFuture<'_, RateCard> {
+        self.0.rate_card()
+    }
+    fn balance(&self) -> StoreFuture<'_, BalanceView> {
+        Box::pin(async {
+            Err(StoreError::Unavailable(
+                "The balance service is down.".into(),
+            ))
+        })
+    }
+    fn usage(&self, q: UsageQuery) -> StoreFuture<'_, UsageView> {
+        self.0.usage(q)
+    }
+}
+
+#[wasm_bindgen_test]
+async fn without_a_balance_the_counter_and_panel_say_so() {
+    setup();
+    let (el, _app) = mount(Arc::new(NoBalance(demo(PresetId::Videogen))));
+    let counter = find(&el, "[data-testid=balance-counter]").await;
+    for _ in 0..300 {
+        if counter
+            .text_content()
+            .unwrap()
+            .contains("Balance unavailable")
+        {
+            break;
+        }
+        sleep(10).await;
+    }
+    assert!(
+        counter
+            .text_content()
+            .unwrap()
+            .contains("Balance unavailable")
+    );
+    counter.click();
+    let panel = find(&el, "[data-testid=credits-panel]").await;
+    let error = find(&panel, "[data-testid=error-panel]").await;
+    let text = error.text_content().unwrap();
+    assert!(text.contains("We could not load your balance"), "{text}");
+    assert!(text.contains("The balance service is down."), "{text}");
+    // The page itself, which needs the balance for its cards, says so too.
+    find(&el, "main [data-testid=error-panel]").await;
 }
 
 #[wasm_bindgen_test]

@@ -59,14 +59,28 @@ pub fn Breakdown(
         } else {
             FIRST_ROWS
         };
+        let colours = theme.get().series;
+        // Beside a donut, each row carries its slice's colour (slices are the positive rows,
+        // in the same order).
+        let mut slice = 0;
         rows.iter()
             .take(limit)
             .map(|r| {
+                let swatch = (donut && r.used.is_positive()).then(|| {
+                    let colour = colours
+                        .get(slice % colours.len().max(1))
+                        .cloned()
+                        .unwrap_or_default();
+                    slice += 1;
+                    view! {
+                        <span class="swatch" style=format!("background: {colour}") aria-hidden="true"></span>
+                    }
+                });
                 let share = format::share_bp(r.used, total);
                 let bar = format!("width: {}%", (share.min(10_000) as f64) / 100.0);
                 view! {
                     <tr>
-                        <th scope="row">{key_name(&r.key, none, |k| name(k))}</th>
+                        <th scope="row">{swatch}{key_name(&r.key, none, |k| name(k))}</th>
                         <td class="num">{format::number(r.used, &meter)}</td>
                         <td class="num share">
                             <span class="share-bar" aria-hidden="true">

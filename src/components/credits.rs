@@ -1,6 +1,7 @@
 //! The balance counter in the top bar and the Credits detail panel it opens: what is left in
 //! each bucket, when the allocation refills, and what expires soon.
 
+use crate::components::states::ErrorPanel;
 use crate::format;
 use crate::hooks::AccountData;
 use creditboard_domain::account::{BucketKind, MeterConfig, Timezone, UnusedAllocation};
@@ -24,18 +25,19 @@ pub fn bucket_label(kind: BucketKind) -> &'static str {
 #[component]
 pub fn BalanceCounter(open: RwSignal<bool>, node_ref: NodeRef<html::Button>) -> impl IntoView {
     let data = AccountData::expect();
-    let text = move || {
-        let account = data.account.get()?.ok()?;
-        let balance = data.balance.get()?.ok()?;
-        let parts: Vec<String> = balance
+    // "…" while loading; a word, not a blank, when the balance could not be loaded.
+    let text = move || match (data.account.get(), data.balance.get()) {
+        (Some(Ok(account)), Some(Ok(balance))) => balance
             .meters
             .iter()
             .filter_map(|m| {
                 let meter = account.meters.iter().find(|c| c.id == m.balance.meter)?;
                 Some(format::amount(m.balance.available, meter))
             })
-            .collect();
-        Some(parts.join(" · "))
+            .collect::<Vec<_>>()
+            .join(" · "),
+        (Some(Err(_)), _) | (_, Some(Err(_))) => "Balance unavailable".into(),
+        _ => "…".into(),
     };
     view! {
         <button
@@ -53,9 +55,7 @@ pub fn BalanceCounter(open: RwSignal<bool>, node_ref: NodeRef<html::Button>) -> 
                 <path d="M7 10h6M10 7v6" />
             </svg>
             <span class="visually-hidden">"Credits available: "</span>
-            <span class="balance-counter-value">
-                {move || text().unwrap_or_else(|| "…".into())}
-            </span>
+            <span class="balance-counter-value">{text}</span>
         </button>
     }
 }
@@ -92,10 +92,21 @@ pub fn CreditsPanel(open: RwSignal<bool>, return_focus: NodeRef<html::Button>) -
         }
         _ => {}
     };
-    let body = move || {
-        let account = data.account.get()?.ok()?;
-        let balance = data.balance.get()?.ok()?;
-        Some(view! { <PanelBody account balance /> })
+    let body = move || match (data.account.get(), data.balance.get()) {
+        (Some(Ok(account)), Some(Ok(balance))) => {
+            view! { <PanelBody account balance /> }.into_any()
+        }
+        (Some(Err(error)), _) | (_, Some(Err(error))) => view! {
+            <ErrorPanel what="your balance" error retry=Callback::new(move |()| data.refetch()) />
+        }
+        .into_any(),
+        _ => view! {
+            <div class="skeleton" role="status">
+                <span class="visually-hidden">"Loading your balance…"</span>
+                <div class="skeleton-block panel-skeleton" aria-hidden="true"></div>
+            </div>
+        }
+        .into_any(),
     };
     view! {
         <Show when=move || open.get()>

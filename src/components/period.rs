@@ -85,6 +85,14 @@ fn CustomRange(current: Signal<Period>, today: Signal<NaiveDate>) -> impl IntoVi
     let from = RwSignal::new(from0);
     let to = RwSignal::new(to0);
     let problem = RwSignal::new(None::<String>);
+    // Back and forward between custom ranges: the fields follow the URL.
+    Effect::new(move |_| {
+        if let Period::Custom { from: f, to: t } = current.get() {
+            from.set(f.to_string());
+            to.set(t.to_string());
+            problem.set(None);
+        }
+    });
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let checked = (|| {
@@ -94,6 +102,13 @@ fn CustomRange(current: Signal<Period>, today: Signal<NaiveDate>) -> impl IntoVi
             }
             let f = parse_date(&f).map_err(|e| e.to_string())?;
             let t = parse_date(&t).map_err(|e| e.to_string())?;
+            let today = today.get_untracked();
+            if f > today {
+                return Err(format!(
+                    "The start date is after today ({}): there is no usage to show yet.",
+                    crate::format::long_date(today)
+                ));
+            }
             Period::custom(f, t).map_err(|e| match e.code() {
                 "range_ends_before_start" => {
                     "The end date is before the start date: choose an end on or after the start."

@@ -10,6 +10,7 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
+use wasm_bindgen::JsCast;
 
 /// The app's frame; `notices` are problems found in the start-up URL.
 #[component]
@@ -26,7 +27,9 @@ pub fn Shell(#[prop(optional)] notices: Vec<String>, children: Children) -> impl
     };
     view! {
         <div class="cb-app">
-            <a class="skip-link" href="#cb-main">"Skip to the page"</a>
+            <a class="skip-link" href="#cb-main" on:click=skip_to_main>
+                "Skip to the page"
+            </a>
             <header class="topbar">
                 <div class="topbar-inner">
                     <p class="account-name" data-testid="account-name">{name}</p>
@@ -44,6 +47,18 @@ pub fn Shell(#[prop(optional)] notices: Vec<String>, children: Children) -> impl
             </main>
             <CreditsPanel open=panel_open return_focus=counter />
         </div>
+    }
+}
+
+/// Moves focus to the page itself (the router would only scroll to it).
+fn skip_to_main(ev: leptos::ev::MouseEvent) {
+    ev.prevent_default();
+    let main = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("cb-main"))
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(main) = main {
+        let _ = main.focus();
     }
 }
 
@@ -82,6 +97,7 @@ fn DemoBar() -> impl IntoView {
         return ().into_any();
     };
     let preset = demo.preset();
+    let chosen = RwSignal::new(preset.slug().to_string());
     let message = RwSignal::new(None::<String>);
     let (s1, s2, s3) = (store.clone(), store.clone(), store.clone());
     let count = move || {
@@ -140,21 +156,31 @@ fn DemoBar() -> impl IntoView {
     view! {
         <div class="demo-bar" role="region" aria-label="Demo" data-testid="demo-bar">
             <span class="demo-tag">"Demo"</span>
-            <label class="demo-product">
-                <span>"Product"</span>
-                <select on:change:target=move |ev| switch_preset(&ev.target().value())>
-                    {PresetId::ALL
-                        .into_iter()
-                        .map(|p| {
-                            view! {
-                                <option value=p.slug() selected=p == preset>
-                                    {p.slug()}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-            </label>
+            // Choosing a product does nothing until "Open": arrowing through the list must
+            // not reload the page at every step.
+            <form class="demo-product" on:submit=move |ev| {
+                ev.prevent_default();
+                switch_preset(&chosen.get_untracked());
+            }>
+                <label>
+                    <span>"Product"</span>
+                    <select on:change:target=move |ev| chosen.set(ev.target().value())>
+                        {PresetId::ALL
+                            .into_iter()
+                            .map(|p| {
+                                view! {
+                                    <option value=p.slug() selected=p == preset>
+                                        {p.slug()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <button type="submit" class="button small" disabled=move || chosen.get() == preset.slug()>
+                    "Open"
+                </button>
+            </form>
             <span class="demo-count" data-testid="demo-entry-count">{count}</span>
             <details class="demo-menu">
                 <summary>"Demo actions"</summary>

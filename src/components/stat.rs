@@ -39,7 +39,7 @@ pub fn StatCard(
 ) -> impl IntoView {
     view! {
         <section class="card stat" data-testid=testid>
-            <h3 class="stat-label">{move || label.get()}</h3>
+            <p class="stat-label">{move || label.get()}</p>
             <p class="stat-value">{move || value.get()}</p>
             {move || hint.get().map(|h| view! { <p class="stat-hint">{h}</p> })}
         </section>
@@ -65,7 +65,7 @@ pub fn UsageRateCard(
             data-testid=testid
             data-level=move || level().as_str()
         >
-            <h3 class="stat-label">"Usage rate"</h3>
+            <p class="stat-label">"Usage rate"</p>
             <p class="stat-value">
                 {text}
                 {move || match level() {

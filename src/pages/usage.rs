@@ -12,13 +12,13 @@ use crate::store::StoreError;
 use crate::theme::use_chart_theme;
 use crate::view::{DEFAULT_PERIOD, pairs, period_from_query};
 use crate::{browser, format};
-use creditboard_domain::Amount;
 use creditboard_domain::account::{Freshness, MeterConfig, MeterUnit, Timezone};
 use creditboard_domain::aggregate::{Granularity, MeterUsage, NONE_KEY};
 use creditboard_domain::api::{AccountView, BalanceView, UsageView};
 use creditboard_domain::forecast::Forecast;
 use creditboard_domain::period::{Period, PeriodPreset};
 use creditboard_domain::ratecard::RateCard;
+use creditboard_domain::{Amount, BucketKind};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::sync::Arc;
@@ -353,9 +353,14 @@ pub fn expiry_sentence(f: &Forecast, meter: &MeterConfig, tz: Timezone) -> Optio
         .map(|e| {
             (
                 format!(
-                    "{} of the {}",
+                    "{} of {}",
                     format::amount(e.expected_unused, meter),
-                    crate::components::credits::bucket_label(e.kind).to_lowercase()
+                    match e.kind {
+                        BucketKind::Included => "the monthly allocation",
+                        BucketKind::Rollover => "the rollover bank",
+                        BucketKind::Additional => "additional credit",
+                        BucketKind::Promotional | BucketKind::Overdraft => "promotional credit",
+                    }
                 ),
                 format::long_date(tz.date_of(e.expires_at)),
             )
@@ -429,14 +434,17 @@ fn MeterDetails(
         format::amount(usage.used, &meter),
         format::amount(usage.average_per_day, &meter)
     );
-    // A breakdown says something when usage differs along it: at least two named values.
+    // A breakdown is shown when the usage carries the attribute at all (products without
+    // engines, say, get no engine table).
     let named = |rows: &[creditboard_domain::aggregate::BreakdownRow]| {
-        rows.iter().filter(|r| r.key != NONE_KEY).count()
+        rows.iter().any(|r| r.key != NONE_KEY)
     };
-    let show_categories = named(&usage.by_category) >= 2;
-    let show_engines = named(&usage.by_engine) >= 2;
-    let show_members = named(&usage.by_member) >= 2;
-    let show_features = named(&usage.by_feature) >= 2;
+    let show_categories = named(&usage.by_category);
+    // A donut of one slice says nothing.
+    let several_categories = usage.series.categories.len() > 1;
+    let show_engines = named(&usage.by_engine);
+    let show_members = named(&usage.by_member);
+    let show_features = named(&usage.by_feature);
     let table = {
         let (series, meter, category) = (usage.series.clone(), meter.clone(), category.clone());
         move || view! { <SeriesTable series=series.clone() meter=meter.clone() category=category.clone() /> }
@@ -507,7 +515,7 @@ fn MeterDetails(
                                             rows=usage.by_category.clone()
                                             name=category.clone()
                                             meter=meter.clone()
-                                            donut=true
+                                            donut=several_categories
                                             testid=format!("by-category-{}", meter.id)
                                         />
                                     }
@@ -622,5 +630,117 @@ fn SeriesTable(
                 <tbody>{rows}</tbody>
             </table>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use creditboard_domain::account::{Allocation, PurchasePolicy, UnusedAllocation};
+    use creditboard_domain::entry::BucketId;
+    use creditboard_domain::forecast::ExpiringCredits;
+    use creditboard_domain::ids::MeterId;
+
+    fn meter(unit: MeterUnit, allocation: bool) -> MeterConfig {
+        let decimals = if matches!(unit, MeterUnit::Currency { .. }) {
+            2
+        } else {
+            0
+        };
+        MeterConfig {
+            id: MeterId::new("m").unwrap(),
+            name: "M".into(),
+            unit,
+            decimals,
+            allocation: allocation.then_some(Allocation {
+                amount: Amount::minor(1_000),
+                unused: UnusedAllocation::Lapse,
+            }),
+            purchases: PurchasePolicy::default(),
+            overdraft_limit: Amount::ZERO,
+            auto_top_up: None,
+        }
+    }
+
+    fn day(s: &str) -> chrono::NaiveDate {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn forecast(burn: i64, runs_out_on: Option<&str>) -> Forecast {
+        Forecast {
+            meter: MeterId::new("m").unwrap(),
+            window_days: 30,
+            burn_per_day: Amount::minor(burn),
+            available: Amount::minor(5_000),
+            runs_out_on: runs_out_on.map(day),
+            expiring: vec![],
+            expected_unused: Amount::ZERO,
+        }
+    }
+
+    #[test]
+    fn the_forecast_reads_as_a_sentence_for_each_case() {
+        let today = day("2026-11-21");
+        let credits = meter(MeterUnit::Credits, true);
+        let usd = meter(MeterUnit::Currency { code: "USD".into() }, false);
+        let cases = [
+            (
+                forecast(575, Some("2026-12-07")),
+                &credits,
+                "At your last-30-day rate (≈ 575 credits per day) your credits last until Dec 7, 2026.",
+            ),
+            (
+                forecast(503, Some("2026-11-27")),
+                &usd,
+                "At your last-30-day rate (≈ $5.03 per day) your balance lasts until Nov 27, 2026.",
+            ),
+            (
+                forecast(25, None),
+                &credits,
+                "At your last-30-day rate (≈ 25 credits per day) your credits last more than a year: each refill covers what you use.",
+            ),
+            (
+                forecast(0, None),
+                &usd,
+                "Nothing was used in the last 30 days: at that rate your balance lasts indefinitely.",
+            ),
+            (
+                forecast(900, Some("2026-11-21")),
+                &credits,
+                "At your last-30-day rate (≈ 900 credits per day) your credits will not cover another day.",
+            ),
+        ];
+        for (f, m, expected) in cases {
+            assert_eq!(forecast_sentence(&f, m, today), expected);
+        }
+    }
+
+    #[test]
+    fn what_expires_unused_is_named_with_its_bucket_and_date() {
+        let tz = Timezone::new("Europe/Berlin").unwrap();
+        let credits = meter(MeterUnit::Credits, true);
+        let at = |s: &str| tz.start_of_day(day(s));
+        let part = |kind, unused: i64, on: &str| ExpiringCredits {
+            bucket: BucketId(1),
+            kind,
+            amount: Amount::minor(unused * 2),
+            expires_at: at(on),
+            expected_unused: Amount::minor(unused),
+        };
+        let mut f = forecast(10, None);
+        assert_eq!(expiry_sentence(&f, &credits, tz), None);
+        f.expiring = vec![part(BucketKind::Included, 1_200, "2026-12-01")];
+        f.expected_unused = Amount::minor(1_200);
+        assert_eq!(
+            expiry_sentence(&f, &credits, tz).unwrap(),
+            "At that rate, 1,200 credits of the monthly allocation will expire unused on Dec 1, 2026."
+        );
+        f.expiring
+            .push(part(BucketKind::Promotional, 300, "2026-12-05"));
+        f.expected_unused = Amount::minor(1_500);
+        assert_eq!(
+            expiry_sentence(&f, &credits, tz).unwrap(),
+            "At that rate, 1,500 credits will expire unused: 1,200 credits of the monthly allocation on Dec 1, 2026, 300 credits of promotional credit on Dec 5, 2026."
+        );
     }
 }

@@ -93,7 +93,10 @@ pub struct WorkerStore {
 /// store itself holds only plain numbers, so it can live in context).
 struct Channel {
     worker: web_sys::Worker,
-    ready: js_sys::Promise,
+    /// Messages wait here until the worker says it listens (earlier ones would be dropped).
+    outbox: Option<Vec<JsValue>>,
+    /// Why the worker stopped, once it has: later calls fail at once with it.
+    failed: Option<StoreError>,
     next_id: u32,
     /// Resolves the promise a request waits on.
     waiting: HashMap<u32, js_sys::Function>,
@@ -129,8 +132,6 @@ impl WorkerStore {
         let saved = browser::local_storage().and_then(|s| s.get_item(&key).ok().flatten());
         let worker = new_worker()
             .map_err(|e| StoreError::Unavailable(format!("The demo data could not start: {e}")))?;
-        let mut resolve_ready = None;
-        let ready = js_sys::Promise::new(&mut |resolve, _| resolve_ready = Some(resolve));
         let on_message =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
                 let message = match serde_wasm_bindgen::from_value::<FromWorker>(ev.data()) {
@@ -150,11 +151,13 @@ impl WorkerStore {
                     }
                 };
                 match message {
-                    FromWorker::Ready => {
-                        if let Some(r) = &resolve_ready {
-                            let _ = r.call0(&JsValue::NULL);
+                    FromWorker::Ready => CHANNEL.with(|c| {
+                        if let Some(c) = c.borrow_mut().as_mut() {
+                            for message in c.outbox.take().unwrap_or_default() {
+                                let _ = c.worker.post_message(&message);
+                            }
                         }
-                    }
+                    }),
                     FromWorker::Reply {
                         id,
                         entries,
@@ -174,15 +177,18 @@ impl WorkerStore {
         // A worker that fails (blocked script, crash) answers every waiting request with an
         // error instead of leaving the page loading forever.
         let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(|ev: web_sys::ErrorEvent| {
-            let why = format!("The demo data stopped working: {}", ev.message());
+            let failure =
+                StoreError::Unavailable(format!("The demo data stopped working: {}", ev.message()));
             let ids: Vec<u32> = CHANNEL.with(|c| {
-                c.borrow()
-                    .as_ref()
-                    .map(|c| c.waiting.keys().copied().collect())
-                    .unwrap_or_default()
+                let mut c = c.borrow_mut();
+                let Some(c) = c.as_mut() else {
+                    return Vec::new();
+                };
+                c.failed = Some(failure.clone());
+                c.waiting.keys().copied().collect()
             });
             for id in ids {
-                deliver(id, (0, Err(StoreError::Unavailable(why.clone()))));
+                deliver(id, (0, Err(failure.clone())));
             }
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -194,7 +200,8 @@ impl WorkerStore {
         CHANNEL.with(|c| {
             *c.borrow_mut() = Some(Channel {
                 worker,
-                ready,
+                outbox: Some(Vec::new()),
+                failed: None,
                 next_id: 1,
                 waiting: HashMap::new(),
                 answers: HashMap::new(),
@@ -202,7 +209,7 @@ impl WorkerStore {
                 _on_error: on_error,
             })
         });
-        post_when_ready(start);
+        post(start);
         Ok(WorkerStore {
             preset,
             entries: AtomicUsize::new(0),
@@ -230,18 +237,23 @@ impl WorkerStore {
         let answer = js_sys::Promise::new(&mut |r, _| resolve = Some(r));
         let sent = CHANNEL.with(|c| {
             let mut c = c.borrow_mut();
-            let c = c.as_mut()?;
+            let Some(c) = c.as_mut() else {
+                return Err(StoreError::Unavailable(
+                    "The demo data is not running.".into(),
+                ));
+            };
+            if let Some(failure) = &c.failed {
+                return Err(failure.clone());
+            }
             let id = c.next_id;
             c.next_id = c.next_id.wrapping_add(1).max(1);
-            c.waiting.insert(id, resolve?);
-            Some(id)
+            if let Some(resolve) = resolve {
+                c.waiting.insert(id, resolve);
+            }
+            Ok(id)
         });
-        let Some(id) = sent else {
-            return Err(StoreError::Unavailable(
-                "The demo data is not running.".into(),
-            ));
-        };
-        post_when_ready(ToWorker::Call {
+        let id = sent?;
+        post(ToWorker::Call {
             id,
             now: browser::now(),
             call,
@@ -262,26 +274,22 @@ impl WorkerStore {
     }
 }
 
-/// Posts a message once the worker is listening (messages sent before it has loaded are
-/// dropped by the browser).
-fn post_when_ready(message: ToWorker) {
+/// Posts a message, or keeps it until the worker listens (messages sent before it has
+/// loaded are dropped by the browser).
+fn post(message: ToWorker) {
     let Ok(value) = serde_wasm_bindgen::to_value(&message) else {
         return;
     };
-    let ready = CHANNEL.with(|c| c.borrow().as_ref().map(|c| c.ready.clone()));
-    let Some(ready) = ready else {
-        return;
-    };
-    let post = Closure::once(move |_: JsValue| {
-        CHANNEL.with(|c| {
-            if let Some(c) = c.borrow().as_ref() {
-                let _ = c.worker.post_message(&value);
+    CHANNEL.with(|c| {
+        if let Some(c) = c.borrow_mut().as_mut() {
+            match &mut c.outbox {
+                Some(waiting) => waiting.push(value),
+                None => {
+                    let _ = c.worker.post_message(&value);
+                }
             }
-        });
+        }
     });
-    let _ = ready.then(&post);
-    // Called exactly once, which frees it; the JavaScript side keeps the function.
-    post.forget();
 }
 
 // wasm-bindgen puts this snippet at `snippets/<crate>/inline0.js`, two levels below the
@@ -413,22 +421,31 @@ fn page_now() -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_millis(PAGE_NOW_MS.load(Ordering::Relaxed)).unwrap_or_default()
 }
 
-/// Keeps what the demo saves by asking the page to write it.
+/// Keeps what the demo saves by asking the page to write it, and remembers it here too: the
+/// page's storage is out of reach, and a reset must not read back what it just removed.
 struct PageStorage {
-    saved: Option<String>,
+    saved: std::sync::Mutex<Option<String>>,
+}
+
+impl PageStorage {
+    fn set(&self, value: Option<&str>) {
+        *self.saved.lock().unwrap_or_else(|e| e.into_inner()) = value.map(str::to_string);
+    }
 }
 
 impl Persist for PageStorage {
     fn load(&self, _key: &str) -> Option<String> {
-        self.saved.clone()
+        self.saved.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
     fn save(&self, key: &str, value: &str) {
+        self.set(Some(value));
         send(&FromWorker::Keep {
             key: key.into(),
             value: Some(value.into()),
         });
     }
     fn remove(&self, key: &str) {
+        self.set(None);
         send(&FromWorker::Keep {
             key: key.into(),
             value: None,
@@ -469,7 +486,9 @@ pub fn serve() {
                         preset,
                         scale_percent,
                         page_now,
-                        Box::new(PageStorage { saved }),
+                        Box::new(PageStorage {
+                            saved: std::sync::Mutex::new(saved),
+                        }),
                     )));
                     DEMO.with(|d| *d.borrow_mut() = Some(store));
                 }

@@ -5,6 +5,7 @@ import { expect, test, type Page } from '@playwright/test';
 import * as path from 'node:path';
 import {
   PERIODS,
+  addDays,
   PRESETS,
   SCREENSHOTS,
   balance,
@@ -17,6 +18,17 @@ import {
   usedBetween,
   type Fixture,
 } from './support';
+
+interface RateCard {
+  features: { name: string; unit: string; prices: { price: { amount: number; per: number } }[] }[];
+}
+
+/** The first day of the month after `date`'s. */
+function nextMonth(date: string): string {
+  const d = new Date(`${date.slice(0, 7)}-01T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + 1);
+  return d.toISOString().slice(0, 10);
+}
 
 /** Every meter's "Used" card equals the seeded ledger's net usage over the period's days. */
 async function expectTotals(page: Page, f: Fixture, days: [string, string]) {
@@ -69,12 +81,62 @@ test('a custom range from the URL, and a reload keeps the period', async ({ page
   const errors = await open(page, '/?preset=ngram&from=2026-08-01&to=2026-08-31');
   await expectTotals(page, f, ['2026-08-01', '2026-08-31']);
   await expect(page.locator('#cb-custom-range input[name=from]')).toHaveValue('2026-08-01');
+  await expectAccessible(page);
   await page.locator('a.chip[data-period=last_90_days]').click();
   await expect(page).toHaveURL(/period=last_90_days/);
   await page.reload();
   await expect(page.locator('a.chip[data-period=last_90_days]')).toHaveAttribute('aria-current', 'true');
   await expectTotals(page, f, periodDays(f, 'last_90_days')!);
   expect(errors).toEqual([]);
+});
+
+test('a period before the history shows the empty state', async ({ page }) => {
+  const f = fixture('videogen');
+  const errors = await open(page, '/?preset=videogen&from=2024-01-01&to=2024-01-31');
+  await expect(page.getByTestId('empty-state')).toContainText('No credits used');
+  expect(minorUnits(await page.getByTestId(`used-${f.account.meters[0].id}`).locator('.stat-value').innerText())).toBe(0);
+  await expectAccessible(page);
+  expect(errors).toEqual([]);
+});
+
+test('long periods get monthly bars, and the tooltip states the total', async ({ page }) => {
+  const f = fixture('act3');
+  const meter = f.account.meters[0];
+  await open(page, '/?preset=act3&period=last_180_days');
+  const [first, last] = periodDays(f, 'last_180_days')!;
+  // Hovering a bar shows its month, its total and the categories in it.
+  const chart = page.getByTestId(`chart-${meter.id}`);
+  await expect(chart.locator('canvas').first()).toBeVisible();
+  const canvas = chart.locator('canvas').first();
+  await canvas.scrollIntoViewIfNeeded();
+  await expect(async () => {
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.6);
+    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.6, { steps: 5 });
+    await expect(chart).toContainText(/[A-Z][a-z]{2} 2026\s*Total: [0-9,]+ credits/, { timeout: 1_000 });
+  }).toPass();
+  await page.getByRole('button', { name: 'Show as table' }).click();
+  const rows = page.getByTestId(`series-table-${meter.id}`).locator('tbody tr');
+  // One row per calendar month the period touches, each the net usage of its days in it.
+  const months: [string, string][] = [];
+  for (let d = first; d <= last; ) {
+    const endOfMonth = addDays(nextMonth(d), -1);
+    const monthEnd = endOfMonth < last ? endOfMonth : last;
+    months.push([d, monthEnd]);
+    d = addDays(monthEnd, 1);
+  }
+  await expect(rows).toHaveCount(months.length);
+  for (let i = 0; i < months.length; i++) {
+    const [from, to] = months[i];
+    const label = new Intl.DateTimeFormat('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+      new Date(`${from}T00:00:00Z`),
+    );
+    await expect(rows.nth(i).locator('th')).toHaveText(label);
+    expect(minorUnits(await rows.nth(i).locator('td').first().innerText()), label).toBe(
+      usedBetween(f, meter.id, from, to),
+    );
+  }
+  await expectAccessible(page);
 });
 
 test('the chart’s numbers are also a table, with the period total', async ({ page }) => {
@@ -96,6 +158,35 @@ test('the chart’s numbers are also a table, with the period total', async ({ p
   await expect(page.getByTestId(`chart-summary-${meter.id}`)).toContainText(
     `Total ${usedBetween(f, meter.id, days[0], days[1]).toLocaleString('en-US')} credits`,
   );
+  await expectAccessible(page);
+});
+
+test('a designer’s sample job survives a reload, and Reset brings the demo back', async ({ page }) => {
+  const f = fixture('videogen') as Fixture & { rate_card: RateCard };
+  const meter = f.account.meters[0];
+  const errors = await open(page, '/?preset=videogen');
+  const available = page.getByTestId(`available-${meter.id}`).locator('.stat-value');
+  const shown = async () => minorUnits(await available.innerText());
+  await expect.poll(shown).toBe(balance(f, meter.id));
+  // The demo's first sample job: the rate card's first feature at its first tier, a typical
+  // quantity for its unit, rounded up to a whole credit.
+  const feature = f.rate_card.features[0];
+  const price = feature.prices[0].price;
+  const quantity = feature.unit === 'second' ? 8 : feature.unit === 'character' ? 600 : 1;
+  const cost = Math.ceil((price.amount * quantity) / price.per);
+  await page.getByText('Demo actions').click();
+  await page.getByRole('button', { name: 'Run a sample job' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Ran “${feature.name}”` })).toBeVisible();
+  await expect.poll(shown).toBe(balance(f, meter.id) - cost);
+  await expect(page.getByTestId('balance-counter')).toContainText((balance(f, meter.id) - cost).toLocaleString('en-US'));
+  await page.reload();
+  await expect.poll(shown).toBe(balance(f, meter.id) - cost);
+  await page.getByText('Demo actions').click();
+  await page.getByRole('button', { name: 'Reset demo data' }).click();
+  await expect.poll(shown).toBe(balance(f, meter.id));
+  await page.reload();
+  await expect.poll(shown).toBe(balance(f, meter.id));
+  expect(errors).toEqual([]);
 });
 
 test('the Credits panel opens from the balance counter and closes with Escape', async ({ page }) => {
@@ -129,6 +220,7 @@ test('a store failure shows the error panel, and Try again recovers', async ({ p
   await expect(panel).toBeVisible();
   await expect(panel).toContainText('We could not load your credit usage');
   await expect(panel).toContainText('failed this request on purpose');
+  await expectAccessible(page);
   await page.getByRole('button', { name: 'Try again' }).click();
   await expect(panel).toBeHidden();
   await expect(page.getByTestId('available-usd')).toBeVisible();
@@ -196,6 +288,7 @@ test('no serious accessibility violation; screenshots in light, dark and at 360 
     ['usage-dark', '/?preset=lucas', { colorScheme: 'dark', viewport: { width: 1280, height: 900 } }],
     ['usage-360', '/?preset=act3', { colorScheme: 'light', viewport: { width: 360, height: 780 } }],
     ['usage-360-dark', '/?preset=fotomaster', { colorScheme: 'dark', viewport: { width: 360, height: 780 } }],
+    ['usage-360-two-meters', '/?preset=lucas', { colorScheme: 'light', viewport: { width: 360, height: 780 } }],
   ] as const) {
     const context = await browser.newContext({ ...options, reducedMotion: 'reduce' });
     const page = await context.newPage();
