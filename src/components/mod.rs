@@ -3,7 +3,9 @@
 pub mod breakdown;
 pub mod chart;
 pub mod credits;
+pub mod forecast;
 pub mod period;
 pub mod shell;
 pub mod stat;
 pub mod states;
+pub mod usage_chart;

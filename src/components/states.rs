@@ -48,7 +48,7 @@ pub fn ErrorPanel(
 
 /// A period without activity.
 #[component]
-pub fn EmptyState(#[prop(into)] title: String, children: Children) -> impl IntoView {
+pub fn EmptyState(#[prop(into)] title: Signal<String>, children: Children) -> impl IntoView {
     view! {
         <div class="empty-state" data-testid="empty-state">
             <svg viewBox="0 0 48 48" width="40" height="40" aria-hidden="true">
@@ -56,7 +56,7 @@ pub fn EmptyState(#[prop(into)] title: String, children: Children) -> impl IntoV
                 <rect x="20" y="18" width="7" height="22" rx="2" />
                 <rect x="34" y="30" width="7" height="10" rx="2" />
             </svg>
-            <h3>{title}</h3>
+            <h3>{move || title.get()}</h3>
             <p class="muted">{children()}</p>
         </div>
     }

@@ -1,27 +1,56 @@
 //! Route `/`: credit usage. Where the credits went in a period (in the account's timezone),
 //! what is left, and how long it lasts at the recent rate.
+//!
+//! The page has three faces: skeletons until the first answer, an error panel when the store
+//! fails, and the usage itself. Once shown, the usage stays mounted and follows the data as
+//! the period changes (cards update, charts redraw in place), rather than being built again.
 
-use crate::charts::{ChartSpec, key_name, usage_chart};
 use crate::components::breakdown::{Breakdown, Namer};
-use crate::components::chart::EChart;
+use crate::components::forecast::ForecastLine;
 use crate::components::period::PeriodSelector;
 use crate::components::stat::{StatCard, UsageRateCard};
-use crate::components::states::{EmptyState, ErrorPanel, Skeleton};
+use crate::components::states::{ErrorPanel, Skeleton};
+use crate::components::usage_chart::UsageChartCard;
 use crate::hooks::{AccountData, use_usage};
 use crate::store::StoreError;
-use crate::theme::use_chart_theme;
 use crate::view::{DEFAULT_PERIOD, pairs, period_from_query};
 use crate::{browser, format};
-use creditboard_domain::account::{Freshness, MeterConfig, MeterUnit, Timezone};
-use creditboard_domain::aggregate::{Granularity, MeterUsage, NONE_KEY};
+use creditboard_domain::Amount;
+use creditboard_domain::account::{Freshness, MeterConfig, Timezone};
+use creditboard_domain::aggregate::{BreakdownRow, MeterUsage, NONE_KEY};
 use creditboard_domain::api::{AccountView, BalanceView, UsageView};
 use creditboard_domain::forecast::Forecast;
+use creditboard_domain::ids::MeterId;
 use creditboard_domain::period::{Period, PeriodPreset};
 use creditboard_domain::ratecard::RateCard;
-use creditboard_domain::{Amount, BucketKind};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::sync::Arc;
+
+/// Everything the page shows, from one consistent set of answers.
+#[derive(Debug, Clone)]
+struct Loaded {
+    account: AccountView,
+    card: RateCard,
+    balance: BalanceView,
+    usage: UsageView,
+}
+
+type Latest = Option<Result<Arc<Loaded>, StoreError>>;
+
+/// New answers are new data: comparing them field by field would cost more (in time and in
+/// code) than the updates they might spare.
+fn always_changed<T>(_: Option<&T>, _: Option<&T>) -> bool {
+    true
+}
+
+/// Which face the page shows.
+#[derive(Debug, Clone, PartialEq)]
+enum Face {
+    Loading,
+    Failed(StoreError),
+    Ready,
+}
 
 /// The usage page.
 #[component]
@@ -31,6 +60,35 @@ pub fn UsagePage() -> impl IntoView {
     let period = Signal::derive(move || parsed.get().unwrap_or(DEFAULT_PERIOD));
     let data = AccountData::expect();
     let usage = use_usage(period);
+    // The latest answers: `None` until all four have come once. A resource keeps its last
+    // value while it fetches again, so this never goes back to `None`.
+    let latest: Memo<Latest> = Memo::new_with_compare(
+        move |_| {
+            let (account, card, balance, usage) = (
+                data.account.get()?,
+                data.rate_card.get()?,
+                data.balance.get()?,
+                usage.get()?,
+            );
+            Some((|| {
+                Ok(Arc::new(Loaded {
+                    account: account?,
+                    card: card?,
+                    balance: balance?,
+                    usage: usage?,
+                }))
+            })())
+        },
+        always_changed,
+    );
+    let face = Memo::new(move |_| match latest.get() {
+        None => Face::Loading,
+        Some(Err(e)) => Face::Failed(e),
+        Some(Ok(_)) => Face::Ready,
+    });
+    // Still showing another period than the one asked for: the figures are being updated.
+    let pending =
+        move || latest.with(|l| matches!(l, Some(Ok(l)) if l.usage.period != period.get()));
     // The account's "today" bounds the custom range; the browser's until the account loads.
     let today = Signal::derive(move || {
         let now = browser::now();
@@ -43,9 +101,20 @@ pub fn UsagePage() -> impl IntoView {
         data.refetch();
         usage.refetch();
     });
-    let (pending, set_pending) = signal(false);
+    let body = move || match face.get() {
+        Face::Loading => view! { <Skeleton what="credit usage" /> }.into_any(),
+        Face::Failed(error) => {
+            view! { <ErrorPanel what="your credit usage" error retry /> }.into_any()
+        }
+        Face::Ready => match latest.get_untracked() {
+            Some(Ok(initial)) => {
+                view! { <UsageBody latest initial=(*initial).clone() /> }.into_any()
+            }
+            _ => ().into_any(),
+        },
+    };
     view! {
-        <div class="usage-page" aria-busy=move || pending.get().to_string()>
+        <div class="usage-page" aria-busy=move || pending().to_string()>
             <header class="page-head">
                 <h1>"Credit usage"</h1>
             </header>
@@ -64,35 +133,12 @@ pub fn UsagePage() -> impl IntoView {
                     })
             }}
             <PeriodSelector current=period today />
-            <Transition
-                fallback=|| view! { <Skeleton what="credit usage" /> }
-                set_pending=set_pending
-            >
-                {move || Suspend::new(async move {
-                    let loaded = async {
-                        Ok::<_, StoreError>((
-                            data.account.await?,
-                            data.rate_card.await?,
-                            data.balance.await?,
-                            usage.await?,
-                        ))
-                    };
-                    match loaded.await {
-                        Ok((account, card, balance, usage)) => {
-                            view! { <UsageBody account card balance usage /> }.into_any()
-                        }
-                        Err(error) => {
-                            view! { <ErrorPanel what="your credit usage" error retry /> }
-                                .into_any()
-                        }
-                    }
-                })}
-            </Transition>
+            {body}
         </div>
     }
 }
 
-/// How the period is named in card labels: "in the last 30 days", "this month", "Aug 1 –
+/// How the period is named in card labels: "in the last 30 days", "this month", "from Aug 1 –
 /// Aug 31, 2026".
 fn period_phrase(usage: &UsageView) -> String {
     match usage.period {
@@ -106,56 +152,112 @@ fn period_phrase(usage: &UsageView) -> String {
     }
 }
 
-/// Everything below the period selector, once the data is there.
+/// A meter's part of the data, kept at its last value if an answer should ever lack it.
+fn select<T: Clone + Send + Sync + 'static>(
+    data: Memo<Arc<Loaded>>,
+    initial: T,
+    pick: impl Fn(&Loaded) -> Option<T> + Send + Sync + 'static,
+) -> Signal<T> {
+    Memo::new_with_compare(
+        move |prev: Option<&T>| {
+            data.with(|d| pick(d))
+                .or_else(|| prev.cloned())
+                .unwrap_or_else(|| initial.clone())
+        },
+        always_changed,
+    )
+    .into()
+}
+
+/// Everything below the period selector, once the data is there; it follows `latest`.
 #[component]
-fn UsageBody(
-    account: AccountView,
-    card: RateCard,
-    balance: BalanceView,
-    usage: UsageView,
-) -> impl IntoView {
+fn UsageBody(latest: Memo<Latest>, initial: Loaded) -> impl IntoView {
+    let account = initial.account.clone();
+    let data: Memo<Arc<Loaded>> = {
+        let initial = Arc::new(initial.clone());
+        Memo::new_with_compare(
+            move |prev: Option<&Arc<Loaded>>| match latest.get() {
+                Some(Ok(l)) => l,
+                _ => prev.cloned().unwrap_or_else(|| initial.clone()),
+            },
+            always_changed,
+        )
+    };
     let tz = account.timezone;
-    let fetched_at = browser::now();
     let freshness = match account.freshness {
         Freshness::ThroughYesterday => {
-            let through = format::date_time(tz.local(usage.data_through));
-            view! { <span data-testid="freshness">{format!("Data through {through}")}</span> }
-                .into_any()
+            let text = move || {
+                data.with(|d| {
+                    format!(
+                        "Data through {}",
+                        format::date_time(tz.local(d.usage.data_through))
+                    )
+                })
+            };
+            view! { <span data-testid="freshness">{text}</span> }.into_any()
         }
-        Freshness::Live => view! { <UpdatedAgo at=fetched_at /> }.into_any(),
+        Freshness::Live => {
+            // When the current figures arrived (a new answer resets it).
+            let fetched_at = Memo::new(move |_| {
+                data.track();
+                browser::now()
+            });
+            view! { <UpdatedAgo at=fetched_at /> }.into_any()
+        }
     };
-    let phrase = period_phrase(&usage);
-    let card = Arc::new(card);
+    let range = move || data.with(|d| format::date_range(&d.usage.range));
+    let phrase = Signal::derive(move || data.with(|d| period_phrase(&d.usage)));
+
     let members = Arc::new(account.members.clone());
-    let sections: Vec<_> = account
+    let meters: Vec<(MeterConfig, MeterUsage, Option<Forecast>, Amount)> = account
         .meters
         .iter()
-        .filter_map(|meter| {
-            let u = usage.meters.iter().find(|u| u.meter == meter.id)?.clone();
-            let f = usage
-                .forecasts
-                .iter()
-                .find(|f| f.meter == meter.id)
-                .cloned();
-            let available = balance
+        .filter_map(|m| {
+            let u = initial
+                .usage
                 .meters
                 .iter()
-                .find(|b| b.balance.meter == meter.id)
-                .map_or(Amount::ZERO, |b| b.balance.available);
-            Some((meter.clone(), u, f, available))
+                .find(|u| u.meter == m.id)?
+                .clone();
+            let f = initial
+                .usage
+                .forecasts
+                .iter()
+                .find(|f| f.meter == m.id)
+                .cloned();
+            let available = available_of(&initial.balance, &m.id);
+            Some((m.clone(), u, f, available))
         })
         .collect();
-    let several = sections.len() > 1;
+    let several = meters.len() > 1;
+    let sections: Vec<_> = meters
+        .into_iter()
+        .map(|(meter, u, f, available)| {
+            let id = meter.id.clone();
+            let usage = select(data, u, {
+                let id = id.clone();
+                move |d| d.usage.meters.iter().find(|u| u.meter == id).cloned()
+            });
+            let forecast = select(data, f, {
+                let id = id.clone();
+                move |d| Some(d.usage.forecasts.iter().find(|f| f.meter == id).cloned())
+            });
+            let available = select(data, available, move |d| {
+                Some(available_of(&d.balance, &id))
+            });
+            (meter, usage, forecast, available)
+        })
+        .collect();
     let groups = sections
         .iter()
-        .map(|(meter, u, f, available)| {
+        .map(|(meter, usage, forecast, available)| {
             view! {
                 <MeterCards
                     meter=meter.clone()
-                    usage=u.clone()
-                    forecast=f.clone()
+                    usage=*usage
+                    forecast=*forecast
                     available=*available
-                    phrase=phrase.clone()
+                    phrase
                     tz
                     titled=several
                 />
@@ -164,16 +266,14 @@ fn UsageBody(
         .collect_view();
     let details = sections
         .into_iter()
-        .map(|(meter, u, _, _)| {
-            let (card, members) = (card.clone(), members.clone());
-            let category: Namer = {
-                let card = card.clone();
-                Arc::new(move |k: &str| card.category_name(k).to_string())
-            };
-            let feature: Namer = {
-                let card = card.clone();
-                Arc::new(move |k: &str| card.feature_name(k).to_string())
-            };
+        .map(|(meter, usage, _, _)| {
+            let category: Namer = Arc::new(move |k: &str| {
+                data.with_untracked(|d| d.card.category_name(k).to_string())
+            });
+            let feature: Namer = Arc::new(move |k: &str| {
+                data.with_untracked(|d| d.card.feature_name(k).to_string())
+            });
+            let members = members.clone();
             let member: Namer = Arc::new(move |k: &str| {
                 members
                     .iter()
@@ -181,23 +281,12 @@ fn UsageBody(
                     .map_or_else(|| k.to_string(), |m| m.name.clone())
             });
             let engine: Namer = Arc::new(|k: &str| k.to_string());
-            view! {
-                <MeterDetails
-                    meter
-                    usage=u
-                    several
-                    range_label=format::date_range(&usage.range)
-                    category
-                    feature
-                    member
-                    engine
-                />
-            }
+            view! { <MeterDetails meter usage several category feature member engine /> }
         })
         .collect_view();
     view! {
         <p class="period-caption" data-testid="period-caption">
-            <span data-testid="period-range">{format::date_range(&usage.range)}</span>
+            <span data-testid="period-range">{range}</span>
             " · times in "
             <span data-testid="timezone">{tz.name()}</span>
             " · "
@@ -210,9 +299,17 @@ fn UsageBody(
     }
 }
 
+fn available_of(balance: &BalanceView, meter: &MeterId) -> Amount {
+    balance
+        .meters
+        .iter()
+        .find(|b| b.balance.meter == *meter)
+        .map_or(Amount::ZERO, |b| b.balance.available)
+}
+
 /// "Updated 12 s ago", ticking.
 #[component]
-fn UpdatedAgo(at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+fn UpdatedAgo(#[prop(into)] at: Signal<chrono::DateTime<chrono::Utc>>) -> impl IntoView {
     let (now, set_now) = signal(browser::now());
     let tick = set_interval_with_handle(
         move || set_now.set(browser::now()),
@@ -226,7 +323,7 @@ fn UpdatedAgo(at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     });
     view! {
         <span data-testid="freshness">
-            {move || format!("Updated {}", format::age((now.get() - at).num_seconds()))}
+            {move || format!("Updated {}", format::age((now.get() - at.get()).num_seconds()))}
         </span>
     }
 }
@@ -236,41 +333,59 @@ fn UpdatedAgo(at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
 #[component]
 fn MeterCards(
     meter: MeterConfig,
-    usage: MeterUsage,
-    forecast: Option<Forecast>,
-    available: Amount,
-    phrase: String,
+    usage: Signal<MeterUsage>,
+    forecast: Signal<Option<Forecast>>,
+    available: Signal<Amount>,
+    phrase: Signal<String>,
     tz: Timezone,
     /// Name the group (when the account has several meters).
     titled: bool,
 ) -> impl IntoView {
     let id = meter.id.to_string();
-    let avg = format!(
-        "≈ {} per day",
-        format::amount(usage.average_per_day, &meter)
+    let m = meter.clone();
+    let amount = move |a: Amount| format::amount(a, &m);
+    let (a1, a2, a3, a4) = (
+        amount.clone(),
+        amount.clone(),
+        amount.clone(),
+        amount.clone(),
     );
-    let third = match (usage.usage_rate_bp, usage.allocation) {
-        (Some(bp), Some(allocation)) => view! {
-            <UsageRateCard
-                rate_bp=bp
-                hint=format!(
-                    "{} of {} allocated",
-                    format::number(usage.used, &meter),
-                    format::amount(allocation, &meter),
-                )
-                testid=format!("rate-{id}")
-            />
+    let rate = Memo::new(move |_| usage.with(|u| u.usage_rate_bp.zip(u.allocation)));
+    let third = {
+        let (m, id) = (meter.clone(), id.clone());
+        move || match rate.get() {
+            Some((bp, allocation)) => {
+                let m = m.clone();
+                let hint = Signal::derive(move || {
+                    usage.with(|u| {
+                        format!(
+                            "{} of {} allocated",
+                            format::number(u.used, &m),
+                            format::amount(allocation, &m),
+                        )
+                    })
+                });
+                view! { <UsageRateCard rate_bp=bp hint testid=format!("rate-{id}") /> }.into_any()
+            }
+            None => {
+                let value = {
+                    let a3 = a3.clone();
+                    Signal::derive(move || usage.with(|u| a3(u.average_per_day)))
+                };
+                let hint = Signal::derive(move || {
+                    usage.with(|u| format!("{} jobs", format::group_thousands(&u.jobs.to_string())))
+                });
+                view! {
+                    <StatCard
+                        label="Average per day".to_string()
+                        value
+                        hint
+                        testid=format!("average-{id}")
+                    />
+                }
+                .into_any()
+            }
         }
-        .into_any(),
-        _ => view! {
-            <StatCard
-                label="Average per day"
-                value=format::amount(usage.average_per_day, &meter)
-                hint=format!("{} jobs", format::group_thousands(&usage.jobs.to_string()))
-                testid=format!("average-{id}")
-            />
-        }
-        .into_any(),
     };
     let heading_id = format!("cb-meter-{id}");
     view! {
@@ -283,117 +398,22 @@ fn MeterCards(
             {titled.then(|| view! { <h2 id=heading_id.clone()>{meter.name.clone()}</h2> })}
             <div class="cards">
                 <StatCard
-                    label="Available"
-                    value=format::amount(available, &meter)
+                    label="Available".to_string()
+                    value=Signal::derive(move || a1(available.get()))
                     testid=format!("available-{id}")
                 />
                 <StatCard
-                    label=format!("Used {phrase}")
-                    value=format::amount(usage.used, &meter)
-                    hint=avg
+                    label=Signal::derive(move || format!("Used {}", phrase.get()))
+                    value=Signal::derive(move || usage.with(|u| a2(u.used)))
+                    hint=Signal::derive(move || {
+                        usage.with(|u| format!("≈ {} per day", a4(u.average_per_day)))
+                    })
                     testid=format!("used-{id}")
                 />
                 {third}
             </div>
-            {forecast.map(|f| view! { <ForecastLine forecast=f meter=meter.clone() tz /> })}
+            <ForecastLine forecast meter=meter.clone() tz />
         </section>
-    }
-}
-
-/// What a meter's holdings are called in a sentence, and the verb that goes with them:
-/// "your credits last", "your minutes last", "your balance lasts".
-fn holdings(meter: &MeterConfig) -> (&'static str, &'static str) {
-    match meter.unit {
-        MeterUnit::Credits => ("your credits", "last"),
-        MeterUnit::Minutes => ("your minutes", "last"),
-        MeterUnit::Currency { .. } => ("your balance", "lasts"),
-    }
-}
-
-/// The forecast sentence a person would say, from the numbers.
-pub fn forecast_sentence(f: &Forecast, meter: &MeterConfig, tz_today: chrono::NaiveDate) -> String {
-    let (subject, verb) = holdings(meter);
-    if !f.burn_per_day.is_positive() {
-        return format!(
-            "Nothing was used in the last {} days: at that rate {subject} {verb} indefinitely.",
-            f.window_days
-        );
-    }
-    let rate = format!(
-        "At your last-{}-day rate (≈ {} per day)",
-        f.window_days,
-        format::amount(f.burn_per_day, meter)
-    );
-    match f.runs_out_on {
-        Some(day) if day <= tz_today => {
-            format!("{rate} {subject} will not cover another day.")
-        }
-        Some(day) => format!("{rate} {subject} {verb} until {}.", format::long_date(day)),
-        None => {
-            let why = match (
-                meter.allocation.is_some(),
-                meter.auto_top_up.is_some_and(|t| t.enabled),
-            ) {
-                (true, true) => ": refills and top-ups keep up",
-                (true, false) => ": each refill covers what you use",
-                (false, true) => ": automatic top-ups keep up",
-                (false, false) => "",
-            };
-            format!("{rate} {subject} {verb} more than a year{why}.")
-        }
-    }
-}
-
-/// What the forecast expects to expire unused, or `None`.
-pub fn expiry_sentence(f: &Forecast, meter: &MeterConfig, tz: Timezone) -> Option<String> {
-    let parts: Vec<(String, String)> = f
-        .expiring
-        .iter()
-        .filter(|e| e.expected_unused.is_positive())
-        .map(|e| {
-            (
-                format!(
-                    "{} of {}",
-                    format::amount(e.expected_unused, meter),
-                    match e.kind {
-                        BucketKind::Included => "the monthly allocation",
-                        BucketKind::Rollover => "the rollover bank",
-                        BucketKind::Additional => "additional credit",
-                        BucketKind::Promotional | BucketKind::Overdraft => "promotional credit",
-                    }
-                ),
-                format::long_date(tz.date_of(e.expires_at)),
-            )
-        })
-        .collect();
-    match parts.as_slice() {
-        [] => None,
-        [(what, when)] => Some(format!(
-            "At that rate, {what} will expire unused on {when}."
-        )),
-        _ => Some(format!(
-            "At that rate, {} will expire unused: {}.",
-            format::amount(f.expected_unused, meter),
-            parts
-                .iter()
-                .map(|(what, when)| format!("{what} on {when}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
-}
-
-/// The run-out forecast and what is expected to expire unused.
-#[component]
-fn ForecastLine(forecast: Forecast, meter: MeterConfig, tz: Timezone) -> impl IntoView {
-    let runs = forecast_sentence(&forecast, &meter, tz.date_of(browser::now()));
-    let expires = expiry_sentence(&forecast, &meter, tz);
-    let id = meter.id.to_string();
-    view! {
-        <div class="forecast" data-testid=format!("forecast-{id}")>
-            <p class="forecast-runout">{runs}</p>
-            {expires.map(|e| view! { <p class="forecast-expiry">{e}</p> })}
-        </div>
     }
 }
 
@@ -401,346 +421,72 @@ fn ForecastLine(forecast: Forecast, meter: MeterConfig, tz: Timezone) -> impl In
 #[component]
 fn MeterDetails(
     meter: MeterConfig,
-    usage: MeterUsage,
+    usage: Signal<MeterUsage>,
     several: bool,
-    range_label: String,
     category: Namer,
     feature: Namer,
     member: Namer,
     engine: Namer,
 ) -> impl IntoView {
     let id = meter.id.to_string();
-    let theme = use_chart_theme();
-    let as_table = RwSignal::new(false);
-    let per = match usage.series.granularity {
-        Granularity::Day => "Daily",
-        Granularity::Month => "Monthly",
+    let empty = Memo::new(move |_| usage.with(|u| u.used.is_zero() && u.jobs == 0));
+    let rows = |pick: fn(&MeterUsage) -> &Vec<BreakdownRow>| {
+        Memo::new_with_compare(move |_| usage.with(|u| pick(u).clone()), always_changed)
     };
-    let title = if several {
-        format!("{per} usage — {}", meter.name)
-    } else {
-        format!("{per} usage")
-    };
-    let empty = usage.used.is_zero() && usage.jobs == 0;
-    let spec = {
-        let (series, meter, category) = (usage.series.clone(), meter.clone(), category.clone());
-        Signal::derive(move || -> ChartSpec {
-            usage_chart(&series, |k| category(k), &meter, &theme.get())
-        })
-    };
-    let stamp = format!("{}/{}", usage.range.from, usage.range.until);
-    let summary = format!(
-        "Total {} · ≈ {} per day",
-        format::amount(usage.used, &meter),
-        format::amount(usage.average_per_day, &meter)
-    );
+    let by_category = rows(|u| &u.by_category);
+    let by_feature = rows(|u| &u.by_feature);
+    let by_engine = rows(|u| &u.by_engine);
+    let by_member = rows(|u| &u.by_member);
     // A breakdown is shown when the usage carries the attribute at all (products without
-    // engines, say, get no engine table).
-    let named = |rows: &[creditboard_domain::aggregate::BreakdownRow]| {
-        rows.iter().any(|r| r.key != NONE_KEY)
+    // engines, say, get no engine table); a donut of one slice would say nothing.
+    // Memos, not derived signals: a view that reads them is rebuilt only when the answer
+    // changes, not whenever the rows do.
+    let named = |rows: Memo<Vec<BreakdownRow>>| {
+        Memo::new(move |_| rows.with(|r| r.iter().any(|r| r.key != NONE_KEY)))
     };
-    let show_categories = named(&usage.by_category);
-    // A donut of one slice says nothing.
-    let several_categories = usage.series.categories.len() > 1;
-    let show_engines = named(&usage.by_engine);
-    let show_members = named(&usage.by_member);
-    let show_features = named(&usage.by_feature);
-    let table = {
-        let (series, meter, category) = (usage.series.clone(), meter.clone(), category.clone());
-        move || view! { <SeriesTable series=series.clone() meter=meter.clone() category=category.clone() /> }
+    let several_categories: Signal<bool> =
+        Memo::new(move |_| usage.with(|u| u.series.categories.len() > 1)).into();
+    let for_breakdowns = meter.clone();
+    let breakdown = move |title: &'static str,
+                          key_header: &'static str,
+                          none: &'static str,
+                          rows: Memo<Vec<BreakdownRow>>,
+                          name: Namer,
+                          donut: Signal<bool>,
+                          slug: &'static str| {
+        let shown = named(rows);
+        let meter = for_breakdowns.clone();
+        let testid = format!("by-{slug}-{}", meter.id);
+        move || {
+            shown.get().then(|| {
+                view! {
+                    <Breakdown
+                        title
+                        key_header
+                        none
+                        rows
+                        name=name.clone()
+                        meter=meter.clone()
+                        donut
+                        testid=testid.clone()
+                    />
+                }
+            })
+        }
     };
-    let chart_label = format!("{title}, {range_label}, stacked by category");
-    let chart_testid = format!("chart-{id}");
+    let no_donut = Signal::stored(false);
+    let breakdowns = view! {
+        {breakdown("By category", "Category", "Uncategorized", by_category, category.clone(), several_categories, "category")}
+        {breakdown("By feature", "Feature", "Other usage", by_feature, feature, no_donut, "feature")}
+        {breakdown("By engine", "Engine", "No specific engine", by_engine, engine, no_donut, "engine")}
+        {breakdown("By team member", "Team member", "Unattributed", by_member, member, no_donut, "member")}
+    };
     view! {
         <section class="meter-details" data-testid=format!("details-{id}")>
-            <div class="card chart-card">
-                <div class="chart-card-head">
-                    <div>
-                        <h2>{title.clone()}</h2>
-                        <p class="muted" data-testid=format!("chart-summary-{id}")>{summary}</p>
-                    </div>
-                    {(!empty)
-                        .then(|| {
-                            view! {
-                                <button
-                                    type="button"
-                                    class="button"
-                                    aria-pressed=move || as_table.get().to_string()
-                                    on:click=move |_| as_table.update(|t| *t = !*t)
-                                >
-                                    "Show as table"
-                                </button>
-                            }
-                        })}
-                </div>
-                {if empty {
-                    view! {
-                        <EmptyState title=format!("No {} used {}", format::unit_name(&meter), range_label)>
-                            "Nothing was charged in this period. Choose a longer period to see earlier activity."
-                        </EmptyState>
-                    }
-                        .into_any()
-                } else {
-                    view! {
-                        <Show
-                            when=move || as_table.get()
-                            fallback=move || {
-                                view! {
-                                    <EChart
-                                        spec
-                                        label=chart_label.clone()
-                                        stamp=stamp.clone()
-                                        testid=chart_testid.clone()
-                                    />
-                                }
-                            }
-                        >
-                            {table.clone()}
-                        </Show>
-                    }
-                        .into_any()
-                }}
+            <UsageChartCard meter=meter.clone() usage category titled=several />
+            <div class="breakdowns" class:hidden=move || empty.get()>
+                {breakdowns}
             </div>
-            {(!empty)
-                .then(|| {
-                    view! {
-                        <div class="breakdowns">
-                            {show_categories
-                                .then(|| {
-                                    view! {
-                                        <Breakdown
-                                            title="By category"
-                                            none="Uncategorized"
-                                            key_header="Category"
-                                            rows=usage.by_category.clone()
-                                            name=category.clone()
-                                            meter=meter.clone()
-                                            donut=several_categories
-                                            testid=format!("by-category-{}", meter.id)
-                                        />
-                                    }
-                                })}
-                            {show_features
-                                .then(|| {
-                                    view! {
-                                        <Breakdown
-                                            title="By feature"
-                                            none="Other usage"
-                                            key_header="Feature"
-                                            rows=usage.by_feature.clone()
-                                            name=feature.clone()
-                                            meter=meter.clone()
-                                            testid=format!("by-feature-{}", meter.id)
-                                        />
-                                    }
-                                })}
-                            {show_engines
-                                .then(|| {
-                                    view! {
-                                        <Breakdown
-                                            title="By engine"
-                                            none="No specific engine"
-                                            key_header="Engine"
-                                            rows=usage.by_engine.clone()
-                                            name=engine.clone()
-                                            meter=meter.clone()
-                                            testid=format!("by-engine-{}", meter.id)
-                                        />
-                                    }
-                                })}
-                            {show_members
-                                .then(|| {
-                                    view! {
-                                        <Breakdown
-                                            title="By team member"
-                                            none="Unattributed"
-                                            key_header="Team member"
-                                            rows=usage.by_member.clone()
-                                            name=member.clone()
-                                            meter=meter.clone()
-                                            testid=format!("by-member-{}", meter.id)
-                                        />
-                                    }
-                                })}
-                        </div>
-                    }
-                })}
         </section>
-    }
-}
-
-/// The chart's numbers as a table: one row per bar, the total and each category.
-#[component]
-fn SeriesTable(
-    series: creditboard_domain::aggregate::Series,
-    meter: MeterConfig,
-    category: Namer,
-) -> impl IntoView {
-    let names: Vec<String> = series
-        .categories
-        .iter()
-        .map(|k| key_name(k, "Uncategorized", |k| category(k)))
-        .collect();
-    let label = match series.granularity {
-        Granularity::Day => "Day",
-        Granularity::Month => "Month",
-    };
-    let rows = series
-        .points
-        .iter()
-        .map(|p| {
-            let when = match series.granularity {
-                Granularity::Day => format::long_date(p.from),
-                Granularity::Month => p.from.format("%B %Y").to_string(),
-            };
-            view! {
-                <tr>
-                    <th scope="row">{when}</th>
-                    <td class="num">{format::number(p.total, &meter)}</td>
-                    {p.by_category
-                        .iter()
-                        .map(|v| view! { <td class="num">{format::number(*v, &meter)}</td> })
-                        .collect_view()}
-                </tr>
-            }
-        })
-        .collect_view();
-    view! {
-        <div
-            class="table-wrap series-table"
-            tabindex="0"
-            role="region"
-            aria-label=format!("Usage per {} as a table", label.to_lowercase())
-            data-testid=format!("series-table-{}", meter.id)
-        >
-            <table class="data-table">
-                <caption class="visually-hidden">
-                    {format!("Usage per {}, in {}", label.to_lowercase(), format::unit_name(&meter))}
-                </caption>
-                <thead>
-                    <tr>
-                        <th scope="col">{label}</th>
-                        <th scope="col" class="num">"Total"</th>
-                        {names
-                            .into_iter()
-                            .map(|n| view! { <th scope="col" class="num">{n}</th> })
-                            .collect_view()}
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use creditboard_domain::account::{Allocation, PurchasePolicy, UnusedAllocation};
-    use creditboard_domain::entry::BucketId;
-    use creditboard_domain::forecast::ExpiringCredits;
-    use creditboard_domain::ids::MeterId;
-
-    fn meter(unit: MeterUnit, allocation: bool) -> MeterConfig {
-        let decimals = if matches!(unit, MeterUnit::Currency { .. }) {
-            2
-        } else {
-            0
-        };
-        MeterConfig {
-            id: MeterId::new("m").unwrap(),
-            name: "M".into(),
-            unit,
-            decimals,
-            allocation: allocation.then_some(Allocation {
-                amount: Amount::minor(1_000),
-                unused: UnusedAllocation::Lapse,
-            }),
-            purchases: PurchasePolicy::default(),
-            overdraft_limit: Amount::ZERO,
-            auto_top_up: None,
-        }
-    }
-
-    fn day(s: &str) -> chrono::NaiveDate {
-        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    fn forecast(burn: i64, runs_out_on: Option<&str>) -> Forecast {
-        Forecast {
-            meter: MeterId::new("m").unwrap(),
-            window_days: 30,
-            burn_per_day: Amount::minor(burn),
-            available: Amount::minor(5_000),
-            runs_out_on: runs_out_on.map(day),
-            expiring: vec![],
-            expected_unused: Amount::ZERO,
-        }
-    }
-
-    #[test]
-    fn the_forecast_reads_as_a_sentence_for_each_case() {
-        let today = day("2026-11-21");
-        let credits = meter(MeterUnit::Credits, true);
-        let usd = meter(MeterUnit::Currency { code: "USD".into() }, false);
-        let cases = [
-            (
-                forecast(575, Some("2026-12-07")),
-                &credits,
-                "At your last-30-day rate (≈ 575 credits per day) your credits last until Dec 7, 2026.",
-            ),
-            (
-                forecast(503, Some("2026-11-27")),
-                &usd,
-                "At your last-30-day rate (≈ $5.03 per day) your balance lasts until Nov 27, 2026.",
-            ),
-            (
-                forecast(25, None),
-                &credits,
-                "At your last-30-day rate (≈ 25 credits per day) your credits last more than a year: each refill covers what you use.",
-            ),
-            (
-                forecast(0, None),
-                &usd,
-                "Nothing was used in the last 30 days: at that rate your balance lasts indefinitely.",
-            ),
-            (
-                forecast(900, Some("2026-11-21")),
-                &credits,
-                "At your last-30-day rate (≈ 900 credits per day) your credits will not cover another day.",
-            ),
-        ];
-        for (f, m, expected) in cases {
-            assert_eq!(forecast_sentence(&f, m, today), expected);
-        }
-    }
-
-    #[test]
-    fn what_expires_unused_is_named_with_its_bucket_and_date() {
-        let tz = Timezone::new("Europe/Berlin").unwrap();
-        let credits = meter(MeterUnit::Credits, true);
-        let at = |s: &str| tz.start_of_day(day(s));
-        let part = |kind, unused: i64, on: &str| ExpiringCredits {
-            bucket: BucketId(1),
-            kind,
-            amount: Amount::minor(unused * 2),
-            expires_at: at(on),
-            expected_unused: Amount::minor(unused),
-        };
-        let mut f = forecast(10, None);
-        assert_eq!(expiry_sentence(&f, &credits, tz), None);
-        f.expiring = vec![part(BucketKind::Included, 1_200, "2026-12-01")];
-        f.expected_unused = Amount::minor(1_200);
-        assert_eq!(
-            expiry_sentence(&f, &credits, tz).unwrap(),
-            "At that rate, 1,200 credits of the monthly allocation will expire unused on Dec 1, 2026."
-        );
-        f.expiring
-            .push(part(BucketKind::Promotional, 300, "2026-12-05"));
-        f.expected_unused = Amount::minor(1_500);
-        assert_eq!(
-            expiry_sentence(&f, &credits, tz).unwrap(),
-            "At that rate, 1,500 credits will expire unused: 1,200 credits of the monthly allocation on Dec 1, 2026, 300 credits of promotional credit on Dec 5, 2026."
-        );
     }
 }

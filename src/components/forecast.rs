@@ -1,0 +1,239 @@
+//! The run-out forecast in words: "At your last-30-day rate (≈ 575 credits per day) your
+//! credits last until Dec 7, 2026", and what is expected to expire unused. The sentences are
+//! pure functions of the domain's forecast, tested natively.
+
+use crate::browser;
+use crate::format;
+use creditboard_domain::BucketKind;
+use creditboard_domain::account::{MeterConfig, MeterUnit, Timezone};
+use creditboard_domain::forecast::Forecast;
+use leptos::prelude::*;
+
+/// What a meter's holdings are called in a sentence, and the verb that goes with them:
+/// "your credits last", "your minutes last", "your balance lasts".
+fn holdings(meter: &MeterConfig) -> (&'static str, &'static str) {
+    match meter.unit {
+        MeterUnit::Credits => ("your credits", "last"),
+        MeterUnit::Minutes => ("your minutes", "last"),
+        MeterUnit::Currency { .. } => ("your balance", "lasts"),
+    }
+}
+
+/// The forecast sentence a person would say, from the numbers.
+pub fn forecast_sentence(f: &Forecast, meter: &MeterConfig, tz_today: chrono::NaiveDate) -> String {
+    let (subject, verb) = holdings(meter);
+    if !f.burn_per_day.is_positive() {
+        return format!(
+            "Nothing was used in the last {} days: at that rate {subject} {verb} indefinitely.",
+            f.window_days
+        );
+    }
+    let rate = format!(
+        "At your last-{}-day rate (≈ {} per day)",
+        f.window_days,
+        format::amount(f.burn_per_day, meter)
+    );
+    match f.runs_out_on {
+        Some(day) if day <= tz_today => {
+            format!("{rate} {subject} will not cover another day.")
+        }
+        Some(day) => format!("{rate} {subject} {verb} until {}.", format::long_date(day)),
+        None => {
+            let why = match (
+                meter.allocation.is_some(),
+                meter.auto_top_up.is_some_and(|t| t.enabled),
+            ) {
+                (true, true) => ": refills and top-ups keep up",
+                (true, false) => ": each refill covers what you use",
+                (false, true) => ": automatic top-ups keep up",
+                (false, false) => "",
+            };
+            format!("{rate} {subject} {verb} more than a year{why}.")
+        }
+    }
+}
+
+/// What the forecast expects to expire unused, or `None`.
+pub fn expiry_sentence(f: &Forecast, meter: &MeterConfig, tz: Timezone) -> Option<String> {
+    let parts: Vec<(String, String)> = f
+        .expiring
+        .iter()
+        .filter(|e| e.expected_unused.is_positive())
+        .map(|e| {
+            (
+                format!(
+                    "{} of {}",
+                    format::amount(e.expected_unused, meter),
+                    match e.kind {
+                        BucketKind::Included => "the monthly allocation",
+                        BucketKind::Rollover => "the rollover bank",
+                        BucketKind::Additional => "additional credit",
+                        BucketKind::Promotional | BucketKind::Overdraft => "promotional credit",
+                    }
+                ),
+                format::long_date(tz.date_of(e.expires_at)),
+            )
+        })
+        .collect();
+    match parts.as_slice() {
+        [] => None,
+        [(what, when)] => Some(format!(
+            "At that rate, {what} will expire unused on {when}."
+        )),
+        _ => Some(format!(
+            "At that rate, {} will expire unused: {}.",
+            format::amount(f.expected_unused, meter),
+            parts
+                .iter()
+                .map(|(what, when)| format!("{what} on {when}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// The run-out forecast and what is expected to expire unused, following the data.
+#[component]
+pub fn ForecastLine(
+    #[prop(into)] forecast: Signal<Option<Forecast>>,
+    meter: MeterConfig,
+    tz: Timezone,
+) -> impl IntoView {
+    let id = meter.id.to_string();
+    let sentences = move || {
+        forecast.with(|f| {
+            f.as_ref().map(|f| {
+                (
+                    forecast_sentence(f, &meter, tz.date_of(browser::now())),
+                    expiry_sentence(f, &meter, tz),
+                )
+            })
+        })
+    };
+    view! {
+        <div class="forecast" data-testid=format!("forecast-{id}")>
+            {move || {
+                sentences()
+                    .map(|(runs, expires)| {
+                        view! {
+                            <p class="forecast-runout">{runs}</p>
+                            {expires.map(|e| view! { <p class="forecast-expiry">{e}</p> })}
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use creditboard_domain::Amount;
+    use creditboard_domain::account::{Allocation, PurchasePolicy, UnusedAllocation};
+    use creditboard_domain::entry::BucketId;
+    use creditboard_domain::forecast::ExpiringCredits;
+    use creditboard_domain::ids::MeterId;
+
+    fn meter(unit: MeterUnit, allocation: bool) -> MeterConfig {
+        let decimals = if matches!(unit, MeterUnit::Currency { .. }) {
+            2
+        } else {
+            0
+        };
+        MeterConfig {
+            id: MeterId::new("m").unwrap(),
+            name: "M".into(),
+            unit,
+            decimals,
+            allocation: allocation.then_some(Allocation {
+                amount: Amount::minor(1_000),
+                unused: UnusedAllocation::Lapse,
+            }),
+            purchases: PurchasePolicy::default(),
+            overdraft_limit: Amount::ZERO,
+            auto_top_up: None,
+        }
+    }
+
+    fn day(s: &str) -> chrono::NaiveDate {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn forecast(burn: i64, runs_out_on: Option<&str>) -> Forecast {
+        Forecast {
+            meter: MeterId::new("m").unwrap(),
+            window_days: 30,
+            burn_per_day: Amount::minor(burn),
+            available: Amount::minor(5_000),
+            runs_out_on: runs_out_on.map(day),
+            expiring: vec![],
+            expected_unused: Amount::ZERO,
+        }
+    }
+
+    #[test]
+    fn the_forecast_reads_as_a_sentence_for_each_case() {
+        let today = day("2026-11-21");
+        let credits = meter(MeterUnit::Credits, true);
+        let usd = meter(MeterUnit::Currency { code: "USD".into() }, false);
+        let cases = [
+            (
+                forecast(575, Some("2026-12-07")),
+                &credits,
+                "At your last-30-day rate (≈ 575 credits per day) your credits last until Dec 7, 2026.",
+            ),
+            (
+                forecast(503, Some("2026-11-27")),
+                &usd,
+                "At your last-30-day rate (≈ $5.03 per day) your balance lasts until Nov 27, 2026.",
+            ),
+            (
+                forecast(25, None),
+                &credits,
+                "At your last-30-day rate (≈ 25 credits per day) your credits last more than a year: each refill covers what you use.",
+            ),
+            (
+                forecast(0, None),
+                &usd,
+                "Nothing was used in the last 30 days: at that rate your balance lasts indefinitely.",
+            ),
+            (
+                forecast(900, Some("2026-11-21")),
+                &credits,
+                "At your last-30-day rate (≈ 900 credits per day) your credits will not cover another day.",
+            ),
+        ];
+        for (f, m, expected) in cases {
+            assert_eq!(forecast_sentence(&f, m, today), expected);
+        }
+    }
+
+    #[test]
+    fn what_expires_unused_is_named_with_its_bucket_and_date() {
+        let tz = Timezone::new("Europe/Berlin").unwrap();
+        let credits = meter(MeterUnit::Credits, true);
+        let at = |s: &str| tz.start_of_day(day(s));
+        let part = |kind, unused: i64, on: &str| ExpiringCredits {
+            bucket: BucketId(1),
+            kind,
+            amount: Amount::minor(unused * 2),
+            expires_at: at(on),
+            expected_unused: Amount::minor(unused),
+        };
+        let mut f = forecast(10, None);
+        assert_eq!(expiry_sentence(&f, &credits, tz), None);
+        f.expiring = vec![part(BucketKind::Included, 1_200, "2026-12-01")];
+        f.expected_unused = Amount::minor(1_200);
+        assert_eq!(
+            expiry_sentence(&f, &credits, tz).unwrap(),
+            "At that rate, 1,200 credits of the monthly allocation will expire unused on Dec 1, 2026."
+        );
+        f.expiring
+            .push(part(BucketKind::Promotional, 300, "2026-12-05"));
+        f.expected_unused = Amount::minor(1_500);
+        assert_eq!(
+            expiry_sentence(&f, &credits, tz).unwrap(),
+            "At that rate, 1,500 credits will expire unused: 1,200 credits of the monthly allocation on Dec 1, 2026, 300 credits of promotional credit on Dec 5, 2026."
+        );
+    }
+}
