@@ -16,8 +16,6 @@ extern "C" {
 
     /// An ECharts instance.
     type Instance;
-    #[wasm_bindgen(method, js_name = setOption)]
-    fn set_option(this: &Instance, option: &JsValue);
     /// `notMerge`: the options replace the previous ones (a period with other categories
     /// must not keep the old series).
     #[wasm_bindgen(method, js_name = setOption)]
@@ -52,9 +50,10 @@ struct Rendered {
     _formatter: Closure<dyn Fn(JsValue) -> String>,
 }
 
-/// `{tooltip: {formatter}}`: the formatter answers with the precomputed tooltip of the bar or
-/// slice under the pointer.
-fn tooltip_option(tooltips: Vec<String>) -> (JsValue, Closure<dyn Fn(JsValue) -> String>) {
+/// Puts the tooltip formatter into the options' `tooltip` (one `setOption` call: a second
+/// one would lay the whole chart out again). The formatter answers with the precomputed
+/// tooltip of the bar or slice under the pointer.
+fn with_tooltips(options: &JsValue, tooltips: Vec<String>) -> Closure<dyn Fn(JsValue) -> String> {
     let formatter = Closure::<dyn Fn(JsValue) -> String>::new(move |params: JsValue| {
         // Axis tooltips pass an array of series, item tooltips one object.
         let first = if js_sys::Array::is_array(&params) {
@@ -68,11 +67,17 @@ fn tooltip_option(tooltips: Vec<String>) -> (JsValue, Closure<dyn Fn(JsValue) ->
             .and_then(|i| tooltips.get(i as usize).cloned())
             .unwrap_or_default()
     });
-    let tooltip = js_sys::Object::new();
+    let key = JsValue::from_str("tooltip");
+    let tooltip = js_sys::Reflect::get(options, &key)
+        .ok()
+        .filter(JsValue::is_object)
+        .unwrap_or_else(|| {
+            let fresh: JsValue = js_sys::Object::new().into();
+            let _ = js_sys::Reflect::set(options, &key, &fresh);
+            fresh
+        });
     let _ = js_sys::Reflect::set(&tooltip, &"formatter".into(), formatter.as_ref());
-    let option = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&option, &"tooltip".into(), &tooltip);
-    (option.into(), formatter)
+    formatter
 }
 
 /// A chart filling its box; `label` is its accessible name (the numbers are also offered as
@@ -104,14 +109,13 @@ pub fn EChart(
         // Read in place: cloning charming's option tree costs time and code size.
         let (options, tooltips) =
             spec.with(|ChartSpec { chart, tooltips }| (options_value(chart), tooltips.clone()));
-        let (tooltip, formatter) = tooltip_option(tooltips);
+        let formatter = with_tooltips(&options, tooltips);
         rendered.update_value(|slot| {
             let instance = match slot.take() {
                 Some(r) => r.chart,
                 None => init_chart(&el),
             };
             instance.set_option_replacing(&options, true);
-            instance.set_option(&tooltip);
             *slot = Some(Rendered {
                 chart: instance,
                 _formatter: formatter,
