@@ -1,12 +1,14 @@
 //! The app: the store chosen at start-up, the chart theme, the router and its routes.
 
 use crate::components::shell::Shell;
+use crate::pages::activity::{ActivityPage, ProjectPage};
 use crate::pages::planned::Planned;
 use crate::pages::usage::UsagePage;
 use crate::store::worker::WorkerStore;
 use crate::store::{CreditStore, Store, StoreError, StoreFuture};
 use crate::theme::provide_chart_theme;
 use crate::view::demo_choice;
+use creditboard_domain::activity::{ActivityPage, ExportChunk, ExportRequest, PageRequest};
 use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
 use creditboard_domain::ratecard::RateCard;
 use leptos::prelude::*;
@@ -24,10 +26,8 @@ pub fn App(store: Arc<dyn CreditStore>, #[prop(optional)] notices: Vec<String>) 
             <Shell notices>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=UsagePage />
-                    <Route
-                        path=path!("/activity")
-                        view=|| view! { <Planned title="Activity" what="Every credit event, with filters, the running balance and a CSV export." /> }
-                    />
+                    <Route path=path!("/activity") view=ActivityPage />
+                    <Route path=path!("/activity/projects/:id") view=ProjectPage />
                     <Route
                         path=path!("/rates")
                         view=|| view! { <Planned title="Rate card" what="What each feature costs, and an estimate for a job or a batch." /> }
@@ -104,6 +104,12 @@ impl CreditStore for Unavailable {
         Box::pin(async { Err(self.0.clone()) })
     }
     fn usage(&self, _: UsageQuery) -> StoreFuture<'_, UsageView> {
+        Box::pin(async { Err(self.0.clone()) })
+    }
+    fn activity(&self, _: PageRequest) -> StoreFuture<'_, ActivityPage> {
+        Box::pin(async { Err(self.0.clone()) })
+    }
+    fn export(&self, _: ExportRequest) -> StoreFuture<'_, ExportChunk> {
         Box::pin(async { Err(self.0.clone()) })
     }
 }

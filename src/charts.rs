@@ -235,6 +235,60 @@ pub fn donut_chart(
     ChartSpec { chart, tooltips }
 }
 
+/// How often something ran: jobs per bar (day or month), one colour. The tooltip names the
+/// bar and its count.
+pub fn frequency_chart(series: &Series, theme: &ChartTheme) -> ChartSpec {
+    let labels: Vec<String> = series
+        .points
+        .iter()
+        .map(|p| bar_label(p.from, series.granularity))
+        .collect();
+    let counts: Vec<f64> = series.points.iter().map(|p| f64::from(p.count)).collect();
+    let chart = Chart::new()
+        .background_color(Color::from("transparent"))
+        .animation(theme.animate)
+        .color(vec![Color::from(theme.colour(0))])
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .grid(
+            Grid::new()
+                .left(8)
+                .right(8)
+                .top(16)
+                .bottom(8)
+                .contain_label(true),
+        )
+        .x_axis(
+            Axis::new()
+                .type_(AxisType::Category)
+                .data(labels.clone())
+                .axis_label(AxisLabel::new().color(theme.text.as_str())),
+        )
+        .y_axis(
+            Axis::new()
+                .type_(AxisType::Value)
+                .min_interval(1)
+                .axis_label(AxisLabel::new().color(theme.text.as_str()))
+                .split_line(
+                    SplitLine::new().line_style(LineStyle::new().color(theme.grid.as_str())),
+                ),
+        )
+        .series(Bar::new().name("Jobs").data(counts));
+    let tooltips = series
+        .points
+        .iter()
+        .zip(&labels)
+        .map(|(p, label)| {
+            format!(
+                "<strong>{}</strong><br>{} {}",
+                escape_html(label),
+                p.count,
+                if p.count == 1 { "job" } else { "jobs" }
+            )
+        })
+        .collect();
+    ChartSpec { chart, tooltips }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

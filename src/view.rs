@@ -2,6 +2,8 @@
 //! query parameters into validated view state, once, and back into links. It works on plain
 //! `(key, value)` pairs, so it is pure and tested natively; [`pairs`] reads the router's map.
 
+use creditboard_domain::activity::{ActivityQuery, PAGE_SIZES};
+use creditboard_domain::api::RawQuery;
 use creditboard_domain::period::{Period, PeriodPreset};
 use creditboard_domain::preset::PresetId;
 use leptos_router::params::ParamsMap;
@@ -140,6 +142,263 @@ pub fn demo_choice(query: &Query) -> DemoChoice {
     }
 }
 
+// ---- The Activity page's view state ----
+
+/// The time ranges the Activity page offers, after "All history": VideoGen's 1/7/30 days,
+/// then the dashboard's presets.
+pub const ACTIVITY_PERIODS: [PeriodPreset; 8] = [
+    PeriodPreset::Last1Day,
+    PeriodPreset::Last7Days,
+    PeriodPreset::Last30Days,
+    PeriodPreset::ThisMonth,
+    PeriodPreset::LastMonth,
+    PeriodPreset::Last90Days,
+    PeriodPreset::Last180Days,
+    PeriodPreset::ThisYear,
+];
+
+/// `period=all`: the whole history.
+pub const ALL_HISTORY: &str = "all";
+
+/// The ledger's columns, in table order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    Time,
+    Description,
+    Service,
+    Category,
+    Member,
+    Project,
+    Tier,
+    Type,
+    Status,
+    Amount,
+    Balance,
+}
+
+impl Column {
+    pub const ALL: [Column; 11] = [
+        Column::Time,
+        Column::Description,
+        Column::Service,
+        Column::Category,
+        Column::Member,
+        Column::Project,
+        Column::Tier,
+        Column::Type,
+        Column::Status,
+        Column::Amount,
+        Column::Balance,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Column::Time => "time",
+            Column::Description => "description",
+            Column::Service => "service",
+            Column::Category => "category",
+            Column::Member => "member",
+            Column::Project => "project",
+            Column::Tier => "tier",
+            Column::Type => "type",
+            Column::Status => "status",
+            Column::Amount => "amount",
+            Column::Balance => "balance",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Column::Time => "Date",
+            Column::Description => "Description",
+            Column::Service => "Service",
+            Column::Category => "Category",
+            Column::Member => "Team member",
+            Column::Project => "Project",
+            Column::Tier => "Quality",
+            Column::Type => "Type",
+            Column::Status => "Status",
+            Column::Amount => "Amount",
+            Column::Balance => "Balance after",
+        }
+    }
+
+    /// Date, description, amount and balance are what a ledger is; they cannot be hidden.
+    pub fn required(self) -> bool {
+        matches!(
+            self,
+            Column::Time | Column::Description | Column::Amount | Column::Balance
+        )
+    }
+}
+
+/// What the Activity URL asks for, validated; `problems` says what was wrong with it (those
+/// parameters fall back to their defaults).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityView {
+    pub query: ActivityQuery,
+    pub page: u32,
+    pub size: u32,
+    /// `None`: the account's usual columns.
+    pub columns: Option<Vec<Column>>,
+    pub problems: Vec<String>,
+}
+
+/// The Activity filters' URL keys (`type` for the entry kind, `engine` for the service).
+pub const FILTER_KEYS: [&str; 10] = [
+    "type", "status", "category", "feature", "engine", "member", "project", "tier", "q", "meter",
+];
+
+pub fn activity_from_query(query: &Query) -> ActivityView {
+    let mut problems = Vec::new();
+    let period = match get(query, "period") {
+        Some(ALL_HISTORY) => None,
+        _ => match Period::from_query(get(query, "period"), get(query, "from"), get(query, "to")) {
+            Ok(p) => Some(p.unwrap_or(Period::preset(PeriodPreset::Last30Days))),
+            Err(e) => {
+                problems.push(format!(
+                    "The time range does not work: {e}. Showing the last 30 days."
+                ));
+                Some(Period::preset(PeriodPreset::Last30Days))
+            }
+        },
+    };
+    // Each filter is checked alone, so one bad value drops only itself.
+    let mut query_out = ActivityQuery {
+        period,
+        ..ActivityQuery::default()
+    };
+    for key in FILTER_KEYS {
+        let Some(value) = get(query, key) else {
+            continue;
+        };
+        let mut raw = RawQuery::default();
+        let slot = match key {
+            "type" => &mut raw.kind,
+            "status" => &mut raw.status,
+            "category" => &mut raw.category,
+            "feature" => &mut raw.feature,
+            "engine" => &mut raw.engine,
+            "member" => &mut raw.member,
+            "project" => &mut raw.project,
+            "tier" => &mut raw.tier,
+            "q" => &mut raw.q,
+            _ => &mut raw.meter,
+        };
+        *slot = Some(value.to_string());
+        match raw.parse() {
+            Ok(v) => {
+                let f = v.filter;
+                let into = &mut query_out.filter;
+                match key {
+                    "type" => into.kinds = f.kinds,
+                    "status" => into.statuses = f.statuses,
+                    "category" => into.categories = f.categories,
+                    "feature" => into.features = f.features,
+                    "engine" => into.engines = f.engines,
+                    "member" => into.members = f.members,
+                    "project" => into.projects = f.projects,
+                    "tier" => into.tiers = f.tiers,
+                    "q" => into.search = f.search,
+                    _ => query_out.meter = v.meter,
+                }
+            }
+            Err(e) => problems.push(format!("The filter “{key}={value}” does not work: {e}.")),
+        }
+    }
+    let page = match get(query, "page") {
+        None => 1,
+        Some(p) => match p.parse::<u32>() {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                problems.push(format!("“{p}” is not a page number. Showing page 1."));
+                1
+            }
+        },
+    };
+    let size = match get(query, "size") {
+        None => PAGE_SIZES[0],
+        Some(s) => match s.parse::<u32>() {
+            Ok(n) if PAGE_SIZES.contains(&n) => n,
+            _ => {
+                problems.push(format!(
+                    "“{s}” is not a page size: choose 25, 50 or 100. Showing {}.",
+                    PAGE_SIZES[0]
+                ));
+                PAGE_SIZES[0]
+            }
+        },
+    };
+    let columns = get(query, "cols").map(|list| {
+        let mut cols: Vec<Column> = Column::ALL.into_iter().filter(|c| c.required()).collect();
+        for slug in list.split(',').filter(|s| !s.is_empty()) {
+            match Column::ALL.into_iter().find(|c| c.slug() == slug) {
+                Some(c) if !cols.contains(&c) => cols.push(c),
+                Some(_) => {}
+                None => problems.push(format!("There is no column “{slug}”.")),
+            }
+        }
+        cols.sort_by_key(|c| Column::ALL.iter().position(|x| x == c));
+        cols
+    });
+    ActivityView {
+        query: query_out,
+        page,
+        size,
+        columns,
+        problems,
+    }
+}
+
+/// The query with `changes` applied (`None` removes a key). Any change but the page itself
+/// returns to page 1: a new filter is a new listing.
+pub fn with_changes(query: &Query, changes: &[(&str, Option<String>)]) -> Query {
+    let mut q: Query = query
+        .iter()
+        .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k))
+        .filter(|(k, _)| k != "page" || changes.iter().all(|(c, _)| matches!(*c, "cols")))
+        .cloned()
+        .collect();
+    for (k, v) in changes {
+        if let Some(v) = v {
+            q.push((k.to_string(), v.clone()));
+        }
+    }
+    q
+}
+
+/// A link in the pager: a page number, or a gap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageLink {
+    Page(u32),
+    Gap,
+}
+
+/// The page numbers a pager shows: the first, the last, and two either side of the current
+/// one, with gaps between (`1 … 4 5 [6] 7 8 … 20`).
+pub fn page_window(current: u32, pages: u32) -> Vec<PageLink> {
+    let pages = pages.max(1);
+    let current = current.clamp(1, pages);
+    let mut out = Vec::new();
+    let mut last = 0;
+    for p in 1..=pages {
+        let near = p.abs_diff(current) <= 2;
+        if p == 1 || p == pages || near {
+            if last != 0 && p > last + 1 {
+                // A gap of one page is shown as that page, not as "…".
+                if p == last + 2 {
+                    out.push(PageLink::Page(last + 1));
+                } else {
+                    out.push(PageLink::Gap);
+                }
+            }
+            out.push(PageLink::Page(p));
+            last = p;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +467,99 @@ mod tests {
         assert_eq!((c.preset, c.scale_percent), (DEFAULT_PRESET, 100));
         assert_eq!(c.problems.len(), 2);
         assert!(c.problems[0].contains("There is no product preset “nope”"));
+    }
+    #[test]
+    fn the_pager_shows_the_ends_and_the_neighbourhood() {
+        use PageLink::{Gap, Page};
+        assert_eq!(page_window(1, 1), vec![Page(1)]);
+        assert_eq!(page_window(1, 0), vec![Page(1)]);
+        assert_eq!(
+            page_window(6, 20),
+            vec![
+                Page(1),
+                Gap,
+                Page(4),
+                Page(5),
+                Page(6),
+                Page(7),
+                Page(8),
+                Gap,
+                Page(20)
+            ]
+        );
+        assert_eq!(
+            page_window(1, 7),
+            vec![Page(1), Page(2), Page(3), Gap, Page(7)]
+        );
+        // One missing page is shown rather than hidden behind "…".
+        assert_eq!(page_window(4, 7), (1..=7).map(Page).collect::<Vec<_>>());
+        assert_eq!(page_window(99, 5).last(), Some(&Page(5)));
+    }
+
+    #[test]
+    fn activity_filters_come_from_the_url_and_bad_ones_are_named() {
+        let v = activity_from_query(&query(&[
+            ("type", "consume,refund"),
+            ("member", "m_anna"),
+            ("q", "keyframe"),
+            ("page", "3"),
+            ("size", "50"),
+        ]));
+        assert!(v.problems.is_empty(), "{:?}", v.problems);
+        assert_eq!(
+            v.query.period,
+            Some(Period::preset(PeriodPreset::Last30Days))
+        );
+        assert_eq!(v.query.filter.kinds.len(), 2);
+        assert_eq!(v.query.filter.search.as_deref(), Some("keyframe"));
+        assert_eq!((v.page, v.size), (3, 50));
+        assert_eq!(
+            activity_from_query(&query(&[("period", "all")]))
+                .query
+                .period,
+            None
+        );
+        let bad = activity_from_query(&query(&[
+            ("type", "teleport"),
+            ("status", "failed"),
+            ("page", "0"),
+            ("size", "1000"),
+            ("period", "forever"),
+            ("cols", "time,colour"),
+        ]));
+        assert_eq!(bad.problems.len(), 5, "{:?}", bad.problems);
+        assert!(bad.problems.iter().any(|p| p.contains("type=teleport")));
+        // The good filter stays; the bad ones fall back.
+        assert_eq!(bad.query.filter.statuses.len(), 1);
+        assert!(bad.query.filter.kinds.is_empty());
+        assert_eq!((bad.page, bad.size), (1, 25));
+        assert_eq!(
+            bad.query.period,
+            Some(Period::preset(PeriodPreset::Last30Days))
+        );
+        // Required columns are always there, in table order.
+        assert_eq!(
+            bad.columns.unwrap(),
+            vec![
+                Column::Time,
+                Column::Description,
+                Column::Amount,
+                Column::Balance
+            ]
+        );
+    }
+
+    #[test]
+    fn a_filter_change_returns_to_page_one() {
+        let q = query(&[("preset", "act3"), ("page", "4"), ("type", "consume")]);
+        let next = with_changes(&q, &[("status", Some("failed".into()))]);
+        assert_eq!(
+            to_query_string(&next),
+            "?preset=act3&type=consume&status=failed"
+        );
+        let paged = with_changes(&q, &[("page", Some("5".into()))]);
+        assert_eq!(to_query_string(&paged), "?preset=act3&type=consume&page=5");
+        let cleared = with_changes(&q, &[("type", None)]);
+        assert_eq!(to_query_string(&cleared), "?preset=act3");
     }
 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Datelike, Offset, TimeZone, Utc};
 use creditboard::app::App;
 use creditboard::store::demo::{DemoStore, NoPersist, Persist};
 use creditboard::store::{CreditStore, DemoControls, StoreError, StoreFuture};
+use creditboard_domain::activity::{ActivityPage, ExportChunk, ExportRequest, PageRequest};
 use creditboard_domain::aggregate::{LedgerFilter, summarize};
 use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
 use creditboard_domain::demo::{DemoOptions, generate};
@@ -381,6 +382,18 @@ impl CreditStore for Flaky {
             self.inner.usage(q).await
         })
     }
+    fn activity(&self, r: PageRequest) -> StoreFuture<'_, ActivityPage> {
+        Box::pin(async move {
+            self.check()?;
+            self.inner.activity(r).await
+        })
+    }
+    fn export(&self, r: ExportRequest) -> StoreFuture<'_, ExportChunk> {
+        Box::pin(async move {
+            self.check()?;
+            self.inner.export(r).await
+        })
+    }
 }
 
 #[wasm_bindgen_test]
@@ -447,6 +460,12 @@ impl CreditStore for NoBalance {
     }
     fn usage(&self, q: UsageQuery) -> StoreFuture<'_, UsageView> {
         self.0.usage(q)
+    }
+    fn activity(&self, r: PageRequest) -> StoreFuture<'_, ActivityPage> {
+        self.0.activity(r)
+    }
+    fn export(&self, r: ExportRequest) -> StoreFuture<'_, ExportChunk> {
+        self.0.export(r)
     }
 }
 

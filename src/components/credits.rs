@@ -140,7 +140,7 @@ pub fn CreditsPanel(open: RwSignal<bool>, return_focus: NodeRef<html::Button>) -
 }
 
 /// Tab from the last focusable element wraps to the first, Shift+Tab from the first to the last.
-fn keep_focus_inside(panel: &web_sys::HtmlDivElement, ev: &leptos::ev::KeyboardEvent) {
+pub fn keep_focus_inside(panel: &web_sys::HtmlDivElement, ev: &leptos::ev::KeyboardEvent) {
     let Ok(list) = panel.query_selector_all("a[href], button:not([disabled]), input, select")
     else {
         return;

@@ -1,4 +1,5 @@
 //! One module per route.
 
+pub mod activity;
 pub mod planned;
 pub mod usage;

@@ -11,6 +11,7 @@ use super::{CreditStore, DemoControls, StoreError, StoreFuture};
 use crate::browser;
 use chrono::{DateTime, Utc};
 use creditboard_domain::Ledger;
+use creditboard_domain::activity::{self, ActivityPage, ExportChunk, ExportRequest, PageRequest};
 use creditboard_domain::api::{self, AccountView, BalanceView, UsageQuery, UsageView, Viewer};
 use creditboard_domain::demo::{DemoAccount, DemoOptions, generate};
 use creditboard_domain::entry::{ConsumeOp, JobStatus, Operation, Quantity, QuantityUnit, Usage};
@@ -49,6 +50,8 @@ struct Saved {
 struct State {
     demo: DemoAccount,
     saved: Saved,
+    /// What Activity listings scan, built on first use and kept up with the ledger.
+    index: activity::ActivityIndex,
 }
 
 /// The demo store of one preset.
@@ -160,7 +163,11 @@ impl DemoStore {
         for op in &saved.ops {
             demo.ledger.apply(op.clone())?;
         }
-        Ok(State { demo, saved })
+        Ok(State {
+            demo,
+            saved,
+            index: activity::ActivityIndex::new(),
+        })
     }
 
     /// Applies a designer's operation and keeps it for the next start.
@@ -229,6 +236,27 @@ impl CreditStore for DemoStore {
         Box::pin(async move {
             self.answer_later().await?;
             self.with_ledger(|s, now| Ok(api::usage_view(&s.demo.ledger, &query, now)?))
+        })
+    }
+
+    fn activity(&self, request: PageRequest) -> StoreFuture<'_, ActivityPage> {
+        Box::pin(async move {
+            self.answer_later().await?;
+            self.with_ledger(|s, now| {
+                Ok(activity::activity_page(
+                    &s.demo.ledger,
+                    &mut s.index,
+                    &request,
+                    now,
+                )?)
+            })
+        })
+    }
+
+    fn export(&self, request: ExportRequest) -> StoreFuture<'_, ExportChunk> {
+        Box::pin(async move {
+            self.answer_later().await?;
+            self.with_ledger(|s, now| Ok(activity::export_chunk(&s.demo.ledger, &request, now)?))
         })
     }
 

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod worker;
 
 use creditboard_domain::DomainError;
+use creditboard_domain::activity::{ActivityPage, ExportChunk, ExportRequest, PageRequest};
 use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
 use creditboard_domain::preset::PresetId;
 use creditboard_domain::ratecard::RateCard;
@@ -65,6 +66,11 @@ pub trait CreditStore: Send + Sync {
     fn balance(&self) -> StoreFuture<'_, BalanceView>;
     /// The usage page's numbers for a period and a filter.
     fn usage(&self, query: UsageQuery) -> StoreFuture<'_, UsageView>;
+    /// One page of the credit activity, with the count and sum of everything matching. The
+    /// request's snapshot keeps paging stable while entries arrive.
+    fn activity(&self, request: PageRequest) -> StoreFuture<'_, ActivityPage>;
+    /// The next chunk of a listing's CSV export.
+    fn export(&self, request: ExportRequest) -> StoreFuture<'_, ExportChunk>;
     /// The demo's own controls; `None` for a store backed by a real server.
     fn demo(&self) -> Option<&dyn DemoControls> {
         None

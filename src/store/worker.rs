@@ -17,6 +17,7 @@ use super::demo::{DemoStore, Persist};
 use super::{CreditStore, DemoControls, StoreError, StoreFuture};
 use crate::browser;
 use chrono::{DateTime, Utc};
+use creditboard_domain::activity::{ActivityPage, ExportChunk, ExportRequest, PageRequest};
 use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
 use creditboard_domain::preset::PresetId;
 use creditboard_domain::ratecard::RateCard;
@@ -52,6 +53,8 @@ pub enum Call {
     RateCard,
     Balance,
     Usage(Box<UsageQuery>),
+    Activity(Box<PageRequest>),
+    Export(Box<ExportRequest>),
     Reset,
     SampleJob,
 }
@@ -77,6 +80,8 @@ pub enum Reply {
     RateCard(Box<RateCard>),
     Balance(Box<BalanceView>),
     Usage(Box<UsageView>),
+    Activity(Box<ActivityPage>),
+    Export(Box<ExportChunk>),
     Done,
     Said(String),
 }
@@ -367,6 +372,24 @@ impl CreditStore for WorkerStore {
         })
     }
 
+    fn activity(&self, request: PageRequest) -> StoreFuture<'_, ActivityPage> {
+        Box::pin(async move {
+            match self.call(Call::Activity(Box::new(request))).await? {
+                Reply::Activity(p) => Ok(*p),
+                _ => unexpected(),
+            }
+        })
+    }
+
+    fn export(&self, request: ExportRequest) -> StoreFuture<'_, ExportChunk> {
+        Box::pin(async move {
+            match self.call(Call::Export(Box::new(request))).await? {
+                Reply::Export(c) => Ok(*c),
+                _ => unexpected(),
+            }
+        })
+    }
+
     fn demo(&self) -> Option<&dyn DemoControls> {
         Some(self)
     }
@@ -519,6 +542,8 @@ async fn answer(store: &DemoStore, call: Call) -> Result<Reply, StoreError> {
         Call::RateCard => Reply::RateCard(Box::new(store.rate_card().await?)),
         Call::Balance => Reply::Balance(Box::new(store.balance().await?)),
         Call::Usage(q) => Reply::Usage(Box::new(store.usage(*q).await?)),
+        Call::Activity(r) => Reply::Activity(Box::new(store.activity(*r).await?)),
+        Call::Export(r) => Reply::Export(Box::new(store.export(*r).await?)),
         Call::Reset => {
             DemoControls::reset(store).await?;
             Reply::Done

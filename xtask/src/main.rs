@@ -199,6 +199,8 @@ fn bench_report() -> Result<String> {
     let (worker_raw, worker_gzip) = fixtures::wasm_size(&dist, "demo-worker")?;
     let app = read_json(root().join("target/bench/app.json"))?;
     let ms = |key: &str| app[key].as_f64().unwrap_or(f64::NAN);
+    let activity = read_json(root().join("target/bench/activity.json"))?;
+    let act = |key: &str| activity[key].as_f64().unwrap_or(f64::NAN);
     Ok(format!(
         "Figures (medians of `cargo xtask bench`):\n\
          - apply 1,000,000 consumes: {:.0} ms → {:.2} M entries/s (target ≥ 1.00)\n\
@@ -207,7 +209,9 @@ fn bench_report() -> Result<String> {
          - app .wasm: {} KB raw, {} KB gzip (target ≤ 350 KB gzip)\n\
          - demo store worker .wasm (loaded only with the demo store): {} KB raw, {} KB gzip\n\
          - first full render, navigation → cards and chart drawn: {:.0} ms median of cold loads (target ≤ 1,000)\n\
-         - period switch → chart redrawn, {} ledger entries: {:.0} ms median, {:.0} ms worst of {} (target ≤ 100)",
+         - period switch → chart redrawn, {} ledger entries: {:.0} ms median, {:.0} ms worst of {} (target ≤ 100)\n\
+         - Activity, {} ledger entries: filter change → page 1 shown {:.0} ms median, {:.0} ms worst of {} (target ≤ 100)\n\
+         - Activity CSV export of {} rows: {:.0} ms median of 3 (target ≤ 5,000 for 100,000)",
         apply_ns / 1e6,
         1e3 / (apply_ns / 1e6),
         series_ns / 1e6,
@@ -221,5 +225,11 @@ fn bench_report() -> Result<String> {
         ms("period_switch_ms_median"),
         ms("period_switch_ms_max"),
         app["period_switches"].as_u64().unwrap_or(0),
+        activity["ledger_entries"].as_u64().unwrap_or(0),
+        act("filter_ms_median"),
+        act("filter_ms_max"),
+        activity["filter_changes"].as_u64().unwrap_or(0),
+        activity["export_rows"].as_u64().unwrap_or(0),
+        act("export_ms_median"),
     ))
 }

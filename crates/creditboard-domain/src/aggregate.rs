@@ -50,6 +50,11 @@ impl LedgerFilter {
     }
 
     pub fn matches(&self, e: &LedgerEntry) -> bool {
+        self.matches_except_search(e) && self.search.as_deref().is_none_or(|q| search_matches(e, q))
+    }
+
+    /// Every condition but the text search (which callers scanning many entries prepare once).
+    pub(crate) fn matches_except_search(&self, e: &LedgerEntry) -> bool {
         fn any<T: PartialEq>(wanted: &[T], value: Option<&T>) -> bool {
             wanted.is_empty() || value.is_some_and(|v| wanted.contains(v))
         }
@@ -61,13 +66,12 @@ impl LedgerFilter {
             && any(&self.members, e.usage.member.as_ref())
             && any(&self.projects, e.usage.project.as_ref())
             && any(&self.tiers, e.usage.tier.as_ref())
-            && self.search.as_deref().is_none_or(|q| search_matches(e, q))
     }
 }
 
 fn search_matches(e: &LedgerEntry, query: &str) -> bool {
     let q = query.trim().to_lowercase();
-    let hit = |s: Option<&str>| s.is_some_and(|s| s.to_lowercase().contains(&q));
+    let hit = |s: Option<&str>| s.is_some_and(|s| crate::activity::contains_folded(s, &q));
     q.is_empty()
         || hit(e.usage.description.as_ref().map(Label::as_str))
         || hit(e.usage.feature.as_ref().map(FeatureId::as_str))

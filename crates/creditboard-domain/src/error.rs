@@ -101,6 +101,9 @@ pub enum DomainError {
     InvalidConfig(String),
     #[error("the stored ledger is inconsistent: {0}")]
     CorruptLedger(String),
+    /// A listing or export asked for something out of bounds (page size, page number).
+    #[error("{0}")]
+    InvalidQuery(String),
 }
 
 impl DomainError {
@@ -136,6 +139,7 @@ impl DomainError {
             ExpiryNotAfterGrant => "expiry_not_after_grant",
             InvalidConfig(_) => "invalid_config",
             CorruptLedger(_) => "corrupt_ledger",
+            InvalidQuery(_) => "invalid_query",
         }
     }
 }

@@ -6,6 +6,7 @@
 //! [`aggregate`] (what the dashboard shows).
 
 pub mod account;
+pub mod activity;
 pub mod aggregate;
 pub mod amount;
 pub mod api;

@@ -101,3 +101,80 @@ test('figures', async ({ browser }) => {
   fs.writeFileSync(OUT, JSON.stringify(figures, null, 2));
   console.log(JSON.stringify(figures, null, 2));
 });
+
+// The Activity page with 1,000,000 ledger entries in the demo store: a filter change until page
+// 1 shows the new listing, and a CSV export of about 100,000 rows until the file is saved.
+const ACTIVITY_OUT = path.join(__dirname, '../../../target/bench/activity.json');
+
+test('activity figures', async ({ browser }) => {
+  const figures: Record<string, number | string> = {};
+  const context = await browser.newContext({ reducedMotion: 'reduce', acceptDownloads: true });
+  const page = await context.newPage();
+  await page.clock.setFixedTime(new Date(NOW));
+  await page.goto('/activity?preset=videogen&demo_scale=13800&period=all');
+  await page.getByTestId('activity-summary').waitFor({ timeout: 300_000 });
+  const count = Number((await page.getByTestId('demo-entry-count').innerText()).replace(/[^0-9]/g, ''));
+  expect(count).toBeGreaterThanOrEqual(1_000_000);
+  figures.ledger_entries = count;
+  // Each change: set a filter as a user would, then wait for page 1 of the new listing.
+  const changes: [string, string][] = [
+    ['type', 'refund'],
+    ['type', ''],
+    ['status', 'failed'],
+    ['status', ''],
+    ['category', 'video_export'],
+    ['category', ''],
+    ['member', 'm_emil'],
+    ['member', ''],
+  ];
+  const times: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    for (const [key, value] of changes) {
+      const ms = await page.evaluate(
+        async ([key, value]) => {
+          const before = document.querySelector('[data-testid=activity-summary]')?.textContent;
+          const select = document.querySelector(`select[data-filter=${key}]`) as HTMLSelectElement;
+          return await new Promise<number>((resolve) => {
+            const start = performance.now();
+            const observer = new MutationObserver(() => {
+              const now = document.querySelector('[data-testid=activity-summary]')?.textContent;
+              if (now && now !== before && document.querySelector('[data-testid=ledger] tbody tr')) {
+                observer.disconnect();
+                resolve(performance.now() - start);
+              }
+            });
+            observer.observe(document, { subtree: true, childList: true, characterData: true });
+            select.value = value;
+            select.dispatchEvent(new Event('change', { bubbles: true }));
+          });
+        },
+        [key, value],
+      );
+      times.push(ms);
+    }
+  }
+  figures.filter_ms_median = median(times);
+  figures.filter_ms_max = Math.max(...times);
+  figures.filter_changes = times.length;
+
+  // About 100,000 rows: a custom range of the most recent days.
+  await page.goto('/activity?preset=videogen&demo_scale=13800&from=2026-10-14&to=2026-11-21');
+  await page.getByTestId('activity-summary').waitFor({ timeout: 300_000 });
+  const rows = Number((await page.getByTestId('activity-summary').innerText()).split('·')[0].replace(/[^0-9]/g, ''));
+  figures.export_rows = rows;
+  const exports: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const start = Date.now();
+    const download = page.waitForEvent('download', { timeout: 120_000 });
+    await page.getByTestId('export-csv').click();
+    const file = await (await download).path();
+    exports.push(Date.now() - start);
+    const lines = fs.readFileSync(file!, 'utf8').split('\r\n').filter((l) => l.length > 0).length;
+    expect(lines - 1).toBe(rows);
+  }
+  figures.export_ms_median = median(exports);
+  await context.close();
+  fs.mkdirSync(path.dirname(ACTIVITY_OUT), { recursive: true });
+  fs.writeFileSync(ACTIVITY_OUT, JSON.stringify(figures, null, 2));
+  console.log(JSON.stringify(figures, null, 2));
+});

@@ -1,0 +1,534 @@
+//! The Activity listing: every filter against a plain scan of the ledger, pages that neither
+//! skip nor repeat a row while entries arrive, and the CSV export line by line.
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::*;
+use creditboard_domain::activity::{
+    ActivityIndex, ActivityQuery, CSV_HEADER, ExportRequest, PageRequest, activity_page,
+    export_chunk,
+};
+use creditboard_domain::aggregate::LedgerFilter;
+use creditboard_domain::demo::{DemoOptions, generate};
+use creditboard_domain::entry::{EntryKind, EntryStatus, JobStatus};
+use creditboard_domain::ids::MeterId;
+use creditboard_domain::period::{Period, PeriodPreset};
+use creditboard_domain::preset::PresetId;
+use creditboard_domain::{Ledger, LedgerEntry};
+
+fn now() -> DateTime<Utc> {
+    utc("2026-11-21T15:30:00Z")
+}
+
+fn demo(preset: PresetId) -> Ledger {
+    generate(&DemoOptions::new(preset, now())).unwrap().ledger
+}
+
+fn request(query: ActivityQuery, size: u32, page: u32) -> PageRequest {
+    PageRequest {
+        query,
+        size,
+        page,
+        snapshot: None,
+    }
+}
+
+/// The expected listing, by brute force: every entry tested field by field, newest first.
+fn expected(l: &Ledger, keep: impl Fn(&LedgerEntry) -> bool) -> Vec<&LedgerEntry> {
+    let mut v: Vec<&LedgerEntry> = l.entries().iter().filter(|e| keep(e)).collect();
+    v.reverse();
+    v
+}
+
+/// Which entries a case expects.
+type Keep = Box<dyn Fn(&LedgerEntry) -> bool>;
+
+/// Every page of a listing, in order.
+fn all_pages(l: &Ledger, query: &ActivityQuery, size: u32) -> Vec<u64> {
+    let mut index = ActivityIndex::new();
+    let first = activity_page(l, &mut index, &request(query.clone(), size, 1), now()).unwrap();
+    let mut ids = Vec::new();
+    for page in 1..=first.pages() {
+        let p = activity_page(
+            l,
+            &mut ActivityIndex::new(),
+            &PageRequest {
+                snapshot: Some(first.snapshot),
+                ..request(query.clone(), size, page)
+            },
+            now(),
+        )
+        .unwrap();
+        ids.extend(p.rows.iter().map(|r| r.entry.id.0));
+    }
+    ids
+}
+
+#[test]
+fn each_filter_counts_and_sums_what_a_plain_scan_finds() {
+    let l = demo(PresetId::Videogen);
+    let sample = |pick: &dyn Fn(&LedgerEntry) -> Option<String>| {
+        l.entries().iter().rev().find_map(pick).unwrap()
+    };
+    let category = sample(&|e| e.usage.category.as_ref().map(|c| c.as_str().to_string()));
+    let feature = sample(&|e| e.usage.feature.as_ref().map(|c| c.as_str().to_string()));
+    let engine = sample(&|e| e.usage.engine.as_ref().map(|c| c.as_str().to_string()));
+    let member = sample(&|e| e.usage.member.as_ref().map(|c| c.as_str().to_string()));
+    let tier = sample(&|e| e.usage.tier.as_ref().map(|c| c.as_str().to_string()));
+    let raw = |f: &str, v: &str| {
+        let mut q = creditboard_domain::api::RawQuery::default();
+        match f {
+            "category" => q.category = Some(v.into()),
+            "feature" => q.feature = Some(v.into()),
+            "engine" => q.engine = Some(v.into()),
+            "member" => q.member = Some(v.into()),
+            "tier" => q.tier = Some(v.into()),
+            "kind" => q.kind = Some(v.into()),
+            "status" => q.status = Some(v.into()),
+            "q" => q.q = Some(v.into()),
+            _ => unreachable!(),
+        }
+        q.parse().unwrap().filter
+    };
+    let attr = |e: &LedgerEntry, f: &str| -> Option<String> {
+        let u = &e.usage;
+        match f {
+            "category" => u.category.as_ref().map(|x| x.as_str().to_string()),
+            "feature" => u.feature.as_ref().map(|x| x.as_str().to_string()),
+            "engine" => u.engine.as_ref().map(|x| x.as_str().to_string()),
+            "member" => u.member.as_ref().map(|x| x.as_str().to_string()),
+            "tier" => u.tier.as_ref().map(|x| x.as_str().to_string()),
+            _ => unreachable!(),
+        }
+    };
+    let mut cases: Vec<(String, LedgerFilter, Keep)> = Vec::new();
+    for (f, v) in [
+        ("category", &category),
+        ("feature", &feature),
+        ("engine", &engine),
+        ("member", &member),
+        ("tier", &tier),
+    ] {
+        let (f2, v2) = (f.to_string(), v.clone());
+        cases.push((
+            format!("{f}={v}"),
+            raw(f, v),
+            Box::new(move |e| attr(e, &f2).as_deref() == Some(v2.as_str())),
+        ));
+    }
+    cases.push((
+        "type=refund,purchase".into(),
+        raw("kind", "refund,purchase"),
+        Box::new(|e| matches!(e.kind, EntryKind::Refund | EntryKind::Purchase)),
+    ));
+    cases.push((
+        "status=failed".into(),
+        raw("status", "failed"),
+        Box::new(|e| e.status == EntryStatus::Failed),
+    ));
+    // The search ignores case and looks at the description, the feature and the engine.
+    let word = engine.to_uppercase();
+    let lower = engine.to_lowercase();
+    cases.push((
+        format!("q={word}"),
+        raw("q", &word),
+        Box::new(move |e| {
+            [
+                e.usage
+                    .description
+                    .as_ref()
+                    .map(|x| x.as_str().to_lowercase()),
+                e.usage.feature.as_ref().map(|x| x.as_str().to_lowercase()),
+                e.usage.engine.as_ref().map(|x| x.as_str().to_lowercase()),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|t| t.contains(&lower))
+        }),
+    ));
+    let mut combined = raw("member", &member);
+    combined.kinds = vec![EntryKind::Consume];
+    let m2 = member.clone();
+    cases.push((
+        "member and type combined".into(),
+        combined,
+        Box::new(move |e| {
+            e.kind == EntryKind::Consume
+                && e.usage.member.as_ref().map(|m| m.as_str()) == Some(m2.as_str())
+        }),
+    ));
+
+    for (name, filter, keep) in cases {
+        for period in [None, Some(Period::preset(PeriodPreset::Last30Days))] {
+            let range = period.map(|p| p.resolve(now(), l.config().timezone, l.config().freshness));
+            let want = expected(&l, |e| {
+                keep(e)
+                    && range
+                        .as_ref()
+                        .is_none_or(|r| e.at >= r.start && e.at < r.end)
+            });
+            let query = ActivityQuery {
+                period,
+                meter: None,
+                filter: filter.clone(),
+            };
+            let page = activity_page(&l, &mut ActivityIndex::new(), &request(query, 25, 1), now())
+                .unwrap();
+            assert!(
+                !want.is_empty() || period.is_some(),
+                "{name}: the demo has such entries"
+            );
+            assert_eq!(page.total_count, want.len() as u64, "{name} {period:?}");
+            let sum: i64 = want.iter().map(|e| e.amount.get()).sum();
+            let got: i64 = page.totals.iter().map(|t| t.amount.get()).sum();
+            assert_eq!(got, sum, "{name} {period:?}");
+            let first: Vec<u64> = want.iter().take(25).map(|e| e.id.0).collect();
+            let shown: Vec<u64> = page.rows.iter().map(|r| r.entry.id.0).collect();
+            assert_eq!(shown, first, "{name} {period:?}: newest first");
+        }
+    }
+}
+
+#[test]
+fn totals_are_per_meter_when_units_differ() {
+    let l = demo(PresetId::Lucas);
+    let page = activity_page(
+        &l,
+        &mut ActivityIndex::new(),
+        &request(ActivityQuery::default(), 50, 1),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(page.totals.len(), 2, "minutes and credits are summed apart");
+    for t in &page.totals {
+        let want: Vec<_> = l.entries().iter().filter(|e| e.meter == t.meter).collect();
+        assert_eq!(t.count, want.len() as u64);
+        assert_eq!(
+            t.amount.get(),
+            want.iter().map(|e| e.amount.get()).sum::<i64>()
+        );
+    }
+    let minutes = MeterId::new("render_minutes").unwrap();
+    let only = ActivityQuery {
+        meter: Some(minutes.clone()),
+        ..ActivityQuery::default()
+    };
+    let page = activity_page(&l, &mut ActivityIndex::new(), &request(only, 50, 1), now()).unwrap();
+    assert!(page.rows.iter().all(|r| r.entry.meter == minutes));
+    assert_eq!(page.totals.len(), 1);
+}
+
+#[test]
+fn pages_cover_the_listing_once_each_while_entries_arrive() {
+    let mut l = funded(1_000_000);
+    let start = l.now();
+    for i in 0..237 {
+        l.apply(consume(
+            &format!("c{i}"),
+            1 + i % 7,
+            start + Duration::minutes(i),
+        ))
+        .unwrap();
+    }
+    let query = ActivityQuery {
+        filter: LedgerFilter {
+            kinds: vec![EntryKind::Consume],
+            ..LedgerFilter::default()
+        },
+        ..ActivityQuery::default()
+    };
+    let want: Vec<u64> = expected(&l, |e| e.kind == EntryKind::Consume)
+        .iter()
+        .map(|e| e.id.0)
+        .collect();
+    assert_eq!(want.len(), 237);
+    // One index for the whole session: it catches up with every append.
+    let mut index = ActivityIndex::new();
+    let first = activity_page(&l, &mut index, &request(query.clone(), 25, 1), now()).unwrap();
+    assert_eq!(first.pages(), 10);
+    let mut seen: Vec<u64> = first.rows.iter().map(|r| r.entry.id.0).collect();
+    // Between every page request, new consumes land at the top of the ledger.
+    for page in 2..=first.pages() {
+        for j in 0..3 {
+            let k = format!("late-{page}-{j}");
+            let t = start + Duration::minutes(1000 + i64::from(page) * 10 + j);
+            l.apply(consume(&k, 2, t)).unwrap();
+        }
+        let p = activity_page(
+            &l,
+            &mut index,
+            &PageRequest {
+                snapshot: Some(first.snapshot),
+                ..request(query.clone(), 25, page)
+            },
+            now(),
+        )
+        .unwrap();
+        assert_eq!(p.total_count, 237, "the listing keeps its size");
+        assert_eq!(
+            p.newer,
+            u64::from(page - 1) * 3,
+            "and says what arrived since"
+        );
+        seen.extend(p.rows.iter().map(|r| r.entry.id.0));
+    }
+    assert_eq!(
+        seen, want,
+        "every row once, in order, none skipped or repeated"
+    );
+    // Paging back gives the same rows.
+    let back = activity_page(
+        &l,
+        &mut index,
+        &PageRequest {
+            snapshot: Some(first.snapshot),
+            ..request(query.clone(), 25, 1)
+        },
+        now(),
+    )
+    .unwrap();
+    assert_eq!(back.rows, first.rows);
+    // A fresh listing includes the newcomers.
+    let fresh = activity_page(&l, &mut index, &request(query, 25, 1), now()).unwrap();
+    assert_eq!(fresh.total_count, 237 + 27);
+    // A page past the end is empty, not an error; the demo's whole listing pages completely.
+    let d = demo(PresetId::Ngram);
+    let ids = all_pages(&d, &ActivityQuery::default(), 100);
+    let want: Vec<u64> = d.entries().iter().rev().map(|e| e.id.0).collect();
+    assert_eq!(ids, want);
+}
+
+#[test]
+fn failed_jobs_carry_their_refund_and_running_holds_are_pending() {
+    let mut l = funded(1000);
+    let t = l.now();
+    let failed = l
+        .apply(consume_with(
+            "job",
+            120,
+            t + Duration::minutes(1),
+            JobStatus::Failed,
+        ))
+        .unwrap();
+    let charge = l.receipt_entries(&failed)[0].id;
+    l.apply(refund("job-refund", charge, None, t + Duration::minutes(2)))
+        .unwrap();
+    let h = l
+        .apply(hold("render", 50, t + Duration::minutes(3)))
+        .unwrap();
+    let held = l.receipt_entries(&h)[0].id;
+    let page = activity_page(
+        &l,
+        &mut ActivityIndex::new(),
+        &request(ActivityQuery::default(), 25, 1),
+        now(),
+    )
+    .unwrap();
+    let row = |id| page.rows.iter().find(|r| r.entry.id == id).unwrap();
+    assert_eq!(row(charge).refunded.get(), 120);
+    assert_eq!(row(charge).entry.status, EntryStatus::Failed);
+    assert!(row(held).pending);
+    l.apply(capture("render-done", held, 50, t + Duration::minutes(4)))
+        .unwrap();
+    let page = activity_page(
+        &l,
+        &mut ActivityIndex::new(),
+        &request(ActivityQuery::default(), 25, 1),
+        now(),
+    )
+    .unwrap();
+    assert!(
+        !page
+            .rows
+            .iter()
+            .find(|r| r.entry.id == held)
+            .unwrap()
+            .pending
+    );
+}
+
+#[test]
+fn bad_page_requests_are_refused() {
+    let l = funded(10);
+    for (size, page) in [(0, 1), (1001, 1), (25, 0)] {
+        let err = activity_page(
+            &l,
+            &mut ActivityIndex::new(),
+            &request(ActivityQuery::default(), size, page),
+            now(),
+        );
+        assert_eq!(err.unwrap_err().code(), "invalid_query", "{size} {page}");
+    }
+    let unknown = ActivityQuery {
+        meter: Some(MeterId::new("gold").unwrap()),
+        ..ActivityQuery::default()
+    };
+    let err = activity_page(
+        &l,
+        &mut ActivityIndex::new(),
+        &request(unknown, 25, 1),
+        now(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "unknown_meter");
+}
+
+/// Splits one CSV line (RFC 4180: quoted fields, doubled quotes).
+fn fields(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted, mut chars) =
+        (Vec::new(), String::new(), false, line.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+fn export_all(l: &Ledger, query: &ActivityQuery, rows: u32) -> (String, usize) {
+    let mut req = ExportRequest {
+        query: query.clone(),
+        snapshot: None,
+        older_than: None,
+        rows,
+    };
+    let (mut csv, mut chunks) = (String::new(), 0);
+    loop {
+        let c = export_chunk(l, &req, now()).unwrap();
+        csv.push_str(&c.csv);
+        chunks += 1;
+        match c.older_than {
+            Some(o) => {
+                req.snapshot = Some(c.snapshot);
+                req.older_than = Some(o);
+            }
+            None => return (csv, chunks),
+        }
+    }
+}
+
+#[test]
+fn the_csv_export_is_the_filtered_ledger_line_by_line() {
+    let l = demo(PresetId::Fotomaster);
+    let query = ActivityQuery {
+        period: Some(Period::preset(PeriodPreset::Last90Days)),
+        ..ActivityQuery::default()
+    };
+    let range = Period::preset(PeriodPreset::Last90Days).resolve(
+        now(),
+        l.config().timezone,
+        l.config().freshness,
+    );
+    let want = expected(&l, |e| e.at >= range.start && e.at < range.end);
+    let (whole, _) = export_all(&l, &query, 100_000);
+    let (chunked, chunks) = export_all(&l, &query, 97);
+    assert_eq!(chunked, whole, "chunks join into the same file");
+    assert!(chunks > 3);
+    let lines: Vec<&str> = whole.split_terminator("\r\n").collect();
+    assert_eq!(lines[0], CSV_HEADER);
+    assert_eq!(lines.len() - 1, want.len());
+    let header = fields(CSV_HEADER);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let tz = l.config().timezone;
+    for (line, e) in lines[1..].iter().zip(&want) {
+        let f = fields(line);
+        assert_eq!(f.len(), header.len(), "{line}");
+        assert_eq!(f[col("id")], e.id.0.to_string());
+        // The time reads back as the same instant, written with the account's offset.
+        let t = DateTime::parse_from_rfc3339(&f[col("time")]).unwrap();
+        assert_eq!(t.with_timezone(&Utc), e.at);
+        assert_eq!(
+            t.offset().local_minus_utc(),
+            tz.offset_at(e.at).local_minus_utc()
+        );
+        // Dollars to the cent: the amount and balance in the meter's unit.
+        let cents = |s: &str| -> i64 {
+            let neg = s.starts_with('-');
+            let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+            assert_eq!(s.split('.').nth(1).map(str::len), Some(2), "{s}");
+            digits.parse::<i64>().unwrap() * if neg { -1 } else { 1 }
+        };
+        assert_eq!(cents(&f[col("amount")]), e.amount.get());
+        assert_eq!(cents(&f[col("balance_after")]), e.balance_after.get());
+        assert_eq!(f[col("unit")], "USD");
+        assert_eq!(f[col("type")], e.kind.as_str());
+        assert_eq!(
+            f[col("description")],
+            e.usage.description.as_ref().map_or("", |d| d.as_str())
+        );
+    }
+}
+
+#[test]
+fn csv_fields_are_quoted_and_never_run_as_formulas() {
+    use creditboard_domain::entry::{ConsumeOp, Operation, Usage};
+    use creditboard_domain::ids::{IdempotencyKey, Label};
+    let mut l = funded(100);
+    let t = l.now() + Duration::minutes(1);
+    for (i, text) in ["Shot \"A\", take 2", "=HYPERLINK(\"x\")", "-3 dB"]
+        .iter()
+        .enumerate()
+    {
+        l.apply(Operation::Consume(ConsumeOp {
+            key: IdempotencyKey::new(&format!("k{i}")).unwrap(),
+            meter: meter(),
+            amount: creditboard_domain::Amount::minor(1),
+            at: t + Duration::minutes(i as i64),
+            status: JobStatus::Success,
+            usage: Usage {
+                description: Some(Label::new(text).unwrap()),
+                ..Usage::default()
+            },
+        }))
+        .unwrap();
+    }
+    let (csv, _) = export_all(&l, &ActivityQuery::default(), 10);
+    let lines: Vec<&str> = csv.split_terminator("\r\n").collect();
+    let desc = fields(CSV_HEADER)
+        .iter()
+        .position(|h| h == "description")
+        .unwrap();
+    let got: Vec<String> = lines[1..4]
+        .iter()
+        .map(|l| fields(l)[desc].clone())
+        .collect();
+    assert_eq!(got, ["'-3 dB", "'=HYPERLINK(\"x\")", "Shot \"A\", take 2"]);
+    assert!(lines[1].contains("\"'-3 dB\""));
+    // Amounts keep their minus sign unquoted.
+    let amount = fields(CSV_HEADER)
+        .iter()
+        .position(|h| h == "amount")
+        .unwrap();
+    assert_eq!(fields(lines[1])[amount], "-1");
+}
+
+#[test]
+fn a_value_never_seen_matches_nothing_and_a_reset_ledger_is_indexed_again() {
+    let l = demo(PresetId::Videogen);
+    let mut index = ActivityIndex::new();
+    let mut q = ActivityQuery::default();
+    q.filter.members = vec![creditboard_domain::ids::MemberId::new("m_nobody").unwrap()];
+    let page = activity_page(&l, &mut index, &request(q, 25, 1), now()).unwrap();
+    assert_eq!((page.total_count, page.rows.len()), (0, 0));
+    assert_eq!(index.len(), l.entries().len());
+    // A shorter ledger (a reset demo) replaces what the index knew.
+    let small = funded(10);
+    let page = activity_page(
+        &small,
+        &mut index,
+        &request(ActivityQuery::default(), 25, 1),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(page.total_count, small.entries().len() as u64);
+    assert_eq!(index.len(), small.entries().len());
+}

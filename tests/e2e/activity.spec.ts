@@ -1,0 +1,313 @@
+// The Activity page (route `/activity`) and a project page on the demo store: each filter's
+// count and sum against an independent scan of the seeded ledger, paging to the end and
+// back, the CSV export row by row, a refunded failed job, keyboard use, bad links,
+// accessibility, and screenshots for review.
+import { expect, test, type Page } from '@playwright/test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  SCREENSHOTS,
+  expectAccessible,
+  fixture,
+  localDate,
+  minorUnits,
+  open,
+  periodDays,
+  type Entry,
+  type Fixture,
+} from './support';
+
+interface Usage {
+  feature?: string;
+  category?: string;
+  engine?: string;
+  tier?: string;
+  member?: string;
+  project?: string;
+  description?: string;
+}
+type FullEntry = Entry & { usage?: Usage; split?: { amount: number; kind: string }[] };
+
+/** Entries on the local days of the last 30 days (the page's default range), newest first. */
+function last30(f: Fixture): FullEntry[] {
+  return inPeriod(f, 'last_30_days');
+}
+
+function inPeriod(f: Fixture, period: Parameters<typeof periodDays>[1]): FullEntry[] {
+  const [first, last] = periodDays(f, period)!;
+  return (f.entries as FullEntry[])
+    .filter((e) => {
+      const d = localDate(e.at, f.account.timezone);
+      return d >= first && d <= last;
+    })
+    .reverse();
+}
+
+/** "2,137 entries · 723 credits" → [2137, 723 in minor units]. */
+async function summary(page: Page): Promise<[number, number]> {
+  const text = await page.getByTestId('activity-summary').innerText();
+  const [count, sum] = text.split('·');
+  return [Number(count.replace(/[^0-9]/g, '')), minorUnits(sum)];
+}
+
+async function expectSummary(page: Page, want: FullEntry[], what: string) {
+  const sum = want.reduce((s, e) => s + e.amount, 0);
+  await expect.poll(() => summary(page), { message: what }).toEqual([want.length, sum]);
+}
+
+async function shownIds(page: Page): Promise<number[]> {
+  return (await page.locator('[data-testid=ledger] tbody tr').evaluateAll((rows) =>
+    rows.map((r) => Number((r as HTMLElement).dataset.entry)),
+  )) as number[];
+}
+
+test('each filter counts and sums what the seeded ledger holds, and changes the URL', async ({ page }) => {
+  const f = fixture('videogen');
+  const base = last30(f);
+  const errors = await open(page, '/activity?preset=videogen');
+  await expectSummary(page, base, 'no filter');
+  // A value of each attribute that occurs in the period.
+  const pick = (k: keyof Usage) => base.find((e) => e.usage?.[k])!.usage![k]!;
+  const cases: [string, string, (e: FullEntry) => boolean][] = [
+    ['type', 'refund', (e) => e.kind === 'refund'],
+    ['status', 'failed', (e) => e.status === 'failed'],
+    ['category', pick('category'), (e) => e.usage?.category === pick('category')],
+    ['member', pick('member'), (e) => e.usage?.member === pick('member')],
+    ['project', pick('project'), (e) => e.usage?.project === pick('project')],
+  ];
+  const engine = base.find((e) => e.usage?.engine)?.usage?.engine;
+  if (engine) cases.push(['engine', engine, (e) => e.usage?.engine === engine]);
+  for (const [key, value, keep] of cases) {
+    await page.locator(`select[data-filter=${key}]`).selectOption(value);
+    await expect(page).toHaveURL(new RegExp(`${key}=${encodeURIComponent(value)}`));
+    await expectSummary(page, base.filter(keep), `${key}=${value}`);
+    // The first page is the newest matching entries.
+    expect(await shownIds(page)).toEqual(base.filter(keep).slice(0, 25).map((e) => e.id));
+    await page.locator(`select[data-filter=${key}]`).selectOption('');
+  }
+  // Filters combine.
+  await page.locator('select[data-filter=member]').selectOption(pick('member'));
+  await page.locator('select[data-filter=type]').selectOption('consume');
+  await expectSummary(
+    page,
+    base.filter((e) => e.kind === 'consume' && e.usage?.member === pick('member')),
+    'member and type',
+  );
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  // The search ignores case and looks at descriptions.
+  const word = base.find((e) => e.usage?.description)!.usage!.description!.split(' ')[0];
+  await page.getByRole('searchbox').fill(word.toUpperCase());
+  await page.getByRole('button', { name: 'Search' }).click();
+  const lower = word.toLowerCase();
+  await expectSummary(
+    page,
+    base.filter((e) =>
+      [e.usage?.description, e.usage?.feature, e.usage?.engine].some((t) => t?.toLowerCase().includes(lower)),
+    ),
+    `search ${word}`,
+  );
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  // Time ranges: 7 days, and the whole history.
+  await page.locator('select[data-filter=period]').selectOption('last_7_days');
+  await expect(page).toHaveURL(/period=last_7_days/);
+  const [d0, d1] = periodDays(f, 'last_7_days')!;
+  await expectSummary(
+    page,
+    base.filter((e) => {
+      const d = localDate(e.at, f.account.timezone);
+      return d >= d0 && d <= d1;
+    }),
+    '7 days',
+  );
+  await page.locator('select[data-filter=period]').selectOption('all');
+  await expectSummary(page, [...(f.entries as FullEntry[])].reverse(), 'all history');
+  expect(errors).toEqual([]);
+});
+
+test('paging to the end and back shows every entry once, in order', async ({ page }) => {
+  const f = fixture('videogen');
+  const want = inPeriod(f, 'last_180_days').filter((e) => e.kind === 'refund');
+  await open(page, '/activity?preset=videogen&type=refund&period=last_180_days&size=25');
+  await expectSummary(page, want, 'refunds in 180 days');
+  const pages = Math.ceil(want.length / 25);
+  expect(pages).toBeGreaterThan(1);
+  const seen: number[] = [];
+  for (let p = 1; p <= pages; p++) {
+    await expect(page.getByTestId('pager')).toContainText(`Page ${p} of ${pages}`);
+    seen.push(...(await shownIds(page)));
+    if (p < pages) await page.getByRole('link', { name: 'Next' }).click();
+    if (p < pages) await expect(page.getByTestId('pager')).toContainText(`Page ${p + 1} of ${pages}`);
+  }
+  expect(seen).toEqual(want.map((e) => e.id));
+  // On the last page "Next" leads nowhere.
+  await expect(page.locator('[data-testid=pager] a[rel=next]')).toHaveAttribute('aria-disabled', 'true');
+  await expect(page.locator('[data-testid=pager] a[rel=next]')).not.toHaveAttribute('href', /.*/);
+  for (let p = pages; p > 1; p--) {
+    await page.getByRole('link', { name: 'Previous' }).click();
+    await expect(page.getByTestId('pager')).toContainText(`Page ${p - 1} of ${pages}`);
+  }
+  await expect(page).not.toHaveURL(/page=/);
+  expect(await shownIds(page)).toEqual(want.slice(0, 25).map((e) => e.id));
+  // Page numbers jump, and the page size is in the URL.
+  await page.getByRole('link', { name: `Page ${pages}`, exact: true }).click();
+  await expect(page.getByTestId('pager')).toContainText(`Page ${pages} of ${pages}`);
+  expect(await shownIds(page)).toEqual(want.slice((pages - 1) * 25).map((e) => e.id));
+  await page.locator('#cb-page-size').selectOption('100');
+  await expect(page).toHaveURL(/size=100/);
+  await expect(page).not.toHaveURL(/page=/);
+});
+
+/** Splits one CSV line (RFC 4180). */
+function csvFields(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"' && quoted && line[i + 1] === '"') {
+      cur += '"';
+      i++;
+    } else if (c === '"') quoted = !quoted;
+    else if (c === ',' && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+test('the CSV download is the whole filtered ledger, row by row', async ({ page }) => {
+  const f = fixture('fotomaster');
+  const all = [...(f.entries as FullEntry[])].reverse();
+  await open(page, '/activity?preset=fotomaster&period=all');
+  await expectSummary(page, all, 'all history');
+  const download = page.waitForEvent('download');
+  await page.getByTestId('export-csv').click();
+  const file = await (await download).path();
+  const lines = fs.readFileSync(file!, 'utf8').split('\r\n').filter((l) => l.length > 0);
+  const header = csvFields(lines[0]);
+  const col = (name: string) => header.indexOf(name);
+  expect(lines.length - 1).toBe(all.length);
+  const cents = (s: string) => Math.round(Number(s) * 100);
+  // Compared in plain code and reported once: an assertion per cell would be 50,000 steps.
+  const mismatches: string[] = [];
+  lines.slice(1).forEach((line, i) => {
+    const row = csvFields(line);
+    const e = all[i];
+    const got = {
+      id: Number(row[col('id')]),
+      at: new Date(row[col('time')]).toISOString().replace('.000', ''),
+      offset: /[+-]1[01]:00$/.test(row[col('time')]),
+      amount: cents(row[col('amount')]),
+      balance_after: cents(row[col('balance_after')]),
+      kind: row[col('type')],
+      status: row[col('status')],
+    };
+    // The offset written is the account's (Sydney: +10:00 or +11:00).
+    const want = { id: e.id, at: e.at, offset: true, amount: e.amount, balance_after: e.balance_after, kind: e.kind, status: e.status };
+    if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push(`line ${i + 2}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`);
+  });
+  expect({ count: mismatches.length, first: mismatches.slice(0, 5) }).toEqual({ count: 0, first: [] });
+});
+
+test('a refunded failed job says it cost nothing, and its drawer shows every attribute', async ({ page }) => {
+  const f = fixture('videogen');
+  const failed = last30(f).find((e) => e.kind === 'consume' && e.status === 'failed')!;
+  await open(page, '/activity?preset=videogen&status=failed&type=consume');
+  const row = page.locator(`tr[data-entry="${failed.id}"]`);
+  await expect(row).toContainText('Failed');
+  await expect(row).toContainText('Refunded — you were not charged');
+  await row.getByRole('button').click();
+  const drawer = page.getByTestId('entry-drawer');
+  await expect(drawer).toBeVisible();
+  await expect(drawer).toContainText(`#${failed.id}`);
+  await expect(drawer).toContainText('Refunded — you were not charged');
+  // The split across buckets, in words.
+  const parts = failed.split!.map((s) => `${Math.abs(s.amount).toLocaleString('en-US')} from`);
+  for (const p of parts) await expect(drawer).toContainText(p);
+  await page.keyboard.press('Escape');
+  await expect(drawer).toBeHidden();
+  await expect(row.getByRole('button')).toBeFocused();
+});
+
+test('the filters, the table and the drawer work from the keyboard alone', async ({ page }) => {
+  await open(page, '/activity?preset=videogen');
+  await expect(page.getByTestId('ledger')).toBeVisible();
+  const period = page.locator('select[data-filter=period]');
+  await period.focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(page).toHaveURL(/period=last_1_day|period=/);
+  await page.locator('select[data-filter=type]').focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(page).toHaveURL(/type=/);
+  await page.getByRole('button', { name: 'Clear filters' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page).not.toHaveURL(/type=/);
+  // Tab from the search box reaches the table's first row; Enter opens it, Escape closes it.
+  await page.getByRole('searchbox').focus();
+  let reached = false;
+  for (let i = 0; i < 12 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => !!document.activeElement?.closest('[data-testid=ledger] tbody'));
+  }
+  expect(reached).toBe(true);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('entry-drawer')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Close the entry details' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('entry-drawer')).toBeHidden();
+});
+
+test('a bad filter in the URL is named, and the rest of the page works', async ({ page }) => {
+  const f = fixture('videogen');
+  await open(page, '/activity?preset=videogen&type=teleport&size=7&status=failed');
+  const problem = page.getByTestId('query-problem');
+  await expect(problem).toContainText('type=teleport');
+  await expect(problem).toContainText('“7” is not a page size');
+  await expectSummary(page, last30(f).filter((e) => e.status === 'failed'), 'status kept');
+});
+
+test('a project page shows its usage, engines, rhythm and ledger', async ({ page }) => {
+  const f = fixture('fotomaster');
+  const entries = f.entries as FullEntry[];
+  const project = entries.at(-1)!.usage?.project ?? entries.findLast((e) => e.usage?.project)!.usage!.project!;
+  await open(page, `/activity/projects/${project}?preset=fotomaster&period=last_90_days`);
+  const [first, last] = periodDays(f, 'last_90_days')!;
+  const inRange = entries.filter((e) => {
+    const d = localDate(e.at, f.account.timezone);
+    return e.usage?.project === project && d >= first && d <= last;
+  });
+  const used = inRange
+    .filter((e) => ['consume', 'hold_capture', 'refund'].includes(e.kind))
+    .reduce((s, e) => s - e.amount, 0);
+  await expect.poll(async () => minorUnits(await page.getByTestId('project-used').innerText())).toBe(used);
+  await expect(page.getByTestId('project-engines')).toBeVisible();
+  await expect(page.locator('.frequency-chart[data-rendered], .chart-frame [data-rendered]').first()).toBeAttached();
+  await expectSummary(page, inRange.reverse(), 'project ledger');
+  await expectAccessible(page);
+});
+
+test('no serious accessibility violation on /activity; screenshots in light, dark and at 360 px', async ({
+  browser,
+}) => {
+  for (const [name, options] of [
+    ['activity-light', { colorScheme: 'light' as const, viewport: { width: 1280, height: 900 } }],
+    ['activity-dark', { colorScheme: 'dark' as const, viewport: { width: 1280, height: 900 } }],
+    ['activity-360', { colorScheme: 'light' as const, viewport: { width: 360, height: 800 } }],
+  ] as const) {
+    const context = await browser.newContext({ ...options, reducedMotion: 'reduce' });
+    const page = await context.newPage();
+    await open(page, '/activity?preset=act3');
+    await expect(page.getByTestId('ledger')).toBeVisible();
+    await expectAccessible(page);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    if (name === 'activity-light') {
+      await page.locator('[data-testid=ledger] tbody tr').first().getByRole('button').click();
+      await expect(page.getByTestId('entry-drawer')).toBeVisible();
+      await expectAccessible(page);
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'activity-drawer.png') });
+    }
+    await context.close();
+  }
+});
