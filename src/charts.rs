@@ -81,6 +81,22 @@ fn dot(colour: &str) -> String {
     )
 }
 
+/// The bars' axis: one label per bar, in the theme's text colour.
+fn bar_axis(labels: &[String], theme: &ChartTheme) -> Axis {
+    Axis::new()
+        .type_(AxisType::Category)
+        .data(labels.to_vec())
+        .axis_label(AxisLabel::new().color(theme.text.as_str()))
+}
+
+/// The values' axis, with grid lines in the theme's colour.
+fn value_axis(theme: &ChartTheme) -> Axis {
+    Axis::new()
+        .type_(AxisType::Value)
+        .axis_label(AxisLabel::new().color(theme.text.as_str()))
+        .split_line(SplitLine::new().line_style(LineStyle::new().color(theme.grid.as_str())))
+}
+
 /// Usage per bar, stacked by category (biggest category at the bottom). The tooltip names
 /// the bar, its total and each category's part of it.
 pub fn usage_chart(
@@ -116,20 +132,8 @@ pub fn usage_chart(
                 .bottom(if names.len() > 1 { 36 } else { 8 })
                 .contain_label(true),
         )
-        .x_axis(
-            Axis::new()
-                .type_(AxisType::Category)
-                .data(labels.clone())
-                .axis_label(AxisLabel::new().color(theme.text.as_str())),
-        )
-        .y_axis(
-            Axis::new()
-                .type_(AxisType::Value)
-                .axis_label(AxisLabel::new().color(theme.text.as_str()))
-                .split_line(
-                    SplitLine::new().line_style(LineStyle::new().color(theme.grid.as_str())),
-                ),
-        );
+        .x_axis(bar_axis(&labels, theme))
+        .y_axis(value_axis(theme));
     if names.len() > 1 {
         chart = chart.legend(
             Legend::new()
@@ -257,21 +261,9 @@ pub fn frequency_chart(series: &Series, theme: &ChartTheme) -> ChartSpec {
                 .bottom(8)
                 .contain_label(true),
         )
-        .x_axis(
-            Axis::new()
-                .type_(AxisType::Category)
-                .data(labels.clone())
-                .axis_label(AxisLabel::new().color(theme.text.as_str())),
-        )
-        .y_axis(
-            Axis::new()
-                .type_(AxisType::Value)
-                .min_interval(1)
-                .axis_label(AxisLabel::new().color(theme.text.as_str()))
-                .split_line(
-                    SplitLine::new().line_style(LineStyle::new().color(theme.grid.as_str())),
-                ),
-        )
+        .x_axis(bar_axis(&labels, theme))
+        // Counts are whole: no "0.5 jobs" tick.
+        .y_axis(value_axis(theme).min_interval(1))
         .series(Bar::new().name("Jobs").data(counts));
     let tooltips = series
         .points

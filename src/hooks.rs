@@ -69,3 +69,24 @@ pub fn use_usage(period: Signal<Period>) -> Fetched<UsageView> {
         async move { store.usage(query).await }
     })
 }
+
+/// Navigates to the current path with `query` (view state lives in the URL), keeping the
+/// scroll position: what every filter, period and page control does.
+pub fn use_set_query() -> impl Fn(crate::view::Query) + Clone + 'static {
+    let location = leptos_router::hooks::use_location();
+    let navigate = leptos_router::hooks::use_navigate();
+    move |query: crate::view::Query| {
+        let href = format!(
+            "{}{}",
+            location.pathname.get_untracked(),
+            crate::view::to_query_string(&query)
+        );
+        navigate(
+            &href,
+            leptos_router::NavigateOptions {
+                scroll: false,
+                ..leptos_router::NavigateOptions::default()
+            },
+        );
+    }
+}

@@ -577,7 +577,7 @@ async fn the_browsers_timezone_data_agrees_with_the_tz_database() {
             // Thousands of Intl calls: give the test runner its turn now and then (a slow
             // machine would otherwise hold the page past the runner's patience).
             checked += 1;
-            if checked % 50 == 0 {
+            if checked.is_multiple_of(50) {
                 sleep(0).await;
             }
         }

@@ -5,8 +5,7 @@ use crate::view::{PERIOD_CHOICES, pairs, to_query_string, with_period};
 use chrono::NaiveDate;
 use creditboard_domain::period::{Period, parse_date};
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+use leptos_router::hooks::{use_location, use_query_map};
 
 /// Presets, then "Custom range" with its two dates. `today` is the account's local date (the
 /// latest day that can be chosen).
@@ -73,8 +72,7 @@ pub fn PeriodSelector(
 #[component]
 fn CustomRange(current: Signal<Period>, today: Signal<NaiveDate>) -> impl IntoView {
     let query = use_query_map();
-    let location = use_location();
-    let navigate = use_navigate();
+    let set_query = crate::hooks::use_set_query();
     let (from0, to0) = match current.get_untracked() {
         Period::Custom { from, to } => (from.to_string(), to.to_string()),
         Period::Preset(_) => {
@@ -120,19 +118,7 @@ fn CustomRange(current: Signal<Period>, today: Signal<NaiveDate>) -> impl IntoVi
         match checked {
             Ok(period) => {
                 problem.set(None);
-                let q = with_period(&pairs(&query.read_untracked()), period);
-                let href = format!(
-                    "{}{}",
-                    location.pathname.get_untracked(),
-                    to_query_string(&q)
-                );
-                navigate(
-                    &href,
-                    NavigateOptions {
-                        scroll: false,
-                        ..NavigateOptions::default()
-                    },
-                );
+                set_query(with_period(&pairs(&query.read_untracked()), period));
             }
             Err(message) => problem.set(Some(message)),
         }

@@ -13,7 +13,7 @@ use crate::components::chart::EChart;
 use crate::components::credits::{bucket_label, keep_focus_inside};
 use crate::components::states::{EmptyState, ErrorPanel, Skeleton};
 use crate::format;
-use crate::hooks::{AccountData, Fetched};
+use crate::hooks::{AccountData, Fetched, use_set_query};
 use crate::store::{Store, StoreError};
 use crate::theme::use_chart_theme;
 use crate::view::{
@@ -31,8 +31,7 @@ use creditboard_domain::period::{Period, PeriodPreset, parse_date};
 use creditboard_domain::ratecard::RateCard;
 use leptos::html;
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
 
@@ -169,22 +168,9 @@ pub fn split_sentence(e: &LedgerEntry, meter: Option<&MeterConfig>) -> String {
 /// Navigates to this page with `changes` applied to its query (filters return to page 1).
 fn use_change_query() -> impl Fn(Vec<(&'static str, Option<String>)>) + Clone + 'static {
     let query = use_query_map();
-    let location = use_location();
-    let navigate = use_navigate();
+    let set_query = use_set_query();
     move |changes: Vec<(&'static str, Option<String>)>| {
-        let q = with_changes(&pairs(&query.read_untracked()), &changes);
-        let href = format!(
-            "{}{}",
-            location.pathname.get_untracked(),
-            to_query_string(&q)
-        );
-        navigate(
-            &href,
-            NavigateOptions {
-                scroll: false,
-                ..NavigateOptions::default()
-            },
-        );
+        set_query(with_changes(&pairs(&query.read_untracked()), &changes))
     }
 }
 
@@ -314,7 +300,7 @@ fn LedgerListing(ctx: Context, project: Option<ProjectId>) -> impl IntoView {
         <Filters ctx=ctx.clone() view_state show_project=project.is_none() />
         {problems}
         <div class="listing-tools">
-            <ColumnChooser ctx=ctx.clone() columns />
+            <ColumnChooser columns />
             <PageSize view_state />
             <Export query=export_query />
         </div>
@@ -603,9 +589,8 @@ fn DateRangeForm(view_state: Memo<ActivityView>) -> impl IntoView {
 
 /// Which columns are shown: the required ones always, the rest by choice (kept in the URL).
 #[component]
-fn ColumnChooser(ctx: Context, columns: Memo<Vec<Column>>) -> impl IntoView {
+fn ColumnChooser(columns: Memo<Vec<Column>>) -> impl IntoView {
     let change = use_change_query();
-    let _ = ctx;
     let boxes = Column::ALL
         .into_iter()
         .filter(|c| !c.required())
