@@ -245,6 +245,140 @@ pub struct Member {
     pub role: Role,
 }
 
+/// A member's monthly limit on one meter: their consumes and holds in a calendar month
+/// (account timezone, net of refunds and releases) may not pass `monthly`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberCap {
+    pub member: MemberId,
+    pub meter: MeterId,
+    pub monthly: Amount,
+}
+
+/// The dearest unit a meter may sell ($1,000,000 a credit) and the dearest pack
+/// ($1,000,000,000): beyond them a price is a typo, not a product.
+const MAX_CENTS_PER_UNIT: i64 = 100_000_000;
+const MAX_PACK_CENTS: i64 = 100_000_000_000;
+
+/// A sum of money in minor units of an ISO 4217 currency with two decimals (USD, EUR, AUD …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    pub cents: i64,
+    pub currency: String,
+}
+
+/// A fixed pack of credits at a fixed price ("5,000 Standard").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pack {
+    pub id: String,
+    pub name: String,
+    pub credits: Amount,
+    pub price: Money,
+}
+
+/// Buying an exact amount: between `min` and `max` (in the meter's minor units), each major
+/// unit costing `cents_per_unit` (Foto Master's dollars: 100 cents per dollar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExactAmount {
+    pub min: Amount,
+    pub max: Amount,
+}
+
+/// What a meter sells: packs, an exact amount, or both. Automatic top-ups are charged at
+/// `cents_per_unit` too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseOffer {
+    pub meter: MeterId,
+    pub currency: String,
+    /// Price of one major unit of the meter (one credit, one dollar of balance), in cents.
+    pub cents_per_unit: i64,
+    #[serde(default)]
+    pub packs: Vec<Pack>,
+    #[serde(default)]
+    pub exact: Option<ExactAmount>,
+}
+
+/// Where a low-balance alert sits: a percentage of the meter's allocation, or an amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertLevel {
+    Percent(u8),
+    Below(Amount),
+}
+
+/// Fires once each time the meter's balance crosses below its level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertRule {
+    pub meter: MeterId,
+    pub level: AlertLevel,
+}
+
+/// A change to an account's spend controls. Applying one yields a new configuration, which
+/// is validated whole before it replaces the old one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingsChange {
+    /// Automatic top-ups of a meter (`None`: none configured).
+    AutoTopUp {
+        meter: MeterId,
+        settings: Option<AutoTopUp>,
+    },
+    /// A member's monthly cap on a meter (`None`: no cap).
+    MemberCap {
+        member: MemberId,
+        meter: MeterId,
+        monthly: Option<Amount>,
+    },
+    /// The low-balance alert levels of a meter (replacing the ones it had).
+    Alerts {
+        meter: MeterId,
+        levels: Vec<AlertLevel>,
+    },
+}
+
+impl SettingsChange {
+    pub fn apply_to(&self, config: &AccountConfig) -> Result<AccountConfig> {
+        let mut next = config.clone();
+        match self {
+            SettingsChange::AutoTopUp { meter, settings } => {
+                let m = next.meter_index(meter)?;
+                next.meters[m].auto_top_up = *settings;
+            }
+            SettingsChange::MemberCap {
+                member,
+                meter,
+                monthly,
+            } => {
+                next.meter(meter)?;
+                next.member_caps
+                    .retain(|c| !(&c.member == member && &c.meter == meter));
+                if let Some(monthly) = monthly {
+                    next.member_caps.push(MemberCap {
+                        member: member.clone(),
+                        meter: meter.clone(),
+                        monthly: *monthly,
+                    });
+                }
+            }
+            SettingsChange::Alerts { meter, levels } => {
+                next.meter(meter)?;
+                next.alerts.retain(|a| &a.meter != meter);
+                let mut seen = Vec::new();
+                for level in levels {
+                    if seen.contains(level) {
+                        continue;
+                    }
+                    seen.push(*level);
+                    next.alerts.push(AlertRule {
+                        meter: meter.clone(),
+                        level: *level,
+                    });
+                }
+            }
+        }
+        Ok(next)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Project {
     pub id: ProjectId,
@@ -269,6 +403,15 @@ pub struct AccountConfig {
     pub members: Vec<Member>,
     #[serde(default)]
     pub projects: Vec<Project>,
+    /// What can be bought, per meter (none: buying happens elsewhere).
+    #[serde(default)]
+    pub offers: Vec<PurchaseOffer>,
+    /// Optional monthly limits on what one member may spend.
+    #[serde(default)]
+    pub member_caps: Vec<MemberCap>,
+    /// Low-balance alerts.
+    #[serde(default)]
+    pub alerts: Vec<AlertRule>,
 }
 
 impl AccountConfig {
@@ -397,7 +540,105 @@ impl AccountConfig {
                 return bad(format!("member “{}” is listed twice", m.id));
             }
         }
+        self.validate_spend_controls()
+    }
+
+    /// Offers, member caps and alerts: each names a known meter (and member) and stays
+    /// within the amounts a meter can hold.
+    fn validate_spend_controls(&self) -> Result<()> {
+        let bad = |msg: String| Err(DomainError::InvalidConfig(msg));
+        let currency_ok = |c: &str| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase());
+        let mut offered = HashSet::new();
+        for o in &self.offers {
+            let m = self.meter(&o.meter)?;
+            if !offered.insert(o.meter.as_str()) {
+                return bad(format!("meter “{}” has two offers", o.meter));
+            }
+            if !currency_ok(&o.currency) || o.packs.iter().any(|p| p.price.currency != o.currency) {
+                return bad(format!(
+                    "meter “{}”: prices need one three-letter currency code",
+                    o.meter
+                ));
+            }
+            if !(1..=MAX_CENTS_PER_UNIT).contains(&o.cents_per_unit) {
+                return bad(format!(
+                    "meter “{}”: the unit price is out of range",
+                    o.meter
+                ));
+            }
+            let mut ids = HashSet::new();
+            for p in &o.packs {
+                if !ids.insert(p.id.as_str())
+                    || !p.credits.is_positive()
+                    || p.credits > MAX_BALANCE
+                    || !(1..=MAX_PACK_CENTS).contains(&p.price.cents)
+                {
+                    return bad(format!(
+                        "meter “{}”: pack “{}” needs a unique id, credits and a price",
+                        o.meter, p.id
+                    ));
+                }
+            }
+            if let Some(e) = o.exact
+                && !(e.min.is_positive() && e.min <= e.max && e.max <= MAX_BALANCE)
+            {
+                return bad(format!(
+                    "meter “{}”: an exact amount needs 0 < min ≤ max",
+                    m.id
+                ));
+            }
+        }
+        let mut capped = HashSet::new();
+        for c in &self.member_caps {
+            self.meter(&c.meter)?;
+            if self.member(&c.member).is_none() {
+                return bad(format!("there is no member “{}” to cap", c.member));
+            }
+            if !capped.insert((c.member.as_str(), c.meter.as_str())) {
+                return bad(format!("member “{}” has two caps on one meter", c.member));
+            }
+            if c.monthly.is_negative() || c.monthly > MAX_BALANCE {
+                return bad(format!(
+                    "member “{}”: a monthly cap is between 0 and the meter's limit",
+                    c.member
+                ));
+            }
+        }
+        for a in &self.alerts {
+            let m = self.meter(&a.meter)?;
+            match a.level {
+                AlertLevel::Percent(p) if !(1..=99).contains(&p) => {
+                    return bad("an alert percentage is between 1 and 99".into());
+                }
+                AlertLevel::Percent(_) if m.allocation.is_none() => {
+                    return bad(format!(
+                        "“{}” has no allocation to take a percentage of: use an amount",
+                        m.name
+                    ));
+                }
+                AlertLevel::Below(x) if !x.is_positive() || x > MAX_BALANCE => {
+                    return bad("an alert amount is greater than zero".into());
+                }
+                _ => {}
+            }
+        }
         Ok(())
+    }
+
+    /// Who to ask for something only admins may do: the first admin.
+    pub fn admin_contact(&self) -> Option<&Member> {
+        self.members.iter().find(|m| m.role == Role::Admin)
+    }
+
+    pub fn offer(&self, meter: &MeterId) -> Option<&PurchaseOffer> {
+        self.offers.iter().find(|o| &o.meter == meter)
+    }
+
+    pub fn member_cap(&self, member: &MemberId, meter: &MeterId) -> Option<Amount> {
+        self.member_caps
+            .iter()
+            .find(|c| &c.member == member && &c.meter == meter)
+            .map(|c| c.monthly)
     }
 
     pub fn meter(&self, id: &MeterId) -> Result<&MeterConfig> {

@@ -104,6 +104,38 @@ pub enum DomainError {
     /// A listing or export asked for something out of bounds (page size, page number).
     #[error("{0}")]
     InvalidQuery(String),
+    #[error("Only team admins can {action} — contact {admin}.")]
+    AdminOnly { action: &'static str, admin: String },
+    #[error(
+        "{member}'s monthly cap on “{meter}” is {}: {} used this month, {} more asked for",
+        cap.to_decimal(*decimals),
+        used.to_decimal(*decimals),
+        requested.to_decimal(*decimals)
+    )]
+    MemberCapReached {
+        member: String,
+        meter: String,
+        cap: Amount,
+        used: Amount,
+        requested: Amount,
+        decimals: u8,
+    },
+    #[error("the payment was declined: {0}. Nothing was charged or added.")]
+    PaymentDeclined(String),
+    #[error("“{0}” cannot be bought here")]
+    NotForSale(String),
+    #[error("there is no pack “{0}”")]
+    UnknownPack(String),
+    #[error(
+        "buy between {} and {}",
+        min.to_decimal(*decimals),
+        max.to_decimal(*decimals)
+    )]
+    AmountOutsideOffer {
+        min: Amount,
+        max: Amount,
+        decimals: u8,
+    },
 }
 
 impl DomainError {
@@ -140,6 +172,12 @@ impl DomainError {
             InvalidConfig(_) => "invalid_config",
             CorruptLedger(_) => "corrupt_ledger",
             InvalidQuery(_) => "invalid_query",
+            AdminOnly { .. } => "admin_only",
+            MemberCapReached { .. } => "member_cap_reached",
+            PaymentDeclined(_) => "payment_declined",
+            NotForSale(_) => "not_for_sale",
+            UnknownPack(_) => "unknown_pack",
+            AmountOutsideOffer { .. } => "amount_outside_offer",
         }
     }
 }

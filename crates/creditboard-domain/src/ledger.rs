@@ -8,14 +8,17 @@
 //! [`Ledger::replay`] rebuilds the same state from the entries alone; the server stores only
 //! entries and relies on that.
 
-use crate::account::{AccountConfig, BucketKind, DrawDownOrder, TopUpAmount, UnusedAllocation};
+use crate::account::{
+    AccountConfig, BucketKind, DrawDownOrder, SettingsChange, Timezone, TopUpAmount,
+    UnusedAllocation,
+};
 use crate::amount::{Amount, MAX_BALANCE};
 use crate::entry::{
     AdjustOp, BucketId, CaptureOp, ConsumeOp, EntryId, EntryKind, EntryStatus, GrantOp, HoldOp,
     JobStatus, LedgerEntry, Operation, PurchaseOp, Receipt, RefundOp, ReleaseOp, Share, Usage,
 };
 use crate::error::{DomainError, Result};
-use crate::ids::{IdempotencyKey, Interner, Label, MeterId};
+use crate::ids::{IdempotencyKey, Interner, Label, MemberId, MeterId};
 use crate::period::check_instant;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -164,9 +167,58 @@ pub struct Ledger {
     key_hasher: RandomState,
     holds: BTreeMap<EntryId, PendingHold>,
     refunded: HashMap<EntryId, Amount>,
+    /// What each member committed on each meter in the current local month (consumes and
+    /// holds, net of refunds and releases), for member caps.
+    spent: HashMap<(usize, MemberId), MonthSpend>,
     next_bucket: u32,
     now: DateTime<Utc>,
     interner: Interner,
+}
+
+fn local_month(tz: Timezone, at: DateTime<Utc>) -> (i32, u32) {
+    let local = tz.date_of(at);
+    (local.year(), local.month())
+}
+
+/// Keeps the members' monthly totals up with an entry just written or replayed.
+fn count_spend(
+    spent: &mut HashMap<(usize, MemberId), MonthSpend>,
+    tz: Timezone,
+    m: usize,
+    e: &LedgerEntry,
+) {
+    let counts = matches!(
+        e.kind,
+        EntryKind::Consume
+            | EntryKind::Hold
+            | EntryKind::HoldRelease
+            | EntryKind::HoldCapture
+            | EntryKind::Refund
+    );
+    let Some(member) = e.usage.member.as_ref().filter(|_| counts) else {
+        return;
+    };
+    let month = local_month(tz, e.at);
+    let spend = spent.entry((m, member.clone())).or_insert(MonthSpend {
+        month,
+        amount: Amount::ZERO,
+    });
+    if spend.month != month {
+        *spend = MonthSpend {
+            month,
+            amount: Amount::ZERO,
+        };
+    }
+    // Entries stay within MAX_BALANCE, so a month's total cannot overflow in practice;
+    // saturating keeps a cap check conservative if it ever did.
+    spend.amount = Amount::minor(spend.amount.get().saturating_sub(e.amount.get()));
+}
+
+/// A running total that starts again each local calendar month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct MonthSpend {
+    month: (i32, u32),
+    amount: Amount,
 }
 
 impl Ledger {
@@ -194,6 +246,7 @@ impl Ledger {
             key_hasher: RandomState::new(),
             holds: BTreeMap::new(),
             refunded: HashMap::new(),
+            spent: HashMap::new(),
             next_bucket: 1,
             now: opened_at,
             interner: Interner::default(),
@@ -456,6 +509,7 @@ impl Ledger {
     fn consume(&mut self, o: ConsumeOp) -> Result<()> {
         let m = self.config.meter_index(&o.meter)?;
         positive(o.amount)?;
+        self.check_member_cap(m, &o.usage, o.amount, o.at)?;
         let split = self.plan_debit(m, o.amount, o.at)?;
         let before = self.books[m].available;
         self.apply_shares(m, &split)?;
@@ -475,6 +529,7 @@ impl Ledger {
     fn hold(&mut self, o: HoldOp) -> Result<()> {
         let m = self.config.meter_index(&o.meter)?;
         positive(o.amount)?;
+        self.check_member_cap(m, &o.usage, o.amount, o.at)?;
         let split = self.plan_debit(m, o.amount, o.at)?;
         let held = self.books[m].held.checked_add(o.amount)?;
         let before = self.books[m].available;
@@ -1209,6 +1264,78 @@ impl Ledger {
         Ok(())
     }
 
+    /// Refuses a consume or hold that would take its member past their monthly cap.
+    fn check_member_cap(
+        &self,
+        m: usize,
+        usage: &Usage,
+        amount: Amount,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let Some(member) = &usage.member else {
+            return Ok(());
+        };
+        let meter = &self.config.meters[m];
+        let Some(cap) = self.config.member_cap(member, &meter.id) else {
+            return Ok(());
+        };
+        let used = self.member_spent(m, member, at);
+        if used.checked_add(amount)? > cap {
+            return Err(DomainError::MemberCapReached {
+                member: self
+                    .config
+                    .member(member)
+                    .map_or_else(|| member.to_string(), |x| x.name.clone()),
+                meter: meter.name.clone(),
+                cap,
+                used,
+                requested: amount,
+                decimals: meter.decimals,
+            });
+        }
+        Ok(())
+    }
+
+    /// What `member` committed on meter `m` in the local month of `at`.
+    fn member_spent(&self, m: usize, member: &MemberId, at: DateTime<Utc>) -> Amount {
+        let month = self.local_month(at);
+        self.spent
+            .get(&(m, member.clone()))
+            .filter(|s| s.month == month)
+            .map_or(Amount::ZERO, |s| s.amount)
+    }
+
+    /// What `member` committed on `meter` this month (for the Team page and its caps).
+    pub fn spent_this_month(&self, member: &MemberId, meter: &MeterId) -> Result<Amount> {
+        let m = self.config.meter_index(meter)?;
+        Ok(self.member_spent(m, member, self.now))
+    }
+
+    fn local_month(&self, at: DateTime<Utc>) -> (i32, u32) {
+        local_month(self.config.timezone, at)
+    }
+
+    /// Whether a client key has been used (its operation would be answered, not run).
+    pub fn knows_key(&self, key: &IdempotencyKey) -> bool {
+        self.lookup(key.as_str()).is_some()
+    }
+
+    /// Whether `amount` could be credited to `meter` now (a purchase checks this before the
+    /// payment is taken, so a charged customer always gets the credits).
+    pub fn check_credit(&self, meter: &MeterId, amount: Amount) -> Result<()> {
+        positive(amount)?;
+        self.check_room(self.config.meter_index(meter)?, amount)
+    }
+
+    /// Changes a setting (top-ups, a member cap, alerts). The new configuration is checked
+    /// whole; a refused change changes nothing.
+    pub fn configure(&mut self, change: &SettingsChange) -> Result<()> {
+        let config = change.apply_to(&self.config)?;
+        config.validate()?;
+        self.config = config;
+        Ok(())
+    }
+
     /// Appends an entry; its balance is the meter's available balance now.
     fn push(&mut self, m: usize, mut d: Draft) -> EntryId {
         d.usage.intern(&mut self.interner);
@@ -1230,6 +1357,9 @@ impl Ledger {
             reverses: d.reverses,
             usage: d.usage,
         });
+        if let Some(e) = self.entries.last() {
+            count_spend(&mut self.spent, self.config.timezone, m, e);
+        }
         id
     }
 
@@ -1343,6 +1473,7 @@ impl Ledger {
         let position = self.entries.len();
         let op = e.key.operation_key().map(str::to_owned);
         self.now = e.at;
+        count_spend(&mut self.spent, self.config.timezone, m, &e);
         self.entries.push(e);
         if let Some(op) = op
             && self.lookup(&op).is_none()
@@ -1428,6 +1559,7 @@ impl Ledger {
             key_hasher: self.key_hasher.clone(),
             holds: self.holds.clone(),
             refunded: HashMap::new(),
+            spent: self.spent.clone(),
             next_bucket: self.next_bucket,
             now: self.now,
             interner: Interner::default(),

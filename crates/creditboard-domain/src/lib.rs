@@ -5,11 +5,14 @@
 //! (what happens to credits), [`period::Period`] (which days a view covers) and
 //! [`aggregate`] (what the dashboard shows).
 
+pub mod access;
 pub mod account;
 pub mod activity;
 pub mod aggregate;
+pub mod alerts;
 pub mod amount;
 pub mod api;
+pub mod billing;
 pub mod demo;
 pub mod entry;
 pub mod error;

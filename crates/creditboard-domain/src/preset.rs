@@ -6,9 +6,9 @@
 //! page is silent they are plausible values, chosen once.
 
 use crate::account::{
-    AccountConfig, Allocation, AutoTopUp, BillingCycle, BucketKind, DrawDownOrder, Freshness,
-    Member, MeterConfig, MeterUnit, Plan, Project, PurchasePolicy, Role, Timezone, TopUpAmount,
-    UnusedAllocation,
+    AccountConfig, AlertLevel, AlertRule, Allocation, AutoTopUp, BillingCycle, BucketKind,
+    DrawDownOrder, ExactAmount, Freshness, Member, MeterConfig, MeterUnit, Money, Pack, Plan,
+    Project, PurchaseOffer, PurchasePolicy, Role, Timezone, TopUpAmount, UnusedAllocation,
 };
 use crate::amount::Amount;
 use crate::entry::QuantityUnit;
@@ -165,6 +165,43 @@ fn members(list: &[(&'static str, &str, Role)]) -> Vec<Member> {
         .collect()
 }
 
+/// Packs as `(id, name, credits, price in cents)`, plus the unit price top-ups are charged at.
+fn offer(
+    meter: &'static str,
+    currency: &str,
+    cents_per_unit: i64,
+    packs: &[(&str, &str, i64, i64)],
+) -> PurchaseOffer {
+    PurchaseOffer {
+        meter: id(meter),
+        currency: currency.into(),
+        cents_per_unit,
+        packs: packs
+            .iter()
+            .map(|&(pack, name, credits, cents)| Pack {
+                id: pack.into(),
+                name: name.into(),
+                credits: Amount::minor(credits),
+                price: Money {
+                    cents,
+                    currency: currency.into(),
+                },
+            })
+            .collect(),
+        exact: None,
+    }
+}
+
+fn alerts(meter: &'static str, levels: &[AlertLevel]) -> Vec<AlertRule> {
+    levels
+        .iter()
+        .map(|&level| AlertRule {
+            meter: id(meter),
+            level,
+        })
+        .collect()
+}
+
 fn projects(list: &[(&'static str, &str)]) -> Vec<Project> {
     list.iter()
         .map(|&(i, name)| Project {
@@ -276,6 +313,9 @@ fn account(
         meters,
         members: vec![],
         projects: vec![],
+        offers: vec![],
+        member_caps: vec![],
+        alerts: vec![],
     })
 }
 
@@ -323,6 +363,12 @@ fn lucas() -> Result<Preset> {
         ("onboarding_videos", "Onboarding videos"),
         ("q3_sales_kit", "Q3 sales kit"),
     ]);
+    // Lucas sells no credits in the product: "contact your account administrator".
+    config.alerts = [
+        alerts("render_minutes", &[AlertLevel::Percent(20)]),
+        alerts("ai_credits", &[AlertLevel::Percent(20)]),
+    ]
+    .concat();
     // A rendering minute is 10 minor units; 1 minute per 60 seconds of video.
     let per_second_minutes = Price {
         amount: Amount::minor(10),
@@ -494,6 +540,14 @@ fn ngram() -> Result<Preset> {
         ("explainer_series", "Explainer series"),
         ("product_launch", "Product launch"),
     ]);
+    config.alerts = alerts(
+        "credits",
+        &[
+            AlertLevel::Percent(50),
+            AlertLevel::Percent(20),
+            AlertLevel::Percent(5),
+        ],
+    );
     let c = "credits";
     let rate_card = RateCard {
         categories: categories(&[
@@ -634,6 +688,25 @@ fn videogen() -> Result<Preset> {
         ("customer_stories", "Customer stories"),
         ("social_weekly", "Social weekly"),
     ]);
+    config.offers = vec![offer(
+        "credits",
+        "EUR",
+        1,
+        &[
+            ("mini", "2,000 Mini", 2_000, 2_000),
+            ("standard", "5,000 Standard", 5_000, 4_500),
+            ("large", "10,000 Large", 10_000, 8_500),
+            ("bulk", "25,000 Bulk", 25_000, 20_000),
+        ],
+    )];
+    config.alerts = alerts(
+        "credits",
+        &[
+            AlertLevel::Percent(50),
+            AlertLevel::Percent(20),
+            AlertLevel::Percent(5),
+        ],
+    );
     let c = "credits";
     let pro_and_top_ups: &[Requirement] =
         &[Requirement::Plan(Plan::Pro), Requirement::TopUpsEnabled];
@@ -829,6 +902,18 @@ fn act3() -> Result<Preset> {
         ("harbor_lights", "Harbor Lights"),
         ("paper_moons", "Paper Moons (short)"),
     ]);
+    // "Credits are added to your Rollover Bank" (the meter's purchase policy).
+    config.offers = vec![offer(
+        "credits",
+        "USD",
+        1,
+        &[
+            ("small", "5,000 credits", 5_000, 5_000),
+            ("medium", "15,000 credits", 15_000, 13_500),
+            ("large", "40,000 credits", 40_000, 32_000),
+        ],
+    )];
+    config.alerts = alerts("credits", &[AlertLevel::Percent(20)]);
     let c = "credits";
     let enterprise: &[Requirement] = &[Requirement::Plan(Plan::Enterprise)];
     let render = |fid, name, eng| {
@@ -981,6 +1066,15 @@ fn fotomaster() -> Result<Preset> {
         ("evt_tech_summit", "Tech Summit Sydney"),
         ("evt_nye_party", "New Year's Eve Party"),
     ]);
+    // "Type the exact dollar amount you wish to add": to the cent, $10 to $2,000.
+    config.offers = vec![PurchaseOffer {
+        exact: Some(ExactAmount {
+            min: Amount::minor(1_000),
+            max: Amount::minor(200_000),
+        }),
+        ..offer("usd", "USD", 100, &[])
+    }];
+    config.alerts = alerts("usd", &[AlertLevel::Below(Amount::minor(2_000))]);
     let usd = "usd";
     let cents = Price::each;
     let svc = |fid, name, cat, price, eng: Option<&str>| {

@@ -43,6 +43,9 @@ pub fn config(tz: &str) -> AccountConfig {
         }],
         members: vec![],
         projects: vec![],
+        offers: vec![],
+        member_caps: vec![],
+        alerts: vec![],
     }
 }
 

@@ -1,0 +1,416 @@
+//! Spend controls: roles, buying through a payment provider, member caps, alerts, and the
+//! top-up simulator. Expected numbers are worked out by hand in the comments.
+#![allow(clippy::unwrap_used, reason = "tests")]
+
+mod common;
+
+use common::*;
+use creditboard_domain::access::{Action, authorize};
+use creditboard_domain::account::{
+    AlertLevel, AutoTopUp, BucketKind, ExactAmount, Member, Money, Pack, PurchaseOffer, Role,
+    SettingsChange, TopUpAmount,
+};
+use creditboard_domain::alerts;
+use creditboard_domain::api::Viewer;
+use creditboard_domain::billing::{
+    DemoPayments, PurchaseChoice, buy, price_of, quote, simulate_top_ups,
+};
+use creditboard_domain::entry::{ConsumeOp, HoldOp, Operation, Usage};
+use creditboard_domain::ids::{IdempotencyKey, MemberId};
+use creditboard_domain::{AccountConfig, Amount, EntryKind, Ledger};
+
+fn member_id(s: &str) -> MemberId {
+    MemberId::new(s).unwrap()
+}
+
+fn viewer(id: &str, role: Role) -> Viewer {
+    Viewer {
+        member: member_id(id),
+        role,
+    }
+}
+
+/// One credits meter sold in packs and by exact amount at 1 cent a credit; Ada is the admin,
+/// Ben and Cy are members.
+fn team_config() -> AccountConfig {
+    let mut cfg = config("UTC");
+    cfg.members = vec![
+        Member {
+            id: member_id("ada"),
+            name: "Ada Admin".into(),
+            role: Role::Admin,
+        },
+        Member {
+            id: member_id("ben"),
+            name: "Ben".into(),
+            role: Role::Member,
+        },
+        Member {
+            id: member_id("cy"),
+            name: "Cy".into(),
+            role: Role::Member,
+        },
+    ];
+    cfg.offers = vec![PurchaseOffer {
+        meter: meter(),
+        currency: "USD".into(),
+        cents_per_unit: 1,
+        packs: vec![Pack {
+            id: "standard".into(),
+            name: "5,000 Standard".into(),
+            credits: Amount::minor(5_000),
+            price: Money {
+                cents: 4_500,
+                currency: "USD".into(),
+            },
+        }],
+        exact: Some(ExactAmount {
+            min: Amount::minor(100),
+            max: Amount::minor(50_000),
+        }),
+    }];
+    cfg
+}
+
+fn key(s: &str) -> IdempotencyKey {
+    IdempotencyKey::new(s).unwrap()
+}
+
+fn by(member: &str, op: Operation) -> Operation {
+    let who = Some(member_id(member));
+    match op {
+        Operation::Consume(o) => Operation::Consume(ConsumeOp {
+            usage: Usage {
+                member: who,
+                ..o.usage
+            },
+            ..o
+        }),
+        Operation::Hold(o) => Operation::Hold(HoldOp {
+            usage: Usage {
+                member: who,
+                ..o.usage
+            },
+            ..o
+        }),
+        other => other,
+    }
+}
+
+#[test]
+fn a_member_cannot_buy_or_change_top_ups_and_is_told_whom_to_ask() {
+    let mut l = Ledger::open(team_config(), at(0)).unwrap();
+    let ben = viewer("ben", Role::Member);
+    let before = l.entries().len();
+    let mut pay = DemoPayments::default();
+    let err = buy(
+        &mut l,
+        Some(&ben),
+        &meter(),
+        &PurchaseChoice::Pack("standard".into()),
+        &mut pay,
+        key("b1"),
+        at(1),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "admin_only");
+    assert_eq!(
+        err.to_string(),
+        "Only team admins can buy credits — contact Ada Admin."
+    );
+    assert_eq!(pay.approved, 0, "nothing was charged");
+    assert_eq!(l.entries().len(), before, "nothing was written");
+    for action in [
+        Action::ChangeTopUps,
+        Action::ChangeAlerts,
+        Action::ChangeMemberCaps,
+    ] {
+        assert_eq!(
+            authorize(l.config(), Some(&ben), action)
+                .unwrap_err()
+                .code(),
+            "admin_only"
+        );
+        authorize(l.config(), Some(&viewer("ada", Role::Admin)), action).unwrap();
+    }
+    // The role comes from the account, not from what the caller claims.
+    let claims_admin = viewer("ben", Role::Admin);
+    assert!(authorize(l.config(), Some(&claims_admin), Action::ChangeTopUps).is_err());
+    // A read-only embed may do nothing.
+    assert!(authorize(l.config(), None, Action::BuyCredits).is_err());
+}
+
+#[test]
+fn an_admin_buys_a_pack_or_an_exact_amount_and_a_repeat_charges_once() {
+    let mut l = Ledger::open(team_config(), at(0)).unwrap();
+    let ada = viewer("ada", Role::Admin);
+    let mut pay = DemoPayments::default();
+    let r = buy(
+        &mut l,
+        Some(&ada),
+        &meter(),
+        &PurchaseChoice::Pack("standard".into()),
+        &mut pay,
+        key("buy1"),
+        at(1),
+    )
+    .unwrap();
+    assert_eq!(available(&l), 5_000);
+    assert_eq!(bucket_balance(&l, BucketKind::Additional), 5_000);
+    let again = buy(
+        &mut l,
+        Some(&ada),
+        &meter(),
+        &PurchaseChoice::Pack("standard".into()),
+        &mut pay,
+        key("buy1"),
+        at(2),
+    )
+    .unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.first, r.first);
+    assert_eq!((pay.approved, available(&l)), (1, 5_000));
+    buy(
+        &mut l,
+        Some(&ada),
+        &meter(),
+        &PurchaseChoice::Exact(Amount::minor(1_234)),
+        &mut pay,
+        key("buy2"),
+        at(3),
+    )
+    .unwrap();
+    assert_eq!((pay.approved, available(&l)), (2, 6_234));
+    let purchase = l.entries().last().unwrap();
+    assert_eq!(purchase.kind, EntryKind::Purchase);
+    assert_eq!(purchase.usage.member, Some(member_id("ada")));
+}
+
+#[test]
+fn a_declined_payment_changes_nothing_and_says_why() {
+    let mut l = Ledger::open(team_config(), at(0)).unwrap();
+    l.run(purchase("seed", 700, at(1))).unwrap();
+    let before = l.clone();
+    let mut pay = DemoPayments {
+        decline: Some("the card issuer declined (insufficient funds)".into()),
+        approved: 0,
+    };
+    let err = buy(
+        &mut l,
+        Some(&viewer("ada", Role::Admin)),
+        &meter(),
+        &PurchaseChoice::Exact(Amount::minor(2_000)),
+        &mut pay,
+        key("declined"),
+        at(2),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "payment_declined");
+    assert!(err.to_string().contains("insufficient funds"), "{err}");
+    assert!(l.same_state(&before));
+    assert_eq!(available(&l), 700);
+    // The key was not used up: once the card works, the same purchase goes through.
+    pay.decline = None;
+    buy(
+        &mut l,
+        Some(&viewer("ada", Role::Admin)),
+        &meter(),
+        &PurchaseChoice::Exact(Amount::minor(2_000)),
+        &mut pay,
+        key("declined"),
+        at(3),
+    )
+    .unwrap();
+    assert_eq!(available(&l), 2_700);
+}
+
+#[test]
+fn quotes_check_the_offer_and_round_prices_up_to_the_cent() {
+    let cfg = team_config();
+    let q = quote(&cfg, &meter(), &PurchaseChoice::Pack("standard".into())).unwrap();
+    assert_eq!((q.credits.get(), q.price.cents), (5_000, 4_500));
+    assert_eq!(
+        quote(&cfg, &meter(), &PurchaseChoice::Pack("huge".into()))
+            .unwrap_err()
+            .code(),
+        "unknown_pack"
+    );
+    for outside in [99, 50_001, 0, -5] {
+        let err = quote(
+            &cfg,
+            &meter(),
+            &PurchaseChoice::Exact(Amount::minor(outside)),
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "amount_outside_offer");
+        assert_eq!(err.to_string(), "buy between 100 and 50000");
+    }
+    // 1.5 minutes (15 tenths) at 7 cents a minute: 10.5 cents, charged 11.
+    let offer = PurchaseOffer {
+        cents_per_unit: 7,
+        ..cfg.offers[0].clone()
+    };
+    assert_eq!(price_of(Amount::minor(15), 1, &offer).unwrap().cents, 11);
+    assert_eq!(price_of(Amount::minor(20), 1, &offer).unwrap().cents, 14);
+}
+
+#[test]
+fn a_member_cap_rejects_the_excess_consume_and_nothing_else() {
+    let mut cfg = team_config();
+    cfg.member_caps = vec![];
+    let mut l = Ledger::open(cfg, at(0)).unwrap();
+    l.run(purchase("p", 10_000, at(0))).unwrap();
+    l.configure(&SettingsChange::MemberCap {
+        member: member_id("ben"),
+        meter: meter(),
+        monthly: Some(Amount::minor(100)),
+    })
+    .unwrap();
+    l.run(by("ben", consume("b1", 60, at(1)))).unwrap();
+    let before = l.clone();
+    let err = l.run(by("ben", consume("b2", 50, at(2)))).unwrap_err();
+    assert_eq!(err.code(), "member_cap_reached");
+    assert_eq!(
+        err.to_string(),
+        "Ben's monthly cap on “Credits” is 100: 60 used this month, 50 more asked for"
+    );
+    assert!(l.same_state(&before), "the refused consume wrote nothing");
+    // Exactly up to the cap is fine; others and unattributed jobs are not limited.
+    l.run(by("ben", consume("b3", 40, at(3)))).unwrap();
+    l.run(by("cy", consume("c1", 500, at(3)))).unwrap();
+    l.run(consume("anon", 500, at(3))).unwrap();
+    assert_eq!(
+        l.run(by("ben", hold("bh", 1, at(4)))).unwrap_err().code(),
+        "member_cap_reached",
+        "holds count against the cap too"
+    );
+    // A refund gives room back.
+    let b1 = l
+        .entries()
+        .iter()
+        .find(|e| e.key.as_str() == "b1")
+        .unwrap()
+        .id;
+    l.run(refund("r1", b1, Some(60), at(5))).unwrap();
+    l.run(by("ben", consume("b4", 60, at(6)))).unwrap();
+    assert_eq!(
+        l.spent_this_month(&member_id("ben"), &meter())
+            .unwrap()
+            .get(),
+        100
+    );
+    // A new month starts from zero (the ledger is in UTC).
+    let feb = utc("2026-02-01T00:00:00Z");
+    l.run(by("ben", consume("b5", 100, feb))).unwrap();
+    // Replaying the entries rebuilds the month's total: the cap still holds.
+    let mut replayed =
+        Ledger::replay(l.config().clone(), l.opened_at(), l.entries().to_vec()).unwrap();
+    assert_eq!(
+        replayed
+            .run(by("ben", consume("b6", 1, feb)))
+            .unwrap_err()
+            .code(),
+        "member_cap_reached"
+    );
+}
+
+#[test]
+fn settings_changes_are_checked_whole_and_a_bad_one_changes_nothing() {
+    let mut l = Ledger::open(team_config(), at(0)).unwrap();
+    let before = l.config().clone();
+    let bad = [
+        SettingsChange::AutoTopUp {
+            meter: meter(),
+            settings: Some(AutoTopUp {
+                enabled: true,
+                threshold: Amount::minor(-1),
+                amount: TopUpAmount::Fixed(Amount::minor(10)),
+                monthly_cap: None,
+            }),
+        },
+        SettingsChange::MemberCap {
+            member: member_id("nobody"),
+            meter: meter(),
+            monthly: Some(Amount::minor(5)),
+        },
+        // A percentage needs an allocation, which this meter has not.
+        SettingsChange::Alerts {
+            meter: meter(),
+            levels: vec![AlertLevel::Percent(20)],
+        },
+    ];
+    for change in &bad {
+        assert_eq!(l.configure(change).unwrap_err().code(), "invalid_config");
+        assert_eq!(l.config(), &before);
+    }
+}
+
+#[test]
+fn an_alert_fires_once_per_crossing() {
+    let mut l = Ledger::open(team_config(), at(0)).unwrap();
+    l.configure(&SettingsChange::Alerts {
+        meter: meter(),
+        levels: vec![
+            AlertLevel::Below(Amount::minor(500)),
+            AlertLevel::Below(Amount::minor(100)),
+        ],
+    })
+    .unwrap();
+    l.run(purchase("p", 1_000, at(0))).unwrap();
+    l.run(consume("c1", 400, at(1))).unwrap(); // 600
+    l.run(consume("c2", 150, at(2))).unwrap(); // 450: crosses 500
+    l.run(consume("c3", 50, at(3))).unwrap(); // 400: still below, no new alert
+    l.run(consume("c4", 350, at(4))).unwrap(); // 50: crosses 100
+    l.run(purchase("p2", 1_000, at(5))).unwrap(); // 1,050: re-armed
+    l.run(consume("c5", 600, at(6))).unwrap(); // 450: crosses 500 again
+    let fired = alerts::fired(l.config(), l.entries());
+    let seen: Vec<(&str, i64, i64)> = fired
+        .iter()
+        .map(|n| {
+            let e = &l.entries()[n.entry.0 as usize - 1];
+            (e.key.as_str(), n.threshold.get(), n.balance.get())
+        })
+        .collect();
+    assert_eq!(seen, [("c2", 500, 450), ("c4", 100, 50), ("c5", 500, 450)]);
+}
+
+#[test]
+fn the_top_up_simulator_counts_top_ups_and_their_price_and_sees_the_cap() {
+    let mut l = Ledger::open(team_config(), at(0)).unwrap();
+    l.run(purchase("p", 1_000, at(0))).unwrap();
+    let settings = AutoTopUp {
+        enabled: true,
+        threshold: Amount::minor(500),
+        amount: TopUpAmount::Fixed(Amount::minor(500)),
+        monthly_cap: None,
+    };
+    // 240 a day is 10 an hour. The balance first goes below 500 at hour 51 (1,000 → 490) and
+    // is topped up to 990; from there every 50 hours: hours 51, 101, …, 701 in 720 hours.
+    let sim = simulate_top_ups(&l, &meter(), settings, Amount::minor(240), at(0), 30).unwrap();
+    assert_eq!(
+        sim.months.len(),
+        1,
+        "the 30 days from Jan 1 stay in January"
+    );
+    let jan = &sim.months[0];
+    assert_eq!((jan.top_ups, jan.credits.get()), (14, 7_000));
+    assert_eq!(jan.price.as_ref().unwrap().cents, 7_000, "1 cent a credit");
+    assert!(!jan.capped);
+    assert_eq!(sim.runs_dry_on, None);
+    // With a cap of 3,000 a month: six top-ups (hours 51 … 301), the seventh is held back at
+    // hour 351, the balance reaches 0 at hour 400 and hour 401 (Jan 17, 17:00) cannot run.
+    let capped = AutoTopUp {
+        monthly_cap: Some(Amount::minor(3_000)),
+        ..settings
+    };
+    let sim = simulate_top_ups(&l, &meter(), capped, Amount::minor(240), at(0), 30).unwrap();
+    let jan = &sim.months[0];
+    assert_eq!((jan.top_ups, jan.credits.get()), (6, 3_000));
+    assert!(jan.capped);
+    assert_eq!(
+        sim.runs_dry_on,
+        Some(chrono::NaiveDate::from_ymd_opt(2026, 1, 17).unwrap())
+    );
+    // The simulation is a fork: the ledger itself did not move.
+    assert_eq!(available(&l), 1_000);
+}
