@@ -3,9 +3,11 @@
 //! here, once, at the edge.
 
 use crate::account::{
-    AccountConfig, Freshness, Member, MeterConfig, Plan, Project, Role, Timezone,
+    AccountConfig, AlertRule, AutoTopUp, Freshness, Member, MemberCap, MeterConfig, Plan, Project,
+    PurchaseOffer, Role, Timezone,
 };
 use crate::aggregate::{LedgerFilter, MeterUsage, summarize};
+use crate::amount::Amount;
 use crate::entry::{EntryId, EntryKind, EntryStatus, LedgerEntry};
 use crate::error::{DomainError, Result};
 use crate::forecast::{ExpiringSoon, Forecast, expiring_within, forecast};
@@ -49,6 +51,13 @@ pub struct AccountView {
     pub meters: Vec<MeterConfig>,
     pub members: Vec<Member>,
     pub projects: Vec<Project>,
+    /// What can be bought, per meter.
+    #[serde(default)]
+    pub offers: Vec<PurchaseOffer>,
+    #[serde(default)]
+    pub member_caps: Vec<MemberCap>,
+    #[serde(default)]
+    pub alerts: Vec<AlertRule>,
     /// The member the request is made as (None for embed tokens).
     pub viewer: Option<Viewer>,
 }
@@ -70,9 +79,89 @@ impl AccountView {
             meters: config.meters.clone(),
             members: config.members.clone(),
             projects: config.projects.clone(),
+            offers: config.offers.clone(),
+            member_caps: config.member_caps.clone(),
+            alerts: config.alerts.clone(),
             viewer,
         }
     }
+
+    /// The viewer may do `action` (for showing a control; the store checks again).
+    pub fn may(&self, action: crate::access::Action) -> bool {
+        self.viewer.as_ref().is_some_and(|v| {
+            self.members
+                .iter()
+                .any(|m| m.id == v.member && m.role == action.needs())
+        })
+    }
+
+    /// Who a member asks for admin-only actions.
+    pub fn admin_name(&self) -> &str {
+        self.members
+            .iter()
+            .find(|m| m.role == Role::Admin)
+            .map_or("your account owner", |m| m.name.as_str())
+    }
+
+    pub fn offer(&self, meter: &MeterId) -> Option<&PurchaseOffer> {
+        self.offers.iter().find(|o| &o.meter == meter)
+    }
+}
+
+/// `POST /api/v1/purchases`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuyRequest {
+    pub meter: MeterId,
+    pub choice: crate::billing::PurchaseChoice,
+    pub key: crate::ids::IdempotencyKey,
+}
+
+/// What a purchase added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuyResult {
+    pub quote: crate::billing::Quote,
+    pub entry: EntryId,
+    pub replayed: bool,
+}
+
+/// `POST /api/v1/top-ups/simulate`: what these settings would do at the recent burn rate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopUpSimulationRequest {
+    pub meter: MeterId,
+    pub settings: AutoTopUp,
+}
+
+/// How many days a top-up simulation covers.
+pub const TOP_UP_SIMULATION_DAYS: u32 = 90;
+
+/// `GET /api/v1/team`: what each member spent this month, per meter, and their caps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamView {
+    pub spend: Vec<MemberSpend>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberSpend {
+    pub member: MemberId,
+    pub meter: MeterId,
+    pub this_month: Amount,
+    pub cap: Option<Amount>,
+}
+
+pub fn team_view(ledger: &Ledger) -> Result<TeamView> {
+    let config = ledger.config();
+    let mut spend = Vec::new();
+    for member in &config.members {
+        for meter in &config.meters {
+            spend.push(MemberSpend {
+                member: member.id.clone(),
+                meter: meter.id.clone(),
+                this_month: ledger.spent_this_month(&member.id, &meter.id)?,
+                cap: config.member_cap(&member.id, &meter.id),
+            });
+        }
+    }
+    Ok(TeamView { spend })
 }
 
 /// `GET /api/v1/balance`: every meter's balance, buckets, and what expires soon.

@@ -124,6 +124,8 @@ pub enum DomainError {
     PaymentDeclined(String),
     #[error("“{0}” cannot be bought here")]
     NotForSale(String),
+    #[error("“{feature}” needs {needs}")]
+    RequirementUnmet { feature: String, needs: String },
     #[error("there is no pack “{0}”")]
     UnknownPack(String),
     #[error(
@@ -177,6 +179,7 @@ impl DomainError {
             PaymentDeclined(_) => "payment_declined",
             NotForSale(_) => "not_for_sale",
             UnknownPack(_) => "unknown_pack",
+            RequirementUnmet { .. } => "requirement_unmet",
             AmountOutsideOffer { .. } => "amount_outside_offer",
         }
     }

@@ -12,6 +12,7 @@ pub mod aggregate;
 pub mod alerts;
 pub mod amount;
 pub mod api;
+pub mod batch;
 pub mod billing;
 pub mod demo;
 pub mod entry;

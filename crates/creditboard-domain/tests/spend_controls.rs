@@ -414,3 +414,161 @@ fn the_top_up_simulator_counts_top_ups_and_their_price_and_sees_the_cap() {
     // The simulation is a fork: the ledger itself did not move.
     assert_eq!(available(&l), 1_000);
 }
+
+mod batches {
+    use super::*;
+    use creditboard_domain::batch::{BatchRequest, SettleRequest, ShotOutcome, hold_batch, settle};
+    use creditboard_domain::ids::{FeatureId, Label, TierId};
+    use creditboard_domain::preset::{Preset, PresetId};
+    use creditboard_domain::ratecard::EstimateLine;
+
+    fn shot(name: &str, feature: &str, tier: &str, seconds: u64) -> EstimateLine {
+        EstimateLine {
+            feature: FeatureId::new(feature).unwrap(),
+            tier: Some(TierId::new(tier).unwrap()),
+            quantity: seconds,
+            label: Some(Label::new(name).unwrap()),
+        }
+    }
+
+    /// ACT3: 30,000 monthly credits; renders cost 5/10/20/40 credits a second from Draft to 4K.
+    fn act3() -> (Ledger, Preset) {
+        let preset = Preset::get(PresetId::Act3).unwrap();
+        let ledger = Ledger::open(preset.config.clone(), at(0)).unwrap();
+        assert_eq!(ledger.balance(&meter()).unwrap().available.get(), 30_000);
+        (ledger, preset)
+    }
+
+    fn request(key: &str, lines: Vec<EstimateLine>) -> BatchRequest {
+        BatchRequest {
+            key: super::key(key),
+            lines,
+            project: None,
+        }
+    }
+
+    #[test]
+    fn a_batch_is_held_whole_then_captured_shot_by_shot_and_a_failed_shot_costs_nothing() {
+        let (mut l, preset) = act3();
+        let maya = viewer("m_maya", Role::Admin);
+        let batch = request(
+            "b1",
+            vec![
+                shot("Opening crane", "render_veo", "standard", 8), // 80
+                shot("Close-up", "render_veo", "high", 6),          // 120
+                shot("Alley wide", "render_kling", "draft", 12),    // 60
+            ],
+        );
+        let held = hold_batch(&mut l, &preset.rate_card, Some(&maya), &batch, at(1)).unwrap();
+        let amounts: Vec<i64> = held.iter().map(|h| h.amount.get()).collect();
+        assert_eq!(amounts, [80, 120, 60]);
+        let balance = l.balance(&meter()).unwrap();
+        assert_eq!((balance.available.get(), balance.held.get()), (29_740, 260));
+        let hold = l.entry(held[0].hold).unwrap();
+        assert_eq!(
+            hold.usage.description.as_ref().unwrap().as_str(),
+            "Opening crane"
+        );
+        assert_eq!(hold.usage.member, Some(member_id("m_maya")));
+        // A retry holds nothing more.
+        let again = hold_batch(&mut l, &preset.rate_card, Some(&maya), &batch, at(1)).unwrap();
+        assert_eq!(again, held);
+        assert_eq!(l.balance(&meter()).unwrap().held.get(), 260);
+
+        let settle_as = |l: &mut Ledger, k: &str, i: usize, outcome, t| {
+            settle(
+                l,
+                &SettleRequest {
+                    key: super::key(k),
+                    hold: held[i].hold,
+                    outcome,
+                },
+                at(t),
+            )
+        };
+        settle_as(
+            &mut l,
+            "s1",
+            0,
+            ShotOutcome::Completed {
+                amount: Amount::minor(80),
+            },
+            2,
+        )
+        .unwrap();
+        assert_eq!(l.balance(&meter()).unwrap().available.get(), 29_740);
+        // Rendered shorter than planned: 100 of the 120 held are charged, 20 come back.
+        settle_as(
+            &mut l,
+            "s2",
+            1,
+            ShotOutcome::Completed {
+                amount: Amount::minor(100),
+            },
+            3,
+        )
+        .unwrap();
+        assert_eq!(l.balance(&meter()).unwrap().available.get(), 29_760);
+        settle_as(&mut l, "s3", 2, ShotOutcome::Failed, 4).unwrap();
+        let balance = l.balance(&meter()).unwrap();
+        assert_eq!((balance.available.get(), balance.held.get()), (29_820, 0));
+        let release = l.entries().last().unwrap();
+        assert_eq!(
+            (release.kind, release.status),
+            (
+                EntryKind::HoldRelease,
+                creditboard_domain::EntryStatus::Failed
+            )
+        );
+        // A settled hold cannot be settled again.
+        assert_eq!(
+            settle_as(&mut l, "s4", 0, ShotOutcome::Failed, 5)
+                .unwrap_err()
+                .code(),
+            "hold_not_pending"
+        );
+    }
+
+    #[test]
+    fn a_batch_the_balance_a_requirement_or_a_cap_cannot_cover_holds_nothing() {
+        let (mut l, preset) = act3();
+        let maya = viewer("m_maya", Role::Admin);
+        let before = l.clone();
+        // 2 × 1,000 s of High: 40,000 of 30,000.
+        let too_big = request(
+            "big",
+            vec![
+                shot("A", "render_veo", "high", 1_000),
+                shot("B", "render_veo", "high", 1_000),
+            ],
+        );
+        let err = hold_batch(&mut l, &preset.rate_card, Some(&maya), &too_big, at(1)).unwrap_err();
+        assert_eq!(err.code(), "insufficient_credits");
+        assert!(l.same_state(&before));
+        // 4K needs the Enterprise plan; the account is on Business.
+        let four_k = request("4k", vec![shot("Final", "render_veo", "4k", 5)]);
+        let err = hold_batch(&mut l, &preset.rate_card, Some(&maya), &four_k, at(1)).unwrap_err();
+        assert_eq!(err.code(), "requirement_unmet");
+        assert!(err.to_string().contains("Enterprise"), "{err}");
+        assert!(l.same_state(&before));
+        // Leo may spend 100 a month: the second shot of 80 would pass it.
+        l.configure(&SettingsChange::MemberCap {
+            member: member_id("m_leo"),
+            meter: meter(),
+            monthly: Some(Amount::minor(100)),
+        })
+        .unwrap();
+        let before = l.clone();
+        let two = request(
+            "leo",
+            vec![
+                shot("One", "render_veo", "standard", 8),
+                shot("Two", "render_veo", "standard", 8),
+            ],
+        );
+        let leo = viewer("m_leo", Role::Member);
+        let err = hold_batch(&mut l, &preset.rate_card, Some(&leo), &two, at(2)).unwrap_err();
+        assert_eq!(err.code(), "member_cap_reached");
+        assert!(l.same_state(&before), "the first shot was not held either");
+    }
+}
