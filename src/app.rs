@@ -2,7 +2,9 @@
 
 use crate::components::shell::Shell;
 use crate::pages::activity::{ActivityPage, ProjectPage};
-use crate::pages::planned::Planned;
+use crate::pages::billing::BillingPage;
+use crate::pages::rates::RatesPage;
+use crate::pages::team::TeamPage;
 use crate::pages::usage::UsagePage;
 use crate::store::worker::WorkerStore;
 use crate::store::{CreditStore, Store, StoreError, StoreFuture};
@@ -28,18 +30,9 @@ pub fn App(store: Arc<dyn CreditStore>, #[prop(optional)] notices: Vec<String>) 
                     <Route path=path!("/") view=UsagePage />
                     <Route path=path!("/activity") view=ActivityPage />
                     <Route path=path!("/activity/projects/:id") view=ProjectPage />
-                    <Route
-                        path=path!("/rates")
-                        view=|| view! { <Planned title="Rate card" what="What each feature costs, and an estimate for a job or a batch." /> }
-                    />
-                    <Route
-                        path=path!("/billing")
-                        view=|| view! { <Planned title="Billing" what="Buying credits, automatic top-ups and low-balance alerts." /> }
-                    />
-                    <Route
-                        path=path!("/team")
-                        view=|| view! { <Planned title="Team" what="Members, their usage and their roles." /> }
-                    />
+                    <Route path=path!("/rates") view=RatesPage />
+                    <Route path=path!("/billing") view=BillingPage />
+                    <Route path=path!("/team") view=TeamPage />
                 </Routes>
             </Shell>
         </Router>

@@ -3,7 +3,8 @@
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use creditboard_domain::Amount;
-use creditboard_domain::account::{MeterConfig, MeterUnit};
+use creditboard_domain::account::{MeterConfig, MeterUnit, Money};
+use creditboard_domain::entry::QuantityUnit;
 use creditboard_domain::period::DateRange;
 
 /// `1234567` → `1,234,567` (grouped by thousands).
@@ -50,6 +51,26 @@ pub fn amount(amount: Amount, meter: &MeterConfig) -> String {
         MeterUnit::Minutes => format!("{sign}{n} min"),
         MeterUnit::Currency { code } if code == "USD" => format!("{sign}${n}"),
         MeterUnit::Currency { code } => format!("{sign}{n} {code}"),
+    }
+}
+
+/// A quantity with its unit: `1,000 seconds`, `1 image`.
+pub fn quantity(unit: QuantityUnit, n: u64) -> String {
+    let label = unit.count_label(n);
+    let word = label.split_once(' ').map_or("", |(_, w)| w);
+    format!("{} {word}", group_thousands(&n.to_string()))
+}
+
+/// A price: `$45.00`, `€2,000.00`, `1,250.00 CHF`.
+pub fn money(m: &Money) -> String {
+    let n = group_thousands(&Amount::minor(m.cents.abs()).to_decimal(2));
+    let sign = if m.cents < 0 { "-" } else { "" };
+    match m.currency.as_str() {
+        "USD" => format!("{sign}${n}"),
+        "EUR" => format!("{sign}€{n}"),
+        "GBP" => format!("{sign}£{n}"),
+        "AUD" => format!("{sign}A${n}"),
+        code => format!("{sign}{n} {code}"),
     }
 }
 
@@ -164,6 +185,21 @@ mod tests {
             overdraft_limit: Amount::ZERO,
             auto_top_up: None,
         }
+    }
+
+    #[test]
+    fn prices_read_with_their_currency_and_cents() {
+        let m = |cents, c: &str| Money {
+            cents,
+            currency: c.into(),
+        };
+        assert_eq!(money(&m(4_500, "EUR")), "€45.00");
+        assert_eq!(money(&m(200_000, "USD")), "$2,000.00");
+        assert_eq!(money(&m(5, "USD")), "$0.05");
+        assert_eq!(money(&m(-1_999, "GBP")), "-£19.99");
+        assert_eq!(money(&m(123_456, "CHF")), "1,234.56 CHF");
+        assert_eq!(quantity(QuantityUnit::Second, 12_000), "12,000 seconds");
+        assert_eq!(quantity(QuantityUnit::GbDay, 1), "1 GB-day");
     }
 
     #[test]

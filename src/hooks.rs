@@ -2,6 +2,7 @@
 //! refetched when the store says its data changed.
 
 use crate::store::{Store, StoreError};
+use creditboard_domain::alerts::Notification;
 use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
 use creditboard_domain::period::Period;
 use creditboard_domain::ratecard::RateCard;
@@ -16,13 +17,15 @@ pub struct AccountData {
     pub account: Fetched<AccountView>,
     pub rate_card: Fetched<RateCard>,
     pub balance: Fetched<BalanceView>,
+    /// Low-balance alerts that fired (the banner and the Billing page).
+    pub notifications: Fetched<Vec<Notification>>,
 }
 
 impl AccountData {
     /// Starts fetching and provides the handles to everything below.
     pub fn provide() -> AccountData {
         let store = Store::expect();
-        let (s1, s2, s3) = (store.clone(), store.clone(), store);
+        let (s1, s2, s3, s4) = (store.clone(), store.clone(), store.clone(), store);
         let data = AccountData {
             account: LocalResource::new(move || {
                 s1.track();
@@ -39,6 +42,11 @@ impl AccountData {
                 let store = s3.get();
                 async move { store.balance().await }
             }),
+            notifications: LocalResource::new(move || {
+                s4.track();
+                let store = s4.get();
+                async move { store.notifications().await }
+            }),
         };
         provide_context(data);
         data
@@ -53,6 +61,7 @@ impl AccountData {
         self.account.refetch();
         self.rate_card.refetch();
         self.balance.refetch();
+        self.notifications.refetch();
     }
 }
 

@@ -32,7 +32,16 @@ pub fn BalanceCounter(open: RwSignal<bool>, node_ref: NodeRef<html::Button>) -> 
             .iter()
             .filter_map(|m| {
                 let meter = account.meters.iter().find(|c| c.id == m.balance.meter)?;
-                Some(format::amount(m.balance.available, meter))
+                let available = format::amount(m.balance.available, meter);
+                // Credits reserved by in-flight jobs are not available, but not spent yet.
+                Some(if m.balance.held.is_positive() {
+                    format!(
+                        "{available} ({} held)",
+                        format::number(m.balance.held, meter)
+                    )
+                } else {
+                    available
+                })
             })
             .collect::<Vec<_>>()
             .join(" · "),

@@ -2,6 +2,7 @@
 //! its Credits panel, and, on the demo store, the demo bar.
 
 use crate::components::credits::{BalanceCounter, CreditsPanel};
+use crate::components::render_queue::{RenderQueue, RenderQueuePanel};
 use crate::hooks::AccountData;
 use crate::store::Store;
 use crate::view::{pairs, store_params, to_query_string};
@@ -16,6 +17,7 @@ use wasm_bindgen::JsCast;
 #[component]
 pub fn Shell(#[prop(optional)] notices: Vec<String>, children: Children) -> impl IntoView {
     let data = AccountData::provide();
+    RenderQueue::provide();
     let panel_open = RwSignal::new(false);
     let counter = NodeRef::<html::Button>::new();
     let name = move || {
@@ -38,6 +40,8 @@ pub fn Shell(#[prop(optional)] notices: Vec<String>, children: Children) -> impl
                 </div>
             </header>
             <DemoBar />
+            <RenderQueuePanel />
+            <AlertBanner />
             <main id="cb-main" class="page" tabindex="-1">
                 {notices
                     .into_iter()
@@ -130,6 +134,67 @@ fn DemoBar() -> impl IntoView {
         message.set(Some("The next request will fail.".into()));
         s3.changed();
     };
+    let declining = RwSignal::new(demo.declining());
+    let queue = RenderQueue::expect();
+    let s7 = store.clone();
+    let toggle_declining = move |_| {
+        let on = !declining.get_untracked();
+        let store = s7.clone();
+        leptos::task::spawn_local(async move {
+            let inner = store.get();
+            let Some(demo) = inner.demo() else { return };
+            let reason =
+                on.then(|| "the card issuer declined the payment (insufficient funds)".to_string());
+            match demo.set_declining(reason).await {
+                Ok(()) => {
+                    declining.set(on);
+                    message.set(Some(if on {
+                        "Payments will be declined.".into()
+                    } else {
+                        "Payments will be approved.".into()
+                    }));
+                }
+                Err(e) => message.set(Some(e.to_string())),
+            }
+        });
+    };
+    let toggle_shot_failure = move |_| {
+        queue.fail_next.update(|f| *f = !*f);
+        message.set(Some(if queue.fail_next.get_untracked() {
+            "The next shot to render will fail.".into()
+        } else {
+            "Shots will render normally.".into()
+        }));
+    };
+    let s8 = store.clone();
+    let viewer = move || {
+        data.account
+            .get()
+            .and_then(Result::ok)
+            .and_then(|a| a.viewer.map(|v| v.member.to_string()))
+            .unwrap_or_default()
+    };
+    let members = move || {
+        data.account
+            .get()
+            .and_then(Result::ok)
+            .map(|a| a.members)
+            .unwrap_or_default()
+    };
+    let switch_viewer = move |id: String| {
+        let store = s8.clone();
+        leptos::task::spawn_local(async move {
+            let Ok(member) = creditboard_domain::ids::MemberId::new(&id) else {
+                return;
+            };
+            let inner = store.get();
+            let Some(demo) = inner.demo() else { return };
+            if let Err(e) = demo.set_viewer(member).await {
+                message.set(Some(e.to_string()));
+            }
+            store.changed();
+        });
+    };
     let slow = RwSignal::new(demo.latency() > 0);
     let (s5, s6) = (store.clone(), store.clone());
     let toggle_slow = move |_| {
@@ -181,6 +246,31 @@ fn DemoBar() -> impl IntoView {
                     "Open"
                 </button>
             </form>
+            <label class="demo-viewer">
+                <span>"View as"</span>
+                <select
+                    data-testid="demo-viewer"
+                    prop:value=viewer
+                    on:change:target=move |ev| switch_viewer(ev.target().value())
+                >
+                    {move || {
+                        members()
+                            .into_iter()
+                            .map(|m| {
+                                let role = match m.role {
+                                    creditboard_domain::account::Role::Admin => "admin",
+                                    creditboard_domain::account::Role::Member => "member",
+                                };
+                                view! {
+                                    <option value=m.id.to_string()>
+                                        {format!("{} ({role})", m.name)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </select>
+            </label>
             <span class="demo-count" data-testid="demo-entry-count">{count}</span>
             <details class="demo-menu">
                 <summary>"Demo actions"</summary>
@@ -190,6 +280,12 @@ fn DemoBar() -> impl IntoView {
                     <button type="button" aria-pressed=move || slow.get().to_string() on:click=toggle_slow>
                         "Slow responses"
                     </button>
+                    <button type="button" aria-pressed=move || declining.get().to_string() on:click=toggle_declining>
+                        "Decline payments"
+                    </button>
+                    <button type="button" aria-pressed=move || queue.fail_next.get().to_string() on:click=toggle_shot_failure>
+                        "Next shot fails"
+                    </button>
                     <button type="button" on:click=reset>"Reset demo data"</button>
                 </div>
             </details>
@@ -197,6 +293,58 @@ fn DemoBar() -> impl IntoView {
         </div>
     }
         .into_any()
+}
+
+/// The newest low-balance alert while its meter is still below the level: what happened and
+/// where to act. Dismissing hides that alert until another fires.
+#[component]
+fn AlertBanner() -> impl IntoView {
+    let data = AccountData::expect();
+    let query = use_query_map();
+    let dismissed = RwSignal::new(None::<u64>);
+    let current = move || {
+        let account = data.account.get().and_then(Result::ok)?;
+        let balance = data.balance.get().and_then(Result::ok)?;
+        let notes = data.notifications.get().and_then(Result::ok)?;
+        let last = notes.last()?;
+        let now = balance
+            .meters
+            .iter()
+            .find(|m| m.balance.meter == last.meter)?
+            .balance
+            .available;
+        (now < last.threshold && dismissed.get() != Some(last.entry.0)).then(|| {
+            (
+                last.entry.0,
+                crate::pages::billing::alert_text(last, &account),
+            )
+        })
+    };
+    let billing = move || {
+        let sticky = store_params(&pairs(&query.read()));
+        format!("/billing{}", to_query_string(&sticky))
+    };
+    view! {
+        {move || {
+            current()
+                .map(|(id, text)| {
+                    view! {
+                        <div class="alert-banner" role="status" data-testid="alert-banner">
+                            <p>{text}</p>
+                            <A href=billing>"Buy credits or set up top-ups"</A>
+                            <button
+                                type="button"
+                                class="icon-button"
+                                aria-label="Dismiss this alert"
+                                on:click=move |_| dismissed.set(Some(id))
+                            >
+                                "×"
+                            </button>
+                        </div>
+                    }
+                })
+        }}
+    }
 }
 
 /// Opens the same page on another product: the store is chosen at start-up, so this loads

@@ -1,5 +1,7 @@
 //! One module per route.
 
 pub mod activity;
-pub mod planned;
+pub mod billing;
+pub mod rates;
+pub mod team;
 pub mod usage;

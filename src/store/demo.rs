@@ -10,16 +10,27 @@
 use super::{CreditStore, DemoControls, StoreError, StoreFuture};
 use crate::browser;
 use chrono::{DateTime, Utc};
-use creditboard_domain::Ledger;
+use creditboard_domain::Amount;
+use creditboard_domain::access::{self, Action};
+use creditboard_domain::account::SettingsChange;
 use creditboard_domain::activity::{self, ActivityPage, ExportChunk, ExportRequest, PageRequest};
-use creditboard_domain::api::{self, AccountView, BalanceView, UsageQuery, UsageView, Viewer};
+use creditboard_domain::alerts::{self, Notification};
+use creditboard_domain::api::{
+    self, AccountView, BalanceView, BuyRequest, BuyResult, TeamView, TopUpSimulationRequest,
+    UsageQuery, UsageView, Viewer,
+};
+use creditboard_domain::batch::{self, BatchRequest, HeldShot, SettleRequest};
+use creditboard_domain::billing::{self, DemoPayments, TopUpSimulation};
 use creditboard_domain::demo::{DemoAccount, DemoOptions, generate};
-use creditboard_domain::entry::{ConsumeOp, JobStatus, Operation, Quantity, QuantityUnit, Usage};
-use creditboard_domain::ids::{IdempotencyKey, Label};
+use creditboard_domain::entry::{
+    ConsumeOp, JobStatus, Operation, PurchaseOp, Quantity, QuantityUnit, Usage,
+};
+use creditboard_domain::forecast;
+use creditboard_domain::ids::{IdempotencyKey, Label, MemberId};
 use creditboard_domain::preset::PresetId;
-use creditboard_domain::ratecard::RateCard;
+use creditboard_domain::ratecard::{self, Estimate, EstimateLine, RateCard};
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// Where the demo keeps what a designer changed (the browser's local storage, or nothing).
@@ -44,7 +55,27 @@ impl Persist for NoPersist {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Saved {
     generated_at: DateTime<Utc>,
-    ops: Vec<Operation>,
+    /// The member the demo is viewed as (`None`: the first admin).
+    #[serde(default)]
+    viewer: Option<MemberId>,
+    steps: Vec<Step>,
+}
+
+/// One thing a designer did, replayed through the same domain function on the next start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Step {
+    Op(Operation),
+    Configure(SettingsChange),
+    Batch {
+        request: BatchRequest,
+        viewer: Option<Viewer>,
+        at: DateTime<Utc>,
+    },
+    Settle {
+        request: SettleRequest,
+        at: DateTime<Utc>,
+    },
 }
 
 struct State {
@@ -52,6 +83,49 @@ struct State {
     saved: Saved,
     /// What Activity listings scan, built on first use and kept up with the ledger.
     index: activity::ActivityIndex,
+    /// Alerts found so far, and how many entries were looked at.
+    alerts: (usize, Vec<Notification>),
+    payments: DemoPayments,
+}
+
+impl State {
+    /// The member the demo is viewed as: the designer's choice, or the first admin.
+    fn viewer(&self) -> Option<Viewer> {
+        let config = self.demo.ledger.config();
+        self.saved
+            .viewer
+            .as_ref()
+            .and_then(|id| config.member(id))
+            .or_else(|| config.admin_contact())
+            .or(config.members.first())
+            .map(|m| Viewer {
+                member: m.id.clone(),
+                role: m.role,
+            })
+    }
+
+    fn apply(&mut self, step: &Step) -> Result<(), StoreError> {
+        let ledger = &mut self.demo.ledger;
+        match step {
+            Step::Op(op) => {
+                ledger.apply(op.clone())?;
+            }
+            Step::Configure(change) => {
+                ledger.configure(change)?;
+                // Other levels: look at the history again.
+                self.alerts = (0, Vec::new());
+            }
+            Step::Batch {
+                request,
+                viewer,
+                at,
+            } => {
+                batch::hold_batch(ledger, &self.demo.rate_card, viewer.as_ref(), request, *at)?;
+            }
+            Step::Settle { request, at } => batch::settle(ledger, request, *at)?,
+        }
+        Ok(())
+    }
 }
 
 /// The demo store of one preset.
@@ -63,6 +137,7 @@ pub struct DemoStore {
     state: Mutex<Option<State>>,
     fail_next: AtomicU32,
     latency_ms: AtomicU32,
+    declining: AtomicBool,
 }
 
 impl DemoStore {
@@ -81,12 +156,13 @@ impl DemoStore {
             state: Mutex::new(None),
             fail_next: AtomicU32::new(0),
             latency_ms: AtomicU32::new(0),
+            declining: AtomicBool::new(false),
         }
     }
 
     /// Where a demo's saved state is kept in the browser's local storage.
     pub fn storage_key(preset: PresetId, scale_percent: u32) -> String {
-        format!("creditboard.demo.v1.{}.{scale_percent}", preset.slug())
+        format!("creditboard.demo.v2.{}.{scale_percent}", preset.slug())
     }
 
     fn key(&self) -> String {
@@ -142,7 +218,7 @@ impl DemoStore {
             .persist
             .load(&self.key())
             .and_then(|text| serde_json::from_str::<Saved>(&text).ok())
-            .filter(|s| !s.ops.is_empty() && s.generated_at <= now);
+            .filter(|s| (!s.steps.is_empty() || s.viewer.is_some()) && s.generated_at <= now);
         if let Some(saved) = saved {
             if let Ok(state) = self.replay(saved) {
                 return Ok(state);
@@ -151,49 +227,58 @@ impl DemoStore {
         }
         self.replay(Saved {
             generated_at: now,
-            ops: Vec::new(),
+            viewer: None,
+            steps: Vec::new(),
         })
     }
 
     fn replay(&self, saved: Saved) -> Result<State, StoreError> {
-        let mut demo = generate(&DemoOptions {
+        let demo = generate(&DemoOptions {
             scale_percent: self.scale_percent,
             ..DemoOptions::new(self.preset, saved.generated_at)
         })?;
-        for op in &saved.ops {
-            demo.ledger.apply(op.clone())?;
-        }
-        Ok(State {
+        let mut state = State {
             demo,
             saved,
             index: activity::ActivityIndex::new(),
-        })
+            alerts: (0, Vec::new()),
+            payments: DemoPayments::default(),
+        };
+        for step in state.saved.steps.clone() {
+            state.apply(&step)?;
+        }
+        Ok(state)
     }
 
-    /// Applies a designer's operation and keeps it for the next start.
-    fn run(&self, state: &mut State, op: Operation) -> Result<(), StoreError> {
-        state.demo.ledger.apply(op.clone())?;
-        state.saved.ops.push(op);
-        match serde_json::to_string(&state.saved) {
-            Ok(text) => self.persist.save(&self.key(), &text),
-            Err(e) => return Err(StoreError::Unavailable(e.to_string())),
-        }
+    /// Keeps a step the designer took (already applied) for the next start.
+    fn keep(&self, state: &mut State, step: Step) -> Result<(), StoreError> {
+        state.saved.steps.push(step);
+        self.save(state)
+    }
+
+    fn save(&self, state: &State) -> Result<(), StoreError> {
+        let text = serde_json::to_string(&state.saved)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        self.persist.save(&self.key(), &text);
         Ok(())
+    }
+
+    /// Applies a designer's step and keeps it; a refused step changes and keeps nothing.
+    fn run(&self, state: &mut State, step: Step) -> Result<(), StoreError> {
+        state.apply(&step)?;
+        self.keep(state, step)
     }
 }
 
-/// The member the demo is viewed as: the first admin.
-fn viewer(ledger: &Ledger) -> Option<Viewer> {
-    let config = ledger.config();
-    config
-        .members
-        .iter()
-        .find(|m| m.role == creditboard_domain::account::Role::Admin)
-        .or(config.members.first())
-        .map(|m| Viewer {
-            member: m.id.clone(),
-            role: m.role,
-        })
+/// The operation a purchase wrote, to replay it without paying again.
+fn purchase_op(entry: &creditboard_domain::LedgerEntry) -> Operation {
+    Operation::Purchase(PurchaseOp {
+        key: entry.key.clone(),
+        meter: entry.meter.clone(),
+        amount: entry.amount,
+        at: entry.at,
+        usage: entry.usage.clone(),
+    })
 }
 
 /// A typical quantity of one job of a feature priced per `unit`.
@@ -209,12 +294,7 @@ impl CreditStore for DemoStore {
     fn account(&self) -> StoreFuture<'_, AccountView> {
         Box::pin(async move {
             self.answer_later().await?;
-            self.with_ledger(|s, _| {
-                Ok(AccountView::new(
-                    s.demo.ledger.config(),
-                    viewer(&s.demo.ledger),
-                ))
-            })
+            self.with_ledger(|s, _| Ok(AccountView::new(s.demo.ledger.config(), s.viewer())))
         })
     }
 
@@ -260,10 +340,150 @@ impl CreditStore for DemoStore {
         })
     }
 
+    fn estimate(&self, lines: Vec<EstimateLine>) -> StoreFuture<'_, Estimate> {
+        Box::pin(async move {
+            self.answer_later().await?;
+            self.with_ledger(|s, _| {
+                let ledger = &s.demo.ledger;
+                Ok(ratecard::estimate(
+                    &s.demo.rate_card,
+                    ledger.config(),
+                    |m| ledger.balance(m).map_or(Amount::ZERO, |b| b.available),
+                    &lines,
+                )?)
+            })
+        })
+    }
+
+    fn buy(&self, request: BuyRequest) -> StoreFuture<'_, BuyResult> {
+        Box::pin(async move {
+            self.answer_later().await?;
+            self.with_ledger(|s, now| {
+                let viewer = s.viewer();
+                let quote =
+                    billing::quote(s.demo.ledger.config(), &request.meter, &request.choice)?;
+                let receipt = billing::buy(
+                    &mut s.demo.ledger,
+                    viewer.as_ref(),
+                    &request.meter,
+                    &request.choice,
+                    &mut s.payments,
+                    request.key.clone(),
+                    now,
+                )?;
+                if !receipt.replayed {
+                    let entry = s.demo.ledger.receipt_entries(&receipt).first().cloned();
+                    if let Some(entry) = entry {
+                        self.keep(s, Step::Op(purchase_op(&entry)))?;
+                    }
+                }
+                Ok(BuyResult {
+                    quote,
+                    entry: receipt.first,
+                    replayed: receipt.replayed,
+                })
+            })
+        })
+    }
+
+    fn configure(&self, change: SettingsChange) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.answer_later().await?;
+            self.with_ledger(|s, _| {
+                let action = match &change {
+                    SettingsChange::AutoTopUp { .. } => Action::ChangeTopUps,
+                    SettingsChange::MemberCap { .. } => Action::ChangeMemberCaps,
+                    SettingsChange::Alerts { .. } => Action::ChangeAlerts,
+                };
+                access::authorize(s.demo.ledger.config(), s.viewer().as_ref(), action)?;
+                self.run(s, Step::Configure(change))
+            })
+        })
+    }
+
+    fn simulate_top_ups(
+        &self,
+        request: TopUpSimulationRequest,
+    ) -> StoreFuture<'_, TopUpSimulation> {
+        Box::pin(async move {
+            self.answer_later().await?;
+            self.with_ledger(|s, now| {
+                let ledger = &s.demo.ledger;
+                let burn =
+                    forecast::forecast(ledger, &request.meter, now, api::FORECAST_WINDOW_DAYS)?
+                        .burn_per_day;
+                Ok(billing::simulate_top_ups(
+                    ledger,
+                    &request.meter,
+                    request.settings,
+                    burn,
+                    now,
+                    api::TOP_UP_SIMULATION_DAYS,
+                )?)
+            })
+        })
+    }
+
+    fn notifications(&self) -> StoreFuture<'_, Vec<Notification>> {
+        Box::pin(async move {
+            self.answer_later().await?;
+            self.with_ledger(|s, _| {
+                let entries = s.demo.ledger.entries();
+                let (seen, found) = &mut s.alerts;
+                found.extend(alerts::fired(s.demo.ledger.config(), &entries[*seen..]));
+                *seen = entries.len();
+                let keep = found.len().saturating_sub(MAX_NOTIFICATIONS);
+                Ok(found[keep..].to_vec())
+            })
+        })
+    }
+
+    fn team(&self) -> StoreFuture<'_, TeamView> {
+        Box::pin(async move {
+            self.answer_later().await?;
+            self.with_ledger(|s, _| Ok(api::team_view(&s.demo.ledger)?))
+        })
+    }
+
+    fn hold_batch(&self, request: BatchRequest) -> StoreFuture<'_, Vec<HeldShot>> {
+        Box::pin(async move {
+            self.answer_later().await?;
+            self.with_ledger(|s, now| {
+                let viewer = s.viewer();
+                let held = batch::hold_batch(
+                    &mut s.demo.ledger,
+                    &s.demo.rate_card,
+                    viewer.as_ref(),
+                    &request,
+                    now,
+                )?;
+                self.keep(
+                    s,
+                    Step::Batch {
+                        request,
+                        viewer,
+                        at: now,
+                    },
+                )?;
+                Ok(held)
+            })
+        })
+    }
+
+    fn settle(&self, request: SettleRequest) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.answer_later().await?;
+            self.with_ledger(|s, now| self.run(s, Step::Settle { request, at: now }))
+        })
+    }
+
     fn demo(&self) -> Option<&dyn DemoControls> {
         Some(self)
     }
 }
+
+/// The most alerts the demo lists (the newest).
+const MAX_NOTIFICATIONS: usize = 100;
 
 impl DemoControls for DemoStore {
     fn preset(&self) -> PresetId {
@@ -289,7 +509,7 @@ impl DemoControls for DemoStore {
             self.answer_later().await?;
             self.with_ledger(|s, now| {
                 let card = &s.demo.rate_card;
-                let n = s.saved.ops.len();
+                let n = s.saved.steps.len();
                 let feature = card
                     .features
                     .get(n % card.features.len().max(1))
@@ -299,7 +519,7 @@ impl DemoControls for DemoStore {
                 let tier = feature.prices.first().and_then(|p| p.tier.clone());
                 let quantity = sample_quantity(feature.unit);
                 let cost = feature.price(tier.as_ref())?.price.cost(quantity)?;
-                let viewer = viewer(&s.demo.ledger);
+                let viewer = s.viewer();
                 let op = Operation::Consume(ConsumeOp {
                     key: IdempotencyKey::new(&format!("demo-sample-{}-{n}", now.timestamp()))?,
                     meter: feature.meter.clone(),
@@ -322,7 +542,7 @@ impl DemoControls for DemoStore {
                 });
                 let name = feature.name.clone();
                 let meter = s.demo.ledger.config().meter(&feature.meter)?.clone();
-                self.run(s, op)?;
+                self.run(s, Step::Op(op))?;
                 Ok(format!(
                     "Ran “{name}” for {}.",
                     crate::format::amount(cost, &meter)
@@ -341,5 +561,34 @@ impl DemoControls for DemoStore {
 
     fn latency(&self) -> u32 {
         self.latency_ms.load(Ordering::Relaxed)
+    }
+
+    fn set_viewer(&self, member: MemberId) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.with_ledger(|s, _| {
+                if s.demo.ledger.config().member(&member).is_none() {
+                    return Err(StoreError::Rejected {
+                        code: "unknown_member".into(),
+                        message: format!("there is no member “{member}”"),
+                    });
+                }
+                s.saved.viewer = Some(member);
+                self.save(s)
+            })
+        })
+    }
+
+    fn set_declining(&self, reason: Option<String>) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.declining.store(reason.is_some(), Ordering::Relaxed);
+            self.with_ledger(|s, _| {
+                s.payments.decline = reason;
+                Ok(())
+            })
+        })
+    }
+
+    fn declining(&self) -> bool {
+        self.declining.load(Ordering::Relaxed)
     }
 }

@@ -7,10 +7,19 @@ pub mod demo;
 pub mod worker;
 
 use creditboard_domain::DomainError;
+use creditboard_domain::account::SettingsChange;
 use creditboard_domain::activity::{ActivityPage, ExportChunk, ExportRequest, PageRequest};
-use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
+use creditboard_domain::alerts::Notification;
+use creditboard_domain::api::{
+    AccountView, BalanceView, BuyRequest, BuyResult, TeamView, TopUpSimulationRequest, UsageQuery,
+    UsageView,
+};
+use creditboard_domain::batch::{BatchRequest, HeldShot, SettleRequest};
+use creditboard_domain::billing::TopUpSimulation;
+use creditboard_domain::ids::MemberId;
 use creditboard_domain::preset::PresetId;
 use creditboard_domain::ratecard::RateCard;
+use creditboard_domain::ratecard::{Estimate, EstimateLine};
 use leptos::prelude::*;
 use std::fmt;
 use std::future::Future;
@@ -71,10 +80,59 @@ pub trait CreditStore: Send + Sync {
     fn activity(&self, request: PageRequest) -> StoreFuture<'_, ActivityPage>;
     /// The next chunk of a listing's CSV export.
     fn export(&self, request: ExportRequest) -> StoreFuture<'_, ExportChunk>;
+
+    // Spend controls. A read-only store (an embed) keeps the defaults, which refuse.
+
+    /// Prices a job or a batch against the balances.
+    fn estimate(&self, _lines: Vec<EstimateLine>) -> StoreFuture<'_, Estimate> {
+        read_only("estimate costs")
+    }
+    /// Buys credits for the viewer (admins only; the store checks).
+    fn buy(&self, _request: BuyRequest) -> StoreFuture<'_, BuyResult> {
+        read_only("buy credits")
+    }
+    /// Changes top-ups, a member cap or alerts (admins only; the store checks).
+    fn configure(&self, _change: SettingsChange) -> StoreFuture<'_, ()> {
+        read_only("change settings")
+    }
+    /// What top-up settings would do at the recent burn rate.
+    fn simulate_top_ups(
+        &self,
+        _request: TopUpSimulationRequest,
+    ) -> StoreFuture<'_, TopUpSimulation> {
+        read_only("simulate top-ups")
+    }
+    /// Low-balance alerts that fired, oldest first.
+    fn notifications(&self) -> StoreFuture<'_, Vec<Notification>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+    /// What each member spent this month, and their caps.
+    fn team(&self) -> StoreFuture<'_, TeamView> {
+        read_only("show member spend")
+    }
+    /// Holds the cost of every shot of a batch, or nothing.
+    fn hold_batch(&self, _request: BatchRequest) -> StoreFuture<'_, Vec<HeldShot>> {
+        read_only("run batches")
+    }
+    /// Captures or releases one shot's hold.
+    fn settle(&self, _request: SettleRequest) -> StoreFuture<'_, ()> {
+        read_only("settle jobs")
+    }
+
     /// The demo's own controls; `None` for a store backed by a real server.
     fn demo(&self) -> Option<&dyn DemoControls> {
         None
     }
+}
+
+fn read_only<'a, T: 'a>(what: &str) -> StoreFuture<'a, T> {
+    let message = format!("This dashboard is read-only: it cannot {what}.");
+    Box::pin(async move {
+        Err(StoreError::Rejected {
+            code: "read_only".into(),
+            message,
+        })
+    })
 }
 
 /// What a designer can do with the demo store that a real backend does not offer.
@@ -91,6 +149,11 @@ pub trait DemoControls {
     /// Delays every answer by this many milliseconds (0: none), to see the loading state.
     fn set_latency(&self, millis: u32);
     fn latency(&self) -> u32;
+    /// Views the demo as another member (roles differ: see what a member sees).
+    fn set_viewer(&self, member: MemberId) -> StoreFuture<'_, ()>;
+    /// Makes the demo's payment provider decline (with this reason) or approve again.
+    fn set_declining(&self, reason: Option<String>) -> StoreFuture<'_, ()>;
+    fn declining(&self) -> bool;
 }
 
 /// The store the app was started with, and a revision that moves whenever its data changes

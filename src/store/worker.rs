@@ -17,14 +17,22 @@ use super::demo::{DemoStore, Persist};
 use super::{CreditStore, DemoControls, StoreError, StoreFuture};
 use crate::browser;
 use chrono::{DateTime, Utc};
+use creditboard_domain::account::SettingsChange;
 use creditboard_domain::activity::{ActivityPage, ExportChunk, ExportRequest, PageRequest};
-use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
+use creditboard_domain::alerts::Notification;
+use creditboard_domain::api::{
+    AccountView, BalanceView, BuyRequest, BuyResult, TeamView, TopUpSimulationRequest, UsageQuery,
+    UsageView,
+};
+use creditboard_domain::batch::{BatchRequest, HeldShot, SettleRequest};
+use creditboard_domain::billing::TopUpSimulation;
+use creditboard_domain::ids::MemberId;
 use creditboard_domain::preset::PresetId;
-use creditboard_domain::ratecard::RateCard;
+use creditboard_domain::ratecard::{Estimate, EstimateLine, RateCard};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -55,8 +63,18 @@ pub enum Call {
     Usage(Box<UsageQuery>),
     Activity(Box<PageRequest>),
     Export(Box<ExportRequest>),
+    Estimate(Vec<EstimateLine>),
+    Buy(Box<BuyRequest>),
+    Configure(Box<SettingsChange>),
+    SimulateTopUps(Box<TopUpSimulationRequest>),
+    Notifications,
+    Team,
+    HoldBatch(Box<BatchRequest>),
+    Settle(Box<SettleRequest>),
     Reset,
     SampleJob,
+    SetViewer(MemberId),
+    SetDeclining(Option<String>),
 }
 
 /// From the worker to the page.
@@ -82,6 +100,12 @@ pub enum Reply {
     Usage(Box<UsageView>),
     Activity(Box<ActivityPage>),
     Export(Box<ExportChunk>),
+    Estimate(Box<Estimate>),
+    Bought(Box<BuyResult>),
+    Simulated(Box<TopUpSimulation>),
+    Notifications(Box<Vec<Notification>>),
+    Team(Box<TeamView>),
+    Held(Box<Vec<HeldShot>>),
     Done,
     Said(String),
 }
@@ -92,6 +116,7 @@ pub struct WorkerStore {
     entries: AtomicUsize,
     fail_next: AtomicU32,
     latency_ms: AtomicU32,
+    declining: AtomicBool,
 }
 
 /// The running worker and the requests waiting for an answer (the page has one thread; the
@@ -220,6 +245,7 @@ impl WorkerStore {
             entries: AtomicUsize::new(0),
             fail_next: AtomicU32::new(0),
             latency_ms: AtomicU32::new(0),
+            declining: AtomicBool::new(false),
         })
     }
 
@@ -335,59 +361,88 @@ fn unexpected<T>() -> Result<T, StoreError> {
     ))
 }
 
-impl CreditStore for WorkerStore {
-    fn account(&self) -> StoreFuture<'_, AccountView> {
+/// Sends `call` and unpacks the answer, which must be `reply` (boxed) or `Done` (for `()`).
+macro_rules! ask {
+    ($store:ident, $call:expr, $reply:path) => {
         Box::pin(async move {
-            match self.call(Call::Account).await? {
-                Reply::Account(a) => Ok(*a),
+            match $store.call($call).await? {
+                $reply(answer) => Ok(*answer),
                 _ => unexpected(),
             }
         })
+    };
+    ($store:ident, $call:expr) => {
+        Box::pin(async move {
+            match $store.call($call).await? {
+                Reply::Done => Ok(()),
+                _ => unexpected(),
+            }
+        })
+    };
+}
+
+impl CreditStore for WorkerStore {
+    fn account(&self) -> StoreFuture<'_, AccountView> {
+        ask!(self, Call::Account, Reply::Account)
     }
 
     fn rate_card(&self) -> StoreFuture<'_, RateCard> {
-        Box::pin(async move {
-            match self.call(Call::RateCard).await? {
-                Reply::RateCard(c) => Ok(*c),
-                _ => unexpected(),
-            }
-        })
+        ask!(self, Call::RateCard, Reply::RateCard)
     }
 
     fn balance(&self) -> StoreFuture<'_, BalanceView> {
-        Box::pin(async move {
-            match self.call(Call::Balance).await? {
-                Reply::Balance(b) => Ok(*b),
-                _ => unexpected(),
-            }
-        })
+        ask!(self, Call::Balance, Reply::Balance)
     }
 
     fn usage(&self, query: UsageQuery) -> StoreFuture<'_, UsageView> {
-        Box::pin(async move {
-            match self.call(Call::Usage(Box::new(query))).await? {
-                Reply::Usage(u) => Ok(*u),
-                _ => unexpected(),
-            }
-        })
+        ask!(self, Call::Usage(Box::new(query)), Reply::Usage)
     }
 
     fn activity(&self, request: PageRequest) -> StoreFuture<'_, ActivityPage> {
-        Box::pin(async move {
-            match self.call(Call::Activity(Box::new(request))).await? {
-                Reply::Activity(p) => Ok(*p),
-                _ => unexpected(),
-            }
-        })
+        ask!(self, Call::Activity(Box::new(request)), Reply::Activity)
     }
 
     fn export(&self, request: ExportRequest) -> StoreFuture<'_, ExportChunk> {
-        Box::pin(async move {
-            match self.call(Call::Export(Box::new(request))).await? {
-                Reply::Export(c) => Ok(*c),
-                _ => unexpected(),
-            }
-        })
+        ask!(self, Call::Export(Box::new(request)), Reply::Export)
+    }
+
+    fn estimate(&self, lines: Vec<EstimateLine>) -> StoreFuture<'_, Estimate> {
+        ask!(self, Call::Estimate(lines), Reply::Estimate)
+    }
+
+    fn buy(&self, request: BuyRequest) -> StoreFuture<'_, BuyResult> {
+        ask!(self, Call::Buy(Box::new(request)), Reply::Bought)
+    }
+
+    fn configure(&self, change: SettingsChange) -> StoreFuture<'_, ()> {
+        ask!(self, Call::Configure(Box::new(change)))
+    }
+
+    fn simulate_top_ups(
+        &self,
+        request: TopUpSimulationRequest,
+    ) -> StoreFuture<'_, TopUpSimulation> {
+        ask!(
+            self,
+            Call::SimulateTopUps(Box::new(request)),
+            Reply::Simulated
+        )
+    }
+
+    fn notifications(&self) -> StoreFuture<'_, Vec<Notification>> {
+        ask!(self, Call::Notifications, Reply::Notifications)
+    }
+
+    fn team(&self) -> StoreFuture<'_, TeamView> {
+        ask!(self, Call::Team, Reply::Team)
+    }
+
+    fn hold_batch(&self, request: BatchRequest) -> StoreFuture<'_, Vec<HeldShot>> {
+        ask!(self, Call::HoldBatch(Box::new(request)), Reply::Held)
+    }
+
+    fn settle(&self, request: SettleRequest) -> StoreFuture<'_, ()> {
+        ask!(self, Call::Settle(Box::new(request)))
     }
 
     fn demo(&self) -> Option<&dyn DemoControls> {
@@ -405,12 +460,7 @@ impl DemoControls for WorkerStore {
     }
 
     fn reset(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            match self.call(Call::Reset).await? {
-                Reply::Done => Ok(()),
-                _ => unexpected(),
-            }
-        })
+        ask!(self, Call::Reset)
     }
 
     fn run_sample_job(&self) -> StoreFuture<'_, String> {
@@ -432,6 +482,19 @@ impl DemoControls for WorkerStore {
 
     fn latency(&self) -> u32 {
         self.latency_ms.load(Ordering::Relaxed)
+    }
+
+    fn set_viewer(&self, member: MemberId) -> StoreFuture<'_, ()> {
+        ask!(self, Call::SetViewer(member))
+    }
+
+    fn set_declining(&self, reason: Option<String>) -> StoreFuture<'_, ()> {
+        self.declining.store(reason.is_some(), Ordering::Relaxed);
+        ask!(self, Call::SetDeclining(reason))
+    }
+
+    fn declining(&self) -> bool {
+        self.declining.load(Ordering::Relaxed)
     }
 }
 
@@ -544,10 +607,32 @@ async fn answer(store: &DemoStore, call: Call) -> Result<Reply, StoreError> {
         Call::Usage(q) => Reply::Usage(Box::new(store.usage(*q).await?)),
         Call::Activity(r) => Reply::Activity(Box::new(store.activity(*r).await?)),
         Call::Export(r) => Reply::Export(Box::new(store.export(*r).await?)),
+        Call::Estimate(lines) => Reply::Estimate(Box::new(store.estimate(lines).await?)),
+        Call::Buy(r) => Reply::Bought(Box::new(store.buy(*r).await?)),
+        Call::Configure(c) => {
+            store.configure(*c).await?;
+            Reply::Done
+        }
+        Call::SimulateTopUps(r) => Reply::Simulated(Box::new(store.simulate_top_ups(*r).await?)),
+        Call::Notifications => Reply::Notifications(Box::new(store.notifications().await?)),
+        Call::Team => Reply::Team(Box::new(store.team().await?)),
+        Call::HoldBatch(r) => Reply::Held(Box::new(store.hold_batch(*r).await?)),
+        Call::Settle(r) => {
+            store.settle(*r).await?;
+            Reply::Done
+        }
         Call::Reset => {
             DemoControls::reset(store).await?;
             Reply::Done
         }
         Call::SampleJob => Reply::Said(store.run_sample_job().await?),
+        Call::SetViewer(member) => {
+            store.set_viewer(member).await?;
+            Reply::Done
+        }
+        Call::SetDeclining(reason) => {
+            store.set_declining(reason).await?;
+            Reply::Done
+        }
     })
 }

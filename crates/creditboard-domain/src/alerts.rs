@@ -35,29 +35,37 @@ pub fn threshold(config: &AccountConfig, rule: &AlertRule) -> Option<Amount> {
     }
 }
 
-/// The alerts `entries` fired, oldest first.
+/// The alerts `entries` fired, oldest first. Entries at one instant count as one change: a
+/// cycle's lapse and its refill at midnight are not a crossing.
 pub fn fired(config: &AccountConfig, entries: &[LedgerEntry]) -> Vec<Notification> {
     let rules: Vec<(&AlertRule, Amount)> = config
         .alerts
         .iter()
         .filter_map(|r| threshold(config, r).map(|t| (r, t)))
         .collect();
-    if rules.is_empty() {
-        return Vec::new();
-    }
     let mut out = Vec::new();
-    for e in entries {
-        let before = e.balance_after.get().saturating_sub(e.amount.get());
-        for (rule, level) in &rules {
-            if rule.meter == e.meter && before >= level.get() && e.balance_after < *level {
-                out.push(Notification {
-                    at: e.at,
-                    meter: e.meter.clone(),
-                    level: rule.level,
-                    threshold: *level,
-                    balance: e.balance_after,
-                    entry: e.id,
-                });
+    if rules.is_empty() {
+        return out;
+    }
+    for group in entries.chunk_by(|a, b| a.at == b.at) {
+        for meter in &config.meters {
+            let mut of_meter = group.iter().filter(|e| e.meter == meter.id);
+            let Some(first) = of_meter.next() else {
+                continue;
+            };
+            let last = of_meter.next_back().unwrap_or(first);
+            let before = first.balance_after.get().saturating_sub(first.amount.get());
+            for (rule, level) in rules.iter().filter(|(r, _)| r.meter == meter.id) {
+                if before >= level.get() && last.balance_after < *level {
+                    out.push(Notification {
+                        at: last.at,
+                        meter: meter.id.clone(),
+                        level: rule.level,
+                        threshold: *level,
+                        balance: last.balance_after,
+                        entry: last.id,
+                    });
+                }
             }
         }
     }

@@ -124,7 +124,7 @@ pub enum DomainError {
     PaymentDeclined(String),
     #[error("“{0}” cannot be bought here")]
     NotForSale(String),
-    #[error("“{feature}” needs {needs}")]
+    #[error("“{feature}” {needs}")]
     RequirementUnmet { feature: String, needs: String },
     #[error("there is no pack “{0}”")]
     UnknownPack(String),

@@ -1,0 +1,85 @@
+//! Pieces the spend-control pages share: who may act, the note a member sees instead, fresh
+//! idempotency keys, and amounts typed into forms.
+
+use crate::hooks::AccountData;
+use creditboard_domain::Amount;
+use creditboard_domain::access::Action;
+use creditboard_domain::account::MeterConfig;
+use creditboard_domain::ids::IdempotencyKey;
+use leptos::prelude::*;
+
+/// Whether the viewer may do `action` (the store checks again when it is done).
+pub fn use_may(action: Action) -> Signal<bool> {
+    let data = AccountData::expect();
+    Signal::derive(move || {
+        data.account
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|a| a.may(action))
+    })
+}
+
+/// What a member sees where an admin would see the controls.
+#[component]
+pub fn AdminOnlyNote(action: Action) -> impl IntoView {
+    let data = AccountData::expect();
+    let may = use_may(action);
+    let admin = move || {
+        data.account
+            .get()
+            .and_then(Result::ok)
+            .map(|a| a.admin_name().to_owned())
+            .unwrap_or_default()
+    };
+    view! {
+        <Show when=move || !may.get() && data.account.get().is_some()>
+            <p class="admin-only" data-testid="admin-only">
+                {move || format!("Only team admins can {} — contact {}.", action.describe(), admin())}
+            </p>
+        </Show>
+    }
+}
+
+/// A key no earlier request used: `prefix-<millis>-<random>`.
+pub fn fresh_key(prefix: &str) -> IdempotencyKey {
+    let millis = crate::browser::now().timestamp_millis();
+    let random = (js_sys::Math::random() * 1e9) as u64;
+    // Letters, digits and "-" only, so always a valid key; the fallback is for the type.
+    IdempotencyKey::new(&format!("{prefix}-{millis}-{random}"))
+        .or_else(|_| IdempotencyKey::new("request"))
+        .unwrap_or_else(|_| unreachable!("“request” is a valid key"))
+}
+
+/// An amount typed for `meter` ("1,500", "25.50"): a clear sentence when it is not one.
+pub fn parse_amount(text: &str, meter: &MeterConfig) -> Result<Amount, String> {
+    let cleaned: String = text
+        .trim()
+        .trim_start_matches('$')
+        .chars()
+        .filter(|c| *c != ',' && !c.is_whitespace())
+        .collect();
+    if cleaned.is_empty() {
+        return Err("Enter an amount.".into());
+    }
+    Amount::parse_decimal(&cleaned, meter.decimals).map_err(|_| {
+        if meter.decimals == 0 {
+            format!("“{}” is not a whole number.", text.trim())
+        } else {
+            format!(
+                "“{}” is not an amount with at most {} decimals.",
+                text.trim(),
+                meter.decimals
+            )
+        }
+    })
+}
+
+/// [`parse_amount`] for a field that must be above zero.
+pub fn parse_positive(text: &str, meter: &MeterConfig) -> Result<Amount, String> {
+    let a = parse_amount(text, meter)?;
+    if a.is_positive() {
+        Ok(a)
+    } else {
+        Err("Enter an amount greater than zero.".into())
+    }
+}

@@ -1,0 +1,212 @@
+//! Route `/team`: who is on the team, what each used in the period (and their share), what
+//! they spent this month against an optional monthly cap, which admins can set.
+
+use crate::browser;
+use crate::components::period::PeriodSelector;
+use crate::components::spend::{AdminOnlyNote, parse_amount, use_may};
+use crate::components::states::ErrorPanel;
+use crate::format;
+use crate::hooks::{AccountData, use_usage};
+use crate::store::Store;
+use crate::view::{DEFAULT_PERIOD, pairs, period_from_query};
+use creditboard_domain::access::Action;
+use creditboard_domain::account::{Member, MeterConfig, Role, SettingsChange};
+use creditboard_domain::aggregate::MeterUsage;
+use creditboard_domain::api::{AccountView, TeamView};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    let query = use_query_map();
+    let parsed = Memo::new(move |_| period_from_query(&pairs(&query.read())));
+    let period = Signal::derive(move || parsed.get().unwrap_or(DEFAULT_PERIOD));
+    let data = AccountData::expect();
+    let usage = use_usage(period);
+    let store = Store::expect();
+    let team = LocalResource::new(move || {
+        store.track();
+        let store = store.get();
+        async move { store.team().await }
+    });
+    let today = Signal::derive(move || {
+        let now = browser::now();
+        match data.account.get() {
+            Some(Ok(a)) => a.timezone.date_of(now),
+            _ => now.date_naive(),
+        }
+    });
+    let body = move || match (data.account.get(), usage.get(), team.get()) {
+        (Some(Ok(account)), Some(Ok(used)), Some(Ok(spend))) => account
+            .meters
+            .clone()
+            .into_iter()
+            .filter_map(|meter| {
+                let in_period = used.meters.iter().find(|u| u.meter == meter.id)?.clone();
+                Some(view! {
+                    <MemberTable meter account=account.clone() usage=in_period team=spend.clone() />
+                })
+            })
+            .collect_view()
+            .into_any(),
+        (Some(Err(e)), _, _) | (_, Some(Err(e)), _) | (_, _, Some(Err(e))) => view! {
+            <ErrorPanel what="your team" error=e retry=move |_| {
+                data.refetch();
+                usage.refetch();
+                team.refetch();
+            } />
+        }
+        .into_any(),
+        _ => view! { <div class="skeleton-block" aria-busy="true">"Loading…"</div> }.into_any(),
+    };
+    view! {
+        <header class="page-head">
+            <h1>"Team"</h1>
+        </header>
+        {move || parsed.get().err().map(|e| view! { <p class="notice" role="status">{e}</p> })}
+        <PeriodSelector current=period today=today />
+        <p class="muted">
+            "Credits belong to the team: everyone draws from the same balance. Admins can cap what one member spends in a calendar month."
+        </p>
+        <AdminOnlyNote action=Action::ChangeMemberCaps />
+        {body}
+    }
+}
+
+#[component]
+fn MemberTable(
+    meter: MeterConfig,
+    account: AccountView,
+    usage: MeterUsage,
+    team: TeamView,
+) -> impl IntoView {
+    let multi = account.meters.len() > 1;
+    let rows = account
+        .members
+        .iter()
+        .map(|m| {
+            let used = usage
+                .by_member
+                .iter()
+                .find(|r| r.key == m.id.as_str())
+                .map_or(creditboard_domain::Amount::ZERO, |r| r.used);
+            let share = format::percent(format::share_bp(used, usage.used));
+            let spend = team
+                .spend
+                .iter()
+                .find(|s| s.member == m.id && s.meter == meter.id)
+                .cloned();
+            view! { <MemberRow member=m.clone() meter=meter.clone() used share spend /> }
+        })
+        .collect_view();
+    view! {
+        <section class="card" aria-label=format!("Members — {}", meter.name)>
+            {multi.then(|| view! { <h2>{meter.name.clone()}</h2> })}
+            <div class="table-wrap" tabindex="0" role="region" aria-label=format!("Members and their usage of {}", meter.name)>
+                <table class="data-table team-table" data-testid=format!("team-{}", meter.id)>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Member"</th>
+                            <th scope="col">"Role"</th>
+                            <th scope="col" class="num">"Used in period"</th>
+                            <th scope="col" class="num">"Share"</th>
+                            <th scope="col" class="num">"This month"</th>
+                            <th scope="col">"Monthly cap"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn MemberRow(
+    member: Member,
+    meter: MeterConfig,
+    used: creditboard_domain::Amount,
+    share: String,
+    spend: Option<creditboard_domain::api::MemberSpend>,
+) -> impl IntoView {
+    let store = Store::expect();
+    let may = use_may(Action::ChangeMemberCaps);
+    let cap = spend.as_ref().and_then(|s| s.cap);
+    let this_month = spend.as_ref().map(|s| s.this_month).unwrap_or_default();
+    let text = RwSignal::new(
+        cap.map(|c| format::number(c, &meter).replace(',', ""))
+            .unwrap_or_default(),
+    );
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let (m1, id) = (meter.clone(), member.id.clone());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let typed = text.get_untracked();
+        let monthly = if typed.trim().is_empty() {
+            None
+        } else {
+            match parse_amount(&typed, &m1) {
+                Ok(a) if !a.is_negative() => Some(a),
+                Ok(_) => return outcome.set(Some(Err("A cap cannot be negative.".into()))),
+                Err(e) => return outcome.set(Some(Err(e))),
+            }
+        };
+        let change = SettingsChange::MemberCap {
+            member: id.clone(),
+            meter: m1.id.clone(),
+            monthly,
+        };
+        let store = store.clone();
+        leptos::task::spawn_local(async move {
+            match store.get().configure(change).await {
+                Ok(()) => {
+                    outcome.set(Some(Ok(if monthly.is_some() {
+                        "Saved."
+                    } else {
+                        "No cap."
+                    }
+                    .into())));
+                    store.changed();
+                }
+                Err(e) => outcome.set(Some(Err(e.to_string()))),
+            }
+        });
+    };
+    let role = match member.role {
+        Role::Admin => "Admin",
+        Role::Member => "Member",
+    };
+    let cap_text = cap.map_or_else(|| "No cap".to_owned(), |c| format::amount(c, &meter));
+    let label = format!("Monthly cap for {}", member.name);
+    view! {
+        <tr data-testid=format!("member-{}", member.id)>
+            <th scope="row">{member.name.clone()}</th>
+            <td>{role}</td>
+            <td class="num">{format::amount(used, &meter)}</td>
+            <td class="num">{share}</td>
+            <td class="num">{format::amount(this_month, &meter)}</td>
+            <td>
+                <Show when=move || may.get() fallback=move || cap_text.clone()>
+                    <form class="cap-form" on:submit=save.clone() novalidate>
+                        <input
+                            type="text"
+                            inputmode="decimal"
+                            placeholder="No cap"
+                            aria-label=label.clone()
+                            prop:value=move || text.get()
+                            on:input:target=move |ev| text.set(ev.target().value())
+                        />
+                        <button type="submit" class="button small">"Save"</button>
+                        <span role="status" class="outcome">
+                            {move || match outcome.get() {
+                                Some(Ok(t)) => view! { <span class="ok">{t}</span> }.into_any(),
+                                Some(Err(t)) => view! { <span class="bad">{t}</span> }.into_any(),
+                                None => ().into_any(),
+                            }}
+                        </span>
+                    </form>
+                </Show>
+            </td>
+        </tr>
+    }
+}

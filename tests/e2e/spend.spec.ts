@@ -1,0 +1,211 @@
+// Spend controls on the demo store, as an admin and as a member: a batch estimated, held and
+// rendered shot by shot (paused and resumed, one shot failing), a pack bought and a declined
+// payment, a top-up set and triggered, what a member is told, accessibility and screenshots.
+// Prices come from the products' price lists written out here, not from the page.
+import { expect, test, type Page } from '@playwright/test';
+import * as path from 'node:path';
+import { SCREENSHOTS, balance, expectAccessible, fixture, minorUnits, open } from './support';
+
+/** ACT3's render prices in credits per second ("roughly doubling" from Draft to 4K). */
+const ACT3_RENDER = { draft: 5, standard: 10, high: 20 } as const;
+
+/** The counter's numbers: [available, held] in minor units. */
+async function counter(page: Page): Promise<[number, number]> {
+  const text = await page.getByTestId('balance-counter').innerText();
+  const held = /\(([\d,.]+) held\)/.exec(text);
+  return [minorUnits(text.replace(/\(.*\)/, '')), held ? minorUnits(held[1]) : 0];
+}
+
+async function setLine(page: Page, n: number, name: string, feature: string, tier: string | null, qty: number) {
+  const line = page.getByTestId(`line-${n}`);
+  await line.getByLabel(`Line ${n} name`).fill(name);
+  await line.getByLabel('Feature').selectOption({ label: feature });
+  if (tier) await line.getByLabel('Quality').selectOption({ label: tier });
+  await line.getByLabel(/Quantity/).fill(String(qty));
+}
+
+async function viewAs(page: Page, name: RegExp) {
+  const select = page.getByTestId('demo-viewer');
+  const value = await select.locator('option', { hasText: name }).getAttribute('value');
+  await select.selectOption(value!);
+  await expect(select).toHaveValue(value!);
+}
+
+test('an admin estimates a batch, confirms it and watches it render shot by shot', async ({ page }) => {
+  const f = fixture('act3');
+  const errors = await open(page, '/rates?preset=act3');
+  const before = balance(f, 'credits');
+  // The history may end with jobs in flight: what they hold stays held throughout.
+  await expect(page.getByTestId('balance-counter')).toContainText(before.toLocaleString('en-US'));
+  const [, heldBefore] = await counter(page);
+
+  const shots: [string, string, keyof typeof ACT3_RENDER, number][] = [
+    ['Opening crane', 'Shot render (Veo 3)', 'standard', 8],
+    ['Close-up', 'Shot render (Veo 3)', 'high', 6],
+    ['Alley wide', 'Shot render (Kling 2.1)', 'draft', 12],
+  ];
+  const costs = shots.map(([, , tier, s]) => ACT3_RENDER[tier] * s);
+  const total = costs.reduce((a, b) => a + b, 0);
+  for (const [i, [name, feature, tier, seconds]] of shots.entries()) {
+    if (i > 0) await page.getByRole('button', { name: 'Add a line' }).click();
+    await setLine(page, i + 1, name, feature, tier[0].toUpperCase() + tier.slice(1), seconds);
+  }
+  const result = page.getByTestId('estimate-result');
+  await expect(result).toContainText(`Total ${total.toLocaleString('en-US')} credits`);
+  await expect(result).toContainText(`${(before - total).toLocaleString('en-US')} credits after`);
+  // ≈ how many more batches like this one the balance after it pays for.
+  await expect(result).toContainText(`≈ ${Math.floor((before - total) / total).toLocaleString('en-US')} more like this`);
+
+  // The demo's render farm: the first shot to render will fail.
+  await page.getByText('Demo actions').click();
+  await page.getByRole('button', { name: 'Next shot fails' }).click();
+  await page.getByText('Demo actions').click();
+
+  await page.getByTestId('generate').click();
+  const dialog = page.getByTestId('cost-estimate');
+  await expect(dialog).toBeVisible();
+  const rows = dialog.locator('tbody tr');
+  await expect(rows).toHaveCount(3);
+  for (const [i, [name]] of shots.entries()) {
+    await expect(rows.nth(i)).toContainText(name);
+    await expect(rows.nth(i)).toContainText(`${costs[i]} credits`);
+  }
+  await expect(page.getByTestId('batch-total')).toHaveText(`Batch total: ${total} credits`);
+  // Nothing is spent before Confirm.
+  expect(await counter(page)).toEqual([before, heldBefore]);
+
+  await page.getByTestId('confirm-batch').click();
+  await expect(dialog).toBeHidden();
+  // Confirm holds the whole batch at once: it leaves the available balance and is held.
+  await expect.poll(() => counter(page)).toEqual([before - total, heldBefore + total]);
+  const queue = page.getByTestId('render-queue');
+  await expect(queue).toBeVisible();
+  // The first shot fails: its hold is released and nothing is charged for it.
+  await expect(queue).toContainText('1 of 3 shots done');
+  await expect.poll(() => counter(page)).toEqual([before - total + costs[0], heldBefore + costs[1] + costs[2]]);
+  // Pause while the second renders: it finishes, the third waits.
+  await page.getByTestId('batch-pause').click();
+  await expect(queue).toContainText('Batch paused: 2 of 3 shots done');
+  await expect.poll(() => counter(page)).toEqual([before - total + costs[0], heldBefore + costs[2]]);
+  await page.waitForTimeout(2500);
+  expect(await counter(page)).toEqual([before - total + costs[0], heldBefore + costs[2]]);
+  await expect(queue).toContainText('Batch paused: 2 of 3 shots done');
+  await page.getByTestId('batch-pause').click();
+  await expect(queue).toContainText('Batch finished: 3 of 3 shots done');
+  // Charged: the two shots that rendered.
+  await expect.poll(() => counter(page)).toEqual([before - costs[1] - costs[2], heldBefore]);
+
+  // The ledger shows each captured shot by name, and the failed one as released.
+  await page.getByRole('link', { name: 'Activity' }).click();
+  const ledger = page.getByTestId('ledger');
+  await expect(ledger).toContainText('Close-up');
+  await expect(ledger).toContainText('Alley wide');
+  await expect(ledger).toContainText('Opening crane');
+  expect(errors).toEqual([]);
+});
+
+test('an admin buys a pack; a declined payment adds nothing and says why', async ({ page }) => {
+  const f = fixture('videogen');
+  await open(page, '/billing?preset=videogen');
+  const start = balance(f, 'credits');
+  await expect(page.getByTestId('balance-counter')).toContainText(start.toLocaleString('en-US'));
+  const buy = page.getByTestId('buy-credits');
+  await buy.getByLabel(/5,000 Standard/).check();
+  await buy.getByRole('button', { name: 'Review purchase' }).click();
+  await expect(buy).toContainText('Buy 5,000 credits for €45.00? They go into your additional credits.');
+  await page.getByTestId('confirm-purchase').click();
+  await expect(page.getByTestId('buy-outcome')).toHaveText('Bought 5,000 credits for €45.00. They are in your balance now.');
+  await expect.poll(async () => (await counter(page))[0]).toBe(start + 5000);
+
+  await page.getByText('Demo actions').click();
+  await page.getByRole('button', { name: 'Decline payments' }).click();
+  await expect(page.getByTestId('demo-bar')).toContainText('Payments will be declined.');
+  await buy.getByLabel(/2,000 Mini/).check();
+  await buy.getByRole('button', { name: 'Review purchase' }).click();
+  await page.getByTestId('confirm-purchase').click();
+  await expect(page.getByTestId('buy-outcome')).toContainText('the payment was declined');
+  await expect(page.getByTestId('buy-outcome')).toContainText('Nothing was charged or added.');
+  expect((await counter(page))[0]).toBe(start + 5000);
+});
+
+test('an admin sets a top-up and a job that crosses the threshold triggers it', async ({ page }) => {
+  const f = fixture('videogen');
+  await open(page, '/billing?preset=videogen');
+  const start = balance(f, 'credits');
+  await expect(page.getByTestId('balance-counter')).toContainText(start.toLocaleString('en-US'));
+  const topUps = page.getByTestId('top-ups-credits');
+  const threshold = start - 50;
+  await topUps.getByTestId('top-up-threshold').fill(String(threshold));
+  await topUps.getByTestId('top-up-mode').selectOption('fixed');
+  await topUps.getByTestId('top-up-amount').fill('5000');
+  await topUps.getByTestId('top-up-cap').fill('');
+  await expect(topUps.getByTestId('top-up-enabled')).toBeChecked();
+  await expect(topUps.getByTestId('top-up-simulation')).toContainText('Top-ups');
+  await topUps.getByRole('button', { name: 'Save top-ups' }).click();
+  await expect(page.getByTestId('top-up-outcome')).toHaveText('Automatic top-ups are on.');
+  // A bad value is named and changes nothing.
+  await topUps.getByTestId('top-up-amount').fill('lots');
+  await expect(topUps).toContainText('“lots” is not a whole number.');
+
+  // 60 seconds of 1080p export at 1 credit a second takes the balance 10 below the threshold.
+  await page.getByRole('link', { name: 'Rate card' }).click();
+  await setLine(page, 1, 'Teaser export', 'Video export (1080p)', null, 60);
+  await expect(page.getByTestId('estimate-result')).toContainText('Total 60 credits');
+  await page.getByTestId('generate').click();
+  await page.getByTestId('confirm-batch').click();
+  await expect(page.getByTestId('render-queue')).toContainText('Batch finished: 1 of 1 shots done');
+  await expect.poll(async () => (await counter(page))[0]).toBe(start - 60 + 5000);
+  await page.getByRole('link', { name: 'Activity' }).click();
+  // The top-up fired with the hold that crossed the threshold; its balance after is ours.
+  const topUp = page
+    .getByTestId('ledger')
+    .locator('tbody tr', { hasText: 'Auto top-up' })
+    .filter({ hasText: (start - 60 + 5000).toLocaleString('en-US') });
+  await expect(topUp).toHaveCount(1);
+  await expect(topUp).toContainText('5,000');
+});
+
+test('a member sees everything read-only and is told whom to ask', async ({ page }) => {
+  const f = fixture('videogen');
+  const errors = await open(page, '/billing?preset=videogen');
+  await viewAs(page, /Jonas Weber/);
+  const notes = page.getByTestId('admin-only');
+  await expect(notes.first()).toBeVisible();
+  await expect(page.getByTestId('buy-credits')).toContainText('Only team admins can buy credits — contact Anton Koenig.');
+  await expect(page.getByTestId('top-ups-credits')).toContainText(
+    'Only team admins can change automatic top-ups — contact Anton Koenig.',
+  );
+  await expect(page.getByRole('button', { name: 'Review purchase' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Save top-ups' })).toBeDisabled();
+  await page.getByRole('link', { name: 'Team' }).click();
+  await expect(page.getByTestId('admin-only')).toContainText('Only team admins can set member caps — contact Anton Koenig.');
+  await expect(page.getByLabel(/Monthly cap for/)).toHaveCount(0);
+  // Every member is listed with a share of the period's usage.
+  for (const name of ['Anton Koenig', 'Jonas Weber', 'Mira Novak']) {
+    await expect(page.getByTestId('team-credits')).toContainText(name);
+  }
+  expect(balance(f, 'credits')).toBeGreaterThan(0);
+  expect(errors).toEqual([]);
+});
+
+test('the rate card, billing and team pages are accessible; screenshots for review', async ({ page }) => {
+  for (const [preset, route, name] of [
+    ['videogen', '/rates', 'rates-videogen'],
+    ['act3', '/rates', 'rates-act3'],
+    ['videogen', '/billing', 'billing-videogen'],
+    ['fotomaster', '/billing', 'billing-fotomaster'],
+    ['videogen', '/team', 'team-videogen'],
+  ] as const) {
+    await open(page, `${route}?preset=${preset}`);
+    await expect(page.locator('h1')).toBeVisible();
+    await expect(page.getByTestId('balance-counter')).not.toHaveText('…');
+    await expectAccessible(page);
+    for (const [scheme, width] of [['light', 1280], ['dark', 1280], ['light', 360]] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.setViewportSize({ width, height: 900 });
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${scheme}-${width}.png`), fullPage: true });
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
+});
