@@ -316,7 +316,7 @@ fn AlertBanner() -> impl IntoView {
         (now < last.threshold && dismissed.get() != Some(last.entry.0)).then(|| {
             (
                 last.entry.0,
-                crate::pages::billing::alert_text(last, &account),
+                crate::components::spend::alert_text(last, &account),
             )
         })
     };

@@ -1,10 +1,13 @@
 //! Pieces the spend-control pages share: who may act, the note a member sees instead, fresh
 //! idempotency keys, and amounts typed into forms.
 
+use crate::format;
 use crate::hooks::AccountData;
 use creditboard_domain::Amount;
 use creditboard_domain::access::Action;
-use creditboard_domain::account::MeterConfig;
+use creditboard_domain::account::{AlertLevel, MeterConfig};
+use creditboard_domain::alerts::Notification;
+use creditboard_domain::api::AccountView;
 use creditboard_domain::ids::IdempotencyKey;
 use leptos::prelude::*;
 
@@ -82,4 +85,23 @@ pub fn parse_positive(text: &str, meter: &MeterConfig) -> Result<Amount, String>
     } else {
         Err("Enter an amount greater than zero.".into())
     }
+}
+
+/// What a fired alert says.
+pub fn alert_text(n: &Notification, account: &AccountView) -> String {
+    let Some(meter) = account.meters.iter().find(|m| m.id == n.meter) else {
+        return String::new();
+    };
+    let level = match n.level {
+        AlertLevel::Percent(p) => format!(
+            "{p}% of your monthly allocation ({})",
+            format::amount(n.threshold, meter)
+        ),
+        AlertLevel::Below(_) => format::amount(n.threshold, meter),
+    };
+    format!(
+        "{} fell below {level}: {} left.",
+        meter.name,
+        format::amount(n.balance, meter)
+    )
 }

@@ -2,7 +2,9 @@
 //! burn rate), low-balance alerts and the alerts that fired. Members see it all read-only;
 //! every change goes through the store, which checks the role again.
 
-use crate::components::spend::{AdminOnlyNote, fresh_key, parse_amount, parse_positive, use_may};
+use crate::components::spend::{
+    AdminOnlyNote, alert_text, fresh_key, parse_amount, parse_positive, use_may,
+};
 use crate::components::states::ErrorPanel;
 use crate::format;
 use crate::hooks::AccountData;
@@ -11,7 +13,6 @@ use creditboard_domain::access::Action;
 use creditboard_domain::account::{
     AlertLevel, AutoTopUp, BucketKind, MeterConfig, PurchaseOffer, SettingsChange, TopUpAmount,
 };
-use creditboard_domain::alerts::Notification;
 use creditboard_domain::api::{AccountView, BuyRequest, TopUpSimulationRequest};
 use creditboard_domain::billing::{PurchaseChoice, TopUpSimulation, price_of};
 use creditboard_domain::ids::IdempotencyKey;
@@ -45,9 +46,11 @@ pub fn BillingPage() -> impl IntoView {
                             {(account.meters.len() > 1)
                                 .then(|| view! { <h2 class="section-title">{meter.name.clone()}</h2> })}
                             <div class="billing-grid">
-                                <BuyCredits meter=meter.clone() offer=offer />
+                                <div class="billing-stack">
+                                    <BuyCredits meter=meter.clone() offer=offer />
+                                    <Alerts meter=meter.clone() account=account.clone() />
+                                </div>
                                 <TopUps meter=meter.clone() card=card.clone() />
-                                <Alerts meter=meter.clone() account=account.clone() />
                             </div>
                         </section>
                     }
@@ -367,12 +370,14 @@ fn TopUps(meter: MeterConfig, card: RateCard) -> impl IntoView {
     let store = Store::expect();
     let may = use_may(Action::ChangeTopUps);
     let form = RwSignal::new(TopUpForm::from(meter.auto_top_up, &meter));
+    // Field errors wait until the form is touched: an empty form is not a mistake yet.
+    let touched = RwSignal::new(meter.auto_top_up.is_some());
     let saved = RwSignal::new(None::<Result<String, String>>);
     let m1 = meter.clone();
     let parsed = Memo::new(move |_| form.with(|f| f.parse(&m1)));
     let error_for = move |field: &'static str| {
         move || match parsed.get() {
-            Err((f, msg)) if f == field => Some(msg),
+            Err((f, msg)) if f == field && touched.get() => Some(msg),
             _ => None,
         }
     };
@@ -396,6 +401,7 @@ fn TopUps(meter: MeterConfig, card: RateCard) -> impl IntoView {
     let m2 = meter.clone();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        touched.set(true);
         let settings = match parsed.get_untracked() {
             Ok(s) => s,
             Err((_, msg)) => return saved.set(Some(Err(msg))),
@@ -460,7 +466,10 @@ fn TopUps(meter: MeterConfig, card: RateCard) -> impl IntoView {
                     data-testid=format!("top-up-{id}")
                     aria-invalid=move || error2().is_some().to_string()
                     prop:value=move || form.with(get)
-                    on:input:target=move |ev| form.update(|f| set(f, ev.target().value()))
+                    on:input:target=move |ev| {
+                        touched.set(true);
+                        form.update(|f| set(f, ev.target().value()));
+                    }
                 />
                 <span class="field-error">{error}</span>
             </label>
@@ -691,25 +700,6 @@ fn Alerts(meter: MeterConfig, account: AccountView) -> impl IntoView {
             </p>
         </div>
     }
-}
-
-/// What a fired alert says.
-pub fn alert_text(n: &Notification, account: &AccountView) -> String {
-    let Some(meter) = account.meters.iter().find(|m| m.id == n.meter) else {
-        return String::new();
-    };
-    let level = match n.level {
-        AlertLevel::Percent(p) => format!(
-            "{p}% of your monthly allocation ({})",
-            format::amount(n.threshold, meter)
-        ),
-        AlertLevel::Below(_) => format::amount(n.threshold, meter),
-    };
-    format!(
-        "{} fell below {level}: {} left.",
-        meter.name,
-        format::amount(n.balance, meter)
-    )
 }
 
 /// How many alerts the list shows before "Show all".
