@@ -104,6 +104,14 @@ impl State {
             })
     }
 
+    /// Finds the alerts the entries written since the last look fired.
+    fn catch_up_alerts(&mut self) {
+        let entries = self.demo.ledger.entries();
+        let (seen, found) = &mut self.alerts;
+        found.extend(alerts::fired(self.demo.ledger.config(), &entries[*seen..]));
+        *seen = entries.len();
+    }
+
     fn apply(&mut self, step: &Step) -> Result<(), StoreError> {
         let ledger = &mut self.demo.ledger;
         match step {
@@ -111,9 +119,12 @@ impl State {
                 ledger.apply(op.clone())?;
             }
             Step::Configure(change) => {
-                ledger.configure(change)?;
-                // Other levels: look at the history again.
-                self.alerts = (0, Vec::new());
+                // Alerts fire when entries are written: what the old levels saw stays, and
+                // new levels only look at entries from now on.
+                if matches!(change, SettingsChange::Alerts { .. }) {
+                    self.catch_up_alerts();
+                }
+                self.demo.ledger.configure(change)?;
             }
             Step::Batch {
                 request,
@@ -428,10 +439,8 @@ impl CreditStore for DemoStore {
         Box::pin(async move {
             self.answer_later().await?;
             self.with_ledger(|s, _| {
-                let entries = s.demo.ledger.entries();
-                let (seen, found) = &mut s.alerts;
-                found.extend(alerts::fired(s.demo.ledger.config(), &entries[*seen..]));
-                *seen = entries.len();
+                s.catch_up_alerts();
+                let found = &s.alerts.1;
                 let keep = found.len().saturating_sub(MAX_NOTIFICATIONS);
                 Ok(found[keep..].to_vec())
             })

@@ -165,6 +165,55 @@ test('an admin sets a top-up and a job that crosses the threshold triggers it', 
   await expect(topUp).toContainText('5,000');
 });
 
+test('Foto Master buys an exact dollar amount; bad amounts are named and add nothing', async ({ page }) => {
+  const f = fixture('fotomaster');
+  await open(page, '/billing?preset=fotomaster');
+  const start = balance(f, 'usd');
+  const money = (cents: number) => `$${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}`;
+  await expect(page.getByTestId('balance-counter')).toContainText(money(start));
+  const buy = page.getByTestId('buy-usd');
+  for (const [typed, says] of [
+    ['abc', '“abc” is not an amount with at most 2 decimals.'],
+    ['5', 'Buy between $10.00 and $2,000.00.'],
+    ['12.345', '“12.345” is not an amount with at most 2 decimals.'],
+  ]) {
+    await buy.getByTestId('buy-amount').fill(typed);
+    await buy.getByRole('button', { name: 'Review purchase' }).click();
+    await expect(buy.getByRole('alert')).toHaveText(says);
+    await expect(page.getByTestId('confirm-purchase')).toHaveCount(0);
+  }
+  await buy.getByTestId('buy-amount').fill('25.50');
+  await buy.getByRole('button', { name: 'Review purchase' }).click();
+  await expect(buy).toContainText('Buy $25.50 for $25.50?');
+  await page.getByTestId('confirm-purchase').click();
+  await expect(page.getByTestId('buy-outcome')).toContainText('Bought $25.50 for $25.50.');
+  await expect(page.getByTestId('balance-counter')).toContainText(money(start + 2550));
+});
+
+test('an alert level the balance crosses fires once: a banner and a notification', async ({ page }) => {
+  const f = fixture('videogen');
+  await open(page, '/billing?preset=videogen');
+  const start = balance(f, 'credits');
+  await expect(page.getByTestId('balance-counter')).toContainText(start.toLocaleString('en-US'));
+  const alerts = page.getByTestId('alerts-credits');
+  const level = start - 50;
+  await alerts.getByTestId('alert-levels').fill(`${level}`);
+  await alerts.getByRole('button', { name: 'Save alerts' }).click();
+  await expect(alerts).toContainText('Alerts saved.');
+  await expect(page.getByTestId('alert-banner')).toHaveCount(0);
+  await page.getByRole('link', { name: 'Rate card' }).click();
+  await setLine(page, 1, 'Cutdown', 'Video export (1080p)', null, 60);
+  await page.getByTestId('generate').click();
+  await page.getByTestId('confirm-batch').click();
+  const banner = page.getByTestId('alert-banner');
+  const want = `Credits fell below ${level.toLocaleString('en-US')} credits: ${(start - 60).toLocaleString('en-US')} credits left.`;
+  await expect(banner).toContainText(want);
+  await page.getByRole('link', { name: 'Billing' }).click();
+  await expect(page.getByTestId('notifications').locator('li').first()).toContainText(want);
+  // Further use below the level is no new crossing.
+  await expect(page.getByTestId('notifications').locator('li', { hasText: level.toLocaleString('en-US') })).toHaveCount(1);
+});
+
 test('a member sees everything read-only and is told whom to ask', async ({ page }) => {
   const f = fixture('videogen');
   const errors = await open(page, '/billing?preset=videogen');
