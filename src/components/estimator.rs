@@ -3,7 +3,7 @@
 //! every shot and hands them to the render queue.
 
 use crate::components::render_queue::RenderQueue;
-use crate::components::spend::fresh_key;
+use crate::components::spend::{Outcome, Said, fresh_key};
 use crate::format;
 use crate::hooks::AccountData;
 use crate::store::Store;
@@ -181,7 +181,7 @@ pub fn Estimator(account: AccountView, card: RateCard) -> impl IntoView {
     };
     let dialog = NodeRef::<html::Dialog>::new();
     let confirming = RwSignal::new(false);
-    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let outcome = RwSignal::<Said>::new(None);
     let open_dialog = move |_| {
         outcome.set(None);
         if let Some(d) = dialog.get_untracked() {
@@ -295,11 +295,7 @@ pub fn Estimator(account: AccountView, card: RateCard) -> impl IntoView {
                 </button>
             </div>
             <p class="outcome" role="status" data-testid="generate-outcome">
-                {move || match outcome.get() {
-                    Some(Ok(text)) => view! { <span class="ok">{text}</span> }.into_any(),
-                    Some(Err(text)) => view! { <span class="bad">{text}</span> }.into_any(),
-                    None => ().into_any(),
-                }}
+                <Outcome outcome />
             </p>
             <dialog node_ref=dialog class="cost-dialog" aria-labelledby="cost-title" data-testid="cost-estimate">
                 <h2 id="cost-title">"Cost estimate"</h2>

@@ -43,6 +43,19 @@ pub fn AdminOnlyNote(action: Action) -> impl IntoView {
     }
 }
 
+/// What an action came to: a confirmation, or the reason it was refused.
+pub type Said = Option<Result<String, String>>;
+
+/// [`Said`] as text inside the caller's live region.
+#[component]
+pub fn Outcome(outcome: RwSignal<Said>) -> impl IntoView {
+    move || match outcome.get() {
+        Some(Ok(text)) => view! { <span class="ok">{text}</span> }.into_any(),
+        Some(Err(text)) => view! { <span class="bad">{text}</span> }.into_any(),
+        None => ().into_any(),
+    }
+}
+
 /// A key no earlier request used: `prefix-<millis>-<random>`.
 pub fn fresh_key(prefix: &str) -> IdempotencyKey {
     let millis = crate::browser::now().timestamp_millis();

@@ -3,18 +3,19 @@
 //! every change goes through the store, which checks the role again.
 
 use crate::components::spend::{
-    AdminOnlyNote, alert_text, fresh_key, parse_amount, parse_positive, use_may,
+    AdminOnlyNote, Outcome, Said, alert_text, fresh_key, parse_amount, parse_positive, use_may,
 };
 use crate::components::states::ErrorPanel;
 use crate::format;
 use crate::hooks::AccountData;
 use crate::store::Store;
+use creditboard_domain::DomainError;
 use creditboard_domain::access::Action;
 use creditboard_domain::account::{
     AlertLevel, AutoTopUp, BucketKind, MeterConfig, PurchaseOffer, SettingsChange, TopUpAmount,
 };
 use creditboard_domain::api::{AccountView, BuyRequest, TopUpSimulationRequest};
-use creditboard_domain::billing::{PurchaseChoice, TopUpSimulation, price_of};
+use creditboard_domain::billing::{PurchaseChoice, TopUpSimulation, quote_offer};
 use creditboard_domain::ids::IdempotencyKey;
 use creditboard_domain::ratecard::{RateCard, Requirement};
 use leptos::prelude::*;
@@ -121,36 +122,30 @@ fn BuyCredits(meter: MeterConfig, offer: Option<PurchaseOffer>) -> impl IntoView
     let exact_text = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let pending = RwSignal::new(None::<Pending>);
-    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let outcome = RwSignal::<Said>::new(None);
     let busy = RwSignal::new(false);
     let (m1, o1) = (meter.clone(), offer.clone());
     let review = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         outcome.set(None);
-        let (choice, credits, price) = match picked.get_untracked() {
-            Picked::Pack(id) => match o1.packs.iter().find(|p| p.id == id) {
-                Some(p) => (PurchaseChoice::Pack(id), p.credits, p.price.clone()),
-                None => return problem.set(Some("Choose a pack.".into())),
+        let choice = match picked.get_untracked() {
+            Picked::Pack(id) => PurchaseChoice::Pack(id),
+            Picked::Exact => match parse_positive(&exact_text.get_untracked(), &m1) {
+                Ok(a) => PurchaseChoice::Exact(a),
+                Err(e) => return problem.set(Some(e)),
             },
-            Picked::Exact => {
-                let amount = match parse_positive(&exact_text.get_untracked(), &m1) {
-                    Ok(a) => a,
-                    Err(e) => return problem.set(Some(e)),
-                };
-                if let Some(range) = o1.exact
-                    && (amount < range.min || amount > range.max)
-                {
-                    return problem.set(Some(format!(
-                        "Buy between {} and {}.",
-                        format::amount(range.min, &m1),
-                        format::amount(range.max, &m1)
-                    )));
-                }
-                match price_of(amount, m1.decimals, &o1) {
-                    Ok(price) => (PurchaseChoice::Exact(amount), amount, price),
-                    Err(e) => return problem.set(Some(e.to_string())),
-                }
+        };
+        // The domain's own quote: the form refuses what the store would.
+        let q = match quote_offer(&m1, Some(&o1), &choice) {
+            Ok(q) => q,
+            Err(DomainError::AmountOutsideOffer { min, max, .. }) => {
+                return problem.set(Some(format!(
+                    "Buy between {} and {}.",
+                    format::amount(min, &m1),
+                    format::amount(max, &m1)
+                )));
             }
+            Err(e) => return problem.set(Some(e.to_string())),
         };
         problem.set(None);
         pending.set(Some(Pending {
@@ -158,9 +153,9 @@ fn BuyCredits(meter: MeterConfig, offer: Option<PurchaseOffer>) -> impl IntoView
             key: fresh_key("buy"),
             summary: format!(
                 "Buy {} for {}? They go into {}.",
-                format::amount(credits, &m1),
-                format::money(&price),
-                bucket_phrase(m1.purchases.into)
+                format::amount(q.credits, &m1),
+                format::money(&q.price),
+                bucket_phrase(q.into)
             ),
         }));
     };
@@ -293,11 +288,7 @@ fn BuyCredits(meter: MeterConfig, offer: Option<PurchaseOffer>) -> impl IntoView
                 </div>
             </Show>
             <p class="outcome" role="status" data-testid="buy-outcome">
-                {move || match outcome.get() {
-                    Some(Ok(text)) => view! { <span class="ok">{text}</span> }.into_any(),
-                    Some(Err(text)) => view! { <span class="bad">{text}</span> }.into_any(),
-                    None => ().into_any(),
-                }}
+                <Outcome outcome />
             </p>
         </div>
     }
@@ -372,7 +363,7 @@ fn TopUps(meter: MeterConfig, card: RateCard) -> impl IntoView {
     let form = RwSignal::new(TopUpForm::from(meter.auto_top_up, &meter));
     // Field errors wait until the form is touched: an empty form is not a mistake yet.
     let touched = RwSignal::new(meter.auto_top_up.is_some());
-    let saved = RwSignal::new(None::<Result<String, String>>);
+    let saved = RwSignal::<Said>::new(None);
     let m1 = meter.clone();
     let parsed = Memo::new(move |_| form.with(|f| f.parse(&m1)));
     let error_for = move |field: &'static str| {
@@ -520,11 +511,7 @@ fn TopUps(meter: MeterConfig, card: RateCard) -> impl IntoView {
                 </fieldset>
             </form>
             <p class="outcome" role="status" data-testid="top-up-outcome">
-                {move || match saved.get() {
-                    Some(Ok(text)) => view! { <span class="ok">{text}</span> }.into_any(),
-                    Some(Err(text)) => view! { <span class="bad">{text}</span> }.into_any(),
-                    None => ().into_any(),
-                }}
+                <Outcome outcome=saved />
             </p>
             <h3>"At your current rate"</h3>
             <div data-testid="top-up-simulation">{sim_view}</div>
@@ -641,7 +628,7 @@ fn Alerts(meter: MeterConfig, account: AccountView) -> impl IntoView {
         .map(|a| a.level)
         .collect();
     let text = RwSignal::new(levels_text(&current, &meter));
-    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let outcome = RwSignal::<Said>::new(None);
     let m1 = meter.clone();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -692,11 +679,7 @@ fn Alerts(meter: MeterConfig, account: AccountView) -> impl IntoView {
                 </fieldset>
             </form>
             <p class="outcome" role="status">
-                {move || match outcome.get() {
-                    Some(Ok(text)) => view! { <span class="ok">{text}</span> }.into_any(),
-                    Some(Err(text)) => view! { <span class="bad">{text}</span> }.into_any(),
-                    None => ().into_any(),
-                }}
+                <Outcome outcome />
             </p>
         </div>
     }

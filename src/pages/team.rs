@@ -3,7 +3,7 @@
 
 use crate::browser;
 use crate::components::period::PeriodSelector;
-use crate::components::spend::{AdminOnlyNote, parse_amount, use_may};
+use crate::components::spend::{AdminOnlyNote, Outcome, Said, parse_amount, use_may};
 use crate::components::states::ErrorPanel;
 use crate::format;
 use crate::hooks::{AccountData, use_usage};
@@ -137,7 +137,7 @@ fn MemberRow(
         cap.map(|c| format::number(c, &meter).replace(',', ""))
             .unwrap_or_default(),
     );
-    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let outcome = RwSignal::<Said>::new(None);
     let (m1, id) = (meter.clone(), member.id.clone());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -198,11 +198,7 @@ fn MemberRow(
                         />
                         <button type="submit" class="button small">"Save"</button>
                         <span role="status" class="outcome">
-                            {move || match outcome.get() {
-                                Some(Ok(t)) => view! { <span class="ok">{t}</span> }.into_any(),
-                                Some(Err(t)) => view! { <span class="bad">{t}</span> }.into_any(),
-                                None => ().into_any(),
-                            }}
+                            <Outcome outcome />
                         </span>
                     </form>
                 </Show>

@@ -11,7 +11,7 @@ use super::{CreditStore, DemoControls, StoreError, StoreFuture};
 use crate::browser;
 use chrono::{DateTime, Utc};
 use creditboard_domain::Amount;
-use creditboard_domain::access::{self, Action};
+use creditboard_domain::access;
 use creditboard_domain::account::SettingsChange;
 use creditboard_domain::activity::{self, ActivityPage, ExportChunk, ExportRequest, PageRequest};
 use creditboard_domain::alerts::{self, Notification};
@@ -401,12 +401,7 @@ impl CreditStore for DemoStore {
         Box::pin(async move {
             self.answer_later().await?;
             self.with_ledger(|s, _| {
-                let action = match &change {
-                    SettingsChange::AutoTopUp { .. } => Action::ChangeTopUps,
-                    SettingsChange::MemberCap { .. } => Action::ChangeMemberCaps,
-                    SettingsChange::Alerts { .. } => Action::ChangeAlerts,
-                };
-                access::authorize(s.demo.ledger.config(), s.viewer().as_ref(), action)?;
+                access::authorize(s.demo.ledger.config(), s.viewer().as_ref(), change.action())?;
                 self.run(s, Step::Configure(change))
             })
         })

@@ -1,7 +1,7 @@
 //! Who may do what. Members see everything; spending money and changing spend controls is for
 //! admins. Stores call [`authorize`] before they act, so the rule holds whatever the UI shows.
 
-use crate::account::{AccountConfig, Role};
+use crate::account::{AccountConfig, Role, SettingsChange};
 use crate::api::Viewer;
 use crate::error::{DomainError, Result};
 
@@ -28,6 +28,17 @@ impl Action {
     /// The role it needs.
     pub fn needs(self) -> Role {
         Role::Admin
+    }
+}
+
+impl SettingsChange {
+    /// What changing this setting counts as.
+    pub fn action(&self) -> Action {
+        match self {
+            SettingsChange::AutoTopUp { .. } => Action::ChangeTopUps,
+            SettingsChange::MemberCap { .. } => Action::ChangeMemberCaps,
+            SettingsChange::Alerts { .. } => Action::ChangeAlerts,
+        }
     }
 }
 

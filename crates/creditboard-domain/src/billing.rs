@@ -5,7 +5,9 @@
 //! an accepted one always gets its credits.
 
 use crate::access::{Action, authorize};
-use crate::account::{AccountConfig, AutoTopUp, BucketKind, Money, PurchaseOffer, SettingsChange};
+use crate::account::{
+    AccountConfig, AutoTopUp, BucketKind, MeterConfig, Money, PurchaseOffer, SettingsChange,
+};
 use crate::amount::Amount;
 use crate::api::Viewer;
 use crate::entry::{ConsumeOp, EntryKind, JobStatus, Operation, PurchaseOp, Receipt, Usage};
@@ -50,9 +52,16 @@ pub fn price_of(amount: Amount, decimals: u8, offer: &PurchaseOffer) -> Result<M
 
 pub fn quote(config: &AccountConfig, meter: &MeterId, choice: &PurchaseChoice) -> Result<Quote> {
     let m = config.meter(meter)?;
-    let offer = config
-        .offer(meter)
-        .ok_or_else(|| DomainError::NotForSale(m.name.clone()))?;
+    quote_offer(m, config.offer(meter), choice)
+}
+
+/// [`quote`] from a meter and its offer alone (what a page showing the offer holds).
+pub fn quote_offer(
+    m: &MeterConfig,
+    offer: Option<&PurchaseOffer>,
+    choice: &PurchaseChoice,
+) -> Result<Quote> {
+    let offer = offer.ok_or_else(|| DomainError::NotForSale(m.name.clone()))?;
     let (credits, price, description) = match choice {
         PurchaseChoice::Pack(id) => {
             let pack = offer
@@ -81,7 +90,7 @@ pub fn quote(config: &AccountConfig, meter: &MeterId, choice: &PurchaseChoice) -
         }
     };
     Ok(Quote {
-        meter: meter.clone(),
+        meter: m.id.clone(),
         credits,
         price,
         into: m.purchases.into,
