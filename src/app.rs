@@ -15,7 +15,7 @@ use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
 use creditboard_domain::ratecard::RateCard;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, LazyRoute, path};
 use std::sync::Arc;
 
 /// The whole app over `store`; `notices` are problems found in the start-up URL.
@@ -28,15 +28,55 @@ pub fn App(store: Arc<dyn CreditStore>, #[prop(optional)] notices: Vec<String>) 
             <Shell notices>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=UsagePage />
-                    <Route path=path!("/activity") view=ActivityPage />
-                    <Route path=path!("/activity/projects/:id") view=ProjectPage />
-                    <Route path=path!("/rates") view=RatesPage />
-                    <Route path=path!("/billing") view=BillingPage />
-                    <Route path=path!("/team") view=TeamPage />
+                    <Route path=path!("/activity") view={Lazy::<ActivityRoute>::new()} />
+                    <Route path=path!("/activity/projects/:id") view={Lazy::<ProjectRoute>::new()} />
+                    <Route path=path!("/rates") view={Lazy::<RatesRoute>::new()} />
+                    <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} />
+                    <Route path=path!("/team") view={Lazy::<TeamRoute>::new()} />
                 </Routes>
             </Shell>
         </Router>
     }
+}
+
+/// Routes whose page is loaded when first visited. With the `split` feature each page's code
+/// is a wasm chunk of its own, so the first load carries only the usage page and the shell;
+/// without it (tests, `cargo build`) the same routes resolve at once.
+macro_rules! on_demand {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        struct $route;
+
+        #[cfg(feature = "split")]
+        #[leptos_router::lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+
+        #[cfg(not(feature = "split"))]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            async fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    )*};
+}
+
+on_demand! {
+    ActivityRoute => ActivityPage,
+    ProjectRoute => ProjectPage,
+    RatesRoute => RatesPage,
+    BillingRoute => BillingPage,
+    TeamRoute => TeamPage,
 }
 
 /// Shown for an unknown route.
@@ -67,6 +107,7 @@ pub fn start() {
         }
     };
     leptos::mount::mount_to_body(move || view! { <App store notices /> });
+    crate::components::chart::load_library();
 }
 
 /// The start-up parameters of the page's own URL.

@@ -34,3 +34,21 @@ pub fn media_matches(query: &str) -> bool {
 pub fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
+
+// wasm-bindgen puts this snippet at `snippets/<crate>/inline0.js`, two levels below the
+// app's own files.
+#[wasm_bindgen::prelude::wasm_bindgen(
+    inline_js = "export function app_files_url() { return new URL('../../', import.meta.url).href; }"
+)]
+extern "C" {
+    /// Where the app's files were loaded from (the worker and ECharts sit beside them).
+    fn app_files_url() -> String;
+}
+
+/// The address of `file` beside the app's own files: a deep link (`/activity/…`), a base
+/// path or a host page embedding the app all find it.
+pub fn app_file_url(file: &str) -> Option<String> {
+    web_sys::Url::new_with_base(file, &app_files_url())
+        .ok()
+        .map(|u| u.href())
+}

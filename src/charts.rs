@@ -6,7 +6,6 @@
 //! `eval`-style JavaScript functions.
 
 use crate::format::{self, chart_value, escape_html};
-use charming::Chart;
 use charming::component::{Axis, Grid, Legend, LegendType};
 use charming::element::{
     AxisLabel, AxisType, Color, ItemStyle, Label, LineStyle, SplitLine, TextStyle, Tooltip, Trigger,
@@ -14,6 +13,7 @@ use charming::element::{
 use charming::series::{Bar, Pie};
 use creditboard_domain::account::MeterConfig;
 use creditboard_domain::aggregate::{BreakdownRow, Granularity, NONE_KEY, Series};
+use serde::Serialize;
 
 /// Colours a chart takes from the page's theme (CSS custom properties, so a host that
 /// restyles the dashboard restyles its charts too).
@@ -52,8 +52,72 @@ impl ChartTheme {
 /// Options and the matching tooltips (by data index).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartSpec {
-    pub chart: Chart,
+    pub chart: Options,
     pub tooltips: Vec<String>,
+}
+
+/// The ECharts options of one chart, made of charming's components. charming's own `Chart`
+/// holds (and serializes) every component and series kind ECharts has; this holds the ones
+/// the dashboard draws, which keeps some 60 KB of serializer code out of the app's wasm.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Options {
+    background_color: Color,
+    animation: bool,
+    color: Vec<Color>,
+    tooltip: Tooltip,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    legend: Option<Legend>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grid: Option<Grid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    x_axis: Option<Axis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    y_axis: Option<Axis>,
+    series: Vec<SeriesKind>,
+}
+
+/// The series kinds the dashboard draws (each serializes its own `"type"`). Boxed: charming's
+/// series are kilobytes each.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum SeriesKind {
+    Bar(Box<Bar>),
+    Pie(Box<Pie>),
+}
+
+impl Options {
+    /// A transparent chart in `colours`, animated as the theme says.
+    fn new(theme: &ChartTheme, colours: usize, trigger: Trigger) -> Self {
+        Options {
+            background_color: Color::from("transparent"),
+            animation: theme.animate,
+            color: (0..colours.max(1))
+                .map(|i| Color::from(theme.colour(i)))
+                .collect(),
+            tooltip: Tooltip::new().trigger(trigger),
+            legend: None,
+            grid: None,
+            x_axis: None,
+            y_axis: None,
+            series: Vec::new(),
+        }
+    }
+
+    /// Bars against `labels` with a value axis, in a grid leaving `bottom` pixels below.
+    fn bars(mut self, labels: &[String], y_axis: Axis, bottom: i32, theme: &ChartTheme) -> Self {
+        self.grid = Some(
+            Grid::new()
+                .left(8)
+                .right(8)
+                .top(16)
+                .bottom(bottom)
+                .contain_label(true),
+        );
+        self.x_axis = Some(bar_axis(labels, theme));
+        self.y_axis = Some(y_axis);
+        self
+    }
 }
 
 /// The label of a bar: "Nov 3" for a day, "Nov 2026" for a month.
@@ -115,27 +179,15 @@ pub fn usage_chart(
         .iter()
         .map(|k| key_name(k, "Uncategorized", &category_name))
         .collect();
-    let mut chart = Chart::new()
-        .background_color(Color::from("transparent"))
-        .animation(theme.animate)
-        .color(
-            (0..names.len().max(1))
-                .map(|i| Color::from(theme.colour(i)))
-                .collect::<Vec<_>>(),
-        )
-        .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .grid(
-            Grid::new()
-                .left(8)
-                .right(8)
-                .top(16)
-                .bottom(if names.len() > 1 { 36 } else { 8 })
-                .contain_label(true),
-        )
-        .x_axis(bar_axis(&labels, theme))
-        .y_axis(value_axis(theme));
+    let bottom = if names.len() > 1 { 36 } else { 8 };
+    let mut chart = Options::new(theme, names.len(), Trigger::Axis).bars(
+        &labels,
+        value_axis(theme),
+        bottom,
+        theme,
+    );
     if names.len() > 1 {
-        chart = chart.legend(
+        chart.legend = Some(
             Legend::new()
                 .type_(LegendType::Scroll)
                 .bottom(0)
@@ -153,7 +205,9 @@ pub fn usage_chart(
                 )
             })
             .collect();
-        chart = chart.series(Bar::new().name(name.as_str()).stack("usage").data(data));
+        chart.series.push(SeriesKind::Bar(Box::new(
+            Bar::new().name(name.as_str()).stack("usage").data(data),
+        )));
     }
     let tooltips = series
         .points
@@ -205,23 +259,15 @@ pub fn donut_chart(
             )
         })
         .collect();
-    let chart = Chart::new()
-        .background_color(Color::from("transparent"))
-        .animation(theme.animate)
-        .color(
-            (0..slices.len().max(1))
-                .map(|i| Color::from(theme.colour(i)))
-                .collect::<Vec<_>>(),
-        )
-        .tooltip(Tooltip::new().trigger(Trigger::Item))
-        .series(
-            Pie::new()
-                .radius(vec!["58%", "86%"])
-                .avoid_label_overlap(true)
-                .label(Label::new().show(false))
-                .item_style(ItemStyle::new().border_color("transparent").border_width(2))
-                .data(slices.clone()),
-        );
+    let mut chart = Options::new(theme, slices.len(), Trigger::Item);
+    chart.series.push(SeriesKind::Pie(Box::new(
+        Pie::new()
+            .radius(vec!["58%", "86%"])
+            .avoid_label_overlap(true)
+            .label(Label::new().show(false))
+            .item_style(ItemStyle::new().border_color("transparent").border_width(2))
+            .data(slices.clone()),
+    )));
     let tooltips = rows
         .iter()
         .filter(|r| r.used.is_positive())
@@ -248,23 +294,16 @@ pub fn frequency_chart(series: &Series, theme: &ChartTheme) -> ChartSpec {
         .map(|p| bar_label(p.from, series.granularity))
         .collect();
     let counts: Vec<f64> = series.points.iter().map(|p| f64::from(p.count)).collect();
-    let chart = Chart::new()
-        .background_color(Color::from("transparent"))
-        .animation(theme.animate)
-        .color(vec![Color::from(theme.colour(0))])
-        .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .grid(
-            Grid::new()
-                .left(8)
-                .right(8)
-                .top(16)
-                .bottom(8)
-                .contain_label(true),
-        )
-        .x_axis(bar_axis(&labels, theme))
-        // Counts are whole: no "0.5 jobs" tick.
-        .y_axis(value_axis(theme).min_interval(1))
-        .series(Bar::new().name("Jobs").data(counts));
+    // Counts are whole: no "0.5 jobs" tick.
+    let mut chart = Options::new(theme, 1, Trigger::Axis).bars(
+        &labels,
+        value_axis(theme).min_interval(1),
+        8,
+        theme,
+    );
+    chart.series.push(SeriesKind::Bar(Box::new(
+        Bar::new().name("Jobs").data(counts),
+    )));
     let tooltips = series
         .points
         .iter()

@@ -24,22 +24,70 @@ extern "C" {
     fn resize(this: &Instance);
 }
 
-/// charming's options as the JavaScript object ECharts takes. Through JSON text: one
-/// `JSON.parse` is faster than building the object field by field across the boundary, and
-/// serde_json's serializer is smaller code for charming's large option types.
-fn options_value(chart: &charming::Chart) -> JsValue {
+/// The options as the JavaScript object ECharts takes. Through JSON text: one `JSON.parse` is
+/// faster than building the object field by field across the boundary, and serde_json's
+/// serializer is smaller code for charming's large option types.
+fn options_value(chart: &crate::charts::Options) -> JsValue {
     serde_json::to_string(chart)
         .ok()
         .and_then(|text| js_sys::JSON::parse(&text).ok())
         .unwrap_or(JsValue::NULL)
 }
 
-/// Whether the page loaded ECharts (a host page may block the script; we then say so rather
-/// than fail).
+/// Whether ECharts is in the page.
 pub fn echarts_loaded() -> bool {
     web_sys::window()
         .and_then(|w| js_sys::Reflect::has(&w, &JsValue::from_str("echarts")).ok())
         .unwrap_or(false)
+}
+
+/// Where loading ECharts stands.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Library {
+    Loading,
+    Ready,
+    /// A host page blocked the script, or it failed to load: charts say so rather than fail.
+    Failed,
+}
+
+thread_local! {
+    static LIBRARY: ArcRwSignal<Library> = ArcRwSignal::new(Library::Loading);
+}
+
+fn library() -> Library {
+    if echarts_loaded() {
+        Library::Ready
+    } else {
+        LIBRARY.with(|l| l.get())
+    }
+}
+
+/// Starts loading ECharts (`echarts.js` beside the app's files). Called once the app has
+/// asked its store for data: the script's half-megabyte then runs while the data is being
+/// prepared instead of before the app starts. `index.html` preloads it.
+pub fn load_library() {
+    if echarts_loaded() {
+        return;
+    }
+    let settle = |state: Library| Closure::once_into_js(move || LIBRARY.with(|l| l.set(state)));
+    let script = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("script").ok())
+        .zip(crate::browser::app_file_url("echarts.js"));
+    let Some((script, src)) = script else {
+        LIBRARY.with(|l| l.set(Library::Failed));
+        return;
+    };
+    let _ = script.set_attribute("src", &src);
+    let _ = js_sys::Reflect::set(&script, &"onload".into(), &settle(Library::Ready));
+    let _ = js_sys::Reflect::set(&script, &"onerror".into(), &settle(Library::Failed));
+    let appended = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.head())
+        .map(|head| head.append_child(&script).is_ok());
+    if appended != Some(true) {
+        LIBRARY.with(|l| l.set(Library::Failed));
+    }
 }
 
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
@@ -102,9 +150,13 @@ pub fn EChart(
         let Some(el) = node.get() else {
             return;
         };
-        if !echarts_loaded() {
-            unavailable.set(true);
-            return;
+        match library() {
+            Library::Ready => unavailable.set(false),
+            Library::Loading => return,
+            Library::Failed => {
+                unavailable.set(true);
+                return;
+            }
         }
         // Read in place: cloning charming's option tree costs time and code size.
         let (options, tooltips) =

@@ -247,7 +247,7 @@ fn MeterCredits(meter: MeterConfig, balance: MeterBalanceView, tz: Timezone) -> 
             format!(
                 "{} of {} on {}",
                 amount(e.amount),
-                bucket_label(e.kind).to_lowercase(),
+                bucket_label(e.kind).to_ascii_lowercase(),
                 format::long_date(tz.date_of(e.expires_at))
             )
         })

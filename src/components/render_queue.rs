@@ -185,6 +185,16 @@ impl RenderQueue {
     }
 }
 
+/// The row's class, for its colour.
+fn state_class(s: ShotState) -> &'static str {
+    match s {
+        ShotState::Queued => "shot shot-queued",
+        ShotState::Rendering => "shot shot-rendering",
+        ShotState::Done => "shot shot-done",
+        ShotState::Failed => "shot shot-failed",
+    }
+}
+
 fn state_label(s: ShotState) -> &'static str {
     match s {
         ShotState::Queued => "Queued",
@@ -222,7 +232,7 @@ pub fn RenderQueuePanel() -> impl IntoView {
                 .flat_map(|b| b.shots.iter())
                 .map(|s| {
                     view! {
-                        <li class=format!("shot shot-{:?}", s.state).to_lowercase()>
+                        <li class=state_class(s.state)>
                             <span>{s.name.clone()}</span>
                             <span class="muted">{state_label(s.state)}</span>
                         </li>

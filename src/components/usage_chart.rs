@@ -176,12 +176,12 @@ fn SeriesTable(
             class="table-wrap series-table"
             tabindex="0"
             role="region"
-            aria-label=move || format!("Usage per {} as a table", label().to_lowercase())
+            aria-label=move || format!("Usage per {} as a table", label().to_ascii_lowercase())
             data-testid=format!("series-table-{id}")
         >
             <table class="data-table">
                 <caption class="visually-hidden">
-                    {move || format!("Usage per {}, in {unit}", label().to_lowercase())}
+                    {move || format!("Usage per {}, in {unit}", label().to_ascii_lowercase())}
                 </caption>
                 <thead>
                     <tr>

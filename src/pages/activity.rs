@@ -159,7 +159,7 @@ pub fn split_sentence(e: &LedgerEntry, meter: Option<&MeterConfig>) -> String {
             } else {
                 "into"
             };
-            format!("{n} {dir} {}", bucket_label(s.kind).to_lowercase())
+            format!("{n} {dir} {}", bucket_label(s.kind).to_ascii_lowercase())
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -926,7 +926,7 @@ fn Row(
             Column::Type => view! { <td>{e.kind.label()}</td> }.into_any(),
             Column::Status => view! {
                 <td>
-                    <span class=format!("status status-{}", status.to_lowercase())>{status}</span>
+                    <span class=format!("status status-{}", status.to_ascii_lowercase())>{status}</span>
                     {note.map(|n| view! { <span class="status-note">{n}</span> })}
                 </td>
             }

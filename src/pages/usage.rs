@@ -146,7 +146,7 @@ fn period_phrase(usage: &UsageView) -> String {
             PeriodPreset::ThisMonth => "this month".into(),
             PeriodPreset::LastMonth => "last month".into(),
             PeriodPreset::ThisYear => "this year".into(),
-            other => format!("in the {}", other.label().to_lowercase()),
+            other => format!("in the {}", other.label().to_ascii_lowercase()),
         },
         Period::Custom { .. } => format!("from {}", format::date_range(&usage.range)),
     }

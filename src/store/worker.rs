@@ -98,16 +98,66 @@ pub enum Reply {
     RateCard(Box<RateCard>),
     Balance(Box<BalanceView>),
     Usage(Box<UsageView>),
-    Activity(Box<ActivityPage>),
-    Export(Box<ExportChunk>),
-    Estimate(Box<Estimate>),
-    Bought(Box<BuyResult>),
-    Simulated(Box<TopUpSimulation>),
+    // The answers only other pages ask for stay JavaScript objects until those pages' code
+    // reads them (see `decoder!`).
+    Activity(Raw),
+    Export(Raw),
+    Estimate(Raw),
+    Bought(Raw),
+    Simulated(Raw),
     Notifications(Box<Vec<Notification>>),
-    Team(Box<TeamView>),
-    Held(Box<Vec<HeldShot>>),
+    Team(Raw),
+    Held(Raw),
     Done,
     Said(String),
+}
+
+/// An answer as the worker sent it: a JavaScript object, read into its Rust type by a
+/// decoder.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Raw(#[serde(with = "serde_wasm_bindgen::preserve")] JsValue);
+
+impl Raw {
+    fn encode<T: Serialize>(value: &T) -> Result<Raw, StoreError> {
+        serde_wasm_bindgen::to_value(value)
+            .map(Raw)
+            .map_err(|e| StoreError::Unavailable(format!("The demo data could not answer: {e}")))
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(raw: JsValue) -> Result<T, StoreError> {
+    serde_wasm_bindgen::from_value(raw).map_err(|e| {
+        StoreError::Unavailable(format!(
+            "The demo data sent an answer that could not be read: {e}"
+        ))
+    })
+}
+
+/// Decoders for the answers only other pages ask for. In the split build each is a split
+/// point, so the code reading those types travels with the pages, not the first load.
+macro_rules! decoder {
+    ($($name:ident -> $ty:ty),* $(,)?) => {$(
+        #[cfg(feature = "split")]
+        #[leptos::lazy]
+        fn $name(raw: JsValue) -> Result<$ty, StoreError> {
+            decode(raw)
+        }
+
+        #[cfg(not(feature = "split"))]
+        async fn $name(raw: JsValue) -> Result<$ty, StoreError> {
+            decode(raw)
+        }
+    )*};
+}
+
+decoder! {
+    decode_activity -> ActivityPage,
+    decode_export -> ExportChunk,
+    decode_estimate -> Estimate,
+    decode_bought -> BuyResult,
+    decode_simulated -> TopUpSimulation,
+    decode_team -> TeamView,
+    decode_held -> Vec<HeldShot>,
 }
 
 /// The page's side of the demo worker.
@@ -323,28 +373,19 @@ fn post(message: ToWorker) {
     });
 }
 
-// wasm-bindgen puts this snippet at `snippets/<crate>/inline0.js`, two levels below the
-// app's own files.
-#[wasm_bindgen(
-    inline_js = "export function app_files_url() { return new URL('../../', import.meta.url).href; }"
-)]
-extern "C" {
-    /// Where the app's files were loaded from (the worker's files sit beside them).
-    fn app_files_url() -> String;
-}
-
 /// `new Worker(…)` running Trunk's `demo-worker.js`, found beside the app's own script: a
 /// deep link (`/activity/…`), a base path or a host page embedding the app all find it.
 fn new_worker() -> Result<web_sys::Worker, String> {
-    let base = app_files_url();
-    let url = |file: &str| {
-        web_sys::Url::new_with_base(file, &base)
-            .map(|u| u.href())
-            .map_err(|_| format!("cannot locate {file}"))
-    };
+    let url = |file: &str| browser::app_file_url(file).ok_or(format!("cannot locate {file}"));
     let js = url(&format!("{WORKER_NAME}.js"))?;
     let wasm = url(&format!("{WORKER_NAME}_bg.wasm"))?;
-    let boot = format!("importScripts({js:?});wasm_bindgen({{module_or_path:{wasm:?}}});");
+    // JSON string literals are JavaScript string literals.
+    let literal = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let boot = format!(
+        "importScripts({});wasm_bindgen({{module_or_path:{}}});",
+        literal(&js),
+        literal(&wasm)
+    );
     let parts = js_sys::Array::of1(&JsValue::from_str(&boot));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("text/javascript");
@@ -379,6 +420,14 @@ macro_rules! ask {
             }
         })
     };
+    ($store:ident, $call:expr, $reply:path, $decoder:ident) => {
+        Box::pin(async move {
+            match $store.call($call).await? {
+                $reply(Raw(raw)) => $decoder(raw).await,
+                _ => unexpected(),
+            }
+        })
+    };
 }
 
 impl CreditStore for WorkerStore {
@@ -399,19 +448,39 @@ impl CreditStore for WorkerStore {
     }
 
     fn activity(&self, request: PageRequest) -> StoreFuture<'_, ActivityPage> {
-        ask!(self, Call::Activity(Box::new(request)), Reply::Activity)
+        ask!(
+            self,
+            Call::Activity(Box::new(request)),
+            Reply::Activity,
+            decode_activity
+        )
     }
 
     fn export(&self, request: ExportRequest) -> StoreFuture<'_, ExportChunk> {
-        ask!(self, Call::Export(Box::new(request)), Reply::Export)
+        ask!(
+            self,
+            Call::Export(Box::new(request)),
+            Reply::Export,
+            decode_export
+        )
     }
 
     fn estimate(&self, lines: Vec<EstimateLine>) -> StoreFuture<'_, Estimate> {
-        ask!(self, Call::Estimate(lines), Reply::Estimate)
+        ask!(
+            self,
+            Call::Estimate(lines),
+            Reply::Estimate,
+            decode_estimate
+        )
     }
 
     fn buy(&self, request: BuyRequest) -> StoreFuture<'_, BuyResult> {
-        ask!(self, Call::Buy(Box::new(request)), Reply::Bought)
+        ask!(
+            self,
+            Call::Buy(Box::new(request)),
+            Reply::Bought,
+            decode_bought
+        )
     }
 
     fn configure(&self, change: SettingsChange) -> StoreFuture<'_, ()> {
@@ -425,7 +494,8 @@ impl CreditStore for WorkerStore {
         ask!(
             self,
             Call::SimulateTopUps(Box::new(request)),
-            Reply::Simulated
+            Reply::Simulated,
+            decode_simulated
         )
     }
 
@@ -434,11 +504,16 @@ impl CreditStore for WorkerStore {
     }
 
     fn team(&self) -> StoreFuture<'_, TeamView> {
-        ask!(self, Call::Team, Reply::Team)
+        ask!(self, Call::Team, Reply::Team, decode_team)
     }
 
     fn hold_batch(&self, request: BatchRequest) -> StoreFuture<'_, Vec<HeldShot>> {
-        ask!(self, Call::HoldBatch(Box::new(request)), Reply::Held)
+        ask!(
+            self,
+            Call::HoldBatch(Box::new(request)),
+            Reply::Held,
+            decode_held
+        )
     }
 
     fn settle(&self, request: SettleRequest) -> StoreFuture<'_, ()> {
@@ -605,18 +680,20 @@ async fn answer(store: &DemoStore, call: Call) -> Result<Reply, StoreError> {
         Call::RateCard => Reply::RateCard(Box::new(store.rate_card().await?)),
         Call::Balance => Reply::Balance(Box::new(store.balance().await?)),
         Call::Usage(q) => Reply::Usage(Box::new(store.usage(*q).await?)),
-        Call::Activity(r) => Reply::Activity(Box::new(store.activity(*r).await?)),
-        Call::Export(r) => Reply::Export(Box::new(store.export(*r).await?)),
-        Call::Estimate(lines) => Reply::Estimate(Box::new(store.estimate(lines).await?)),
-        Call::Buy(r) => Reply::Bought(Box::new(store.buy(*r).await?)),
+        Call::Activity(r) => Reply::Activity(Raw::encode(&store.activity(*r).await?)?),
+        Call::Export(r) => Reply::Export(Raw::encode(&store.export(*r).await?)?),
+        Call::Estimate(lines) => Reply::Estimate(Raw::encode(&store.estimate(lines).await?)?),
+        Call::Buy(r) => Reply::Bought(Raw::encode(&store.buy(*r).await?)?),
         Call::Configure(c) => {
             store.configure(*c).await?;
             Reply::Done
         }
-        Call::SimulateTopUps(r) => Reply::Simulated(Box::new(store.simulate_top_ups(*r).await?)),
+        Call::SimulateTopUps(r) => {
+            Reply::Simulated(Raw::encode(&store.simulate_top_ups(*r).await?)?)
+        }
         Call::Notifications => Reply::Notifications(Box::new(store.notifications().await?)),
-        Call::Team => Reply::Team(Box::new(store.team().await?)),
-        Call::HoldBatch(r) => Reply::Held(Box::new(store.hold_batch(*r).await?)),
+        Call::Team => Reply::Team(Raw::encode(&store.team().await?)?),
+        Call::HoldBatch(r) => Reply::Held(Raw::encode(&store.hold_batch(*r).await?)?),
         Call::Settle(r) => {
             store.settle(*r).await?;
             Reply::Done

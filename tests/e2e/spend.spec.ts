@@ -227,6 +227,8 @@ test('a member sees everything read-only and is told whom to ask', async ({ page
   await expect(page.getByRole('button', { name: 'Review purchase' })).toBeDisabled();
   await expect(page.getByRole('button', { name: 'Save top-ups' })).toBeDisabled();
   await page.getByRole('link', { name: 'Team' }).click();
+  // The Team page's code loads on this first visit; Billing stays until it has.
+  await expect(page.getByRole('heading', { level: 1, name: 'Team' })).toBeVisible();
   await expect(page.getByTestId('admin-only')).toContainText('Only team admins can set member caps — contact Anton Koenig.');
   await expect(page.getByLabel(/Monthly cap for/)).toHaveCount(0);
   // Every member is listed with a share of the period's usage.

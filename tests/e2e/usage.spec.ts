@@ -161,6 +161,32 @@ test('the chart’s numbers are also a table, with the period total', async ({ p
   await expectAccessible(page);
 });
 
+test('a host page that blocks the charting library still gets the numbers, as a table', async ({ page }) => {
+  const f = fixture('videogen');
+  await page.route('**/echarts.js', (route) => route.abort());
+  await open(page, '/?preset=videogen&period=last_7_days');
+  const meter = f.account.meters[0];
+  await expect(page.getByText('The chart could not be drawn').first()).toBeVisible();
+  await page.getByRole('button', { name: 'Show as table' }).first().click();
+  await expect(page.getByTestId(`series-table-${meter.id}`).locator('tbody tr')).toHaveCount(7);
+});
+
+test('other pages load with their first visit, not with the usage page', async ({ page }) => {
+  const fetched: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('.wasm')) fetched.push(new URL(r.url()).pathname);
+  });
+  await open(page, '/?preset=videogen');
+  await expect(page.getByTestId(/^available-/).first()).toBeVisible();
+  await expect(page.locator('[data-rendered]').first()).toBeAttached();
+  const firstLoad = [...fetched];
+  expect(firstLoad).toContain('/creditboard_bg.wasm');
+  expect(firstLoad.some((p) => p.includes('rates'))).toBe(false);
+  await page.getByRole('link', { name: 'Rate card' }).first().click();
+  await expect(page.getByRole('heading', { name: 'Rate card' })).toBeVisible();
+  expect(fetched.slice(firstLoad.length).some((p) => p.includes('rates'))).toBe(true);
+});
+
 test('a designer’s sample job survives a reload, and Reset brings the demo back', async ({ page }) => {
   const f = fixture('videogen') as Fixture & { rate_card: RateCard };
   const meter = f.account.meters[0];

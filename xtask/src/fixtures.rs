@@ -30,24 +30,20 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
     Ok(dir.to_path_buf())
 }
 
-/// `(raw, gzip)` bytes of a `.wasm` in a Trunk `dist` directory whose name starts with
-/// `prefix` (`creditboard-` for the app, `demo-worker` for the demo store's worker).
-pub fn wasm_size(dist: &Path, prefix: &str) -> Result<(usize, usize)> {
-    let wasm = std::fs::read_dir(dist)
-        .map_err(|e| format!("{}: {e}", dist.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| {
-            p.extension().is_some_and(|x| x == "wasm")
-                && p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(prefix))
-        })
-        .ok_or_else(|| format!("no {prefix}*.wasm in dist/: build the app first"))?;
-    let raw = std::fs::metadata(&wasm).map_err(|e| e.to_string())?.len() as usize;
+/// `(raw, gzip)` bytes of the demo store worker's `.wasm` in a Trunk `dist` directory.
+pub fn worker_size(dist: &Path) -> Result<(usize, usize)> {
+    file_size(&dist.join("demo-worker_bg.wasm"))
+}
+
+/// `(raw, gzip)` bytes of a file.
+pub fn file_size(path: &Path) -> Result<(usize, usize)> {
+    let raw = std::fs::metadata(path)
+        .map_err(|e| format!("{}: {e} (build the app first)", path.display()))?
+        .len() as usize;
     // gzip reads the file itself: feeding it through a pipe we do not drain would deadlock.
     let out = std::process::Command::new("gzip")
         .args(["-9", "-c"])
-        .arg(&wasm)
+        .arg(path)
         .output()
         .map_err(|e| format!("gzip: {e}"))?;
     Ok((raw, out.stdout.len()))

@@ -8,6 +8,7 @@
 //! Every tool comes from a package registry (crates.io, npm, Debian); nothing is downloaded
 //! from GitHub or a CDN.
 
+mod build;
 mod fixtures;
 mod serve;
 mod tools;
@@ -71,10 +72,6 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-fn build_app() -> Result {
-    run(Command::new("trunk").args(["build", "--release"]))
-}
-
 fn demo(args: &[String]) -> Result {
     let port = match args {
         [] => 8080,
@@ -82,7 +79,7 @@ fn demo(args: &[String]) -> Result {
         _ => return Err("usage: cargo xtask demo [--port N]".into()),
     };
     tools::ensure_build_tools()?;
-    build_app()?;
+    build::app()?;
     let server = serve::Server::start(&root().join("dist"), port)?;
     println!(
         "\nCreditboard is running at http://127.0.0.1:{}/  (Ctrl-C to stop)",
@@ -112,17 +109,20 @@ fn test(args: &[String]) -> Result {
         "-D",
         "warnings",
     ]))?;
-    run(cargo().args([
-        "clippy",
-        "--target",
-        "wasm32-unknown-unknown",
-        "-p",
-        "creditboard",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    // With and without the split build's feature: each compiles code the other leaves out.
+    for features in [&[][..], &["--features", "split"][..]] {
+        run(cargo()
+            .args([
+                "clippy",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "creditboard",
+                "--all-targets",
+            ])
+            .args(features)
+            .args(["--", "-D", "warnings"]))?;
+    }
     step("formatting and lints (host and wasm32)", t);
 
     let t = Instant::now();
@@ -143,7 +143,7 @@ fn test(args: &[String]) -> Result {
     step("wasm tests in headless Chromium", t);
 
     let t = Instant::now();
-    build_app()?;
+    build::app()?;
     let fixtures = fixtures::write(&root().join("target/e2e/fixtures"))?;
     let server = serve::Server::start(&root().join("dist"), 0)?;
     run(Command::new("playwright")
@@ -163,7 +163,7 @@ fn bench() -> Result {
     tools::ensure_build_tools()?;
     tools::ensure_chromium()?;
     run(cargo().args(["bench", "-p", "creditboard-domain", "--bench", "ledger"]))?;
-    build_app()?;
+    build::app()?;
     let server = serve::Server::start(&root().join("dist"), 0)?;
     run(Command::new("playwright")
         .args(["test", "-c", "tests/e2e/bench.config.ts"])
@@ -195,8 +195,8 @@ fn bench_report() -> Result<String> {
     let series_ns = median("aggregate", "daily_series_by_category_1m_180d")?;
     let summary_ns = median("aggregate", "full_summary_1m_180d")?;
     let dist = root().join("dist");
-    let (app_raw, app_gzip) = fixtures::wasm_size(&dist, "creditboard-")?;
-    let (worker_raw, worker_gzip) = fixtures::wasm_size(&dist, "demo-worker")?;
+    let ((app_raw, app_gzip), (chunks_raw, chunks_gzip)) = build::sizes(&dist)?;
+    let (worker_raw, worker_gzip) = fixtures::worker_size(&dist)?;
     let app = read_json(root().join("target/bench/app.json"))?;
     let ms = |key: &str| app[key].as_f64().unwrap_or(f64::NAN);
     let activity = read_json(root().join("target/bench/activity.json"))?;
@@ -206,7 +206,8 @@ fn bench_report() -> Result<String> {
          - apply 1,000,000 consumes: {:.0} ms → {:.2} M entries/s (target ≥ 1.00)\n\
          - 180-day daily series by category over 1,000,000 entries: {:.1} ms (target ≤ 100)\n\
          - full usage summary (series + six breakdowns) over 1,000,000 entries: {:.1} ms\n\
-         - app .wasm: {} KB raw, {} KB gzip (target ≤ 350 KB gzip)\n\
+         - app .wasm, first load (shell and usage page): {} KB raw, {} KB gzip (target ≤ 350 KB gzip)\n\
+         - the other pages' chunks, fetched on first visit: {} KB raw, {} KB gzip in all\n\
          - demo store worker .wasm (loaded only with the demo store): {} KB raw, {} KB gzip\n\
          - first full render, navigation → cards and chart drawn: {:.0} ms median of cold loads (target ≤ 1,000)\n\
          - period switch → chart redrawn, {} ledger entries: {:.0} ms median, {:.0} ms worst of {} (target ≤ 100)\n\
@@ -218,6 +219,8 @@ fn bench_report() -> Result<String> {
         summary_ns / 1e6,
         app_raw / 1024,
         app_gzip / 1024,
+        chunks_raw / 1024,
+        chunks_gzip / 1024,
         worker_raw / 1024,
         worker_gzip / 1024,
         ms("first_render_ms_median"),
