@@ -23,8 +23,13 @@ use std::sync::Arc;
 pub fn App(store: Arc<dyn CreditStore>, #[prop(optional)] notices: Vec<String>) -> impl IntoView {
     Store::provide(store);
     provide_chart_theme();
+    // A page's code may still be on its way (its first visit): the bar says something is.
+    let (routing, set_routing) = signal(false);
     view! {
-        <Router>
+        <Router set_is_routing=set_routing>
+            <Show when=move || routing.get()>
+                <div class="route-progress" role="status" aria-label="Loading the page"></div>
+            </Show>
             <Shell notices>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=UsagePage />

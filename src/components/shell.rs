@@ -39,9 +39,9 @@ pub fn Shell(#[prop(optional)] notices: Vec<String>, children: Children) -> impl
                     <BalanceCounter open=panel_open node_ref=counter />
                 </div>
             </header>
-            <DemoBar />
-            <RenderQueuePanel />
-            <AlertBanner />
+            <Suspense>{Suspend::new(demo_bar())}</Suspense>
+            <Suspense>{Suspend::new(render_queue_panel())}</Suspense>
+            <Suspense>{Suspend::new(alert_banner())}</Suspense>
             <main id="cb-main" class="page" tabindex="-1">
                 {notices
                     .into_iter()
@@ -89,6 +89,13 @@ fn Nav() -> impl IntoView {
         </nav>
     }
 }
+
+// Parts of the frame that show nothing until the user acts (a designer's demo bar, a batch
+// being rendered, an alert that fired): in the split build each is a chunk of its own,
+// fetched as the page starts, so the first load stays small.
+later!(demo_bar => DemoBar);
+later!(render_queue_panel => RenderQueuePanel);
+later!(alert_banner => AlertBanner);
 
 /// For designers on the demo store: which product, how big its history is, and actions that
 /// show the dashboard's other states.

@@ -182,8 +182,15 @@ test('other pages load with their first visit, not with the usage page', async (
   const firstLoad = [...fetched];
   expect(firstLoad).toContain('/creditboard_bg.wasm');
   expect(firstLoad.some((p) => p.includes('rates'))).toBe(false);
+  // A slow network: the page says it is loading until the Rate card's code arrives.
+  await page.route('**/split___rates*.wasm', async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+  });
   await page.getByRole('link', { name: 'Rate card' }).first().click();
+  await expect(page.getByRole('status', { name: 'Loading the page' })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Rate card' })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Loading the page' })).toHaveCount(0);
   expect(fetched.slice(firstLoad.length).some((p) => p.includes('rates'))).toBe(true);
 });
 
