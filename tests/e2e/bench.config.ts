@@ -1,5 +1,5 @@
 // `cargo xtask bench` runs the browser benchmarks with this config: one worker, so nothing
-// else competes for the two cores while a figure is taken.
+// else competes for the two cores while a figure is taken, and no tracing.
 import { defineConfig } from '@playwright/test';
 import base from './playwright.config';
 
@@ -12,4 +12,7 @@ export default defineConfig({
   workers: 1,
   timeout: 600_000,
   retries: 0,
+  // The trace recorder snapshots the page as it loads: a figure taken with it on measures the
+  // recorder as much as the app.
+  use: { ...base.use, trace: 'off' },
 });
