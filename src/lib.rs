@@ -16,4 +16,7 @@ pub mod theme;
 pub mod view;
 pub mod zones;
 
+#[cfg(test)]
+mod test_support;
+
 pub use app::App;

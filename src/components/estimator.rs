@@ -13,7 +13,8 @@ use creditboard_domain::api::AccountView;
 use creditboard_domain::batch::BatchRequest;
 use creditboard_domain::ids::{Label, MeterId, TierId};
 use creditboard_domain::ratecard::{
-    Estimate, EstimateLine, FeatureRate, MAX_ESTIMATE_LINES, Price, RateCard, describe_requirements,
+    Estimate, EstimateLine, FeatureRate, LineEstimate, MAX_ESTIMATE_LINES, Price, RateCard,
+    describe_requirements,
 };
 use leptos::html;
 use leptos::prelude::*;
@@ -439,6 +440,27 @@ fn line_row(d: Draft, lines: RwSignal<Vec<Draft>>, card: StoredValue<RateCard>) 
     }
 }
 
+/// A line's name: its label, or "<word> <n>" when it has none.
+fn line_label(l: &LineEstimate, i: usize, word: &str) -> String {
+    l.label
+        .as_ref()
+        .map_or_else(|| format!("{word} {}", i + 1), |x| x.to_string())
+}
+
+/// A line's cost in its meter's unit.
+fn line_cost(l: &LineEstimate, meter_of: &dyn Fn(&MeterId) -> Option<MeterConfig>) -> String {
+    meter_of(&l.meter)
+        .map(|m| format::amount(l.cost, &m))
+        .unwrap_or_default()
+}
+
+/// A line's quality tier as the rate card names it.
+fn line_tier(l: &LineEstimate, card: StoredValue<RateCard>) -> Option<String> {
+    l.tier
+        .as_ref()
+        .map(|t| card.with_value(|c| c.tier_name(t.as_str()).to_owned()))
+}
+
 fn estimate_view(
     e: &Estimate,
     meter_of: &dyn Fn(&MeterId) -> Option<MeterConfig>,
@@ -449,18 +471,14 @@ fn estimate_view(
         .iter()
         .enumerate()
         .map(|(i, l)| {
-            let m = meter_of(&l.meter);
-            let cost = m.as_ref().map(|m| format::amount(l.cost, m)).unwrap_or_default();
-            let tier = l
-                .tier
-                .as_ref()
-                .map(|t| card.with_value(|c| c.tier_name(t.as_str()).to_owned()))
-                .unwrap_or_default();
-            let unmet = (!l.unmet.is_empty())
-                .then(|| format!("{} first", describe_requirements(&l.unmet)).replacen("needs", "Needs", 1));
+            let cost = line_cost(l, meter_of);
+            let tier = line_tier(l, card).unwrap_or_default();
+            let unmet = (!l.unmet.is_empty()).then(|| {
+                format!("{} first", describe_requirements(&l.unmet)).replacen("needs", "Needs", 1)
+            });
             view! {
                 <tr>
-                    <th scope="row">{l.label.as_ref().map_or_else(|| format!("Line {}", i + 1), |x| x.to_string())}</th>
+                    <th scope="row">{line_label(l, i, "Line")}</th>
                     <td>{l.feature_name.clone()}</td>
                     <td>{tier}</td>
                     <td class="num">{format::quantity(l.unit, l.quantity)}</td>
@@ -529,14 +547,12 @@ fn dialog_table(
         .iter()
         .enumerate()
         .map(|(i, l)| {
-            let cost = meter_of(&l.meter)
-                .map(|m| format::amount(l.cost, &m))
-                .unwrap_or_default();
+            let cost = line_cost(l, meter_of);
             view! {
                 <tr>
-                    <th scope="row">{l.label.as_ref().map_or_else(|| format!("Shot {}", i + 1), |x| x.to_string())}</th>
+                    <th scope="row">{line_label(l, i, "Shot")}</th>
                     <td>{l.engine.as_ref().map_or_else(|| l.feature_name.clone(), |x| x.to_string())}</td>
-                    <td>{l.tier.as_ref().map(|t| card.with_value(|c| c.tier_name(t.as_str()).to_owned()))}</td>
+                    <td>{line_tier(l, card)}</td>
                     <td class="num">{format::quantity(l.unit, l.quantity)}</td>
                     <td class="num">{cost}</td>
                 </tr>

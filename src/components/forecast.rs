@@ -129,7 +129,6 @@ pub fn ForecastLine(
 mod tests {
     use super::*;
     use creditboard_domain::Amount;
-    use creditboard_domain::account::{Allocation, PurchasePolicy, UnusedAllocation};
     use creditboard_domain::entry::BucketId;
     use creditboard_domain::forecast::ExpiringCredits;
     use creditboard_domain::ids::MeterId;
@@ -140,19 +139,7 @@ mod tests {
         } else {
             0
         };
-        MeterConfig {
-            id: MeterId::new("m").unwrap(),
-            name: "M".into(),
-            unit,
-            decimals,
-            allocation: allocation.then_some(Allocation {
-                amount: Amount::minor(1_000),
-                unused: UnusedAllocation::Lapse,
-            }),
-            purchases: PurchasePolicy::default(),
-            overdraft_limit: Amount::ZERO,
-            auto_top_up: None,
-        }
+        crate::test_support::meter(unit, decimals, allocation)
     }
 
     fn day(s: &str) -> chrono::NaiveDate {

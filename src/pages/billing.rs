@@ -747,23 +747,10 @@ fn NotificationList() -> impl IntoView {
 mod tests {
     use super::*;
     use creditboard_domain::Amount;
-    use creditboard_domain::account::{Allocation, MeterUnit, PurchasePolicy, UnusedAllocation};
-    use creditboard_domain::ids::MeterId;
+    use creditboard_domain::account::MeterUnit;
 
     fn meter(allocation: bool, decimals: u8) -> MeterConfig {
-        MeterConfig {
-            id: MeterId::new("m").unwrap(),
-            name: "Balance".into(),
-            unit: MeterUnit::Credits,
-            decimals,
-            allocation: allocation.then_some(Allocation {
-                amount: Amount::minor(1_000),
-                unused: UnusedAllocation::Lapse,
-            }),
-            purchases: PurchasePolicy::default(),
-            overdraft_limit: Amount::ZERO,
-            auto_top_up: None,
-        }
+        crate::test_support::meter(MeterUnit::Credits, decimals, allocation)
     }
 
     #[test]
