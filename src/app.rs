@@ -120,7 +120,12 @@ fn page_query() -> crate::view::Query {
     let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
-    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
+    start_query(&search)
+}
+
+/// The start-up parameters of a URL's query (`?preset=…&demo_scale=…`).
+pub fn start_query(search: &str) -> crate::view::Query {
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(search) else {
         return Vec::new();
     };
     crate::view::STORE_PARAMS

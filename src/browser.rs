@@ -2,7 +2,7 @@
 //! media queries. Kept in one place so the rest of the app reads as plain Rust.
 
 use chrono::{DateTime, Utc};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// The browser's clock (end-to-end tests pin it).
 pub fn now() -> DateTime<Utc> {
@@ -21,6 +21,22 @@ pub async fn sleep(millis: u32) {
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Runs `f` once the browser has painted what the current task put on screen (the next
+/// frame, then a task): for parts nobody sees in the first view.
+pub fn after_next_paint(f: impl FnOnce() + 'static) {
+    let Some(window) = web_sys::window() else {
+        f();
+        return;
+    };
+    let run = wasm_bindgen::closure::Closure::once_into_js(f);
+    let next_task = wasm_bindgen::closure::Closure::once_into_js(move || {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback(run.unchecked_ref());
+        }
+    });
+    let _ = window.request_animation_frame(next_task.unchecked_ref());
 }
 
 /// Whether a media query matches ("(prefers-color-scheme: dark)", reduced motion, …).

@@ -52,6 +52,13 @@ enum Library {
 
 thread_local! {
     static LIBRARY: ArcRwSignal<Library> = ArcRwSignal::new(Library::Loading);
+    static FIRST_DRAWN: ArcRwSignal<bool> = ArcRwSignal::new(false);
+}
+
+/// Whether any chart has been drawn since the app started (tracked): what the frame waits
+/// for before it fetches parts nobody needs for the first view.
+pub fn first_drawn() -> bool {
+    FIRST_DRAWN.with(|d| d.get())
 }
 
 fn library() -> Library {
@@ -174,6 +181,9 @@ pub fn EChart(
             });
         });
         let _ = el.set_attribute("data-rendered", &stamp);
+        if !FIRST_DRAWN.with(|d| d.get_untracked()) {
+            FIRST_DRAWN.with(|d| d.set(true));
+        }
     });
     let resize = window_event_listener(leptos::ev::resize, move |_| {
         rendered.with_value(|r| {

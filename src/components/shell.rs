@@ -6,6 +6,7 @@ use crate::components::render_queue::{RenderQueue, RenderQueuePanel};
 use crate::hooks::AccountData;
 use crate::store::Store;
 use crate::view::{pairs, store_params, to_query_string};
+use creditboard_domain::alerts::Notification;
 use creditboard_domain::preset::PresetId;
 use leptos::html;
 use leptos::prelude::*;
@@ -17,7 +18,13 @@ use wasm_bindgen::JsCast;
 #[component]
 pub fn Shell(#[prop(optional)] notices: Vec<String>, children: Children) -> impl IntoView {
     let data = AccountData::provide();
-    RenderQueue::provide();
+    let queue = RenderQueue::provide();
+    let on_demo = Store::expect().get().demo().is_some();
+    let drawn = first_view_drawn(data);
+    // Memos: each part is built when it is first needed and stays (with its own state) while
+    // it is, not rebuilt on every change of what it shows.
+    let has_batch = Memo::new(move |_| queue.batch.with(Option::is_some));
+    let alert_holds = Memo::new(move |_| live_alert(data).is_some());
     let panel_open = RwSignal::new(false);
     let counter = NodeRef::<html::Button>::new();
     let name = move || {
@@ -39,9 +46,34 @@ pub fn Shell(#[prop(optional)] notices: Vec<String>, children: Children) -> impl
                     <BalanceCounter open=panel_open node_ref=counter />
                 </div>
             </header>
-            <Suspense>{Suspend::new(demo_bar())}</Suspense>
-            <Suspense>{Suspend::new(render_queue_panel())}</Suspense>
-            <Suspense>{Suspend::new(alert_banner())}</Suspense>
+            // The demo bar's place is kept while its code is on the way: the page must not
+            // jump when it arrives.
+            {on_demo
+                .then(|| {
+                    view! {
+                        <div class="demo-bar-slot">
+                            {move || {
+                                drawn
+                                    .get()
+                                    .then(|| {
+                                        view! { <Suspense>{Suspend::new(demo_bar())}</Suspense> }
+                                    })
+                            }}
+                        </div>
+                    }
+                })}
+            {move || {
+                has_batch
+                    .get()
+                    .then(|| {
+                        view! { <Suspense>{Suspend::new(render_queue_panel())}</Suspense> }
+                    })
+            }}
+            {move || {
+                alert_holds
+                    .get()
+                    .then(|| view! { <Suspense>{Suspend::new(alert_banner())}</Suspense> })
+            }}
             <main id="cb-main" class="page" tabindex="-1">
                 {notices
                     .into_iter()
@@ -90,9 +122,9 @@ fn Nav() -> impl IntoView {
     }
 }
 
-// Parts of the frame that show nothing until the user acts (a designer's demo bar, a batch
-// being rendered, an alert that fired): in the split build each is a chunk of its own,
-// fetched as the page starts, so the first load stays small.
+// Parts of the frame the first view does without: a designer's demo bar, a batch being
+// rendered, an alert that fired. In the split build each is a chunk of its own, fetched when
+// it is first shown, so neither the first load nor the first render waits for it.
 later!(demo_bar => DemoBar);
 later!(render_queue_panel => RenderQueuePanel);
 later!(alert_banner => AlertBanner);
@@ -302,6 +334,42 @@ fn DemoBar() -> impl IntoView {
         .into_any()
 }
 
+/// The newest low-balance alert while its meter is still below its level (tracked).
+fn live_alert(data: AccountData) -> Option<Notification> {
+    let balance = data.balance.get().and_then(Result::ok)?;
+    let notes = data.notifications.get().and_then(Result::ok)?;
+    let last = notes.last()?;
+    let now = balance
+        .meters
+        .iter()
+        .find(|m| m.balance.meter == last.meter)?
+        .balance
+        .available;
+    (now < last.threshold).then(|| last.clone())
+}
+
+/// Becomes true once the first view is on screen: a chart has been drawn or, on a page
+/// without one, a second after the balance arrived.
+fn first_view_drawn(data: AccountData) -> Signal<bool> {
+    let waited = RwSignal::new(false);
+    Effect::new(move |started: Option<bool>| {
+        if started == Some(true) {
+            return true;
+        }
+        let arrived = data.balance.get().is_some();
+        if arrived {
+            set_timeout(
+                move || {
+                    waited.try_set(true);
+                },
+                std::time::Duration::from_secs(1),
+            );
+        }
+        arrived
+    });
+    Memo::new(move |_| waited.get() || crate::components::chart::first_drawn()).into()
+}
+
 /// The newest low-balance alert while its meter is still below the level: what happened and
 /// where to act. Dismissing hides that alert until another fires.
 #[component]
@@ -311,19 +379,11 @@ fn AlertBanner() -> impl IntoView {
     let dismissed = RwSignal::new(None::<u64>);
     let current = move || {
         let account = data.account.get().and_then(Result::ok)?;
-        let balance = data.balance.get().and_then(Result::ok)?;
-        let notes = data.notifications.get().and_then(Result::ok)?;
-        let last = notes.last()?;
-        let now = balance
-            .meters
-            .iter()
-            .find(|m| m.balance.meter == last.meter)?
-            .balance
-            .available;
-        (now < last.threshold && dismissed.get() != Some(last.entry.0)).then(|| {
+        let last = live_alert(data)?;
+        (dismissed.get() != Some(last.entry.0)).then(|| {
             (
                 last.entry.0,
-                crate::components::spend::alert_text(last, &account),
+                crate::components::spend::alert_text(&last, &account),
             )
         })
     };

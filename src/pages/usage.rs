@@ -475,15 +475,26 @@ fn MeterDetails(
         }
     };
     let no_donut = Signal::stored(false);
-    let breakdowns = view! {
-        {breakdown("By category", "Category", "Uncategorized", by_category, category.clone(), several_categories, "category")}
-        {breakdown("By feature", "Feature", "Other usage", by_feature, feature, no_donut, "feature")}
-        {breakdown("By engine", "Engine", "No specific engine", by_engine, engine, no_donut, "engine")}
-        {breakdown("By team member", "Team member", "Unattributed", by_member, member, no_donut, "member")}
+    // Below the chart, out of the first view: built once the cards and the chart are on
+    // screen, so the first paint does not wait for four tables and a donut.
+    let chart_category = category.clone();
+    let painted = RwSignal::new(false);
+    browser::after_next_paint(move || {
+        painted.try_set(true);
+    });
+    let breakdowns = move || {
+        painted.get().then(|| {
+            view! {
+                {breakdown("By category", "Category", "Uncategorized", by_category, category.clone(), several_categories, "category")}
+                {breakdown("By feature", "Feature", "Other usage", by_feature, feature.clone(), no_donut, "feature")}
+                {breakdown("By engine", "Engine", "No specific engine", by_engine, engine.clone(), no_donut, "engine")}
+                {breakdown("By team member", "Team member", "Unattributed", by_member, member.clone(), no_donut, "member")}
+            }
+        })
     };
     view! {
         <section class="meter-details" data-testid=format!("details-{id}")>
-            <UsageChartCard meter=meter.clone() usage category titled=several />
+            <UsageChartCard meter=meter.clone() usage category=chart_category titled=several />
             <div class="breakdowns" class:hidden=move || empty.get()>
                 {breakdowns}
             </div>

@@ -171,6 +171,12 @@ impl DemoStore {
         }
     }
 
+    /// Builds the demo's history now rather than on the first request.
+    pub fn prepare(&self) {
+        // A failure here is met again, and answered, by the first request.
+        let _ = self.with_ledger(|_, _| Ok(()));
+    }
+
     /// Where a demo's saved state is kept in the browser's local storage.
     pub fn storage_key(preset: PresetId, scale_percent: u32) -> String {
         format!("creditboard.demo.v2.{}.{scale_percent}", preset.slug())

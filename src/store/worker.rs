@@ -30,7 +30,7 @@ use creditboard_domain::ids::MemberId;
 use creditboard_domain::preset::PresetId;
 use creditboard_domain::ratecard::{Estimate, EstimateLine, RateCard};
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering};
 use wasm_bindgen::JsCast;
@@ -210,8 +210,15 @@ impl WorkerStore {
     pub fn spawn(preset: PresetId, scale_percent: u32) -> Result<WorkerStore, StoreError> {
         let key = DemoStore::storage_key(preset, scale_percent);
         let saved = browser::local_storage().and_then(|s| s.get_item(&key).ok().flatten());
-        let worker = new_worker()
-            .map_err(|e| StoreError::Unavailable(format!("The demo data could not start: {e}")))?;
+        let (worker, said) = match adopt_early_worker() {
+            Some(early) => early,
+            None => (
+                new_worker().map_err(|e| {
+                    StoreError::Unavailable(format!("The demo data could not start: {e}"))
+                })?,
+                js_sys::Array::new(),
+            ),
+        };
         let on_message =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
                 let message = match serde_wasm_bindgen::from_value::<FromWorker>(ev.data()) {
@@ -254,6 +261,10 @@ impl WorkerStore {
                 }
             });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let handler: js_sys::Function = on_message
+            .as_ref()
+            .unchecked_ref::<js_sys::Function>()
+            .clone();
         // A worker that fails (blocked script, crash) answers every waiting request with an
         // error instead of leaving the page loading forever.
         let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(|ev: web_sys::ErrorEvent| {
@@ -289,6 +300,10 @@ impl WorkerStore {
                 _on_error: on_error,
             })
         });
+        // What the early worker said before the app took it over (its Ready, at least).
+        for message in said.iter() {
+            let _ = handler.call1(&JsValue::NULL, &message);
+        }
         post(start);
         Ok(WorkerStore {
             preset,
@@ -371,6 +386,25 @@ fn post(message: ToWorker) {
             }
         }
     });
+}
+
+/// The worker `index.html` started while the app's code was loading, and the messages it has
+/// sent so far; none when the page did not start one or it failed.
+fn adopt_early_worker() -> Option<(web_sys::Worker, js_sys::Array)> {
+    let window: JsValue = web_sys::window()?.into();
+    let key = JsValue::from_str("__creditboardWorker");
+    let early = js_sys::Reflect::get(&window, &key)
+        .ok()
+        .filter(JsValue::is_object)?;
+    let _ = js_sys::Reflect::delete_property(window.unchecked_ref::<js_sys::Object>(), &key);
+    let field = |name: &str| js_sys::Reflect::get(&early, &JsValue::from_str(name)).ok();
+    let worker: web_sys::Worker = field("worker").filter(JsValue::is_object)?.unchecked_into();
+    if field("failed").and_then(|f| f.as_bool()) != Some(false) {
+        worker.terminate();
+        return None;
+    }
+    let said = field("said")?.dyn_into::<js_sys::Array>().ok()?;
+    Some((worker, said))
 }
 
 /// `new Worker(…)` running Trunk's `demo-worker.js`, found beside the app's own script: a
@@ -626,6 +660,52 @@ fn send(message: &FromWorker) {
 
 thread_local! {
     static DEMO: RefCell<Option<&'static DemoStore>> = const { RefCell::new(None) };
+    static PREPARED: Cell<Option<Prepared>> = const { Cell::new(None) };
+}
+
+/// A demo built before the page asked for it (see [`prepare_from_page`]).
+struct Prepared {
+    preset: PresetId,
+    scale_percent: u32,
+    store: Box<DemoStore>,
+}
+
+fn demo_store(preset: PresetId, scale_percent: u32, saved: Option<String>) -> Box<DemoStore> {
+    let storage = PageStorage {
+        saved: std::sync::Mutex::new(saved),
+    };
+    Box::new(DemoStore::new(
+        preset,
+        scale_percent,
+        page_now,
+        Box::new(storage),
+    ))
+}
+
+/// When the page started this worker while its own code was still loading, it left its
+/// query and clock in `creditboardPage`: the demo its URL names is built now instead of
+/// after the app has started. `Start` keeps it when it asks for that demo with no saved
+/// state; otherwise it is dropped and built as asked.
+fn prepare_from_page() {
+    let field = |object: &JsValue, name: &str| js_sys::Reflect::get(object, &name.into()).ok();
+    let Some(page) = field(&js_sys::global(), "creditboardPage").filter(JsValue::is_object) else {
+        return;
+    };
+    let (Some(search), Some(now)) = (
+        field(&page, "search").and_then(|s| s.as_string()),
+        field(&page, "now").and_then(|n| n.as_f64()),
+    ) else {
+        return;
+    };
+    let choice = crate::view::demo_choice(&crate::app::start_query(&search));
+    PAGE_NOW_MS.store(now as i64, Ordering::Relaxed);
+    let store = demo_store(choice.preset, choice.scale_percent, None);
+    store.prepare();
+    PREPARED.set(Some(Prepared {
+        preset: choice.preset,
+        scale_percent: choice.scale_percent,
+        store,
+    }));
 }
 
 /// Runs in the worker: answers the page's calls with a [`DemoStore`], one at a time.
@@ -642,16 +722,14 @@ pub fn serve() {
                     scale_percent,
                     saved,
                 } => {
+                    let prepared = PREPARED
+                        .take()
+                        .filter(|p| (p.preset, p.scale_percent) == (preset, scale_percent))
+                        .filter(|_| saved.is_none());
+                    let store = prepared
+                        .map_or_else(|| demo_store(preset, scale_percent, saved), |p| p.store);
                     // One demo for the life of the worker.
-                    let store: &'static DemoStore = Box::leak(Box::new(DemoStore::new(
-                        preset,
-                        scale_percent,
-                        page_now,
-                        Box::new(PageStorage {
-                            saved: std::sync::Mutex::new(saved),
-                        }),
-                    )));
-                    DEMO.with(|d| *d.borrow_mut() = Some(store));
+                    DEMO.with(|d| *d.borrow_mut() = Some(Box::leak(store)));
                 }
                 ToWorker::Call { id, now, call } => {
                     PAGE_NOW_MS.store(now.timestamp_millis(), Ordering::Relaxed);
@@ -672,6 +750,7 @@ pub fn serve() {
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     send(&FromWorker::Ready);
+    prepare_from_page();
 }
 
 async fn answer(store: &DemoStore, call: Call) -> Result<Reply, StoreError> {

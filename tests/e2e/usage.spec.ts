@@ -181,6 +181,8 @@ test('other pages load with their first visit, not with the usage page', async (
   await expect(page.locator('[data-rendered]').first()).toBeAttached();
   const firstLoad = [...fetched];
   expect(firstLoad).toContain('/creditboard_bg.wasm');
+  // One demo worker: the page starts it while the app's code loads, and the app adopts it.
+  expect(page.workers()).toHaveLength(1);
   expect(firstLoad.some((p) => p.includes('rates'))).toBe(false);
   // A slow network: the page says it is loading until the Rate card's code arrives.
   await page.route('**/split___rates*.wasm', async (route) => {
