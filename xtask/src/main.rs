@@ -206,9 +206,9 @@ fn bench_report() -> Result<String> {
          - apply 1,000,000 consumes: {:.0} ms → {:.2} M entries/s (target ≥ 1.00)\n\
          - 180-day daily series by category over 1,000,000 entries: {:.1} ms (target ≤ 100)\n\
          - full usage summary (series + six breakdowns) over 1,000,000 entries: {:.1} ms\n\
-         - app .wasm, first load (shell and usage page): {} KB raw, {} KB gzip (target ≤ 350 KB gzip)\n\
-         - the other pages' chunks, fetched on first visit: {} KB raw, {} KB gzip in all\n\
-         - demo store worker .wasm (loaded only with the demo store): {} KB raw, {} KB gzip\n\
+         - app .wasm, first load (shell and usage page): {} KiB raw, {} bytes gzip (target ≤ 350 KB = 350,000 bytes gzip)\n\
+         - the other pages' chunks, fetched on first visit: {} KiB raw, {} KiB gzip in all\n\
+         - demo store worker .wasm (loaded only with the demo store): {} KiB raw, {} KiB gzip\n\
          - first full render, navigation → cards and chart drawn: {:.0} ms median of cold loads (target ≤ 1,000)\n\
          - period switch → chart redrawn, {} ledger entries: {:.0} ms median, {:.0} ms worst of {} (target ≤ 100)\n\
          - Activity, {} ledger entries: filter change → page 1 shown {:.0} ms median, {:.0} ms worst of {} (target ≤ 100)\n\
@@ -218,7 +218,7 @@ fn bench_report() -> Result<String> {
         series_ns / 1e6,
         summary_ns / 1e6,
         app_raw / 1024,
-        app_gzip / 1024,
+        app_gzip,
         chunks_raw / 1024,
         chunks_gzip / 1024,
         worker_raw / 1024,
