@@ -36,7 +36,9 @@ pub fn TeamPage() -> impl IntoView {
             _ => now.date_naive(),
         }
     });
-    let body = move || match (data.account.get(), usage.get(), team.get()) {
+    let last_save = LastSave::default();
+    let body = move || {
+        match (data.account.get(), usage.get(), team.get()) {
         (Some(Ok(account)), Some(Ok(used)), Some(Ok(spend))) => account
             .meters
             .clone()
@@ -44,7 +46,7 @@ pub fn TeamPage() -> impl IntoView {
             .filter_map(|meter| {
                 let in_period = used.meters.iter().find(|u| u.meter == meter.id)?.clone();
                 Some(view! {
-                    <MemberTable meter account=account.clone() usage=in_period team=spend.clone() />
+                    <MemberTable meter account=account.clone() usage=in_period team=spend.clone() last_save />
                 })
             })
             .collect_view()
@@ -58,6 +60,7 @@ pub fn TeamPage() -> impl IntoView {
         }
         .into_any(),
         _ => view! { <div class="skeleton-block" aria-busy="true">"Loading…"</div> }.into_any(),
+    }
     };
     view! {
         <header class="page-head">
@@ -73,12 +76,23 @@ pub fn TeamPage() -> impl IntoView {
     }
 }
 
+/// The last cap saved: its row (`member/meter`), what the save said, and whether its field
+/// takes the keyboard focus back. Saving refreshes the page's data, which builds the rows
+/// anew (once per answer that arrives), so this outlives them: each new row of that kind
+/// shows the message, and those built while the refresh lasts refocus the field.
+#[derive(Clone, Copy, Default)]
+struct LastSave(StoredValue<Option<(String, Said, bool)>>);
+
+/// How long after a save a rebuilt row takes the focus back.
+const REFOCUS_FOR: std::time::Duration = std::time::Duration::from_secs(3);
+
 #[component]
 fn MemberTable(
     meter: MeterConfig,
     account: AccountView,
     usage: MeterUsage,
     team: TeamView,
+    last_save: LastSave,
 ) -> impl IntoView {
     let multi = account.meters.len() > 1;
     let rows = account
@@ -96,7 +110,7 @@ fn MemberTable(
                 .iter()
                 .find(|s| s.member == m.id && s.meter == meter.id)
                 .cloned();
-            view! { <MemberRow member=m.clone() meter=meter.clone() used share spend /> }
+            view! { <MemberRow member=m.clone() meter=meter.clone() used share spend last_save /> }
         })
         .collect_view();
     view! {
@@ -128,16 +142,30 @@ fn MemberRow(
     used: creditboard_domain::Amount,
     share: String,
     spend: Option<creditboard_domain::api::MemberSpend>,
+    last_save: LastSave,
 ) -> impl IntoView {
     let store = Store::expect();
     let may = use_may(Action::ChangeMemberCaps);
+    let row = format!("{}/{}", member.id, meter.id);
+    let input = NodeRef::<leptos::html::Input>::new();
+    let (said, refocus) = last_save.0.with_value(|last| match last {
+        Some((key, said, refocus)) if *key == row => (said.clone(), *refocus),
+        _ => (None, false),
+    });
+    if refocus {
+        Effect::new(move |_| {
+            if let Some(input) = input.get() {
+                let _ = input.focus();
+            }
+        });
+    }
     let cap = spend.as_ref().and_then(|s| s.cap);
     let this_month = spend.as_ref().map(|s| s.this_month).unwrap_or_default();
     let text = RwSignal::new(
         cap.map(|c| format::number(c, &meter).replace(',', ""))
             .unwrap_or_default(),
     );
-    let outcome = RwSignal::<Said>::new(None);
+    let outcome = RwSignal::<Said>::new(said);
     let (m1, id) = (meter.clone(), member.id.clone());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -156,16 +184,28 @@ fn MemberRow(
             meter: m1.id.clone(),
             monthly,
         };
-        let store = store.clone();
+        let (store, row) = (store.clone(), row.clone());
         leptos::task::spawn_local(async move {
             match store.get().configure(change).await {
                 Ok(()) => {
-                    outcome.set(Some(Ok(if monthly.is_some() {
+                    let said = Some(Ok(if monthly.is_some() {
                         "Saved."
                     } else {
                         "No cap."
                     }
-                    .into())));
+                    .to_string()));
+                    outcome.set(said.clone());
+                    last_save.0.set_value(Some((row, said, true)));
+                    set_timeout(
+                        move || {
+                            last_save.0.try_update_value(|last| {
+                                if let Some(last) = last {
+                                    last.2 = false;
+                                }
+                            });
+                        },
+                        REFOCUS_FOR,
+                    );
                     store.changed();
                 }
                 Err(e) => outcome.set(Some(Err(e.to_string()))),
@@ -193,6 +233,7 @@ fn MemberRow(
                             inputmode="decimal"
                             placeholder="No cap"
                             aria-label=label.clone()
+                            node_ref=input
                             prop:value=move || text.get()
                             on:input:target=move |ev| text.set(ev.target().value())
                         />

@@ -239,6 +239,27 @@ test('a member sees everything read-only and is told whom to ask', async ({ page
   expect(errors).toEqual([]);
 });
 
+test('an admin caps a member: the row says so, keeps the focus, and the cap stays', async ({ page }) => {
+  const errors = await open(page, '/team?preset=videogen');
+  const field = page.getByLabel('Monthly cap for Jonas Weber');
+  const row = page.getByTestId('member-m_jonas');
+  await field.fill('1500');
+  await field.press('Enter');
+  // Saving refreshes the table; the message and the keyboard focus survive it.
+  await expect(row.getByRole('status')).toHaveText('Saved.');
+  await expect(row.getByLabel('Monthly cap for Jonas Weber')).toBeFocused();
+  await expect(row.getByLabel('Monthly cap for Jonas Weber')).toHaveValue('1500');
+  await page.reload();
+  await expect(page.getByLabel('Monthly cap for Jonas Weber')).toHaveValue('1500');
+  await page.getByLabel('Monthly cap for Jonas Weber').fill('');
+  await page.getByLabel('Monthly cap for Jonas Weber').press('Enter');
+  await expect(page.getByTestId('member-m_jonas').getByRole('status')).toHaveText('No cap.');
+  await expect(page.getByLabel('Monthly cap for Jonas Weber')).toBeFocused();
+  await page.reload();
+  await expect(page.getByLabel('Monthly cap for Jonas Weber')).toHaveValue('');
+  expect(errors).toEqual([]);
+});
+
 test('the rate card, billing and team pages are accessible; screenshots for review', async ({ page }) => {
   for (const [preset, route, name] of [
     ['videogen', '/rates', 'rates-videogen'],
