@@ -4,6 +4,20 @@
 //! at start-up (`app::start`). Chart options, formatting and URL view state are pure
 //! functions (`charts`, `format`, `view`), tested natively.
 
+/// `fn $name(…) -> T { … }` as a split point: in the split build (`split` feature) a
+/// `#[leptos::lazy]` function whose code is a wasm chunk of its own, fetched on its first
+/// call; otherwise a plain `async fn`. Callers `.await` it either way.
+macro_rules! split_point {
+    (fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty $body:block) => {
+        #[cfg(feature = "split")]
+        #[leptos::lazy]
+        fn $name($($arg: $ty),*) -> $ret $body
+
+        #[cfg(not(feature = "split"))]
+        async fn $name($($arg: $ty),*) -> $ret $body
+    };
+}
+
 pub mod app;
 pub mod browser;
 pub mod charts;

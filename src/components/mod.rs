@@ -1,18 +1,13 @@
 //! The UI's pieces. They read data through hooks and know nothing of where it comes from.
 
-/// `async fn $name() -> AnyView` rendering `$component`, whose code loads after the first
-/// render: in the split build a split point (a wasm chunk of its own); otherwise ready at once.
+/// `$name().await` renders `$component`, whose code is fetched when it is first shown (a
+/// [`split_point!`]).
 macro_rules! later {
     ($name:ident => $component:ident) => {
-        #[cfg(feature = "split")]
-        #[leptos::lazy]
-        fn $name() -> AnyView {
-            view! { <$component /> }.into_any()
-        }
-
-        #[cfg(not(feature = "split"))]
-        async fn $name() -> AnyView {
-            view! { <$component /> }.into_any()
+        split_point! {
+            fn $name() -> AnyView {
+                view! { <$component /> }.into_any()
+            }
         }
     };
 }

@@ -37,8 +37,7 @@ pub fn TeamPage() -> impl IntoView {
         }
     });
     let last_save = LastSave::default();
-    let body = move || {
-        match (data.account.get(), usage.get(), team.get()) {
+    let body = move || match (data.account.get(), usage.get(), team.get()) {
         (Some(Ok(account)), Some(Ok(used)), Some(Ok(spend))) => account
             .meters
             .clone()
@@ -46,7 +45,13 @@ pub fn TeamPage() -> impl IntoView {
             .filter_map(|meter| {
                 let in_period = used.meters.iter().find(|u| u.meter == meter.id)?.clone();
                 Some(view! {
-                    <MemberTable meter account=account.clone() usage=in_period team=spend.clone() last_save />
+                    <MemberTable
+                        meter
+                        account=account.clone()
+                        usage=in_period
+                        team=spend.clone()
+                        last_save
+                    />
                 })
             })
             .collect_view()
@@ -60,7 +65,6 @@ pub fn TeamPage() -> impl IntoView {
         }
         .into_any(),
         _ => view! { <div class="skeleton-block" aria-busy="true">"Loading…"</div> }.into_any(),
-    }
     };
     view! {
         <header class="page-head">

@@ -137,15 +137,10 @@ fn decode<T: serde::de::DeserializeOwned>(raw: JsValue) -> Result<T, StoreError>
 /// point, so the code reading those types travels with the pages, not the first load.
 macro_rules! decoder {
     ($($name:ident -> $ty:ty),* $(,)?) => {$(
-        #[cfg(feature = "split")]
-        #[leptos::lazy]
-        fn $name(raw: JsValue) -> Result<$ty, StoreError> {
-            decode(raw)
-        }
-
-        #[cfg(not(feature = "split"))]
-        async fn $name(raw: JsValue) -> Result<$ty, StoreError> {
-            decode(raw)
+        split_point! {
+            fn $name(raw: JsValue) -> Result<$ty, StoreError> {
+                decode(raw)
+            }
         }
     )*};
 }
@@ -221,18 +216,16 @@ impl WorkerStore {
         };
         let on_message =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-                let message = match serde_wasm_bindgen::from_value::<FromWorker>(ev.data()) {
+                let message = match decode::<FromWorker>(ev.data()) {
                     Ok(m) => m,
-                    Err(e) => {
+                    Err(unreadable) => {
                         // An answer that cannot be read still ends its request.
                         let id = js_sys::Reflect::get(&ev.data(), &"Reply".into())
                             .and_then(|r| js_sys::Reflect::get(&r, &"id".into()))
                             .ok()
                             .and_then(|id| id.as_f64());
                         if let Some(id) = id {
-                            let why =
-                                format!("The demo data sent an answer that could not be read: {e}");
-                            deliver(id as u32, (0, Err(StoreError::Unavailable(why))));
+                            deliver(id as u32, (0, Err(unreadable)));
                         }
                         return;
                     }
