@@ -6,10 +6,11 @@ use crate::pages::billing::BillingPage;
 use crate::pages::rates::RatesPage;
 use crate::pages::team::TeamPage;
 use crate::pages::usage::UsagePage;
+use crate::store::rest;
 use crate::store::worker::WorkerStore;
 use crate::store::{CreditStore, Store, StoreError, StoreFuture};
 use crate::theme::provide_chart_theme;
-use crate::view::demo_choice;
+use crate::view::{demo_choice, demo_store_asked};
 use creditboard_domain::activity::{ActivityPage, ExportChunk, ExportRequest, PageRequest};
 use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
 use creditboard_domain::ratecard::RateCard;
@@ -21,7 +22,10 @@ use std::sync::Arc;
 /// The whole app over `store`; `notices` are problems found in the start-up URL.
 #[component]
 pub fn App(store: Arc<dyn CreditStore>, #[prop(optional)] notices: Vec<String>) -> impl IntoView {
-    Store::provide(store);
+    let store = Store::provide(store);
+    // What others write (usage the host's service reports) is fetched again as it lands.
+    let handle = store.clone();
+    store.get().watch(Box::new(move || handle.changed()));
     provide_chart_theme();
     // A page's code may still be on its way (its first visit): the bar says something is.
     let (routing, set_routing) = signal(false);
@@ -95,12 +99,30 @@ fn NotFound() -> impl IntoView {
     }
 }
 
-/// Starts the app in the page: the timezone source, then the store the URL asks for (the
-/// demo store of a product preset), mounted on the body.
+/// Starts the app in the page: the timezone source, then the store: the server's that serves
+/// the page, unless the URL asks for the demo (`store=demo`), otherwise the demo store of the
+/// product preset the URL names; mounted on the body.
 pub fn start() {
     crate::zones::install();
     let query = page_query();
-    let choice = demo_choice(&query);
+    match rest::named_by_page().filter(|_| !demo_store_asked(&query)) {
+        // Leptos's executor starts with the first mount: this waits on the browser's own.
+        Some((api, token)) => wasm_bindgen_futures::spawn_local(async move {
+            let store = rest::connect(api, token).await;
+            leptos::mount::mount_to_body(move || view! { <App store /> });
+            crate::components::chart::load_library();
+        }),
+        None => {
+            let (store, notices) = demo_store(&query);
+            leptos::mount::mount_to_body(move || view! { <App store notices /> });
+            crate::components::chart::load_library();
+        }
+    }
+}
+
+/// The demo store the URL asks for, and what was wrong with the URL.
+fn demo_store(query: &crate::view::Query) -> (Arc<dyn CreditStore>, Vec<String>) {
+    let choice = demo_choice(query);
     let mut notices = choice.problems;
     let store: Arc<dyn CreditStore> = match WorkerStore::spawn(choice.preset, choice.scale_percent)
     {
@@ -111,8 +133,7 @@ pub fn start() {
             Arc::new(Unavailable(e))
         }
     };
-    leptos::mount::mount_to_body(move || view! { <App store notices /> });
-    crate::components::chart::load_library();
+    (store, notices)
 }
 
 /// The start-up parameters of the page's own URL.
@@ -123,7 +144,7 @@ fn page_query() -> crate::view::Query {
     start_query(&search)
 }
 
-/// The start-up parameters of a URL's query (`?preset=…&demo_scale=…`).
+/// The start-up parameters of a URL's query (`?preset=…&demo_scale=…&store=…`).
 pub fn start_query(search: &str) -> crate::view::Query {
     let Ok(params) = web_sys::UrlSearchParams::new_with_str(search) else {
         return Vec::new();

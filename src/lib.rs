@@ -8,13 +8,15 @@
 /// `#[leptos::lazy]` function whose code is a wasm chunk of its own, fetched on its first
 /// call; otherwise a plain `async fn`. Callers `.await` it either way.
 macro_rules! split_point {
-    (fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty $body:block) => {
+    ($(#[$doc:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty $body:block) => {
+        $(#[$doc])*
         #[cfg(feature = "split")]
         #[leptos::lazy]
-        fn $name($($arg: $ty),*) -> $ret $body
+        $vis fn $name($($arg: $ty),*) -> $ret $body
 
+        $(#[$doc])*
         #[cfg(not(feature = "split"))]
-        async fn $name($($arg: $ty),*) -> $ret $body
+        $vis async fn $name($($arg: $ty),*) -> $ret $body
     };
 }
 

@@ -85,9 +85,16 @@ pub fn with_period(query: &Query, period: Period) -> Query {
     q
 }
 
-/// The parameters that choose the store at start-up (the demo's product and size); links
-/// between pages carry them so a reload opens the same demo.
-pub const STORE_PARAMS: [&str; 2] = ["preset", "demo_scale"];
+/// The parameters that choose the store at start-up (the product, the demo's size, the demo
+/// store where a server would answer, the member a server's demo acts as); links between
+/// pages carry them so a reload opens the same data.
+pub const STORE_PARAMS: [&str; 4] = ["preset", "demo_scale", "store", "as"];
+
+/// Whether the URL asks for the in-browser demo store (`store=demo`) even where a server
+/// serving the app names its API.
+pub fn demo_store_asked(query: &Query) -> bool {
+    get(query, "store") == Some("demo")
+}
 
 /// Only the start-up parameters of a query.
 pub fn store_params(query: &Query) -> Query {
@@ -467,6 +474,8 @@ mod tests {
         assert_eq!((c.preset, c.scale_percent), (DEFAULT_PRESET, 100));
         assert_eq!(c.problems.len(), 2);
         assert!(c.problems[0].contains("There is no product preset “nope”"));
+        assert!(demo_store_asked(&query(&[("store", "demo")])));
+        assert!(!demo_store_asked(&query(&[("preset", "act3")])));
     }
     #[test]
     fn the_pager_shows_the_ends_and_the_neighbourhood() {

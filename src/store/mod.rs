@@ -1,9 +1,10 @@
 //! The data seam. Everything the UI shows comes through one [`CreditStore`], chosen once at
-//! start-up and provided by context ([`Store::provide`], [`Store::expect`]): the in-browser
-//! demo store today, a REST store over the reference server later. Components never ask the
+//! start-up and provided by context ([`Store::provide`], [`Store::expect`]): the REST store
+//! over a server that serves the app, or the in-browser demo store. Components never ask the
 //! network, the browser's storage or the domain's ledger for data themselves.
 
 pub mod demo;
+pub mod rest;
 pub mod worker;
 
 use creditboard_domain::DomainError;
@@ -123,6 +124,10 @@ pub trait CreditStore: Send + Sync {
     fn demo(&self) -> Option<&dyn DemoControls> {
         None
     }
+
+    /// Calls `changed` whenever the data changes by other hands than the app's (usage the
+    /// host's service reports); a store only the app writes to keeps the default.
+    fn watch(&self, _changed: Box<dyn Fn()>) {}
 }
 
 fn read_only<'a, T: 'a>(what: &str) -> StoreFuture<'a, T> {

@@ -126,20 +126,23 @@ impl Raw {
 }
 
 fn decode<T: serde::de::DeserializeOwned>(raw: JsValue) -> Result<T, StoreError> {
-    serde_wasm_bindgen::from_value(raw).map_err(|e| {
-        StoreError::Unavailable(format!(
-            "The demo data sent an answer that could not be read: {e}"
-        ))
-    })
+    serde_wasm_bindgen::from_value(raw).map_err(unreadable)
+}
+
+fn unreadable(why: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!(
+        "The demo data sent an answer that could not be read: {why}"
+    ))
 }
 
 /// Decoders for the answers only other pages ask for. In the split build each is a split
-/// point, so the code reading those types travels with the pages, not the first load.
+/// point, so the code reading those types travels with the pages, not the first load. The
+/// REST store reads the same answers with them; each store says where a bad one came from.
 macro_rules! decoder {
     ($($name:ident -> $ty:ty),* $(,)?) => {$(
         split_point! {
-            fn $name(raw: JsValue) -> Result<$ty, StoreError> {
-                decode(raw)
+            pub(super) fn $name(raw: JsValue) -> Result<$ty, String> {
+                serde_wasm_bindgen::from_value(raw).map_err(|e| e.to_string())
             }
         }
     )*};
@@ -450,7 +453,7 @@ macro_rules! ask {
     ($store:ident, $call:expr, $reply:path, $decoder:ident) => {
         Box::pin(async move {
             match $store.call($call).await? {
-                $reply(Raw(raw)) => $decoder(raw).await,
+                $reply(Raw(raw)) => $decoder(raw).await.map_err(unreadable),
                 _ => unexpected(),
             }
         })

@@ -10,7 +10,10 @@
 
 mod build;
 mod fixtures;
+mod pg;
+mod schemathesis;
 mod serve;
+mod server;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -29,10 +32,11 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("bench") => bench(),
         Some("fixtures") => fixtures::write(&root().join("target/e2e/fixtures")).map(|_| ()),
+        Some("pg") => postgres_shell(),
         Some("bench-report") => bench_report().map(|r| println!("{r}")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  demo [--port N]   build and serve the app (http://127.0.0.1:8080)\n  test [--skip-install]  run every test (native, wasm, end-to-end)\n  bench             run the benchmarks and print the figures\n  bench-report      print the figures of the last `bench` again\n  fixtures          write the seeded demo data the end-to-end tests compare against"
+                "usage: cargo xtask <command>\n\n  demo [--port N]   build and serve the app (http://127.0.0.1:8080)\n  test [--skip-install]  run every test (native, wasm, end-to-end)\n  bench             run the benchmarks and print the figures\n  bench-report      print the figures of the last `bench` again\n  fixtures          write the seeded demo data the end-to-end tests compare against\n  pg                start a throwaway PostgreSQL and print its URL (for running the server tests by hand)"
             );
             return ExitCode::from(2);
         }
@@ -68,7 +72,7 @@ pub fn run(cmd: &mut Command) -> Result {
     }
 }
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
@@ -80,13 +84,24 @@ fn demo(args: &[String]) -> Result {
     };
     tools::ensure_build_tools()?;
     build::app()?;
-    let server = serve::Server::start(&root().join("dist"), port)?;
+    let server = server::Server::start_demo(&root().join("data/creditboard.db"), port)?;
     println!(
-        "\nCreditboard is running at http://127.0.0.1:{}/  (Ctrl-C to stop)",
-        server.port()
+        "\nCreditboard is running at {}/  (Ctrl-C to stop)",
+        server.base_url()
     );
     println!("Product presets: /?preset=lucas, ngram, videogen, act3, fotomaster");
+    println!("The in-browser demo store instead of the server: add store=demo to the query");
     server.wait();
+    Ok(())
+}
+
+/// A throwaway PostgreSQL until Enter is pressed.
+fn postgres_shell() -> Result {
+    let cluster = pg::Cluster::start()?;
+    println!("CB_POSTGRES_URL={}", cluster.url());
+    println!("Press Enter to stop it.");
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
     Ok(())
 }
 
@@ -126,9 +141,33 @@ fn test(args: &[String]) -> Result {
     step("formatting and lints (host and wasm32)", t);
 
     let t = Instant::now();
+    // The server's tests run on SQLite files and on this throwaway PostgreSQL.
+    let postgres = pg::Cluster::start()?;
     // Benches are compiled by clippy above and run by `cargo xtask bench`, not here.
-    run(cargo().args(["test", "--workspace"]))?;
-    step("native tests", t);
+    run(cargo()
+        .args(["test", "--workspace"])
+        .env("CB_POSTGRES_URL", postgres.url()))?;
+    step("native tests (the server's on SQLite and PostgreSQL)", t);
+
+    let t = Instant::now();
+    let st = schemathesis::ensure_schemathesis()?;
+    let api = server::Server::start_seeded(&postgres.create_database("schemathesis")?)?;
+    // As an admin (the dashboard's calls) and as the host's service (ingestion).
+    for token in [api.admin_token(), api.service_token()] {
+        schemathesis::run(
+            &st,
+            server::FUZZ_ACCOUNT,
+            &api.base_url(),
+            &format!("{}/api/openapi.json", api.base_url()),
+            token,
+            // A stream never ends: it has its own test.
+            &["/api/v1/accounts/{account}/events"],
+            30,
+        )?;
+    }
+    drop(api);
+    drop(postgres);
+    step("the API fuzzed against its OpenAPI document", t);
 
     let t = Instant::now();
     run(cargo()

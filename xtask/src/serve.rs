@@ -47,13 +47,6 @@ impl Server {
     pub fn port(&self) -> u16 {
         self.port
     }
-
-    /// Blocks until the process is interrupted.
-    pub fn wait(mut self) {
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
 }
 
 impl Drop for Server {

@@ -131,13 +131,23 @@ pub fn ensure_chromium() -> Result {
     if PathBuf::from(CHROMIUM).exists() && PathBuf::from(CHROMEDRIVER).exists() {
         return Ok(());
     }
+    apt_install(&["chromium", "chromium-driver"])
+}
+
+/// Whether xtask runs as root: apt-get then needs no sudo, and PostgreSQL's programs, which
+/// refuse to run as root, have to be run as the `postgres` user.
+pub fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+/// Installs Debian packages, refreshing the package lists first: on a fresh machine they are
+/// empty or stale, and `apt-get install` then finds nothing.
+pub fn apt_install(packages: &[&str]) -> Result {
     let apt = |args: &[&str]| {
-        let root_user = Command::new("id")
-            .arg("-u")
-            .output()
-            .map(|o| o.stdout.starts_with(b"0"))
-            .unwrap_or(false);
-        let mut cmd = if root_user {
+        let mut cmd = if running_as_root() {
             Command::new("apt-get")
         } else {
             let mut c = Command::new("sudo");
@@ -148,11 +158,9 @@ pub fn ensure_chromium() -> Result {
         run(&mut cmd)
     };
     apt(&["update"])?;
-    apt(&[
-        "install",
-        "-y",
-        "--no-install-recommends",
-        "chromium",
-        "chromium-driver",
-    ])
+    apt(&["install", "-y", "--no-install-recommends"]
+        .iter()
+        .chain(packages)
+        .copied()
+        .collect::<Vec<_>>())
 }

@@ -15,6 +15,7 @@ use std::collections::HashSet;
 
 /// What a meter counts: `"credits"`, `"minutes"` or `{"currency":{"code":"USD"}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MeterUnit {
     Credits,
@@ -27,6 +28,7 @@ pub enum MeterUnit {
 
 /// Where the balance of a meter sits. The draw-down order decides which is used first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BucketKind {
     /// The plan's allocation for the current billing cycle ("included", "monthly").
@@ -64,6 +66,7 @@ impl BucketKind {
 /// What happens to the allocation left at the end of a billing cycle: `"lapse"` or
 /// `{"rollover":{"cap":…}}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UnusedAllocation {
     /// It expires (an expiry entry records it).
@@ -74,6 +77,7 @@ pub enum UnusedAllocation {
 
 /// The plan's included credits, granted at every billing-cycle start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Allocation {
     pub amount: Amount,
     pub unused: UnusedAllocation,
@@ -81,10 +85,12 @@ pub struct Allocation {
 
 /// Where purchased credits and top-ups land.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PurchasePolicy {
     /// `Additional` (VideoGen) or `Rollover` (ACT3: "credits are added to your Rollover Bank").
     pub into: BucketKind,
     /// Days until purchased credits expire; `None`: they do not expire.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub expires_after_days: Option<u32>,
 }
 
@@ -99,6 +105,7 @@ impl Default for PurchasePolicy {
 
 /// How much an automatic top-up adds: `{"fixed":…}` or `{"refill_to":…}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TopUpAmount {
     /// Always this many.
@@ -109,17 +116,20 @@ pub enum TopUpAmount {
 
 /// Automatic top-up: fires once each time the balance crosses below `threshold`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AutoTopUp {
     pub enabled: bool,
     pub threshold: Amount,
     pub amount: TopUpAmount,
     /// Most credits top-ups may add in one calendar month (account timezone); a top-up that
     /// would exceed it does not fire.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub monthly_cap: Option<Amount>,
 }
 
 /// One separately billed meter of an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeterConfig {
     pub id: MeterId,
     /// What people call it: "AI Feature Credits", "Video Rendering Minutes", "Balance".
@@ -127,6 +137,7 @@ pub struct MeterConfig {
     pub unit: MeterUnit,
     /// Minor units per major unit as a power of ten (USD: 2).
     pub decimals: u8,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub allocation: Option<Allocation>,
     #[serde(default)]
     pub purchases: PurchasePolicy,
@@ -140,6 +151,7 @@ pub struct MeterConfig {
 /// When billing cycles start: local midnight on `anchor_day` of every month (clamped to the
 /// month's last day, so 31 means "the last day" in short months).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BillingCycle {
     pub anchor_day: u8,
 }
@@ -186,6 +198,7 @@ impl BillingCycle {
 /// The order in which buckets are drawn down: `"included_then_soonest_expiring"` or
 /// `{"by_kind":[…]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DrawDownOrder {
     /// Included first, then whatever expires soonest, then the rest (rollover bank,
@@ -198,6 +211,7 @@ pub enum DrawDownOrder {
 
 /// Freshness of usage data: live, or through the end of yesterday (Lucas).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Freshness {
     #[default]
@@ -209,6 +223,7 @@ pub enum Freshness {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Plan {
     Free,
@@ -232,6 +247,7 @@ impl Plan {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
@@ -239,6 +255,7 @@ pub enum Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     pub id: MemberId,
     pub name: String,
@@ -248,6 +265,7 @@ pub struct Member {
 /// A member's monthly limit on one meter: their consumes and holds in a calendar month
 /// (account timezone, net of refunds and releases) may not pass `monthly`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberCap {
     pub member: MemberId,
     pub meter: MeterId,
@@ -261,6 +279,7 @@ const MAX_PACK_CENTS: i64 = 100_000_000_000;
 
 /// A sum of money in minor units of an ISO 4217 currency with two decimals (USD, EUR, AUD …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Money {
     pub cents: i64,
     pub currency: String,
@@ -268,6 +287,7 @@ pub struct Money {
 
 /// A fixed pack of credits at a fixed price ("5,000 Standard").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pack {
     pub id: String,
     pub name: String,
@@ -278,6 +298,7 @@ pub struct Pack {
 /// Buying an exact amount: between `min` and `max` (in the meter's minor units), each major
 /// unit costing `cents_per_unit` (Foto Master's dollars: 100 cents per dollar).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExactAmount {
     pub min: Amount,
     pub max: Amount,
@@ -286,6 +307,7 @@ pub struct ExactAmount {
 /// What a meter sells: packs, an exact amount, or both. Automatic top-ups are charged at
 /// `cents_per_unit` too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PurchaseOffer {
     pub meter: MeterId,
     pub currency: String,
@@ -299,6 +321,7 @@ pub struct PurchaseOffer {
 
 /// Where a low-balance alert sits: a percentage of the meter's allocation, or an amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AlertLevel {
     Percent(u8),
@@ -307,6 +330,7 @@ pub enum AlertLevel {
 
 /// Fires once each time the meter's balance crosses below its level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlertRule {
     pub meter: MeterId,
     pub level: AlertLevel,
@@ -315,17 +339,20 @@ pub struct AlertRule {
 /// A change to an account's spend controls. Applying one yields a new configuration, which
 /// is validated whole before it replaces the old one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SettingsChange {
     /// Automatic top-ups of a meter (`None`: none configured).
     AutoTopUp {
         meter: MeterId,
+        #[cfg_attr(feature = "openapi", schema(required))]
         settings: Option<AutoTopUp>,
     },
     /// A member's monthly cap on a meter (`None`: no cap).
     MemberCap {
         member: MemberId,
         meter: MeterId,
+        #[cfg_attr(feature = "openapi", schema(required))]
         monthly: Option<Amount>,
     },
     /// The low-balance alert levels of a meter (replacing the ones it had).
@@ -380,6 +407,7 @@ impl SettingsChange {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Project {
     pub id: ProjectId,
     pub name: String,
@@ -387,6 +415,7 @@ pub struct Project {
 
 /// Everything the ledger needs to know about an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountConfig {
     pub id: AccountId,
     pub name: String,

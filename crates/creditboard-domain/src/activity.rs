@@ -28,6 +28,7 @@ pub const EXPORT_CHUNK_ROWS: u32 = 5000;
 
 /// Which entries a listing shows. No period: the whole history.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivityQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<Period>,
@@ -39,6 +40,7 @@ pub struct ActivityQuery {
 
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PageRequest {
     pub query: ActivityQuery,
     pub size: u32,
@@ -68,6 +70,7 @@ impl PageRequest {
 
 /// A row with what the entry alone does not say.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivityRow {
     pub entry: LedgerEntry,
     /// How much of this charge has been refunded (a failed job's refund): shown with it.
@@ -80,6 +83,7 @@ pub struct ActivityRow {
 
 /// Count and sum of the matching entries of one meter (units differ between meters).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeterTotal {
     pub meter: MeterId,
     pub count: u64,
@@ -87,8 +91,10 @@ pub struct MeterTotal {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivityPage {
     /// The local days covered; `None` for the whole history.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub range: Option<DateRange>,
     pub rows: Vec<ActivityRow>,
     pub page: u32,
@@ -414,6 +420,7 @@ pub fn activity_page(
 
 /// The next piece of an export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportRequest {
     pub query: ActivityQuery,
     /// Fixed by the first chunk; later chunks pass it back.
@@ -426,12 +433,14 @@ pub struct ExportRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportChunk {
     /// CSV lines, each ending in CRLF; the first chunk starts with the header.
     pub csv: String,
     pub rows: u32,
     pub snapshot: EntryId,
     /// Where the next chunk starts; `None` when this was the last.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub older_than: Option<EntryId>,
     /// Rows in the whole export (for progress).
     pub total: u64,

@@ -22,6 +22,7 @@ pub const NONE_KEY: &str = "";
 
 /// Which entries a view includes. Empty lists mean "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LedgerFilter {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kinds: Vec<EntryKind>,
@@ -80,6 +81,7 @@ fn search_matches(e: &LedgerEntry, query: &str) -> bool {
 
 /// Days or months per bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Granularity {
     Day,
@@ -99,6 +101,7 @@ impl Granularity {
 
 /// One bar: local days `[from, until)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeriesPoint {
     pub from: NaiveDate,
     pub until: NaiveDate,
@@ -110,6 +113,7 @@ pub struct SeriesPoint {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Series {
     pub granularity: Granularity,
     /// Category keys, biggest first; [`NONE_KEY`] for usage without a category.
@@ -119,6 +123,7 @@ pub struct Series {
 
 /// A line of a breakdown table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BreakdownRow {
     /// The attribute's id ([`NONE_KEY`] when entries lack it).
     pub key: String,
@@ -128,6 +133,7 @@ pub struct BreakdownRow {
 
 /// Everything the usage page shows for one meter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeterUsage {
     pub meter: MeterId,
     pub range: DateRange,
@@ -140,9 +146,11 @@ pub struct MeterUsage {
     /// The plan allocation usable in the period: what the included bucket held when the
     /// period began (after a cycle start at that instant) plus every refill within it.
     /// `None` for a meter without a plan allocation (a prepaid balance).
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub allocation: Option<Amount>,
     /// `used / allocation` in basis points (1 % = 100). Above 10,000 when usage went beyond
     /// the allocation into other credits. `None` without an allocation.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub usage_rate_bp: Option<u32>,
     /// `used / days`, rounded to the nearest minor unit.
     pub average_per_day: Amount,

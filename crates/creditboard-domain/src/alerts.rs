@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// One alert that fired.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notification {
     pub at: DateTime<Utc>,
     pub meter: MeterId,

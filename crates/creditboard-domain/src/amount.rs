@@ -22,6 +22,7 @@ pub const MAX_BALANCE: Amount = Amount(1_000_000_000_000_000);
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Amount(i64);
 

@@ -19,11 +19,13 @@ use serde::{Deserialize, Serialize};
 
 /// `{"error":{"code":"insufficient_credits","message":"…"}}`, the body of every 4xx/5xx.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     pub code: String,
     pub message: String,
@@ -42,6 +44,7 @@ impl From<&DomainError> for ErrorBody {
 
 /// `GET /api/v1/account`: who the account is and how it is set up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountView {
     pub id: AccountId,
     pub name: String,
@@ -59,10 +62,12 @@ pub struct AccountView {
     #[serde(default)]
     pub alerts: Vec<AlertRule>,
     /// The member the request is made as (None for embed tokens).
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub viewer: Option<Viewer>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Viewer {
     pub member: MemberId,
     pub role: Role,
@@ -110,6 +115,7 @@ impl AccountView {
 
 /// `POST /api/v1/purchases`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BuyRequest {
     pub meter: MeterId,
     pub choice: crate::billing::PurchaseChoice,
@@ -118,6 +124,7 @@ pub struct BuyRequest {
 
 /// What a purchase added.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BuyResult {
     pub quote: crate::billing::Quote,
     pub entry: EntryId,
@@ -126,6 +133,7 @@ pub struct BuyResult {
 
 /// `POST /api/v1/top-ups/simulate`: what these settings would do at the recent burn rate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TopUpSimulationRequest {
     pub meter: MeterId,
     pub settings: AutoTopUp,
@@ -136,15 +144,18 @@ pub const TOP_UP_SIMULATION_DAYS: u32 = 90;
 
 /// `GET /api/v1/team`: what each member spent this month, per meter, and their caps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamView {
     pub spend: Vec<MemberSpend>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberSpend {
     pub member: MemberId,
     pub meter: MeterId,
     pub this_month: Amount,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub cap: Option<Amount>,
 }
 
@@ -166,12 +177,14 @@ pub fn team_view(ledger: &Ledger) -> Result<TeamView> {
 
 /// `GET /api/v1/balance`: every meter's balance, buckets, and what expires soon.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BalanceView {
     pub as_of: DateTime<Utc>,
     pub meters: Vec<MeterBalanceView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeterBalanceView {
     pub balance: MeterBalance,
     /// Credits lost within 30 days unless used.
@@ -180,6 +193,7 @@ pub struct MeterBalanceView {
 
 /// `GET /api/v1/usage?period=…&meter=…&<filter>`: the dashboard's numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageView {
     pub period: Period,
     pub range: DateRange,
@@ -191,6 +205,7 @@ pub struct UsageView {
 
 /// What the usage page asks for: a period and a filter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageQuery {
     pub period: Period,
     #[serde(default)]
@@ -248,11 +263,14 @@ pub fn usage_view(ledger: &Ledger, query: &UsageQuery, now: DateTime<Utc>) -> Re
 
 /// `GET /api/v1/ledger`: one page of entries, newest first, with keyset cursors.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LedgerPage {
     pub entries: Vec<LedgerEntry>,
     /// Pass as `after` for the next (older) page.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub next: Option<EntryId>,
     /// Pass as `before` for the previous (newer) page.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub prev: Option<EntryId>,
     /// Entries matching the filter in the period.
     pub total_count: u64,
@@ -262,6 +280,11 @@ pub struct LedgerPage {
 
 /// The query strings of usage and ledger requests, as received.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema, utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
 pub struct RawQuery {
     pub period: Option<String>,
     pub from: Option<String>,

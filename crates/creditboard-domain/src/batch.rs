@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /api/v1/batches`: hold the cost of every shot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchRequest {
     /// Each shot's hold is keyed `<key>-<n>`, so a retried request holds nothing twice.
     pub key: IdempotencyKey,
@@ -24,6 +25,7 @@ pub struct BatchRequest {
 
 /// One shot's hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HeldShot {
     pub hold: EntryId,
     pub meter: MeterId,
@@ -32,6 +34,7 @@ pub struct HeldShot {
 
 /// How a shot ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ShotOutcome {
     /// Rendered; `amount` (at most what was held) is charged, the rest returned.
@@ -42,6 +45,7 @@ pub enum ShotOutcome {
 
 /// `POST /api/v1/holds/{id}/settle`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SettleRequest {
     pub key: IdempotencyKey,
     pub hold: EntryId,

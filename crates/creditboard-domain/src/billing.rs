@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 /// What the buyer picked: a pack by id, or an exact amount in the meter's minor units.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PurchaseChoice {
     Pack(String),
@@ -27,6 +28,7 @@ pub enum PurchaseChoice {
 
 /// What a purchase adds and costs, shown in the confirmation step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Quote {
     pub meter: MeterId,
     pub credits: Amount,
@@ -100,6 +102,7 @@ pub fn quote_offer(
 
 /// What a payment provider is asked to charge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Payment {
     /// The purchase's idempotency key: a provider charges a key once.
     pub key: IdempotencyKey,
@@ -108,6 +111,7 @@ pub struct Payment {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentOutcome {
     Approved { reference: String },
@@ -122,8 +126,10 @@ pub trait PaymentProvider {
 
 /// The demo's payments: approves everything, or declines with a card issuer's reason.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DemoPayments {
     /// `Some(reason)`: every payment is declined with it.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub decline: Option<String>,
     pub approved: u32,
 }
@@ -187,23 +193,27 @@ pub fn buy(
 
 /// One local calendar month of a top-up simulation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TopUpMonth {
     pub year: i32,
     pub month: u32,
     pub top_ups: u32,
     pub credits: Amount,
     /// What they would be charged, when the meter has an offer.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub price: Option<Money>,
     /// A top-up was due but the monthly cap held it back.
     pub capped: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TopUpSimulation {
     pub burn_per_day: Amount,
     pub days: u32,
     pub months: Vec<TopUpMonth>,
     /// The first local day the balance could not cover the usage, if it came.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub runs_dry_on: Option<chrono::NaiveDate>,
 }
 

@@ -16,6 +16,7 @@ use std::fmt;
 
 /// Position of an entry in its account's ledger, from 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct EntryId(pub u64);
 
@@ -27,6 +28,7 @@ impl fmt::Display for EntryId {
 
 /// A bucket of one meter. Id 0 is the overdraft, which is not a real bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct BucketId(pub u32);
 
@@ -35,6 +37,7 @@ impl BucketId {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     Consume,
@@ -116,6 +119,7 @@ impl EntryKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntryStatus {
     Success,
@@ -145,6 +149,7 @@ impl EntryStatus {
 
 /// What a quantity of usage is counted in; rate-card prices use the same units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum QuantityUnit {
     Use,
@@ -194,6 +199,7 @@ impl QuantityUnit {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Quantity {
     pub amount: u64,
     pub unit: QuantityUnit,
@@ -201,6 +207,7 @@ pub struct Quantity {
 
 /// Who used what, for which project: the attributes breakdowns and filters work on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Usage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feature: Option<FeatureId>,
@@ -251,6 +258,7 @@ impl Usage {
 
 /// How much of an entry's amount moved in one bucket (negative: out of it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Share {
     pub bucket: BucketId,
     pub kind: BucketKind,
@@ -259,6 +267,7 @@ pub struct Share {
 
 /// One immutable line of the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LedgerEntry {
     pub id: EntryId,
     pub key: IdempotencyKey,
@@ -294,6 +303,7 @@ impl LedgerEntry {
 
 /// How a job that consumed credits ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     #[default]
@@ -304,6 +314,7 @@ pub enum JobStatus {
 
 /// Use credits: a job ran (or is charged upfront).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsumeOp {
     pub key: IdempotencyKey,
     pub meter: MeterId,
@@ -317,6 +328,7 @@ pub struct ConsumeOp {
 
 /// Add bought credits (they land where the meter's purchase policy says).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PurchaseOp {
     pub key: IdempotencyKey,
     pub meter: MeterId,
@@ -328,11 +340,13 @@ pub struct PurchaseOp {
 
 /// Grant promotional credits, optionally expiring.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GrantOp {
     pub key: IdempotencyKey,
     pub meter: MeterId,
     pub amount: Amount,
     pub at: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub expires_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub usage: Usage,
@@ -340,6 +354,7 @@ pub struct GrantOp {
 
 /// A manual correction by support: positive adds, negative removes (never usage).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdjustOp {
     pub key: IdempotencyKey,
     pub meter: MeterId,
@@ -351,6 +366,7 @@ pub struct AdjustOp {
 
 /// Reserve credits for an in-flight job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HoldOp {
     pub key: IdempotencyKey,
     pub meter: MeterId,
@@ -362,6 +378,7 @@ pub struct HoldOp {
 
 /// Settle a hold: charge `amount` (at most the hold) and give the rest back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaptureOp {
     pub key: IdempotencyKey,
     pub hold: EntryId,
@@ -371,6 +388,7 @@ pub struct CaptureOp {
 
 /// Give a hold back entirely (the job was cancelled or failed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReleaseOp {
     pub key: IdempotencyKey,
     pub hold: EntryId,
@@ -382,9 +400,11 @@ pub struct ReleaseOp {
 
 /// Give back a charge (a consume or a captured hold), all of it or `amount`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefundOp {
     pub key: IdempotencyKey,
     pub of: EntryId,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub amount: Option<Amount>,
     pub at: DateTime<Utc>,
     #[serde(default)]
@@ -393,6 +413,7 @@ pub struct RefundOp {
 
 /// Everything a client can ask the ledger to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Operation {
     Consume(ConsumeOp),
@@ -480,6 +501,7 @@ impl Operation {
 /// repeated key, which entries the first request wrote. The ledger keeps the entries; read
 /// them with [`crate::Ledger::receipt_entries`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Receipt {
     pub first: EntryId,
     pub count: u32,

@@ -22,6 +22,7 @@ pub const HORIZON_DAYS: u32 = 365;
 
 /// Credits held now that will expire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExpiringCredits {
     pub bucket: BucketId,
     pub kind: BucketKind,
@@ -33,6 +34,7 @@ pub struct ExpiringCredits {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Forecast {
     pub meter: MeterId,
     pub window_days: u32,
@@ -41,6 +43,7 @@ pub struct Forecast {
     pub available: Amount,
     /// The local day on which the balance no longer covers a day's usage; `None` when that
     /// does not happen within [`HORIZON_DAYS`] (refills or top-ups keep up, or no usage).
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub runs_out_on: Option<NaiveDate>,
     pub expiring: Vec<ExpiringCredits>,
     /// Sum of `expected_unused`.
@@ -188,6 +191,7 @@ pub fn expiring_within(
 
 /// Credits that will be lost at `expires_at` unless used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExpiringSoon {
     pub kind: BucketKind,
     pub amount: Amount,

@@ -94,6 +94,21 @@ macro_rules! string_id {
                 Self::new(&s).map_err(serde::de::Error::custom)
             }
         }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                schema::string(
+                    format!("A {}: {}", $what, schema::ID_RULE),
+                    1,
+                    MAX_ID_LEN,
+                    schema::ID_PATTERN,
+                )
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
     };
 }
 
@@ -226,6 +241,22 @@ impl<'de> Deserialize<'de> for Label {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Label {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        schema::string(
+            "Free text: at most 200 characters, no control characters, no leading or trailing \
+             whitespace.",
+            1,
+            Label::MAX_LEN,
+            schema::LABEL_PATTERN,
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Label {}
+
 /// A client-chosen key that makes a write safe to retry: the same key always answers with the
 /// first result. 1–128 characters of `[A-Za-z0-9_.:-]`; `#` is reserved for keys the ledger
 /// derives itself (refills, expiries, the top-up a consume triggered), so the two never collide.
@@ -325,6 +356,54 @@ impl<'de> Deserialize<'de> for IdempotencyKey {
         } else {
             Self::new(&s).map_err(serde::de::Error::custom)
         }
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for IdempotencyKey {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        schema::string(
+            "A key that makes a write safe to retry: 1–128 characters of letters, digits, “_”, \
+             “-”, “.” and “:”. Keys of entries the ledger wrote itself add `#`-separated parts \
+             (`job-1#top-up`, `#refill#credits#2026-11-01`).",
+            1,
+            4 * IdempotencyKey::MAX_LEN,
+            schema::KEY_PATTERN,
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for IdempotencyKey {}
+
+/// The JSON Schemas of the validated strings above. Patterns are ECMA-262, as OpenAPI 3.1
+/// asks, and say no more than the validation does.
+#[cfg(feature = "openapi")]
+mod schema {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+
+    pub(super) const ID_RULE: &str = "1–64 characters of letters, digits, “_”, “-”, “.” and “:”.";
+    pub(super) const ID_PATTERN: &str = "^[A-Za-z0-9_.:-]+$";
+    /// Client keys, and the derived (`<key>#…`) and system (`#…`) keys the ledger writes.
+    pub(super) const KEY_PATTERN: &str = "^#?[A-Za-z0-9_.:-]{1,128}(?:#[A-Za-z0-9_.:-]{1,128})*$";
+    /// Trimmed, without control characters (Unicode category Cc).
+    pub(super) const LABEL_PATTERN: &str =
+        r"^[^\s\x00-\x1F\x7F-\x9F](?:[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F])?$";
+
+    pub(super) fn string(
+        description: impl Into<String>,
+        min_length: usize,
+        max_length: usize,
+        pattern: &str,
+    ) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(description))
+            .min_length(Some(min_length))
+            .max_length(Some(max_length))
+            .pattern(Some(pattern))
+            .into()
     }
 }
 

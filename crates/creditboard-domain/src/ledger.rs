@@ -27,11 +27,13 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
 /// Credits of one kind with one expiry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bucket {
     pub id: BucketId,
     pub kind: BucketKind,
     pub balance: Amount,
     pub granted_at: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -44,6 +46,7 @@ impl Bucket {
 
 /// A meter's balance as a person reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeterBalance {
     pub meter: MeterId,
     /// What can be spent now (buckets minus overdraft debt; held credits excluded).
@@ -54,6 +57,7 @@ pub struct MeterBalance {
     pub debt: Amount,
     /// Buckets with credits in draw-down order (the included bucket even when empty).
     pub buckets: Vec<Bucket>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub next_refill: Option<DateTime<Utc>>,
 }
 
@@ -1375,6 +1379,19 @@ impl Ledger {
             ledger.replay_entry(e)?;
         }
         Ok(ledger)
+    }
+
+    /// Continues a replay with entries stored after the ones this ledger holds (another
+    /// writer's). On an error the ledger must be thrown away and rebuilt: the entries before
+    /// the bad one stay applied.
+    pub fn replay_more(&mut self, entries: impl IntoIterator<Item = LedgerEntry>) -> Result<()> {
+        entries.into_iter().try_for_each(|e| self.replay_entry(e))
+    }
+
+    /// Whether a refill, rollover or expiry falls due by `t`. A server writes those before it
+    /// answers, so every reader sees the balances they leave.
+    pub fn is_due(&self, t: DateTime<Utc>) -> bool {
+        self.next_due(t).is_some()
     }
 
     fn replay_entry(&mut self, mut e: LedgerEntry) -> Result<()> {

@@ -4,6 +4,10 @@
 //! and the REST server both run the same code on the same types. Start with [`ledger::Ledger`]
 //! (what happens to credits), [`period::Period`] (which days a view covers) and
 //! [`aggregate`] (what the dashboard shows).
+//!
+//! With the `openapi` feature every serde type also implements `utoipa::ToSchema`, describing
+//! exactly what serde writes: a field serde may leave out is optional, and an `Option` it
+//! always writes (as `null` when empty) is marked `schema(required)`.
 
 pub mod access;
 pub mod account;

@@ -42,6 +42,7 @@ pub fn start_of_day(tz: Timezone, date: NaiveDate) -> DateTime<Utc> {
 
 /// The presets users pick from. Every product offers its own subset (Lucas: five of them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PeriodPreset {
     /// The reference day alone (VideoGen's "1 day").
@@ -120,6 +121,7 @@ impl fmt::Display for PeriodPreset {
 /// In JSON `{"preset":"last_30_days"}` or `{"custom":{"from":…,"to":…}}`; deserializing
 /// validates like [`Period::custom`], so a reversed range never gets in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", try_from = "PeriodRepr")]
 pub enum Period {
     Preset(PeriodPreset),
@@ -252,6 +254,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate> {
 
 /// Local days `[from, until)` and the UTC instants `[start, end)` that bound them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "DateRangeRepr")]
 pub struct DateRange {
     pub from: NaiveDate,

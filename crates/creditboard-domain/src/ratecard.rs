@@ -18,6 +18,7 @@ pub const MAX_ESTIMATE_LINES: usize = 1000;
 
 /// `amount` minor units of the feature's meter per `per` units of quantity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Price {
     pub amount: Amount,
     pub per: u32,
@@ -49,6 +50,7 @@ impl Price {
 /// What a feature or tier needs before it can be used: `{"plan":"pro"}` or
 /// `"top_ups_enabled"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Requirement {
     /// At least this plan.
@@ -84,12 +86,14 @@ pub fn describe_requirements(reqs: &[Requirement]) -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryInfo {
     pub id: CategoryId,
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TierInfo {
     pub id: TierId,
     pub name: String,
@@ -97,7 +101,9 @@ pub struct TierInfo {
 
 /// The price of a feature at one tier (or its only price: `tier: None`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TierPrice {
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub tier: Option<TierId>,
     pub price: Price,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -105,6 +111,7 @@ pub struct TierPrice {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeatureRate {
     pub id: FeatureId,
     pub name: String,
@@ -151,6 +158,7 @@ impl FeatureRate {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RateCard {
     pub categories: Vec<CategoryInfo>,
     pub tiers: Vec<TierInfo>,
@@ -244,6 +252,7 @@ impl RateCard {
 
 /// One job to estimate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EstimateLine {
     pub feature: FeatureId,
     #[serde(default)]
@@ -255,21 +264,26 @@ pub struct EstimateLine {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LineEstimate {
     pub feature: FeatureId,
     pub feature_name: String,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub tier: Option<TierId>,
     pub quantity: u64,
     pub unit: QuantityUnit,
     pub meter: MeterId,
     pub cost: Amount,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub label: Option<Label>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub engine: Option<Label>,
     /// Requirements the account does not meet yet (the job would be refused).
     pub unmet: Vec<Requirement>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeterEstimate {
     pub meter: MeterId,
     pub total: Amount,
@@ -283,6 +297,7 @@ pub struct MeterEstimate {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Estimate {
     pub lines: Vec<LineEstimate>,
     /// One per meter the lines use, in the account's meter order.

@@ -198,6 +198,21 @@ impl<'de> Deserialize<'de> for Timezone {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Timezone {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .description(Some("An IANA timezone name."))
+            .min_length(Some(1))
+            .examples(["Europe/Berlin"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Timezone {}
+
 /// A zone probed from a [`ZoneSource`], its offsets cached by UTC year.
 struct Probed {
     name: &'static str,

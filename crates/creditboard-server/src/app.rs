@@ -1,0 +1,46 @@
+//! The built dashboard, served beside the API: files from the app's directory, and for any
+//! other path the page itself (deep links such as `/activity?page=2` load the app, whose
+//! router takes over). In demo mode the page names the account the query asks for and a
+//! member token for it, so the app talks to this server.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+/// Unknown paths under `/api`: the API's error shape, not the app.
+pub async fn not_found_api(request: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("there is no {} {}", request.method(), request.uri().path()),
+    )
+}
+
+/// The app's page for a path that is not a file.
+pub async fn page(State(s): State<AppState>, request: Request) -> Response {
+    if request.uri().path().starts_with("/api/") {
+        return not_found_api(request).await.into_response();
+    }
+    let Some(dir) = s.app_dir() else {
+        return not_found_api(request).await.into_response();
+    };
+    let html = match tokio::fs::read_to_string(dir.join("index.html")).await {
+        Ok(html) => html,
+        Err(e) => return ApiError::internal(format!("index.html: {e}")).into_response(),
+    };
+    let config = s
+        .demo()
+        .and_then(|demo| demo.page_config(request.uri().query().unwrap_or("")));
+    let html = match config {
+        // Before everything else in <head>: the page's own scripts read it.
+        Some(config) => html.replacen(
+            "<head>",
+            &format!("<head>\n    <script>window.creditboardServer = {config};</script>"),
+            1,
+        ),
+        None => html,
+    };
+    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}

@@ -1,0 +1,29 @@
+//! Work nobody asks for: refills at each billing cycle, rollover into the bank (within its
+//! cap), lapses and expiries are written when they fall due even if no request comes, so
+//! webhooks, exports and other processes see them on time; expired embed tokens are dropped.
+
+use crate::state::AppState;
+use std::time::Duration;
+
+/// How often accounts are brought up to date.
+pub const INTERVAL: Duration = Duration::from_secs(60);
+
+/// Runs until the process ends.
+pub async fn run(state: AppState) {
+    let mut tick = tokio::time::interval(INTERVAL);
+    loop {
+        tick.tick().await;
+        if let Err(e) = once(&state).await {
+            tracing::warn!("background pass failed: {}", e.message);
+        }
+    }
+}
+
+/// One pass: every account's due events written (a read writes them first).
+pub async fn once(state: &AppState) -> crate::error::ApiResult<()> {
+    for account in state.db().account_ids().await? {
+        state.accounts().read(&account, |_, _| Ok(())).await?;
+    }
+    state.db().delete_expired_tokens(chrono::Utc::now()).await?;
+    Ok(())
+}

@@ -1,0 +1,427 @@
+//! Storage: SQLite (a file under `./data`, WAL) by default, PostgreSQL when `DATABASE_URL`
+//! says `postgres://`. Both hold the same three things: accounts (configuration and rate card
+//! as the domain's JSON, with a log of settings changes), the append-only entries, and token
+//! hashes. The SQL is written once; `on!` runs it against whichever pool is open.
+
+use crate::error::{ApiError, ApiResult};
+use chrono::{DateTime, Utc};
+use creditboard_domain::LedgerEntry;
+use creditboard_domain::account::{AccountConfig, SettingsChange};
+use creditboard_domain::ratecard::RateCard;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The default database: a file under `./data`.
+pub const DEFAULT_URL: &str = "sqlite://data/creditboard.db";
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A write in progress, holding the account's write lock (SQLite: the database's; PostgreSQL:
+/// an advisory lock on the account) until it commits or is dropped.
+pub enum WriteTx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs the same code against either backend; `$conn` is bound to the pool or transaction.
+macro_rules! on {
+    (tx $target:expr, $conn:ident => $body:expr) => {
+        match $target {
+            WriteTx::Sqlite($conn) => $body,
+            WriteTx::Postgres($conn) => $body,
+        }
+    };
+    ($target:expr, $conn:ident => $body:expr) => {
+        match $target {
+            Db::Sqlite($conn) => $body,
+            Db::Postgres($conn) => $body,
+        }
+    };
+}
+
+/// The entries of `account` after id `after`, through any executor (pool or transaction).
+macro_rules! entries_after {
+    ($conn:expr, $account:expr, $after:expr) => {{
+        let after = i64::try_from($after).map_err(ApiError::internal)?;
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT body FROM entries WHERE account = $1 AND id > $2 ORDER BY id")
+                .bind($account)
+                .bind(after)
+                .fetch_all($conn)
+                .await?;
+        rows.iter()
+            .map(|(body,)| serde_json::from_str(body).map_err(corrupt))
+            .collect()
+    }};
+}
+
+/// The settings changes of `account` after `version`, through any executor.
+macro_rules! changes_after {
+    ($conn:expr, $account:expr, $version:expr) => {{
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT version, change FROM settings_changes \
+             WHERE account = $1 AND version > $2 ORDER BY version",
+        )
+        .bind($account)
+        .bind($version)
+        .fetch_all($conn)
+        .await?;
+        rows.into_iter()
+            .map(|(v, change)| Ok((v, serde_json::from_str(&change).map_err(corrupt)?)))
+            .collect()
+    }};
+}
+/// The PostgreSQL notification channel of appended entries: `<last id>:<account>`.
+pub const APPENDED_CHANNEL: &str = "creditboard_appended";
+
+/// An account as stored.
+pub struct AccountRow {
+    pub config: AccountConfig,
+    pub rate_card: RateCard,
+    pub opened_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// A stored token.
+pub struct TokenRow {
+    pub account: String,
+    pub kind: String,
+    pub member: Option<String>,
+    pub expires_at_ms: Option<i64>,
+}
+
+/// Rows per multi-row INSERT: 8 parameters each stays far below both databases' limits.
+const INSERT_CHUNK: usize = 500;
+
+fn corrupt(what: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(format!("stored data cannot be read: {what}"))
+}
+
+impl Db {
+    /// Opens the database `url` names and brings its schema up to date.
+    pub async fn connect(url: &str) -> Result<Db, String> {
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).map_err(|e| e.to_string())?;
+            let pool = PgPoolOptions::new()
+                .max_connections(32)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+            Db::Postgres(pool)
+        } else {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| format!("“{url}” is not a SQLite URL: {e}"))?;
+            if let Some(dir) = options.get_filename().parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            let options = options
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // A commit is on disk before the client hears "done": a crash right after
+                // an answer never loses what it confirmed.
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(|e| format!("cannot open SQLite database {url}: {e}"))?;
+            Db::Sqlite(pool)
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<(), String> {
+        let result = match self {
+            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            // The migrator takes an advisory lock: several servers may start at once.
+            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+        };
+        result.map_err(|e| format!("cannot apply migrations: {e}"))
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "SQLite",
+            Db::Postgres(_) => "PostgreSQL",
+        }
+    }
+
+    /// Calls `heard(account, last)` for entries other processes append (PostgreSQL only;
+    /// returns at once for SQLite). Reconnects after a dropped connection.
+    pub async fn listen_appended(&self, heard: impl Fn(String, u64)) -> Result<(), String> {
+        let Db::Postgres(pool) = self else {
+            return Ok(());
+        };
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool)
+            .await
+            .map_err(|e| e.to_string())?;
+        listener
+            .listen(APPENDED_CHANNEL)
+            .await
+            .map_err(|e| e.to_string())?;
+        loop {
+            let n = listener.recv().await.map_err(|e| e.to_string())?;
+            if let Some((last, account)) = n.payload().split_once(':') {
+                heard(account.to_string(), last.parse().unwrap_or(0));
+            }
+        }
+    }
+
+    pub async fn close(&self) {
+        on!(self, pool => pool.close().await)
+    }
+
+    pub async fn account(&self, id: &str) -> ApiResult<Option<AccountRow>> {
+        let sql = "SELECT config, rate_card, opened_at, config_version FROM accounts WHERE id = $1";
+        let row: Option<(String, String, String, i64)> =
+            on!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await?);
+        let Some((config, rate_card, opened_at, version)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(AccountRow {
+            config: serde_json::from_str(&config).map_err(corrupt)?,
+            rate_card: serde_json::from_str(&rate_card).map_err(corrupt)?,
+            opened_at: DateTime::parse_from_rfc3339(&opened_at)
+                .map_err(corrupt)?
+                .with_timezone(&Utc),
+            version,
+        }))
+    }
+
+    pub async fn account_ids(&self) -> ApiResult<Vec<String>> {
+        let sql = "SELECT id FROM accounts ORDER BY id";
+        let rows = on!(self, pool => sqlx::query_scalar::<_, String>(sql).fetch_all(pool).await?);
+        Ok(rows)
+    }
+
+    /// Entries after `after`, in order.
+    pub async fn entries_after(&self, account: &str, after: u64) -> ApiResult<Vec<LedgerEntry>> {
+        on!(self, pool => entries_after!(pool, account, after))
+    }
+
+    /// Settings changes after `version`, in order.
+    pub async fn changes_after(
+        &self,
+        account: &str,
+        version: i64,
+    ) -> ApiResult<Vec<(i64, SettingsChange)>> {
+        on!(self, pool => changes_after!(pool, account, version))
+    }
+
+    /// Creates an account with its history (seeding, tests). Fails if it exists.
+    pub async fn create_account(
+        &self,
+        config: &AccountConfig,
+        rate_card: &RateCard,
+        opened_at: DateTime<Utc>,
+        entries: &[LedgerEntry],
+    ) -> ApiResult<()> {
+        let mut tx = self.begin_write(config.id.as_str()).await?;
+        let sql = "INSERT INTO accounts (id, config, rate_card, opened_at) VALUES ($1, $2, $3, $4)";
+        let config_json = serde_json::to_string(config).map_err(ApiError::internal)?;
+        let card_json = serde_json::to_string(rate_card).map_err(ApiError::internal)?;
+        on!(tx &mut tx, t => {
+            sqlx::query(sql)
+                .bind(config.id.as_str())
+                .bind(&config_json)
+                .bind(&card_json)
+                .bind(opened_at.to_rfc3339())
+                .execute(&mut **t)
+                .await?;
+        });
+        tx.insert_entries(config.id.as_str(), entries).await?;
+        tx.commit().await
+    }
+
+    /// Starts a write to `account`, waiting for other writers to it.
+    pub async fn begin_write(&self, account: &str) -> ApiResult<WriteTx> {
+        Ok(match self {
+            // IMMEDIATE takes the write lock now: a deferred transaction that reads first
+            // and then writes would fail with "database is locked" instead of waiting.
+            Db::Sqlite(pool) => WriteTx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                    .bind(account)
+                    .execute(&mut *tx)
+                    .await?;
+                WriteTx::Postgres(tx)
+            }
+        })
+    }
+
+    pub async fn token(&self, hash: &str) -> ApiResult<Option<TokenRow>> {
+        let sql = "SELECT account, kind, member, expires_at_ms FROM tokens WHERE hash = $1";
+        let row: Option<(String, String, Option<String>, Option<i64>)> =
+            on!(self, pool => sqlx::query_as(sql).bind(hash).fetch_optional(pool).await?);
+        Ok(row.map(|(account, kind, member, expires_at_ms)| TokenRow {
+            account,
+            kind,
+            member,
+            expires_at_ms,
+        }))
+    }
+
+    pub async fn insert_token(
+        &self,
+        hash: &str,
+        account: &str,
+        kind: &str,
+        member: Option<&str>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> ApiResult<()> {
+        let sql = "INSERT INTO tokens (hash, account, kind, member, expires_at_ms, created_at_ms) \
+                   VALUES ($1, $2, $3, $4, $5, $6)";
+        on!(self, pool => {
+            sqlx::query(sql)
+                .bind(hash)
+                .bind(account)
+                .bind(kind)
+                .bind(member)
+                .bind(expires_at.map(|t| t.timestamp_millis()))
+                .bind(Utc::now().timestamp_millis())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Forgets embed tokens that expired before `now`.
+    pub async fn delete_expired_tokens(&self, now: DateTime<Utc>) -> ApiResult<u64> {
+        let sql = "DELETE FROM tokens WHERE expires_at_ms IS NOT NULL AND expires_at_ms < $1";
+        let done = on!(self, pool => sqlx::query(sql)
+            .bind(now.timestamp_millis())
+            .execute(pool)
+            .await?
+            .rows_affected());
+        Ok(done)
+    }
+}
+
+impl WriteTx {
+    pub async fn entries_after(
+        &mut self,
+        account: &str,
+        after: u64,
+    ) -> ApiResult<Vec<LedgerEntry>> {
+        on!(tx self, t => entries_after!(&mut **t, account, after))
+    }
+
+    pub async fn changes_after(
+        &mut self,
+        account: &str,
+        version: i64,
+    ) -> ApiResult<Vec<(i64, SettingsChange)>> {
+        on!(tx self, t => changes_after!(&mut **t, account, version))
+    }
+
+    /// Appends entries. Ids are the primary key: if another writer appended the same id
+    /// first, this fails and nothing is written.
+    pub async fn insert_entries(
+        &mut self,
+        account: &str,
+        entries: &[LedgerEntry],
+    ) -> ApiResult<()> {
+        for chunk in entries.chunks(INSERT_CHUNK) {
+            let mut sql = String::from(
+                "INSERT INTO entries (account, id, at_ms, meter, kind, amount, op_key, body) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let p = i * 8;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "(${},${},${},${},${},${},${},${})",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5,
+                    p + 6,
+                    p + 7,
+                    p + 8
+                ));
+            }
+            let bodies = chunk
+                .iter()
+                .map(serde_json::to_string)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(ApiError::internal)?;
+            on!(tx self, t => {
+                let mut q = sqlx::query(&sql);
+                for (e, body) in chunk.iter().zip(&bodies) {
+                    q = q
+                        .bind(account)
+                        .bind(i64::try_from(e.id.0).map_err(ApiError::internal)?)
+                        .bind(e.at.timestamp_millis())
+                        .bind(e.meter.as_str())
+                        .bind(e.kind.as_str())
+                        .bind(e.amount.get())
+                        .bind(e.key.as_str())
+                        .bind(body.as_str());
+                }
+                q.execute(&mut **t).await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Records a settings change as the account's next config version.
+    pub async fn record_change(
+        &mut self,
+        account: &str,
+        version: i64,
+        change: &SettingsChange,
+        config: &AccountConfig,
+    ) -> ApiResult<()> {
+        let change = serde_json::to_string(change).map_err(ApiError::internal)?;
+        let config = serde_json::to_string(config).map_err(ApiError::internal)?;
+        on!(tx self, t => {
+            sqlx::query("INSERT INTO settings_changes (account, version, change) VALUES ($1, $2, $3)")
+                .bind(account)
+                .bind(version)
+                .bind(&change)
+                .execute(&mut **t)
+                .await?;
+            sqlx::query("UPDATE accounts SET config = $1, config_version = $2 WHERE id = $3")
+                .bind(&config)
+                .bind(version)
+                .bind(account)
+                .execute(&mut **t)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Tells every server process sharing a PostgreSQL database that entries were appended
+    /// (delivered when the transaction commits). A SQLite database has one process.
+    pub async fn notify_appended(&mut self, account: &str, last: u64) -> ApiResult<()> {
+        if let WriteTx::Postgres(t) = self {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(APPENDED_CHANNEL)
+                .bind(format!("{last}:{account}"))
+                .execute(&mut **t)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn commit(self) -> ApiResult<()> {
+        on!(tx self, t => t.commit().await?);
+        Ok(())
+    }
+}

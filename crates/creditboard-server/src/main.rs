@@ -1,0 +1,117 @@
+//! `creditboard-server`: the reference REST backend.
+//!
+//! ```text
+//! creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo] [--clock RFC3339]
+//! creditboard-server token --account ID (--member ID | --service)
+//! ```
+//! The database is `DATABASE_URL` (default `sqlite://data/creditboard.db`; `postgres://…`
+//! for PostgreSQL).
+
+use creditboard_server::auth::{self, TokenKind};
+use creditboard_server::{Config, background, db, router, start};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage:\n  creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo] [--clock RFC3339]\n  creditboard-server token --account ID (--member ID | --service)\n\nDATABASE_URL picks the database (default sqlite://data/creditboard.db).";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "creditboard_server=info".into()),
+        )
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("token") => token(&args[1..]).await,
+        Some("--help" | "-h") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => serve(&args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("creditboard-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn database_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| db::DEFAULT_URL.to_string())
+}
+
+async fn serve(args: &[String]) -> Result<(), String> {
+    let mut addr: SocketAddr = ([127, 0, 0, 1], 8080).into();
+    let mut config = Config {
+        database_url: database_url(),
+        app_dir: None,
+        demo: false,
+        clock: None,
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--addr" => {
+                let v = it.next().ok_or(USAGE)?;
+                addr = v.parse().map_err(|_| format!("“{v}” is not an address"))?;
+            }
+            "--app" => config.app_dir = Some(PathBuf::from(it.next().ok_or(USAGE)?)),
+            "--demo" => config.demo = true,
+            "--clock" => {
+                let v = it.next().ok_or(USAGE)?;
+                let start = chrono::DateTime::parse_from_rfc3339(v)
+                    .map_err(|_| format!("“{v}” is not an RFC 3339 instant"))?;
+                config.clock = Some(start.with_timezone(&chrono::Utc));
+            }
+            _ => return Err(format!("unknown argument “{arg}”\n{USAGE}")),
+        }
+    }
+    let state = start(&config).await?;
+    let backend = state.db().backend();
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tokio::spawn(background::run(state.clone()));
+    println!("Creditboard server on http://{addr}/ ({backend})");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn token(args: &[String]) -> Result<(), String> {
+    let (account, kind) = match args {
+        [a, account, m, member] if a == "--account" && m == "--member" => (
+            account,
+            TokenKind::Member(
+                creditboard_domain::ids::MemberId::new(member).map_err(|e| e.to_string())?,
+            ),
+        ),
+        [a, account, s] if a == "--account" && s == "--service" => (account, TokenKind::Service),
+        _ => return Err(USAGE.into()),
+    };
+    let db = db::Db::connect(&database_url()).await?;
+    let row = db
+        .account(account)
+        .await
+        .map_err(|e| e.message)?
+        .ok_or_else(|| format!("there is no account “{account}”"))?;
+    if let TokenKind::Member(m) = &kind {
+        row.config
+            .member(m)
+            .ok_or_else(|| format!("“{m}” is not a member of {account}"))?;
+    }
+    let token = auth::issue(&db, account, &kind, None)
+        .await
+        .map_err(|e| e.message)?;
+    println!("{token}");
+    Ok(())
+}

@@ -1,0 +1,351 @@
+//! What the host product's services report: usage (in batches), holds for running jobs, their
+//! capture or release, and refunds. Service tokens only. Every operation carries the client's
+//! idempotency key: a retry answers with the first result and changes nothing. The server's
+//! clock stamps each operation, so entries never go back in time.
+
+use super::{Body, Path};
+use crate::auth::{Caller, Need};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use creditboard_domain::LedgerEntry;
+use creditboard_domain::amount::Amount;
+use creditboard_domain::api::ErrorDetail;
+use creditboard_domain::entry::{
+    CaptureOp, ConsumeOp, EntryId, HoldOp, JobStatus, Operation, Receipt, RefundOp, ReleaseOp,
+    Usage,
+};
+use creditboard_domain::ids::{IdempotencyKey, Label, MeterId};
+use creditboard_domain::{DomainError, Ledger};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The most events one usage request may carry.
+pub const MAX_BATCH: usize = 1000;
+
+/// One job's usage.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UsageEvent {
+    /// Makes the event safe to send again: the same key is counted once.
+    pub key: IdempotencyKey,
+    pub meter: MeterId,
+    /// Credits used, in the meter's minor units; greater than zero.
+    #[schema(minimum = 1)]
+    pub amount: Amount,
+    /// `failed`: charged now and expected to be refunded.
+    #[serde(default)]
+    pub status: JobStatus,
+    /// Feature, category, engine, tier, quantity, member, project, description.
+    #[serde(default)]
+    pub usage: Usage,
+}
+
+/// `POST …/usage`: 1 to 1,000 events, applied in order.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UsageBatch {
+    #[schema(min_items = 1, max_items = 1000)]
+    pub events: Vec<UsageEvent>,
+}
+
+/// What became of one event: counted (or counted before), or refused by a rule.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+pub struct EventResult {
+    pub key: IdempotencyKey,
+    /// The event's entry (a top-up it triggered follows it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<EntryId>,
+    /// True when the key had been counted before and nothing changed.
+    #[serde(default)]
+    pub replayed: bool,
+    /// The meter's balance after the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance_after: Option<Amount>,
+    /// Why the event was refused (not enough credits, a member's cap…); nothing was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorDetail>,
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct IngestResult {
+    pub accepted: u32,
+    pub refused: u32,
+    /// One per event, in order.
+    pub results: Vec<EventResult>,
+}
+
+/// What an operation wrote (or, for a repeated key, what the first request wrote).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct Written {
+    pub replayed: bool,
+    pub entries: Vec<LedgerEntry>,
+}
+
+fn written(ledger: &Ledger, receipt: Receipt) -> Written {
+    Written {
+        replayed: receipt.replayed,
+        entries: ledger.receipt_entries(&receipt).to_vec(),
+    }
+}
+
+fn positive(amount: Amount, what: &str) -> ApiResult<()> {
+    if amount.is_positive() {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "{what}: the amount must be greater than zero, not {}",
+            amount.get()
+        )))
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account}/usage", tag = "ingest",
+    params(("account" = String, Path, description = "The account id")),
+    request_body = UsageBatch,
+    responses((status = 200, description = "Each event counted or refused (malformed batches are refused whole with a 400)", body = IngestResult)))]
+pub async fn usage(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(account): Path<String>,
+    Body(batch): Body<UsageBatch>,
+) -> ApiResult<Json<IngestResult>> {
+    caller.allow(&account, Need::Service, None)?;
+    if batch.events.is_empty() || batch.events.len() > MAX_BATCH {
+        return Err(ApiError::bad_request(format!(
+            "a batch carries 1 to {MAX_BATCH} events, not {}",
+            batch.events.len()
+        )));
+    }
+    for (i, e) in batch.events.iter().enumerate() {
+        positive(e.amount, &format!("event {i} (“{}”)", e.key))?;
+    }
+    let result = s
+        .accounts()
+        .write(&account, |a, now| {
+            Ok(apply_batch(&mut a.ledger, &batch, now))
+        })
+        .await?;
+    Ok(Json(result))
+}
+
+fn apply_batch(ledger: &mut Ledger, batch: &UsageBatch, now: DateTime<Utc>) -> IngestResult {
+    let mut out = IngestResult {
+        accepted: 0,
+        refused: 0,
+        results: Vec::with_capacity(batch.events.len()),
+    };
+    for e in &batch.events {
+        let op = Operation::Consume(ConsumeOp {
+            key: e.key.clone(),
+            meter: e.meter.clone(),
+            amount: e.amount,
+            at: now,
+            status: e.status,
+            usage: e.usage.clone(),
+        });
+        let result = match ledger.apply(op) {
+            Ok(receipt) => {
+                out.accepted += 1;
+                let entry = ledger
+                    .receipt_entries(&receipt)
+                    .iter()
+                    .find(|x| x.key == e.key);
+                EventResult {
+                    key: e.key.clone(),
+                    entry: entry.map(|x| x.id),
+                    replayed: receipt.replayed,
+                    balance_after: entry.map(|x| x.balance_after),
+                    error: None,
+                }
+            }
+            Err(err) => {
+                out.refused += 1;
+                EventResult {
+                    key: e.key.clone(),
+                    entry: None,
+                    replayed: false,
+                    balance_after: None,
+                    error: Some(ErrorDetail {
+                        code: err.code().to_string(),
+                        message: err.to_string(),
+                    }),
+                }
+            }
+        };
+        out.results.push(result);
+    }
+    out
+}
+
+/// `POST …/holds`: reserve credits for a job that is starting.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldRequest {
+    pub key: IdempotencyKey,
+    pub meter: MeterId,
+    #[schema(minimum = 1)]
+    pub amount: Amount,
+    #[serde(default)]
+    pub usage: Usage,
+}
+
+/// `POST …/holds/{hold}/capture`: the job finished; charge `amount` (at most the hold).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureRequest {
+    pub key: IdempotencyKey,
+    #[schema(minimum = 1)]
+    pub amount: Amount,
+}
+
+/// `POST …/holds/{hold}/release`: the job was cancelled or failed; charge nothing.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseRequest {
+    pub key: IdempotencyKey,
+    #[serde(default)]
+    pub status: JobStatus,
+}
+
+/// `POST …/refunds`: give back a charge, all of it or `amount`.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequest {
+    pub key: IdempotencyKey,
+    /// The consume or capture refunded.
+    #[schema(minimum = 1)]
+    pub of: EntryId,
+    #[schema(minimum = 1)]
+    pub amount: Option<Amount>,
+    pub description: Option<Label>,
+}
+
+/// Applies one operation; `names` is the entry it settles or refunds, if any.
+async fn apply_one(
+    s: &AppState,
+    account: &str,
+    names: Option<EntryId>,
+    op: impl Fn(DateTime<Utc>) -> Operation,
+) -> ApiResult<Json<Written>> {
+    let done = s
+        .accounts()
+        .write(account, |a, now| {
+            if let Some(id) = names {
+                known_entry(&a.ledger, id)?;
+            }
+            let receipt = a.ledger.apply(op(now))?;
+            Ok(written(&a.ledger, receipt))
+        })
+        .await?;
+    Ok(Json(done))
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account}/holds", tag = "ingest",
+    params(("account" = String, Path, description = "The account id")),
+    request_body = HoldRequest,
+    responses((status = 200, description = "The hold (its entry id settles it)", body = Written)))]
+pub async fn hold(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(account): Path<String>,
+    Body(r): Body<HoldRequest>,
+) -> ApiResult<Json<Written>> {
+    caller.allow(&account, Need::Service, None)?;
+    positive(r.amount, "the hold")?;
+    apply_one(&s, &account, None, |at| {
+        Operation::Hold(HoldOp {
+            key: r.key.clone(),
+            meter: r.meter.clone(),
+            amount: r.amount,
+            at,
+            usage: r.usage.clone(),
+        })
+    })
+    .await
+}
+
+/// A settle, capture, release or refund names an entry that exists (else 404, not 409).
+pub(super) fn known_entry(ledger: &Ledger, id: EntryId) -> ApiResult<()> {
+    match ledger.entry(id) {
+        Some(_) => Ok(()),
+        None => Err(DomainError::UnknownEntry(id.0).into()),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account}/holds/{hold}/capture", tag = "ingest",
+    params(("account" = String, Path, description = "The account id"),
+           ("hold" = i64, Path, description = "The hold's entry id", minimum = 1)),
+    request_body = CaptureRequest,
+    responses((status = 200, description = "The hold released and the actual charge written", body = Written)))]
+pub async fn capture(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((account, hold)): Path<(String, i64)>,
+    Body(r): Body<CaptureRequest>,
+) -> ApiResult<Json<Written>> {
+    caller.allow(&account, Need::Service, None)?;
+    let hold = super::hold_id(hold)?;
+    positive(r.amount, "the capture")?;
+    apply_one(&s, &account, Some(hold), |at| {
+        Operation::Capture(CaptureOp {
+            key: r.key.clone(),
+            hold,
+            amount: r.amount,
+            at,
+        })
+    })
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account}/holds/{hold}/release", tag = "ingest",
+    params(("account" = String, Path, description = "The account id"),
+           ("hold" = i64, Path, description = "The hold's entry id", minimum = 1)),
+    request_body = ReleaseRequest,
+    responses((status = 200, description = "The hold given back", body = Written)))]
+pub async fn release(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((account, hold)): Path<(String, i64)>,
+    Body(r): Body<ReleaseRequest>,
+) -> ApiResult<Json<Written>> {
+    caller.allow(&account, Need::Service, None)?;
+    let hold = super::hold_id(hold)?;
+    apply_one(&s, &account, Some(hold), |at| {
+        Operation::Release(ReleaseOp {
+            key: r.key.clone(),
+            hold,
+            at,
+            status: r.status,
+        })
+    })
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account}/refunds", tag = "ingest",
+    params(("account" = String, Path, description = "The account id")),
+    request_body = RefundRequest,
+    responses((status = 200, description = "The refund", body = Written)))]
+pub async fn refund(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(account): Path<String>,
+    Body(r): Body<RefundRequest>,
+) -> ApiResult<Json<Written>> {
+    caller.allow(&account, Need::Service, None)?;
+    if let Some(amount) = r.amount {
+        positive(amount, "the refund")?;
+    }
+    apply_one(&s, &account, Some(r.of), |at| {
+        Operation::Refund(RefundOp {
+            key: r.key.clone(),
+            of: r.of,
+            amount: r.amount,
+            at,
+            description: r.description.clone(),
+        })
+    })
+    .await
+}

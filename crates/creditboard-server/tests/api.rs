@@ -1,0 +1,659 @@
+//! The API through the router, on SQLite and PostgreSQL: flows a host product and the
+//! dashboard go through, bad input, and who may do what.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::*;
+use serde_json::{Value, json};
+
+fn router(state: creditboard_server::state::AppState) -> axum::Router {
+    creditboard_server::router(state)
+}
+
+#[tokio::test]
+async fn usage_reported_by_the_service_is_charged_once_and_shows_everywhere() {
+    for db in each_backend().await {
+        let (state, t) = server(&db, 0).await;
+        let app = router(state);
+        assert_eq!(available(&app, &t.admin).await, INCLUDED, "{}", db.backend);
+
+        let batch = json!({"events": [
+            {"key": "job-1", "meter": "credits", "amount": 120,
+             "usage": {"feature": "text_to_video", "member": "m_jonas", "description": "Shot 1"}},
+            {"key": "job-2", "meter": "credits", "amount": 30},
+        ]});
+        let (status, body) = call(
+            &app,
+            Method::POST,
+            &path("/usage"),
+            Some(&t.service),
+            Some(&batch.to_string()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["accepted"], 2);
+        assert_eq!(body["results"][0]["balance_after"], INCLUDED - 120);
+        assert_eq!(body["results"][1]["balance_after"], INCLUDED - 150);
+
+        // The same batch again (a retry): answered with the first result, nothing charged.
+        let (status, again) = call(
+            &app,
+            Method::POST,
+            &path("/usage"),
+            Some(&t.service),
+            Some(&batch.to_string()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{again}");
+        assert_eq!(again["results"][0]["replayed"], true);
+        assert_eq!(again["results"][0]["entry"], body["results"][0]["entry"]);
+        assert_eq!(
+            available(&app, &t.member).await,
+            INCLUDED - 150,
+            "{}",
+            db.backend
+        );
+
+        // The same key for a different amount is a conflict, not a second charge.
+        let clash = json!({"events": [{"key": "job-1", "meter": "credits", "amount": 7}]});
+        let (_, body) = call(
+            &app,
+            Method::POST,
+            &path("/usage"),
+            Some(&t.service),
+            Some(&clash.to_string()),
+        )
+        .await;
+        assert_eq!(body["refused"], 1);
+        assert_eq!(body["results"][0]["error"]["code"], "idempotency_conflict");
+
+        // The ledger lists the consume with its attributes; usage counts it for Jonas.
+        let (_, page) = call(
+            &app,
+            Method::GET,
+            &path("/ledger?kind=consume&member=m_jonas"),
+            Some(&t.embed),
+            None,
+        )
+        .await;
+        assert_eq!(page["total_count"], 1, "{page}");
+        assert_eq!(page["rows"][0]["entry"]["usage"]["description"], "Shot 1");
+        let (_, usage) = call(
+            &app,
+            Method::GET,
+            &path("/usage?period=last_7_days"),
+            Some(&t.embed),
+            None,
+        )
+        .await;
+        assert_eq!(usage["meters"][0]["used"], 150, "{}", db.backend);
+        let (_, team) = call(&app, Method::GET, &path("/team"), Some(&t.member), None).await;
+        let jonas = team["spend"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["member"] == "m_jonas")
+            .unwrap()
+            .clone();
+        assert_eq!(jonas["this_month"], 120);
+    }
+}
+
+#[tokio::test]
+async fn a_hold_is_captured_for_what_the_job_used_and_a_refund_gives_it_back() {
+    for db in each_backend().await {
+        let (state, t) = server(&db, 0).await;
+        let app = router(state);
+        let hold = json!({"key": "render-9", "meter": "credits", "amount": 400});
+        let (status, held) = call(
+            &app,
+            Method::POST,
+            &path("/holds"),
+            Some(&t.service),
+            Some(&hold.to_string()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{held}");
+        let id = held["entries"][0]["id"].as_u64().unwrap();
+        assert_eq!(available(&app, &t.admin).await, INCLUDED - 400);
+
+        let capture = json!({"key": "render-9-done", "amount": 250});
+        let (status, done) = call(
+            &app,
+            Method::POST,
+            &path(&format!("/holds/{id}/capture")),
+            Some(&t.service),
+            Some(&capture.to_string()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{done}");
+        assert_eq!(
+            available(&app, &t.admin).await,
+            INCLUDED - 250,
+            "{}",
+            db.backend
+        );
+        let charge = done["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "hold_capture")
+            .unwrap()["id"]
+            .as_u64()
+            .unwrap();
+
+        // Settling it again is a conflict.
+        let (status, _) = call(
+            &app,
+            Method::POST,
+            &path(&format!("/holds/{id}/release")),
+            Some(&t.service),
+            Some(r#"{"key":"render-9-again"}"#),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+
+        let refund = json!({"key": "render-9-refund", "of": charge, "amount": 100});
+        let (status, body) = call(
+            &app,
+            Method::POST,
+            &path("/refunds"),
+            Some(&t.service),
+            Some(&refund.to_string()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(
+            available(&app, &t.admin).await,
+            INCLUDED - 150,
+            "{}",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn admins_buy_and_change_settings_members_are_told_whom_to_ask() {
+    for db in each_backend().await {
+        let (state, t) = server(&db, 0).await;
+        let app = router(state);
+        let (_, account) = call(&app, Method::GET, &path(""), Some(&t.admin), None).await;
+        let pack = account["offers"][0]["packs"][0].clone();
+        let credits = pack["credits"].as_i64().expect("a pack with credits");
+        let buy = json!({"meter": "credits", "choice": {"pack": pack["id"]}, "key": "buy-1"});
+
+        let (status, refused) = call(
+            &app,
+            Method::POST,
+            &path("/purchases"),
+            Some(&t.member),
+            Some(&buy.to_string()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+        assert_eq!(refused["error"]["code"], "admin_only");
+        assert!(
+            refused["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("contact")
+        );
+
+        let (status, bought) = call(
+            &app,
+            Method::POST,
+            &path("/purchases"),
+            Some(&t.admin),
+            Some(&buy.to_string()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{bought}");
+        assert_eq!(
+            available(&app, &t.admin).await,
+            INCLUDED + credits,
+            "{}",
+            db.backend
+        );
+
+        let cap = json!({"member_cap": {"member": "m_jonas", "meter": "credits", "monthly": 50}});
+        let (status, _) = call(
+            &app,
+            Method::PUT,
+            &path("/settings"),
+            Some(&t.member),
+            Some(&cap.to_string()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, body) = call(
+            &app,
+            Method::PUT,
+            &path("/settings"),
+            Some(&t.admin),
+            Some(&cap.to_string()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        let (_, team) = call(&app, Method::GET, &path("/team"), Some(&t.admin), None).await;
+        let jonas = team["spend"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["member"] == "m_jonas")
+            .unwrap()
+            .clone();
+        assert_eq!(jonas["cap"], 50);
+
+        // The cap holds for usage reported for Jonas.
+        let over = json!({"events": [{"key": "j-1", "meter": "credits", "amount": 60, "usage": {"member": "m_jonas"}}]});
+        let (_, body) = call(
+            &app,
+            Method::POST,
+            &path("/usage"),
+            Some(&t.service),
+            Some(&over.to_string()),
+        )
+        .await;
+        assert_eq!(
+            body["results"][0]["error"]["code"], "member_cap_reached",
+            "{}",
+            db.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
+    for db in each_backend().await {
+        let (state, t) = server(&db, 0).await;
+        let app = router(state);
+        let before = (
+            available(&app, &t.admin).await,
+            entry_count(&app, &t.admin).await,
+        );
+        let event = |amount: Value| {
+            json!({"events": [{"key": "k", "meter": "credits", "amount": amount}]}).to_string()
+        };
+        let too_many = json!({"events": (0..1001).map(|i| json!({"key": format!("k{i}"), "meter": "credits", "amount": 1})).collect::<Vec<_>>()}).to_string();
+        let cases: Vec<(Method, String, Option<String>, StatusCode, &str)> = vec![
+            (
+                Method::POST,
+                path("/usage"),
+                Some("{\"events\": [".into()),
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+            ),
+            (
+                Method::POST,
+                path("/usage"),
+                Some(event(json!("12"))),
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+            ),
+            (
+                Method::POST,
+                path("/usage"),
+                Some(event(json!(-5))),
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+            ),
+            (
+                Method::POST,
+                path("/usage"),
+                Some(event(json!(0))),
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+            ),
+            (
+                Method::POST,
+                path("/usage"),
+                Some(event(json!(1.5))),
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+            ),
+            (
+                Method::POST,
+                path("/usage"),
+                Some(too_many),
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+            ),
+            (
+                Method::POST,
+                path("/usage"),
+                Some(
+                    r#"{"events": [{"key": "bad key!", "meter": "credits", "amount": 1}]}"#.into(),
+                ),
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+            ),
+            (
+                Method::POST,
+                path("/usage"),
+                Some(r#"{"events": [], "extra": 1}"#.into()),
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+            ),
+            (
+                Method::POST,
+                path("/holds/999999/capture"),
+                Some(r#"{"key": "c", "amount": 5}"#.into()),
+                StatusCode::NOT_FOUND,
+                "unknown_entry",
+            ),
+            (
+                Method::POST,
+                path("/refunds"),
+                Some(r#"{"key": "r", "of": 424242}"#.into()),
+                StatusCode::NOT_FOUND,
+                "unknown_entry",
+            ),
+            (
+                Method::GET,
+                path("/ledger?size=100000"),
+                None,
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+            ),
+            (
+                Method::GET,
+                path("/ledger?page=0"),
+                None,
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+            ),
+            (
+                Method::GET,
+                path("/ledger?page=abc"),
+                None,
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+            ),
+            (
+                Method::GET,
+                path("/ledger?kind=teleport"),
+                None,
+                StatusCode::BAD_REQUEST,
+                "invalid_id",
+            ),
+            (
+                Method::GET,
+                path("/usage?from=2026-02-30&to=2026-03-01"),
+                None,
+                StatusCode::BAD_REQUEST,
+                "invalid_date",
+            ),
+            (
+                Method::GET,
+                path("/usage?period=forever"),
+                None,
+                StatusCode::BAD_REQUEST,
+                "unknown_period",
+            ),
+        ];
+        for (method, uri, body, status, code) in cases {
+            let token = if uri.contains("/usage") && method == Method::POST
+                || uri.contains("/holds")
+                || uri.contains("/refunds")
+            {
+                &t.service
+            } else {
+                &t.admin
+            };
+            let (got, answer) =
+                call(&app, method.clone(), &uri, Some(token), body.as_deref()).await;
+            assert_eq!(got, status, "{method} {uri}: {answer}");
+            assert_eq!(answer["error"]["code"], code, "{method} {uri}: {answer}");
+            let message = answer["error"]["message"].as_str().unwrap_or("");
+            assert!(
+                message.len() > 10,
+                "{method} {uri}: the message says what is wrong: {answer}"
+            );
+        }
+        let (status, _) = call(
+            &app,
+            Method::POST,
+            &path("/usage"),
+            Some(&t.service),
+            Some("{}"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let after = (
+            available(&app, &t.admin).await,
+            entry_count(&app, &t.admin).await,
+        );
+        assert_eq!(
+            before, after,
+            "{}: bad input changed the ledger",
+            db.backend
+        );
+    }
+}
+
+/// Every endpoint, as every kind of caller: what each may do, and that another account's
+/// data is a 404 exactly like an account that does not exist.
+#[tokio::test]
+async fn authorization_matrix() {
+    let db = sqlite();
+    let (state, t) = server(&db, 1_000_000).await;
+    let app = router(state);
+    // A hold to settle and a charge to refund.
+    let (_, held) = call(
+        &app,
+        Method::POST,
+        &path("/holds"),
+        Some(&t.service),
+        Some(r#"{"key":"h","meter":"credits","amount":10}"#),
+    )
+    .await;
+    let hold = held["entries"][0]["id"].as_u64().unwrap();
+    let (_, used) = call(
+        &app,
+        Method::POST,
+        &path("/usage"),
+        Some(&t.service),
+        Some(r#"{"events":[{"key":"u","meter":"credits","amount":10}]}"#),
+    )
+    .await;
+    let charge = used["results"][0]["entry"].as_u64().unwrap();
+
+    #[derive(Clone, Copy, PartialEq, Debug)]
+    enum Who {
+        Admin,
+        Member,
+        Service,
+        Embed,
+    }
+    use Who::*;
+    // (method, path, body, who may)
+    let settle = format!(r#"{{"key":"s","hold":{hold},"outcome":"failed"}}"#);
+    let refund = format!(r#"{{"key":"rf","of":{charge},"amount":1}}"#);
+    let endpoints: Vec<(Method, String, Option<String>, &[Who])> = vec![
+        (Method::GET, "".into(), None, &[Admin, Member, Service, Embed]),
+        (Method::GET, "/rate-card".into(), None, &[Admin, Member, Service, Embed]),
+        (Method::GET, "/balance".into(), None, &[Admin, Member, Service, Embed]),
+        (Method::GET, "/usage?period=last_30_days".into(), None, &[Admin, Member, Service, Embed]),
+        (Method::GET, "/ledger".into(), None, &[Admin, Member, Service, Embed]),
+        (Method::GET, "/ledger/export".into(), None, &[Admin, Member, Service, Embed]),
+        (Method::GET, "/ledger.csv".into(), None, &[Admin, Member, Service, Embed]),
+        (Method::GET, "/notifications".into(), None, &[Admin, Member, Service, Embed]),
+        (Method::GET, "/team".into(), None, &[Admin, Member, Service, Embed]),
+        (Method::POST, "/estimate".into(), Some(r#"[{"feature":"voiceover","quantity":10}]"#.into()), &[Admin, Member, Service, Embed]),
+        (Method::POST, "/top-ups/simulate".into(), Some(r#"{"meter":"credits","settings":{"enabled":true,"threshold":100,"amount":{"fixed":1000},"monthly_cap":null}}"#.into()), &[Admin, Member, Service, Embed]),
+        (Method::POST, "/purchases".into(), Some(r#"{"meter":"credits","choice":{"pack":"mini"},"key":"p1"}"#.into()), &[Admin]),
+        (Method::PUT, "/settings".into(), Some(r#"{"alerts":{"meter":"credits","levels":[{"percent":20}]}}"#.into()), &[Admin]),
+        (Method::POST, "/batches".into(), Some(r#"{"key":"b1","lines":[{"feature":"voiceover","quantity":5}]}"#.into()), &[Admin, Member]),
+        (Method::POST, format!("/holds/{hold}/settle"), Some(settle), &[Admin, Member]),
+        (Method::POST, "/usage".into(), Some(r#"{"events":[{"key":"u2","meter":"credits","amount":1}]}"#.into()), &[Service]),
+        (Method::POST, "/holds".into(), Some(r#"{"key":"h2","meter":"credits","amount":1}"#.into()), &[Service]),
+        (Method::POST, format!("/holds/{hold}/capture"), Some(r#"{"key":"c2","amount":1}"#.into()), &[Service]),
+        (Method::POST, format!("/holds/{hold}/release"), Some(r#"{"key":"r2"}"#.into()), &[Service]),
+        (Method::POST, "/refunds".into(), Some(refund), &[Service]),
+        (Method::POST, "/embed-tokens".into(), Some("{}".into()), &[Admin, Service]),
+    ];
+    let callers = [
+        (Admin, &t.admin),
+        (Member, &t.member),
+        (Service, &t.service),
+        (Embed, &t.embed),
+    ];
+    let mut checked = 0;
+    for (method, rest, body, allowed) in &endpoints {
+        let uri = path(rest);
+        for (who, token) in callers {
+            let (status, answer) =
+                call(&app, method.clone(), &uri, Some(token), body.as_deref()).await;
+            if allowed.contains(&who) {
+                // Allowed callers are not stopped by authorization (a rule may still refuse,
+                // e.g. settling a hold that another caller settled first).
+                assert!(
+                    !matches!(
+                        status,
+                        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+                    ),
+                    "{who:?} {method} {uri}: {status} {answer}"
+                );
+            } else {
+                assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{who:?} {method} {uri}: {answer}"
+                );
+            }
+            checked += 1;
+        }
+        // Another account's tokens, no token, an expired token, an unknown account.
+        let other = format!("/api/v1/accounts/{OTHER}{rest}");
+        for (token, uri, expect) in [
+            (
+                Some(t.other_admin.as_str()),
+                uri.clone(),
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                Some(t.other_service.as_str()),
+                uri.clone(),
+                StatusCode::NOT_FOUND,
+            ),
+            (Some(t.admin.as_str()), other.clone(), StatusCode::NOT_FOUND),
+            (
+                Some(t.embed.as_str()),
+                other.replace(OTHER, "nobody"),
+                StatusCode::NOT_FOUND,
+            ),
+            (None, uri.clone(), StatusCode::UNAUTHORIZED),
+            (
+                Some(t.expired_embed.as_str()),
+                uri.clone(),
+                StatusCode::UNAUTHORIZED,
+            ),
+            (
+                Some("cb_not-a-token"),
+                uri.clone(),
+                StatusCode::UNAUTHORIZED,
+            ),
+        ] {
+            let (status, answer) = call(&app, method.clone(), &uri, token, body.as_deref()).await;
+            assert_eq!(status, expect, "{method} {uri} with {token:?}: {answer}");
+            if status == StatusCode::NOT_FOUND {
+                assert_eq!(answer["error"]["code"], "unknown_account");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, endpoints.len() * 11);
+}
+
+#[tokio::test]
+async fn the_openapi_document_in_the_repository_is_the_one_the_code_generates() {
+    use utoipa::OpenApi;
+    let generated = creditboard_server::routes::ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("document")
+        + "\n";
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+    if std::env::var_os("CB_BLESS").is_some() {
+        std::fs::write(&file, &generated).expect("write openapi.json");
+    }
+    let kept = std::fs::read_to_string(&file).unwrap_or_default();
+    assert!(
+        kept == generated,
+        "crates/creditboard-server/openapi.json differs from the API the code serves: \
+         regenerate it with `CB_BLESS=1 cargo test -p creditboard-server --test api openapi`"
+    );
+    // And it is what the server serves.
+    let db = sqlite();
+    let (state, _) = server(&db, 0).await;
+    let (status, served) = call(&router(state), Method::GET, "/api/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(served, serde_json::from_str::<Value>(&generated).unwrap());
+}
+
+/// An open dashboard hears about a consume within a second, over real HTTP.
+#[tokio::test]
+async fn the_live_stream_announces_a_consume_within_a_second() {
+    for db in each_backend().await {
+        let (state, t) = server(&db, 0).await;
+        let app = router(state.clone());
+        let addr = listen(state).await;
+        let client = reqwest::Client::new();
+        let mut stream = client
+            .get(format!(
+                "http://{addr}{}?access_token={}",
+                path("/events"),
+                t.embed
+            ))
+            .send()
+            .await
+            .expect("subscribe");
+        assert_eq!(stream.status(), StatusCode::OK);
+        let first = String::from_utf8(
+            stream
+                .chunk()
+                .await
+                .expect("read")
+                .expect("an event")
+                .to_vec(),
+        )
+        .unwrap();
+        assert!(first.contains("event: ledger"), "{first}");
+        let last = |text: &str| -> u64 {
+            text.rsplit("\"last\":")
+                .next()
+                .and_then(|s| {
+                    s.trim_end_matches(|c: char| !c.is_ascii_digit())
+                        .parse()
+                        .ok()
+                })
+                .unwrap_or(0)
+        };
+        let before = last(&first);
+        assert!(before > 0, "{first}");
+
+        let sent = std::time::Instant::now();
+        let batch = json!({"events": [{"key": "live-1", "meter": "credits", "amount": 3}]});
+        let (status, body) = call(
+            &app,
+            Method::POST,
+            &path("/usage"),
+            Some(&t.service),
+            Some(&batch.to_string()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let next = tokio::time::timeout(std::time::Duration::from_secs(1), stream.chunk())
+            .await
+            .expect("an event within a second")
+            .expect("read")
+            .expect("an event");
+        let text = String::from_utf8(next.to_vec()).unwrap();
+        assert_eq!(
+            last(&text),
+            body["results"][0]["entry"].as_u64().unwrap(),
+            "{text}"
+        );
+        assert!(sent.elapsed() < std::time::Duration::from_secs(1));
+    }
+}

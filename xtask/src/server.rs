@@ -1,0 +1,127 @@
+//! Runs the reference server (`creditboard-server`) as a child process: the demo on SQLite,
+//! or a seeded instance the API fuzzing runs against.
+
+use crate::{Result, cargo, root, run};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub struct Server {
+    child: Child,
+    base_url: String,
+    service_token: String,
+    admin_token: String,
+}
+
+/// The demo account the fuzzing acts on.
+pub const FUZZ_ACCOUNT: &str = "videogen-team";
+
+impl Server {
+    /// The demo: release build, seeded accounts, the built app from `dist/`.
+    pub fn start_demo(database: &Path, port: u16) -> Result<Server> {
+        run(cargo().args(["build", "--release", "-p", "creditboard-server"]))?;
+        let url = format!("sqlite://{}", database.display());
+        Server::spawn(&binary("release"), &url, port, true)
+    }
+
+    /// A seeded server on `database_url` (debug build, as the tests left it), with a service
+    /// token of the videogen demo account.
+    pub fn start_seeded(database_url: &str) -> Result<Server> {
+        run(cargo().args(["build", "-p", "creditboard-server"]))?;
+        let binary = binary("debug");
+        let mut server = Server::spawn(&binary, database_url, 0, true)?;
+        server.service_token = token(&binary, database_url, &["--service"])?;
+        server.admin_token = token(&binary, database_url, &["--member", "m_anton"])?;
+        Ok(server)
+    }
+
+    fn spawn(binary: &Path, database_url: &str, port: u16, demo: bool) -> Result<Server> {
+        let mut cmd = Command::new(binary);
+        cmd.args(["--addr", &format!("127.0.0.1:{port}")])
+            .args(["--app", &root().join("dist").display().to_string()])
+            .env("DATABASE_URL", database_url)
+            .current_dir(root())
+            .stdout(Stdio::piped());
+        if demo {
+            cmd.arg("--demo");
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        let stdout = child.stdout.take().ok_or("the server has no stdout")?;
+        // It prints its address once the database is ready and the demo seeded.
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout)
+                .lines()
+                .map_while(std::io::Result::ok)
+            {
+                if let Some(rest) = line.strip_prefix("Creditboard server on ") {
+                    let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_string());
+                }
+            }
+        });
+        let base_url = match rx.recv_timeout(Duration::from_secs(300)) {
+            Ok(url) => url.trim_end_matches('/').to_string(),
+            Err(_) => {
+                let _ = child.kill();
+                return Err("the server did not start within 5 minutes (see its log above)".into());
+            }
+        };
+        Ok(Server {
+            child,
+            base_url,
+            service_token: String::new(),
+            admin_token: String::new(),
+        })
+    }
+
+    pub fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    pub fn service_token(&self) -> &str {
+        &self.service_token
+    }
+
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+
+    pub fn wait(mut self) {
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn binary(profile: &str) -> PathBuf {
+    root()
+        .join("target")
+        .join(profile)
+        .join("creditboard-server")
+}
+
+/// Issues a token with the server's own command.
+fn token(binary: &Path, database_url: &str, kind: &[&str]) -> Result<String> {
+    let out = Command::new(binary)
+        .args(["token", "--account", FUZZ_ACCOUNT])
+        .args(kind)
+        .env("DATABASE_URL", database_url)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "issuing a token failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
