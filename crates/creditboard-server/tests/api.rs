@@ -657,3 +657,50 @@ async fn the_live_stream_announces_a_consume_within_a_second() {
         assert!(sent.elapsed() < std::time::Duration::from_secs(1));
     }
 }
+
+/// A billing cycle that began while nobody asked is written by the background pass: the
+/// refill (and the lapse of what was left) are stored without a request.
+#[tokio::test]
+async fn the_background_pass_writes_refills_that_fell_due() {
+    use chrono::{Duration, Utc};
+    use creditboard_domain::Ledger;
+    use creditboard_server::db::Db;
+    for db in each_backend().await {
+        let store = Db::connect(&db.url).await.expect("connect");
+        // Opened 40 days ago, with nothing written since: a cycle start has passed.
+        let (config, card) = account(ACCOUNT);
+        let opened = Utc::now() - Duration::days(40);
+        let ledger = Ledger::open(config.clone(), opened).expect("open");
+        store
+            .create_account(&config, &card, opened, ledger.entries())
+            .await
+            .expect("create");
+        let before = store
+            .entries_after(ACCOUNT, 0)
+            .await
+            .expect("entries")
+            .len();
+        let state = creditboard_server::state::AppState::new(store.clone(), None, None);
+        creditboard_server::background::once(&state)
+            .await
+            .expect("a pass");
+        let after = store.entries_after(ACCOUNT, 0).await.expect("entries");
+        let written: Vec<_> = after[before..].iter().map(|e| e.kind.as_str()).collect();
+        assert!(written.contains(&"refill"), "{}: {written:?}", db.backend);
+        // What the lapse took and the refill gave leave exactly one allocation.
+        let last = after.last().expect("an entry");
+        assert_eq!(last.balance_after.get(), INCLUDED, "{}", db.backend);
+        // A second pass finds nothing more to write.
+        creditboard_server::background::once(&state)
+            .await
+            .expect("a pass");
+        assert_eq!(
+            store
+                .entries_after(ACCOUNT, 0)
+                .await
+                .expect("entries")
+                .len(),
+            after.len()
+        );
+    }
+}

@@ -104,7 +104,7 @@ pub async fn usage(
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// 1-based page number (default 1).
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 4294967295_i64, value_type = Option<i64>)]
     page: Option<u32>,
     /// Rows per page, 1 to 1,000 (default 50).
     #[param(minimum = 1, maximum = 1000)]
