@@ -10,25 +10,23 @@
 use super::{CreditStore, DemoControls, StoreError, StoreFuture};
 use crate::browser;
 use chrono::{DateTime, Utc};
-use creditboard_domain::Amount;
 use creditboard_domain::access;
 use creditboard_domain::account::SettingsChange;
 use creditboard_domain::activity::{self, ActivityPage, ExportChunk, ExportRequest, PageRequest};
-use creditboard_domain::alerts::{self, Notification};
+use creditboard_domain::alerts::{AlertLog, Notification};
 use creditboard_domain::api::{
     self, AccountView, BalanceView, BuyRequest, BuyResult, TeamView, TopUpSimulationRequest,
     UsageQuery, UsageView, Viewer,
 };
 use creditboard_domain::batch::{self, BatchRequest, HeldShot, SettleRequest};
-use creditboard_domain::billing::{self, DemoPayments, TopUpSimulation};
+use creditboard_domain::billing::{DemoPayments, TopUpSimulation};
 use creditboard_domain::demo::{DemoAccount, DemoOptions, generate};
 use creditboard_domain::entry::{
     ConsumeOp, JobStatus, Operation, PurchaseOp, Quantity, QuantityUnit, Usage,
 };
-use creditboard_domain::forecast;
 use creditboard_domain::ids::{IdempotencyKey, Label, MemberId};
 use creditboard_domain::preset::PresetId;
-use creditboard_domain::ratecard::{self, Estimate, EstimateLine, RateCard};
+use creditboard_domain::ratecard::{Estimate, EstimateLine, RateCard};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -83,8 +81,7 @@ struct State {
     saved: Saved,
     /// What Activity listings scan, built on first use and kept up with the ledger.
     index: activity::ActivityIndex,
-    /// Alerts found so far, and how many entries were looked at.
-    alerts: (usize, Vec<Notification>),
+    alerts: AlertLog,
     payments: DemoPayments,
 }
 
@@ -104,14 +101,6 @@ impl State {
             })
     }
 
-    /// Finds the alerts the entries written since the last look fired.
-    fn catch_up_alerts(&mut self) {
-        let entries = self.demo.ledger.entries();
-        let (seen, found) = &mut self.alerts;
-        found.extend(alerts::fired(self.demo.ledger.config(), &entries[*seen..]));
-        *seen = entries.len();
-    }
-
     fn apply(&mut self, step: &Step) -> Result<(), StoreError> {
         let ledger = &mut self.demo.ledger;
         match step {
@@ -122,7 +111,7 @@ impl State {
                 // Alerts fire when entries are written: what the old levels saw stays, and
                 // new levels only look at entries from now on.
                 if matches!(change, SettingsChange::Alerts { .. }) {
-                    self.catch_up_alerts();
+                    self.alerts.catch_up(&self.demo.ledger);
                 }
                 self.demo.ledger.configure(change)?;
             }
@@ -258,7 +247,7 @@ impl DemoStore {
             demo,
             saved,
             index: activity::ActivityIndex::new(),
-            alerts: (0, Vec::new()),
+            alerts: AlertLog::default(),
             payments: DemoPayments::default(),
         };
         for step in state.saved.steps.clone() {
@@ -360,15 +349,7 @@ impl CreditStore for DemoStore {
     fn estimate(&self, lines: Vec<EstimateLine>) -> StoreFuture<'_, Estimate> {
         Box::pin(async move {
             self.answer_later().await?;
-            self.with_ledger(|s, _| {
-                let ledger = &s.demo.ledger;
-                Ok(ratecard::estimate(
-                    &s.demo.rate_card,
-                    ledger.config(),
-                    |m| ledger.balance(m).map_or(Amount::ZERO, |b| b.available),
-                    &lines,
-                )?)
-            })
+            self.with_ledger(|s, _| Ok(api::estimate(&s.demo.ledger, &s.demo.rate_card, &lines)?))
         })
     }
 
@@ -377,28 +358,20 @@ impl CreditStore for DemoStore {
             self.answer_later().await?;
             self.with_ledger(|s, now| {
                 let viewer = s.viewer();
-                let quote =
-                    billing::quote(s.demo.ledger.config(), &request.meter, &request.choice)?;
-                let receipt = billing::buy(
+                let bought = api::buy(
                     &mut s.demo.ledger,
                     viewer.as_ref(),
-                    &request.meter,
-                    &request.choice,
+                    &request,
                     &mut s.payments,
-                    request.key.clone(),
                     now,
                 )?;
-                if !receipt.replayed {
-                    let entry = s.demo.ledger.receipt_entries(&receipt).first().cloned();
+                if !bought.replayed {
+                    let entry = s.demo.ledger.entry(bought.entry).cloned();
                     if let Some(entry) = entry {
                         self.keep(s, Step::Op(purchase_op(&entry)))?;
                     }
                 }
-                Ok(BuyResult {
-                    quote,
-                    entry: receipt.first,
-                    replayed: receipt.replayed,
-                })
+                Ok(bought)
             })
         })
     }
@@ -419,32 +392,14 @@ impl CreditStore for DemoStore {
     ) -> StoreFuture<'_, TopUpSimulation> {
         Box::pin(async move {
             self.answer_later().await?;
-            self.with_ledger(|s, now| {
-                let ledger = &s.demo.ledger;
-                let burn =
-                    forecast::forecast(ledger, &request.meter, now, api::FORECAST_WINDOW_DAYS)?
-                        .burn_per_day;
-                Ok(billing::simulate_top_ups(
-                    ledger,
-                    &request.meter,
-                    request.settings,
-                    burn,
-                    now,
-                    api::TOP_UP_SIMULATION_DAYS,
-                )?)
-            })
+            self.with_ledger(|s, now| Ok(api::simulate_top_ups(&s.demo.ledger, &request, now)?))
         })
     }
 
     fn notifications(&self) -> StoreFuture<'_, Vec<Notification>> {
         Box::pin(async move {
             self.answer_later().await?;
-            self.with_ledger(|s, _| {
-                s.catch_up_alerts();
-                let found = &s.alerts.1;
-                let keep = found.len().saturating_sub(MAX_NOTIFICATIONS);
-                Ok(found[keep..].to_vec())
-            })
+            self.with_ledger(|s, _| Ok(s.alerts.latest(&s.demo.ledger)))
         })
     }
 
@@ -491,9 +446,6 @@ impl CreditStore for DemoStore {
         Some(self)
     }
 }
-
-/// The most alerts the demo lists (the newest).
-const MAX_NOTIFICATIONS: usize = 100;
 
 impl DemoControls for DemoStore {
     fn preset(&self) -> PresetId {

@@ -23,7 +23,7 @@ impl Server {
     pub fn start_demo(database: &Path, port: u16) -> Result<Server> {
         run(cargo().args(["build", "--release", "-p", "creditboard-server"]))?;
         let url = format!("sqlite://{}", database.display());
-        Server::spawn(&binary("release"), &url, port, true)
+        Server::spawn(&binary("release"), &url, port)
     }
 
     /// A seeded server on `database_url` (debug build, as the tests left it), with a service
@@ -31,22 +31,21 @@ impl Server {
     pub fn start_seeded(database_url: &str) -> Result<Server> {
         run(cargo().args(["build", "-p", "creditboard-server"]))?;
         let binary = binary("debug");
-        let mut server = Server::spawn(&binary, database_url, 0, true)?;
+        let mut server = Server::spawn(&binary, database_url, 0)?;
         server.service_token = token(&binary, database_url, &["--service"])?;
         server.admin_token = token(&binary, database_url, &["--member", "m_anton"])?;
         Ok(server)
     }
 
-    fn spawn(binary: &Path, database_url: &str, port: u16, demo: bool) -> Result<Server> {
+    /// Starts `binary` in demo mode (seeded accounts) and waits until it listens.
+    fn spawn(binary: &Path, database_url: &str, port: u16) -> Result<Server> {
         let mut cmd = Command::new(binary);
         cmd.args(["--addr", &format!("127.0.0.1:{port}")])
             .args(["--app", &root().join("dist").display().to_string()])
+            .arg("--demo")
             .env("DATABASE_URL", database_url)
             .current_dir(root())
             .stdout(Stdio::piped());
-        if demo {
-            cmd.arg("--demo");
-        }
         let mut child = cmd
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;

@@ -6,6 +6,7 @@ use crate::account::{AccountConfig, AlertLevel, AlertRule};
 use crate::amount::Amount;
 use crate::entry::{EntryId, LedgerEntry};
 use crate::ids::MeterId;
+use crate::ledger::Ledger;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -71,4 +72,36 @@ pub fn fired(config: &AccountConfig, entries: &[LedgerEntry]) -> Vec<Notificatio
         }
     }
     out
+}
+
+/// The most notifications a store lists (the newest).
+pub const MAX_NOTIFICATIONS: usize = 100;
+
+/// The alerts a ledger's entries fired so far, found as entries are written: a store keeps
+/// one beside its ledger and looks again before it lists them or changes the alert levels
+/// (what the old levels saw stays).
+#[derive(Debug, Clone, Default)]
+pub struct AlertLog {
+    /// Entries looked at.
+    seen: usize,
+    found: Vec<Notification>,
+}
+
+impl AlertLog {
+    /// Finds the alerts the entries written since the last look fired.
+    pub fn catch_up(&mut self, ledger: &Ledger) {
+        let entries = ledger.entries();
+        self.found.extend(fired(
+            ledger.config(),
+            &entries[self.seen.min(entries.len())..],
+        ));
+        self.seen = entries.len();
+    }
+
+    /// The newest [`MAX_NOTIFICATIONS`], oldest first, after catching up with `ledger`.
+    pub fn latest(&mut self, ledger: &Ledger) -> Vec<Notification> {
+        self.catch_up(ledger);
+        let keep = self.found.len().saturating_sub(MAX_NOTIFICATIONS);
+        self.found[keep..].to_vec()
+    }
 }

@@ -142,6 +142,65 @@ pub struct TopUpSimulationRequest {
 /// How many days a top-up simulation covers.
 pub const TOP_UP_SIMULATION_DAYS: u32 = 90;
 
+/// What `request`'s top-up settings would add and charge over [`TOP_UP_SIMULATION_DAYS`] at
+/// the meter's last-30-day burn rate.
+pub fn simulate_top_ups(
+    ledger: &Ledger,
+    request: &TopUpSimulationRequest,
+    now: DateTime<Utc>,
+) -> Result<crate::billing::TopUpSimulation> {
+    let burn = forecast(ledger, &request.meter, now, FORECAST_WINDOW_DAYS)?.burn_per_day;
+    crate::billing::simulate_top_ups(
+        ledger,
+        &request.meter,
+        request.settings,
+        burn,
+        now,
+        TOP_UP_SIMULATION_DAYS,
+    )
+}
+
+/// Prices `lines` against the ledger's available balances.
+pub fn estimate(
+    ledger: &Ledger,
+    card: &crate::ratecard::RateCard,
+    lines: &[crate::ratecard::EstimateLine],
+) -> Result<crate::ratecard::Estimate> {
+    crate::ratecard::estimate(
+        card,
+        ledger.config(),
+        |m| ledger.balance(m).map_or(Amount::ZERO, |b| b.available),
+        lines,
+    )
+}
+
+/// Buys what `request` asks for as `viewer` (see [`crate::billing::buy`]) and says what it
+/// bought.
+pub fn buy(
+    ledger: &mut Ledger,
+    viewer: Option<&Viewer>,
+    request: &BuyRequest,
+    provider: &mut dyn crate::billing::PaymentProvider,
+    now: DateTime<Utc>,
+) -> Result<BuyResult> {
+    let receipt = crate::billing::buy(
+        ledger,
+        viewer,
+        &request.meter,
+        &request.choice,
+        provider,
+        request.key.clone(),
+        now,
+    )?;
+    // After `buy`, which checks the viewer may buy before anything else.
+    let quote = crate::billing::quote(ledger.config(), &request.meter, &request.choice)?;
+    Ok(BuyResult {
+        quote,
+        entry: receipt.first,
+        replayed: receipt.replayed,
+    })
+}
+
 /// `GET /api/v1/team`: what each member spent this month, per meter, and their caps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

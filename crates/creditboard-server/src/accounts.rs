@@ -9,13 +9,13 @@
 //! after the commit, so an acknowledged write is stored; a failed commit throws the cached
 //! ledger away and it is rebuilt from what was stored.
 
-use crate::db::Db;
+use crate::db::{Db, News};
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use creditboard_domain::Ledger;
 use creditboard_domain::account::SettingsChange;
 use creditboard_domain::activity::ActivityIndex;
-use creditboard_domain::alerts::{self, Notification};
+use creditboard_domain::alerts::AlertLog;
 use creditboard_domain::billing::DemoPayments;
 use creditboard_domain::ratecard::RateCard;
 use std::collections::HashMap;
@@ -30,23 +30,14 @@ pub struct Loaded {
     pub version: i64,
     /// What Activity listings scan, kept up with the ledger.
     pub index: ActivityIndex,
-    /// Alerts found so far, and how many entries were looked at.
-    pub alerts: (usize, Vec<Notification>),
+    pub alerts: AlertLog,
 }
 
 impl Loaded {
-    /// Finds the alerts the entries written since the last look fired.
-    pub fn catch_up_alerts(&mut self) {
-        let entries = self.ledger.entries();
-        let (seen, found) = &mut self.alerts;
-        found.extend(alerts::fired(self.ledger.config(), &entries[*seen..]));
-        *seen = entries.len();
-    }
-
     fn apply_change(&mut self, change: &SettingsChange) -> ApiResult<()> {
         // Alerts fire as entries are written: what the old levels saw stays.
         if matches!(change, SettingsChange::Alerts { .. }) {
-            self.catch_up_alerts();
+            self.alerts.catch_up(&self.ledger);
         }
         self.ledger.configure(change)?;
         Ok(())
@@ -132,9 +123,8 @@ impl Accounts {
         self.load(&mut guard, account).await?;
         let fresh = {
             let loaded = loaded(&mut guard)?;
-            let entries = self.db.entries_after(account, last_id(loaded)).await;
-            let changes = self.db.changes_after(account, loaded.version).await;
-            catch_up(loaded, changes, entries)
+            let news = self.db.news(account, last_id(loaded), loaded.version).await;
+            catch_up(loaded, news)
         };
         if let Err(e) = fresh {
             *guard = None;
@@ -186,9 +176,8 @@ impl Accounts {
         let mut tx = self.db.begin_write(account).await?;
         let result = async {
             let loaded = loaded(&mut guard)?;
-            let entries = tx.entries_after(account, last_id(loaded)).await;
-            let changes = tx.changes_after(account, loaded.version).await;
-            catch_up(loaded, changes, entries)?;
+            let news = tx.news(account, last_id(loaded), loaded.version).await;
+            catch_up(loaded, news)?;
             check(loaded)?;
             loaded.apply_change(change)?;
             let version = loaded.version + 1;
@@ -222,7 +211,7 @@ impl Accounts {
             rate_card: row.rate_card,
             version: row.version,
             index: ActivityIndex::new(),
-            alerts: (0, Vec::new()),
+            alerts: AlertLog::default(),
         });
         Ok(())
     }
@@ -237,9 +226,8 @@ impl Accounts {
         let mut tx = self.db.begin_write(account).await.map_err(Conflict::Lost)?;
         let caught_up = {
             let loaded = loaded(guard).map_err(Conflict::Refused)?;
-            let entries = tx.entries_after(account, last_id(loaded)).await;
-            let changes = tx.changes_after(account, loaded.version).await;
-            catch_up(loaded, changes, entries)
+            let news = tx.news(account, last_id(loaded), loaded.version).await;
+            catch_up(loaded, news)
         };
         if let Err(e) = caught_up {
             *guard = None;
@@ -305,16 +293,12 @@ fn last_id(loaded: &Loaded) -> u64 {
 }
 
 /// Applies what other processes stored since this one last looked.
-fn catch_up(
-    loaded: &mut Loaded,
-    changes: ApiResult<Vec<(i64, SettingsChange)>>,
-    entries: ApiResult<Vec<creditboard_domain::LedgerEntry>>,
-) -> ApiResult<()> {
-    for (version, change) in changes? {
+fn catch_up(loaded: &mut Loaded, news: ApiResult<News>) -> ApiResult<()> {
+    let News { entries, changes } = news?;
+    for (version, change) in changes {
         loaded.apply_change(&change)?;
         loaded.version = version;
     }
-    let entries = entries?;
     if !entries.is_empty() {
         loaded.ledger.replay_more(entries)?;
     }

@@ -81,6 +81,12 @@ macro_rules! changes_after {
 /// The PostgreSQL notification channel of appended entries: `<last id>:<account>`.
 pub const APPENDED_CHANNEL: &str = "creditboard_appended";
 
+/// What was stored after a point: entries after an id, settings changes after a version.
+pub struct News {
+    pub entries: Vec<LedgerEntry>,
+    pub changes: Vec<(i64, SettingsChange)>,
+}
+
 /// An account as stored.
 pub struct AccountRow {
     pub config: AccountConfig,
@@ -212,8 +218,15 @@ impl Db {
         on!(self, pool => entries_after!(pool, account, after))
     }
 
-    /// Settings changes after `version`, in order.
-    pub async fn changes_after(
+    /// What was stored after entry `after` and settings `version`, in order.
+    pub async fn news(&self, account: &str, after: u64, version: i64) -> ApiResult<News> {
+        Ok(News {
+            entries: self.entries_after(account, after).await?,
+            changes: self.changes_after(account, version).await?,
+        })
+    }
+
+    async fn changes_after(
         &self,
         account: &str,
         version: i64,
@@ -312,15 +325,20 @@ impl Db {
 }
 
 impl WriteTx {
-    pub async fn entries_after(
-        &mut self,
-        account: &str,
-        after: u64,
-    ) -> ApiResult<Vec<LedgerEntry>> {
+    /// What was stored after entry `after` and settings `version`, seen from inside the
+    /// write (nothing can be stored in between).
+    pub async fn news(&mut self, account: &str, after: u64, version: i64) -> ApiResult<News> {
+        Ok(News {
+            entries: self.entries_after(account, after).await?,
+            changes: self.changes_after(account, version).await?,
+        })
+    }
+
+    async fn entries_after(&mut self, account: &str, after: u64) -> ApiResult<Vec<LedgerEntry>> {
         on!(tx self, t => entries_after!(&mut **t, account, after))
     }
 
-    pub async fn changes_after(
+    async fn changes_after(
         &mut self,
         account: &str,
         version: i64,

@@ -11,6 +11,15 @@ fn router(state: creditboard_server::state::AppState) -> axum::Router {
     creditboard_server::router(state)
 }
 
+/// A member's row of `GET …/team`.
+fn member_spend(team: &Value, member: &str) -> Value {
+    team["spend"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|s| s["member"] == member))
+        .cloned()
+        .unwrap_or_else(|| panic!("{member} is not in {team}"))
+}
+
 #[tokio::test]
 async fn usage_reported_by_the_service_is_charged_once_and_shows_everywhere() {
     for db in each_backend().await {
@@ -89,13 +98,7 @@ async fn usage_reported_by_the_service_is_charged_once_and_shows_everywhere() {
         .await;
         assert_eq!(usage["meters"][0]["used"], 150, "{}", db.backend);
         let (_, team) = call(&app, Method::GET, &path("/team"), Some(&t.member), None).await;
-        let jonas = team["spend"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["member"] == "m_jonas")
-            .unwrap()
-            .clone();
+        let jonas = member_spend(&team, "m_jonas");
         assert_eq!(jonas["this_month"], 120);
     }
 }
@@ -236,13 +239,7 @@ async fn admins_buy_and_change_settings_members_are_told_whom_to_ask() {
         .await;
         assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
         let (_, team) = call(&app, Method::GET, &path("/team"), Some(&t.admin), None).await;
-        let jonas = team["spend"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["member"] == "m_jonas")
-            .unwrap()
-            .clone();
+        let jonas = member_spend(&team, "m_jonas");
         assert_eq!(jonas["cap"], 50);
 
         // The cap holds for usage reported for Jonas.

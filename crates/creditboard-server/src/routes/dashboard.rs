@@ -21,9 +21,6 @@ use creditboard_domain::ratecard::RateCard;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-/// The most alerts listed (the newest).
-const MAX_NOTIFICATIONS: usize = 100;
-
 #[utoipa::path(get, path = "/api/v1/accounts/{account}", tag = "dashboard",
     params(("account" = String, Path, description = "The account id")),
     responses((status = 200, description = "Who the account is and how it is set up", body = AccountView)))]
@@ -270,12 +267,7 @@ pub async fn notifications(
     caller.allow(&account, Need::Read, None)?;
     let list = s
         .accounts()
-        .read(&account, |a, _| {
-            a.catch_up_alerts();
-            let found = &a.alerts.1;
-            let keep = found.len().saturating_sub(MAX_NOTIFICATIONS);
-            Ok(found[keep..].to_vec())
-        })
+        .read(&account, |a, _| Ok(a.alerts.latest(&a.ledger)))
         .await?;
     Ok(Json(list))
 }

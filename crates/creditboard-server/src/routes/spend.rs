@@ -12,12 +12,10 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use creditboard_domain::access;
 use creditboard_domain::account::SettingsChange;
-use creditboard_domain::amount::Amount;
 use creditboard_domain::api::{self, BuyRequest, BuyResult, TopUpSimulationRequest};
 use creditboard_domain::batch::{self, BatchRequest, HeldShot, SettleRequest};
-use creditboard_domain::billing::{self, TopUpSimulation};
-use creditboard_domain::forecast;
-use creditboard_domain::ratecard::{self, Estimate, EstimateLine};
+use creditboard_domain::billing::TopUpSimulation;
+use creditboard_domain::ratecard::{Estimate, EstimateLine};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -35,13 +33,7 @@ pub async fn estimate(
     let estimate = s
         .accounts()
         .read(&account, |a, _| {
-            let ledger = &a.ledger;
-            Ok(ratecard::estimate(
-                &a.rate_card,
-                ledger.config(),
-                |m| ledger.balance(m).map_or(Amount::ZERO, |b| b.available),
-                &lines,
-            )?)
+            Ok(api::estimate(&a.ledger, &a.rate_card, &lines)?)
         })
         .await?;
     Ok(Json(estimate))
@@ -61,17 +53,7 @@ pub async fn simulate_top_ups(
     let simulation = s
         .accounts()
         .read(&account, |a, now| {
-            let burn =
-                forecast::forecast(&a.ledger, &request.meter, now, api::FORECAST_WINDOW_DAYS)?
-                    .burn_per_day;
-            Ok(billing::simulate_top_ups(
-                &a.ledger,
-                &request.meter,
-                request.settings,
-                burn,
-                now,
-                api::TOP_UP_SIMULATION_DAYS,
-            )?)
+            Ok(api::simulate_top_ups(&a.ledger, &request, now)?)
         })
         .await?;
     Ok(Json(simulation))
@@ -97,22 +79,13 @@ pub async fn buy(
                 .payments
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
-            let receipt = billing::buy(
+            Ok(api::buy(
                 &mut a.ledger,
                 viewer.as_ref(),
-                &request.meter,
-                &request.choice,
+                &request,
                 &mut *payments,
-                request.key.clone(),
                 now,
-            )?;
-            // After `buy`, which checks the viewer may buy before anything else.
-            let quote = billing::quote(a.ledger.config(), &request.meter, &request.choice)?;
-            Ok(BuyResult {
-                quote,
-                entry: receipt.first,
-                replayed: receipt.replayed,
-            })
+            )?)
         })
         .await?;
     Ok(Json(result))
