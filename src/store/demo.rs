@@ -27,6 +27,7 @@ use creditboard_domain::entry::{
 use creditboard_domain::ids::{IdempotencyKey, Label, MemberId};
 use creditboard_domain::preset::PresetId;
 use creditboard_domain::ratecard::{Estimate, EstimateLine, RateCard};
+use creditboard_domain::rollup::DailyRollup;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -81,6 +82,8 @@ struct State {
     saved: Saved,
     /// What Activity listings scan, built on first use and kept up with the ledger.
     index: activity::ActivityIndex,
+    /// What usage summaries read, kept up with the ledger the same way.
+    rollup: DailyRollup,
     alerts: AlertLog,
     payments: DemoPayments,
 }
@@ -247,6 +250,7 @@ impl DemoStore {
             demo,
             saved,
             index: activity::ActivityIndex::new(),
+            rollup: DailyRollup::new(),
             alerts: AlertLog::default(),
             payments: DemoPayments::default(),
         };
@@ -321,7 +325,9 @@ impl CreditStore for DemoStore {
     fn usage(&self, query: UsageQuery) -> StoreFuture<'_, UsageView> {
         Box::pin(async move {
             self.answer_later().await?;
-            self.with_ledger(|s, now| Ok(api::usage_view(&s.demo.ledger, &query, now)?))
+            self.with_ledger(|s, now| {
+                Ok(api::usage_view(&s.demo.ledger, &mut s.rollup, &query, now)?)
+            })
         })
     }
 

@@ -3,7 +3,8 @@
 //! - `demo`  — install what is missing, build the app in release, serve it on :8080.
 //! - `test`  — install what is missing, check formatting and lints, run every test: native,
 //!   wasm in headless Chromium, Playwright end-to-end against a release build.
-//! - `bench` — the domain's criterion benchmarks and the app's download size.
+//! - `bench` — the domain's criterion benchmarks, the server at 10,000,000 entries (SQLite and
+//!   PostgreSQL), and the app's download size and browser timings.
 //!
 //! Every tool comes from a package registry (crates.io, npm, Debian); nothing is downloaded
 //! from GitHub or a CDN.
@@ -202,6 +203,12 @@ fn bench() -> Result {
     tools::ensure_build_tools()?;
     tools::ensure_chromium()?;
     run(cargo().args(["bench", "-p", "creditboard-domain", "--bench", "ledger"]))?;
+    // The server with 10,000,000 entries in SQLite, then in a throwaway PostgreSQL.
+    let postgres = pg::Cluster::start()?;
+    run(cargo()
+        .args(["bench", "-p", "creditboard-server", "--bench", "scale"])
+        .env("CB_POSTGRES_URL", postgres.url()))?;
+    drop(postgres);
     build::app()?;
     let server = serve::Server::start(&root().join("dist"), 0)?;
     run(Command::new("playwright")
@@ -251,7 +258,8 @@ fn bench_report() -> Result<String> {
          - first full render, navigation → cards and chart drawn: {:.0} ms median of cold loads (target ≤ 1,000)\n\
          - period switch → chart redrawn, {} ledger entries: {:.0} ms median, {:.0} ms worst of {} (target ≤ 100)\n\
          - Activity, {} ledger entries: filter change → page 1 shown {:.0} ms median, {:.0} ms worst of {} (target ≤ 100)\n\
-         - Activity CSV export of {} rows: {:.0} ms median of 3 (target ≤ 5,000 for 100,000)",
+         - Activity CSV export of {} rows: {:.0} ms median of 3 (target ≤ 5,000 for 100,000)\n\
+         {}",
         apply_ns / 1e6,
         1e3 / (apply_ns / 1e6),
         series_ns / 1e6,
@@ -273,5 +281,50 @@ fn bench_report() -> Result<String> {
         activity["filter_changes"].as_u64().unwrap_or(0),
         activity["export_rows"].as_u64().unwrap_or(0),
         act("export_ms_median"),
+        server_report(&read_json(root().join("target/bench/server.json"))?),
     ))
+}
+
+/// The server benchmark's figures (`crates/creditboard-server/benches/scale.rs`).
+fn server_report(r: &serde_json::Value) -> String {
+    let mut out = format!(
+        "Server, one account with {} ledger entries, over HTTP on loopback (p50 / p99 of sequential requests):",
+        r["entries"]
+    );
+    for backend in ["sqlite", "postgres"] {
+        let b = &r[backend];
+        if b.is_null() {
+            continue;
+        }
+        let ms = |case: &str| {
+            format!(
+                "{:.2} / {:.2} ms",
+                b[case]["p50_ms"].as_f64().unwrap_or(f64::NAN),
+                b[case]["p99_ms"].as_f64().unwrap_or(f64::NAN)
+            )
+        };
+        let per_s = |key: &str| b[key].as_f64().unwrap_or(f64::NAN);
+        out.push_str(&format!(
+            "\n  {}:\n\
+             - ledger page, last 30 days (the Activity default): {} (target p99 ≤ 10)\n\
+             - ledger page, last 30 days, a random page: {}\n\
+             - ledger page, whole history: {}\n\
+             - ledger page, last 30 days, one member: {}\n\
+             - 180-day usage summary with forecast: {} (target ≤ 20)\n\
+             - 180-day usage summary, one member: {}\n\
+             - ingestion in batches of 1,000: {:.0} consumes/s with one client, {:.0} with four (target ≥ 10,000)\n\
+             - first request after start (loads the account): {:.1} s",
+            b["backend"].as_str().unwrap_or(backend),
+            ms("ledger_30_days_first_page"),
+            ms("ledger_30_days_any_page"),
+            ms("ledger_all_history_first_page"),
+            ms("ledger_30_days_one_member"),
+            ms("usage_180_days"),
+            ms("usage_180_days_one_member"),
+            per_s("ingest_1_clients_per_s"),
+            per_s("ingest_4_clients_per_s"),
+            per_s("cold_load_ms") / 1e3,
+        ));
+    }
+    out
 }

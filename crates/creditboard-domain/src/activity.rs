@@ -116,29 +116,31 @@ impl ActivityPage {
     }
 }
 
-/// A compact copy of what listings filter on, one small row per entry (about 40 bytes instead
-/// of the entry's few hundred), so a scan over a million entries reads far less memory. Rows
-/// line up with the ledger's entries by position; [`ActivityIndex::sync`] appends the new ones
-/// (entries are append-only). Text search still reads the entries, only for rows that pass
-/// every other condition.
+/// A compact copy of what listings filter on, by column (a few bytes per entry instead of the
+/// entry's few hundred), so a filtered scan over a million entries reads only the columns
+/// it tests. Rows line up with the ledger's entries by position; [`ActivityIndex::sync`]
+/// appends the new ones (entries are append-only). Per block of [`BLOCK`] rows it keeps each
+/// meter's count and sum, so a listing without filters (the common case, and the whole
+/// history) counts and pages without scanning. Text search still reads the entries, only for
+/// rows that pass every other condition.
 #[derive(Debug, Default, Clone)]
 pub struct ActivityIndex {
-    rows: Vec<ScanRow>,
-    /// Attribute values as small codes; 0 is "none".
+    len: usize,
+    amount: Vec<i64>,
+    /// category, feature, engine, member, project, tier: codes, 0 is "none".
+    attrs: [Vec<u32>; 6],
+    meter: Vec<u8>,
+    kind: Vec<u8>,
+    status: Vec<u8>,
+    /// Per block, per meter: (rows, sum of amounts).
+    blocks: Vec<(u64, i128)>,
     codes: std::collections::HashMap<String, u32>,
     /// The meters, by position in the account.
     meters: Vec<MeterId>,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct ScanRow {
-    amount: i64,
-    /// category, feature, engine, member, project, tier.
-    attrs: [u32; 6],
-    meter: u8,
-    kind: u8,
-    status: u8,
-}
+/// Rows per block of [`ActivityIndex`] sums.
+const BLOCK: usize = 1024;
 
 impl ActivityIndex {
     pub fn new() -> Self {
@@ -146,11 +148,11 @@ impl ActivityIndex {
     }
 
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.len == 0
     }
 
     /// Brings the index up to the ledger's entries (a ledger that shrank, as after a reset,
@@ -163,13 +165,14 @@ impl ActivityIndex {
             .iter()
             .map(|m| m.id.clone())
             .collect();
-        if entries.len() < self.rows.len() || meters != self.meters {
+        if entries.len() < self.len || meters != self.meters {
             *self = ActivityIndex {
                 meters,
                 ..ActivityIndex::default()
             };
         }
-        for e in &entries[self.rows.len()..] {
+        let n = self.meters.len().max(1);
+        for e in &entries[self.len..] {
             let u = &e.usage;
             let attrs = [
                 self.code(u.category.as_ref().map(|v| v.as_str())),
@@ -179,14 +182,21 @@ impl ActivityIndex {
                 self.code(u.project.as_ref().map(|v| v.as_str())),
                 self.code(u.tier.as_ref().map(|v| v.as_str())),
             ];
+            for (column, code) in self.attrs.iter_mut().zip(attrs) {
+                column.push(code);
+            }
             let meter = self.meters.iter().position(|m| *m == e.meter).unwrap_or(0);
-            self.rows.push(ScanRow {
-                amount: e.amount.get(),
-                attrs,
-                meter: u8::try_from(meter).unwrap_or(u8::MAX),
-                kind: kind_code(e.kind),
-                status: status_code(e.status),
-            });
+            if self.len.is_multiple_of(BLOCK) {
+                self.blocks.resize(self.blocks.len() + n, (0, 0));
+            }
+            let block = (self.len / BLOCK) * n + meter.min(n - 1);
+            self.blocks[block].0 += 1;
+            self.blocks[block].1 += i128::from(e.amount.get());
+            self.amount.push(e.amount.get());
+            self.meter.push(u8::try_from(meter).unwrap_or(u8::MAX));
+            self.kind.push(kind_code(e.kind));
+            self.status.push(status_code(e.status));
+            self.len += 1;
         }
     }
 
@@ -198,6 +208,41 @@ impl ActivityIndex {
         let c = u32::try_from(self.codes.len() + 1).unwrap_or(u32::MAX);
         self.codes.insert(v.to_string(), c);
         c
+    }
+
+    /// Per meter, (rows, sum) of rows `lo..hi` that match `meter` (any when `None`): whole
+    /// blocks from their sums, the ends row by row.
+    fn sums(&self, lo: usize, hi: usize, meter: Option<u8>) -> Vec<(u64, i128)> {
+        let n = self.meters.len().max(1);
+        let mut out = vec![(0u64, 0i128); n];
+        let wanted = |m: usize| meter.is_none_or(|w| usize::from(w) == m);
+        let add_rows = |from: usize, to: usize, out: &mut Vec<(u64, i128)>| {
+            for i in from..to {
+                let m = usize::from(self.meter[i]).min(n - 1);
+                if wanted(m) {
+                    out[m].0 += 1;
+                    out[m].1 += i128::from(self.amount[i]);
+                }
+            }
+        };
+        let first_full = lo.div_ceil(BLOCK);
+        let last_full = hi / BLOCK;
+        if first_full >= last_full {
+            add_rows(lo, hi, &mut out);
+            return out;
+        }
+        add_rows(lo, first_full * BLOCK, &mut out);
+        for b in first_full..last_full {
+            for (m, slot) in out.iter_mut().enumerate() {
+                if wanted(m) {
+                    let (count, sum) = self.blocks[b * n + m];
+                    slot.0 += count;
+                    slot.1 += sum;
+                }
+            }
+        }
+        add_rows(last_full * BLOCK, hi, &mut out);
+        out
     }
 
     /// The filter in codes: `None` when it can match nothing (a value never seen).
@@ -256,15 +301,20 @@ struct Compiled {
 }
 
 impl Compiled {
-    fn matches(&self, r: &ScanRow) -> bool {
-        self.meter.is_none_or(|m| m == r.meter)
-            && (self.kinds.is_empty() || self.kinds.contains(&r.kind))
-            && (self.statuses.is_empty() || self.statuses.contains(&r.status))
+    /// Whether the filter asks for nothing beyond a meter (block sums answer it).
+    fn meter_only(&self) -> bool {
+        self.kinds.is_empty() && self.statuses.is_empty() && self.attrs.iter().all(Vec::is_empty)
+    }
+
+    fn matches(&self, index: &ActivityIndex, i: usize) -> bool {
+        self.meter.is_none_or(|m| m == index.meter[i])
+            && (self.kinds.is_empty() || self.kinds.contains(&index.kind[i]))
+            && (self.statuses.is_empty() || self.statuses.contains(&index.status[i]))
             && self
                 .attrs
                 .iter()
-                .zip(r.attrs)
-                .all(|(want, have)| want.is_empty() || want.contains(&have))
+                .zip(&index.attrs)
+                .all(|(want, column)| want.is_empty() || want.contains(&column[i]))
     }
 }
 
@@ -358,39 +408,72 @@ pub fn activity_page(
     let mut rows = Vec::with_capacity(req.size as usize);
     if let Some(compiled) = index.compile(&req.query) {
         let search = Matcher::new(&req.query).search;
-        // The candidates are a contiguous run of the ledger: their index rows are too.
-        let first = entries.first().map_or(0, |e| (e.id.0 - 1) as usize);
-        let scan = &index.rows[first..first + entries.len()];
-        // Ids are positions + 1: the entry itself is read only for a search or a shown row.
-        let snapshot_at = (snapshot.0 as usize).saturating_sub(first).min(scan.len());
-        newer = scan[snapshot_at..]
-            .iter()
-            .zip(&entries[snapshot_at..])
-            .filter(|(r, e)| {
-                compiled.matches(r) && search.as_ref().is_none_or(|q| search_hit(e, q))
-            })
-            .count() as u64;
-        for (i, r) in scan[..snapshot_at].iter().enumerate().rev() {
-            if !compiled.matches(r) {
-                continue;
+        // The candidates are a contiguous run of the ledger, so are their index rows. Ids are
+        // positions + 1: the entry itself is read only for a search or a shown row.
+        let lo = entries.first().map_or(0, |e| (e.id.0 - 1) as usize);
+        let hi = lo + entries.len();
+        let snap = (snapshot.0 as usize).clamp(lo, hi);
+        let show = |i: usize, rows: &mut Vec<ActivityRow>| {
+            let e = &entries[i - lo];
+            rows.push(ActivityRow {
+                entry: e.clone(),
+                refunded: ledger.refunded(e.id),
+                pending: ledger.is_pending_hold(e.id),
+            });
+        };
+        if compiled.meter_only() && search.is_none() {
+            sums = index.sums(lo, snap, compiled.meter);
+            total = sums.iter().map(|s| s.0).sum();
+            newer = index
+                .sums(snap, hi, compiled.meter)
+                .iter()
+                .map(|s| s.0)
+                .sum();
+            // Back from the snapshot past `skip` matching rows, a whole block at a time
+            // where its count allows.
+            let (mut at, mut left) = (snap, skip);
+            while left > 0 && at > lo {
+                if at.is_multiple_of(BLOCK) && at - BLOCK >= lo {
+                    let block: u64 = index
+                        .sums(at - BLOCK, at, compiled.meter)
+                        .iter()
+                        .map(|s| s.0)
+                        .sum();
+                    if block <= left {
+                        left -= block;
+                        at -= BLOCK;
+                        continue;
+                    }
+                }
+                at -= 1;
+                left -= u64::from(compiled.matches(index, at));
             }
-            if let Some(q) = &search
-                && !search_hit(&entries[i], q)
-            {
-                continue;
+            while rows.len() < req.size as usize && at > lo {
+                at -= 1;
+                if compiled.matches(index, at) {
+                    show(at, &mut rows);
+                }
             }
-            if total >= skip && rows.len() < req.size as usize {
-                let e = &entries[i];
-                rows.push(ActivityRow {
-                    entry: e.clone(),
-                    refunded: ledger.refunded(e.id),
-                    pending: ledger.is_pending_hold(e.id),
-                });
-            }
-            total += 1;
-            if let Some(slot) = sums.get_mut(usize::from(r.meter)) {
-                slot.0 += 1;
-                slot.1 += i128::from(r.amount);
+        } else {
+            let hit = |i: usize| {
+                compiled.matches(index, i)
+                    && search
+                        .as_ref()
+                        .is_none_or(|q| search_hit(&entries[i - lo], q))
+            };
+            newer = (snap..hi).filter(|&i| hit(i)).count() as u64;
+            for i in (lo..snap).rev() {
+                if !hit(i) {
+                    continue;
+                }
+                if total >= skip && rows.len() < req.size as usize {
+                    show(i, &mut rows);
+                }
+                total += 1;
+                if let Some(slot) = sums.get_mut(usize::from(index.meter[i])) {
+                    slot.0 += 1;
+                    slot.1 += i128::from(index.amount[i]);
+                }
             }
         }
     }

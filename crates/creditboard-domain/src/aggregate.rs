@@ -181,83 +181,130 @@ pub fn summarize(
     let meter_config = config.meter(meter)?;
     let granularity = Granularity::for_range(range);
     let boundaries = bar_boundaries(config.timezone, range, granularity);
-    let mut series = SeriesBuilder::new(&boundaries);
-    let mut dims: [Tally<'_>; 6] = Default::default();
-    // Sums in i128: each entry fits an i64, a period of them might not.
-    let (mut used, mut jobs) = (0i128, 0u32);
+    let mut acc = Accumulator::new(&boundaries);
     for e in entries_in(entries, range) {
         if !e.kind.is_usage() || e.meter != *meter || !filter.matches(e) {
             continue;
         }
-        let u = -i128::from(e.amount.get());
-        let is_job = e.kind != EntryKind::Refund;
-        used += u;
-        jobs += u32::from(is_job);
-        let category = e
-            .usage
-            .category
-            .as_ref()
-            .map_or(NONE_KEY, CategoryId::as_str);
-        series.add(e, category, u, is_job);
+        acc.series.advance_to(e.at);
         let keys = [
-            category,
+            e.usage
+                .category
+                .as_ref()
+                .map_or(NONE_KEY, CategoryId::as_str),
             e.usage.feature.as_ref().map_or(NONE_KEY, FeatureId::as_str),
             e.usage.engine.as_ref().map_or(NONE_KEY, Label::as_str),
             e.usage.member.as_ref().map_or(NONE_KEY, MemberId::as_str),
             e.usage.tier.as_ref().map_or(NONE_KEY, TierId::as_str),
             e.usage.project.as_ref().map_or(NONE_KEY, ProjectId::as_str),
         ];
-        for (tally, key) in dims.iter_mut().zip(keys) {
-            tally.add(key, u, is_job);
-        }
+        let jobs = u32::from(e.kind != EntryKind::Refund);
+        acc.add(keys, -i128::from(e.amount.get()), jobs);
     }
     let closing_balance = entries[..entries.partition_point(|e| e.at < range.end)]
         .iter()
         .rev()
         .find(|e| e.meter == *meter)
         .map_or(Amount::ZERO, |e| e.balance_after);
-    let used = to_amount(used)?;
     let allocation = meter_config
         .allocation
         .map(|_| included_allocation(entries, meter, range))
         .transpose()?;
-    let usage_rate_bp = allocation.filter(|a| a.is_positive()).map(|a| {
-        let bp = i128::from(used.get()) * 10_000 / i128::from(a.get());
-        u32::try_from(bp.max(0)).unwrap_or(u32::MAX)
-    });
-    let [
-        by_category,
-        by_feature,
-        by_engine,
-        by_member,
-        by_tier,
-        by_project,
-    ] = dims.map(Tally::into_rows);
-    let (by_category, by_feature, by_engine) = (by_category?, by_feature?, by_engine?);
-    let (by_member, by_tier, by_project) = (by_member?, by_tier?, by_project?);
-    Ok(MeterUsage {
-        meter: meter.clone(),
-        range: *range,
-        used,
-        jobs,
-        closing_balance,
-        allocation,
-        usage_rate_bp,
-        average_per_day: average_per_day(used, range.days()),
-        by_category,
-        by_feature,
-        by_engine,
-        by_member,
-        by_tier,
-        by_project,
-        series: series.finish(granularity)?,
-    })
+    acc.finish(meter, range, granularity, closing_balance, allocation)
+}
+
+/// What a summary adds up, fed entry by entry (from the ledger) or day by day (from
+/// [`crate::rollup::DailyRollup`]); both end in the same [`MeterUsage`].
+pub(crate) struct Accumulator<'a, 'b> {
+    pub(crate) series: SeriesBuilder<'a, 'b>,
+    /// category, feature, engine, member, tier, project: the order of [`ATTRIBUTES`].
+    dims: [Tally<'a>; 6],
+    // Sums in i128: each entry fits an i64, a period of them might not.
+    used: i128,
+    jobs: u32,
+}
+
+/// The attributes summaries break usage down by, in the order they are kept.
+pub(crate) const ATTRIBUTES: usize = 6;
+
+impl<'a, 'b> Accumulator<'a, 'b> {
+    pub(crate) fn new(boundaries: &'b [BarStart]) -> Self {
+        Accumulator {
+            series: SeriesBuilder::new(boundaries),
+            dims: Default::default(),
+            used: 0,
+            jobs: 0,
+        }
+    }
+
+    /// Usage with all its attributes, in the bar the series was last advanced to.
+    pub(crate) fn add(&mut self, keys: [&'a str; ATTRIBUTES], used: i128, jobs: u32) {
+        self.series.add(keys[0], used, jobs);
+        self.used += used;
+        self.jobs += jobs;
+        for (tally, key) in self.dims.iter_mut().zip(keys) {
+            tally.add(key, used, jobs);
+        }
+    }
+
+    /// Usage known by one attribute only: the totals and the series come from the category
+    /// (every usage has exactly one, possibly none), the other breakdowns from their own.
+    pub(crate) fn add_marginal(&mut self, dim: usize, key: &'a str, used: i128, jobs: u32) {
+        if dim == 0 {
+            self.series.add(key, used, jobs);
+            self.used += used;
+            self.jobs += jobs;
+        }
+        self.dims[dim].add(key, used, jobs);
+    }
+
+    pub(crate) fn finish(
+        self,
+        meter: &MeterId,
+        range: &DateRange,
+        granularity: Granularity,
+        closing_balance: Amount,
+        allocation: Option<Amount>,
+    ) -> Result<MeterUsage> {
+        let used = to_amount(self.used)?;
+        let usage_rate_bp = allocation.filter(|a| a.is_positive()).map(|a| {
+            let bp = i128::from(used.get()) * 10_000 / i128::from(a.get());
+            u32::try_from(bp.max(0)).unwrap_or(u32::MAX)
+        });
+        let [
+            by_category,
+            by_feature,
+            by_engine,
+            by_member,
+            by_tier,
+            by_project,
+        ] = self.dims.map(Tally::into_rows);
+        let (by_category, by_feature, by_engine) = (by_category?, by_feature?, by_engine?);
+        let (by_member, by_tier, by_project) = (by_member?, by_tier?, by_project?);
+        Ok(MeterUsage {
+            meter: meter.clone(),
+            range: *range,
+            used,
+            jobs: self.jobs,
+            closing_balance,
+            allocation,
+            usage_rate_bp,
+            average_per_day: average_per_day(used, range.days()),
+            by_category,
+            by_feature,
+            by_engine,
+            by_member,
+            by_tier,
+            by_project,
+            series: self.series.finish(granularity)?,
+        })
+    }
 }
 
 /// The allocation usable in `range` (see [`MeterUsage::allocation`]), from the included
 /// shares of the entries: the included balance once the period has begun, plus refills.
 /// Reads back only to the last refill before the period, so it costs one cycle of entries.
-fn included_allocation(
+pub(crate) fn included_allocation(
     entries: &[LedgerEntry],
     meter: &MeterId,
     range: &DateRange,
@@ -285,9 +332,7 @@ fn included_allocation(
         // A cycle starting exactly at the period's start belongs before it: what lapsed or
         // rolled over then was never usable in the period. Later lapses are not subtracted,
         // those credits were usable until they lapsed.
-        let cycle_at_start = e.at == range.start
-            && (e.kind == EntryKind::Rollover
-                || (e.kind == EntryKind::Expiry && e.key.is_system()));
+        let cycle_at_start = e.at == range.start && crate::rollup::is_cycle_change(e);
         if e.kind == EntryKind::Refill || cycle_at_start {
             total = total.checked_add(included(e)?)?;
         }
@@ -314,11 +359,11 @@ pub fn usage_series(
                 .category
                 .as_ref()
                 .map_or(NONE_KEY, CategoryId::as_str);
+            series.advance_to(e.at);
             series.add(
-                e,
                 category,
                 -i128::from(e.amount.get()),
-                e.kind != EntryKind::Refund,
+                u32::from(e.kind != EntryKind::Refund),
             );
         }
     }
@@ -343,7 +388,11 @@ pub fn average_per_day(used: Amount, days: u32) -> Amount {
 }
 
 /// The instants where bars start, plus the range end.
-fn bar_boundaries(tz: Timezone, range: &DateRange, granularity: Granularity) -> Vec<BarStart> {
+pub(crate) fn bar_boundaries(
+    tz: Timezone,
+    range: &DateRange,
+    granularity: Granularity,
+) -> Vec<BarStart> {
     match granularity {
         Granularity::Day => range
             .day_boundaries(tz)
@@ -374,12 +423,12 @@ fn bar_boundaries(tz: Timezone, range: &DateRange, granularity: Granularity) -> 
 }
 
 #[derive(Clone, Copy)]
-struct BarStart {
+pub(crate) struct BarStart {
     at: chrono::DateTime<chrono::Utc>,
     date: NaiveDate,
 }
 
-struct SeriesBuilder<'a, 'b> {
+pub(crate) struct SeriesBuilder<'a, 'b> {
     boundaries: &'b [BarStart],
     bar: usize,
     totals: Vec<i128>,
@@ -402,22 +451,32 @@ impl<'a, 'b> SeriesBuilder<'a, 'b> {
         }
     }
 
-    fn add(&mut self, e: &LedgerEntry, category: &'a str, used: i128, is_job: bool) {
-        // Entries come in time order: the bar only moves forward.
-        while self.bar + 2 < self.boundaries.len() && e.at >= self.boundaries[self.bar + 1].at {
+    /// Moves to the bar holding `at`. Usage comes in time order: the bar only moves forward.
+    pub(crate) fn advance_to(&mut self, at: chrono::DateTime<chrono::Utc>) {
+        while self.bar + 2 < self.boundaries.len() && at >= self.boundaries[self.bar + 1].at {
             self.bar += 1;
         }
+    }
+
+    /// Moves to the bar holding the local day `date` (bars are whole days).
+    pub(crate) fn advance_to_day(&mut self, date: NaiveDate) {
+        while self.bar + 2 < self.boundaries.len() && date >= self.boundaries[self.bar + 1].date {
+            self.bar += 1;
+        }
+    }
+
+    fn add(&mut self, category: &'a str, used: i128, jobs: u32) {
         if self.totals.is_empty() {
             return;
         }
-        let slot = self.categories.add(category, used, is_job);
+        let slot = self.categories.add(category, used, jobs);
         let row = &mut self.cells[self.bar];
         if row.len() <= slot {
             row.resize(slot + 1, 0);
         }
         row[slot] += used;
         self.totals[self.bar] += used;
-        self.counts[self.bar] += u32::from(is_job);
+        self.counts[self.bar] += jobs;
     }
 
     fn finish(self, granularity: Granularity) -> Result<Series> {
@@ -475,7 +534,7 @@ impl Default for Tally<'_> {
 }
 
 impl<'a> Tally<'a> {
-    fn add(&mut self, key: &'a str, used: i128, is_job: bool) -> usize {
+    fn add(&mut self, key: &'a str, used: i128, jobs: u32) -> usize {
         let ptr = key.as_ptr() as usize;
         let line = (ptr >> 4 ^ ptr >> 10) & 63;
         let (p, len, cached) = self.recent[line];
@@ -492,7 +551,7 @@ impl<'a> Tally<'a> {
         };
         let row = &mut self.rows[slot];
         row.1 += used;
-        row.2 += u32::from(is_job);
+        row.2 += jobs;
         slot
     }
 

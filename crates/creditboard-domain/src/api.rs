@@ -6,14 +6,15 @@ use crate::account::{
     AccountConfig, AlertRule, AutoTopUp, Freshness, Member, MemberCap, MeterConfig, Plan, Project,
     PurchaseOffer, Role, Timezone,
 };
-use crate::aggregate::{LedgerFilter, MeterUsage, summarize};
+use crate::aggregate::{LedgerFilter, MeterUsage};
 use crate::amount::Amount;
 use crate::entry::{EntryId, EntryKind, EntryStatus, LedgerEntry};
 use crate::error::{DomainError, Result};
-use crate::forecast::{ExpiringSoon, Forecast, expiring_within, forecast};
+use crate::forecast::{ExpiringSoon, Forecast, expiring_within, forecast, forecast_with};
 use crate::ids::{AccountId, CategoryId, FeatureId, Label, MemberId, MeterId, ProjectId, TierId};
 use crate::ledger::{Ledger, MeterBalance};
 use crate::period::{DateRange, Period, data_through};
+use crate::rollup::DailyRollup;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -298,18 +299,31 @@ pub fn balance_view(ledger: &Ledger, now: DateTime<Utc>) -> Result<BalanceView> 
 
 /// The usage page's numbers for `query` at `now`: every meter's summary in the account's
 /// timezone, and its run-out forecast.
-pub fn usage_view(ledger: &Ledger, query: &UsageQuery, now: DateTime<Utc>) -> Result<UsageView> {
+///
+/// `rollup` is brought up to the ledger first and answers what it can (see
+/// [`DailyRollup`]); the numbers are the same either way.
+pub fn usage_view(
+    ledger: &Ledger,
+    rollup: &mut DailyRollup,
+    query: &UsageQuery,
+    now: DateTime<Utc>,
+) -> Result<UsageView> {
+    rollup.sync(ledger);
     let config = ledger.config();
     let range = query.period.resolve(now, config.timezone, config.freshness);
     let meters = config
         .meters
         .iter()
-        .map(|m| summarize(ledger.entries(), config, &m.id, &range, &query.filter))
+        .map(|m| rollup.summarize(ledger, &m.id, &range, &query.filter))
         .collect::<Result<_>>()?;
     let forecasts = config
         .meters
         .iter()
-        .map(|m| forecast(ledger, &m.id, now, FORECAST_WINDOW_DAYS))
+        .map(|m| {
+            forecast_with(ledger, &m.id, now, FORECAST_WINDOW_DAYS, |window| {
+                rollup.used(ledger, &m.id, window)
+            })
+        })
         .collect::<Result<_>>()?;
     Ok(UsageView {
         period: query.period,

@@ -61,6 +61,22 @@ pub fn forecast(
     now: DateTime<Utc>,
     window_days: u32,
 ) -> Result<Forecast> {
+    forecast_with(ledger, meter, now, window_days, |window| {
+        entries_in(ledger.entries(), window)
+            .iter()
+            .filter(|e| e.meter == *meter)
+            .try_fold(Amount::ZERO, |acc, e| acc.checked_add(e.net_usage()))
+    })
+}
+
+/// [`forecast`] with the window's usage from elsewhere (the daily rollups).
+pub(crate) fn forecast_with(
+    ledger: &Ledger,
+    meter: &MeterId,
+    now: DateTime<Utc>,
+    window_days: u32,
+    used_in: impl FnOnce(&DateRange) -> Result<Amount>,
+) -> Result<Forecast> {
     let now = check_instant(now)?.max(ledger.now());
     let config = ledger.config();
     let tz = config.timezone;
@@ -71,10 +87,7 @@ pub fn forecast(
     let window_days = window_days.clamp(1, u32::try_from(age_days).unwrap_or(u32::MAX));
     let from = last.until - chrono::Days::new(u64::from(window_days));
     let window = DateRange::new(tz, from, last.until);
-    let used = entries_in(ledger.entries(), &window)
-        .iter()
-        .filter(|e| e.meter == *meter)
-        .try_fold(Amount::ZERO, |acc, e| acc.checked_add(e.net_usage()))?;
+    let used = used_in(&window)?;
     let burn = average_per_day(used, window_days).max(Amount::ZERO);
 
     let mut sim = ledger.fork();

@@ -27,6 +27,7 @@ pub mod ledger;
 pub mod period;
 pub mod preset;
 pub mod ratecard;
+pub mod rollup;
 pub mod tz;
 
 pub use account::{AccountConfig, BucketKind, Timezone};

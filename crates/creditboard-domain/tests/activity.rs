@@ -532,3 +532,89 @@ fn a_value_never_seen_matches_nothing_and_a_reset_ledger_is_indexed_again() {
     assert_eq!(page.total_count, small.entries().len() as u64);
     assert_eq!(index.len(), small.entries().len());
 }
+
+#[test]
+fn unfiltered_and_one_meter_listings_page_through_blocks_like_a_plain_scan() {
+    // Lucas keeps two meters; VideoGen at ten times its rhythm spans dozens of the index's
+    // blocks.
+    for (preset, scale_percent) in [(PresetId::Lucas, 100), (PresetId::Videogen, 1000)] {
+        let l = generate(&DemoOptions {
+            scale_percent,
+            ..DemoOptions::new(preset, now())
+        })
+        .unwrap()
+        .ledger;
+        assert!(l.entries().len() > 2048, "{}", l.entries().len());
+        listings_match_a_plain_scan(&l);
+    }
+}
+
+fn listings_match_a_plain_scan(l: &Ledger) {
+    let (tz, fresh) = (l.config().timezone, l.config().freshness);
+    let meters: Vec<Option<MeterId>> = std::iter::once(None)
+        .chain(l.config().meters.iter().map(|m| Some(m.id.clone())))
+        .collect();
+    // An older snapshot, so some entries count as newer.
+    let snapshot = l.entries()[l.entries().len() - 777].id;
+    let mut index = ActivityIndex::new();
+    for meter in &meters {
+        for period in [
+            None,
+            Some(Period::preset(PeriodPreset::Last30Days)),
+            Some(Period::preset(PeriodPreset::Last90Days)),
+        ] {
+            let range = period.map(|p| p.resolve(now(), tz, fresh));
+            let in_view = |e: &LedgerEntry| {
+                meter.as_ref().is_none_or(|m| e.meter == *m)
+                    && range.as_ref().is_none_or(|r| r.contains(e.at))
+            };
+            let want = expected(l, |e| in_view(e) && e.id <= snapshot);
+            let newer = l
+                .entries()
+                .iter()
+                .filter(|e| in_view(e) && e.id > snapshot)
+                .count() as u64;
+            let query = ActivityQuery {
+                period,
+                meter: meter.clone(),
+                filter: LedgerFilter::default(),
+            };
+            for size in [25u32, 100] {
+                let last = want.len().div_ceil(size as usize).max(1) as u32;
+                for page in [1, 2, last / 3 + 1, last / 2 + 1, last - 1, last].map(|p| p.max(1)) {
+                    let got = activity_page(
+                        l,
+                        &mut index,
+                        &PageRequest {
+                            snapshot: Some(snapshot),
+                            ..request(query.clone(), size, page)
+                        },
+                        now(),
+                    )
+                    .unwrap();
+                    let case = format!("{meter:?} {period:?} size {size} page {page}");
+                    assert_eq!(got.total_count, want.len() as u64, "{case}");
+                    assert_eq!(got.newer, newer, "{case}");
+                    let skip = ((page - 1) * size) as usize;
+                    let ids: Vec<u64> = want
+                        .iter()
+                        .skip(skip)
+                        .take(size as usize)
+                        .map(|e| e.id.0)
+                        .collect();
+                    let shown: Vec<u64> = got.rows.iter().map(|r| r.entry.id.0).collect();
+                    assert_eq!(shown, ids, "{case}");
+                    for t in &got.totals {
+                        let of_meter = want.iter().filter(|e| e.meter == t.meter);
+                        assert_eq!(t.count, of_meter.clone().count() as u64, "{case}");
+                        assert_eq!(
+                            t.amount.get(),
+                            of_meter.map(|e| e.amount.get()).sum::<i64>(),
+                            "{case}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -32,6 +32,7 @@ use creditboard_domain::ids::{
 use creditboard_domain::period::{DateRange, PeriodPreset};
 use creditboard_domain::preset::PresetId;
 use creditboard_domain::ratecard::{Estimate, EstimateLine, RateCard, estimate};
+use creditboard_domain::rollup::DailyRollup;
 use creditboard_domain::{Amount, DomainError, EntryId, LedgerEntry, Period, Timezone, alerts};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -220,7 +221,7 @@ fn check_views(s: &mut Schemas, d: &DemoAccount) {
         for filter in [LedgerFilter::default(), filter_like(charge)] {
             let query = UsageQuery { period, filter };
             s.check(&query);
-            s.check(&usage_view(l, &query, now()).unwrap());
+            s.check(&usage_view(l, &mut DailyRollup::new(), &query, now()).unwrap());
         }
     }
 

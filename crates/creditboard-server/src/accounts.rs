@@ -18,6 +18,7 @@ use creditboard_domain::activity::ActivityIndex;
 use creditboard_domain::alerts::AlertLog;
 use creditboard_domain::billing::DemoPayments;
 use creditboard_domain::ratecard::RateCard;
+use creditboard_domain::rollup::DailyRollup;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
@@ -30,6 +31,8 @@ pub struct Loaded {
     pub version: i64,
     /// What Activity listings scan, kept up with the ledger.
     pub index: ActivityIndex,
+    /// What usage summaries read: usage per local day, kept up with the ledger.
+    pub rollup: DailyRollup,
     pub alerts: AlertLog,
 }
 
@@ -204,13 +207,30 @@ impl Accounts {
             .account(account)
             .await?
             .ok_or_else(|| ApiError::no_account(account))?;
+        let started = std::time::Instant::now();
         let entries = self.db.entries_after(account, 0).await?;
+        let read = started.elapsed();
         let ledger = Ledger::replay(row.config, row.opened_at, entries)?;
+        let replayed = started.elapsed();
+        // Built now rather than by the first listing or summary, which would wait for it.
+        let mut index = ActivityIndex::new();
+        index.sync(&ledger);
+        let mut rollup = DailyRollup::new();
+        rollup.sync(&ledger);
+        tracing::info!(
+            "loaded {account}: {} entries in {:.0?} (read {:.0?}, replay {:.0?}, index and rollups {:.0?})",
+            ledger.entries().len(),
+            started.elapsed(),
+            read,
+            replayed - read,
+            started.elapsed() - replayed,
+        );
         *guard = Some(Loaded {
             ledger,
             rate_card: row.rate_card,
             version: row.version,
-            index: ActivityIndex::new(),
+            index,
+            rollup,
             alerts: AlertLog::default(),
         });
         Ok(())

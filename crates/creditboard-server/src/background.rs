@@ -1,6 +1,8 @@
 //! Work nobody asks for: refills at each billing cycle, rollover into the bank (within its
 //! cap), lapses and expiries are written when they fall due even if no request comes, so
-//! webhooks, exports and other processes see them on time; expired embed tokens are dropped.
+//! webhooks, exports and other processes see them on time; each account's daily rollups and
+//! listing index take in what was appended (by ingestion here or by other processes), so the
+//! next summary reads days, not entries; expired embed tokens are dropped.
 
 use crate::state::AppState;
 use std::time::Duration;
@@ -19,10 +21,18 @@ pub async fn run(state: AppState) {
     }
 }
 
-/// One pass: every account's due events written (a read writes them first).
+/// One pass: every account's due events written (a read writes them first), its rollups
+/// and index brought up to its entries.
 pub async fn once(state: &AppState) -> crate::error::ApiResult<()> {
     for account in state.db().account_ids().await? {
-        state.accounts().read(&account, |_, _| Ok(())).await?;
+        state
+            .accounts()
+            .read(&account, |a, _| {
+                a.index.sync(&a.ledger);
+                a.rollup.sync(&a.ledger);
+                Ok(())
+            })
+            .await?;
     }
     state.db().delete_expired_tokens(chrono::Utc::now()).await?;
     Ok(())

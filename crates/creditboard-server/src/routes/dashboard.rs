@@ -90,7 +90,7 @@ pub async fn usage(
     let view = s
         .accounts()
         .read(&account, |a, now| {
-            Ok(api::usage_view(&a.ledger, &query, now)?)
+            Ok(api::usage_view(&a.ledger, &mut a.rollup, &query, now)?)
         })
         .await?;
     Ok(Json(view))

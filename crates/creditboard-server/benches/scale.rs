@@ -1,0 +1,364 @@
+//! The server at scale: one account with 10,000,000 ledger entries (the VideoGen demo history
+//! at a thousand times its rhythm, holds, refunds and refills included), stored in SQLite and
+//! then in PostgreSQL, measured over real HTTP on loopback:
+//!
+//! - a ledger page (the Activity page's default, the last 30 days; a deep page; the whole
+//!   history; a member's rows), p50 and p99 of sequential requests;
+//! - the 180-day usage summary with its forecast, unfiltered and for one member;
+//! - ingestion: batches of 1,000 consumes, one client and four at once.
+//!
+//! Targets (SQLite, this 2-core machine): ledger page p99 ≤ 10 ms, 180-day summary ≤ 20 ms,
+//! ingestion ≥ 10,000 consumes/s. `cargo xtask bench` runs this with a throwaway PostgreSQL
+//! (`CB_POSTGRES_URL`) and prints the figures; they are written to
+//! `target/bench/server.json`. `CB_BENCH_ENTRIES` makes a smaller account for trying it out.
+//! The SQLite file is kept under `target/bench-server/` and reused while it holds the same
+//! history.
+
+use chrono::{DateTime, Utc};
+use creditboard_domain::Amount;
+use creditboard_domain::account::Role;
+use creditboard_domain::demo::{DemoAccount, DemoOptions, generate};
+use creditboard_domain::entry::{GrantOp, Operation};
+use creditboard_domain::ids::IdempotencyKey;
+use creditboard_domain::preset::PresetId;
+use creditboard_server::auth::{self, TokenKind};
+use creditboard_server::db::Db;
+use creditboard_server::{Config, router, start};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is taken.
+    let wanted: usize = std::env::var("CB_BENCH_ENTRIES")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(10_000_000);
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "creditboard_server=info".into()),
+        )
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async {
+        let started = Instant::now();
+        let account = history(wanted);
+        let entries = account.ledger.entries().len();
+        eprintln!(
+            "generated {entries} entries in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        let dir = root().join("target/bench-server");
+        std::fs::create_dir_all(&dir).expect("bench directory");
+        // The history is stored once into a pristine file; each run measures a copy, since
+        // ingestion adds to it.
+        let pristine = dir.join(format!("scale-{entries}.db"));
+        if !pristine.exists() {
+            let partial = dir.join("seeding.db");
+            remove_database(&partial);
+            let db = Db::connect(&format!("sqlite://{}", partial.display()))
+                .await
+                .expect("database");
+            seed(&db, &account).await;
+            db.close().await;
+            copy_database(&partial, &pristine);
+            remove_database(&partial);
+        }
+        let file = dir.join("run.db");
+        remove_database(&file);
+        copy_database(&pristine, &file);
+        let mut report = json!({ "entries": entries });
+        report["sqlite"] = measure(&format!("sqlite://{}", file.display()), &account).await;
+        if let Ok(url) = std::env::var("CB_POSTGRES_URL") {
+            report["postgres"] = measure(&url, &account).await;
+        } else {
+            eprintln!("CB_POSTGRES_URL is not set: PostgreSQL skipped");
+        }
+        let out = root().join("target/bench");
+        std::fs::create_dir_all(&out).expect("target/bench");
+        let text = serde_json::to_string_pretty(&report).expect("json");
+        std::fs::write(out.join("server.json"), &text).expect("write server.json");
+        println!("{text}");
+    });
+}
+
+/// A SQLite database is its file and, when not checkpointed yet, its `-wal` and `-shm`.
+fn database_files(db: &Path) -> Vec<PathBuf> {
+    ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| PathBuf::from(format!("{}{suffix}", db.display())))
+        .collect()
+}
+
+fn remove_database(db: &Path) {
+    for f in database_files(db) {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+fn copy_database(from: &Path, to: &Path) {
+    for (a, b) in database_files(from).into_iter().zip(database_files(to)) {
+        if a.exists() {
+            std::fs::copy(&a, &b).expect("copy the seeded database");
+        }
+    }
+}
+
+/// The VideoGen demo history scaled to at least `wanted` entries, plus a grant that funds
+/// the ingestion runs.
+fn history(wanted: usize) -> DemoAccount {
+    let base = generate(&DemoOptions::new(PresetId::Videogen, now()))
+        .expect("demo history")
+        .ledger
+        .entries()
+        .len();
+    let scale = (wanted * 100).div_ceil(base) as u32;
+    // Beyond the generator's largest scale, the history reaches further back instead.
+    let (scale, days) = if scale > 100_000 {
+        (100_000, (400 * scale).div_ceil(100_000))
+    } else {
+        (scale.max(1), 400)
+    };
+    let mut account = generate(&DemoOptions {
+        scale_percent: scale,
+        days,
+        ..DemoOptions::new(PresetId::Videogen, now())
+    })
+    .expect("scaled demo history");
+    let ledger = &mut account.ledger;
+    let meter = ledger.config().meters[0].id.clone();
+    ledger
+        .apply(Operation::Grant(GrantOp {
+            key: IdempotencyKey::new("bench-funding").expect("key"),
+            meter,
+            amount: Amount::minor(1_000_000_000),
+            at: ledger.now(),
+            expires_at: None,
+            usage: Default::default(),
+        }))
+        .expect("funding grant");
+    account
+}
+
+/// Stores the history in a fresh database.
+async fn seed(db: &Db, account: &DemoAccount) {
+    let ledger = &account.ledger;
+    let t = Instant::now();
+    db.create_account(
+        ledger.config(),
+        &account.rate_card,
+        ledger.opened_at(),
+        ledger.entries(),
+    )
+    .await
+    .expect("store the history");
+    eprintln!(
+        "{}: stored {} entries in {:.1} s",
+        db.backend(),
+        ledger.entries().len(),
+        t.elapsed().as_secs_f64()
+    );
+}
+
+/// Starts the server on a database holding the history (storing it first if it does not)
+/// and measures.
+async fn measure(url: &str, account: &DemoAccount) -> Value {
+    let ledger = &account.ledger;
+    let id = ledger.config().id.as_str().to_string();
+    let db = Db::connect(url).await.expect("database");
+    let backend = db.backend();
+    if db.account(&id).await.expect("account").is_none() {
+        seed(&db, account).await;
+    }
+    let admin = ledger
+        .config()
+        .members
+        .iter()
+        .find(|m| m.role == Role::Admin)
+        .expect("an admin");
+    let member = ledger.config().members[1].id.to_string();
+    let admin_token = auth::issue(&db, &id, &TokenKind::Member(admin.id.clone()), None)
+        .await
+        .expect("token");
+    let service = auth::issue(&db, &id, &TokenKind::Service, None)
+        .await
+        .expect("token");
+    db.close().await;
+
+    let state = start(&Config {
+        database_url: url.to_string(),
+        app_dir: None,
+        demo: false,
+        clock: Some(ledger.now().max(now())),
+    })
+    .await
+    .expect("server");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let base = format!(
+        "http://{}/api/v1/accounts/{id}",
+        listener.local_addr().expect("address")
+    );
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router(state)).await.expect("serve");
+    });
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        let (client, token, url) = (client.clone(), admin_token.clone(), format!("{base}{path}"));
+        async move {
+            let t = Instant::now();
+            let response = client
+                .get(&url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("request");
+            let status = response.status();
+            let body = response.bytes().await.expect("body");
+            assert!(status.is_success(), "{url}: {status} {body:?}");
+            (t.elapsed().as_secs_f64() * 1e3, body)
+        }
+    };
+
+    // The first request loads the account: every entry read, parsed and replayed, the
+    // listing index and the rollups built.
+    let (cold_ms, _) = get("/balance".into()).await;
+    eprintln!("{backend}: first request (loads the account) {cold_ms:.0} ms");
+
+    let mut figures = json!({
+        "backend": backend,
+        "cold_load_ms": cold_ms,
+    });
+    let (_, first) = get("/ledger?period=last_30_days&size=50".into()).await;
+    let first: Value = serde_json::from_slice(&first).expect("page");
+    let pages = first["total_count"]
+        .as_u64()
+        .unwrap_or(0)
+        .div_ceil(50)
+        .max(1);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut deep = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        1 + x % pages
+    };
+    let cases: Vec<(&str, usize, NextPath)> = vec![
+        (
+            "ledger_30_days_first_page",
+            1000,
+            Box::new(|| "/ledger?period=last_30_days&size=50".into()),
+        ),
+        (
+            "ledger_30_days_any_page",
+            500,
+            Box::new(move || format!("/ledger?period=last_30_days&size=50&page={}", deep())),
+        ),
+        (
+            "ledger_all_history_first_page",
+            300,
+            Box::new(|| "/ledger?size=50".into()),
+        ),
+        (
+            "ledger_30_days_one_member",
+            300,
+            Box::new({
+                let member = member.clone();
+                move || format!("/ledger?period=last_30_days&size=50&member={member}")
+            }),
+        ),
+        (
+            "usage_180_days",
+            200,
+            Box::new(|| "/usage?period=last_180_days".into()),
+        ),
+        (
+            "usage_180_days_one_member",
+            200,
+            Box::new({
+                let member = member.clone();
+                move || format!("/usage?period=last_180_days&member={member}")
+            }),
+        ),
+    ];
+    for (name, runs, mut path) in cases {
+        for _ in 0..5 {
+            get(path()).await;
+        }
+        let mut ms = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            ms.push(get(path()).await.0);
+        }
+        let (p50, p99) = (percentile(&mut ms, 50.0), percentile(&mut ms, 99.0));
+        eprintln!("{backend}: {name}: p50 {p50:.2} ms, p99 {p99:.2} ms ({runs} requests)");
+        figures[name] = json!({ "p50_ms": p50, "p99_ms": p99, "requests": runs });
+    }
+    for clients in [1usize, 4] {
+        let per_client = 40;
+        let t = Instant::now();
+        let mut tasks = Vec::new();
+        for c in 0..clients {
+            let (client, token, url) = (client.clone(), service.clone(), format!("{base}/usage"));
+            let member = member.clone();
+            tasks.push(tokio::spawn(async move {
+                for b in 0..per_client {
+                    let events: Vec<Value> = (0..1000)
+                        .map(|i| {
+                            json!({
+                                "key": format!("bench-{clients}-{c}-{b}-{i}"),
+                                "meter": "credits",
+                                "amount": 1 + i % 7,
+                                "usage": {"feature": "text_to_video", "member": member},
+                            })
+                        })
+                        .collect();
+                    let response = client
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .json(&json!({ "events": events }))
+                        .send()
+                        .await
+                        .expect("ingest");
+                    let status = response.status();
+                    let body: Value = response.json().await.expect("ingest answer");
+                    assert!(status.is_success(), "{status} {body}");
+                    assert_eq!(body["accepted"], 1000, "every consume charged: {body}");
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.expect("client");
+        }
+        let consumes = (clients * per_client * 1000) as f64;
+        let rate = consumes / t.elapsed().as_secs_f64();
+        eprintln!("{backend}: ingestion, {clients} client(s): {rate:.0} consumes/s");
+        figures[format!("ingest_{clients}_clients_per_s")] = json!(rate);
+    }
+    server.abort();
+    figures
+}
+
+/// What a measured case requests next.
+type NextPath = Box<dyn FnMut() -> String>;
+
+/// The `p`th percentile (nearest rank) of `values`.
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * values.len() as f64).ceil() as usize;
+    values[rank.clamp(1, values.len()) - 1]
+}
