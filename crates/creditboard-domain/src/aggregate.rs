@@ -8,7 +8,7 @@
 
 use crate::account::{AccountConfig, BucketKind, Timezone};
 use crate::amount::Amount;
-use crate::entry::{EntryKind, EntryStatus, LedgerEntry};
+use crate::entry::{EntryKind, EntryStatus, LedgerEntry, Usage};
 use crate::error::{DomainError, Result};
 use crate::ids::{CategoryId, FeatureId, Label, MemberId, MeterId, ProjectId, TierId};
 use crate::period::{DateRange, start_of_day};
@@ -187,17 +187,7 @@ pub fn summarize(
             continue;
         }
         acc.series.advance_to(e.at);
-        let keys = [
-            e.usage
-                .category
-                .as_ref()
-                .map_or(NONE_KEY, CategoryId::as_str),
-            e.usage.feature.as_ref().map_or(NONE_KEY, FeatureId::as_str),
-            e.usage.engine.as_ref().map_or(NONE_KEY, Label::as_str),
-            e.usage.member.as_ref().map_or(NONE_KEY, MemberId::as_str),
-            e.usage.tier.as_ref().map_or(NONE_KEY, TierId::as_str),
-            e.usage.project.as_ref().map_or(NONE_KEY, ProjectId::as_str),
-        ];
+        let keys = attribute_keys(&e.usage).map(|k| k.unwrap_or(NONE_KEY));
         let jobs = u32::from(e.kind != EntryKind::Refund);
         acc.add(keys, -i128::from(e.amount.get()), jobs);
     }
@@ -226,6 +216,18 @@ pub(crate) struct Accumulator<'a, 'b> {
 
 /// The attributes summaries break usage down by, in the order they are kept.
 pub(crate) const ATTRIBUTES: usize = 6;
+
+/// A usage's attributes in summary order: category, feature, engine, member, tier, project.
+pub(crate) fn attribute_keys(u: &Usage) -> [Option<&str>; ATTRIBUTES] {
+    [
+        u.category.as_ref().map(CategoryId::as_str),
+        u.feature.as_ref().map(FeatureId::as_str),
+        u.engine.as_ref().map(Label::as_str),
+        u.member.as_ref().map(MemberId::as_str),
+        u.tier.as_ref().map(TierId::as_str),
+        u.project.as_ref().map(ProjectId::as_str),
+    ]
+}
 
 impl<'a, 'b> Accumulator<'a, 'b> {
     pub(crate) fn new(boundaries: &'b [BarStart]) -> Self {
@@ -370,7 +372,7 @@ pub fn usage_series(
     series.finish(granularity)
 }
 
-fn to_amount(sum: i128) -> Result<Amount> {
+pub(crate) fn to_amount(sum: i128) -> Result<Amount> {
     i64::try_from(sum)
         .map(Amount::minor)
         .map_err(|_| DomainError::Overflow)

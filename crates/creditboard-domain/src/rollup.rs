@@ -10,12 +10,12 @@
 
 use crate::account::{BucketKind, Timezone};
 use crate::aggregate::{
-    self, ATTRIBUTES, Accumulator, Granularity, LedgerFilter, MeterUsage, NONE_KEY, bar_boundaries,
-    entries_in,
+    self, ATTRIBUTES, Accumulator, Granularity, LedgerFilter, MeterUsage, NONE_KEY, attribute_keys,
+    bar_boundaries, entries_in, to_amount,
 };
 use crate::amount::Amount;
 use crate::entry::{EntryKind, LedgerEntry};
-use crate::error::{DomainError, Result};
+use crate::error::Result;
 use crate::ids::MeterId;
 use crate::ledger::Ledger;
 use crate::period::DateRange;
@@ -115,15 +115,7 @@ impl DailyRollup {
             }
         };
         let codes = if e.kind.is_usage() {
-            let u = &e.usage;
-            [
-                self.code(u.category.as_ref().map(|v| v.as_str())),
-                self.code(u.feature.as_ref().map(|v| v.as_str())),
-                self.code(u.engine.as_ref().map(|v| v.as_str())),
-                self.code(u.member.as_ref().map(|v| v.as_str())),
-                self.code(u.tier.as_ref().map(|v| v.as_str())),
-                self.code(u.project.as_ref().map(|v| v.as_str())),
-            ]
+            attribute_keys(&e.usage).map(|k| self.code(k))
         } else {
             [0; ATTRIBUTES]
         };
@@ -275,9 +267,7 @@ impl DailyRollup {
                 .map(|e| i128::from(e.net_usage().get()))
                 .sum(),
         };
-        i64::try_from(total)
-            .map(Amount::minor)
-            .map_err(|_| DomainError::Overflow)
+        to_amount(total)
     }
 
     fn book(&self, meter: &MeterId) -> Option<&MeterDays> {
@@ -343,9 +333,7 @@ impl MeterDays {
             .map_or(0, |d| d.cycle_at_start);
         let total =
             before_start - since_refill + days.iter().map(|d| d.refilled).sum::<i128>() + at_start;
-        i64::try_from(total.max(0))
-            .map(Amount::minor)
-            .map_err(|_| DomainError::Overflow)
+        to_amount(total.max(0))
     }
 }
 
