@@ -109,7 +109,8 @@ pub fn start() {
         // Leptos's executor starts with the first mount: this waits on the browser's own.
         Some((api, token)) => wasm_bindgen_futures::spawn_local(async move {
             let store = rest::connect(api, token).await;
-            leptos::mount::mount_to_body(move || view! { <App store /> });
+            let notices = rest::page_notices();
+            leptos::mount::mount_to_body(move || view! { <App store notices /> });
             crate::components::chart::load_library();
         }),
         None => {

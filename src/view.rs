@@ -86,9 +86,9 @@ pub fn with_period(query: &Query, period: Period) -> Query {
 }
 
 /// The parameters that choose the store at start-up (the product, the demo's size, the demo
-/// store where a server would answer, the member a server's demo acts as); links between
-/// pages carry them so a reload opens the same data.
-pub const STORE_PARAMS: [&str; 4] = ["preset", "demo_scale", "store", "as"];
+/// store where a server would answer, the member a server's demo acts as, and its private
+/// copy of the account); links between pages carry them so a reload opens the same data.
+pub const STORE_PARAMS: [&str; 5] = ["preset", "demo_scale", "store", "as", "session"];
 
 /// Whether the URL asks for the in-browser demo store (`store=demo`) even where a server
 /// serving the app names its API.
@@ -115,20 +115,11 @@ pub struct DemoChoice {
 }
 
 /// The preset shown when the URL names none.
-pub const DEFAULT_PRESET: PresetId = PresetId::Videogen;
+pub const DEFAULT_PRESET: PresetId = PresetId::DEFAULT;
 
 pub fn demo_choice(query: &Query) -> DemoChoice {
-    let mut problems = Vec::new();
-    let preset = match get(query, "preset") {
-        None => DEFAULT_PRESET,
-        Some(p) => p.parse().unwrap_or_else(|_| {
-            problems.push(format!(
-                "There is no product preset “{p}”; showing the {} demo.",
-                DEFAULT_PRESET.slug()
-            ));
-            DEFAULT_PRESET
-        }),
-    };
+    let (preset, problem) = PresetId::from_url(get(query, "preset"));
+    let mut problems: Vec<String> = problem.into_iter().collect();
     let max = creditboard_domain::demo::MAX_SCALE_PERCENT;
     let scale_percent = match get(query, "demo_scale") {
         None => 100,

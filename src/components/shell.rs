@@ -20,6 +20,7 @@ pub fn Shell(#[prop(optional)] notices: Vec<String>, children: Children) -> impl
     let data = AccountData::provide();
     let queue = RenderQueue::provide();
     let on_demo = Store::expect().get().demo().is_some();
+    let on_server_demo = !on_demo && crate::store::rest::server_demo();
     let drawn = first_view_drawn(data);
     // Memos: each part is built when it is first needed and stays (with its own state) while
     // it is, not rebuilt on every change of what it shows.
@@ -62,6 +63,7 @@ pub fn Shell(#[prop(optional)] notices: Vec<String>, children: Children) -> impl
                         </div>
                     }
                 })}
+            {on_server_demo.then(|| view! { <ServerDemoBar data /> })}
             {move || {
                 has_batch
                     .get()
@@ -206,20 +208,6 @@ fn DemoBar() -> impl IntoView {
         }));
     };
     let s8 = store.clone();
-    let viewer = move || {
-        data.account
-            .get()
-            .and_then(Result::ok)
-            .and_then(|a| a.viewer.map(|v| v.member.to_string()))
-            .unwrap_or_default()
-    };
-    let members = move || {
-        data.account
-            .get()
-            .and_then(Result::ok)
-            .map(|a| a.members)
-            .unwrap_or_default()
-    };
     let switch_viewer = move |id: String| {
         let store = s8.clone();
         leptos::task::spawn_local(async move {
@@ -285,31 +273,7 @@ fn DemoBar() -> impl IntoView {
                     "Open"
                 </button>
             </form>
-            <label class="demo-viewer">
-                <span>"View as"</span>
-                <select
-                    data-testid="demo-viewer"
-                    prop:value=viewer
-                    on:change:target=move |ev| switch_viewer(ev.target().value())
-                >
-                    {move || {
-                        members()
-                            .into_iter()
-                            .map(|m| {
-                                let role = match m.role {
-                                    creditboard_domain::account::Role::Admin => "admin",
-                                    creditboard_domain::account::Role::Member => "member",
-                                };
-                                view! {
-                                    <option value=m.id.to_string()>
-                                        {format!("{} ({role})", m.name)}
-                                    </option>
-                                }
-                            })
-                            .collect_view()
-                    }}
-                </select>
-            </label>
+            {viewer_select(data, switch_viewer)}
             <span class="demo-count" data-testid="demo-entry-count">{count}</span>
             <details class="demo-menu">
                 <summary>"Demo actions"</summary>
@@ -332,6 +296,75 @@ fn DemoBar() -> impl IntoView {
         </div>
     }
         .into_any()
+}
+
+/// "View as": the account's members with their roles, the viewer chosen.
+fn viewer_select(data: AccountData, switch: impl Fn(String) + 'static) -> impl IntoView {
+    let viewer = move || {
+        data.account
+            .get()
+            .and_then(Result::ok)
+            .and_then(|a| a.viewer.map(|v| v.member.to_string()))
+            .unwrap_or_default()
+    };
+    let members = move || {
+        data.account
+            .get()
+            .and_then(Result::ok)
+            .map(|a| a.members)
+            .unwrap_or_default()
+    };
+    view! {
+        <label class="demo-viewer">
+            <span>"View as"</span>
+            <select
+                data-testid="demo-viewer"
+                prop:value=viewer
+                on:change:target=move |ev| switch(ev.target().value())
+            >
+                {move || {
+                    members()
+                        .into_iter()
+                        .map(|m| {
+                            let role = match m.role {
+                                creditboard_domain::account::Role::Admin => "admin",
+                                creditboard_domain::account::Role::Member => "member",
+                            };
+                            view! {
+                                <option value=m.id.to_string()>
+                                    {format!("{} ({role})", m.name)}
+                                </option>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </select>
+        </label>
+    }
+}
+
+/// On a server's demo: acting as another member is another member's token, which the server
+/// puts in the page: the page opens again with `as=` that member.
+#[component]
+fn ServerDemoBar(data: AccountData) -> impl IntoView {
+    let switch = |member: String| {
+        let Some(location) = web_sys::window().map(|w| w.location()) else {
+            return;
+        };
+        let search = location.search().unwrap_or_default();
+        let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
+            return;
+        };
+        params.set("as", &member);
+        let _ = location.set_search(&String::from(params.to_string()));
+    };
+    view! {
+        <div class="demo-bar" role="region" aria-label="Demo" data-testid="demo-bar">
+            <span class="demo-tag">"Demo"</span>
+            <span class="demo-count">"On the demo server"</span>
+            {viewer_select(data, switch)}
+        </div>
+    }
 }
 
 /// The newest low-balance alert while its meter is still below its level (tracked).

@@ -43,10 +43,7 @@ use wasm_bindgen_futures::JsFuture;
 /// Where the server that serves the page has its API, and the token to call it with
 /// (`window.creditboardServer = {"api": …, "token": …, …}`); none when no server named them.
 pub fn named_by_page() -> Option<(String, String)> {
-    let window: JsValue = web_sys::window()?.into();
-    let config = js_sys::Reflect::get(&window, &JsValue::from_str("creditboardServer"))
-        .ok()
-        .filter(JsValue::is_object)?;
+    let config = page_config()?;
     let field = |name: &str| {
         js_sys::Reflect::get(&config, &JsValue::from_str(name))
             .ok()?
@@ -54,6 +51,34 @@ pub fn named_by_page() -> Option<(String, String)> {
             .filter(|s| !s.is_empty())
     };
     Some((field("api")?, field("token")?))
+}
+
+/// Whether a server's demo mode served the page: it lists the members the page may act as.
+pub fn server_demo() -> bool {
+    page_config()
+        .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("members")).ok())
+        .is_some_and(|m| js_sys::Array::is_array(&m))
+}
+
+/// What the server found wrong with the page's start-up URL (an unknown preset, say).
+pub fn page_notices() -> Vec<String> {
+    page_config()
+        .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("notices")).ok())
+        .filter(js_sys::Array::is_array)
+        .map(|n| {
+            js_sys::Array::from(&n)
+                .iter()
+                .filter_map(|v| v.as_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn page_config() -> Option<JsValue> {
+    let window: JsValue = web_sys::window()?.into();
+    js_sys::Reflect::get(&window, &JsValue::from_str("creditboardServer"))
+        .ok()
+        .filter(JsValue::is_object)
 }
 
 split_point! {

@@ -4,9 +4,8 @@
 // accessibility, and screenshots for review.
 import { expect, test, type Page } from '@playwright/test';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
-  SCREENSHOTS,
+  screenshot,
   expectAccessible,
   fixture,
   localDate,
@@ -301,12 +300,12 @@ test('no serious accessibility violation on /activity; screenshots in light, dar
     await open(page, '/activity?preset=act3');
     await expect(page.getByTestId('ledger')).toBeVisible();
     await expectAccessible(page);
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    await page.screenshot({ path: screenshot(`${name}.png`), fullPage: true });
     if (name === 'activity-light') {
       await page.locator('[data-testid=ledger] tbody tr').first().getByRole('button').click();
       await expect(page.getByTestId('entry-drawer')).toBeVisible();
       await expectAccessible(page);
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'activity-drawer.png') });
+      await page.screenshot({ path: screenshot('activity-drawer.png') });
     }
     await context.close();
   }

@@ -1,5 +1,8 @@
 // Playwright runs against a release build served by `cargo xtask test`, in Debian's Chromium
-// (no browser download). The xtask passes the server URL, the fixtures and the pinned clock.
+// (no browser download). The xtask passes the fixtures, the pinned clock and two URLs: the app
+// on a static file server (the in-browser demo store) and the reference server in demo mode,
+// whose accounts hold the same seeded histories. Each test runs against both; the few that
+// drive the demo store's own controls are tagged and skipped on the server.
 import { defineConfig } from '@playwright/test';
 
 export default defineConfig({
@@ -12,6 +15,12 @@ export default defineConfig({
   fullyParallel: true,
   workers: 2,
   reporter: [['list']],
+  projects: [
+    { name: 'demo-store', use: { baseURL: process.env.CB_BASE_URL } },
+    ...(process.env.CB_SERVER_URL
+      ? [{ name: 'server', use: { baseURL: process.env.CB_SERVER_URL }, grepInvert: /@demo-store-only/ }]
+      : []),
+  ],
   use: {
     baseURL: process.env.CB_BASE_URL,
     trace: 'retain-on-failure',

@@ -3,8 +3,7 @@
 // payment, a top-up set and triggered, what a member is told, accessibility and screenshots.
 // Prices come from the products' price lists written out here, not from the page.
 import { expect, test, type Page } from '@playwright/test';
-import * as path from 'node:path';
-import { SCREENSHOTS, balance, expectAccessible, fixture, minorUnits, open } from './support';
+import { DEMO_STORE_ONLY, balance, screenshot, expectAccessible, fixture, minorUnits, open } from './support';
 
 /** ACT3's render prices in credits per second ("roughly doubling" from Draft to 4K). */
 const ACT3_RENDER = { draft: 5, standard: 10, high: 20 } as const;
@@ -31,7 +30,7 @@ async function viewAs(page: Page, name: RegExp) {
   await expect(select).toHaveValue(value!);
 }
 
-test('an admin estimates a batch, confirms it and watches it render shot by shot', async ({ page }) => {
+test('an admin estimates a batch, confirms it and watches it render shot by shot', DEMO_STORE_ONLY, async ({ page }) => {
   const f = fixture('act3');
   const errors = await open(page, '/rates?preset=act3');
   const before = balance(f, 'credits');
@@ -104,7 +103,7 @@ test('an admin estimates a batch, confirms it and watches it render shot by shot
   expect(errors).toEqual([]);
 });
 
-test('an admin buys a pack; a declined payment adds nothing and says why', async ({ page }) => {
+test('an admin buys a pack; a declined payment adds nothing and says why', DEMO_STORE_ONLY, async ({ page }) => {
   const f = fixture('videogen');
   await open(page, '/billing?preset=videogen');
   const start = balance(f, 'credits');
@@ -275,7 +274,7 @@ test('the rate card, billing and team pages are accessible; screenshots for revi
     for (const [scheme, width] of [['light', 1280], ['dark', 1280], ['light', 360]] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${scheme}-${width}.png`), fullPage: true });
+      await page.screenshot({ path: screenshot(`${name}-${scheme}-${width}.png`), fullPage: true });
     }
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.emulateMedia({ colorScheme: 'light' });

@@ -1,7 +1,7 @@
 // Shared helpers for the end-to-end tests: the seeded data (written by `cargo xtask test`),
 // an independent reading of it (periods computed here with the browser's Intl, not by the
 // app's Rust code), and a page opened at the pinned instant.
-import { expect, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -140,6 +140,27 @@ export function minorUnits(text: string): number {
   return (text.trim().startsWith('-') ? -1 : 1) * Number(digits);
 }
 
+/** Whether this run is against the reference server (the `server` project) rather than the
+ *  in-browser demo store. */
+export function onServer(): boolean {
+  return test.info().project.name === 'server';
+}
+
+/** Tests that drive the demo store's own controls (its demo actions); the server's demo has
+ *  none. */
+export const DEMO_STORE_ONLY = { tag: '@demo-store-only' };
+
+/** On the server, the URL with this test's own `session`: a fresh copy of the demo accounts,
+ *  so tests running side by side never see each other's purchases and settings. */
+function withSession(url: string): string {
+  if (!onServer()) return url;
+  const info = test.info();
+  const id = `${info.testId}-${info.retry}-${info.repeatEachIndex}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40);
+  const u = new URL(url, 'http://host');
+  u.searchParams.set('session', id);
+  return `${u.pathname}${u.search}${u.hash}`;
+}
+
 /** Opens a path with the browser's clock pinned to the fixtures' "now", failing the test on
  *  any console error or uncaught exception. */
 export async function open(page: Page, url: string): Promise<string[]> {
@@ -149,7 +170,7 @@ export async function open(page: Page, url: string): Promise<string[]> {
   });
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.clock.setFixedTime(new Date(NOW));
-  await page.goto(url);
+  await page.goto(withSession(url));
   return errors;
 }
 
@@ -162,4 +183,9 @@ export async function expectAccessible(page: Page) {
   );
 }
 
-export const SCREENSHOTS = path.join(__dirname, '../../target/screenshots');
+/** Where a screenshot for review goes: `target/screenshots/`, and `server/` below it for the
+ *  run against the server. */
+export function screenshot(name: string): string {
+  const dir = path.join(__dirname, '../../target/screenshots');
+  return onServer() ? path.join(dir, 'server', name) : path.join(dir, name);
+}

@@ -2,12 +2,13 @@
 // independent computation over the seeded ledger, the Credits panel, reloads, failures and
 // retries, bad links, keyboard use, accessibility, and screenshots for review.
 import { expect, test, type Page } from '@playwright/test';
-import * as path from 'node:path';
 import {
   PERIODS,
   addDays,
   PRESETS,
-  SCREENSHOTS,
+  DEMO_STORE_ONLY,
+  onServer,
+  screenshot,
   balance,
   expectAccessible,
   fixture,
@@ -181,8 +182,9 @@ test('other pages load with their first visit, not with the usage page', async (
   await expect(page.locator('[data-rendered]').first()).toBeAttached();
   const firstLoad = [...fetched];
   expect(firstLoad).toContain('/creditboard_bg.wasm');
-  // One demo worker: the page starts it while the app's code loads, and the app adopts it.
-  expect(page.workers()).toHaveLength(1);
+  // On the demo store one worker: the page starts it while the app's code loads, and the app
+  // adopts it. On the server none: its page never loads the demo.
+  expect(page.workers()).toHaveLength(onServer() ? 0 : 1);
   expect(firstLoad.some((p) => p.includes('rates'))).toBe(false);
   // A slow network: the page says it is loading until the Rate card's code arrives.
   await page.route('**/split___rates*.wasm', async (route) => {
@@ -196,7 +198,7 @@ test('other pages load with their first visit, not with the usage page', async (
   expect(fetched.slice(firstLoad.length).some((p) => p.includes('rates'))).toBe(true);
 });
 
-test('a designer’s sample job survives a reload, and Reset brings the demo back', async ({ page }) => {
+test('a designer’s sample job survives a reload, and Reset brings the demo back', DEMO_STORE_ONLY, async ({ page }) => {
   const f = fixture('videogen') as Fixture & { rate_card: RateCard };
   const meter = f.account.meters[0];
   const errors = await open(page, '/?preset=videogen');
@@ -246,7 +248,7 @@ test('the Credits panel opens from the balance counter and closes with Escape', 
   expect(errors).toEqual([]);
 });
 
-test('a store failure shows the error panel, and Try again recovers', async ({ page }) => {
+test('a store failure shows the error panel, and Try again recovers', DEMO_STORE_ONLY, async ({ page }) => {
   const errors = await open(page, '/?preset=fotomaster');
   await expect(page.getByTestId('available-usd')).toBeVisible();
   await page.getByText('Demo actions').click();
@@ -333,7 +335,7 @@ test('no serious accessibility violation; screenshots in light, dark and at 360 
     // Nothing sticks out sideways at 360 px.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow, `${name}: horizontal overflow`).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    await page.screenshot({ path: screenshot(`${name}.png`), fullPage: true });
     await context.close();
   }
 });

@@ -32,12 +32,13 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(),
+        Some("e2e") => e2e(&args[1..]),
         Some("fixtures") => fixtures::write(&root().join("target/e2e/fixtures")).map(|_| ()),
         Some("pg") => postgres_shell(),
         Some("bench-report") => bench_report().map(|r| println!("{r}")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  demo [--port N]   build and serve the app (http://127.0.0.1:8080)\n  test [--skip-install]  run every test (native, wasm, end-to-end)\n  bench             run the benchmarks and print the figures\n  bench-report      print the figures of the last `bench` again\n  fixtures          write the seeded demo data the end-to-end tests compare against\n  pg                start a throwaway PostgreSQL and print its URL (for running the server tests by hand)"
+                "usage: cargo xtask <command>\n\n  demo [--port N]   build and serve the app (http://127.0.0.1:8080)\n  test [--skip-install]  run every test (native, wasm, end-to-end)\n  e2e [ARGS]        only the end-to-end tests (ARGS go to Playwright, e.g. --project server)\n  bench             run the benchmarks and print the figures\n  bench-report      print the figures of the last `bench` again\n  fixtures          write the seeded demo data the end-to-end tests compare against\n  pg                start a throwaway PostgreSQL and print its URL (for running the server tests by hand)"
             );
             return ExitCode::from(2);
         }
@@ -183,19 +184,36 @@ fn test(args: &[String]) -> Result {
     step("wasm tests in headless Chromium", t);
 
     let t = Instant::now();
+    e2e(&[])?;
+    step(
+        "release build and end-to-end tests, on the demo store and the server",
+        t,
+    );
+
+    eprintln!("\nAll tests passed in {:.0?}.", started.elapsed());
+    Ok(())
+}
+
+/// The release build and the Playwright suite (`args` go to Playwright: `--project server`,
+/// a file, `-g` a title).
+fn e2e(args: &[String]) -> Result {
     build::app()?;
     let fixtures = fixtures::write(&root().join("target/e2e/fixtures"))?;
+    // The same suite against the app on a static server (the demo store) and against the
+    // reference server's demo, whose histories end at the same pinned instant.
     let server = serve::Server::start(&root().join("dist"), 0)?;
+    std::fs::create_dir_all(root().join("target/e2e")).map_err(|e| format!("target/e2e: {e}"))?;
+    let api = server::Server::start_e2e(&root().join("target/e2e/server.db"), E2E_NOW)?;
     run(Command::new("playwright")
         .args(["test", "-c", "tests/e2e/playwright.config.ts"])
+        .args(args)
         .env("CB_BASE_URL", format!("http://127.0.0.1:{}", server.port()))
+        .env("CB_SERVER_URL", api.base_url())
         .env("CB_FIXTURES", &fixtures)
         .env("CB_NOW", E2E_NOW)
         .env("CB_CHROMIUM", tools::CHROMIUM))?;
+    drop(api);
     drop(server);
-    step("release build and end-to-end tests", t);
-
-    eprintln!("\nAll tests passed in {:.0?}.", started.elapsed());
     Ok(())
 }
 

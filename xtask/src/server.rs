@@ -23,7 +23,18 @@ impl Server {
     pub fn start_demo(database: &Path, port: u16) -> Result<Server> {
         run(cargo().args(["build", "--release", "-p", "creditboard-server"]))?;
         let url = format!("sqlite://{}", database.display());
-        Server::spawn(&binary("release"), &url, port)
+        Server::spawn(&binary("release"), &url, port, &[])
+    }
+
+    /// The demo for the end-to-end tests: a fresh SQLite file, the clock starting at `now`
+    /// (the histories end where the fixtures' do), the debug build the tests left.
+    pub fn start_e2e(database: &Path, now: &str) -> Result<Server> {
+        run(cargo().args(["build", "-p", "creditboard-server"]))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+        }
+        let url = format!("sqlite://{}", database.display());
+        Server::spawn(&binary("debug"), &url, 0, &["--clock", now])
     }
 
     /// A seeded server on `database_url` (debug build, as the tests left it), with a service
@@ -31,18 +42,19 @@ impl Server {
     pub fn start_seeded(database_url: &str) -> Result<Server> {
         run(cargo().args(["build", "-p", "creditboard-server"]))?;
         let binary = binary("debug");
-        let mut server = Server::spawn(&binary, database_url, 0)?;
+        let mut server = Server::spawn(&binary, database_url, 0, &[])?;
         server.service_token = token(&binary, database_url, &["--service"])?;
         server.admin_token = token(&binary, database_url, &["--member", "m_anton"])?;
         Ok(server)
     }
 
     /// Starts `binary` in demo mode (seeded accounts) and waits until it listens.
-    fn spawn(binary: &Path, database_url: &str, port: u16) -> Result<Server> {
+    fn spawn(binary: &Path, database_url: &str, port: u16, extra: &[&str]) -> Result<Server> {
         let mut cmd = Command::new(binary);
         cmd.args(["--addr", &format!("127.0.0.1:{port}")])
             .args(["--app", &root().join("dist").display().to_string()])
             .arg("--demo")
+            .args(extra)
             .env("DATABASE_URL", database_url)
             .current_dir(root())
             .stdout(Stdio::piped());

@@ -121,8 +121,10 @@ impl ActivityPage {
 /// it tests. Rows line up with the ledger's entries by position; [`ActivityIndex::sync`]
 /// appends the new ones (entries are append-only). Per block of [`BLOCK`] rows it keeps each
 /// meter's count and sum, so a listing without filters (the common case, and the whole
-/// history) counts and pages without scanning. Text search still reads the entries, only for
-/// rows that pass every other condition.
+/// history) counts and pages without scanning. Per attribute value it keeps the rows that
+/// carry it (a posting list), so a listing filtered by a member, an engine or a category
+/// visits only that value's rows in the period. Text search still reads the entries, only
+/// for rows that pass every other condition.
 #[derive(Debug, Default, Clone)]
 pub struct ActivityIndex {
     len: usize,
@@ -134,6 +136,9 @@ pub struct ActivityIndex {
     status: Vec<u8>,
     /// Per block, per meter: (rows, sum of amounts).
     blocks: Vec<(u64, i128)>,
+    /// Per attribute column, per code: the rows with it, ascending. Positions are `u32`
+    /// (4 bytes a row and attribute); a ledger past that many rows scans instead.
+    postings: [std::collections::HashMap<u32, Vec<u32>>; 6],
     codes: std::collections::HashMap<String, u32>,
     /// The meters, by position in the account.
     meters: Vec<MeterId>,
@@ -182,8 +187,14 @@ impl ActivityIndex {
                 self.code(u.project.as_ref().map(|v| v.as_str())),
                 self.code(u.tier.as_ref().map(|v| v.as_str())),
             ];
-            for (column, code) in self.attrs.iter_mut().zip(attrs) {
+            let row = u32::try_from(self.len).ok();
+            for ((column, postings), code) in
+                self.attrs.iter_mut().zip(&mut self.postings).zip(attrs)
+            {
                 column.push(code);
+                if let (Some(row), true) = (row, code != 0) {
+                    postings.entry(code).or_default().push(row);
+                }
             }
             let meter = self.meters.iter().position(|m| *m == e.meter).unwrap_or(0);
             if self.len.is_multiple_of(BLOCK) {
@@ -243,6 +254,52 @@ impl ActivityIndex {
         }
         add_rows(last_full * BLOCK, hi, &mut out);
         out
+    }
+
+    /// The rows in `lo..hi`, newest first, that can match `compiled`: those of the filtered
+    /// attribute with the fewest such rows (a merge of its values' posting lists), or every
+    /// row when no attribute is filtered.
+    fn positions<'a>(
+        &'a self,
+        compiled: &Compiled,
+        lo: usize,
+        hi: usize,
+    ) -> Box<dyn Iterator<Item = usize> + 'a> {
+        let whole = || Box::new((lo..hi).rev()) as Box<dyn Iterator<Item = usize>>;
+        if u32::try_from(self.len).is_err() {
+            return whole();
+        }
+        let runs = |column: usize, want: &[u32]| -> Vec<&'a [u32]> {
+            want.iter()
+                .filter_map(|code| self.postings[column].get(code))
+                .map(|rows| {
+                    let a = rows.partition_point(|&r| (r as usize) < lo);
+                    let b = rows.partition_point(|&r| (r as usize) < hi);
+                    &rows[a..b]
+                })
+                .collect()
+        };
+        let best = compiled
+            .attrs
+            .iter()
+            .enumerate()
+            .filter(|(_, want)| !want.is_empty())
+            .map(|(column, want)| runs(column, want))
+            .min_by_key(|runs| runs.iter().map(|r| r.len()).sum::<usize>());
+        let Some(mut runs) = best else {
+            return whole();
+        };
+        // A k-way merge from the back: k is the number of values asked for, a handful.
+        Box::new(std::iter::from_fn(move || {
+            let (k, _) = runs
+                .iter()
+                .enumerate()
+                .filter_map(|(k, r)| r.last().map(|&row| (k, row)))
+                .max_by_key(|&(_, row)| row)?;
+            let (&row, rest) = runs[k].split_last()?;
+            runs[k] = rest;
+            Some(row as usize)
+        }))
     }
 
     /// The filter in codes: `None` when it can match nothing (a value never seen).
@@ -461,9 +518,12 @@ pub fn activity_page(
                         .as_ref()
                         .is_none_or(|q| search_hit(&entries[i - lo], q))
             };
-            newer = (snap..hi).filter(|&i| hit(i)).count() as u64;
-            for i in (lo..snap).rev() {
+            for i in index.positions(&compiled, lo, hi) {
                 if !hit(i) {
+                    continue;
+                }
+                if i >= snap {
+                    newer += 1;
                     continue;
                 }
                 if total >= skip && rows.len() < req.size as usize {

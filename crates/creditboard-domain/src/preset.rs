@@ -41,6 +41,26 @@ impl PresetId {
         PresetId::Fotomaster,
     ];
 
+    /// The demo a URL without a (known) preset opens, on the demo store and the server alike.
+    pub const DEFAULT: PresetId = PresetId::Videogen;
+
+    /// The preset a start-up URL names, or the default with what was wrong.
+    pub fn from_url(slug: Option<&str>) -> (PresetId, Option<String>) {
+        match slug {
+            None => (PresetId::DEFAULT, None),
+            Some(s) => match s.parse() {
+                Ok(p) => (p, None),
+                Err(_) => (
+                    PresetId::DEFAULT,
+                    Some(format!(
+                        "There is no product preset “{s}”; showing the {} demo.",
+                        PresetId::DEFAULT.slug()
+                    )),
+                ),
+            },
+        }
+    }
+
     pub fn slug(self) -> &'static str {
         match self {
             PresetId::Lucas => "lucas",

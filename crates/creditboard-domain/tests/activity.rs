@@ -534,9 +534,9 @@ fn a_value_never_seen_matches_nothing_and_a_reset_ledger_is_indexed_again() {
 }
 
 #[test]
-fn unfiltered_and_one_meter_listings_page_through_blocks_like_a_plain_scan() {
+fn listings_page_through_blocks_and_posting_lists_like_a_plain_scan() {
     // Lucas keeps two meters; VideoGen at ten times its rhythm spans dozens of the index's
-    // blocks.
+    // blocks and has members, engines and tiers to filter by.
     for (preset, scale_percent) in [(PresetId::Lucas, 100), (PresetId::Videogen, 1000)] {
         let l = generate(&DemoOptions {
             scale_percent,
@@ -549,6 +549,90 @@ fn unfiltered_and_one_meter_listings_page_through_blocks_like_a_plain_scan() {
     }
 }
 
+/// The filters a listing is checked with: none (block sums), and when the ledger has them,
+/// attribute values (posting lists): one member, two members, a member and an engine, a
+/// member with a text search, a member with a kind.
+fn attribute_filters(l: &Ledger) -> Vec<(String, LedgerFilter, Keep)> {
+    let mut cases: Vec<(String, LedgerFilter, Keep)> =
+        vec![("none".into(), LedgerFilter::default(), Box::new(|_| true))];
+    let distinct = |pick: fn(&LedgerEntry) -> Option<String>| {
+        let mut seen: Vec<String> = Vec::new();
+        for v in l.entries().iter().rev().filter_map(pick) {
+            if !seen.contains(&v) {
+                seen.push(v);
+            }
+        }
+        seen
+    };
+    let members = distinct(|e| e.usage.member.as_ref().map(|m| m.as_str().to_string()));
+    let engines = distinct(|e| e.usage.engine.as_ref().map(|m| m.as_str().to_string()));
+    let member_of = |e: &LedgerEntry| e.usage.member.as_ref().map(|m| m.as_str().to_string());
+    let raw = |member: &str, engine: Option<&str>, q: Option<&str>| {
+        creditboard_domain::api::RawQuery {
+            member: Some(member.into()),
+            engine: engine.map(Into::into),
+            q: q.map(Into::into),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap()
+        .filter
+    };
+    if let Some(m) = members.first().cloned() {
+        let m1 = m.clone();
+        cases.push((
+            format!("member={m}"),
+            raw(&m, None, None),
+            Box::new(move |e| member_of(e).as_deref() == Some(m1.as_str())),
+        ));
+        if let Some(other) = members.get(1).cloned() {
+            let both = [m.clone(), other.clone()];
+            cases.push((
+                format!("member={m},{other}"),
+                raw(&format!("{m},{other}"), None, None),
+                Box::new(move |e| member_of(e).is_some_and(|x| both.contains(&x))),
+            ));
+        }
+        if let Some(engine) = engines.first().cloned() {
+            let (m2, e2) = (m.clone(), engine.clone());
+            cases.push((
+                format!("member={m} engine={engine}"),
+                raw(&m, Some(&engine), None),
+                Box::new(move |e| {
+                    member_of(e).as_deref() == Some(m2.as_str())
+                        && e.usage.engine.as_ref().map(|x| x.as_str()) == Some(e2.as_str())
+                }),
+            ));
+            let (m3, word) = (m.clone(), engine.to_lowercase());
+            cases.push((
+                format!("member={m} q={}", engine.to_uppercase()),
+                raw(&m, None, Some(&engine.to_uppercase())),
+                Box::new(move |e| {
+                    member_of(e).as_deref() == Some(m3.as_str())
+                        && [
+                            e.usage.description.as_ref().map(|x| x.as_str()),
+                            e.usage.feature.as_ref().map(|x| x.as_str()),
+                            e.usage.engine.as_ref().map(|x| x.as_str()),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .any(|t| t.to_lowercase().contains(&word))
+                }),
+            ));
+        }
+        let mut consumes = raw(&m, None, None);
+        consumes.kinds = vec![EntryKind::Consume];
+        cases.push((
+            format!("member={m} type=consume"),
+            consumes,
+            Box::new(move |e| {
+                e.kind == EntryKind::Consume && member_of(e).as_deref() == Some(m.as_str())
+            }),
+        ));
+    }
+    cases
+}
+
 fn listings_match_a_plain_scan(l: &Ledger) {
     let (tz, fresh) = (l.config().timezone, l.config().freshness);
     let meters: Vec<Option<MeterId>> = std::iter::once(None)
@@ -557,7 +641,10 @@ fn listings_match_a_plain_scan(l: &Ledger) {
     // An older snapshot, so some entries count as newer.
     let snapshot = l.entries()[l.entries().len() - 777].id;
     let mut index = ActivityIndex::new();
-    for meter in &meters {
+    for ((name, filter, keep), meter) in attribute_filters(l)
+        .iter()
+        .flat_map(|f| meters.iter().map(move |m| (f, m)))
+    {
         for period in [
             None,
             Some(Period::preset(PeriodPreset::Last30Days)),
@@ -567,6 +654,7 @@ fn listings_match_a_plain_scan(l: &Ledger) {
             let in_view = |e: &LedgerEntry| {
                 meter.as_ref().is_none_or(|m| e.meter == *m)
                     && range.as_ref().is_none_or(|r| r.contains(e.at))
+                    && keep(e)
             };
             let want = expected(l, |e| in_view(e) && e.id <= snapshot);
             let newer = l
@@ -577,7 +665,7 @@ fn listings_match_a_plain_scan(l: &Ledger) {
             let query = ActivityQuery {
                 period,
                 meter: meter.clone(),
-                filter: LedgerFilter::default(),
+                filter: filter.clone(),
             };
             for size in [25u32, 100] {
                 let last = want.len().div_ceil(size as usize).max(1) as u32;
@@ -592,7 +680,7 @@ fn listings_match_a_plain_scan(l: &Ledger) {
                         now(),
                     )
                     .unwrap();
-                    let case = format!("{meter:?} {period:?} size {size} page {page}");
+                    let case = format!("{name} {meter:?} {period:?} size {size} page {page}");
                     assert_eq!(got.total_count, want.len() as u64, "{case}");
                     assert_eq!(got.newer, newer, "{case}");
                     let skip = ((page - 1) * size) as usize;

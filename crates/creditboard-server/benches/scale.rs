@@ -62,38 +62,55 @@ fn main() {
             "generated {entries} entries in {:.1} s",
             started.elapsed().as_secs_f64()
         );
-        let dir = root().join("target/bench-server");
-        std::fs::create_dir_all(&dir).expect("bench directory");
-        // The history is stored once into a pristine file; each run measures a copy, since
-        // ingestion adds to it.
-        let pristine = dir.join(format!("scale-{entries}.db"));
-        if !pristine.exists() {
-            let partial = dir.join("seeding.db");
-            remove_database(&partial);
-            let db = Db::connect(&format!("sqlite://{}", partial.display()))
-                .await
-                .expect("database");
-            seed(&db, &account).await;
-            db.close().await;
-            copy_database(&partial, &pristine);
-            remove_database(&partial);
-        }
-        let file = dir.join("run.db");
-        remove_database(&file);
-        copy_database(&pristine, &file);
-        let mut report = json!({ "entries": entries });
-        report["sqlite"] = measure(&format!("sqlite://{}", file.display()), &account).await;
-        if let Ok(url) = std::env::var("CB_POSTGRES_URL") {
-            report["postgres"] = measure(&url, &account).await;
-        } else {
-            eprintln!("CB_POSTGRES_URL is not set: PostgreSQL skipped");
-        }
+        // `CB_BENCH_BACKENDS=postgres` measures one database alone (both by default).
+        let backends =
+            std::env::var("CB_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
         let out = root().join("target/bench");
+        // A run of one database keeps the other's figures from an earlier run of this size.
+        let mut report = std::fs::read_to_string(out.join("server.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .filter(|r| r["entries"] == json!(entries))
+            .unwrap_or_else(|| json!({ "entries": entries }));
+        if backends.contains("sqlite") {
+            report["sqlite"] = sqlite(&account, entries).await;
+        }
+        if backends.contains("postgres") {
+            match std::env::var("CB_POSTGRES_URL") {
+                Ok(url) => report["postgres"] = measure(&url, &account).await,
+                Err(_) => eprintln!("CB_POSTGRES_URL is not set: PostgreSQL skipped"),
+            }
+        }
         std::fs::create_dir_all(&out).expect("target/bench");
         let text = serde_json::to_string_pretty(&report).expect("json");
         std::fs::write(out.join("server.json"), &text).expect("write server.json");
         println!("{text}");
     });
+}
+
+/// Measures on SQLite: a copy of the pristine file holding the history, stored first when
+/// there is none yet.
+async fn sqlite(account: &DemoAccount, entries: usize) -> Value {
+    let dir = root().join("target/bench-server");
+    std::fs::create_dir_all(&dir).expect("bench directory");
+    // The history is stored once into a pristine file; each run measures a copy, since
+    // ingestion adds to it.
+    let pristine = dir.join(format!("scale-{entries}.db"));
+    if !pristine.exists() {
+        let partial = dir.join("seeding.db");
+        remove_database(&partial);
+        let db = Db::connect(&format!("sqlite://{}", partial.display()))
+            .await
+            .expect("database");
+        seed(&db, account).await;
+        db.close().await;
+        copy_database(&partial, &pristine);
+        remove_database(&partial);
+    }
+    let file = dir.join("run.db");
+    remove_database(&file);
+    copy_database(&pristine, &file);
+    measure(&format!("sqlite://{}", file.display()), account).await
 }
 
 /// A SQLite database is its file and, when not checkpointed yet, its `-wal` and `-shm`.

@@ -30,9 +30,21 @@ pub async fn page(State(s): State<AppState>, request: Request) -> Response {
         Ok(html) => html,
         Err(e) => return ApiError::internal(format!("index.html: {e}")).into_response(),
     };
-    let config = s
-        .demo()
-        .and_then(|demo| demo.page_config(request.uri().query().unwrap_or("")));
+    let query = request.uri().query().unwrap_or("");
+    let config = match s.demo() {
+        Some(demo) => match demo.page_config(s.db(), query).await {
+            Ok(config) => config,
+            Err(crate::demo::BadDemoUrl(why)) => {
+                let page = format!(
+                    "<!doctype html><html lang=\"en\"><title>Creditboard demo</title>\
+                     <p>This demo link cannot be opened: {}.</p></html>",
+                    html_escape(&why)
+                );
+                return (StatusCode::BAD_REQUEST, Html(page)).into_response();
+            }
+        },
+        None => None,
+    };
     let html = match config {
         // Before everything else in <head>: the page's own scripts read it.
         Some(config) => html.replacen(
@@ -43,4 +55,12 @@ pub async fn page(State(s): State<AppState>, request: Request) -> Response {
         None => html,
     };
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+/// Text for HTML: the demo's messages quote what the URL said.
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

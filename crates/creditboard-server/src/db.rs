@@ -114,7 +114,12 @@ impl Db {
     /// Opens the database `url` names and brings its schema up to date.
     pub async fn connect(url: &str) -> Result<Db, String> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url).map_err(|e| e.to_string())?;
+            // No JIT: every query here reads a few rows by key, but on a large account the
+            // generic plan's cost estimate crosses the JIT threshold, and compiling took
+            // ~6 ms of a 0.2 ms query (measured at 10M entries).
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|e| e.to_string())?
+                .options([("jit", "off")]);
             let pool = PgPoolOptions::new()
                 .max_connections(32)
                 .acquire_timeout(Duration::from_secs(10))

@@ -7,7 +7,7 @@ use crate::db::Db;
 use crate::error::ApiResult;
 use chrono::{DateTime, Utc};
 use creditboard_domain::demo::{DemoOptions, generate};
-use creditboard_domain::ids::MemberId;
+use creditboard_domain::ids::{AccountId, MemberId};
 use creditboard_domain::preset::{Preset, PresetId};
 use std::collections::HashMap;
 
@@ -20,76 +20,151 @@ pub struct DemoAccount {
     pub service: String,
 }
 
-#[derive(Debug, Clone, Default)]
+/// The most session copies one server makes: each is a whole account in the database.
+pub const MAX_SESSIONS: usize = 1000;
+
+/// The demo's accounts: one shared per preset, and private copies made on demand.
+#[derive(Debug, Default)]
 pub struct DemoSessions {
     pub accounts: HashMap<String, DemoAccount>,
+    /// Where the seeded histories end: a session's copy ends there too, so it holds exactly
+    /// what a fresh demo does.
+    pub seeded_at: DateTime<Utc>,
+    /// By (preset, session).
+    sessions: tokio::sync::Mutex<HashMap<(PresetId, String), DemoAccount>>,
 }
 
+/// A start-up URL the demo cannot serve: said on the page, nothing created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadDemoUrl(pub String);
+
 impl DemoSessions {
-    /// What the page tells the app for `query`: `preset` picks the account (default lucas),
-    /// `as` the member (default the first); `store=demo` keeps the in-browser demo store.
-    pub fn page_config(&self, query: &str) -> Option<String> {
-        let param = |name: &str| {
-            query
-                .split('&')
-                .find_map(|p| p.strip_prefix(name)?.strip_prefix('='))
-        };
+    /// What the page tells the app for `query`: `preset` picks the account (the default demo's when it names none or no preset, said in `notices`),
+    /// `as` the member (default the first), `session` a private copy of the preset's account
+    /// that nobody else's clicks change (made on first use, for tests and shared demos);
+    /// `store=demo` keeps the in-browser demo store (`None`).
+    pub async fn page_config(&self, db: &Db, query: &str) -> Result<Option<String>, BadDemoUrl> {
+        let params: HashMap<String, String> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let param = |name: &str| params.get(name).map(String::as_str);
         if param("store") == Some("demo") {
-            return None;
+            return Ok(None);
         }
-        let preset = param("preset").unwrap_or(PresetId::Lucas.slug());
-        let account = self.accounts.get(preset)?;
+        let (preset, notice) = PresetId::from_url(param("preset"));
+        let account = match param("session") {
+            None => match self.accounts.get(preset.slug()) {
+                Some(account) => account.clone(),
+                None => return Ok(None),
+            },
+            Some(session) => self.session(db, preset, session).await?,
+        };
         let (member, token) = param("as")
             .and_then(|m| account.members.iter().find(|(id, _)| id.as_str() == m))
-            .or(account.members.first())?;
+            .or(account.members.first())
+            .ok_or_else(|| BadDemoUrl("the demo account has no members".into()))?;
         let config = serde_json::json!({
             "api": format!("/api/v1/accounts/{}", account.id),
             "token": token,
             "member": member.as_str(),
             "members": account.members.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>(),
+            "notices": notice.into_iter().collect::<Vec<_>>(),
         });
         // Inside a <script>: "</" would end it.
-        Some(config.to_string().replace("</", "<\\/"))
+        Ok(Some(config.to_string().replace("</", "<\\/")))
+    }
+
+    /// The session's copy of `preset`'s account, made (or, after a restart, found in the
+    /// database) on first use.
+    async fn session(
+        &self,
+        db: &Db,
+        preset: PresetId,
+        session: &str,
+    ) -> Result<DemoAccount, BadDemoUrl> {
+        if session.is_empty()
+            || session.len() > 40
+            || !session
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(BadDemoUrl(format!(
+                "the session “{session}” is not valid: use 1 to 40 letters, digits, “-” and “_”"
+            )));
+        }
+        // Held while a copy is made: two first requests of one session make one copy.
+        let mut sessions = self.sessions.lock().await;
+        let key = (preset, session.to_string());
+        if let Some(account) = sessions.get(&key) {
+            return Ok(account.clone());
+        }
+        if sessions.len() >= MAX_SESSIONS {
+            return Err(BadDemoUrl(format!(
+                "this demo server already made {MAX_SESSIONS} sessions; restart it for more"
+            )));
+        }
+        let id = format!("{}.session.{session}", preset.slug());
+        let account = open_account(db, preset, &id, self.seeded_at)
+            .await
+            .map_err(|e| BadDemoUrl(format!("the session could not be made: {}", e.message)))?;
+        sessions.insert(key, account.clone());
+        Ok(account)
     }
 }
 
 /// Creates the presets' accounts that do not exist yet (histories ending `now`) and issues
 /// fresh tokens for all of them.
 pub async fn seed(db: &Db, now: DateTime<Utc>) -> ApiResult<DemoSessions> {
-    let mut sessions = DemoSessions::default();
+    let mut sessions = DemoSessions {
+        seeded_at: now,
+        ..DemoSessions::default()
+    };
     for preset in PresetId::ALL {
-        let preset_config = Preset::get(preset)?.config;
-        let id = preset_config.id.as_str();
-        let row = db.account(id).await?;
-        let config = match row {
-            Some(row) => row.config,
-            None => {
-                let demo = generate(&DemoOptions::new(preset, now))?;
-                let config = demo.ledger.config().clone();
-                db.create_account(
-                    &config,
-                    &demo.rate_card,
-                    demo.ledger.opened_at(),
-                    demo.ledger.entries(),
-                )
-                .await?;
-                tracing::info!(
-                    "seeded demo account {id}: {} entries",
-                    demo.ledger.entries().len()
-                );
-                config
-            }
-        };
-        let mut account = DemoAccount::default();
-        for m in &config.members {
-            let kind = TokenKind::Member(m.id.clone());
-            account
-                .members
-                .push((m.id.clone(), auth::issue(db, id, &kind, None).await?));
-        }
-        account.service = auth::issue(db, id, &TokenKind::Service, None).await?;
-        account.id = id.to_string();
+        let id = Preset::get(preset)?.config.id;
+        let account = open_account(db, preset, id.as_str(), now).await?;
         sessions.accounts.insert(preset.slug().to_string(), account);
     }
     Ok(sessions)
+}
+
+/// The demo account `id` of `preset`, stored with a history ending `now` unless it exists,
+/// with fresh tokens for its members and the host's service.
+async fn open_account(
+    db: &Db,
+    preset: PresetId,
+    id: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<DemoAccount> {
+    let config = match db.account(id).await? {
+        Some(row) => row.config,
+        None => {
+            let demo = generate(&DemoOptions::new(preset, now))?;
+            let mut config = demo.ledger.config().clone();
+            config.id = AccountId::new(id)?;
+            db.create_account(
+                &config,
+                &demo.rate_card,
+                demo.ledger.opened_at(),
+                demo.ledger.entries(),
+            )
+            .await?;
+            tracing::info!(
+                "seeded demo account {id}: {} entries",
+                demo.ledger.entries().len()
+            );
+            config
+        }
+    };
+    let mut account = DemoAccount {
+        id: id.to_string(),
+        ..DemoAccount::default()
+    };
+    for m in &config.members {
+        let kind = TokenKind::Member(m.id.clone());
+        account
+            .members
+            .push((m.id.clone(), auth::issue(db, id, &kind, None).await?));
+    }
+    account.service = auth::issue(db, id, &TokenKind::Service, None).await?;
+    Ok(account)
 }
