@@ -65,17 +65,47 @@ impl AccountData {
     }
 }
 
-/// The usage page's numbers for a period, refetched when the period or the data changes.
-pub fn use_usage(period: Signal<Period>) -> Fetched<UsageView> {
+/// The period the usage and team pages show and what was wrong with the link's (see
+/// [`crate::view::offered_period`]); `None` until the account is known, since which periods
+/// are offered, and which comes first, is the account's.
+pub fn use_offered_period(data: AccountData) -> Memo<Option<(Period, Option<String>)>> {
+    let query = leptos_router::hooks::use_query_map();
+    Memo::new(move |_| {
+        let choices = data.account.get()?.ok()?.usage_periods;
+        Some(crate::view::offered_period(
+            &crate::view::pairs(&query.read()),
+            &choices,
+        ))
+    })
+}
+
+/// The usage page's numbers for the period the URL asks for, as the account offers it (see
+/// [`crate::view::offered_period`]): the fetch waits for the account, whose periods they are,
+/// and a failed account fails it. Refetched when the period or the data changes.
+pub fn use_usage(data: AccountData) -> Fetched<UsageView> {
     let store = Store::expect();
+    let query = leptos_router::hooks::use_query_map();
+    // Only the period's own parameters: others changing fetch nothing.
+    let asked = Memo::new(move |_| {
+        crate::view::pairs(&query.read())
+            .into_iter()
+            .filter(|(k, _)| matches!(k.as_str(), "period" | "from" | "to"))
+            .collect::<crate::view::Query>()
+    });
     LocalResource::new(move || {
         store.track();
-        let query = UsageQuery {
-            period: period.get(),
-            filter: Default::default(),
-        };
+        let asked = asked.get();
+        let account = data.account;
         let store = store.get();
-        async move { store.usage(query).await }
+        async move {
+            let account = account.await?;
+            let (period, _) = crate::view::offered_period(&asked, &account.usage_periods);
+            let query = UsageQuery {
+                period,
+                filter: Default::default(),
+            };
+            store.usage(query).await
+        }
     })
 }
 

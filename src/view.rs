@@ -4,7 +4,7 @@
 
 use creditboard_domain::activity::{ActivityQuery, PAGE_SIZES};
 use creditboard_domain::api::RawQuery;
-use creditboard_domain::period::{Period, PeriodPreset};
+use creditboard_domain::period::{Period, PeriodChoices, PeriodPreset};
 use creditboard_domain::preset::PresetId;
 use leptos_router::params::ParamsMap;
 
@@ -48,25 +48,32 @@ pub fn to_query_string(query: &Query) -> String {
     out
 }
 
-/// The period shown when the URL names none.
-pub const DEFAULT_PERIOD: Period = Period::preset(PeriodPreset::Last30Days);
-
-/// The periods the selector offers, in the order it shows them.
-pub const PERIOD_CHOICES: [PeriodPreset; 7] = [
-    PeriodPreset::Last7Days,
-    PeriodPreset::ThisMonth,
-    PeriodPreset::LastMonth,
-    PeriodPreset::Last30Days,
-    PeriodPreset::Last90Days,
-    PeriodPreset::Last180Days,
-    PeriodPreset::ThisYear,
-];
-
-/// Reads `period`, or `from` and `to`, from a query; what is wrong with them otherwise.
-pub fn period_from_query(query: &Query) -> Result<Period, String> {
-    Period::from_query(get(query, "period"), get(query, "from"), get(query, "to"))
-        .map(|p| p.unwrap_or(DEFAULT_PERIOD))
-        .map_err(|e| e.to_string())
+/// The period a page shows: the URL's when the account offers it, otherwise the account's
+/// default and what was wrong with the link (said on the page).
+pub fn offered_period(query: &Query, choices: &PeriodChoices) -> (Period, Option<String>) {
+    let default = Period::preset(choices.default);
+    let why = match Period::from_query(get(query, "period"), get(query, "from"), get(query, "to")) {
+        Ok(None) => return (default, None),
+        Ok(Some(p)) if choices.offers(p) => return (p, None),
+        Ok(Some(Period::Preset(p))) => {
+            format!("“{}” is not one of the periods offered here", p.label())
+        }
+        Ok(Some(Period::Custom { .. })) => "custom ranges are not offered here".to_string(),
+        Err(e) => e.to_string(),
+    };
+    let label = choices.default.label().to_lowercase();
+    // "the last 30 days", but "this month".
+    let showing = if label.starts_with("last ") && label.contains("day") {
+        format!("the {label}")
+    } else {
+        label
+    };
+    (
+        default,
+        Some(format!(
+            "This link’s period does not work: {why}. Showing {showing} instead."
+        )),
+    )
 }
 
 /// The query with the period replaced (other parameters, such as the preset, are kept).
@@ -410,17 +417,18 @@ mod tests {
     }
 
     #[test]
-    fn the_url_names_the_period_or_says_what_is_wrong() {
-        assert_eq!(period_from_query(&query(&[])), Ok(DEFAULT_PERIOD));
+    fn the_url_names_an_offered_period_or_says_what_is_wrong() {
+        let all = PeriodChoices::default();
+        let last_30 = Period::preset(PeriodPreset::Last30Days);
+        assert_eq!(offered_period(&query(&[]), &all), (last_30, None));
         assert_eq!(
-            period_from_query(&query(&[("period", "last_90_days")])),
-            Ok(Period::preset(PeriodPreset::Last90Days))
+            offered_period(&query(&[("period", "last_90_days")]), &all),
+            (Period::preset(PeriodPreset::Last90Days), None)
         );
         let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        assert_eq!(
-            period_from_query(&query(&[("from", "2026-08-01"), ("to", "2026-08-31")])),
-            Ok(Period::custom(d("2026-08-01"), d("2026-08-31")).unwrap())
-        );
+        let august = Period::custom(d("2026-08-01"), d("2026-08-31")).unwrap();
+        let august_query = query(&[("from", "2026-08-01"), ("to", "2026-08-31")]);
+        assert_eq!(offered_period(&august_query, &all), (august, None));
         for (pairs, says) in [
             (
                 vec![("period", "last_91_days")],
@@ -436,9 +444,39 @@ mod tests {
             ),
             (vec![("from", "2026-02-01")], "needs both"),
         ] {
-            let err = period_from_query(&query(&pairs)).unwrap_err();
-            assert!(err.contains(says), "{pairs:?}: {err}");
+            let (period, problem) = offered_period(&query(&pairs), &all);
+            let problem = problem.unwrap();
+            assert_eq!(period, last_30, "{pairs:?}");
+            assert!(problem.contains(says), "{pairs:?}: {problem}");
+            assert!(
+                problem.ends_with("Showing the last 30 days instead."),
+                "{problem}"
+            );
         }
+        // Lucas: five presets, no custom range, this month first.
+        let five = creditboard_domain::preset::Preset::get(PresetId::Lucas)
+            .unwrap()
+            .config
+            .usage_periods;
+        assert!(!five.custom && five.default == PeriodPreset::ThisMonth);
+        let this_month = Period::preset(PeriodPreset::ThisMonth);
+        assert_eq!(offered_period(&query(&[]), &five), (this_month, None));
+        let (period, problem) = offered_period(&query(&[("period", "last_30_days")]), &five);
+        assert_eq!(period, this_month);
+        assert_eq!(
+            problem.as_deref(),
+            Some(
+                "This link’s period does not work: “Last 30 days” is not one of the periods \
+                 offered here. Showing this month instead."
+            )
+        );
+        let (period, problem) = offered_period(&august_query, &five);
+        assert_eq!(period, this_month);
+        assert!(
+            problem
+                .unwrap()
+                .contains("custom ranges are not offered here")
+        );
     }
 
     #[test]

@@ -45,6 +45,18 @@ fn setup() {
         .unwrap();
 }
 
+/// Puts `search` (`?period=…`) in the page's URL, as a link would.
+fn set_search(search: &str) {
+    let history = web_sys::window().unwrap().history().unwrap();
+    history
+        .replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("/{search}")),
+        )
+        .unwrap();
+}
+
 fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
@@ -138,6 +150,14 @@ fn minor_units(text: &str) -> i64 {
     if negative { -value } else { value }
 }
 
+/// The period selector's preset chips, in order.
+fn chip_labels(selector: &web_sys::HtmlElement) -> Vec<String> {
+    let links = selector.query_selector_all("a.chip").unwrap();
+    (0..links.length())
+        .map(|i| links.get(i).unwrap().text_content().unwrap())
+        .collect()
+}
+
 fn location_search() -> String {
     web_sys::window().unwrap().location().search().unwrap()
 }
@@ -147,12 +167,8 @@ async fn the_period_selector_puts_the_period_in_the_url_and_checks_custom_ranges
     setup();
     let (el, _app) = mount(Arc::new(demo(PresetId::Videogen)));
     let selector = find(&el, "[data-testid=period-selector]").await;
-    let links = selector.query_selector_all("a.chip").unwrap();
-    let labels: Vec<String> = (0..links.length())
-        .map(|i| links.get(i).unwrap().text_content().unwrap())
-        .collect();
     assert_eq!(
-        labels,
+        chip_labels(&selector),
         [
             "Last 7 days",
             "This month",
@@ -240,6 +256,46 @@ async fn the_period_selector_puts_the_period_in_the_url_and_checks_custom_ranges
 }
 
 #[wasm_bindgen_test]
+async fn lucas_offers_exactly_its_five_periods_and_refuses_others_in_the_link() {
+    setup();
+    set_search("?period=last_30_days");
+    let (el, _app) = mount(Arc::new(demo(PresetId::Lucas)));
+    let selector = find(&el, "[data-testid=period-selector]").await;
+    // Its help page's list, in its order.
+    assert_eq!(
+        chip_labels(&selector),
+        [
+            "Last 7 days",
+            "This month",
+            "Last month",
+            "Last 90 days",
+            "Last 180 days"
+        ]
+    );
+    assert!(
+        selector
+            .query_selector("[aria-controls=cb-custom-range]")
+            .unwrap()
+            .is_none(),
+        "no custom range"
+    );
+    // The link asked for a period Lucas does not offer: said, and this month shown instead.
+    let problem = text_of(&el, "[data-testid=query-problem]").await;
+    assert!(
+        problem.contains("“Last 30 days” is not one of the periods offered here"),
+        "{problem}"
+    );
+    assert_eq!(
+        text_of(&el, "a.chip[aria-current=true]").await,
+        "This month"
+    );
+    assert_eq!(
+        text_of(&el, "[data-testid=period-range]").await,
+        "Nov 1 – Nov 20, 2026"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn the_cards_show_each_meters_balance_usage_and_rate() {
     setup();
     // Lucas bills two meters separately: each gets its own group of cards.
@@ -247,8 +303,8 @@ async fn the_cards_show_each_meters_balance_usage_and_rate() {
     let expected = generate(&DemoOptions::new(PresetId::Lucas, now())).unwrap();
     let ledger = &expected.ledger;
     let tz = ledger.config().timezone;
-    // Lucas shows data through yesterday: the last 30 days are Oct 22 – Nov 20 in New York.
-    let first = chrono::NaiveDate::from_ymd_opt(2026, 10, 22).unwrap();
+    // Lucas opens on this month and shows data through yesterday: Nov 1 – Nov 20 in New York.
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
     let last = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
     for meter in &ledger.config().meters {
         let id = meter.id.as_str();
@@ -276,11 +332,11 @@ async fn the_cards_show_each_meters_balance_usage_and_rate() {
         let shown = text_of(&el, &format!("[data-testid=used-{id}] .stat-value")).await;
         assert_eq!(minor_units(&shown), used, "{id} used: {shown}");
         let label = text_of(&el, &format!("[data-testid=used-{id}] .stat-label")).await;
-        assert_eq!(label, "Used in the last 30 days");
+        assert_eq!(label, "Used this month");
         // Both meters have a monthly allocation, so both show a usage rate with its bar: the
         // domain's rate for these days, coloured by the 80 % and 100 % thresholds.
         let range =
-            Period::preset(PeriodPreset::Last30Days).resolve(now(), tz, ledger.config().freshness);
+            Period::preset(PeriodPreset::ThisMonth).resolve(now(), tz, ledger.config().freshness);
         let summary = summarize(
             ledger.entries(),
             ledger.config(),
@@ -399,9 +455,11 @@ impl CreditStore for Flaky {
 #[wasm_bindgen_test]
 async fn a_failing_store_shows_an_error_panel_and_retry_recovers() {
     setup();
+    // The page's first three calls fail: the account, the rate card and the balance (the
+    // usage waits for the account, whose periods it needs, and fails with it).
     let store = Arc::new(Flaky {
         inner: demo(PresetId::Ngram),
-        failures: AtomicU32::new(4),
+        failures: AtomicU32::new(3),
         calls: AtomicU32::new(0),
     });
     let (el, _app) = mount(store.clone());

@@ -1,17 +1,58 @@
 //! The period selector: presets as links (so every view has a URL) and a custom range of two
 //! dates, checked before it is applied.
 
-use crate::view::{PERIOD_CHOICES, pairs, to_query_string, with_period};
+use crate::hooks::AccountData;
+use crate::view::{pairs, to_query_string, with_period};
 use chrono::NaiveDate;
-use creditboard_domain::period::{Period, parse_date};
+use creditboard_domain::period::{Period, PeriodChoices, parse_date};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_query_map};
 
-/// Presets, then "Custom range" with its two dates. `today` is the account's local date (the
-/// latest day that can be chosen).
+/// What was wrong with the link's period, then the selector: shown once the account, whose
+/// periods they are, is known.
+#[component]
+pub fn PeriodChoice(
+    data: AccountData,
+    offered: Memo<Option<(Period, Option<String>)>>,
+    #[prop(into)] today: Signal<NaiveDate>,
+) -> impl IntoView {
+    let known = Memo::new(move |_| offered.with(Option::is_some));
+    let problem = move || offered.with(|o| o.as_ref().and_then(|(_, why)| why.clone()));
+    let choices = Memo::new(move |_| {
+        data.account
+            .get()
+            .and_then(Result::ok)
+            .map(|a| a.usage_periods)
+            .unwrap_or_default()
+    });
+    let current = Signal::derive(move || {
+        offered
+            .with(|o| o.as_ref().map(|(p, _)| *p))
+            .unwrap_or_else(|| Period::preset(choices.with(|c| c.default)))
+    });
+    view! {
+        {move || {
+            problem()
+                .map(|why| {
+                    view! {
+                        <p class="notice" role="status" data-testid="query-problem">
+                            {why}
+                        </p>
+                    }
+                })
+        }}
+        <Show when=move || known.get()>
+            <PeriodSelector current choices today />
+        </Show>
+    }
+}
+
+/// The account's presets, then, where it offers one, "Custom range" with its two dates.
+/// `today` is the account's local date (the latest day that can be chosen).
 #[component]
 pub fn PeriodSelector(
     #[prop(into)] current: Signal<Period>,
+    #[prop(into)] choices: Signal<PeriodChoices>,
     #[prop(into)] today: Signal<NaiveDate>,
 ) -> impl IntoView {
     let query = use_query_map();
@@ -27,40 +68,47 @@ pub fn PeriodSelector(
             custom_open.set(true);
         }
     });
-    let presets = PERIOD_CHOICES
-        .into_iter()
-        .map(|preset| {
-            let period = Period::preset(preset);
-            let selected = move || current.get() == period;
-            view! {
-                <a
-                    class="chip"
-                    href=move || href(period)
-                    data-noscroll
-                    data-period=preset.slug()
-                    aria-current=move || selected().then_some("true")
-                >
-                    {preset.label()}
-                </a>
-            }
-        })
-        .collect_view();
+    let presets = move || {
+        choices
+            .get()
+            .presets
+            .into_iter()
+            .map(move |preset| {
+                let period = Period::preset(preset);
+                let selected = move || current.get() == period;
+                view! {
+                    <a
+                        class="chip"
+                        href=move || href(period)
+                        data-noscroll
+                        data-period=preset.slug()
+                        aria-current=move || selected().then_some("true")
+                    >
+                        {preset.label()}
+                    </a>
+                }
+            })
+            .collect_view()
+    };
+    let custom = move || choices.with(|c| c.custom);
     view! {
         <div class="period-selector" data-testid="period-selector">
             <nav class="chips" aria-label="Period">
                 {presets}
-                <button
-                    type="button"
-                    class="chip"
-                    aria-expanded=move || custom_open.get().to_string()
-                    aria-controls="cb-custom-range"
-                    aria-current=move || current.get().is_custom().then_some("true")
-                    on:click=move |_| custom_open.update(|o| *o = !*o)
-                >
-                    "Custom range"
-                </button>
+                <Show when=custom>
+                    <button
+                        type="button"
+                        class="chip"
+                        aria-expanded=move || custom_open.get().to_string()
+                        aria-controls="cb-custom-range"
+                        aria-current=move || current.get().is_custom().then_some("true")
+                        on:click=move |_| custom_open.update(|o| *o = !*o)
+                    >
+                        "Custom range"
+                    </button>
+                </Show>
             </nav>
-            <Show when=move || custom_open.get()>
+            <Show when=move || custom() && custom_open.get()>
                 <CustomRange current today />
             </Show>
         </div>

@@ -2,27 +2,23 @@
 //! they spent this month against an optional monthly cap, which admins can set.
 
 use crate::browser;
-use crate::components::period::PeriodSelector;
+use crate::components::period::PeriodChoice;
 use crate::components::spend::{AdminOnlyNote, Outcome, Said, parse_amount, use_may};
 use crate::components::states::ErrorPanel;
 use crate::format;
-use crate::hooks::{AccountData, use_usage};
+use crate::hooks::{AccountData, use_offered_period, use_usage};
 use crate::store::Store;
-use crate::view::{DEFAULT_PERIOD, pairs, period_from_query};
 use creditboard_domain::access::Action;
 use creditboard_domain::account::{Member, MeterConfig, Role, SettingsChange};
 use creditboard_domain::aggregate::MeterUsage;
 use creditboard_domain::api::{AccountView, TeamView};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn TeamPage() -> impl IntoView {
-    let query = use_query_map();
-    let parsed = Memo::new(move |_| period_from_query(&pairs(&query.read())));
-    let period = Signal::derive(move || parsed.get().unwrap_or(DEFAULT_PERIOD));
     let data = AccountData::expect();
-    let usage = use_usage(period);
+    let offered = use_offered_period(data);
+    let usage = use_usage(data);
     let store = Store::expect();
     let team = LocalResource::new(move || {
         store.track();
@@ -70,8 +66,7 @@ pub fn TeamPage() -> impl IntoView {
         <header class="page-head">
             <h1>"Team"</h1>
         </header>
-        {move || parsed.get().err().map(|e| view! { <p class="notice" role="status">{e}</p> })}
-        <PeriodSelector current=period today=today />
+        <PeriodChoice data offered today />
         <p class="muted">
             "Credits belong to the team: everyone draws from the same balance. Admins can cap what one member spends in a calendar month."
         </p>

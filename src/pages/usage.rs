@@ -7,13 +7,12 @@
 
 use crate::components::breakdown::{Breakdown, Namer};
 use crate::components::forecast::ForecastLine;
-use crate::components::period::PeriodSelector;
+use crate::components::period::PeriodChoice;
 use crate::components::stat::{StatCard, UsageRateCard};
 use crate::components::states::{ErrorPanel, Skeleton};
 use crate::components::usage_chart::UsageChartCard;
-use crate::hooks::{AccountData, use_usage};
+use crate::hooks::{AccountData, use_offered_period, use_usage};
 use crate::store::StoreError;
-use crate::view::{DEFAULT_PERIOD, pairs, period_from_query};
 use crate::{browser, format};
 use creditboard_domain::Amount;
 use creditboard_domain::account::{Freshness, MeterConfig, Timezone};
@@ -24,7 +23,6 @@ use creditboard_domain::ids::MeterId;
 use creditboard_domain::period::{Period, PeriodPreset};
 use creditboard_domain::ratecard::RateCard;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use std::sync::Arc;
 
 /// Everything the page shows, from one consistent set of answers.
@@ -55,11 +53,10 @@ enum Face {
 /// The usage page.
 #[component]
 pub fn UsagePage() -> impl IntoView {
-    let query = use_query_map();
-    let parsed = Memo::new(move |_| period_from_query(&pairs(&query.read())));
-    let period = Signal::derive(move || parsed.get().unwrap_or(DEFAULT_PERIOD));
     let data = AccountData::expect();
-    let usage = use_usage(period);
+    let offered = use_offered_period(data);
+    let period = Signal::derive(move || offered.with(|o| o.as_ref().map(|(p, _)| *p)));
+    let usage = use_usage(data);
     // The latest answers: `None` until all four have come once. A resource keeps its last
     // value while it fetches again, so this never goes back to `None`.
     let latest: Memo<Latest> = Memo::new_with_compare(
@@ -88,7 +85,7 @@ pub fn UsagePage() -> impl IntoView {
     });
     // Still showing another period than the one asked for: the figures are being updated.
     let pending =
-        move || latest.with(|l| matches!(l, Some(Ok(l)) if l.usage.period != period.get()));
+        move || latest.with(|l| matches!(l, Some(Ok(l)) if Some(l.usage.period) != period.get()));
     // The account's "today" bounds the custom range; the browser's until the account loads.
     let today = Signal::derive(move || {
         let now = browser::now();
@@ -118,21 +115,7 @@ pub fn UsagePage() -> impl IntoView {
             <header class="page-head">
                 <h1>"Credit usage"</h1>
             </header>
-            {move || {
-                parsed
-                    .get()
-                    .err()
-                    .map(|why| {
-                        view! {
-                            <p class="notice" role="status" data-testid="query-problem">
-                                {format!(
-                                    "This link’s period does not work: {why}. Showing the last 30 days instead.",
-                                )}
-                            </p>
-                        }
-                    })
-            }}
-            <PeriodSelector current=period today />
+            <PeriodChoice data offered today />
             {body}
         </div>
     }

@@ -18,11 +18,23 @@ import {
   rangeLabel,
   usedBetween,
   type Fixture,
+  type PeriodSlug,
 } from './support';
 
 interface RateCard {
   features: { name: string; unit: string; prices: { price: { amount: number; per: number } }[] }[];
 }
+
+/** The selector's labels. */
+const LABELS: Record<PeriodSlug, string> = {
+  last_7_days: 'Last 7 days',
+  this_month: 'This month',
+  last_month: 'Last month',
+  last_30_days: 'Last 30 days',
+  last_90_days: 'Last 90 days',
+  last_180_days: 'Last 180 days',
+  this_year: 'This year',
+};
 
 /** The first day of the month after `date`'s. */
 function nextMonth(date: string): string {
@@ -43,15 +55,31 @@ async function expectTotals(page: Page, f: Fixture, days: [string, string]) {
   }
 }
 
+// What each product's usage page offers, from its help page: Lucas exactly five periods and
+// no custom range, opening on this month; VideoGen the dashboard's own seven and a custom
+// range, opening on the last 30 days.
+const OFFERED = {
+  videogen: { periods: PERIODS, custom: true, first: 'last_30_days' },
+  lucas: {
+    periods: ['last_7_days', 'this_month', 'last_month', 'last_90_days', 'last_180_days'],
+    custom: false,
+    first: 'this_month',
+  },
+} as const;
+
 for (const preset of ['videogen', 'lucas'] as const) {
-  test(`${preset}: every period preset changes the URL and the totals`, async ({ page }) => {
+  test(`${preset}: every period it offers changes the URL and the totals`, async ({ page }) => {
     const f = fixture(preset);
+    const offered = OFFERED[preset];
     const errors = await open(page, `/?preset=${preset}`);
     await expect(page.getByTestId('account-name')).toHaveText(f.account.name);
     await expect(page.getByTestId('timezone')).toHaveText(f.account.timezone);
-    // No period in the URL: the last 30 days.
-    await expectTotals(page, f, periodDays(f, 'last_30_days')!);
-    for (const period of PERIODS) {
+    // No period in the URL: the product's first.
+    await expectTotals(page, f, periodDays(f, offered.first)!);
+    const chips = page.getByTestId('period-selector').locator('a.chip');
+    await expect(chips).toHaveText(offered.periods.map((p) => LABELS[p]));
+    await expect(page.getByRole('button', { name: 'Custom range' })).toHaveCount(offered.custom ? 1 : 0);
+    for (const period of offered.periods) {
       await page.locator(`a.chip[data-period=${period}]`).click();
       await expect(page).toHaveURL(new RegExp(`[?&]period=${period}(&|$)`));
       await expect(page.locator(`a.chip[data-period=${period}]`)).toHaveAttribute('aria-current', 'true');
@@ -62,6 +90,20 @@ for (const preset of ['videogen', 'lucas'] as const) {
     expect(errors).toEqual([]);
   });
 }
+
+test('a link to a period Lucas does not offer says so and shows this month', async ({ page }) => {
+  const f = fixture('lucas');
+  const errors = await open(page, '/?preset=lucas&period=last_30_days');
+  await expect(page.getByTestId('query-problem')).toHaveText(
+    'This link’s period does not work: “Last 30 days” is not one of the periods offered here. Showing this month instead.',
+  );
+  await expect(page.locator('a.chip[data-period=this_month]')).toHaveAttribute('aria-current', 'true');
+  await expectTotals(page, f, periodDays(f, 'this_month')!);
+  await open(page, '/?preset=lucas&from=2026-08-01&to=2026-08-31');
+  await expect(page.getByTestId('query-problem')).toContainText('custom ranges are not offered here');
+  await expectTotals(page, f, periodDays(f, 'this_month')!);
+  expect(errors).toEqual([]);
+});
 
 test('every product opens with each meter’s balance', async ({ page }) => {
   for (const preset of PRESETS) {

@@ -441,6 +441,9 @@ pub struct AccountConfig {
     /// Low-balance alerts.
     #[serde(default)]
     pub alerts: Vec<AlertRule>,
+    /// The periods the usage page offers.
+    #[serde(default)]
+    pub usage_periods: crate::period::PeriodChoices,
 }
 
 impl AccountConfig {
@@ -453,6 +456,7 @@ impl AccountConfig {
         if self.meters.is_empty() {
             return bad("an account needs at least one meter".into());
         }
+        self.usage_periods.validate()?;
         if !(1..=31).contains(&self.billing.anchor_day) {
             return bad("the billing anchor day must be between 1 and 31".into());
         }

@@ -62,6 +62,9 @@ pub struct AccountView {
     pub member_caps: Vec<MemberCap>,
     #[serde(default)]
     pub alerts: Vec<AlertRule>,
+    /// The periods the usage page offers.
+    #[serde(default)]
+    pub usage_periods: crate::period::PeriodChoices,
     /// The member the request is made as (None for embed tokens).
     #[cfg_attr(feature = "openapi", schema(required))]
     pub viewer: Option<Viewer>,
@@ -87,6 +90,7 @@ impl AccountView {
             projects: config.projects.clone(),
             offers: config.offers.clone(),
             member_caps: config.member_caps.clone(),
+            usage_periods: config.usage_periods.clone(),
             alerts: config.alerts.clone(),
             viewer,
         }

@@ -117,6 +117,62 @@ impl fmt::Display for PeriodPreset {
     }
 }
 
+/// The periods a product's usage page offers, in the order shown: its presets, whether a
+/// custom range may be chosen, and the one shown when the URL names none (Lucas offers
+/// exactly five presets and no custom range; Foto Master "This Month", "This Year" and
+/// "Select Dates").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PeriodChoices {
+    pub presets: Vec<PeriodPreset>,
+    pub custom: bool,
+    pub default: PeriodPreset,
+}
+
+impl Default for PeriodChoices {
+    /// The dashboard's own set: seven presets and a custom range, the last 30 days first.
+    fn default() -> Self {
+        PeriodChoices {
+            // Every preset but VideoGen's single day, in the usual order.
+            presets: PeriodPreset::ALL
+                .into_iter()
+                .filter(|p| *p != PeriodPreset::Last1Day)
+                .collect(),
+            custom: true,
+            default: PeriodPreset::Last30Days,
+        }
+    }
+}
+
+impl PeriodChoices {
+    pub fn validate(&self) -> Result<()> {
+        let bad = |msg: String| Err(DomainError::InvalidConfig(msg));
+        if self.presets.is_empty() {
+            return bad("the usage page needs at least one period preset".into());
+        }
+        for (i, p) in self.presets.iter().enumerate() {
+            if self.presets[..i].contains(p) {
+                return bad(format!("the period “{p}” is offered twice"));
+            }
+        }
+        if !self.presets.contains(&self.default) {
+            return bad(format!(
+                "the default period “{}” is not one of the periods offered",
+                self.default
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the usage page offers `period`.
+    pub fn offers(&self, period: Period) -> bool {
+        match period {
+            Period::Preset(p) => self.presets.contains(&p),
+            Period::Custom { .. } => self.custom,
+        }
+    }
+}
+
 /// A period as chosen: a preset, or a custom range of local dates (both ends inclusive).
 /// In JSON `{"preset":"last_30_days"}` or `{"custom":{"from":…,"to":…}}`; deserializing
 /// validates like [`Period::custom`], so a reversed range never gets in.

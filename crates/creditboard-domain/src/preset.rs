@@ -14,6 +14,7 @@ use crate::amount::Amount;
 use crate::entry::QuantityUnit;
 use crate::error::{DomainError, Result};
 use crate::ids::{AccountId, CategoryId, Label, MemberId, ProjectId, TierId};
+use crate::period::{PeriodChoices, PeriodPreset};
 use crate::ratecard::{
     CategoryInfo, FeatureRate, Price, RateCard, Requirement, TierInfo, TierPrice,
 };
@@ -337,6 +338,7 @@ fn account(
         offers: vec![],
         member_caps: vec![],
         alerts: vec![],
+        usage_periods: PeriodChoices::default(),
     })
 }
 
@@ -372,6 +374,18 @@ fn lucas() -> Result<Preset> {
         vec![minutes, ai],
     )?;
     config.freshness = Freshness::ThroughYesterday;
+    // Exactly the five periods of its help page, no custom range; the billing month first.
+    config.usage_periods = PeriodChoices {
+        presets: vec![
+            PeriodPreset::Last7Days,
+            PeriodPreset::ThisMonth,
+            PeriodPreset::LastMonth,
+            PeriodPreset::Last90Days,
+            PeriodPreset::Last180Days,
+        ],
+        custom: false,
+        default: PeriodPreset::ThisMonth,
+    };
     config.members = members(&[
         ("m_dana", "Dana Whitfield", Role::Admin),
         ("m_omar", "Omar Haddad", Role::Member),
@@ -1075,6 +1089,12 @@ fn fotomaster() -> Result<Preset> {
         1,
         vec![meter],
     )?;
+    // "This Year, This Month, or Select Dates".
+    config.usage_periods = PeriodChoices {
+        presets: vec![PeriodPreset::ThisMonth, PeriodPreset::ThisYear],
+        custom: true,
+        default: PeriodPreset::ThisMonth,
+    };
     config.members = members(&[
         ("m_olivia", "Olivia Brennan", Role::Admin),
         ("m_jack", "Jack Nguyen", Role::Member),

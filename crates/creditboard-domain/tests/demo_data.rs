@@ -126,10 +126,35 @@ fn presets_show_what_makes_each_product_itself() {
             .map(|e| e.kind)
             .collect()
     };
-    // Lucas: two meters, eight AI categories plus rendering.
+    // Lucas: two meters, eight AI categories plus rendering, exactly the five periods of its
+    // help page and no custom range.
     let lucas = Preset::get(PresetId::Lucas).unwrap();
     assert_eq!(lucas.config.meters.len(), 2);
     assert_eq!(lucas.rate_card.categories.len(), 9);
+    let slugs = |p: PresetId| -> Vec<&str> {
+        let choices = Preset::get(p).unwrap().config.usage_periods;
+        choices.presets.iter().map(|p| p.slug()).collect()
+    };
+    assert_eq!(
+        slugs(PresetId::Lucas),
+        [
+            "last_7_days",
+            "this_month",
+            "last_month",
+            "last_90_days",
+            "last_180_days"
+        ]
+    );
+    assert!(!lucas.config.usage_periods.custom);
+    // Foto Master: "This Year, This Month, or Select Dates".
+    assert_eq!(slugs(PresetId::Fotomaster), ["this_month", "this_year"]);
+    assert!(
+        Preset::get(PresetId::Fotomaster)
+            .unwrap()
+            .config
+            .usage_periods
+            .custom
+    );
     // VideoGen: top-ups fire and purchases land in additional credits.
     assert!(kinds(PresetId::Videogen).contains(&EntryKind::AutoTopUp));
     // ACT3: batch renders are holds, captured; some are in flight now; the bank fills.
@@ -220,4 +245,35 @@ fn a_ledger_read_back_from_json_shares_its_ids_again() {
         anton.windows(2).all(|w| w[0].ptr_eq(w[1])),
         "equal ids share one allocation"
     );
+}
+
+#[test]
+fn period_choices_are_checked_with_the_account() {
+    use creditboard_domain::period::PeriodPreset;
+    let mut config = Preset::get(PresetId::Lucas).unwrap().config;
+    assert!(config.validate().is_ok());
+    for (presets, default, says) in [
+        (vec![], PeriodPreset::ThisMonth, "at least one period"),
+        (
+            vec![PeriodPreset::ThisMonth, PeriodPreset::ThisMonth],
+            PeriodPreset::ThisMonth,
+            "offered twice",
+        ),
+        (
+            vec![PeriodPreset::ThisMonth],
+            PeriodPreset::Last30Days,
+            "not one of the periods offered",
+        ),
+    ] {
+        config.usage_periods.presets = presets;
+        config.usage_periods.default = default;
+        let e = config.validate().unwrap_err().to_string();
+        assert!(e.contains(says), "{e}");
+    }
+    // A stored config from before the choices existed gets the dashboard's own set.
+    let mut json = serde_json::to_value(Preset::get(PresetId::Ngram).unwrap().config).unwrap();
+    json.as_object_mut().unwrap().remove("usage_periods");
+    let old: creditboard_domain::account::AccountConfig = serde_json::from_value(json).unwrap();
+    assert_eq!(old.usage_periods.presets.len(), 7);
+    assert_eq!(old.usage_periods.default, PeriodPreset::Last30Days);
 }

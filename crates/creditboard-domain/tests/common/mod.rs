@@ -46,6 +46,7 @@ pub fn config(tz: &str) -> AccountConfig {
         offers: vec![],
         member_caps: vec![],
         alerts: vec![],
+        usage_periods: Default::default(),
     }
 }
 
