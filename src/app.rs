@@ -29,11 +29,14 @@ pub fn App(store: Arc<dyn CreditStore>, #[prop(optional)] notices: Vec<String>) 
     provide_chart_theme();
     // A page's code may still be on its way (its first visit): the bar says something is.
     let (routing, set_routing) = signal(false);
+    // Under a base path (`<base href="/acme/credits/">`) the routes and links sit below it.
+    let base = crate::browser::base_path();
     view! {
-        <Router set_is_routing=set_routing>
+        <Router base set_is_routing=set_routing>
             <Show when=move || routing.get()>
                 <div class="route-progress" role="status" aria-label="Loading the page"></div>
             </Show>
+            {crate::embed::embedded().then(|| view! { <TellHost /> })}
             <Shell notices>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=UsagePage />
@@ -88,37 +91,95 @@ on_demand! {
     TeamRoute => TeamPage,
 }
 
+/// Embedded: tells the host page where the dashboard is whenever that changes.
+#[component]
+fn TellHost() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let base = crate::browser::base_path();
+    Effect::new(move |_| {
+        let pathname = location.pathname.get();
+        let query = crate::view::pairs(&location.query.read());
+        crate::embed::tell_location(&crate::embed::host_location(&base, &pathname, &query));
+    });
+}
+
 /// Shown for an unknown route.
 #[component]
 fn NotFound() -> impl IntoView {
     view! {
         <h1>"Page not found"</h1>
         <p>
-            <a href="/">"Back to credit usage"</a>
+            <a href=crate::browser::app_href("/")>"Back to credit usage"</a>
         </p>
     }
 }
 
-/// Starts the app in the page: the timezone source, then the store: the server's that serves
-/// the page, unless the URL asks for the demo (`store=demo`), otherwise the demo store of the
-/// product preset the URL names; mounted on the body.
+/// Starts the app in the page: the timezone source, the locale, then the store: the server's
+/// that serves the page, unless the URL asks for the demo (`store=demo`), otherwise the demo
+/// store of the product preset the URL names; mounted on the body. Inside a host's page
+/// (`embed.js`) the host's options say which API, locale and theme.
 pub fn start() {
     crate::zones::install();
+    crate::browser::canonical_root();
     let query = page_query();
+    if crate::embed::embedded() {
+        wasm_bindgen_futures::spawn_local(start_embedded(query));
+        return;
+    }
+    let locale_problem = use_locale(crate::view::get(&query, "locale"));
     match rest::named_by_page().filter(|_| !demo_store_asked(&query)) {
         // Leptos's executor starts with the first mount: this waits on the browser's own.
         Some((api, token)) => wasm_bindgen_futures::spawn_local(async move {
             let store = rest::connect(api, token).await;
-            let notices = rest::page_notices();
-            leptos::mount::mount_to_body(move || view! { <App store notices /> });
-            crate::components::chart::load_library();
+            let mut notices = rest::page_notices();
+            notices.extend(locale_problem);
+            mount(store, notices);
         }),
         None => {
-            let (store, notices) = demo_store(&query);
-            leptos::mount::mount_to_body(move || view! { <App store notices /> });
-            crate::components::chart::load_library();
+            let (store, mut notices) = demo_store(&query);
+            notices.extend(locale_problem);
+            mount(store, notices);
         }
     }
+}
+
+/// In a host's page: waits for the host's options, then starts over its API (or the demo the
+/// frame's URL names).
+async fn start_embedded(query: crate::view::Query) {
+    let (options, mut notices) = crate::embed::options().await;
+    notices.extend(crate::embed::apply_theme(&options.theme));
+    notices.extend(use_locale(options.locale.as_deref()));
+    crate::embed::start_reporting();
+    let store = match (options.api_base, options.token) {
+        (Some(api), Some(token)) if !demo_store_asked(&query) => rest::connect(api, token).await,
+        (Some(_), None) => {
+            notices.push("The host gave an API but no token: showing the demo.".to_string());
+            demo_store(&query).0
+        }
+        _ => {
+            let (store, problems) = demo_store(&query);
+            notices.extend(problems);
+            store
+        }
+    };
+    mount(store, notices);
+}
+
+/// Formats numbers, money and dates for `tag` (none: en-US); what was wrong with it.
+fn use_locale(tag: Option<&str>) -> Option<String> {
+    let tag = tag?;
+    match crate::locale::Locale::parse(tag) {
+        Ok(locale) => {
+            crate::format::set_locale(locale);
+            None
+        }
+        Err(why) => Some(why),
+    }
+}
+
+fn mount(store: Arc<dyn CreditStore>, notices: Vec<String>) {
+    leptos::mount::mount_to_body(move || view! { <App store notices /> });
+    crate::components::chart::load_library();
 }
 
 /// The demo store the URL asks for, and what was wrong with the URL.

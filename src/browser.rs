@@ -68,3 +68,87 @@ pub fn app_file_url(file: &str) -> Option<String> {
         .ok()
         .map(|u| u.href())
 }
+
+thread_local! {
+    static BASE_PATH: String = base_path_of(
+        &web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.base_uri().ok().flatten())
+            .unwrap_or_default(),
+    );
+}
+
+/// The path the app is served under, without its trailing slash (`""` at the root,
+/// `"/acme/credits"` under a base path): the page's `<base href>`, which whoever serves
+/// `index.html` under a prefix writes.
+pub fn base_path() -> String {
+    BASE_PATH.with(Clone::clone)
+}
+
+/// The base path of a page whose base URL is `base_uri`.
+pub fn base_path_of(base_uri: &str) -> String {
+    web_sys::Url::new(base_uri)
+        .map(|u| u.pathname())
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// The address of one of the app's own pages (`"/activity?…"`) under the base path, for
+/// plain links (the router's `<A>` adds the base itself).
+pub fn app_href(path: &str) -> String {
+    href_under(&base_path(), path)
+}
+
+/// `path` under `base`; the root is the base itself (`/acme/credits?…`), as the router has it.
+pub fn href_under(base: &str, path: &str) -> String {
+    match path.strip_prefix('/') {
+        Some(rest) if !base.is_empty() && (rest.is_empty() || rest.starts_with(['?', '#'])) => {
+            format!("{base}{rest}")
+        }
+        _ => format!("{base}{path}"),
+    }
+}
+
+/// Under a base path the app's root is `/acme/credits`, which the router matches and marks
+/// current; the directory's own address (`/acme/credits/`) is rewritten to it before the
+/// router reads the URL.
+pub fn canonical_root() {
+    let base = base_path();
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    if base.is_empty() || location.pathname().ok() != Some(format!("{base}/")) {
+        return;
+    }
+    let rest = format!(
+        "{base}{}{}",
+        location.search().unwrap_or_default(),
+        location.hash().unwrap_or_default()
+    );
+    if let Ok(history) = window.history() {
+        let state = history.state().unwrap_or(wasm_bindgen::JsValue::NULL);
+        let _ = history.replace_state_with_url(&state, "", Some(&rest));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::href_under;
+
+    #[test]
+    fn links_sit_under_the_base_path_and_its_root_is_the_base_itself() {
+        assert_eq!(href_under("", "/"), "/");
+        assert_eq!(href_under("", "/activity?x=1"), "/activity?x=1");
+        assert_eq!(href_under("/acme/credits", "/"), "/acme/credits");
+        assert_eq!(
+            href_under("/acme/credits", "/?preset=act3"),
+            "/acme/credits?preset=act3"
+        );
+        assert_eq!(
+            href_under("/acme/credits", "/activity?x=1"),
+            "/acme/credits/activity?x=1"
+        );
+    }
+}

@@ -120,11 +120,11 @@ impl Options {
     }
 }
 
-/// The label of a bar: "Nov 3" for a day, "Nov 2026" for a month.
+/// The label of a bar: "Nov 3" for a day, "Nov 2026" for a month (in the current locale).
 pub fn bar_label(from: chrono::NaiveDate, granularity: Granularity) -> String {
     match granularity {
-        Granularity::Day => from.format("%b %-d").to_string(),
-        Granularity::Month => from.format("%b %Y").to_string(),
+        Granularity::Day => format::short_date(from),
+        Granularity::Month => format::month_label(from),
     }
 }
 
@@ -312,7 +312,7 @@ pub fn frequency_chart(series: &Series, theme: &ChartTheme) -> ChartSpec {
             format!(
                 "<strong>{}</strong><br>{} {}",
                 escape_html(label),
-                p.count,
+                escape_html(&format::group_thousands(&p.count.to_string())),
                 if p.count == 1 { "job" } else { "jobs" }
             )
         })
@@ -427,5 +427,46 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2026, 5, 25).unwrap();
         assert_eq!(bar_label(d, Granularity::Month), "May 2026");
         assert_eq!(bar_label(d, Granularity::Day), "May 25");
+    }
+
+    #[test]
+    fn labels_and_tooltips_follow_the_current_locale() {
+        use crate::format::{Locale, set_locale};
+        let d = NaiveDate::from_ymd_opt(2026, 5, 25).unwrap();
+        set_locale(Locale::DeDe);
+        assert_eq!(bar_label(d, Granularity::Month), "Mai 2026");
+        assert_eq!(bar_label(d, Granularity::Day), "25. Mai");
+        let series = Series {
+            granularity: Granularity::Day,
+            categories: vec!["image".into()],
+            points: vec![point(2, &[123_450])],
+        };
+        let spec = usage_chart(&series, str::to_string, &meter(2), &ChartTheme::light());
+        let json = serde_json::to_value(&spec.chart).unwrap();
+        assert_eq!(json["xAxis"]["data"], serde_json::json!(["2. Nov."]));
+        assert!(
+            spec.tooltips[0].starts_with("<strong>2. Nov.</strong><br>Total: 1.234,50\u{A0}$"),
+            "{}",
+            spec.tooltips[0]
+        );
+        assert!(spec.tooltips[0].contains("image: 1.234,50"));
+        set_locale(Locale::JaJp);
+        assert_eq!(bar_label(d, Granularity::Month), "2026年5月");
+        assert_eq!(bar_label(d, Granularity::Day), "5月25日");
+        set_locale(Locale::default());
+    }
+
+    #[test]
+    fn job_counts_are_grouped() {
+        let mut busy = point(2, &[0]);
+        busy.count = 1_234;
+        let series = Series {
+            granularity: Granularity::Day,
+            categories: Vec::new(),
+            points: vec![busy, point(3, &[0])],
+        };
+        let spec = frequency_chart(&series, &ChartTheme::light());
+        assert_eq!(spec.tooltips[0], "<strong>Nov 2</strong><br>1,234 jobs");
+        assert_eq!(spec.tooltips[1], "<strong>Nov 3</strong><br>1 job");
     }
 }

@@ -1,14 +1,44 @@
 //! Formatting at the edge: amounts in minor units become text people read. One place, so
 //! every card, table and chart label says numbers the same way.
+//!
+//! Numbers, money and dates follow the current [`Locale`] (CLDR conventions), set once at
+//! start-up with [`set_locale`]. Each function has an `_in` twin taking the locale, for tests
+//! and for callers that need a particular one. The words around them ("credits", "min ago")
+//! stay English.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use std::cell::Cell;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use creditboard_domain::Amount;
 use creditboard_domain::account::{MeterConfig, MeterUnit, Money};
 use creditboard_domain::entry::QuantityUnit;
 use creditboard_domain::period::DateRange;
 
-/// `1234567` → `1,234,567` (grouped by thousands).
+pub use crate::locale::Locale;
+
+thread_local! {
+    /// The app is single-threaded in the browser; natively each test thread starts at en-US.
+    static LOCALE: Cell<Locale> = const { Cell::new(Locale::EnUs) };
+}
+
+/// Sets the locale every function here formats in (the app does it once, at start-up).
+pub fn set_locale(locale: Locale) {
+    LOCALE.with(|l| l.set(locale));
+}
+
+/// The locale text is formatted in now (en-US unless [`set_locale`] said otherwise).
+pub fn locale() -> Locale {
+    LOCALE.with(Cell::get)
+}
+
+/// `1234567` → `1,234,567` (grouped by thousands), in the current locale.
 pub fn group_thousands(digits: &str) -> String {
+    group_thousands_in(locale(), digits)
+}
+
+/// Plain decimal text (`-1234.5`, as [`Amount::to_decimal`] writes it) in `locale`:
+/// `-1,234.5`, `-1.234,5`, `-1 234,5` (narrow no-break space).
+pub fn group_thousands_in(locale: Locale, digits: &str) -> String {
     let (sign, digits) = match digits.strip_prefix('-') {
         Some(rest) => ("-", rest),
         None => ("", digits),
@@ -17,27 +47,67 @@ pub fn group_thousands(digits: &str) -> String {
         Some((w, f)) => (w, Some(f)),
         None => (digits, None),
     };
-    let mut out = String::with_capacity(whole.len() + whole.len() / 3 + 4);
+    let group = locale.group_separator();
+    let mut out = String::with_capacity(whole.len() + whole.len() / 3 * 3 + 4);
     for (i, c) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push(',');
+            out.push(group);
         }
         out.push(c);
     }
+    // All four locales write CLDR's minus as an ASCII hyphen-minus.
     match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
+        Some(f) => format!("{sign}{out}{}{f}", locale.decimal_separator()),
         None => format!("{sign}{out}"),
+    }
+}
+
+/// A number as someone types it in the current locale (`1.234,5` in de-DE, `1 234,5` in
+/// fr-FR) as plain decimal text (`1234.5`) for [`Amount::parse_decimal`]; a currency sign
+/// around it is dropped.
+pub fn typed_decimal(text: &str) -> String {
+    typed_decimal_in(locale(), text)
+}
+
+pub fn typed_decimal_in(locale: Locale, text: &str) -> String {
+    let (group, decimal) = (locale.group_separator(), locale.decimal_separator());
+    let text = text.trim();
+    let text = text.strip_suffix("US").unwrap_or(text);
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != group && !matches!(c, '$' | '€'))
+        .map(|c| if c == decimal { '.' } else { c })
+        .collect()
+}
+
+/// A number for a form field in the current locale: its decimal sign, no grouping (`1234,5`),
+/// so that [`typed_decimal`] reads it back.
+pub fn field_number(amount: Amount, meter: &MeterConfig) -> String {
+    let plain = amount.to_decimal(meter.decimals);
+    match locale().decimal_separator() {
+        '.' => plain,
+        sign => plain.replace('.', &sign.to_string()),
     }
 }
 
 /// The number alone, at the meter's scale: `1,234`, `443.2`, `27.32`.
 pub fn number(amount: Amount, meter: &MeterConfig) -> String {
-    group_thousands(&amount.to_decimal(meter.decimals))
+    number_in(locale(), amount, meter)
+}
+
+/// [`number`] in `locale`: `1.234`, `443,2`, `27,32` in German.
+pub fn number_in(locale: Locale, amount: Amount, meter: &MeterConfig) -> String {
+    group_thousands_in(locale, &amount.to_decimal(meter.decimals))
 }
 
 /// With its unit: `1,234 credits`, `443.2 min`, `$27.32`.
 pub fn amount(amount: Amount, meter: &MeterConfig) -> String {
-    let n = number(amount.abs(), meter);
+    amount_in(locale(), amount, meter)
+}
+
+/// [`amount`] in `locale`. Only USD meters get a symbol (`1.234,56 $`); other currency
+/// meters are written with their code, as in en-US.
+pub fn amount_in(locale: Locale, amount: Amount, meter: &MeterConfig) -> String {
+    let n = number_in(locale, amount.abs(), meter);
     let sign = if amount.is_negative() { "-" } else { "" };
     match &meter.unit {
         MeterUnit::Credits => format!(
@@ -49,28 +119,50 @@ pub fn amount(amount: Amount, meter: &MeterConfig) -> String {
             }
         ),
         MeterUnit::Minutes => format!("{sign}{n} min"),
-        MeterUnit::Currency { code } if code == "USD" => format!("{sign}${n}"),
-        MeterUnit::Currency { code } => format!("{sign}{n} {code}"),
+        MeterUnit::Currency { code } if code == "USD" => {
+            with_currency(locale, sign, &n, locale.currency_symbol(code), code)
+        }
+        MeterUnit::Currency { code } => with_currency(locale, sign, &n, None, code),
     }
 }
 
 /// A quantity with its unit: `1,000 seconds`, `1 image`.
 pub fn quantity(unit: QuantityUnit, n: u64) -> String {
+    quantity_in(locale(), unit, n)
+}
+
+/// [`quantity`] in `locale`: `1.000 seconds` in German.
+pub fn quantity_in(locale: Locale, unit: QuantityUnit, n: u64) -> String {
     let label = unit.count_label(n);
     let word = label.split_once(' ').map_or("", |(_, w)| w);
-    format!("{} {word}", group_thousands(&n.to_string()))
+    format!("{} {word}", group_thousands_in(locale, &n.to_string()))
 }
 
 /// A price: `$45.00`, `€2,000.00`, `1,250.00 CHF`.
 pub fn money(m: &Money) -> String {
-    let n = group_thousands(&Amount::minor(m.cents.abs()).to_decimal(2));
+    money_in(locale(), m)
+}
+
+/// [`money`] in `locale`: `45,00 €` and `2.000,00 $` in German, `2 000,00 $US` in French,
+/// `€45.00` in Japanese.
+pub fn money_in(locale: Locale, m: &Money) -> String {
+    let n = group_thousands_in(locale, &Amount::minor(m.cents.abs()).to_decimal(2));
     let sign = if m.cents < 0 { "-" } else { "" };
-    match m.currency.as_str() {
-        "USD" => format!("{sign}${n}"),
-        "EUR" => format!("{sign}€{n}"),
-        "GBP" => format!("{sign}£{n}"),
-        "AUD" => format!("{sign}A${n}"),
-        code => format!("{sign}{n} {code}"),
+    let code = m.currency.as_str();
+    with_currency(locale, sign, &n, locale.currency_symbol(code), code)
+}
+
+/// A formatted magnitude with its currency, where the locale puts it: `-$5.00` (en-US,
+/// ja-JP), `-5,00 $` (de-DE, fr-FR: after, with a no-break space). Without a symbol the
+/// code stands in: after the number in en-US (as it always has), before it in ja-JP.
+fn with_currency(locale: Locale, sign: &str, n: &str, symbol: Option<&str>, code: &str) -> String {
+    match (locale, symbol) {
+        (Locale::EnUs | Locale::JaJp, Some(symbol)) => format!("{sign}{symbol}{n}"),
+        (Locale::EnUs, None) => format!("{sign}{n} {code}"),
+        (Locale::JaJp, None) => format!("{sign}{code}\u{A0}{n}"),
+        (Locale::DeDe | Locale::FrFr, symbol) => {
+            format!("{sign}{n}\u{A0}{}", symbol.unwrap_or(code))
+        }
     }
 }
 
@@ -91,14 +183,25 @@ pub fn unit_name(meter: &MeterConfig) -> String {
 /// Basis points as a percentage people read: `8250` → `82.5%`, `10000` → `100%`. Rounded
 /// down, so a figure never shows a threshold (80 %, 100 %) it has not reached.
 pub fn percent(bp: u32) -> String {
-    if bp >= 10_000 {
-        return format!("{}%", bp / 100);
-    }
-    let tenths = bp / 10;
-    if tenths.is_multiple_of(10) {
-        format!("{}%", tenths / 10)
+    percent_in(locale(), bp)
+}
+
+/// [`percent`] in `locale`: `82,5 %` in German and French (a no-break space before `%`).
+pub fn percent_in(locale: Locale, bp: u32) -> String {
+    let digits = if bp >= 10_000 {
+        (bp / 100).to_string()
     } else {
-        format!("{}.{}%", tenths / 10, tenths % 10)
+        let tenths = bp / 10;
+        if tenths.is_multiple_of(10) {
+            (tenths / 10).to_string()
+        } else {
+            format!("{}.{}", tenths / 10, tenths % 10)
+        }
+    };
+    let n = group_thousands_in(locale, &digits);
+    match locale {
+        Locale::EnUs | Locale::JaJp => format!("{n}%"),
+        Locale::DeDe | Locale::FrFr => format!("{n}\u{A0}%"),
     }
 }
 
@@ -113,32 +216,116 @@ pub fn share_bp(part: Amount, total: Amount) -> u32 {
 
 /// "Nov 3".
 pub fn short_date(d: NaiveDate) -> String {
-    d.format("%b %-d").to_string()
+    short_date_in(locale(), d)
+}
+
+/// [`short_date`] in `locale` (CLDR's month-and-day, `MMMd`): `3. Nov.`, `3 nov.`, `11月3日`.
+pub fn short_date_in(locale: Locale, d: NaiveDate) -> String {
+    let (day, month) = (d.day(), d.month());
+    let mmm = locale.month_abbr(month);
+    match locale {
+        Locale::EnUs => format!("{mmm} {day}"),
+        Locale::DeDe => format!("{day}. {mmm}"),
+        Locale::FrFr => format!("{day} {mmm}"),
+        Locale::JaJp => format!("{month}月{day}日"),
+    }
 }
 
 /// "Nov 3, 2026".
 pub fn long_date(d: NaiveDate) -> String {
-    d.format("%b %-d, %Y").to_string()
+    long_date_in(locale(), d)
+}
+
+/// [`long_date`] in `locale` (CLDR's medium date): `3. Nov. 2026`, `3 nov. 2026`,
+/// `2026/11/03`.
+pub fn long_date_in(locale: Locale, d: NaiveDate) -> String {
+    let (year, month, day) = (d.year(), d.month(), d.day());
+    let mmm = locale.month_abbr(month);
+    match locale {
+        Locale::EnUs => format!("{mmm} {day}, {year}"),
+        Locale::DeDe => format!("{day}. {mmm} {year}"),
+        Locale::FrFr => format!("{day} {mmm} {year}"),
+        Locale::JaJp => format!("{year}/{month:02}/{day:02}"),
+    }
 }
 
 /// "Nov 20, 23:59".
 pub fn date_time(t: NaiveDateTime) -> String {
-    t.format("%b %-d, %H:%M").to_string()
+    date_time_in(locale(), t)
+}
+
+/// [`date_time`] in `locale`, on the 24-hour clock: `20. Nov., 23:59`, `20 nov., 23:59`,
+/// `11月20日 23:59`.
+pub fn date_time_in(locale: Locale, t: NaiveDateTime) -> String {
+    let day = short_date_in(locale, t.date());
+    let (h, m) = (t.hour(), t.minute());
+    match locale {
+        Locale::EnUs | Locale::DeDe | Locale::FrFr => format!("{day}, {h:02}:{m:02}"),
+        Locale::JaJp => format!("{day} {h:02}:{m:02}"),
+    }
+}
+
+/// A month of a year, as monthly chart bars are labelled: "Nov 2026".
+pub fn month_label(d: NaiveDate) -> String {
+    month_label_in(locale(), d)
+}
+
+/// [`month_label`] in `locale` (CLDR `yMMM`): `Nov. 2026`, `nov. 2026`, `2026年11月`.
+pub fn month_label_in(locale: Locale, d: NaiveDate) -> String {
+    match locale {
+        Locale::JaJp => format!("{}年{}月", d.year(), d.month()),
+        _ => format!("{} {}", locale.month_abbr(d.month()), d.year()),
+    }
+}
+
+/// A month of a year with the month's full name: "November 2026".
+pub fn long_month_label(d: NaiveDate) -> String {
+    long_month_label_in(locale(), d)
+}
+
+/// [`long_month_label`] in `locale` (CLDR `yMMMM`): `November 2026`, `novembre 2026`,
+/// `2026年11月`.
+pub fn long_month_label_in(locale: Locale, d: NaiveDate) -> String {
+    match locale {
+        Locale::JaJp => month_label_in(locale, d),
+        _ => format!("{} {}", locale.month_name(d.month()), d.year()),
+    }
 }
 
 /// The days of a range as people say them: "Oct 23 – Nov 21, 2026", "Dec 30, 2025 – Jan 5,
 /// 2026", "Nov 21, 2026" for one day, and "no days yet" for an empty range.
 pub fn date_range(range: &DateRange) -> String {
+    date_range_in(locale(), range)
+}
+
+/// [`date_range`] in `locale`: `23. Okt. – 21. Nov. 2026`, `23 oct. – 21 nov. 2026`, and
+/// in Japanese, whose dates start with the year, both ends in full:
+/// `2026/10/23～2026/11/21`.
+pub fn date_range_in(locale: Locale, range: &DateRange) -> String {
     let Some(last) = range.last_day() else {
         return "no days yet".into();
     };
     let first = range.from;
     if first == last {
-        long_date(first)
+        long_date_in(locale, first)
+    } else if locale == Locale::JaJp {
+        format!(
+            "{}～{}",
+            long_date_in(locale, first),
+            long_date_in(locale, last)
+        )
     } else if first.year() == last.year() {
-        format!("{} – {}", short_date(first), long_date(last))
+        format!(
+            "{} – {}",
+            short_date_in(locale, first),
+            long_date_in(locale, last)
+        )
     } else {
-        format!("{} – {}", long_date(first), long_date(last))
+        format!(
+            "{} – {}",
+            long_date_in(locale, first),
+            long_date_in(locale, last)
+        )
     }
 }
 
@@ -278,5 +465,348 @@ mod tests {
             date_range(&range("2026-12-01", "2026-12-05")),
             "no days yet"
         );
+    }
+
+    const LOCALES: [Locale; 4] = [Locale::EnUs, Locale::DeDe, Locale::FrFr, Locale::JaJp];
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// The days `from` to `to` (inclusive), resolved on 2026-11-21.
+    fn days(from: &str, to: &str) -> DateRange {
+        use creditboard_domain::account::{Freshness, Timezone};
+        use creditboard_domain::period::Period;
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        Period::custom(day(from), day(to)).unwrap().resolve(
+            now,
+            Timezone::new("UTC").unwrap(),
+            Freshness::Live,
+        )
+    }
+
+    /// Checks `f` in each of [`LOCALES`] against the text expected in it, in that order.
+    fn each_locale(what: &str, f: impl Fn(Locale) -> String, expected: [&str; 4]) {
+        for (l, e) in LOCALES.into_iter().zip(expected) {
+            assert_eq!(f(l), e, "{what} in {}", l.tag());
+        }
+    }
+
+    // Expected text below is CLDR's, written out by hand: `\u{A0}` is a no-break space,
+    // `\u{202F}` a narrow no-break space (French digit groups).
+
+    #[test]
+    fn numbers_use_the_locale_separators() {
+        each_locale(
+            "grouping",
+            |l| group_thousands_in(l, "-1234567.5"),
+            [
+                "-1,234,567.5",
+                "-1.234.567,5",
+                "-1\u{202F}234\u{202F}567,5",
+                "-1,234,567.5",
+            ],
+        );
+        each_locale(
+            "three digits",
+            |l| group_thousands_in(l, "999.25"),
+            ["999.25", "999,25", "999,25", "999.25"],
+        );
+        let credits = meter(MeterUnit::Credits, 0);
+        let minutes = meter(MeterUnit::Minutes, 1);
+        each_locale(
+            "credits",
+            |l| amount_in(l, Amount::minor(-1_234_567), &credits),
+            [
+                "-1,234,567 credits",
+                "-1.234.567 credits",
+                "-1\u{202F}234\u{202F}567 credits",
+                "-1,234,567 credits",
+            ],
+        );
+        each_locale(
+            "minutes",
+            |l| number_in(l, Amount::minor(4_432), &minutes),
+            ["443.2", "443,2", "443,2", "443.2"],
+        );
+        each_locale(
+            "quantity",
+            |l| quantity_in(l, QuantityUnit::Second, 12_000),
+            [
+                "12,000 seconds",
+                "12.000 seconds",
+                "12\u{202F}000 seconds",
+                "12,000 seconds",
+            ],
+        );
+    }
+
+    #[test]
+    fn currency_meters_put_the_currency_where_the_locale_does() {
+        let usd = meter(MeterUnit::Currency { code: "USD".into() }, 2);
+        let eur = meter(MeterUnit::Currency { code: "EUR".into() }, 2);
+        each_locale(
+            "USD",
+            |l| amount_in(l, Amount::minor(123_456), &usd),
+            [
+                "$1,234.56",
+                "1.234,56\u{A0}$",
+                "1\u{202F}234,56\u{A0}$US",
+                "$1,234.56",
+            ],
+        );
+        each_locale(
+            "negative USD",
+            |l| amount_in(l, Amount::minor(-500), &usd),
+            ["-$5.00", "-5,00\u{A0}$", "-5,00\u{A0}$US", "-$5.00"],
+        );
+        each_locale(
+            "EUR meter",
+            |l| amount_in(l, Amount::minor(5), &eur),
+            [
+                "0.05 EUR",
+                "0,05\u{A0}EUR",
+                "0,05\u{A0}EUR",
+                "EUR\u{A0}0.05",
+            ],
+        );
+    }
+
+    #[test]
+    fn prices_read_in_each_locale() {
+        let m = |cents, c: &str| Money {
+            cents,
+            currency: c.into(),
+        };
+        let cases = [
+            (
+                m(4_500, "EUR"),
+                ["€45.00", "45,00\u{A0}€", "45,00\u{A0}€", "€45.00"],
+            ),
+            (
+                m(200_000, "USD"),
+                [
+                    "$2,000.00",
+                    "2.000,00\u{A0}$",
+                    "2\u{202F}000,00\u{A0}$US",
+                    "$2,000.00",
+                ],
+            ),
+            (
+                m(-1_999, "GBP"),
+                ["-£19.99", "-19,99\u{A0}£", "-19,99\u{A0}£GB", "-£19.99"],
+            ),
+            (
+                m(100, "AUD"),
+                ["A$1.00", "1,00\u{A0}AU$", "1,00\u{A0}$AU", "A$1.00"],
+            ),
+            (
+                m(123_456, "CHF"),
+                [
+                    "1,234.56 CHF",
+                    "1.234,56\u{A0}CHF",
+                    "1\u{202F}234,56\u{A0}CHF",
+                    "CHF\u{A0}1,234.56",
+                ],
+            ),
+        ];
+        for (price, expected) in cases {
+            each_locale(&price.currency, |l| money_in(l, &price), expected);
+        }
+    }
+
+    #[test]
+    fn percentages_in_each_locale() {
+        each_locale(
+            "12.5 %",
+            |l| percent_in(l, 1_250),
+            ["12.5%", "12,5\u{A0}%", "12,5\u{A0}%", "12.5%"],
+        );
+        each_locale(
+            "100 %",
+            |l| percent_in(l, 10_000),
+            ["100%", "100\u{A0}%", "100\u{A0}%", "100%"],
+        );
+        each_locale(
+            "1,500 %",
+            |l| percent_in(l, 150_000),
+            ["1,500%", "1.500\u{A0}%", "1\u{202F}500\u{A0}%", "1,500%"],
+        );
+        each_locale(
+            "0.1 %",
+            |l| percent_in(l, 15),
+            ["0.1%", "0,1\u{A0}%", "0,1\u{A0}%", "0.1%"],
+        );
+    }
+
+    #[test]
+    fn dates_in_each_locale() {
+        let nov = day("2026-11-20");
+        let mar = day("2026-03-03");
+        each_locale(
+            "short",
+            |l| short_date_in(l, nov),
+            ["Nov 20", "20. Nov.", "20 nov.", "11月20日"],
+        );
+        each_locale(
+            "short March",
+            |l| short_date_in(l, mar),
+            ["Mar 3", "3. März", "3 mars", "3月3日"],
+        );
+        each_locale(
+            "long",
+            |l| long_date_in(l, nov),
+            [
+                "Nov 20, 2026",
+                "20. Nov. 2026",
+                "20 nov. 2026",
+                "2026/11/20",
+            ],
+        );
+        each_locale(
+            "long March",
+            |l| long_date_in(l, mar),
+            ["Mar 3, 2026", "3. März 2026", "3 mars 2026", "2026/03/03"],
+        );
+        let late = nov.and_hms_opt(23, 59, 0).unwrap();
+        let early = mar.and_hms_opt(9, 5, 0).unwrap();
+        each_locale(
+            "date and time",
+            |l| date_time_in(l, late),
+            [
+                "Nov 20, 23:59",
+                "20. Nov., 23:59",
+                "20 nov., 23:59",
+                "11月20日 23:59",
+            ],
+        );
+        each_locale(
+            "morning",
+            |l| date_time_in(l, early),
+            [
+                "Mar 3, 09:05",
+                "3. März, 09:05",
+                "3 mars, 09:05",
+                "3月3日 09:05",
+            ],
+        );
+        each_locale(
+            "month",
+            |l| month_label_in(l, nov),
+            ["Nov 2026", "Nov. 2026", "nov. 2026", "2026年11月"],
+        );
+        each_locale(
+            "September",
+            |l| month_label_in(l, day("2026-09-01")),
+            ["Sep 2026", "Sept. 2026", "sept. 2026", "2026年9月"],
+        );
+        each_locale(
+            "long month",
+            |l| long_month_label_in(l, nov),
+            [
+                "November 2026",
+                "November 2026",
+                "novembre 2026",
+                "2026年11月",
+            ],
+        );
+        each_locale(
+            "long February",
+            |l| long_month_label_in(l, day("2026-02-01")),
+            ["February 2026", "Februar 2026", "février 2026", "2026年2月"],
+        );
+    }
+
+    #[test]
+    fn every_month_is_abbreviated_as_cldr_does() {
+        let firsts = |l| {
+            (1..=12)
+                .map(|m| short_date_in(l, NaiveDate::from_ymd_opt(2026, m, 1).unwrap()))
+                .collect::<Vec<_>>()
+                .join("|")
+        };
+        assert_eq!(
+            firsts(Locale::EnUs),
+            "Jan 1|Feb 1|Mar 1|Apr 1|May 1|Jun 1|Jul 1|Aug 1|Sep 1|Oct 1|Nov 1|Dec 1"
+        );
+        assert_eq!(
+            firsts(Locale::DeDe),
+            "1. Jan.|1. Feb.|1. März|1. Apr.|1. Mai|1. Juni|1. Juli|1. Aug.|1. Sept.|1. Okt.|1. Nov.|1. Dez."
+        );
+        assert_eq!(
+            firsts(Locale::FrFr),
+            "1 janv.|1 févr.|1 mars|1 avr.|1 mai|1 juin|1 juil.|1 août|1 sept.|1 oct.|1 nov.|1 déc."
+        );
+        assert_eq!(
+            firsts(Locale::JaJp),
+            "1月1日|2月1日|3月1日|4月1日|5月1日|6月1日|7月1日|8月1日|9月1日|10月1日|11月1日|12月1日"
+        );
+    }
+
+    #[test]
+    fn date_ranges_in_each_locale() {
+        each_locale(
+            "same year",
+            |l| date_range_in(l, &days("2026-10-23", "2026-11-21")),
+            [
+                "Oct 23 – Nov 21, 2026",
+                "23. Okt. – 21. Nov. 2026",
+                "23 oct. – 21 nov. 2026",
+                "2026/10/23～2026/11/21",
+            ],
+        );
+        each_locale(
+            "across years",
+            |l| date_range_in(l, &days("2025-12-30", "2026-01-05")),
+            [
+                "Dec 30, 2025 – Jan 5, 2026",
+                "30. Dez. 2025 – 5. Jan. 2026",
+                "30 déc. 2025 – 5 janv. 2026",
+                "2025/12/30～2026/01/05",
+            ],
+        );
+        each_locale(
+            "one day",
+            |l| date_range_in(l, &days("2026-11-21", "2026-11-21")),
+            [
+                "Nov 21, 2026",
+                "21. Nov. 2026",
+                "21 nov. 2026",
+                "2026/11/21",
+            ],
+        );
+    }
+
+    #[test]
+    fn the_current_locale_is_set_once_and_used_everywhere() {
+        assert_eq!(locale(), Locale::EnUs);
+        let usd = meter(MeterUnit::Currency { code: "USD".into() }, 2);
+        set_locale(Locale::DeDe);
+        assert_eq!(locale(), Locale::DeDe);
+        assert_eq!(amount(Amount::minor(123_456), &usd), "1.234,56\u{A0}$");
+        assert_eq!(percent(8_250), "82,5\u{A0}%");
+        assert_eq!(long_date(day("2026-11-20")), "20. Nov. 2026");
+        assert_eq!(group_thousands("1234"), "1.234");
+        // Another thread (a test's, natively) starts at the default.
+        assert_eq!(
+            std::thread::spawn(locale).join().unwrap(),
+            Locale::default()
+        );
+        set_locale(Locale::default());
+        assert_eq!(amount(Amount::minor(123_456), &usd), "$1,234.56");
+    }
+
+    #[test]
+    fn typed_numbers_read_back_in_each_locale() {
+        use Locale::*;
+        assert_eq!(typed_decimal_in(EnUs, " $1,234.50 "), "1234.50");
+        assert_eq!(typed_decimal_in(DeDe, "1.234,50 $"), "1234.50");
+        assert_eq!(typed_decimal_in(FrFr, "1\u{202f}234,5\u{a0}$US"), "1234.5");
+        assert_eq!(typed_decimal_in(FrFr, "1 234,5"), "1234.5");
+        assert_eq!(typed_decimal_in(JaJp, "1,234.5"), "1234.5");
+        // In German a point groups thousands: "1.5" is fifteen.
+        assert_eq!(typed_decimal_in(DeDe, "1.5"), "15");
     }
 }

@@ -4,7 +4,7 @@
 use crate::store::{Store, StoreError};
 use creditboard_domain::alerts::Notification;
 use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
-use creditboard_domain::period::Period;
+use creditboard_domain::period::{Period, PeriodChoices};
 use creditboard_domain::ratecard::RateCard;
 use leptos::prelude::*;
 
@@ -65,17 +65,27 @@ impl AccountData {
     }
 }
 
-/// The period the usage and team pages show and what was wrong with the link's (see
-/// [`crate::view::offered_period`]); `None` until the account is known, since which periods
-/// are offered, and which comes first, is the account's.
-pub fn use_offered_period(data: AccountData) -> Memo<Option<(Period, Option<String>)>> {
+/// The period a page shows, what was wrong with the link's, and what the account offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offered {
+    pub period: Period,
+    pub problem: Option<String>,
+    pub choices: PeriodChoices,
+}
+
+/// The usage and team pages' period (see [`crate::view::offered_period`]); `None` until the
+/// account is known, since which periods are offered, and which comes first, is the account's.
+pub fn use_offered_period(data: AccountData) -> Memo<Option<Offered>> {
     let query = leptos_router::hooks::use_query_map();
     Memo::new(move |_| {
         let choices = data.account.get()?.ok()?.usage_periods;
-        Some(crate::view::offered_period(
-            &crate::view::pairs(&query.read()),
-            &choices,
-        ))
+        let (period, problem) =
+            crate::view::offered_period(&crate::view::pairs(&query.read()), &choices);
+        Some(Offered {
+            period,
+            problem,
+            choices,
+        })
     })
 }
 
@@ -89,7 +99,7 @@ pub fn use_usage(data: AccountData) -> Fetched<UsageView> {
     let asked = Memo::new(move |_| {
         crate::view::pairs(&query.read())
             .into_iter()
-            .filter(|(k, _)| matches!(k.as_str(), "period" | "from" | "to"))
+            .filter(|(k, _)| crate::view::PERIOD_KEYS.contains(&k.as_str()))
             .collect::<crate::view::Query>()
     });
     LocalResource::new(move || {
@@ -124,6 +134,8 @@ pub fn use_set_query() -> impl Fn(crate::view::Query) + Clone + 'static {
             &href,
             leptos_router::NavigateOptions {
                 scroll: false,
+                // The path is the whole one, base path included: not resolved against it again.
+                resolve: false,
                 ..leptos_router::NavigateOptions::default()
             },
         );

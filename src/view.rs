@@ -4,7 +4,8 @@
 
 use creditboard_domain::activity::{ActivityQuery, PAGE_SIZES};
 use creditboard_domain::api::RawQuery;
-use creditboard_domain::period::{Period, PeriodChoices, PeriodPreset};
+use creditboard_domain::period::{Period, PeriodChoices};
+use creditboard_domain::presentation::Presentation;
 use creditboard_domain::preset::PresetId;
 use leptos_router::params::ParamsMap;
 
@@ -18,7 +19,8 @@ pub fn pairs(map: &ParamsMap) -> Query {
         .collect()
 }
 
-fn get<'q>(query: &'q Query, key: &str) -> Option<&'q str> {
+/// The value of `key` in `query`, if any.
+pub fn get<'q>(query: &'q Query, key: &str) -> Option<&'q str> {
     query
         .iter()
         .rev()
@@ -51,9 +53,8 @@ pub fn to_query_string(query: &Query) -> String {
 /// The period a page shows: the URL's when the account offers it, otherwise the account's
 /// default and what was wrong with the link (said on the page).
 pub fn offered_period(query: &Query, choices: &PeriodChoices) -> (Period, Option<String>) {
-    let default = Period::preset(choices.default);
     let why = match Period::from_query(get(query, "period"), get(query, "from"), get(query, "to")) {
-        Ok(None) => return (default, None),
+        Ok(None) => return (Period::preset(choices.default), None),
         Ok(Some(p)) if choices.offers(p) => return (p, None),
         Ok(Some(Period::Preset(p))) => {
             format!("“{}” is not one of the periods offered here", p.label())
@@ -61,6 +62,12 @@ pub fn offered_period(query: &Query, choices: &PeriodChoices) -> (Period, Option
         Ok(Some(Period::Custom { .. })) => "custom ranges are not offered here".to_string(),
         Err(e) => e.to_string(),
     };
+    refused(&why, choices)
+}
+
+/// The account's default period, and the sentence that says why the link's is not shown.
+fn refused(why: &str, choices: &PeriodChoices) -> (Period, Option<String>) {
+    let default = Period::preset(choices.default);
     let label = choices.default.label().to_lowercase();
     // "the last 30 days", but "this month".
     let showing = if label.starts_with("last ") && label.contains("day") {
@@ -76,11 +83,14 @@ pub fn offered_period(query: &Query, choices: &PeriodChoices) -> (Period, Option
     )
 }
 
+/// The URL parameters a period is written in.
+pub const PERIOD_KEYS: [&str; 3] = ["period", "from", "to"];
+
 /// The query with the period replaced (other parameters, such as the preset, are kept).
 pub fn with_period(query: &Query, period: Period) -> Query {
     let mut q: Query = query
         .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "period" | "from" | "to"))
+        .filter(|(k, _)| !PERIOD_KEYS.contains(&k.as_str()))
         .cloned()
         .collect();
     q.extend(
@@ -94,8 +104,9 @@ pub fn with_period(query: &Query, period: Period) -> Query {
 
 /// The parameters that choose the store at start-up (the product, the demo's size, the demo
 /// store where a server would answer, the member a server's demo acts as, and its private
-/// copy of the account); links between pages carry them so a reload opens the same data.
-pub const STORE_PARAMS: [&str; 5] = ["preset", "demo_scale", "store", "as", "session"];
+/// copy of the account) and the locale; links between pages carry them so a reload opens the
+/// same data the same way.
+pub const STORE_PARAMS: [&str; 6] = ["preset", "demo_scale", "store", "as", "session", "locale"];
 
 /// Whether the URL asks for the in-browser demo store (`store=demo`) even where a server
 /// serving the app names its API.
@@ -149,92 +160,27 @@ pub fn demo_choice(query: &Query) -> DemoChoice {
 
 // ---- The Activity page's view state ----
 
-/// The time ranges the Activity page offers, after "All history": VideoGen's 1/7/30 days,
-/// then the dashboard's presets.
-pub const ACTIVITY_PERIODS: [PeriodPreset; 8] = [
-    PeriodPreset::Last1Day,
-    PeriodPreset::Last7Days,
-    PeriodPreset::Last30Days,
-    PeriodPreset::ThisMonth,
-    PeriodPreset::LastMonth,
-    PeriodPreset::Last90Days,
-    PeriodPreset::Last180Days,
-    PeriodPreset::ThisYear,
-];
-
-/// `period=all`: the whole history.
+/// `period=all`: the whole history, where the account offers it.
 pub const ALL_HISTORY: &str = "all";
 
-/// The ledger's columns, in table order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Column {
-    Time,
-    Description,
-    Service,
-    Category,
-    Member,
-    Project,
-    Tier,
-    Type,
-    Status,
-    Amount,
-    Balance,
+/// The ledger's columns; which are shown, in what order and under what heading is the
+/// account's (`Presentation::ledger_columns`).
+pub use creditboard_domain::presentation::LedgerColumn as Column;
+
+/// Date, description, amount and balance are what a ledger is: where the product shows them,
+/// they cannot be hidden.
+pub fn required(column: Column, presentation: &Presentation) -> bool {
+    matches!(
+        column,
+        Column::Time | Column::Description | Column::Amount | Column::Balance
+    ) && presentation.shows(column)
 }
 
-impl Column {
-    pub const ALL: [Column; 11] = [
-        Column::Time,
-        Column::Description,
-        Column::Service,
-        Column::Category,
-        Column::Member,
-        Column::Project,
-        Column::Tier,
-        Column::Type,
-        Column::Status,
-        Column::Amount,
-        Column::Balance,
-    ];
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Column::Time => "time",
-            Column::Description => "description",
-            Column::Service => "service",
-            Column::Category => "category",
-            Column::Member => "member",
-            Column::Project => "project",
-            Column::Tier => "tier",
-            Column::Type => "type",
-            Column::Status => "status",
-            Column::Amount => "amount",
-            Column::Balance => "balance",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Column::Time => "Date",
-            Column::Description => "Description",
-            Column::Service => "Service",
-            Column::Category => "Category",
-            Column::Member => "Team member",
-            Column::Project => "Project",
-            Column::Tier => "Quality",
-            Column::Type => "Type",
-            Column::Status => "Status",
-            Column::Amount => "Amount",
-            Column::Balance => "Balance after",
-        }
-    }
-
-    /// Date, description, amount and balance are what a ledger is; they cannot be hidden.
-    pub fn required(self) -> bool {
-        matches!(
-            self,
-            Column::Time | Column::Description | Column::Amount | Column::Balance
-        )
-    }
+/// Every column in table order: the product's, then the others in the dashboard's order.
+pub fn column_order(presentation: &Presentation) -> Vec<Column> {
+    let mut order = presentation.ledger_columns.clone();
+    order.extend(Column::ALL.into_iter().filter(|c| !presentation.shows(*c)));
+    order
 }
 
 /// What the Activity URL asks for, validated; `problems` says what was wrong with it (those
@@ -254,20 +200,23 @@ pub const FILTER_KEYS: [&str; 10] = [
     "type", "status", "category", "feature", "engine", "member", "project", "tier", "q", "meter",
 ];
 
-pub fn activity_from_query(query: &Query) -> ActivityView {
+/// The Activity view the URL asks for, as the account offers it: its time ranges (a range it
+/// does not offer is said, and its first shown instead) and its columns.
+pub fn activity_from_query(query: &Query, presentation: &Presentation) -> ActivityView {
     let mut problems = Vec::new();
-    let period = match get(query, "period") {
-        Some(ALL_HISTORY) => None,
-        _ => match Period::from_query(get(query, "period"), get(query, "from"), get(query, "to")) {
-            Ok(p) => Some(p.unwrap_or(Period::preset(PeriodPreset::Last30Days))),
-            Err(e) => {
-                problems.push(format!(
-                    "The time range does not work: {e}. Showing the last 30 days."
-                ));
-                Some(Period::preset(PeriodPreset::Last30Days))
-            }
-        },
+    let choices = &presentation.activity_periods;
+    let (period, problem) = match get(query, "period") {
+        Some(ALL_HISTORY) if presentation.all_history => (None, None),
+        Some(ALL_HISTORY) => {
+            let (p, why) = refused("the whole history is not offered here", choices);
+            (Some(p), why)
+        }
+        _ => {
+            let (p, why) = offered_period(query, choices);
+            (Some(p), why)
+        }
     };
+    problems.extend(problem);
     // Each filter is checked alone, so one bad value drops only itself.
     let mut query_out = ActivityQuery {
         period,
@@ -335,7 +284,10 @@ pub fn activity_from_query(query: &Query) -> ActivityView {
         },
     };
     let columns = get(query, "cols").map(|list| {
-        let mut cols: Vec<Column> = Column::ALL.into_iter().filter(|c| c.required()).collect();
+        let mut cols: Vec<Column> = Column::ALL
+            .into_iter()
+            .filter(|c| required(*c, presentation))
+            .collect();
         for slug in list.split(',').filter(|s| !s.is_empty()) {
             match Column::ALL.into_iter().find(|c| c.slug() == slug) {
                 Some(c) if !cols.contains(&c) => cols.push(c),
@@ -343,7 +295,8 @@ pub fn activity_from_query(query: &Query) -> ActivityView {
                 None => problems.push(format!("There is no column “{slug}”.")),
             }
         }
-        cols.sort_by_key(|c| Column::ALL.iter().position(|x| x == c));
+        let order = column_order(presentation);
+        cols.sort_by_key(|c| order.iter().position(|x| x == c));
         cols
     });
     ActivityView {
@@ -408,6 +361,8 @@ pub fn page_window(current: u32, pages: u32) -> Vec<PageLink> {
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+    use creditboard_domain::period::PeriodPreset;
+    use creditboard_domain::preset::Preset;
 
     fn query(pairs: &[(&str, &str)]) -> Query {
         pairs
@@ -536,13 +491,17 @@ mod tests {
 
     #[test]
     fn activity_filters_come_from_the_url_and_bad_ones_are_named() {
-        let v = activity_from_query(&query(&[
-            ("type", "consume,refund"),
-            ("member", "m_anna"),
-            ("q", "keyframe"),
-            ("page", "3"),
-            ("size", "50"),
-        ]));
+        let all = Presentation::default();
+        let v = activity_from_query(
+            &query(&[
+                ("type", "consume,refund"),
+                ("member", "m_anna"),
+                ("q", "keyframe"),
+                ("page", "3"),
+                ("size", "50"),
+            ]),
+            &all,
+        );
         assert!(v.problems.is_empty(), "{:?}", v.problems);
         assert_eq!(
             v.query.period,
@@ -552,19 +511,22 @@ mod tests {
         assert_eq!(v.query.filter.search.as_deref(), Some("keyframe"));
         assert_eq!((v.page, v.size), (3, 50));
         assert_eq!(
-            activity_from_query(&query(&[("period", "all")]))
+            activity_from_query(&query(&[("period", "all")]), &all)
                 .query
                 .period,
             None
         );
-        let bad = activity_from_query(&query(&[
-            ("type", "teleport"),
-            ("status", "failed"),
-            ("page", "0"),
-            ("size", "1000"),
-            ("period", "forever"),
-            ("cols", "time,colour"),
-        ]));
+        let bad = activity_from_query(
+            &query(&[
+                ("type", "teleport"),
+                ("status", "failed"),
+                ("page", "0"),
+                ("size", "1000"),
+                ("period", "forever"),
+                ("cols", "time,colour"),
+            ]),
+            &all,
+        );
         assert_eq!(bad.problems.len(), 5, "{:?}", bad.problems);
         assert!(bad.problems.iter().any(|p| p.contains("type=teleport")));
         // The good filter stays; the bad ones fall back.
@@ -584,6 +546,135 @@ mod tests {
                 Column::Amount,
                 Column::Balance
             ]
+        );
+    }
+
+    #[test]
+    fn the_activity_page_offers_the_accounts_time_ranges_and_says_when_a_link_asks_for_another() {
+        let videogen = Preset::get(PresetId::Videogen).unwrap().config.presentation;
+        let days = |n| match n {
+            1 => Period::preset(PeriodPreset::Last1Day),
+            7 => Period::preset(PeriodPreset::Last7Days),
+            _ => Period::preset(PeriodPreset::Last30Days),
+        };
+        // "1 day, 7 days, or 30 days": each is shown as asked, none is a problem.
+        for (slug, n) in [("last_1_day", 1), ("last_7_days", 7), ("last_30_days", 30)] {
+            let v = activity_from_query(&query(&[("period", slug)]), &videogen);
+            assert_eq!(
+                (v.query.period, v.problems.len()),
+                (Some(days(n)), 0),
+                "{slug}"
+            );
+        }
+        assert_eq!(
+            activity_from_query(&query(&[]), &videogen).query.period,
+            Some(days(30))
+        );
+        // Anything else is refused in words, and its first shown.
+        for (pairs, says) in [
+            (
+                vec![("period", "last_90_days")],
+                "“Last 90 days” is not one of the periods offered here",
+            ),
+            (
+                vec![("period", "all")],
+                "the whole history is not offered here",
+            ),
+            (
+                vec![("from", "2026-08-01"), ("to", "2026-08-31")],
+                "custom ranges are not offered here",
+            ),
+        ] {
+            let v = activity_from_query(&query(&pairs), &videogen);
+            assert_eq!(v.query.period, Some(days(30)), "{pairs:?}");
+            assert_eq!(
+                v.problems,
+                vec![format!(
+                    "This link’s period does not work: {says}. Showing the last 30 days instead."
+                )]
+            );
+        }
+        // The dashboard's own set still offers the whole history and a custom range.
+        let all = Presentation::default();
+        let v = activity_from_query(&query(&[("period", "last_90_days")]), &all);
+        assert_eq!(
+            (v.query.period, v.problems.len()),
+            (Some(Period::preset(PeriodPreset::Last90Days)), 0)
+        );
+        let v = activity_from_query(
+            &query(&[("from", "2026-08-01"), ("to", "2026-08-31")]),
+            &all,
+        );
+        assert!(v.problems.is_empty() && matches!(v.query.period, Some(Period::Custom { .. })));
+    }
+
+    #[test]
+    fn the_ledger_shows_the_products_columns_in_its_order() {
+        let foto = Preset::get(PresetId::Fotomaster)
+            .unwrap()
+            .config
+            .presentation;
+        // Foto Master's six columns lead; the others follow in the dashboard's order.
+        assert_eq!(
+            column_order(&foto),
+            vec![
+                Column::Time,
+                Column::Description,
+                Column::Type,
+                Column::Status,
+                Column::Amount,
+                Column::Balance,
+                Column::Service,
+                Column::Category,
+                Column::Member,
+                Column::Project,
+                Column::Tier,
+            ]
+        );
+        let headings: Vec<&str> = column_order(&foto)
+            .into_iter()
+            .map(|c| foto.heading(c))
+            .collect();
+        assert_eq!(
+            headings,
+            [
+                "Date",
+                "Service",
+                "Type",
+                "Status",
+                "Transaction",
+                "Balance",
+                "Engine",
+                "Category",
+                "Team member",
+                "Project",
+                "Quality"
+            ]
+        );
+        // ngram's table has no balance column, so a chosen set need not keep one; the date,
+        // the description and the amount stay, and added columns follow the product's in the
+        // dashboard's order.
+        let ngram = Preset::get(PresetId::Ngram).unwrap().config.presentation;
+        let v = activity_from_query(&query(&[("cols", "balance,tier")]), &ngram);
+        assert_eq!(
+            v.columns.unwrap(),
+            vec![
+                Column::Time,
+                Column::Description,
+                Column::Amount,
+                Column::Tier,
+                Column::Balance
+            ]
+        );
+        let v = activity_from_query(&query(&[("cols", "")]), &ngram);
+        assert_eq!(
+            v.columns.unwrap(),
+            vec![Column::Time, Column::Description, Column::Amount]
+        );
+        assert_eq!(ngram.heading(Column::Amount), "Credits");
+        assert_eq!(
+            Presentation::default().heading(Column::Balance),
+            "Balance after"
         );
     }
 

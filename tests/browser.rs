@@ -333,6 +333,13 @@ async fn the_cards_show_each_meters_balance_usage_and_rate() {
         assert_eq!(minor_units(&shown), used, "{id} used: {shown}");
         let label = text_of(&el, &format!("[data-testid=used-{id}] .stat-label")).await;
         assert_eq!(label, "Used this month");
+        // "Your Available Rendering Minutes balance"; the AI credits keep the usual word.
+        let label = text_of(&el, &format!("[data-testid=available-{id}] .stat-label")).await;
+        let named = match id {
+            "render_minutes" => "Available Rendering Minutes",
+            _ => "Available",
+        };
+        assert_eq!(label, named, "{id}");
         // Both meters have a monthly allocation, so both show a usage rate with its bar: the
         // domain's rate for these days, coloured by the 80 % and 100 % thresholds.
         let range =
@@ -381,7 +388,7 @@ async fn the_usage_rate_card_warns_at_80_and_100_percent() {
         (12_345, "exceeded", "123%", "100"),
     ] {
         let (el, _mounted) = mount_view(move || {
-            view! { <UsageRateCard rate_bp=bp hint="h".to_string() testid="card" /> }
+            view! { <UsageRateCard label="Usage rate" rate_bp=bp hint="h".to_string() testid="card" /> }
         });
         let card = find(&el, "[data-testid=card]").await;
         assert_eq!(card.get_attribute("data-level").unwrap(), level, "{bp}");

@@ -6,20 +6,10 @@ use crate::format;
 use crate::hooks::AccountData;
 use creditboard_domain::account::{BucketKind, MeterConfig, Timezone, UnusedAllocation};
 use creditboard_domain::api::{AccountView, BalanceView, MeterBalanceView};
+use creditboard_domain::presentation::Presentation;
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-
-/// What people call a bucket.
-pub fn bucket_label(kind: BucketKind) -> &'static str {
-    match kind {
-        BucketKind::Included => "Monthly allocation",
-        BucketKind::Rollover => "Rollover bank",
-        BucketKind::Additional => "Additional credits",
-        BucketKind::Promotional => "Promotional credits",
-        BucketKind::Overdraft => "Overdraft",
-    }
-}
 
 /// The always-visible balance: every meter's available amount; opens the Credits panel.
 #[component]
@@ -101,6 +91,11 @@ pub fn CreditsPanel(open: RwSignal<bool>, return_focus: NodeRef<html::Button>) -
         }
         _ => {}
     };
+    // The product's name for the panel ("Credits Detail"), once the account is known.
+    let title = move || match data.account.get() {
+        Some(Ok(account)) => account.presentation.credits_title.to_string(),
+        _ => Presentation::default().credits_title.to_string(),
+    };
     let body = move || match (data.account.get(), data.balance.get()) {
         (Some(Ok(account)), Some(Ok(balance))) => {
             view! { <PanelBody account balance /> }.into_any()
@@ -131,7 +126,7 @@ pub fn CreditsPanel(open: RwSignal<bool>, return_focus: NodeRef<html::Button>) -
                 on:keydown=on_key
             >
                 <div class="side-panel-head">
-                    <h2 id="cb-credits-title">"Credits"</h2>
+                    <h2 id="cb-credits-title">{title}</h2>
                     <button
                         type="button"
                         class="icon-button"
@@ -186,14 +181,21 @@ fn PanelBody(account: AccountView, balance: BalanceView) -> impl IntoView {
                 .iter()
                 .find(|c| c.id == m.balance.meter)?
                 .clone();
-            Some(view! { <MeterCredits meter balance=m tz /> })
+            let names = account.presentation.clone();
+            Some(view! { <MeterCredits meter balance=m tz names /> })
         })
         .collect_view()
 }
 
 /// One meter in the panel.
 #[component]
-fn MeterCredits(meter: MeterConfig, balance: MeterBalanceView, tz: Timezone) -> impl IntoView {
+fn MeterCredits(
+    meter: MeterConfig,
+    balance: MeterBalanceView,
+    tz: Timezone,
+    /// The product's names for buckets.
+    names: Presentation,
+) -> impl IntoView {
     let b = &balance.balance;
     let amount = |a| format::amount(a, &meter);
     let cap = meter.allocation.and_then(|a| match a.unused {
@@ -213,7 +215,7 @@ fn MeterCredits(meter: MeterConfig, balance: MeterBalanceView, tz: Timezone) -> 
                 (_, None) => Some("never expire".into()),
             };
             (
-                bucket_label(bucket.kind).to_string(),
+                names.bucket_name(bucket.kind).to_string(),
                 amount(bucket.balance),
                 note,
             )
@@ -247,7 +249,7 @@ fn MeterCredits(meter: MeterConfig, balance: MeterBalanceView, tz: Timezone) -> 
             format!(
                 "{} of {} on {}",
                 amount(e.amount),
-                bucket_label(e.kind).to_ascii_lowercase(),
+                names.bucket_name(e.kind).to_lowercase(),
                 format::long_date(tz.date_of(e.expires_at))
             )
         })

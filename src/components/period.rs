@@ -1,7 +1,7 @@
 //! The period selector: presets as links (so every view has a URL) and a custom range of two
 //! dates, checked before it is applied.
 
-use crate::hooks::AccountData;
+use crate::hooks::Offered;
 use crate::view::{pairs, to_query_string, with_period};
 use chrono::NaiveDate;
 use creditboard_domain::period::{Period, PeriodChoices, parse_date};
@@ -12,22 +12,18 @@ use leptos_router::hooks::{use_location, use_query_map};
 /// periods they are, is known.
 #[component]
 pub fn PeriodChoice(
-    data: AccountData,
-    offered: Memo<Option<(Period, Option<String>)>>,
+    offered: Memo<Option<Offered>>,
     #[prop(into)] today: Signal<NaiveDate>,
 ) -> impl IntoView {
     let known = Memo::new(move |_| offered.with(Option::is_some));
-    let problem = move || offered.with(|o| o.as_ref().and_then(|(_, why)| why.clone()));
+    let problem = move || offered.with(|o| o.as_ref().and_then(|o| o.problem.clone()));
+    // The selector is shown only once these are the account's.
     let choices = Memo::new(move |_| {
-        data.account
-            .get()
-            .and_then(Result::ok)
-            .map(|a| a.usage_periods)
-            .unwrap_or_default()
+        offered.with(|o| o.as_ref().map(|o| o.choices.clone()).unwrap_or_default())
     });
     let current = Signal::derive(move || {
         offered
-            .with(|o| o.as_ref().map(|(p, _)| *p))
+            .with(|o| o.as_ref().map(|o| o.period))
             .unwrap_or_else(|| Period::preset(choices.with(|c| c.default)))
     });
     view! {

@@ -108,7 +108,8 @@ fn Nav() -> impl IntoView {
     let link = move |path: &'static str| {
         move || {
             let sticky = store_params(&pairs(&query.read()));
-            format!("{path}{}", to_query_string(&sticky))
+            // Absolute paths: the router leaves them as they are, so the base path goes first.
+            crate::browser::app_href(&format!("{path}{}", to_query_string(&sticky)))
         }
     };
     view! {
@@ -422,7 +423,7 @@ fn AlertBanner() -> impl IntoView {
     };
     let billing = move || {
         let sticky = store_params(&pairs(&query.read()));
-        format!("/billing{}", to_query_string(&sticky))
+        crate::browser::app_href(&format!("/billing{}", to_query_string(&sticky)))
     };
     view! {
         {move || {

@@ -68,12 +68,8 @@ pub fn fresh_key(prefix: &str) -> IdempotencyKey {
 
 /// An amount typed for `meter` ("1,500", "25.50"): a clear sentence when it is not one.
 pub fn parse_amount(text: &str, meter: &MeterConfig) -> Result<Amount, String> {
-    let cleaned: String = text
-        .trim()
-        .trim_start_matches('$')
-        .chars()
-        .filter(|c| *c != ',' && !c.is_whitespace())
-        .collect();
+    // In the viewer's locale: "1.234,5" in German is 1234.5.
+    let cleaned = crate::format::typed_decimal(text);
     if cleaned.is_empty() {
         return Err("Enter an amount.".into());
     }

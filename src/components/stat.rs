@@ -29,19 +29,22 @@ impl Level {
     }
 }
 
-/// A card with a label, a big value and an optional hint below it.
+/// A card with a label, a big value, an optional hint below it and anything else the card
+/// holds (a balance's buckets).
 #[component]
 pub fn StatCard(
     #[prop(into)] label: Signal<String>,
     #[prop(into)] value: Signal<String>,
     #[prop(optional, into)] hint: MaybeProp<String>,
     #[prop(optional, into)] testid: Option<String>,
+    #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     view! {
         <section class="card stat" data-testid=testid>
             <p class="stat-label">{move || label.get()}</p>
             <p class="stat-value">{move || value.get()}</p>
             {move || hint.get().map(|h| view! { <p class="stat-hint">{h}</p> })}
+            {children.map(|c| c())}
         </section>
     }
 }
@@ -50,6 +53,9 @@ pub fn StatCard(
 /// at 100 %.
 #[component]
 pub fn UsageRateCard(
+    /// The product's word for it ("Usage rate", "Usage Rate").
+    #[prop(into)]
+    label: String,
     /// Basis points of the allocation used (above 10,000 when usage went past it).
     #[prop(into)]
     rate_bp: Signal<u32>,
@@ -65,7 +71,7 @@ pub fn UsageRateCard(
             data-testid=testid
             data-level=move || level().as_str()
         >
-            <p class="stat-label">"Usage rate"</p>
+            <p class="stat-label">{label}</p>
             <p class="stat-value">
                 {text}
                 {move || match level() {

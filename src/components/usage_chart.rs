@@ -155,7 +155,7 @@ fn SeriesTable(
                 .map(|p| {
                     let when = match s.granularity {
                         Granularity::Day => format::long_date(p.from),
-                        Granularity::Month => p.from.format("%B %Y").to_string(),
+                        Granularity::Month => format::long_month_label(p.from),
                     };
                     view! {
                         <tr>

@@ -10,15 +10,15 @@
 use crate::charts::frequency_chart;
 use crate::components::breakdown::{Breakdown, Namer};
 use crate::components::chart::EChart;
-use crate::components::credits::{bucket_label, keep_focus_inside};
+use crate::components::credits::keep_focus_inside;
 use crate::components::states::{EmptyState, ErrorPanel, Skeleton};
 use crate::format;
 use crate::hooks::{AccountData, Fetched, use_set_query};
 use crate::store::{Store, StoreError};
 use crate::theme::use_chart_theme;
 use crate::view::{
-    ACTIVITY_PERIODS, ALL_HISTORY, ActivityView, Column, PageLink, activity_from_query,
-    page_window, pairs, store_params, to_query_string, with_changes,
+    ALL_HISTORY, ActivityView, Column, PageLink, activity_from_query, column_order, page_window,
+    pairs, required, store_params, to_query_string, with_changes,
 };
 use creditboard_domain::account::{MeterConfig, Timezone};
 use creditboard_domain::activity::{
@@ -71,10 +71,13 @@ impl Context {
         v.dedup();
         v
     }
-    /// The columns this account has data for (no team: no member column, and so on).
+    /// The product's columns this account has data for (no team: no member column, and so on).
     fn usual_columns(&self) -> Vec<Column> {
-        Column::ALL
-            .into_iter()
+        self.account
+            .presentation
+            .ledger_columns
+            .iter()
+            .copied()
             .filter(|c| match c {
                 Column::Service => !self.engines().is_empty(),
                 Column::Category => !self.card.categories.is_empty(),
@@ -145,8 +148,12 @@ fn status_text(row: &ActivityRow) -> (&'static str, Option<&'static str>) {
     }
 }
 
-/// "120 from monthly allocation, 30 from rollover bank".
-pub fn split_sentence(e: &LedgerEntry, meter: Option<&MeterConfig>) -> String {
+/// "120 from monthly allocation, 30 from rollover bank", in the product's names for buckets.
+pub fn split_sentence(
+    e: &LedgerEntry,
+    meter: Option<&MeterConfig>,
+    names: &creditboard_domain::presentation::Presentation,
+) -> String {
     e.split
         .iter()
         .map(|s| {
@@ -159,7 +166,7 @@ pub fn split_sentence(e: &LedgerEntry, meter: Option<&MeterConfig>) -> String {
             } else {
                 "into"
             };
-            format!("{n} {dir} {}", bucket_label(s.kind).to_ascii_lowercase())
+            format!("{n} {dir} {}", names.bucket_name(s.kind).to_lowercase())
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -224,8 +231,9 @@ pub fn ActivityPage() -> impl IntoView {
 #[component]
 fn LedgerListing(ctx: Context, project: Option<ProjectId>) -> impl IntoView {
     let query = use_query_map();
+    let account = ctx.account.clone();
     let view_state: Memo<ActivityView> =
-        Memo::new(move |_| activity_from_query(&pairs(&query.read())));
+        Memo::new(move |_| activity_from_query(&pairs(&query.read()), &account.presentation));
     let store = Store::expect();
     let snapshot = StoredValue::new(None::<EntryId>);
     let pinned = project.clone();
@@ -300,7 +308,7 @@ fn LedgerListing(ctx: Context, project: Option<ProjectId>) -> impl IntoView {
         <Filters ctx=ctx.clone() view_state show_project=project.is_none() />
         {problems}
         <div class="listing-tools">
-            <ColumnChooser columns />
+            <ColumnChooser columns account=ctx.account.clone() />
             <PageSize view_state />
             <Export query=export_query />
         </div>
@@ -325,7 +333,8 @@ fn Filters(ctx: Context, view_state: Memo<ActivityView>, show_project: bool) -> 
     };
     let select = {
         let change = change.clone();
-        move |key: &'static str, label: &'static str, options: Vec<(String, String)>| {
+        move |key: &'static str, label: &str, options: Vec<(String, String)>| {
+            let label = label.to_string();
             let change = change.clone();
             let value = current(key);
             let id = format!("cb-filter-{key}");
@@ -352,14 +361,23 @@ fn Filters(ctx: Context, view_state: Memo<ActivityView>, show_project: bool) -> 
             }
         }
     };
+    // The account's time ranges (VideoGen: exactly 1, 7 and 30 days).
     let periods = {
-        let mut v = vec![(ALL_HISTORY.to_string(), "All history".to_string())];
+        let offered = &ctx.account.presentation;
+        let mut v = vec![];
+        if offered.all_history {
+            v.push((ALL_HISTORY.to_string(), "All history".to_string()));
+        }
         v.extend(
-            ACTIVITY_PERIODS
+            offered
+                .activity_periods
+                .presets
                 .iter()
                 .map(|p| (p.slug().to_string(), p.label().to_string())),
         );
-        v.push(("custom".into(), "Select dates…".into()));
+        if offered.activity_periods.custom {
+            v.push(("custom".into(), "Select dates…".into()));
+        }
         v
     };
     let period_value = move || {
@@ -385,19 +403,22 @@ fn Filters(ctx: Context, view_state: Memo<ActivityView>, show_project: bool) -> 
         custom_open.get()
             || view_state.with(|v| matches!(v.query.period, Some(Period::Custom { .. })))
     };
+    // Each filter is named as its column is headed.
+    let headings = ctx.account.clone();
+    let heading = |c: Column| headings.presentation.heading(c);
     let mut filters = vec![];
     let engines = ctx.engines();
     if !engines.is_empty() {
         filters.push(select(
             "engine",
-            "Service",
+            heading(Column::Service),
             engines.into_iter().map(|e| (e.clone(), e)).collect(),
         ));
     }
     if !ctx.card.categories.is_empty() {
         filters.push(select(
             "category",
-            "Category",
+            heading(Column::Category),
             ctx.card
                 .categories
                 .iter()
@@ -408,7 +429,7 @@ fn Filters(ctx: Context, view_state: Memo<ActivityView>, show_project: bool) -> 
     if !ctx.account.members.is_empty() {
         filters.push(select(
             "member",
-            "Team member",
+            heading(Column::Member),
             ctx.account
                 .members
                 .iter()
@@ -419,7 +440,7 @@ fn Filters(ctx: Context, view_state: Memo<ActivityView>, show_project: bool) -> 
     if show_project && !ctx.account.projects.is_empty() {
         filters.push(select(
             "project",
-            "Project",
+            heading(Column::Project),
             ctx.account
                 .projects
                 .iter()
@@ -429,7 +450,7 @@ fn Filters(ctx: Context, view_state: Memo<ActivityView>, show_project: bool) -> 
     }
     filters.push(select(
         "type",
-        "Type",
+        heading(Column::Type),
         EntryKind::ALL
             .iter()
             .map(|k| (k.as_str().to_string(), k.label().to_string()))
@@ -437,7 +458,7 @@ fn Filters(ctx: Context, view_state: Memo<ActivityView>, show_project: bool) -> 
     ));
     filters.push(select(
         "status",
-        "Status",
+        heading(Column::Status),
         EntryStatus::ALL
             .iter()
             .map(|s| (s.as_str().to_string(), status_label(*s).to_string()))
@@ -587,14 +608,22 @@ fn DateRangeForm(view_state: Memo<ActivityView>) -> impl IntoView {
     }
 }
 
-/// Which columns are shown: the required ones always, the rest by choice (kept in the URL).
+/// Which columns are shown: the required ones always, the rest by choice (kept in the URL),
+/// under the product's headings.
 #[component]
-fn ColumnChooser(columns: Memo<Vec<Column>>) -> impl IntoView {
+fn ColumnChooser(columns: Memo<Vec<Column>>, account: Arc<AccountView>) -> impl IntoView {
     let change = use_change_query();
-    let boxes = Column::ALL
+    let order = column_order(&account.presentation);
+    let optional: Vec<Column> = order
+        .iter()
+        .copied()
+        .filter(|c| !required(*c, &account.presentation))
+        .collect();
+    let boxes = optional
+        .clone()
         .into_iter()
-        .filter(|c| !c.required())
         .map(|c| {
+            let optional = optional.clone();
             let change = change.clone();
             let toggle = move |_| {
                 let mut cols = columns.get_untracked();
@@ -603,10 +632,10 @@ fn ColumnChooser(columns: Memo<Vec<Column>>) -> impl IntoView {
                 } else {
                     cols.push(c);
                 }
-                let list = Column::ALL
-                    .into_iter()
-                    .filter(|x| cols.contains(x) && !x.required())
-                    .map(Column::slug)
+                let list = optional
+                    .iter()
+                    .filter(|x| cols.contains(x))
+                    .map(|x| x.slug())
                     .collect::<Vec<_>>()
                     .join(",");
                 change(vec![("cols", Some(list))]);
@@ -619,7 +648,7 @@ fn ColumnChooser(columns: Memo<Vec<Column>>) -> impl IntoView {
                         prop:checked=move || columns.with(|cols| cols.contains(&c))
                         on:change=toggle
                     />
-                    {c.label()}
+                    {account.presentation.heading(c).to_string()}
                 </label>
             }
         })
@@ -825,7 +854,11 @@ fn Results(
                     Column::Amount | Column::Balance => "num",
                     _ => "",
                 };
-                view! { <th scope="col" class=class>{c.label()}</th> }
+                view! {
+                    <th scope="col" class=class>
+                        {ctx.account.presentation.heading(c).to_string()}
+                    </th>
+                }
             })
             .collect_view()
     };
@@ -910,11 +943,11 @@ fn Row(
             Column::Project => {
                 let link = e.usage.project.as_ref().map(|p| {
                     let sticky = store_params(&pairs(&query.read_untracked()));
-                    let href = format!(
+                    let href = crate::browser::app_href(&format!(
                         "/activity/projects/{}{}",
                         p.as_str(),
                         to_query_string(&sticky)
-                    );
+                    ));
                     view! { <a href=href>{ctx.project(p.as_str())}</a> }
                 });
                 view! { <td>{link}</td> }.into_any()
@@ -1086,7 +1119,10 @@ fn Drawer(ctx: Context, selected: RwSignal<Option<ActivityRow>>) -> impl IntoVie
                 items.push(("Meter", m.name.clone()));
             }
             if !e.split.is_empty() {
-                items.push(("Buckets", split_sentence(&e, meter.as_ref())));
+                items.push((
+                    "Buckets",
+                    split_sentence(&e, meter.as_ref(), &ctx.account.presentation),
+                ));
             }
             let u = &e.usage;
             if let Some(f) = &u.feature {
@@ -1200,8 +1236,9 @@ pub fn ProjectPage() -> impl IntoView {
 fn ProjectBody(ctx: Context, project: ProjectId, name: String) -> impl IntoView {
     let query = use_query_map();
     let store = Store::expect();
+    let account = ctx.account.clone();
     let period = Memo::new(move |_| {
-        activity_from_query(&pairs(&query.read()))
+        activity_from_query(&pairs(&query.read()), &account.presentation)
             .query
             .period
             .unwrap_or(Period::preset(PeriodPreset::ThisYear))
@@ -1223,7 +1260,7 @@ fn ProjectBody(ctx: Context, project: ProjectId, name: String) -> impl IntoView 
     let theme = use_chart_theme();
     let back = move || {
         let sticky = store_params(&pairs(&query.read()));
-        format!("/activity{}", to_query_string(&sticky))
+        crate::browser::app_href(&format!("/activity{}", to_query_string(&sticky)))
     };
     let analytics = {
         let ctx = ctx.clone();

@@ -307,7 +307,7 @@ struct TopUpForm {
 
 impl TopUpForm {
     fn from(settings: Option<AutoTopUp>, meter: &MeterConfig) -> Self {
-        let n = |a| format::number(a, meter).replace(',', "");
+        let n = |a| format::field_number(a, meter);
         match settings {
             Some(t) => TopUpForm {
                 enabled: t.enabled,
@@ -521,7 +521,7 @@ fn TopUps(meter: MeterConfig, card: RateCard) -> impl IntoView {
 
 fn month_name(year: i32, month: u32) -> String {
     chrono::NaiveDate::from_ymd_opt(year, month, 1)
-        .map(|d| d.format("%b %Y").to_string())
+        .map(format::month_label)
         .unwrap_or_default()
 }
 

@@ -66,7 +66,7 @@ pub fn TeamPage() -> impl IntoView {
         <header class="page-head">
             <h1>"Team"</h1>
         </header>
-        <PeriodChoice data offered today />
+        <PeriodChoice offered today />
         <p class="muted">
             "Credits belong to the team: everyone draws from the same balance. Admins can cap what one member spends in a calendar month."
         </p>

@@ -13,14 +13,17 @@ use crate::components::states::{ErrorPanel, Skeleton};
 use crate::components::usage_chart::UsageChartCard;
 use crate::hooks::{AccountData, use_offered_period, use_usage};
 use crate::store::StoreError;
+use crate::view::{pairs, store_params, to_query_string};
 use crate::{browser, format};
 use creditboard_domain::Amount;
-use creditboard_domain::account::{Freshness, MeterConfig, Timezone};
+use creditboard_domain::account::{BucketKind, Freshness, MeterConfig, Timezone};
 use creditboard_domain::aggregate::{BreakdownRow, MeterUsage, NONE_KEY};
 use creditboard_domain::api::{AccountView, BalanceView, UsageView};
 use creditboard_domain::forecast::Forecast;
 use creditboard_domain::ids::MeterId;
+use creditboard_domain::ledger::MeterBalance;
 use creditboard_domain::period::{Period, PeriodPreset};
+use creditboard_domain::presentation::Presentation;
 use creditboard_domain::ratecard::RateCard;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -55,7 +58,7 @@ enum Face {
 pub fn UsagePage() -> impl IntoView {
     let data = AccountData::expect();
     let offered = use_offered_period(data);
-    let period = Signal::derive(move || offered.with(|o| o.as_ref().map(|(p, _)| *p)));
+    let period = Signal::derive(move || offered.with(|o| o.as_ref().map(|o| o.period)));
     let usage = use_usage(data);
     // The latest answers: `None` until all four have come once. A resource keeps its last
     // value while it fetches again, so this never goes back to `None`.
@@ -115,7 +118,7 @@ pub fn UsagePage() -> impl IntoView {
             <header class="page-head">
                 <h1>"Credit usage"</h1>
             </header>
-            <PeriodChoice data offered today />
+            <PeriodChoice offered today />
             {body}
         </div>
     }
@@ -192,7 +195,12 @@ fn UsageBody(latest: Memo<Latest>, initial: Loaded) -> impl IntoView {
     let phrase = Signal::derive(move || data.with(|d| period_phrase(&d.usage)));
 
     let members = Arc::new(account.members.clone());
-    let meters: Vec<(MeterConfig, MeterUsage, Option<Forecast>, Amount)> = account
+    let meters: Vec<(
+        MeterConfig,
+        MeterUsage,
+        Option<Forecast>,
+        Option<MeterBalance>,
+    )> = account
         .meters
         .iter()
         .filter_map(|m| {
@@ -208,14 +216,14 @@ fn UsageBody(latest: Memo<Latest>, initial: Loaded) -> impl IntoView {
                 .iter()
                 .find(|f| f.meter == m.id)
                 .cloned();
-            let available = available_of(&initial.balance, &m.id);
-            Some((m.clone(), u, f, available))
+            let balance = balance_of(&initial.balance, &m.id);
+            Some((m.clone(), u, f, balance))
         })
         .collect();
     let several = meters.len() > 1;
     let sections: Vec<_> = meters
         .into_iter()
-        .map(|(meter, u, f, available)| {
+        .map(|(meter, u, f, balance)| {
             let id = meter.id.clone();
             let usage = select(data, u, {
                 let id = id.clone();
@@ -225,21 +233,20 @@ fn UsageBody(latest: Memo<Latest>, initial: Loaded) -> impl IntoView {
                 let id = id.clone();
                 move |d| Some(d.usage.forecasts.iter().find(|f| f.meter == id).cloned())
             });
-            let available = select(data, available, move |d| {
-                Some(available_of(&d.balance, &id))
-            });
-            (meter, usage, forecast, available)
+            let balance = select(data, balance, move |d| Some(balance_of(&d.balance, &id)));
+            (meter, usage, forecast, balance)
         })
         .collect();
     let groups = sections
         .iter()
-        .map(|(meter, usage, forecast, available)| {
+        .map(|(meter, usage, forecast, balance)| {
             view! {
                 <MeterCards
                     meter=meter.clone()
                     usage=*usage
                     forecast=*forecast
-                    available=*available
+                    balance=*balance
+                    presentation=account.presentation.clone()
                     phrase
                     tz
                     titled=several
@@ -267,6 +274,21 @@ fn UsageBody(latest: Memo<Latest>, initial: Loaded) -> impl IntoView {
             view! { <MeterDetails meter usage several category feature member engine /> }
         })
         .collect_view();
+    // The product's way on to the Activity page (ngram's "See last 30 days of usage
+    // activity"), carrying the store's parameters.
+    let activity_link = account.presentation.activity_link.clone().map(|link| {
+        let query = leptos_router::hooks::use_query_map();
+        let href = move || {
+            let mut q = store_params(&pairs(&query.read()));
+            q.push(("period".into(), link.period.slug().into()));
+            browser::app_href(&format!("/activity{}", to_query_string(&q)))
+        };
+        view! {
+            <p class="activity-link">
+                <a href=href data-testid="activity-link">{link.text.to_string()}</a>
+            </p>
+        }
+    });
     view! {
         <p class="period-caption" data-testid="period-caption">
             <span data-testid="period-range">{range}</span>
@@ -279,15 +301,38 @@ fn UsageBody(latest: Memo<Latest>, initial: Loaded) -> impl IntoView {
             {groups}
         </div>
         {details}
+        {activity_link}
     }
 }
 
-fn available_of(balance: &BalanceView, meter: &MeterId) -> Amount {
+fn balance_of(balance: &BalanceView, meter: &MeterId) -> Option<MeterBalance> {
     balance
         .meters
         .iter()
         .find(|b| b.balance.meter == *meter)
-        .map_or(Amount::ZERO, |b| b.balance.available)
+        .map(|b| b.balance.clone())
+}
+
+/// The balance by bucket kind, in draw-down order: every kind holding credits, the included
+/// bucket even when empty, and the bucket purchases go into (where bought credits would be).
+fn bucket_lines(balance: Option<&MeterBalance>, meter: &MeterConfig) -> Vec<(BucketKind, Amount)> {
+    let mut lines: Vec<(BucketKind, Amount)> = Vec::new();
+    for b in balance.map_or(&[][..], |b| &b.buckets[..]) {
+        match lines.iter_mut().find(|(k, _)| *k == b.kind) {
+            Some((_, sum)) => *sum = sum.checked_add(b.balance).unwrap_or(*sum),
+            None => lines.push((b.kind, b.balance)),
+        }
+    }
+    let mut always = vec![meter.purchases.into];
+    if meter.allocation.is_some() {
+        always.insert(0, BucketKind::Included);
+    }
+    for kind in always {
+        if !lines.iter().any(|(k, _)| *k == kind) {
+            lines.push((kind, Amount::ZERO));
+        }
+    }
+    lines
 }
 
 /// "Updated 12 s ago", ticking.
@@ -318,13 +363,18 @@ fn MeterCards(
     meter: MeterConfig,
     usage: Signal<MeterUsage>,
     forecast: Signal<Option<Forecast>>,
-    available: Signal<Amount>,
+    balance: Signal<Option<MeterBalance>>,
+    /// The product's words for the cards, and whether the balance shows its buckets.
+    presentation: Presentation,
     phrase: Signal<String>,
     tz: Timezone,
     /// Name the group (when the account has several meters).
     titled: bool,
 ) -> impl IntoView {
     let id = meter.id.to_string();
+    let labels = presentation.cards_of(&meter.id).clone();
+    let available =
+        Signal::derive(move || balance.with(|b| b.as_ref().map_or(Amount::ZERO, |b| b.available)));
     let m = meter.clone();
     let amount = move |a: Amount| format::amount(a, &m);
     let (a1, a2, a3, a4) = (
@@ -334,6 +384,7 @@ fn MeterCards(
         amount.clone(),
     );
     let rate = Memo::new(move |_| usage.with(|u| u.usage_rate_bp.zip(u.allocation)));
+    let (rate_label, average_label) = (labels.rate.to_string(), labels.average.to_string());
     let third = {
         let (m, id) = (meter.clone(), id.clone());
         move || match rate.get() {
@@ -348,7 +399,15 @@ fn MeterCards(
                         )
                     })
                 });
-                view! { <UsageRateCard rate_bp=bp hint testid=format!("rate-{id}") /> }.into_any()
+                view! {
+                    <UsageRateCard
+                        label=rate_label.clone()
+                        rate_bp=bp
+                        hint
+                        testid=format!("rate-{id}")
+                    />
+                }
+                .into_any()
             }
             None => {
                 let value = {
@@ -360,7 +419,7 @@ fn MeterCards(
                 });
                 view! {
                     <StatCard
-                        label="Average per day".to_string()
+                        label=average_label.clone()
                         value
                         hint
                         testid=format!("average-{id}")
@@ -371,6 +430,41 @@ fn MeterCards(
         }
     };
     let heading_id = format!("cb-meter-{id}");
+    // VideoGen's balance card: the total, then what is in each bucket and the next refill.
+    let breakdown = presentation.balance_breakdown.then(|| {
+        let (m, m2, id) = (meter.clone(), meter.clone(), id.clone());
+        let lines = move || {
+            balance
+                .with(|b| bucket_lines(b.as_ref(), &m))
+                .into_iter()
+                .map(|(kind, amount)| {
+                    view! {
+                        <div class="bucket-row" data-bucket=kind.as_str()>
+                            <dt>{presentation.bucket_name(kind).to_string()}</dt>
+                            <dd>{format::amount(amount, &m2)}</dd>
+                        </div>
+                    }
+                })
+                .collect_view()
+        };
+        let refill = move || {
+            balance
+                .with(|b| b.as_ref().and_then(|b| b.next_refill))
+                .map(|at| format!("Next refill: {}", format::long_date(tz.date_of(at))))
+        };
+        view! {
+            <dl class="buckets stat-buckets" data-testid=format!("buckets-{id}")>{lines}</dl>
+            {move || {
+                refill()
+                    .map(|r| {
+                        view! {
+                            <p class="stat-hint" data-testid=format!("next-refill-{}", id)>{r}</p>
+                        }
+                    })
+            }}
+        }
+    });
+    let used_labels = labels.clone();
     view! {
         <section
             class="card-group"
@@ -381,12 +475,14 @@ fn MeterCards(
             {titled.then(|| view! { <h2 id=heading_id.clone()>{meter.name.clone()}</h2> })}
             <div class="cards">
                 <StatCard
-                    label="Available".to_string()
+                    label=labels.available.to_string()
                     value=Signal::derive(move || a1(available.get()))
                     testid=format!("available-{id}")
-                />
+                >
+                    {breakdown}
+                </StatCard>
                 <StatCard
-                    label=Signal::derive(move || format!("Used {}", phrase.get()))
+                    label=Signal::derive(move || used_labels.used_in(&phrase.get()))
                     value=Signal::derive(move || usage.with(|u| a2(u.used)))
                     hint=Signal::derive(move || {
                         usage.with(|u| format!("≈ {} per day", a4(u.average_per_day)))

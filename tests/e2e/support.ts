@@ -140,6 +140,13 @@ export function minorUnits(text: string): number {
   return (text.trim().startsWith('-') ? -1 : 1) * Number(digits);
 }
 
+/** The Activity ledger's rows as entry ids, top to bottom. */
+export async function ledgerIds(page: Page): Promise<number[]> {
+  return (await page.locator('[data-testid=ledger] tbody tr').evaluateAll((rows) =>
+    rows.map((r) => Number((r as HTMLElement).dataset.entry)),
+  )) as number[];
+}
+
 /** Whether this run is against the reference server (the `server` project) rather than the
  *  in-browser demo store. */
 export function onServer(): boolean {

@@ -274,10 +274,11 @@ test('the Credits panel opens from the balance counter and closes with Escape', 
   const counter = page.getByTestId('balance-counter');
   await expect(counter).toContainText(balance(f, f.account.meters[0].id).toLocaleString('en-US'));
   await counter.click();
-  const panel = page.getByRole('dialog', { name: 'Credits' });
+  // ACT3's "Credits Detail" panel, in its words: "Monthly Allocation" and "Rollover Bank".
+  const panel = page.getByRole('dialog', { name: 'Credits Detail' });
   await expect(panel).toBeVisible();
-  await expect(panel).toContainText('Monthly allocation');
-  await expect(panel).toContainText('Rollover bank');
+  await expect(panel).toContainText('Monthly Allocation');
+  await expect(panel).toContainText('Rollover Bank');
   await expect(panel).toContainText('Held by running jobs');
   await expect(panel).toContainText('Next refill');
   await expect(panel).toContainText('Expiring in the next 30 days');

@@ -194,14 +194,32 @@ fn test(args: &[String]) -> Result {
     Ok(())
 }
 
+/// Where the end-to-end tests' host page finds the app: under a base path.
+const EMBED_APP_PREFIX: &str = "/acme/credits/";
+
 /// The release build and the Playwright suite (`args` go to Playwright: `--project server`,
 /// a file, `-g` a title).
 fn e2e(args: &[String]) -> Result {
-    build::app()?;
+    // `CB_E2E_NO_BUILD=1`: run against the `dist/` already built (after editing only tests).
+    if std::env::var_os("CB_E2E_NO_BUILD").is_none() {
+        build::app()?;
+    }
     let fixtures = fixtures::write(&root().join("target/e2e/fixtures"))?;
     // The same suite against the app on a static server (the demo store) and against the
     // reference server's demo, whose histories end at the same pinned instant.
-    let server = serve::Server::start(&root().join("dist"), 0)?;
+    // The app also under a base path, beside a host's settings page that embeds it.
+    let mount = |prefix: &str, dir: PathBuf| serve::Mount {
+        prefix: prefix.into(),
+        dir,
+    };
+    let server = serve::Server::start_mounts(
+        vec![
+            mount("/", root().join("dist")),
+            mount(EMBED_APP_PREFIX, root().join("dist")),
+            mount("/acme/settings/", root().join("tests/e2e/host")),
+        ],
+        0,
+    )?;
     std::fs::create_dir_all(root().join("target/e2e")).map_err(|e| format!("target/e2e: {e}"))?;
     let api = server::Server::start_e2e(&root().join("target/e2e/server.db"), E2E_NOW)?;
     run(Command::new("playwright")
@@ -210,6 +228,7 @@ fn e2e(args: &[String]) -> Result {
         .env("CB_BASE_URL", format!("http://127.0.0.1:{}", server.port()))
         .env("CB_SERVER_URL", api.base_url())
         .env("CB_FIXTURES", &fixtures)
+        .env("CB_EMBED_APP", EMBED_APP_PREFIX)
         .env("CB_NOW", E2E_NOW)
         .env("CB_CHROMIUM", tools::CHROMIUM))?;
     drop(api);

@@ -1,5 +1,8 @@
 //! A small static file server for the built app, with the SPA fallback a client-side router
-//! needs: a path that is not a file gets `index.html`, so deep links and reloads work.
+//! needs: a path that is not a file gets `index.html`, so deep links and reloads work. It can
+//! serve directories under prefixes too (the app under a base path beside a host's page):
+//! there `index.html`'s `<base href="/">` becomes the prefix, as a host serving the app
+//! under a base path would write it.
 
 use crate::Result;
 use std::io::{BufRead, BufReader, Write};
@@ -15,14 +18,33 @@ pub struct Server {
     thread: Option<JoinHandle<()>>,
 }
 
+/// A directory served under a URL prefix (`/` or `/acme/credits/`).
+#[derive(Debug, Clone)]
+pub struct Mount {
+    pub prefix: String,
+    pub dir: PathBuf,
+}
+
 impl Server {
     /// Serves `dir` on 127.0.0.1 (`port` 0 picks a free one).
     pub fn start(dir: &Path, port: u16) -> Result<Server> {
+        Server::start_mounts(
+            vec![Mount {
+                prefix: "/".into(),
+                dir: dir.to_path_buf(),
+            }],
+            port,
+        )
+    }
+
+    /// Serves each mount's directory under its prefix (the longest prefix that matches).
+    pub fn start_mounts(mut mounts: Vec<Mount>, port: u16) -> Result<Server> {
+        mounts.sort_by_key(|m| std::cmp::Reverse(m.prefix.len()));
         let listener = TcpListener::bind(("127.0.0.1", port))
             .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let stop = Arc::new(AtomicBool::new(false));
-        let dir = Arc::new(dir.to_path_buf());
+        let mounts = Arc::new(mounts);
         let flag = Arc::clone(&stop);
         let thread = std::thread::spawn(move || {
             for stream in listener.incoming() {
@@ -30,9 +52,9 @@ impl Server {
                     break;
                 }
                 if let Ok(stream) = stream {
-                    let dir = Arc::clone(&dir);
+                    let mounts = Arc::clone(&mounts);
                     std::thread::spawn(move || {
-                        let _ = handle(stream, &dir);
+                        let _ = handle(stream, &mounts);
                     });
                 }
             }
@@ -60,7 +82,7 @@ impl Drop for Server {
     }
 }
 
-fn handle(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
+fn handle(mut stream: TcpStream, mounts: &[Mount]) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
@@ -81,9 +103,24 @@ fn handle(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
         );
     }
     let path = target.split(['?', '#']).next().unwrap_or("/");
-    match resolve(dir, path) {
-        Some(file) => {
-            let body = std::fs::read(&file)?;
+    let found = mounts.iter().find_map(|m| {
+        let rest = path.strip_prefix(&m.prefix).or_else(|| {
+            // `/acme/credits` is the app's root too.
+            (path.len() + 1 == m.prefix.len() && m.prefix.starts_with(path)).then_some("")
+        })?;
+        Some((m, resolve(&m.dir, rest)?))
+    });
+    match found {
+        Some((mount, file)) => {
+            let mut body = std::fs::read(&file)?;
+            if mount.prefix != "/" && file.file_name().is_some_and(|n| n == "index.html") {
+                let html = String::from_utf8_lossy(&body).replacen(
+                    "<base href=\"/\"",
+                    &format!("<base href=\"{}\"", mount.prefix),
+                    1,
+                );
+                body = html.into_bytes();
+            }
             respond(
                 &mut stream,
                 "200 OK",
@@ -185,5 +222,42 @@ mod tests {
         assert_eq!(get(port, "/../Cargo.toml").0, "HTTP/1.1 404 Not Found");
         drop(server);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn under_a_prefix_the_app_gets_its_base_path_and_the_root_mount_the_rest() {
+        let root = std::env::temp_dir().join(format!("cb-mounts-{}", std::process::id()));
+        let (app, host) = (root.join("app"), root.join("host"));
+        std::fs::create_dir_all(&app).unwrap();
+        std::fs::create_dir_all(&host).unwrap();
+        std::fs::write(app.join("index.html"), "<base href=\"/\" /><app>").unwrap();
+        std::fs::write(app.join("app.js"), "js").unwrap();
+        std::fs::write(host.join("index.html"), "<host>").unwrap();
+        let mount = |prefix: &str, dir: &Path| Mount {
+            prefix: prefix.into(),
+            dir: dir.to_path_buf(),
+        };
+        let server = Server::start_mounts(
+            vec![
+                mount("/", &app),
+                mount("/acme/credits/", &app),
+                mount("/acme/settings/", &host),
+            ],
+            0,
+        )
+        .unwrap();
+        let port = server.port();
+        let based = "<base href=\"/acme/credits/\" /><app>";
+        assert_eq!(get(port, "/acme/credits/activity?x=1").1, based);
+        assert_eq!(get(port, "/acme/credits").1, based);
+        assert_eq!(get(port, "/acme/credits/app.js").1, "js");
+        assert_eq!(get(port, "/acme/settings/").1, "<host>");
+        assert_eq!(get(port, "/activity").1, "<base href=\"/\" /><app>");
+        assert_eq!(
+            get(port, "/acme/credits/../../Cargo.toml").0,
+            "HTTP/1.1 404 Not Found"
+        );
+        drop(server);
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

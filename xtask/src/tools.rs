@@ -126,12 +126,16 @@ fn ensure_npm_packages() -> Result {
     run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))
 }
 
-/// Debian's Chromium and ChromeDriver, for the wasm tests and Playwright.
+/// A Japanese font: without one, ja-JP pages (and their screenshots) show empty boxes.
+const JAPANESE_FONT: &str = "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf";
+
+/// Debian's Chromium and ChromeDriver, for the wasm tests and Playwright, and a Japanese font.
 pub fn ensure_chromium() -> Result {
-    if PathBuf::from(CHROMIUM).exists() && PathBuf::from(CHROMEDRIVER).exists() {
+    let present = |path: &str| PathBuf::from(path).exists();
+    if present(CHROMIUM) && present(CHROMEDRIVER) && present(JAPANESE_FONT) {
         return Ok(());
     }
-    apt_install(&["chromium", "chromium-driver"])
+    apt_install(&["chromium", "chromium-driver", "fonts-ipafont-gothic"])
 }
 
 /// Whether xtask runs as root: apt-get then needs no sudo, and PostgreSQL's programs, which

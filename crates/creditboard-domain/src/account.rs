@@ -444,6 +444,10 @@ pub struct AccountConfig {
     /// The periods the usage page offers.
     #[serde(default)]
     pub usage_periods: crate::period::PeriodChoices,
+    /// The product's words for cards, ledger columns and buckets, and the Activity page's
+    /// time ranges.
+    #[serde(default)]
+    pub presentation: crate::presentation::Presentation,
 }
 
 impl AccountConfig {
@@ -457,6 +461,7 @@ impl AccountConfig {
             return bad("an account needs at least one meter".into());
         }
         self.usage_periods.validate()?;
+        self.presentation.validate(&self.meters)?;
         if !(1..=31).contains(&self.billing.anchor_day) {
             return bad("the billing anchor day must be between 1 and 31".into());
         }

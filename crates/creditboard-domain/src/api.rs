@@ -65,6 +65,10 @@ pub struct AccountView {
     /// The periods the usage page offers.
     #[serde(default)]
     pub usage_periods: crate::period::PeriodChoices,
+    /// The product's words for cards, ledger columns and buckets, and the Activity page's
+    /// time ranges.
+    #[serde(default)]
+    pub presentation: crate::presentation::Presentation,
     /// The member the request is made as (None for embed tokens).
     #[cfg_attr(feature = "openapi", schema(required))]
     pub viewer: Option<Viewer>,
@@ -91,6 +95,7 @@ impl AccountView {
             offers: config.offers.clone(),
             member_caps: config.member_caps.clone(),
             usage_periods: config.usage_periods.clone(),
+            presentation: config.presentation.clone(),
             alerts: config.alerts.clone(),
             viewer,
         }

@@ -175,6 +175,12 @@ impl Label {
         &self.0
     }
 
+    /// A label written in our code (a default's wording): known to be valid, so no `Result`.
+    pub(crate) fn known(value: &'static str) -> Self {
+        debug_assert!(Self::new(value).is_ok(), "{value:?}");
+        Self(Arc::from(value))
+    }
+
     pub fn ptr_eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }

@@ -25,6 +25,7 @@ pub mod forecast;
 pub mod ids;
 pub mod ledger;
 pub mod period;
+pub mod presentation;
 pub mod preset;
 pub mod ratecard;
 pub mod rollup;

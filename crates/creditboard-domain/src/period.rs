@@ -145,19 +145,44 @@ impl Default for PeriodChoices {
 }
 
 impl PeriodChoices {
+    /// The Activity page's own set: every preset (VideoGen's single day first), a custom
+    /// range, the last 30 days first.
+    pub fn activity() -> Self {
+        PeriodChoices {
+            presets: vec![
+                PeriodPreset::Last1Day,
+                PeriodPreset::Last7Days,
+                PeriodPreset::Last30Days,
+                PeriodPreset::ThisMonth,
+                PeriodPreset::LastMonth,
+                PeriodPreset::Last90Days,
+                PeriodPreset::Last180Days,
+                PeriodPreset::ThisYear,
+            ],
+            custom: true,
+            default: PeriodPreset::Last30Days,
+        }
+    }
+
+    /// Checks the usage page's choices.
     pub fn validate(&self) -> Result<()> {
+        self.validate_for("the usage page")
+    }
+
+    /// Checks the choices of `page` (named in the error: "the Activity page needs …").
+    pub fn validate_for(&self, page: &str) -> Result<()> {
         let bad = |msg: String| Err(DomainError::InvalidConfig(msg));
         if self.presets.is_empty() {
-            return bad("the usage page needs at least one period preset".into());
+            return bad(format!("{page} needs at least one period preset"));
         }
         for (i, p) in self.presets.iter().enumerate() {
             if self.presets[..i].contains(p) {
-                return bad(format!("the period “{p}” is offered twice"));
+                return bad(format!("{page}: the period “{p}” is offered twice"));
             }
         }
         if !self.presets.contains(&self.default) {
             return bad(format!(
-                "the default period “{}” is not one of the periods offered",
+                "{page}: the default period “{}” is not one of the periods offered",
                 self.default
             ));
         }

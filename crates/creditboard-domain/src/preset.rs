@@ -15,6 +15,10 @@ use crate::entry::QuantityUnit;
 use crate::error::{DomainError, Result};
 use crate::ids::{AccountId, CategoryId, Label, MemberId, ProjectId, TierId};
 use crate::period::{PeriodChoices, PeriodPreset};
+use crate::presentation::{
+    ActivityLink, BucketName, CardLabels, ColumnHeading, LedgerColumn, MeterCardLabels,
+    Presentation,
+};
 use crate::ratecard::{
     CategoryInfo, FeatureRate, Price, RateCard, Requirement, TierInfo, TierPrice,
 };
@@ -339,6 +343,7 @@ fn account(
         member_caps: vec![],
         alerts: vec![],
         usage_periods: PeriodChoices::default(),
+        presentation: Presentation::default(),
     })
 }
 
@@ -386,6 +391,14 @@ fn lucas() -> Result<Preset> {
         custom: false,
         default: PeriodPreset::ThisMonth,
     };
+    // "Your Available Rendering Minutes balance is displayed there."
+    config.presentation.meter_cards = vec![MeterCardLabels {
+        meter: id("render_minutes"),
+        labels: CardLabels {
+            available: label("Available Rendering Minutes"),
+            ..CardLabels::default()
+        },
+    }];
     config.members = members(&[
         ("m_dana", "Dana Whitfield", Role::Admin),
         ("m_omar", "Omar Haddad", Role::Member),
@@ -566,6 +579,26 @@ fn ngram() -> Result<Preset> {
             }),
         )],
     )?;
+    // Its three cards, its activity table's four columns, and "See last 30 days of usage
+    // activity" below the 30-day chart.
+    config.presentation.cards = CardLabels {
+        available: label("Available Credits"),
+        used: label("Total Used"),
+        rate: label("Usage Rate"),
+        ..CardLabels::default()
+    };
+    config.presentation.ledger_columns = vec![
+        LedgerColumn::Time,
+        LedgerColumn::Description,
+        LedgerColumn::Category,
+        LedgerColumn::Amount,
+    ];
+    config.presentation.column_headings =
+        vec![ColumnHeading::known(LedgerColumn::Amount, "Credits")];
+    config.presentation.activity_link = Some(ActivityLink {
+        text: label("See last 30 days of usage activity"),
+        period: PeriodPreset::Last30Days,
+    });
     config.members = members(&[
         ("m_rishikesh", "Rishikesh Rao", Role::Admin),
         ("m_ananya", "Ananya Iyer", Role::Member),
@@ -710,6 +743,23 @@ fn videogen() -> Result<Preset> {
         12,
         vec![meter],
     )?;
+    // "You can filter activity by time range (1 day, 7 days, or 30 days)"; the balance card
+    // breaks the total into included and additional credits, then the next refill date.
+    config.presentation.activity_periods = PeriodChoices {
+        presets: vec![
+            PeriodPreset::Last1Day,
+            PeriodPreset::Last7Days,
+            PeriodPreset::Last30Days,
+        ],
+        custom: false,
+        default: PeriodPreset::Last30Days,
+    };
+    config.presentation.all_history = false;
+    config.presentation.balance_breakdown = true;
+    config.presentation.bucket_names = vec![BucketName {
+        kind: BucketKind::Included,
+        name: label("Included credits"),
+    }];
     config.members = members(&[
         ("m_anton", "Anton Koenig", Role::Admin),
         ("m_lea", "Lea Hoffmann", Role::Admin),
@@ -926,6 +976,18 @@ fn act3() -> Result<Preset> {
         1,
         vec![meter],
     )?;
+    // The counter opens the "Credits Detail" panel: "Monthly Allocation" and "Rollover Bank".
+    config.presentation.credits_title = label("Credits Detail");
+    config.presentation.bucket_names = vec![
+        BucketName {
+            kind: BucketKind::Included,
+            name: label("Monthly Allocation"),
+        },
+        BucketName {
+            kind: BucketKind::Rollover,
+            name: label("Rollover Bank"),
+        },
+    ];
     config.members = members(&[
         ("m_maya", "Maya Okafor", Role::Admin),
         ("m_leo", "Leo Park", Role::Member),
@@ -1095,6 +1157,24 @@ fn fotomaster() -> Result<Preset> {
         custom: true,
         default: PeriodPreset::ThisMonth,
     };
+    // "Current Balance"; the ledger's six columns: Date, Service, Type, Status, Transaction,
+    // Balance. Its "Service" is what the job was ("AI Modify (Nano Banana 2)", "SMS"): the
+    // description; the engine alone is then the "Engine".
+    config.presentation.cards.available = label("Current Balance");
+    config.presentation.ledger_columns = vec![
+        LedgerColumn::Time,
+        LedgerColumn::Description,
+        LedgerColumn::Type,
+        LedgerColumn::Status,
+        LedgerColumn::Amount,
+        LedgerColumn::Balance,
+    ];
+    config.presentation.column_headings = vec![
+        ColumnHeading::known(LedgerColumn::Description, "Service"),
+        ColumnHeading::known(LedgerColumn::Service, "Engine"),
+        ColumnHeading::known(LedgerColumn::Amount, "Transaction"),
+        ColumnHeading::known(LedgerColumn::Balance, "Balance"),
+    ];
     config.members = members(&[
         ("m_olivia", "Olivia Brennan", Role::Admin),
         ("m_jack", "Jack Nguyen", Role::Member),

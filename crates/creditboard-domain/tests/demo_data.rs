@@ -277,3 +277,375 @@ fn period_choices_are_checked_with_the_account() {
     assert_eq!(old.usage_periods.presets.len(), 7);
     assert_eq!(old.usage_periods.default, PeriodPreset::Last30Days);
 }
+
+/// What a preset presents, in plain words, to compare with its help page.
+#[derive(Debug, Clone, PartialEq)]
+struct Shown {
+    /// Per meter: available, used (for "this month"), rate, average.
+    cards: Vec<(String, [String; 4])>,
+    /// The ledger's headings, in order.
+    ledger: Vec<String>,
+    activity_periods: Vec<&'static str>,
+    all_history: bool,
+    custom_range: bool,
+    link: Option<(String, &'static str)>,
+    buckets: [String; 3],
+    breakdown: bool,
+    panel: String,
+}
+
+fn shown(p: PresetId) -> Shown {
+    use creditboard_domain::BucketKind;
+    let config = Preset::get(p).unwrap().config;
+    assert!(config.validate().is_ok(), "{p}");
+    let v = &config.presentation;
+    Shown {
+        cards: config
+            .meters
+            .iter()
+            .map(|m| {
+                let c = v.cards_of(&m.id);
+                (
+                    m.id.to_string(),
+                    [
+                        c.available.to_string(),
+                        c.used_in("this month"),
+                        c.rate.to_string(),
+                        c.average.to_string(),
+                    ],
+                )
+            })
+            .collect(),
+        ledger: v
+            .ledger_columns
+            .iter()
+            .map(|c| v.heading(*c).to_string())
+            .collect(),
+        activity_periods: v
+            .activity_periods
+            .presets
+            .iter()
+            .map(|p| p.slug())
+            .collect(),
+        all_history: v.all_history,
+        custom_range: v.activity_periods.custom,
+        link: v
+            .activity_link
+            .as_ref()
+            .map(|l| (l.text.to_string(), l.period.slug())),
+        buckets: [
+            BucketKind::Included,
+            BucketKind::Rollover,
+            BucketKind::Additional,
+        ]
+        .map(|k| v.bucket_name(k).to_string()),
+        breakdown: v.balance_breakdown,
+        panel: v.credits_title.to_string(),
+    }
+}
+
+fn strings<const N: usize>(s: [&str; N]) -> [String; N] {
+    s.map(str::to_string)
+}
+
+#[test]
+fn each_preset_presents_itself_in_its_help_pages_words() {
+    // The dashboard's own wording, where a help page names nothing else.
+    let cards = strings([
+        "Available",
+        "Used this month",
+        "Usage rate",
+        "Average per day",
+    ]);
+    let ledger: Vec<String> = [
+        "Date",
+        "Description",
+        "Service",
+        "Category",
+        "Team member",
+        "Project",
+        "Quality",
+        "Type",
+        "Status",
+        "Amount",
+        "Balance after",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let every_range = vec![
+        "last_1_day",
+        "last_7_days",
+        "last_30_days",
+        "this_month",
+        "last_month",
+        "last_90_days",
+        "last_180_days",
+        "this_year",
+    ];
+    let buckets = strings(["Monthly allocation", "Rollover bank", "Additional credits"]);
+    let dashboard = Shown {
+        cards: vec![],
+        ledger: ledger.clone(),
+        activity_periods: every_range.clone(),
+        all_history: true,
+        custom_range: true,
+        link: None,
+        buckets: buckets.clone(),
+        breakdown: false,
+        panel: "Credits".into(),
+    };
+    // Lucas: "Your Available Rendering Minutes balance"; its AI credits keep the usual cards.
+    assert_eq!(
+        shown(PresetId::Lucas),
+        Shown {
+            cards: vec![
+                (
+                    "render_minutes".to_string(),
+                    strings([
+                        "Available Rendering Minutes",
+                        "Used this month",
+                        "Usage rate",
+                        "Average per day"
+                    ])
+                ),
+                ("ai_credits".to_string(), cards.clone()),
+            ],
+            ..dashboard.clone()
+        }
+    );
+    // ngram: "Available Credits", "Total Used", "Usage Rate"; its table's Date, Description,
+    // Category and Credits; "See last 30 days of usage activity".
+    assert_eq!(
+        shown(PresetId::Ngram),
+        Shown {
+            cards: vec![(
+                "credits".to_string(),
+                strings([
+                    "Available Credits",
+                    "Total Used",
+                    "Usage Rate",
+                    "Average per day"
+                ])
+            )],
+            ledger: strings(["Date", "Description", "Category", "Credits"]).to_vec(),
+            link: Some(("See last 30 days of usage activity".into(), "last_30_days")),
+            ..dashboard.clone()
+        }
+    );
+    // VideoGen: activity "by time range (1 day, 7 days, or 30 days)"; the balance card's
+    // "breakdown of included and additional credits".
+    assert_eq!(
+        shown(PresetId::Videogen),
+        Shown {
+            cards: vec![("credits".to_string(), cards.clone())],
+            activity_periods: vec!["last_1_day", "last_7_days", "last_30_days"],
+            all_history: false,
+            custom_range: false,
+            buckets: strings(["Included credits", "Rollover bank", "Additional credits"]),
+            breakdown: true,
+            ..dashboard.clone()
+        }
+    );
+    // ACT3: the "Credits Detail" panel with "Monthly Allocation" and "Rollover Bank".
+    assert_eq!(
+        shown(PresetId::Act3),
+        Shown {
+            cards: vec![("credits".to_string(), cards.clone())],
+            buckets: strings(["Monthly Allocation", "Rollover Bank", "Additional credits"]),
+            panel: "Credits Detail".into(),
+            ..dashboard.clone()
+        }
+    );
+    // Foto Master: "Current Balance"; "six distinct columns": Date, Service, Type, Status,
+    // Transaction, Balance.
+    assert_eq!(
+        shown(PresetId::Fotomaster),
+        Shown {
+            cards: vec![(
+                "usd".to_string(),
+                strings([
+                    "Current Balance",
+                    "Used this month",
+                    "Usage rate",
+                    "Average per day"
+                ])
+            )],
+            ledger: strings([
+                "Date",
+                "Service",
+                "Type",
+                "Status",
+                "Transaction",
+                "Balance"
+            ])
+            .to_vec(),
+            ..dashboard.clone()
+        }
+    );
+}
+
+#[test]
+fn a_presentation_is_checked_with_the_account_and_bad_ones_are_named() {
+    use creditboard_domain::period::PeriodPreset;
+    use creditboard_domain::presentation::{
+        ActivityLink, ColumnHeading, LedgerColumn, MeterCardLabels,
+    };
+    let base = Preset::get(PresetId::Lucas).unwrap().config;
+    let check = |change: &dyn Fn(&mut creditboard_domain::AccountConfig), says: &str| {
+        let mut config = base.clone();
+        change(&mut config);
+        let e = config.validate().unwrap_err();
+        assert_eq!(e.code(), "invalid_config", "{e}");
+        assert!(e.to_string().contains(says), "{e} (wanted “{says}”)");
+    };
+    check(
+        &|c| c.presentation.activity_periods.presets.clear(),
+        "the Activity page needs at least one period preset",
+    );
+    check(
+        &|c| {
+            c.presentation
+                .activity_periods
+                .presets
+                .push(PeriodPreset::Last7Days)
+        },
+        "the Activity page: the period “last_7_days” is offered twice",
+    );
+    check(
+        &|c| {
+            c.presentation.activity_periods.presets = vec![PeriodPreset::Last1Day];
+        },
+        "the Activity page: the default period “last_30_days” is not one of the periods offered",
+    );
+    check(
+        &|c| {
+            c.presentation.activity_periods.presets = vec![PeriodPreset::Last30Days];
+            c.presentation.activity_link = Some(ActivityLink {
+                text: "Last week".try_into().unwrap(),
+                period: PeriodPreset::Last7Days,
+            });
+        },
+        "links to the Activity page over “Last 7 days”, which the Activity page does not offer",
+    );
+    check(
+        &|c| c.presentation.ledger_columns.push(LedgerColumn::Amount),
+        "the ledger column “amount” is listed twice",
+    );
+    check(
+        &|c| {
+            c.presentation
+                .ledger_columns
+                .retain(|c| *c != LedgerColumn::Time)
+        },
+        "the ledger needs its “time” column",
+    );
+    check(
+        &|c| {
+            c.presentation
+                .ledger_columns
+                .retain(|c| *c != LedgerColumn::Amount)
+        },
+        "the ledger needs its “amount” column",
+    );
+    check(
+        &|c| {
+            c.presentation.column_headings = vec![
+                ColumnHeading {
+                    column: LedgerColumn::Amount,
+                    heading: "Credits".try_into().unwrap(),
+                },
+                ColumnHeading {
+                    column: LedgerColumn::Amount,
+                    heading: "Cost".try_into().unwrap(),
+                },
+            ]
+        },
+        "the ledger column “amount” is given two headings",
+    );
+    // Every column can be added, so no two may share a heading.
+    check(
+        &|c| {
+            c.presentation.column_headings = vec![ColumnHeading {
+                column: LedgerColumn::Description,
+                heading: "service".try_into().unwrap(),
+            }]
+        },
+        "the ledger columns “description” and “service” are both headed “Service”",
+    );
+    check(
+        &|c| c.presentation.cards.used = "Used {periodd}".try_into().unwrap(),
+        "the used card's label “Used {periodd}” has a placeholder it cannot fill (it may use: {period})",
+    );
+    check(
+        &|c| c.presentation.cards.available = "Available {period}".try_into().unwrap(),
+        "it may use: none",
+    );
+    check(
+        &|c| {
+            c.presentation.meter_cards.push(MeterCardLabels {
+                meter: "hours".try_into().unwrap(),
+                labels: Default::default(),
+            })
+        },
+        "card labels are given for the meter “hours”, which the account does not have",
+    );
+    check(
+        &|c| {
+            let again = c.presentation.meter_cards[0].clone();
+            c.presentation.meter_cards.push(again);
+        },
+        "card labels are given twice for the meter “render_minutes”",
+    );
+    check(
+        &|c| c.presentation.meter_cards[0].labels.rate = "{rate}".try_into().unwrap(),
+        "meter “render_minutes”: the rate card's label “{rate}”",
+    );
+
+    // From JSON: an unknown column and a blank heading are refused by name.
+    let json = |presentation: serde_json::Value| {
+        let mut v = serde_json::to_value(&base).unwrap();
+        v["presentation"] = presentation;
+        serde_json::from_value::<creditboard_domain::AccountConfig>(v)
+    };
+    let e = json(serde_json::json!({ "ledger_columns": ["time", "colour", "amount"] }))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown variant `colour`"), "{e}");
+    let e = json(serde_json::json!({
+        "column_headings": [{ "column": "time", "heading": "  " }]
+    }))
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("it is empty"), "{e}");
+    // Only what differs need be written: the rest is the dashboard's.
+    let foto = json(serde_json::json!({
+        "cards": { "available": "Current Balance" },
+        "all_history": false
+    }))
+    .unwrap();
+    assert_eq!(
+        foto.presentation.cards.available.as_str(),
+        "Current Balance"
+    );
+    assert_eq!(foto.presentation.cards.used.as_str(), "Used {period}");
+    assert!(!foto.presentation.all_history);
+    assert_eq!(foto.presentation.activity_periods.presets.len(), 8);
+}
+
+#[test]
+fn a_stored_config_from_before_presentations_reads_as_the_dashboard_did() {
+    let mut json = serde_json::to_value(Preset::get(PresetId::Videogen).unwrap().config).unwrap();
+    json.as_object_mut().unwrap().remove("presentation");
+    let old: creditboard_domain::AccountConfig = serde_json::from_value(json).unwrap();
+    assert!(old.validate().is_ok());
+    assert_eq!(old.presentation, Default::default());
+    // Every range the Activity page offered before, the whole history, the usual columns.
+    assert_eq!(old.presentation.activity_periods.presets.len(), 8);
+    assert!(old.presentation.all_history && old.presentation.activity_periods.custom);
+    assert_eq!(old.presentation.ledger_columns.len(), 11);
+    assert_eq!(
+        old.presentation
+            .heading(creditboard_domain::presentation::LedgerColumn::Balance),
+        "Balance after"
+    );
+}

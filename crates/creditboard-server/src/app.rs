@@ -34,7 +34,7 @@ pub async fn page(State(s): State<AppState>, request: Request) -> Response {
     let config = match s.demo() {
         Some(demo) => match demo.page_config(s.db(), query).await {
             Ok(config) => config,
-            Err(crate::demo::BadDemoUrl(why)) => {
+            Err(crate::demo::DemoPageError::BadUrl(why)) => {
                 let page = format!(
                     "<!doctype html><html lang=\"en\"><title>Creditboard demo</title>\
                      <p>This demo link cannot be opened: {}.</p></html>",
@@ -42,6 +42,7 @@ pub async fn page(State(s): State<AppState>, request: Request) -> Response {
                 );
                 return (StatusCode::BAD_REQUEST, Html(page)).into_response();
             }
+            Err(crate::demo::DemoPageError::Failed(e)) => return e.into_response(),
         },
         None => None,
     };

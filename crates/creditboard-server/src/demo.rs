@@ -4,7 +4,7 @@
 
 use crate::auth::{self, TokenKind};
 use crate::db::Db;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use creditboard_domain::demo::{DemoOptions, generate};
 use creditboard_domain::ids::{AccountId, MemberId};
@@ -34,16 +34,28 @@ pub struct DemoSessions {
     sessions: tokio::sync::Mutex<HashMap<(PresetId, String), DemoAccount>>,
 }
 
-/// A start-up URL the demo cannot serve: said on the page, nothing created.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadDemoUrl(pub String);
+/// Why the demo page could not be made.
+#[derive(Debug)]
+pub enum DemoPageError {
+    /// The URL asks for something the demo cannot serve: said on the page, nothing created.
+    BadUrl(String),
+    /// The server failed (its database, say): an internal error.
+    Failed(ApiError),
+}
+
+impl From<ApiError> for DemoPageError {
+    fn from(e: ApiError) -> Self {
+        DemoPageError::Failed(e)
+    }
+}
 
 impl DemoSessions {
-    /// What the page tells the app for `query`: `preset` picks the account (the default demo's when it names none or no preset, said in `notices`),
-    /// `as` the member (default the first), `session` a private copy of the preset's account
-    /// that nobody else's clicks change (made on first use, for tests and shared demos);
-    /// `store=demo` keeps the in-browser demo store (`None`).
-    pub async fn page_config(&self, db: &Db, query: &str) -> Result<Option<String>, BadDemoUrl> {
+    /// What the page tells the app for `query`: `preset` picks the account (the default
+    /// preset's when it names none or an unknown one, said in `notices`), `as` the member
+    /// (default the first), `session` a private copy of the preset's account that nobody
+    /// else's clicks change (made on first use, for tests and shared demos); `store=demo`
+    /// keeps the in-browser demo store (`None`).
+    pub async fn page_config(&self, db: &Db, query: &str) -> Result<Option<String>, DemoPageError> {
         let params: HashMap<String, String> = form_urlencoded::parse(query.as_bytes())
             .into_owned()
             .collect();
@@ -62,7 +74,9 @@ impl DemoSessions {
         let (member, token) = param("as")
             .and_then(|m| account.members.iter().find(|(id, _)| id.as_str() == m))
             .or(account.members.first())
-            .ok_or_else(|| BadDemoUrl("the demo account has no members".into()))?;
+            .ok_or_else(|| {
+                ApiError::internal(format!("demo account {} has no members", account.id))
+            })?;
         let config = serde_json::json!({
             "api": format!("/api/v1/accounts/{}", account.id),
             "token": token,
@@ -81,14 +95,14 @@ impl DemoSessions {
         db: &Db,
         preset: PresetId,
         session: &str,
-    ) -> Result<DemoAccount, BadDemoUrl> {
+    ) -> Result<DemoAccount, DemoPageError> {
         if session.is_empty()
             || session.len() > 40
             || !session
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
-            return Err(BadDemoUrl(format!(
+            return Err(DemoPageError::BadUrl(format!(
                 "the session “{session}” is not valid: use 1 to 40 letters, digits, “-” and “_”"
             )));
         }
@@ -99,14 +113,12 @@ impl DemoSessions {
             return Ok(account.clone());
         }
         if sessions.len() >= MAX_SESSIONS {
-            return Err(BadDemoUrl(format!(
+            return Err(DemoPageError::BadUrl(format!(
                 "this demo server already made {MAX_SESSIONS} sessions; restart it for more"
             )));
         }
         let id = format!("{}.session.{session}", preset.slug());
-        let account = open_account(db, preset, &id, self.seeded_at)
-            .await
-            .map_err(|e| BadDemoUrl(format!("the session could not be made: {}", e.message)))?;
+        let account = open_account(db, preset, &id, self.seeded_at).await?;
         sessions.insert(key, account.clone());
         Ok(account)
     }

@@ -47,6 +47,7 @@ pub fn config(tz: &str) -> AccountConfig {
         member_caps: vec![],
         alerts: vec![],
         usage_periods: Default::default(),
+        presentation: Default::default(),
     }
 }
 
