@@ -248,16 +248,18 @@ pub fn generate(opts: &DemoOptions) -> Result<DemoAccount> {
         g.run_until(next_start.min(opts.now))?;
     }
     if preset.demo.holds {
-        // Renders in flight right now: their holds stay pending.
-        for minutes_ago in [3, 9, 17] {
+        // Renders in flight right now: their holds stay pending. Started after today's last
+        // job (at some times of day that one ran less than 17 minutes ago).
+        let last = g.ledger.now();
+        for (i, minutes_ago) in [3, 9, 17].into_iter().enumerate() {
             let project = g.pick_project();
             let mut job = g.job(project);
             job.fails = false;
             job.runs_minutes = Some(u32::MAX);
-            g.schedule(
-                opts.now - Duration::minutes(minutes_ago),
-                Action::Job(Box::new(job)),
-            );
+            let at = (opts.now - Duration::minutes(minutes_ago))
+                .max(last + Duration::seconds(3 - i as i64))
+                .min(opts.now);
+            g.schedule(at, Action::Job(Box::new(job)));
         }
     }
     g.run_until(opts.now)?;

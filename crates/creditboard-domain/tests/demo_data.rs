@@ -30,6 +30,28 @@ fn the_same_seed_and_day_give_the_same_history() {
     }
 }
 
+/// Renders in flight are started minutes before "now"; today's last job may have run after
+/// that (at 19:52:21 on this day for ACT3). The history must still start, whatever the time.
+#[test]
+fn a_demo_with_renders_in_flight_starts_at_any_time_of_day() {
+    for at in [
+        "2026-11-22T19:52:30Z",
+        "2026-11-22T19:55:00Z",
+        "2026-11-22T20:05:00Z",
+    ] {
+        let now: DateTime<Utc> = at.parse().unwrap();
+        let demo = generate(&DemoOptions::new(PresetId::Act3, now))
+            .unwrap_or_else(|e| panic!("{at}: {e}"));
+        let pending = demo
+            .ledger
+            .entries()
+            .iter()
+            .filter(|e| e.kind == EntryKind::Hold && e.at > now - Duration::minutes(18))
+            .count();
+        assert!(pending >= 3, "{at}: {pending} holds in the last 18 minutes");
+    }
+}
+
 #[test]
 fn every_preset_has_a_realistic_400_day_history() {
     for p in PresetId::ALL {
