@@ -86,7 +86,7 @@ pub fn base_path() -> String {
 }
 
 /// The base path of a page whose base URL is `base_uri`.
-pub fn base_path_of(base_uri: &str) -> String {
+fn base_path_of(base_uri: &str) -> String {
     web_sys::Url::new(base_uri)
         .map(|u| u.pathname())
         .unwrap_or_default()

@@ -217,11 +217,7 @@ pub fn tell_location(path: &str) {
 pub fn host_location(base: &str, pathname: &str, query: &crate::view::Query) -> String {
     let path = pathname.strip_prefix(base).unwrap_or(pathname);
     let path = if path.is_empty() { "/" } else { path };
-    let view: crate::view::Query = query
-        .iter()
-        .filter(|(k, _)| !crate::view::STORE_PARAMS.contains(&k.as_str()))
-        .cloned()
-        .collect();
+    let view = crate::view::view_params(query);
     format!("{path}{}", crate::view::to_query_string(&view))
 }
 

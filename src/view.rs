@@ -114,6 +114,15 @@ pub fn demo_store_asked(query: &Query) -> bool {
     get(query, "store") == Some("demo")
 }
 
+/// A query without its start-up parameters: the view alone.
+pub fn view_params(query: &Query) -> Query {
+    query
+        .iter()
+        .filter(|(k, _)| !STORE_PARAMS.contains(&k.as_str()))
+        .cloned()
+        .collect()
+}
+
 /// Only the start-up parameters of a query.
 pub fn store_params(query: &Query) -> Query {
     query
