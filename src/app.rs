@@ -13,6 +13,7 @@ use crate::theme::provide_chart_theme;
 use crate::view::{demo_choice, demo_store_asked};
 use creditboard_domain::activity::{ActivityPage, ExportChunk, ExportRequest, PageRequest};
 use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
+use creditboard_domain::preset::Product;
 use creditboard_domain::ratecard::RateCard;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -150,9 +151,22 @@ async fn start_embedded(query: crate::view::Query) {
     notices.extend(crate::embed::apply_theme(&options.theme));
     notices.extend(use_locale(options.locale.as_deref()));
     crate::embed::start_reporting();
-    let store = match (options.api_base, options.token) {
-        (Some(api), Some(token)) if !demo_store_asked(&query) => rest::connect(api, token).await,
-        (Some(_), None) => {
+    let store = match (options.api_base, options.token, options.config) {
+        // The host's own product, on the demo store (embed.js allows no API with it).
+        (_, _, Some(config)) => match crate::embed::product_config(config) {
+            Ok(config) => demo_of(Product::Custom(Box::new(config)), 100, &mut notices),
+            Err(why) => {
+                notices.push(why.clone());
+                Arc::new(Unavailable(StoreError::Rejected {
+                    code: "invalid_config".into(),
+                    message: why,
+                }))
+            }
+        },
+        (Some(api), Some(token), None) if !demo_store_asked(&query) => {
+            rest::connect(api, token).await
+        }
+        (Some(_), None, None) => {
             notices.push("The host gave an API but no token: showing the demo.".to_string());
             demo_store(&query).0
         }
@@ -186,16 +200,28 @@ fn mount(store: Arc<dyn CreditStore>, notices: Vec<String>) {
 fn demo_store(query: &crate::view::Query) -> (Arc<dyn CreditStore>, Vec<String>) {
     let choice = demo_choice(query);
     let mut notices = choice.problems;
-    let store: Arc<dyn CreditStore> = match WorkerStore::spawn(choice.preset, choice.scale_percent)
-    {
+    let store = demo_of(
+        Product::Preset(choice.preset),
+        choice.scale_percent,
+        &mut notices,
+    );
+    (store, notices)
+}
+
+/// The demo store of `product`; without workers the page still shows its error state, with
+/// the reason.
+fn demo_of(
+    product: Product,
+    scale_percent: u32,
+    notices: &mut Vec<String>,
+) -> Arc<dyn CreditStore> {
+    match WorkerStore::spawn(product, scale_percent) {
         Ok(store) => Arc::new(store),
-        // Without workers the page still shows its error state, with the reason.
         Err(e) => {
             notices.push(e.to_string());
             Arc::new(Unavailable(e))
         }
-    };
-    (store, notices)
+    }
 }
 
 /// The start-up parameters of the page's own URL.

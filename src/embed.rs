@@ -5,6 +5,7 @@
 //! host keeps that in its own URL, so a reload or a shared link opens the same view) and how
 //! tall it is (the host sizes the frame, so the host's page is what scrolls).
 
+use creditboard_domain::preset::ProductConfig;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
@@ -65,6 +66,9 @@ pub struct EmbedOptions {
     pub api_base: Option<String>,
     /// A token for that API (an embed token the host's backend asked the API for).
     pub token: Option<String>,
+    /// The host's own product for the demo store: `{ account, rate_card }` (read by
+    /// [`product_config`], so a mistake in it is named rather than dropping every option).
+    pub config: Option<serde_json::Value>,
     /// A BCP 47 tag: `en-US`, `de-DE`, `fr-FR`, `ja-JP`.
     pub locale: Option<String>,
     #[serde(default)]
@@ -148,6 +152,13 @@ pub async fn options() -> (EmbedOptions, Vec<String>) {
             )],
         ),
     }
+}
+
+/// The host's own product, or what is wrong with its shape (what does not hold together,
+/// an unknown meter say, the demo says when it starts).
+pub fn product_config(config: serde_json::Value) -> Result<ProductConfig, String> {
+    serde_json::from_value(config)
+        .map_err(|e| format!("The host’s product configuration could not be read: {e}."))
 }
 
 /// Applies `theme` to the frame's page; what was wrong with it, for the page to say.

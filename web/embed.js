@@ -3,7 +3,8 @@
  * Load it from where the dashboard is served: <script src="https://…/creditboard/embed.js">.
  *
  * The dashboard runs in a frame inside a shadow root, so neither page's styles, scripts or
- * router reach the other. The host passes the API and token (or a demo preset), the locale
+ * router reach the other. The host passes the API and token (or, for the demo, a preset or
+ * its own product's configuration), the locale
  * and the theme by message, never in a URL. The frame says where it is; this script keeps
  * that in one parameter of the host's URL (`?creditboard=/activity…`, or in the fragment),
  * with `history.replaceState`, so the host's router sees no navigation and a reload or a
@@ -31,7 +32,7 @@
   function check(element, options) {
     if (!(element instanceof Element)) fail('mount needs an element to render into.');
     if (options === null || typeof options !== 'object') fail('options must be an object.');
-    const known = ['app', 'apiBase', 'token', 'preset', 'locale', 'theme', 'route', 'param', 'title'];
+    const known = ['app', 'apiBase', 'token', 'preset', 'config', 'locale', 'theme', 'route', 'param', 'title'];
     for (const name of Object.keys(options)) {
       if (!known.includes(name)) fail(`“${name}” is not an option (${known.join(', ')}).`);
     }
@@ -45,6 +46,10 @@
     const apiBase = optionalString(options, 'apiBase');
     const token = optionalString(options, 'token');
     const preset = optionalString(options, 'preset');
+    const config = checkProduct(options.config);
+    if (config !== undefined && (apiBase !== undefined || preset !== undefined)) {
+      fail('config is the demo’s product: give apiBase, preset or config, only one.');
+    }
     if (apiBase !== undefined) {
       try {
         new URL(apiBase, location.href);
@@ -72,12 +77,30 @@
       apiBase: apiBase && new URL(apiBase, location.href).href,
       token,
       preset,
+      config,
       locale,
       theme: checkTheme(options.theme),
       route,
       param,
       title: optionalString(options, 'title') || 'Credits and usage',
     };
+  }
+
+  /** A product of the host's own, `{ account, rate_card }` (the API's JSON): its shape here,
+   * the rest (an unknown meter, say) by the dashboard, which says what is wrong. */
+  function checkProduct(config) {
+    if (config === undefined || config === null) return undefined;
+    const object = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+    if (!object(config)) fail('config must be an object: { account, rate_card }.');
+    for (const part of ['account', 'rate_card']) {
+      if (!object(config[part])) fail(`config needs its ${part} (an object).`);
+    }
+    try {
+      // A copy the host cannot change behind the frame's back, and proof it can be sent.
+      return JSON.parse(JSON.stringify(config));
+    } catch (_) {
+      fail('config must be plain JSON.');
+    }
   }
 
   /** `'dark'`, or `{ scheme, variables: { '--cb-accent': '…' } }`. */
@@ -147,7 +170,9 @@
     frame.name = FRAME_NAME;
     frame.title = config.title;
     const src = new URL('.' + savedPath(config), config.app);
-    if (!config.apiBase) {
+    // A preset's demo starts building as the frame loads; the host's own product waits for
+    // the options that carry it.
+    if (!config.apiBase && !config.config) {
       src.searchParams.set('store', 'demo');
       if (config.preset) src.searchParams.set('preset', config.preset);
     }
@@ -165,7 +190,8 @@
       const data = e.data || {};
       if (data.creditboard === 'ready') {
         const { apiBase, token, locale } = config;
-        send({ creditboard: 'options', options: { apiBase, token, locale, theme: JSON.parse(theme) } });
+        const options = { apiBase, token, config: config.config, locale, theme: JSON.parse(theme) };
+        send({ creditboard: 'options', options });
       } else if (data.creditboard === 'location' && typeof data.path === 'string') {
         savePath(config, data.path);
       } else if (data.creditboard === 'height' && Number.isFinite(data.height)) {
@@ -229,7 +255,8 @@
 
   /**
    * Renders the dashboard inside `element`. Options: `app` (where the dashboard is served;
-   * default: beside this script), `apiBase` and `token`, or `preset` for the demo; `locale`;
+   * default: beside this script), `apiBase` and `token`, or for the demo `preset` or `config`
+   * (the host's own product: `{ account, rate_card }`); `locale`;
    * `theme` (`'light'`, `'dark'`, `'auto'` or `{ scheme, variables }`); `route` (`'query'`,
    * `'hash'` or `'none'`) and `param` (the host URL's parameter); `title`.
    * Returns `{ frame, restyle(), unmount() }`. Throws a TypeError, changing nothing, on bad
@@ -252,15 +279,29 @@
     };
   }
 
-  /** `<credit-board app api-base token preset locale theme route param>`. */
+  /** `<credit-board app api-base token preset locale theme route param>`; the `token` and
+   * `config` properties for what does not belong in an attribute. */
   class CreditBoard extends HTMLElement {
     static get observedAttributes() {
       return ['app', 'api-base', 'token', 'preset', 'locale', 'theme', 'route', 'param'];
     }
 
     connectedCallback() {
+      // Properties a host set before this script defined the element shadow the accessors.
+      for (const name of ['token', 'config']) {
+        if (Object.prototype.hasOwnProperty.call(this, name)) {
+          const value = this[name];
+          delete this[name];
+          this[`_${name}`] = value;
+        }
+      }
       this.render();
     }
+
+    get token() { return this._token; }
+    set token(value) { this._token = value; if (this.isConnected) this.render(); }
+    get config() { return this._config; }
+    set config(value) { this._config = value; if (this.isConnected) this.render(); }
 
     disconnectedCallback() {
       if (this.running) this.running.stop();
@@ -282,6 +323,7 @@
         if (this.hasAttribute(attribute)) options[name] = this.getAttribute(attribute);
       }
       if (this.token !== undefined) options.token = this.token;
+      if (this.config !== undefined) options.config = this.config;
       try {
         this.running = start(this, root, check(this, options));
       } catch (e) {

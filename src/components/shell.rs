@@ -143,7 +143,7 @@ fn DemoBar() -> impl IntoView {
         return ().into_any();
     };
     let preset = demo.preset();
-    let chosen = RwSignal::new(preset.slug().to_string());
+    let chosen = RwSignal::new(preset.map(PresetId::slug).unwrap_or_default().to_string());
     let message = RwSignal::new(None::<String>);
     let (s1, s2, s3) = (store.clone(), store.clone(), store.clone());
     let count = move || {
@@ -249,31 +249,43 @@ fn DemoBar() -> impl IntoView {
     view! {
         <div class="demo-bar" role="region" aria-label="Demo" data-testid="demo-bar">
             <span class="demo-tag">"Demo"</span>
-            // Choosing a product does nothing until "Open": arrowing through the list must
-            // not reload the page at every step.
-            <form class="demo-product" on:submit=move |ev| {
-                ev.prevent_default();
-                switch_preset(&chosen.get_untracked());
-            }>
-                <label>
-                    <span>"Product"</span>
-                    <select on:change:target=move |ev| chosen.set(ev.target().value())>
-                        {PresetId::ALL
-                            .into_iter()
-                            .map(|p| {
-                                view! {
-                                    <option value=p.slug() selected=p == preset>
-                                        {p.slug()}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </label>
-                <button type="submit" class="button small" disabled=move || chosen.get() == preset.slug()>
-                    "Open"
-                </button>
-            </form>
+            {match preset {
+                // Choosing a product does nothing until "Open": arrowing through the list
+                // must not reload the page at every step.
+                Some(preset) => view! {
+                    <form class="demo-product" on:submit=move |ev| {
+                        ev.prevent_default();
+                        switch_preset(&chosen.get_untracked());
+                    }>
+                        <label>
+                            <span>"Product"</span>
+                            <select on:change:target=move |ev| chosen.set(ev.target().value())>
+                                {PresetId::ALL
+                                    .into_iter()
+                                    .map(|p| {
+                                        view! {
+                                            <option value=p.slug() selected=p == preset>
+                                                {p.slug()}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </select>
+                        </label>
+                        <button type="submit" class="button small" disabled=move || chosen.get() == preset.slug()>
+                            "Open"
+                        </button>
+                    </form>
+                }
+                .into_any(),
+                // The host described its own product: there is nothing to switch to.
+                None => view! {
+                    <span class="demo-product" data-testid="demo-product">
+                        "The host’s own product"
+                    </span>
+                }
+                .into_any(),
+            }}
             {viewer_select(data, switch_viewer)}
             <span class="demo-count" data-testid="demo-entry-count">{count}</span>
             <details class="demo-menu">

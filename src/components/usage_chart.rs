@@ -11,6 +11,8 @@ use crate::format;
 use crate::theme::use_chart_theme;
 use creditboard_domain::account::MeterConfig;
 use creditboard_domain::aggregate::{Granularity, MeterUsage, Series};
+use creditboard_domain::ids::Label;
+use creditboard_domain::presentation::Presentation;
 use leptos::prelude::*;
 
 fn per(granularity: Granularity) -> &'static str {
@@ -20,13 +22,15 @@ fn per(granularity: Granularity) -> &'static str {
     }
 }
 
-/// The chart card of one meter; `titled` names the meter (when the account has several).
+/// The chart card of one meter under the product's `title` ("{per} usage"); `titled` names
+/// the meter too (when the account has several).
 #[component]
 pub fn UsageChartCard(
     meter: MeterConfig,
     #[prop(into)] usage: Signal<MeterUsage>,
     category: Namer,
     titled: bool,
+    title: Label,
 ) -> impl IntoView {
     let id = meter.id.to_string();
     let theme = use_chart_theme();
@@ -34,11 +38,13 @@ pub fn UsageChartCard(
     let granularity = Memo::new(move |_| usage.with(|u| u.series.granularity));
     let name = meter.name.clone();
     let title = move || {
-        let per = per(granularity.get());
+        let title = title
+            .as_str()
+            .replace(Presentation::PER, per(granularity.get()));
         if titled {
-            format!("{per} usage — {name}")
+            format!("{title} — {name}")
         } else {
-            format!("{per} usage")
+            title
         }
     };
     let empty = Memo::new(move |_| usage.with(|u| u.used.is_zero() && u.jobs == 0));

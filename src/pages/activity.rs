@@ -28,6 +28,7 @@ use creditboard_domain::api::{AccountView, UsageQuery};
 use creditboard_domain::entry::{EntryId, EntryKind, EntryStatus, LedgerEntry};
 use creditboard_domain::ids::ProjectId;
 use creditboard_domain::period::{Period, PeriodPreset, parse_date};
+use creditboard_domain::presentation::{ActivityFilter, Presentation};
 use creditboard_domain::ratecard::RateCard;
 use leptos::html;
 use leptos::prelude::*;
@@ -217,10 +218,17 @@ pub fn ActivityPage() -> impl IntoView {
         Some(Ok(ctx)) => view! { <LedgerListing ctx project=None /> }.into_any(),
     }
     };
+    // The product's title once its account is here (ACT3's "Transaction History").
+    let title = move || {
+        context.with(|c| match c {
+            Some(Ok(ctx)) => ctx.account.presentation.activity_title.to_string(),
+            _ => Presentation::default().activity_title.to_string(),
+        })
+    };
     view! {
         <div class="activity-page">
             <header class="page-head">
-                <h1>"Credit activity"</h1>
+                <h1>{title}</h1>
             </header>
             {body}
         </div>
@@ -403,67 +411,19 @@ fn Filters(ctx: Context, view_state: Memo<ActivityView>, show_project: bool) -> 
         custom_open.get()
             || view_state.with(|v| matches!(v.query.period, Some(Period::Custom { .. })))
     };
-    // Each filter is named as its column is headed.
-    let headings = ctx.account.clone();
-    let heading = |c: Column| headings.presentation.heading(c);
-    let mut filters = vec![];
-    let engines = ctx.engines();
-    if !engines.is_empty() {
-        filters.push(select(
-            "engine",
-            heading(Column::Service),
-            engines.into_iter().map(|e| (e.clone(), e)).collect(),
-        ));
-    }
-    if !ctx.card.categories.is_empty() {
-        filters.push(select(
-            "category",
-            heading(Column::Category),
-            ctx.card
-                .categories
-                .iter()
-                .map(|c| (c.id.as_str().to_string(), c.name.clone()))
-                .collect(),
-        ));
-    }
-    if !ctx.account.members.is_empty() {
-        filters.push(select(
-            "member",
-            heading(Column::Member),
-            ctx.account
-                .members
-                .iter()
-                .map(|m| (m.id.as_str().to_string(), m.name.clone()))
-                .collect(),
-        ));
-    }
-    if show_project && !ctx.account.projects.is_empty() {
-        filters.push(select(
-            "project",
-            heading(Column::Project),
-            ctx.account
-                .projects
-                .iter()
-                .map(|p| (p.id.as_str().to_string(), p.name.clone()))
-                .collect(),
-        ));
-    }
-    filters.push(select(
-        "type",
-        heading(Column::Type),
-        EntryKind::ALL
-            .iter()
-            .map(|k| (k.as_str().to_string(), k.label().to_string()))
-            .collect(),
-    ));
-    filters.push(select(
-        "status",
-        heading(Column::Status),
-        EntryStatus::ALL
-            .iter()
-            .map(|s| (s.as_str().to_string(), status_label(*s).to_string()))
-            .collect(),
-    ));
+    // The product's filters, each named as its column is headed (Foto Master's "Service"),
+    // and only those the account has data for.
+    let presentation = &ctx.account.presentation;
+    let filters: Vec<_> = presentation
+        .activity_filters
+        .iter()
+        .filter(|f| **f != ActivityFilter::Project || show_project)
+        .filter_map(|f| {
+            let options = filter_options(&ctx, *f);
+            (!options.is_empty())
+                .then(|| select(f.key(), presentation.heading(f.column()), options))
+        })
+        .collect();
     let search = RwSignal::new(query.read_untracked().get("q").unwrap_or_default());
     // Back and forward: the box follows the URL.
     Effect::new(move |_| search.set(query.read().get("q").unwrap_or_default()));
@@ -490,7 +450,7 @@ fn Filters(ctx: Context, view_state: Memo<ActivityView>, show_project: bool) -> 
         <section class="filters card" aria-label="Filters">
             <div class="filter-row">
                 <label class="filter" for="cb-filter-period">
-                    <span>"Time range"</span>
+                    <span>"Date range"</span>
                     <select
                         id="cb-filter-period"
                         data-filter="period"
@@ -530,6 +490,34 @@ fn Filters(ctx: Context, view_state: Memo<ActivityView>, show_project: bool) -> 
                 </button>
             </div>
         </section>
+    }
+}
+
+/// A filter's choices as (query value, name): none where the account has nothing to filter.
+fn filter_options(ctx: &Context, filter: ActivityFilter) -> Vec<(String, String)> {
+    fn named<'a>(choices: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
+        choices
+            .map(|(k, n)| (k.to_string(), n.to_string()))
+            .collect()
+    }
+    let (card, account) = (&ctx.card, &ctx.account);
+    match filter {
+        ActivityFilter::Feature => named(card.features.iter().map(|f| (f.id.as_str(), &*f.name))),
+        ActivityFilter::Engine => ctx.engines().into_iter().map(|e| (e.clone(), e)).collect(),
+        ActivityFilter::Category => {
+            named(card.categories.iter().map(|c| (c.id.as_str(), &*c.name)))
+        }
+        ActivityFilter::Member => named(account.members.iter().map(|m| (m.id.as_str(), &*m.name))),
+        ActivityFilter::Project => {
+            named(account.projects.iter().map(|p| (p.id.as_str(), &*p.name)))
+        }
+        ActivityFilter::Tier => named(card.tiers.iter().map(|t| (t.id.as_str(), &*t.name))),
+        ActivityFilter::Type => named(EntryKind::ALL.iter().map(|k| (k.as_str(), k.label()))),
+        ActivityFilter::Status => named(
+            EntryStatus::ALL
+                .iter()
+                .map(|s| (s.as_str(), status_label(*s))),
+        ),
     }
 }
 
@@ -1093,27 +1081,29 @@ fn Drawer(ctx: Context, selected: RwSignal<Option<ActivityRow>>) -> impl IntoVie
                 Some(m) => format::amount(a, m),
                 None => a.get().to_string(),
             };
-            let mut items: Vec<(&'static str, String)> = vec![
+            // Named as the product heads its columns (Foto Master's "Transaction").
+            let words = &ctx.account.presentation;
+            let mut items: Vec<(&str, String)> = vec![
                 ("Entry", format!("#{}", e.id.0)),
                 (
-                    "Date",
+                    words.heading(Column::Time),
                     format!(
                         "{} ({})",
                         tz.local(e.at).format("%b %-d, %Y, %-I:%M:%S %p"),
                         tz.name()
                     ),
                 ),
-                ("Description", ctx.description(&e)),
-                ("Type", e.kind.label().to_string()),
+                (words.heading(Column::Description), ctx.description(&e)),
+                (words.heading(Column::Type), e.kind.label().to_string()),
                 (
-                    "Status",
+                    words.heading(Column::Status),
                     match note {
                         Some(n) => format!("{status} — {n}"),
                         None => status.to_string(),
                     },
                 ),
-                ("Amount", amount(e.amount)),
-                ("Balance after", amount(e.balance_after)),
+                (words.heading(Column::Amount), amount(e.amount)),
+                (words.heading(Column::Balance), amount(e.balance_after)),
             ];
             if let Some(m) = &meter {
                 items.push(("Meter", m.name.clone()));
@@ -1129,22 +1119,28 @@ fn Drawer(ctx: Context, selected: RwSignal<Option<ActivityRow>>) -> impl IntoVie
                 items.push(("Feature", ctx.card.feature_name(f.as_str()).to_string()));
             }
             if let Some(c) = &u.category {
-                items.push(("Category", ctx.card.category_name(c.as_str()).to_string()));
+                items.push((
+                    words.heading(Column::Category),
+                    ctx.card.category_name(c.as_str()).to_string(),
+                ));
             }
             if let Some(x) = &u.engine {
-                items.push(("Service", x.as_str().to_string()));
+                items.push((words.heading(Column::Service), x.as_str().to_string()));
             }
             if let Some(t) = &u.tier {
-                items.push(("Quality", ctx.card.tier_name(t.as_str()).to_string()));
+                items.push((
+                    words.heading(Column::Tier),
+                    ctx.card.tier_name(t.as_str()).to_string(),
+                ));
             }
             if let Some(q) = &u.quantity {
                 items.push(("Quantity", q.unit.count_label(q.amount)));
             }
             if let Some(m) = &u.member {
-                items.push(("Team member", ctx.member(m.as_str())));
+                items.push((words.heading(Column::Member), ctx.member(m.as_str())));
             }
             if let Some(p) = &u.project {
-                items.push(("Project", ctx.project(p.as_str())));
+                items.push((words.heading(Column::Project), ctx.project(p.as_str())));
             }
             if !row.refunded.is_zero() {
                 items.push(("Refunded", amount(row.refunded)));
@@ -1160,7 +1156,7 @@ fn Drawer(ctx: Context, selected: RwSignal<Option<ActivityRow>>) -> impl IntoVie
                 <dl class="details">
                     {items
                         .into_iter()
-                        .map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> })
+                        .map(|(k, v)| view! { <dt>{k.to_string()}</dt><dd>{v}</dd> })
                         .collect_view()}
                 </dl>
             }

@@ -25,7 +25,7 @@ use creditboard_domain::entry::{
     ConsumeOp, JobStatus, Operation, PurchaseOp, Quantity, QuantityUnit, Usage,
 };
 use creditboard_domain::ids::{IdempotencyKey, Label, MemberId};
-use creditboard_domain::preset::PresetId;
+use creditboard_domain::preset::{PresetId, Product};
 use creditboard_domain::ratecard::{Estimate, EstimateLine, RateCard};
 use creditboard_domain::rollup::DailyRollup;
 use serde::{Deserialize, Serialize};
@@ -131,9 +131,9 @@ impl State {
     }
 }
 
-/// The demo store of one preset.
+/// The demo store of one product (a preset, or a host's own).
 pub struct DemoStore {
-    preset: PresetId,
+    product: Product,
     scale_percent: u32,
     clock: fn() -> DateTime<Utc>,
     persist: Box<dyn Persist>,
@@ -144,15 +144,15 @@ pub struct DemoStore {
 }
 
 impl DemoStore {
-    /// The demo of `preset` at its normal activity (`scale_percent` 100), kept in `persist`.
+    /// The demo of `product` at its normal activity (`scale_percent` 100), kept in `persist`.
     pub fn new(
-        preset: PresetId,
+        product: impl Into<Product>,
         scale_percent: u32,
         clock: fn() -> DateTime<Utc>,
         persist: Box<dyn Persist>,
     ) -> Self {
         DemoStore {
-            preset,
+            product: product.into(),
             scale_percent,
             clock,
             persist,
@@ -169,13 +169,25 @@ impl DemoStore {
         let _ = self.with_ledger(|_, _| Ok(()));
     }
 
-    /// Where a demo's saved state is kept in the browser's local storage.
-    pub fn storage_key(preset: PresetId, scale_percent: u32) -> String {
-        format!("creditboard.demo.v2.{}.{scale_percent}", preset.slug())
+    /// Where a demo's saved state is kept in the browser's local storage: a host's own
+    /// product under a hash of its configuration, so a changed one starts afresh.
+    pub fn storage_key(product: &Product, scale_percent: u32) -> String {
+        let name = match product {
+            Product::Preset(id) => id.slug().to_string(),
+            Product::Custom(config) => {
+                let json = serde_json::to_string(config).unwrap_or_default();
+                // FNV-1a: the same on every build and browser, unlike the std hasher.
+                let hash = json.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+                });
+                format!("custom-{hash:016x}")
+            }
+        };
+        format!("creditboard.demo.v2.{name}.{scale_percent}")
     }
 
     fn key(&self) -> String {
-        DemoStore::storage_key(self.preset, self.scale_percent)
+        DemoStore::storage_key(&self.product, self.scale_percent)
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<State>> {
@@ -244,7 +256,7 @@ impl DemoStore {
     fn replay(&self, saved: Saved) -> Result<State, StoreError> {
         let demo = generate(&DemoOptions {
             scale_percent: self.scale_percent,
-            ..DemoOptions::new(self.preset, saved.generated_at)
+            ..DemoOptions::new(self.product.clone(), saved.generated_at)
         })?;
         let mut state = State {
             demo,
@@ -454,8 +466,8 @@ impl CreditStore for DemoStore {
 }
 
 impl DemoControls for DemoStore {
-    fn preset(&self) -> PresetId {
-        self.preset
+    fn preset(&self) -> Option<PresetId> {
+        self.product.preset_id()
     }
 
     fn entry_count(&self) -> usize {

@@ -142,7 +142,8 @@ fn read_only<'a, T: 'a>(what: &str) -> StoreFuture<'a, T> {
 
 /// What a designer can do with the demo store that a real backend does not offer.
 pub trait DemoControls {
-    fn preset(&self) -> PresetId;
+    /// The preset it runs (none: a product the host described).
+    fn preset(&self) -> Option<PresetId>;
     /// Entries in the demo ledger (shown in the demo menu; the benchmark reads it).
     fn entry_count(&self) -> usize;
     /// Throws away the designer's changes and generates the history again, ending now.

@@ -27,7 +27,7 @@ use creditboard_domain::api::{
 use creditboard_domain::batch::{BatchRequest, HeldShot, SettleRequest};
 use creditboard_domain::billing::TopUpSimulation;
 use creditboard_domain::ids::MemberId;
-use creditboard_domain::preset::PresetId;
+use creditboard_domain::preset::{PresetId, Product};
 use creditboard_domain::ratecard::{Estimate, EstimateLine, RateCard};
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
@@ -44,7 +44,7 @@ pub const WORKER_NAME: &str = "demo-worker";
 pub enum ToWorker {
     /// The demo to run, and what the page had kept of it.
     Start {
-        preset: PresetId,
+        product: Product,
         scale_percent: u32,
         saved: Option<String>,
     },
@@ -160,7 +160,7 @@ decoder! {
 
 /// The page's side of the demo worker.
 pub struct WorkerStore {
-    preset: PresetId,
+    preset: Option<PresetId>,
     entries: AtomicUsize,
     fail_next: AtomicU32,
     latency_ms: AtomicU32,
@@ -204,9 +204,9 @@ thread_local! {
 }
 
 impl WorkerStore {
-    /// Starts the worker for `preset` at `scale_percent` of its normal activity.
-    pub fn spawn(preset: PresetId, scale_percent: u32) -> Result<WorkerStore, StoreError> {
-        let key = DemoStore::storage_key(preset, scale_percent);
+    /// Starts the worker for `product` at `scale_percent` of its normal activity.
+    pub fn spawn(product: Product, scale_percent: u32) -> Result<WorkerStore, StoreError> {
+        let key = DemoStore::storage_key(&product, scale_percent);
         let saved = browser::local_storage().and_then(|s| s.get_item(&key).ok().flatten());
         let (worker, said) = match adopt_early_worker() {
             Some(early) => early,
@@ -279,8 +279,9 @@ impl WorkerStore {
             }
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let preset = product.preset_id();
         let start = ToWorker::Start {
-            preset,
+            product,
             scale_percent,
             saved,
         };
@@ -556,7 +557,7 @@ impl CreditStore for WorkerStore {
 }
 
 impl DemoControls for WorkerStore {
-    fn preset(&self) -> PresetId {
+    fn preset(&self) -> Option<PresetId> {
         self.preset
     }
 
@@ -661,17 +662,17 @@ thread_local! {
 
 /// A demo built before the page asked for it (see [`prepare_from_page`]).
 struct Prepared {
-    preset: PresetId,
+    product: Product,
     scale_percent: u32,
     store: Box<DemoStore>,
 }
 
-fn demo_store(preset: PresetId, scale_percent: u32, saved: Option<String>) -> Box<DemoStore> {
+fn demo_store(product: Product, scale_percent: u32, saved: Option<String>) -> Box<DemoStore> {
     let storage = PageStorage {
         saved: std::sync::Mutex::new(saved),
     };
     Box::new(DemoStore::new(
-        preset,
+        product,
         scale_percent,
         page_now,
         Box::new(storage),
@@ -695,10 +696,11 @@ fn prepare_from_page() {
     };
     let choice = crate::view::demo_choice(&crate::app::start_query(&search));
     PAGE_NOW_MS.store(now as i64, Ordering::Relaxed);
-    let store = demo_store(choice.preset, choice.scale_percent, None);
+    let product = Product::Preset(choice.preset);
+    let store = demo_store(product.clone(), choice.scale_percent, None);
     store.prepare();
     PREPARED.set(Some(Prepared {
-        preset: choice.preset,
+        product,
         scale_percent: choice.scale_percent,
         store,
     }));
@@ -714,16 +716,16 @@ pub fn serve() {
             };
             match message {
                 ToWorker::Start {
-                    preset,
+                    product,
                     scale_percent,
                     saved,
                 } => {
                     let prepared = PREPARED
                         .take()
-                        .filter(|p| (p.preset, p.scale_percent) == (preset, scale_percent))
+                        .filter(|p| p.product == product && p.scale_percent == scale_percent)
                         .filter(|_| saved.is_none());
                     let store = prepared
-                        .map_or_else(|| demo_store(preset, scale_percent, saved), |p| p.store);
+                        .map_or_else(|| demo_store(product, scale_percent, saved), |p| p.store);
                     // One demo for the life of the worker.
                     DEMO.with(|d| *d.borrow_mut() = Some(Box::leak(store)));
                 }

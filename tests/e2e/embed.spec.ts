@@ -3,6 +3,7 @@
 // served under a base path (/acme/credits/). Both entry points: Creditboard.mount and
 // <credit-board>. The static server serves these pages, so the tests run on the demo store.
 import { expect, test, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { DEMO_STORE_ONLY, balance, fixture, minorUnits, open, screenshot } from './support';
 
 const APP = process.env.CB_EMBED_APP ?? '/acme/credits/';
@@ -173,6 +174,8 @@ test('a host restyles the dashboard with variables alone, and bad options change
       { theme: { variables: { color: 'red' } } },
       { route: 'path' },
       { locale: 'not a tag' },
+      { preset: 'lucas', config: { account: {}, rate_card: {} } },
+      { config: { account: {} } },
       { colour: 'green' },
     ];
     const out = attempts.map((options) => {
@@ -193,7 +196,9 @@ test('a host restyles the dashboard with variables alone, and bad options change
     'TypeError: Creditboard: “color” is not a --cb- property.',
     'TypeError: Creditboard: route “path” is not one of query, hash, none.',
     'TypeError: Creditboard: locale “not a tag” is not a language tag such as en-US or de-DE.',
-    'TypeError: Creditboard: “colour” is not an option (app, apiBase, token, preset, locale, theme, route, param, title).',
+    'TypeError: Creditboard: config is the demo’s product: give apiBase, preset or config, only one.',
+    'TypeError: Creditboard: config needs its rate_card (an object).',
+    'TypeError: Creditboard: “colour” is not an option (app, apiBase, token, preset, config, locale, theme, route, param, title).',
   ]);
   expect(errors).toEqual([]);
 });
@@ -230,4 +235,75 @@ test('mounted against the reference server on another origin, with an embed toke
   expect(page.url()).not.toContain(token);
   expect(await frame.locator('html').evaluate(() => location.href)).not.toContain('token');
   expect(errors).toEqual([]);
+});
+
+test('a host’s own product, passed as config, runs on the demo store in the host’s words; a broken one is named', DEMO_STORE_ONLY, async ({ page }) => {
+  // The example product of docs/embedding.md: Pixel Forge's "sparks", Upscale at 3 sparks an
+  // image, Animate at 2 (HD) or 5 (4K) sparks a second.
+  const product = JSON.parse(readFileSync('docs/examples/pixelforge.json', 'utf8'));
+  const errors = await open(page, '/acme/settings/mount.html?manual#/credits');
+  await page.evaluate(
+    ({ app, config }) => {
+      (window as any).creditboard = (window as any).Creditboard.mount(document.getElementById('credits-slot'), { app, config });
+    },
+    { app: APP, config: product },
+  );
+  const frame = page.frameLocator(FRAME);
+  await expect(frame.getByTestId('account-name')).toHaveText('Pixel Forge Studio');
+  await expect(frame.getByTestId('demo-product')).toHaveText('The host’s own product');
+  await expect(frame.getByTestId('available-sparks').locator('.stat-label')).toHaveText('Sparks left');
+  await expect(frame.getByTestId('used-sparks').locator('.stat-label')).toHaveText('Sparks used in the last 30 days');
+  await expect(frame.locator('.chart-card h2')).toHaveText('Daily sparks');
+  // No frame URL carries the product: it went by message.
+  expect(await frame.locator('html').evaluate(() => location.href)).not.toContain('pixelforge');
+
+  await frame.locator('.main-nav a', { hasText: 'Activity' }).click();
+  await expect(frame.getByRole('heading', { level: 1 })).toHaveText('Spark history');
+  const ledger = frame.getByTestId('ledger');
+  await expect(ledger.locator('thead th')).toHaveText(['Date', 'Tool', 'Resolution', 'Team member', 'Sparks', 'Balance after']);
+  await expect(frame.getByRole('region', { name: 'Filters' }).locator('label.filter > span')).toHaveText([
+    'Date range',
+    'Tool',
+    'Resolution',
+    'Team member',
+    'Status',
+  ]);
+  // Its own tools, priced by its own rate card: Animate in 4K, 5 sparks a second.
+  await frame.locator('select[data-filter=feature]').selectOption({ label: 'Animate a still' });
+  await frame.locator('select[data-filter=tier]').selectOption({ label: '4K' });
+  await expect(page).toHaveURL(/creditboard=[^&#]*feature%3Danimate/);
+  await expect(ledger.locator('tbody tr').first()).toBeVisible();
+  const rows = await ledger.locator('tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td, th')].map((c) => (c as HTMLElement).innerText.trim())),
+  );
+  expect(rows.length).toBeGreaterThan(5);
+  let jobs = 0;
+  for (const [, tool, resolution, member, sparks] of rows) {
+    expect(resolution).toBe('4K');
+    expect(['Inès Laurent', 'Tobi Weber']).toContain(member);
+    const spent = -minorUnits(sparks);
+    // A job, or the refund of one that failed (which carries the job's tool and tier).
+    if (spent > 0) {
+      jobs++;
+      expect(tool).toBe('Animate a still');
+      expect(spent % 5, sparks).toBe(0);
+    } else {
+      expect(tool).toBe('Refunded: the job failed');
+    }
+  }
+  expect(jobs).toBeGreaterThan(5);
+  await page.screenshot({ path: screenshot('embed-config.png'), fullPage: true });
+  expect(errors).toEqual([]);
+
+  // <credit-board> with a product that does not hold together: the dashboard says what is wrong.
+  await page.evaluate((config) => {
+    (window as any).creditboard.unmount();
+    config.rate_card.features[0].meter = 'minutes';
+    const board = document.createElement('credit-board') as any;
+    board.setAttribute('app', (document.querySelector('script[src$="embed.js"]') as HTMLScriptElement).src.replace(/embed\.js$/, ''));
+    board.config = config;
+    document.getElementById('credits-slot')!.append(board);
+  }, product);
+  const broken = page.frameLocator(`credit-board ${FRAME}`);
+  await expect(broken.getByTestId('error-panel').first()).toContainText('there is no meter “minutes”');
 });

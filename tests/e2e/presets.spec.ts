@@ -20,7 +20,7 @@ import {
 /** An entry with the buckets it moved (`split`) and what it was for. */
 type SplitEntry = Entry & {
   split?: { amount: number; kind: string }[];
-  usage?: { member?: string; description?: string };
+  usage?: { member?: string; description?: string; feature?: string; tier?: string };
 };
 
 /** What an entry moved into (+) or out of (−) buckets of `kind`. */
@@ -133,7 +133,9 @@ test('ngram: Available Credits, Total Used and Usage Rate over 30 days, and the 
   const used = usedBetween(f, 'credits', first, last);
   expect(used).toBeGreaterThan(0);
   await expect.poll(() => value('used-credits')).toBe(used);
-  // The daily chart's summary: the total and the average per day over the 30 days.
+  // "Daily Credit Usage (Last 30 days)": the chart's summary gives the total and the average
+  // per day over the 30 days.
+  await expect(page.locator('.chart-card h2')).toHaveText('Daily Credit Usage');
   const average = Math.round(used / 30);
   await expect(page.getByTestId('chart-summary-credits')).toHaveText(
     `Total ${used.toLocaleString('en-US')} credits · ≈ ${average.toLocaleString('en-US')} credits per day`,
@@ -285,6 +287,22 @@ test('act3: the rollover bank never passes its cap across a cycle, and the Cost 
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toBeHidden();
   expect(await counter.innerText()).toBe(before);
+
+  // "Transaction History": "the date, the shot name, the quality tier used, and the credit
+  // cost", each shot as the ledger named it.
+  await open(page, '/activity?preset=act3&size=50');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Transaction History');
+  await expect(page.getByTestId('ledger').locator('thead th')).toHaveText(['Date', 'Shot', 'Quality tier', 'Credits']);
+  const ids = await ledgerIds(page);
+  const shots = await column(page, 'ledger', 'Shot');
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  expect(ids).toHaveLength(50);
+  const named = ids.filter((id, i) => {
+    const shot = byId.get(id)?.usage?.description;
+    if (shot) expect(shots[i].trim(), `entry ${id}`).toBe(shot);
+    return shot !== undefined;
+  });
+  expect(named.length).toBeGreaterThan(0);
   expect(errors).toEqual([]);
 });
 
@@ -327,6 +345,27 @@ test('fotomaster: its six ledger columns, the service of every row and the balan
     if (described) expect(services[i].trim(), `entry ${id}`).toBe(described);
   }
   expect(services.filter((s) => /^AI Modify \(/.test(s.trim())).length).toBeGreaterThan(0);
+
+  // A row's details are headed as its columns are.
+  await page.locator('[data-testid=ledger] tbody tr').first().getByRole('button').click();
+  const drawer = page.getByTestId('entry-drawer');
+  await expect(drawer.locator('dt')).toContainText(['Date', 'Service', 'Type', 'Status', 'Transaction', 'Balance']);
+  await page.keyboard.press('Escape');
+
+  // "Filter by a specific service or AI feature", "date range" and "status": exactly those,
+  // each counting and summing what the ledger holds.
+  const filters = page.getByRole('region', { name: 'Filters' }).locator('label.filter > span');
+  await expect(filters).toHaveText(['Date range', 'Service', 'Status']);
+  await page.locator('select[data-filter=feature]').selectOption({ label: 'SMS' });
+  await expect(page).toHaveURL(/[?&]feature=sms(&|$)/);
+  const sms = (f.entries as SplitEntry[]).filter((e) => e.usage?.feature === 'sms');
+  expect(sms.length).toBeGreaterThan(0);
+  const summed = (es: SplitEntry[]) => [es.length, es.reduce((sum, e) => sum + e.amount, 0)];
+  await expect.poll(() => activitySummary(page)).toEqual(summed(sms));
+  await page.locator('select[data-filter=status]').selectOption({ label: 'Failed' });
+  const failed = sms.filter((e) => e.status === 'failed');
+  expect(failed.length).toBeGreaterThan(0);
+  await expect.poll(() => activitySummary(page)).toEqual(summed(failed));
   expect(errors).toEqual([]);
 });
 

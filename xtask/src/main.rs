@@ -32,7 +32,10 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(),
-        Some("e2e") => e2e(&args[1..]),
+        // On its own it installs what it needs, as `test` does before calling it.
+        Some("e2e") => tools::ensure_build_tools()
+            .and_then(|()| tools::ensure_chromium())
+            .and_then(|()| e2e(&args[1..])),
         Some("fixtures") => fixtures::write(&root().join("target/e2e/fixtures")).map(|_| ()),
         Some("pg") => postgres_shell(),
         Some("bench-report") => bench_report().map(|r| println!("{r}")),

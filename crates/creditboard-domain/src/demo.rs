@@ -17,7 +17,7 @@ use crate::error::{DomainError, Result};
 use crate::ids::{FeatureId, IdempotencyKey, Label, MemberId, MeterId, ProjectId, TierId};
 use crate::ledger::Ledger;
 use crate::period::{check_instant, start_of_day};
-use crate::preset::{DescriptionStyle, Preset, PresetId};
+use crate::preset::{DescriptionStyle, Preset, PresetId, Product};
 use crate::ratecard::{FeatureRate, RateCard};
 use chrono::{DateTime, Datelike, Days, Duration, Utc, Weekday};
 use std::cmp::Reverse;
@@ -75,9 +75,9 @@ pub const MAX_DAYS: u32 = 4000;
 pub const MAX_SCALE_PERCENT: u32 = 100_000;
 
 /// What to generate.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct DemoOptions {
-    pub preset: PresetId,
+    pub product: Product,
     pub seed: u64,
     /// The history ends here (the demo's "now").
     pub now: DateTime<Utc>,
@@ -89,9 +89,9 @@ pub struct DemoOptions {
 
 impl DemoOptions {
     /// 400 days of normal activity with the default seed.
-    pub fn new(preset: PresetId, now: DateTime<Utc>) -> Self {
+    pub fn new(product: impl Into<Product>, now: DateTime<Utc>) -> Self {
         DemoOptions {
-            preset,
+            product: product.into(),
             seed: 2026,
             now,
             days: 400,
@@ -103,7 +103,7 @@ impl DemoOptions {
 /// A generated account.
 #[derive(Debug, Clone)]
 pub struct DemoAccount {
-    pub preset: PresetId,
+    pub preset: Option<PresetId>,
     pub rate_card: RateCard,
     pub ledger: Ledger,
 }
@@ -157,7 +157,7 @@ pub fn generate(opts: &DemoOptions) -> Result<DemoAccount> {
             "demo activity is 1 % to {MAX_SCALE_PERCENT} % of the normal rhythm"
         )));
     }
-    let preset = Preset::get(opts.preset)?;
+    let preset = opts.product.load()?;
     preset.rate_card.validate(&preset.config)?;
     let tz = preset.config.timezone;
     let today = tz.date_of(check_instant(opts.now)?);
@@ -168,7 +168,7 @@ pub fn generate(opts: &DemoOptions) -> Result<DemoAccount> {
     let opened_at = start_of_day(tz, first_day);
     let mut g = Generator {
         ledger: Ledger::open(preset.config.clone(), opened_at)?,
-        rng: Rng::new(opts.seed ^ (opts.preset as u64).wrapping_mul(0x2545_F491_4F6C_DD1D)),
+        rng: Rng::new(opts.seed ^ product_salt(&preset).wrapping_mul(0x2545_F491_4F6C_DD1D)),
         queue: BinaryHeap::new(),
         seq: 0,
         preset: &preset,
@@ -179,7 +179,7 @@ pub fn generate(opts: &DemoOptions) -> Result<DemoAccount> {
             .map(|d| {
                 preset
                     .rate_card
-                    .feature(&FeatureId::new(d.feature)?)
+                    .feature(&FeatureId::new(&d.feature)?)
                     .cloned()
             })
             .collect::<Result<_>>()?,
@@ -266,10 +266,24 @@ pub fn generate(opts: &DemoOptions) -> Result<DemoAccount> {
     let mut ledger = g.ledger;
     ledger.advance_to(opts.now.max(ledger.now()))?;
     Ok(DemoAccount {
-        preset: opts.preset,
+        preset: preset.id,
         rate_card: preset.rate_card,
         ledger,
     })
+}
+
+/// Sets one product's history apart from another's with the same seed: a preset's number
+/// (as it always was), a custom product's account id.
+fn product_salt(preset: &Preset) -> u64 {
+    match preset.id {
+        Some(id) => id as u64,
+        None => preset
+            .config
+            .id
+            .as_str()
+            .bytes()
+            .fold(5, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))),
+    }
 }
 
 struct Generator<'p> {
@@ -308,8 +322,7 @@ impl Generator<'_> {
         let demo = &d.features[feature];
         let tier = (!demo.tiers.is_empty()).then(|| {
             let w: Vec<u32> = demo.tiers.iter().map(|t| t.1).collect();
-            let t = demo.tiers[self.rng.weighted(&w)].0;
-            TierId::new(t).ok()
+            TierId::new(&demo.tiers[self.rng.weighted(&w)].0).ok()
         });
         let quantity = self.rng.range(demo.quantity.0, demo.quantity.1);
         let members = &self.preset.config.members;

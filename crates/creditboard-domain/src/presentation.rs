@@ -37,6 +37,14 @@ pub struct Presentation {
     pub bucket_names: Vec<BucketName>,
     /// The title of the panel the balance counter opens (ACT3's "Credits Detail").
     pub credits_title: Label,
+    /// The Activity page's filters, in order, each named as its column is headed (Foto
+    /// Master's "Service" and "Status"); those the account has no data for are left out.
+    pub activity_filters: Vec<ActivityFilter>,
+    /// The Activity page's title (ACT3's "Transaction History").
+    pub activity_title: Label,
+    /// The usage chart's title; `{per}` stands for "Daily" or "Monthly" (ngram's
+    /// "{per} Credit Usage").
+    pub chart_title: Label,
 }
 
 impl Default for Presentation {
@@ -53,6 +61,9 @@ impl Default for Presentation {
             column_headings: vec![],
             bucket_names: vec![],
             credits_title: Label::known("Credits"),
+            activity_filters: ActivityFilter::USUAL.to_vec(),
+            activity_title: Label::known("Credit activity"),
+            chart_title: Label::known("{per} usage"),
         }
     }
 }
@@ -221,6 +232,63 @@ impl ColumnHeading {
     }
 }
 
+/// A filter of the Activity page: the URL key it sets and the column whose heading names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityFilter {
+    /// What the job was, by the rate card's features (Foto Master's "Service").
+    Feature,
+    Engine,
+    Category,
+    Member,
+    Project,
+    Tier,
+    Type,
+    Status,
+}
+
+impl ActivityFilter {
+    /// The dashboard's filters: everything but the feature (the search finds it) and the tier.
+    pub const USUAL: [ActivityFilter; 6] = [
+        ActivityFilter::Engine,
+        ActivityFilter::Category,
+        ActivityFilter::Member,
+        ActivityFilter::Project,
+        ActivityFilter::Type,
+        ActivityFilter::Status,
+    ];
+
+    /// The query key it sets (`?feature=sms`).
+    pub fn key(self) -> &'static str {
+        match self {
+            ActivityFilter::Feature => "feature",
+            ActivityFilter::Engine => "engine",
+            ActivityFilter::Category => "category",
+            ActivityFilter::Member => "member",
+            ActivityFilter::Project => "project",
+            ActivityFilter::Tier => "tier",
+            ActivityFilter::Type => "type",
+            ActivityFilter::Status => "status",
+        }
+    }
+
+    /// The column showing what it filters by, whose heading names it: a feature is what the
+    /// description column says when the job has no words of its own.
+    pub fn column(self) -> LedgerColumn {
+        match self {
+            ActivityFilter::Feature => LedgerColumn::Description,
+            ActivityFilter::Engine => LedgerColumn::Service,
+            ActivityFilter::Category => LedgerColumn::Category,
+            ActivityFilter::Member => LedgerColumn::Member,
+            ActivityFilter::Project => LedgerColumn::Project,
+            ActivityFilter::Tier => LedgerColumn::Tier,
+            ActivityFilter::Type => LedgerColumn::Type,
+            ActivityFilter::Status => LedgerColumn::Status,
+        }
+    }
+}
+
 /// A bucket's name in the product's words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -241,6 +309,9 @@ pub fn default_bucket_name(kind: BucketKind) -> &'static str {
 }
 
 impl Presentation {
+    /// Where the chart's title names its bars' span.
+    pub const PER: &str = "{per}";
+
     /// Checks the presentation against the account's meters; runs with the account's
     /// validation.
     pub fn validate(&self, meters: &[MeterConfig]) -> Result<()> {
@@ -307,6 +378,20 @@ impl Presentation {
                     ));
                 }
             }
+        }
+        for (i, f) in self.activity_filters.iter().enumerate() {
+            if self.activity_filters[..i].contains(f) {
+                return bad(format!("the Activity filter “{}” is listed twice", f.key()));
+            }
+        }
+        let mut rest = self.chart_title.as_str().replace(Self::PER, "");
+        rest.retain(|c| c == '{' || c == '}');
+        if !rest.is_empty() {
+            return bad(format!(
+                "the chart's title “{}” has a placeholder it cannot fill (it may use: {})",
+                self.chart_title,
+                Self::PER
+            ));
         }
         for (i, b) in self.bucket_names.iter().enumerate() {
             if self.bucket_names[..i].iter().any(|o| o.kind == b.kind) {

@@ -16,8 +16,8 @@ use crate::error::{DomainError, Result};
 use crate::ids::{AccountId, CategoryId, Label, MemberId, ProjectId, TierId};
 use crate::period::{PeriodChoices, PeriodPreset};
 use crate::presentation::{
-    ActivityLink, BucketName, CardLabels, ColumnHeading, LedgerColumn, MeterCardLabels,
-    Presentation,
+    ActivityFilter, ActivityLink, BucketName, CardLabels, ColumnHeading, LedgerColumn,
+    MeterCardLabels, Presentation,
 };
 use crate::ratecard::{
     CategoryInfo, FeatureRate, Price, RateCard, Requirement, TierInfo, TierPrice,
@@ -95,6 +95,115 @@ impl fmt::Display for PresetId {
     }
 }
 
+/// A product the host describes itself: its account and its rate card, the same JSON the
+/// API serves (`GET /account`'s config and `GET /rate-card`). The demo runs it with a plain
+/// rhythm: every feature equally often.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductConfig {
+    pub account: AccountConfig,
+    pub rate_card: RateCard,
+}
+
+impl ProductConfig {
+    /// Checks the account and the rate card against it, as a server does when it stores them.
+    pub fn validate(&self) -> Result<()> {
+        self.account.validate()?;
+        self.rate_card.validate(&self.account)?;
+        if self.rate_card.features.is_empty() {
+            return Err(DomainError::InvalidConfig(
+                "the rate card has no features: the demo would have nothing to use credits on"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The product as a preset with a plain demo rhythm.
+    fn preset(&self) -> Preset {
+        let (account, card) = (&self.account, &self.rate_card);
+        let features = card
+            .features
+            .iter()
+            .map(|f| DemoFeature {
+                feature: f.id.to_string(),
+                weight: 1,
+                tiers: f
+                    .prices
+                    .iter()
+                    .filter_map(|p| Some((p.tier.as_ref()?.to_string(), 1)))
+                    .collect(),
+                quantity: match f.unit {
+                    QuantityUnit::Second => (5, 60),
+                    QuantityUnit::Minute => (1, 10),
+                    QuantityUnit::Character => (200, 2_000),
+                    QuantityUnit::GbDay => (1, 20),
+                    QuantityUnit::Use | QuantityUnit::Image => (1, 3),
+                },
+            })
+            .collect();
+        // The admins buy the smallest pack (or ten times the least exact amount) when low.
+        let purchase = account.offers.first().and_then(|o| {
+            let pack = o.packs.iter().map(|p| p.credits).min();
+            pack.or(o
+                .exact
+                .map(|e| Amount::minor(e.min.get().saturating_mul(10))))
+        });
+        Preset {
+            id: None,
+            config: account.clone(),
+            rate_card: card.clone(),
+            demo: DemoProfile {
+                jobs_per_weekday: 12,
+                weekend_per_mille: 300,
+                burst_per_mille: 30,
+                failure_per_mille: 30,
+                project_per_mille: 500,
+                member_weights: &[],
+                features,
+                description: DescriptionStyle::FeatureName,
+                purchase,
+                holds: false,
+                grants: &[],
+            },
+        }
+    }
+}
+
+/// What the demo runs: one of the five presets, or a host's own product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Product {
+    Preset(PresetId),
+    Custom(Box<ProductConfig>),
+}
+
+impl From<PresetId> for Product {
+    fn from(id: PresetId) -> Self {
+        Product::Preset(id)
+    }
+}
+
+impl Product {
+    /// The preset, for one of the five.
+    pub fn preset_id(&self) -> Option<PresetId> {
+        match self {
+            Product::Preset(id) => Some(*id),
+            Product::Custom(_) => None,
+        }
+    }
+
+    /// Its configuration and demo rhythm (a custom one is checked first).
+    pub fn load(&self) -> Result<Preset> {
+        match self {
+            Product::Preset(id) => Preset::get(*id),
+            Product::Custom(config) => {
+                config.validate()?;
+                Ok(config.preset())
+            }
+        }
+    }
+}
+
 /// How the demo describes a job in the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DescriptionStyle {
@@ -109,11 +218,11 @@ pub enum DescriptionStyle {
 /// One feature the demo team uses, and how.
 #[derive(Debug, Clone)]
 pub struct DemoFeature {
-    pub feature: &'static str,
+    pub feature: String,
     /// Relative frequency.
     pub weight: u32,
     /// Tiers with relative frequencies (empty for untiered features).
-    pub tiers: &'static [(&'static str, u32)],
+    pub tiers: Vec<(String, u32)>,
     /// Quantity range, inclusive.
     pub quantity: (u64, u64),
 }
@@ -146,7 +255,8 @@ pub struct DemoProfile {
 /// A product: its account, its rate card and its demo rhythm.
 #[derive(Debug, Clone)]
 pub struct Preset {
-    pub id: PresetId,
+    /// Which of the five (none: a host's own product).
+    pub id: Option<PresetId>,
     pub config: AccountConfig,
     pub rate_card: RateCard,
     pub demo: DemoProfile,
@@ -555,7 +665,7 @@ fn lucas() -> Result<Preset> {
         grants: &[],
     };
     Ok(Preset {
-        id: PresetId::Lucas,
+        id: Some(PresetId::Lucas),
         config,
         rate_card,
         demo,
@@ -595,6 +705,7 @@ fn ngram() -> Result<Preset> {
     ];
     config.presentation.column_headings =
         vec![ColumnHeading::known(LedgerColumn::Amount, "Credits")];
+    config.presentation.chart_title = label("{per} Credit Usage");
     config.presentation.activity_link = Some(ActivityLink {
         text: label("See last 30 days of usage activity"),
         period: PeriodPreset::Last30Days,
@@ -712,7 +823,7 @@ fn ngram() -> Result<Preset> {
         ],
     };
     Ok(Preset {
-        id: PresetId::Ngram,
+        id: Some(PresetId::Ngram),
         config,
         rate_card,
         demo,
@@ -926,9 +1037,9 @@ fn videogen() -> Result<Preset> {
             demo_feature("export_4k", 3, (15, 90)),
             demo_feature("ai_video_clip", 4, (4, 10)),
             DemoFeature {
-                feature: "ai_image",
+                feature: "ai_image".into(),
                 weight: 14,
-                tiers: &[("low", 3), ("standard", 6), ("high", 2)],
+                tiers: tier_weights(&[("low", 3), ("standard", 6), ("high", 2)]),
                 quantity: (1, 4),
             },
             demo_feature("voiceover", 7, (200, 2000)),
@@ -944,7 +1055,7 @@ fn videogen() -> Result<Preset> {
         grants: &[(15, 1_500, 25, "Holiday promotion")],
     };
     Ok(Preset {
-        id: PresetId::Videogen,
+        id: Some(PresetId::Videogen),
         config,
         rate_card,
         demo,
@@ -977,7 +1088,21 @@ fn act3() -> Result<Preset> {
         vec![meter],
     )?;
     // The counter opens the "Credits Detail" panel: "Monthly Allocation" and "Rollover Bank".
+    // Its "Transaction History" rows give the date, the shot name, the quality tier and the
+    // credit cost.
     config.presentation.credits_title = label("Credits Detail");
+    config.presentation.activity_title = label("Transaction History");
+    config.presentation.ledger_columns = vec![
+        LedgerColumn::Time,
+        LedgerColumn::Description,
+        LedgerColumn::Tier,
+        LedgerColumn::Amount,
+    ];
+    config.presentation.column_headings = vec![
+        ColumnHeading::known(LedgerColumn::Description, "Shot"),
+        ColumnHeading::known(LedgerColumn::Tier, "Quality tier"),
+        ColumnHeading::known(LedgerColumn::Amount, "Credits"),
+    ];
     config.presentation.bucket_names = vec![
         BucketName {
             kind: BucketKind::Included,
@@ -1083,7 +1208,7 @@ fn act3() -> Result<Preset> {
             ),
         ],
     };
-    let render_tiers: &[(&str, u32)] = &[("draft", 10), ("standard", 6), ("high", 3)];
+    let render_tiers = tier_weights(&[("draft", 10), ("standard", 6), ("high", 3)]);
     let demo = DemoProfile {
         jobs_per_weekday: 30,
         weekend_per_mille: 200,
@@ -1093,27 +1218,27 @@ fn act3() -> Result<Preset> {
         member_weights: &[2, 4, 4, 3],
         features: vec![
             DemoFeature {
-                feature: "render_veo",
+                feature: "render_veo".into(),
                 weight: 6,
-                tiers: render_tiers,
+                tiers: render_tiers.clone(),
                 quantity: (3, 12),
             },
             DemoFeature {
-                feature: "render_kling",
+                feature: "render_kling".into(),
                 weight: 8,
-                tiers: render_tiers,
+                tiers: render_tiers.clone(),
                 quantity: (3, 10),
             },
             DemoFeature {
-                feature: "render_runway",
+                feature: "render_runway".into(),
                 weight: 5,
-                tiers: render_tiers,
+                tiers: render_tiers.clone(),
                 quantity: (3, 10),
             },
             DemoFeature {
-                feature: "still_frame",
+                feature: "still_frame".into(),
                 weight: 6,
-                tiers: render_tiers,
+                tiers: render_tiers.clone(),
                 quantity: (1, 6),
             },
             demo_feature("dialogue_voice", 3, (80, 600)),
@@ -1124,7 +1249,7 @@ fn act3() -> Result<Preset> {
         grants: &[],
     };
     Ok(Preset {
-        id: PresetId::Act3,
+        id: Some(PresetId::Act3),
         config,
         rate_card,
         demo,
@@ -1175,6 +1300,8 @@ fn fotomaster() -> Result<Preset> {
         ColumnHeading::known(LedgerColumn::Amount, "Transaction"),
         ColumnHeading::known(LedgerColumn::Balance, "Balance"),
     ];
+    // "Filter by a specific service or AI feature", "date range" and "status".
+    config.presentation.activity_filters = vec![ActivityFilter::Feature, ActivityFilter::Status];
     config.members = members(&[
         ("m_olivia", "Olivia Brennan", Role::Admin),
         ("m_jack", "Jack Nguyen", Role::Member),
@@ -1297,18 +1424,22 @@ fn fotomaster() -> Result<Preset> {
         grants: &[],
     };
     Ok(Preset {
-        id: PresetId::Fotomaster,
+        id: Some(PresetId::Fotomaster),
         config,
         rate_card,
         demo,
     })
 }
 
-fn demo_feature(feature: &'static str, weight: u32, quantity: (u64, u64)) -> DemoFeature {
+fn demo_feature(feature: &str, weight: u32, quantity: (u64, u64)) -> DemoFeature {
     DemoFeature {
-        feature,
+        feature: feature.into(),
         weight,
-        tiers: &[],
+        tiers: vec![],
         quantity,
     }
+}
+
+fn tier_weights(weighted: &[(&str, u32)]) -> Vec<(String, u32)> {
+    weighted.iter().map(|(t, w)| (t.to_string(), *w)).collect()
 }

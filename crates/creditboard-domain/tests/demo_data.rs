@@ -314,6 +314,10 @@ struct Shown {
     buckets: [String; 3],
     breakdown: bool,
     panel: String,
+    /// The Activity page's title and its filters' names.
+    activity: (String, Vec<String>),
+    /// The chart's title over days.
+    chart: String,
 }
 
 fn shown(p: PresetId) -> Shown {
@@ -363,6 +367,14 @@ fn shown(p: PresetId) -> Shown {
         .map(|k| v.bucket_name(k).to_string()),
         breakdown: v.balance_breakdown,
         panel: v.credits_title.to_string(),
+        activity: (
+            v.activity_title.to_string(),
+            v.activity_filters
+                .iter()
+                .map(|f| v.heading(f.column()).to_string())
+                .collect(),
+        ),
+        chart: v.chart_title.as_str().replace("{per}", "Daily"),
     }
 }
 
@@ -415,6 +427,19 @@ fn each_preset_presents_itself_in_its_help_pages_words() {
         buckets: buckets.clone(),
         breakdown: false,
         panel: "Credits".into(),
+        activity: (
+            "Credit activity".into(),
+            strings([
+                "Service",
+                "Category",
+                "Team member",
+                "Project",
+                "Type",
+                "Status",
+            ])
+            .to_vec(),
+        ),
+        chart: "Daily usage".into(),
     };
     // Lucas: "Your Available Rendering Minutes balance"; its AI credits keep the usual cards.
     assert_eq!(
@@ -451,6 +476,7 @@ fn each_preset_presents_itself_in_its_help_pages_words() {
             )],
             ledger: strings(["Date", "Description", "Category", "Credits"]).to_vec(),
             link: Some(("See last 30 days of usage activity".into(), "last_30_days")),
+            chart: "Daily Credit Usage".into(),
             ..dashboard.clone()
         }
     );
@@ -468,18 +494,34 @@ fn each_preset_presents_itself_in_its_help_pages_words() {
             ..dashboard.clone()
         }
     );
-    // ACT3: the "Credits Detail" panel with "Monthly Allocation" and "Rollover Bank".
+    // ACT3: the "Credits Detail" panel with "Monthly Allocation" and "Rollover Bank"; its
+    // "Transaction History" of "the date, the shot name, the quality tier used, and the
+    // credit cost".
     assert_eq!(
         shown(PresetId::Act3),
         Shown {
             cards: vec![("credits".to_string(), cards.clone())],
+            ledger: strings(["Date", "Shot", "Quality tier", "Credits"]).to_vec(),
             buckets: strings(["Monthly Allocation", "Rollover Bank", "Additional credits"]),
             panel: "Credits Detail".into(),
+            activity: (
+                "Transaction History".into(),
+                strings([
+                    "Service",
+                    "Category",
+                    "Team member",
+                    "Project",
+                    "Type",
+                    "Status",
+                ])
+                .to_vec(),
+            ),
             ..dashboard.clone()
         }
     );
     // Foto Master: "Current Balance"; "six distinct columns": Date, Service, Type, Status,
-    // Transaction, Balance.
+    // Transaction, Balance; filters by "Service", "Date range" (the time range every Activity
+    // page has) and "Status".
     assert_eq!(
         shown(PresetId::Fotomaster),
         Shown {
@@ -501,6 +543,10 @@ fn each_preset_presents_itself_in_its_help_pages_words() {
                 "Balance"
             ])
             .to_vec(),
+            activity: (
+                "Credit activity".into(),
+                strings(["Service", "Status"]).to_vec()
+            ),
             ..dashboard.clone()
         }
     );
@@ -595,6 +641,18 @@ fn a_presentation_is_checked_with_the_account_and_bad_ones_are_named() {
         "the ledger columns “description” and “service” are both headed “Service”",
     );
     check(
+        &|c| {
+            c.presentation
+                .activity_filters
+                .push(c.presentation.activity_filters[0])
+        },
+        "the Activity filter “engine” is listed twice",
+    );
+    check(
+        &|c| c.presentation.chart_title = "{period} usage".try_into().unwrap(),
+        "the chart's title “{period} usage” has a placeholder it cannot fill (it may use: {per})",
+    );
+    check(
         &|c| c.presentation.cards.used = "Used {periodd}".try_into().unwrap(),
         "the used card's label “Used {periodd}” has a placeholder it cannot fill (it may use: {period})",
     );
@@ -630,6 +688,10 @@ fn a_presentation_is_checked_with_the_account_and_bad_ones_are_named() {
         serde_json::from_value::<creditboard_domain::AccountConfig>(v)
     };
     let e = json(serde_json::json!({ "ledger_columns": ["time", "colour", "amount"] }))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown variant `colour`"), "{e}");
+    let e = json(serde_json::json!({ "activity_filters": ["feature", "colour"] }))
         .unwrap_err()
         .to_string();
     assert!(e.contains("unknown variant `colour`"), "{e}");
@@ -670,4 +732,97 @@ fn a_stored_config_from_before_presentations_reads_as_the_dashboard_did() {
             .heading(creditboard_domain::presentation::LedgerColumn::Balance),
         "Balance after"
     );
+}
+
+/// The product `docs/examples/pixelforge.json` describes, as a host passes it to the demo.
+fn pixelforge() -> creditboard_domain::preset::ProductConfig {
+    serde_json::from_str(include_str!("../../../docs/examples/pixelforge.json")).unwrap()
+}
+
+#[test]
+fn a_hosts_own_product_runs_as_a_demo_priced_by_its_own_rate_card() {
+    use creditboard_domain::preset::Product;
+    let product = pixelforge();
+    let demo = generate(&DemoOptions::new(
+        Product::Custom(Box::new(product.clone())),
+        now(),
+    ))
+    .unwrap();
+    assert_eq!(demo.preset, None);
+    let ledger = &demo.ledger;
+    assert_eq!(ledger.config().name, "Pixel Forge Studio");
+    assert_eq!(
+        ledger.config().presentation.activity_title.as_str(),
+        "Spark history"
+    );
+    // Every feature and both of the animation's tiers are used, each job at the rate card's
+    // price: Upscale 3 sparks an image, Animate 2 (HD) or 5 (4K) a second.
+    let mut seen = HashSet::new();
+    let mut consumes = 0;
+    for e in ledger.entries() {
+        if e.kind != EntryKind::Consume {
+            continue;
+        }
+        consumes += 1;
+        let feature = e.usage.feature.as_ref().unwrap().as_str();
+        let tier = e.usage.tier.as_ref().map(|t| t.as_str());
+        let each = match (feature, tier) {
+            ("upscale", None) => 3,
+            ("animate", Some("hd")) => 2,
+            ("animate", Some("uhd")) => 5,
+            other => panic!("a job the rate card does not price: {other:?}"),
+        };
+        let quantity = e.usage.quantity.as_ref().unwrap().amount as i64;
+        assert_eq!(e.amount.get(), -each * quantity, "entry {}", e.id.0);
+        // Described by the feature's name, and by one of the two members.
+        let described = e.usage.description.as_ref().unwrap().as_str();
+        assert_eq!(described == "Upscale", feature == "upscale", "{described}");
+        let member = e.usage.member.as_ref().unwrap().as_str();
+        assert!(["m_ines", "m_tobi"].contains(&member), "{member}");
+        seen.insert((feature, tier));
+    }
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    // A realistic year: hundreds of jobs, and the team buys sparks when it runs out.
+    assert!(consumes > 1_000, "{consumes}");
+    assert!(
+        ledger
+            .entries()
+            .iter()
+            .any(|e| e.kind == EntryKind::Purchase)
+    );
+    // The same product gives the same history; another account's id another.
+    let again = generate(&DemoOptions::new(
+        Product::Custom(Box::new(product.clone())),
+        now(),
+    ))
+    .unwrap();
+    assert_eq!(again.ledger.entries(), ledger.entries());
+    let mut other = product;
+    other.account.id = "pixelforge-berlin".try_into().unwrap();
+    let other = generate(&DemoOptions::new(Product::Custom(Box::new(other)), now())).unwrap();
+    assert_ne!(other.ledger.entries(), ledger.entries());
+}
+
+#[test]
+fn a_hosts_product_that_does_not_hold_together_is_refused_with_the_reason() {
+    use creditboard_domain::preset::Product;
+    let check = |change: &dyn Fn(&mut creditboard_domain::preset::ProductConfig), says: &str| {
+        let mut product = pixelforge();
+        change(&mut product);
+        let e = generate(&DemoOptions::new(Product::Custom(Box::new(product)), now())).unwrap_err();
+        assert!(e.to_string().contains(says), "{e} (wanted “{says}”)");
+    };
+    check(
+        &|p| p.rate_card.features.clear(),
+        "the rate card has no features",
+    );
+    check(
+        &|p| p.rate_card.features[0].meter = "minutes".try_into().unwrap(),
+        "there is no meter “minutes”",
+    );
+    check(
+        &|p| p.account.presentation.chart_title = "{day} sparks".try_into().unwrap(),
+        "the chart's title “{day} sparks” has a placeholder it cannot fill",
+    );
+    check(&|p| p.account.meters.clear(), "meter");
 }
