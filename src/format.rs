@@ -265,6 +265,40 @@ pub fn date_time_in(locale: Locale, t: NaiveDateTime) -> String {
     }
 }
 
+/// When something happened, as a ledger says it: "Nov 21, 7:27 PM"; `year` adds the year,
+/// `seconds` the seconds.
+pub fn moment(t: NaiveDateTime, year: bool, seconds: bool) -> String {
+    moment_in(locale(), t, year, seconds)
+}
+
+/// [`moment`] in `locale`, as `Intl.DateTimeFormat` writes a short month, the day, the hour
+/// and two-digit minutes: en-US on the 12-hour clock, the others on the 24-hour clock
+/// (`21. Nov., 19:27`, `21 nov. 2026, 19:27:05`, `2026年11月21日 9:05`).
+pub fn moment_in(locale: Locale, t: NaiveDateTime, year: bool, seconds: bool) -> String {
+    let (h, m, s) = (t.hour(), t.minute(), t.second());
+    let sec = if seconds {
+        format!(":{s:02}")
+    } else {
+        String::new()
+    };
+    let time = match locale {
+        Locale::EnUs => {
+            let half = if h < 12 { "AM" } else { "PM" };
+            format!("{}:{m:02}{sec} {half}", (h + 11) % 12 + 1)
+        }
+        Locale::DeDe | Locale::FrFr | Locale::JaJp => format!("{h}:{m:02}{sec}"),
+    };
+    let date = t.date();
+    match (locale, year) {
+        (Locale::JaJp, true) => {
+            format!("{}年{}月{}日 {time}", date.year(), date.month(), date.day())
+        }
+        (Locale::JaJp, false) => format!("{} {time}", short_date_in(locale, date)),
+        (_, true) => format!("{}, {time}", long_date_in(locale, date)),
+        (_, false) => format!("{}, {time}", short_date_in(locale, date)),
+    }
+}
+
 /// A month of a year, as monthly chart bars are labelled: "Nov 2026".
 pub fn month_label(d: NaiveDate) -> String {
     month_label_in(locale(), d)
@@ -690,6 +724,44 @@ mod tests {
                 "3. März, 09:05",
                 "3 mars, 09:05",
                 "3月3日 09:05",
+            ],
+        );
+        // A ledger's moments, as Intl.DateTimeFormat writes them (short month, numeric day
+        // and hour, two-digit minutes and seconds).
+        let evening = nov.and_hms_opt(19, 27, 5).unwrap();
+        let morning = mar.and_hms_opt(9, 5, 7).unwrap();
+        each_locale(
+            "moment",
+            |l| moment_in(l, evening, false, false),
+            [
+                "Nov 20, 7:27 PM",
+                "20. Nov., 19:27",
+                "20 nov., 19:27",
+                "11月20日 19:27",
+            ],
+        );
+        each_locale(
+            "moment with the year and seconds",
+            |l| moment_in(l, morning, true, true),
+            [
+                "Mar 3, 2026, 9:05:07 AM",
+                "3. März 2026, 9:05:07",
+                "3 mars 2026, 9:05:07",
+                "2026年3月3日 9:05:07",
+            ],
+        );
+        each_locale(
+            "midnight and noon",
+            |l| {
+                let midnight = moment_in(l, nov.and_hms_opt(0, 0, 0).unwrap(), false, false);
+                let noon = moment_in(l, nov.and_hms_opt(12, 30, 0).unwrap(), false, false);
+                format!("{midnight} / {noon}")
+            },
+            [
+                "Nov 20, 12:00 AM / Nov 20, 12:30 PM",
+                "20. Nov., 0:00 / 20. Nov., 12:30",
+                "20 nov., 0:00 / 20 nov., 12:30",
+                "11月20日 0:00 / 11月20日 12:30",
             ],
         );
         each_locale(

@@ -20,6 +20,7 @@ use crate::view::{
     ALL_HISTORY, ActivityView, Column, PageLink, activity_from_query, column_order, page_window,
     pairs, required, store_params, to_query_string, with_changes,
 };
+use chrono::Datelike;
 use creditboard_domain::account::{MeterConfig, Timezone};
 use creditboard_domain::activity::{
     ActivityPage as Listing, ActivityRow, EXPORT_CHUNK_ROWS, ExportRequest, PAGE_SIZES, PageRequest,
@@ -93,12 +94,8 @@ impl Context {
     fn when(&self, e: &LedgerEntry) -> String {
         let tz = self.account.timezone;
         let local = tz.local(e.at);
-        let this_year = tz.local(crate::browser::now()).format("%Y").to_string();
-        if local.format("%Y").to_string() == this_year {
-            local.format("%b %-d, %-I:%M %p").to_string()
-        } else {
-            local.format("%b %-d, %Y, %-I:%M %p").to_string()
-        }
+        let this_year = tz.local(crate::browser::now()).year();
+        format::moment(local, local.year() != this_year, false)
     }
     /// What the entry was: its description, else its feature, else its type.
     fn description(&self, e: &LedgerEntry) -> String {
@@ -1089,7 +1086,7 @@ fn Drawer(ctx: Context, selected: RwSignal<Option<ActivityRow>>) -> impl IntoVie
                     words.heading(Column::Time),
                     format!(
                         "{} ({})",
-                        tz.local(e.at).format("%b %-d, %Y, %-I:%M:%S %p"),
+                        format::moment(tz.local(e.at), true, true),
                         tz.name()
                     ),
                 ),
@@ -1149,7 +1146,7 @@ fn Drawer(ctx: Context, selected: RwSignal<Option<ActivityRow>>) -> impl IntoVie
                 items.push(("Reverses", format!("entry #{}", r.0)));
             }
             if let Some(x) = e.expires_at {
-                items.push(("Expires", tz.local(x).format("%b %-d, %Y").to_string()));
+                items.push(("Expires", format::long_date(tz.local(x).date())));
             }
             items.push(("Idempotency key", e.key.as_str().to_string()));
             view! {

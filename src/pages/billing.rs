@@ -719,7 +719,7 @@ fn NotificationList() -> impl IntoView {
                 view! {
                     <li>
                         <time datetime=n.at.to_rfc3339()>
-                            {tz.local(n.at).format("%b %-d, %Y, %-I:%M %p").to_string()}
+                            {format::moment(tz.local(n.at), true, false)}
                         </time>
                         " — "
                         {alert_text(n, &account)}

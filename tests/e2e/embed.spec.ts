@@ -254,6 +254,8 @@ test('a host’s own product, passed as config, runs on the demo store in the ho
   await expect(frame.getByTestId('available-sparks').locator('.stat-label')).toHaveText('Sparks left');
   await expect(frame.getByTestId('used-sparks').locator('.stat-label')).toHaveText('Sparks used in the last 30 days');
   await expect(frame.locator('.chart-card h2')).toHaveText('Daily sparks');
+  await expect(frame.getByTestId('chart-sparks').locator('canvas').first()).toBeVisible();
+  await page.screenshot({ path: screenshot('embed-config-usage.png'), fullPage: true });
   // No frame URL carries the product: it went by message.
   expect(await frame.locator('html').evaluate(() => location.href)).not.toContain('pixelforge');
 

@@ -2,7 +2,7 @@
 // (checked against the browser's own Intl, not the app's Rust formatting), and a screenshot
 // per product and locale under target/screenshots/locales/ for review.
 import { expect, test } from '@playwright/test';
-import { DEMO_STORE_ONLY, PRESETS, balance, fixture, open, screenshot } from './support';
+import { DEMO_STORE_ONLY, PRESETS, balance, fixture, ledgerIds, open, screenshot } from './support';
 
 const LOCALES = ['en-US', 'de-DE', 'fr-FR', 'ja-JP'] as const;
 
@@ -17,7 +17,7 @@ function written(locale: string, minor: number, decimals: number, currency: stri
 }
 
 for (const locale of LOCALES) {
-  test(`${locale}: every product’s balances are written the ${locale} way`, DEMO_STORE_ONLY, async ({ page }) => {
+  test(`${locale}: every product’s balances, and a ledger’s times, are written the ${locale} way`, DEMO_STORE_ONLY, async ({ page }) => {
     await page.setViewportSize({ width: 1280, height: 900 });
     for (const preset of PRESETS) {
       const f = fixture(preset);
@@ -34,5 +34,25 @@ for (const locale of LOCALES) {
       await page.screenshot({ path: screenshot(`locales/${preset}-${locale}.png`), fullPage: true });
       expect(errors).toEqual([]);
     }
+    // A ledger's times: in the account's timezone (Foto Master's Sydney), written the
+    // locale's way, as Intl writes them.
+    const f = fixture('fotomaster');
+    const errors = await open(page, `/activity?preset=fotomaster&locale=${locale}`);
+    const rows = page.locator('[data-testid=ledger] tbody tr');
+    await expect(rows.first()).toBeVisible();
+    const ids = await ledgerIds(page);
+    for (const [i, id] of ids.slice(0, 5).entries()) {
+      const at = f.entries.find((e) => e.id === id)!.at;
+      const when = new Intl.DateTimeFormat(locale, {
+        timeZone: f.account.timezone,
+        month: 'short',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: '2-digit',
+      }).format(new Date(at));
+      await expect(rows.nth(i).locator(':scope > *').first(), `entry ${id}`).toHaveText(when);
+    }
+    await page.screenshot({ path: screenshot(`locales/fotomaster-activity-${locale}.png`), fullPage: true });
+    expect(errors).toEqual([]);
   });
 }

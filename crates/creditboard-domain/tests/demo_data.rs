@@ -782,13 +782,19 @@ fn a_hosts_own_product_runs_as_a_demo_priced_by_its_own_rate_card() {
         seen.insert((feature, tier));
     }
     assert_eq!(seen.len(), 3, "{seen:?}");
-    // A realistic year: hundreds of jobs, and the team buys sparks when it runs out.
+    // A team on its plan: thousands of jobs over the year, and the last 30 days use roughly
+    // the monthly allocation of 20,000 sparks (jobs net of their refunds).
     assert!(consumes > 1_000, "{consumes}");
+    let month_ago = now() - Duration::days(30);
+    let used: i64 = ledger
+        .entries()
+        .iter()
+        .filter(|e| e.at > month_ago && matches!(e.kind, EntryKind::Consume | EntryKind::Refund))
+        .map(|e| -e.amount.get())
+        .sum();
     assert!(
-        ledger
-            .entries()
-            .iter()
-            .any(|e| e.kind == EntryKind::Purchase)
+        (10_000..=30_000).contains(&used),
+        "{used} sparks in 30 days"
     );
     // The same product gives the same history; another account's id another.
     let again = generate(&DemoOptions::new(
