@@ -257,11 +257,16 @@ pub fn date_time(t: NaiveDateTime) -> String {
 /// [`date_time`] in `locale`, on the 24-hour clock: `20. Nov., 23:59`, `20 nov., 23:59`,
 /// `11月20日 23:59`.
 pub fn date_time_in(locale: Locale, t: NaiveDateTime) -> String {
-    let day = short_date_in(locale, t.date());
-    let (h, m) = (t.hour(), t.minute());
+    let time = format!("{:02}:{:02}", t.hour(), t.minute());
+    with_time(locale, &short_date_in(locale, t.date()), &time)
+}
+
+/// A date and a time of day joined as CLDR's medium date-time pattern does: `Nov 20, 9:05`,
+/// `11月20日 9:05`.
+fn with_time(locale: Locale, date: &str, time: &str) -> String {
     match locale {
-        Locale::EnUs | Locale::DeDe | Locale::FrFr => format!("{day}, {h:02}:{m:02}"),
-        Locale::JaJp => format!("{day} {h:02}:{m:02}"),
+        Locale::EnUs | Locale::DeDe | Locale::FrFr => format!("{date}, {time}"),
+        Locale::JaJp => format!("{date} {time}"),
     }
 }
 
@@ -288,15 +293,14 @@ pub fn moment_in(locale: Locale, t: NaiveDateTime, year: bool, seconds: bool) ->
         }
         Locale::DeDe | Locale::FrFr | Locale::JaJp => format!("{h}:{m:02}{sec}"),
     };
-    let date = t.date();
-    match (locale, year) {
-        (Locale::JaJp, true) => {
-            format!("{}年{}月{}日 {time}", date.year(), date.month(), date.day())
-        }
-        (Locale::JaJp, false) => format!("{} {time}", short_date_in(locale, date)),
-        (_, true) => format!("{}, {time}", long_date_in(locale, date)),
-        (_, false) => format!("{}, {time}", short_date_in(locale, date)),
-    }
+    let d = t.date();
+    let date = match (locale, year) {
+        // Intl's Japanese medium date with the time is the written-out one, not `2026/03/03`.
+        (Locale::JaJp, true) => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+        (_, true) => long_date_in(locale, d),
+        (_, false) => short_date_in(locale, d),
+    };
+    with_time(locale, &date, &time)
 }
 
 /// A month of a year, as monthly chart bars are labelled: "Nov 2026".

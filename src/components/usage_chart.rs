@@ -11,7 +11,6 @@ use crate::format;
 use crate::theme::use_chart_theme;
 use creditboard_domain::account::MeterConfig;
 use creditboard_domain::aggregate::{Granularity, MeterUsage, Series};
-use creditboard_domain::ids::Label;
 use creditboard_domain::presentation::Presentation;
 use leptos::prelude::*;
 
@@ -22,15 +21,15 @@ fn per(granularity: Granularity) -> &'static str {
     }
 }
 
-/// The chart card of one meter under the product's `title` ("{per} usage"); `titled` names
-/// the meter too (when the account has several).
+/// The chart card of one meter under the product's title ("Daily usage"); `titled` names the
+/// meter too (when the account has several).
 #[component]
 pub fn UsageChartCard(
     meter: MeterConfig,
     #[prop(into)] usage: Signal<MeterUsage>,
     category: Namer,
     titled: bool,
-    title: Label,
+    presentation: Presentation,
 ) -> impl IntoView {
     let id = meter.id.to_string();
     let theme = use_chart_theme();
@@ -38,9 +37,7 @@ pub fn UsageChartCard(
     let granularity = Memo::new(move |_| usage.with(|u| u.series.granularity));
     let name = meter.name.clone();
     let title = move || {
-        let title = title
-            .as_str()
-            .replace(Presentation::PER, per(granularity.get()));
+        let title = presentation.chart_title_per(per(granularity.get()));
         if titled {
             format!("{title} — {name}")
         } else {

@@ -150,7 +150,7 @@ fn status_text(row: &ActivityRow) -> (&'static str, Option<&'static str>) {
 pub fn split_sentence(
     e: &LedgerEntry,
     meter: Option<&MeterConfig>,
-    names: &creditboard_domain::presentation::Presentation,
+    names: &Presentation,
 ) -> String {
     e.split
         .iter()
@@ -1106,10 +1106,7 @@ fn Drawer(ctx: Context, selected: RwSignal<Option<ActivityRow>>) -> impl IntoVie
                 items.push(("Meter", m.name.clone()));
             }
             if !e.split.is_empty() {
-                items.push((
-                    "Buckets",
-                    split_sentence(&e, meter.as_ref(), &ctx.account.presentation),
-                ));
+                items.push(("Buckets", split_sentence(&e, meter.as_ref(), words)));
             }
             let u = &e.usage;
             if let Some(f) = &u.feature {

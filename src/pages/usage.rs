@@ -20,7 +20,7 @@ use creditboard_domain::account::{BucketKind, Freshness, MeterConfig, Timezone};
 use creditboard_domain::aggregate::{BreakdownRow, MeterUsage, NONE_KEY};
 use creditboard_domain::api::{AccountView, BalanceView, UsageView};
 use creditboard_domain::forecast::Forecast;
-use creditboard_domain::ids::{Label, MeterId};
+use creditboard_domain::ids::MeterId;
 use creditboard_domain::ledger::MeterBalance;
 use creditboard_domain::period::{Period, PeriodPreset};
 use creditboard_domain::presentation::Presentation;
@@ -271,8 +271,8 @@ fn UsageBody(latest: Memo<Latest>, initial: Loaded) -> impl IntoView {
                     .map_or_else(|| k.to_string(), |m| m.name.clone())
             });
             let engine: Namer = Arc::new(|k: &str| k.to_string());
-            let chart_title = account.presentation.chart_title.clone();
-            view! { <MeterDetails meter usage several chart_title category feature member engine /> }
+            let presentation = account.presentation.clone();
+            view! { <MeterDetails meter usage several presentation category feature member engine /> }
         })
         .collect_view();
     // The product's way on to the Activity page (ngram's "See last 30 days of usage
@@ -503,7 +503,8 @@ fn MeterDetails(
     meter: MeterConfig,
     usage: Signal<MeterUsage>,
     several: bool,
-    chart_title: Label,
+    /// The product's title for the chart.
+    presentation: Presentation,
     category: Namer,
     feature: Namer,
     member: Namer,
@@ -575,7 +576,7 @@ fn MeterDetails(
     };
     view! {
         <section class="meter-details" data-testid=format!("details-{id}")>
-            <UsageChartCard meter=meter.clone() usage category=chart_category titled=several title=chart_title />
+            <UsageChartCard meter=meter.clone() usage category=chart_category titled=several presentation />
             <div class="breakdowns" class:hidden=move || empty.get()>
                 {breakdowns}
             </div>

@@ -111,22 +111,42 @@ impl CardLabels {
             ("rate", &self.rate, &[][..]),
             ("average", &self.average, &[][..]),
         ] {
-            let mut rest = label.as_str().to_string();
-            for p in placeholders {
-                rest = rest.replace(p, "");
-            }
-            if rest.contains(['{', '}']) {
-                let only = match placeholders {
-                    [] => "none".to_string(),
-                    some => some.join(", "),
-                };
-                return Err(DomainError::InvalidConfig(format!(
-                    "{whose}the {card} card's label “{label}” has a placeholder it cannot fill (it may use: {only})"
-                )));
-            }
+            check_placeholders(
+                &format!("{whose}the {card} card's label"),
+                label,
+                placeholders,
+            )?;
         }
         Ok(())
     }
+}
+
+/// Refuses a `label` (named `what` in the message) with a `{…}` other than `placeholders`:
+/// the dashboard could not fill it.
+fn check_placeholders(what: &str, label: &Label, placeholders: &[&str]) -> Result<()> {
+    let mut rest = label.as_str().to_string();
+    for p in placeholders {
+        rest = rest.replace(p, "");
+    }
+    if rest.contains(['{', '}']) {
+        let only = match placeholders {
+            [] => "none".to_string(),
+            some => some.join(", "),
+        };
+        return Err(DomainError::InvalidConfig(format!(
+            "{what} “{label}” has a placeholder it cannot fill (it may use: {only})"
+        )));
+    }
+    Ok(())
+}
+
+/// The first item whose `key` an earlier one has.
+fn repeated<T, K: PartialEq>(items: &[T], key: impl Fn(&T) -> K) -> Option<&T> {
+    items
+        .iter()
+        .enumerate()
+        .find(|(i, item)| items[..*i].iter().any(|o| key(o) == key(item)))
+        .map(|(_, item)| item)
 }
 
 /// One meter's card labels.
@@ -312,6 +332,11 @@ impl Presentation {
     /// Where the chart's title names its bars' span.
     pub const PER: &str = "{per}";
 
+    /// The usage chart's title over bars of a day (`per` "Daily") or a month ("Monthly").
+    pub fn chart_title_per(&self, per: &str) -> String {
+        self.chart_title.as_str().replace(Self::PER, per)
+    }
+
     /// Checks the presentation against the account's meters; runs with the account's
     /// validation.
     pub fn validate(&self, meters: &[MeterConfig]) -> Result<()> {
@@ -326,25 +351,23 @@ impl Presentation {
             ));
         }
         self.cards.validate("")?;
-        for (i, m) in self.meter_cards.iter().enumerate() {
+        for m in &self.meter_cards {
             if !meters.iter().any(|c| c.id == m.meter) {
                 return bad(format!(
                     "card labels are given for the meter “{}”, which the account does not have",
                     m.meter
                 ));
             }
-            if self.meter_cards[..i].iter().any(|o| o.meter == m.meter) {
-                return bad(format!(
-                    "card labels are given twice for the meter “{}”",
-                    m.meter
-                ));
-            }
             m.labels.validate(&format!("meter “{}”: ", m.meter))?;
         }
-        for (i, c) in self.ledger_columns.iter().enumerate() {
-            if self.ledger_columns[..i].contains(c) {
-                return bad(format!("the ledger column “{}” is listed twice", c.slug()));
-            }
+        if let Some(m) = repeated(&self.meter_cards, |m| m.meter.clone()) {
+            return bad(format!(
+                "card labels are given twice for the meter “{}”",
+                m.meter
+            ));
+        }
+        if let Some(c) = repeated(&self.ledger_columns, |c| *c) {
+            return bad(format!("the ledger column “{}” is listed twice", c.slug()));
         }
         for needed in [LedgerColumn::Time, LedgerColumn::Amount] {
             if !self.shows(needed) {
@@ -354,16 +377,11 @@ impl Presentation {
                 ));
             }
         }
-        for (i, h) in self.column_headings.iter().enumerate() {
-            if self.column_headings[..i]
-                .iter()
-                .any(|o| o.column == h.column)
-            {
-                return bad(format!(
-                    "the ledger column “{}” is given two headings",
-                    h.column.slug()
-                ));
-            }
+        if let Some(h) = repeated(&self.column_headings, |h| h.column) {
+            return bad(format!(
+                "the ledger column “{}” is given two headings",
+                h.column.slug()
+            ));
         }
         // Every column can be shown (the column chooser offers them all): two under one
         // heading could not be told apart.
@@ -379,24 +397,12 @@ impl Presentation {
                 }
             }
         }
-        for (i, f) in self.activity_filters.iter().enumerate() {
-            if self.activity_filters[..i].contains(f) {
-                return bad(format!("the Activity filter “{}” is listed twice", f.key()));
-            }
+        if let Some(f) = repeated(&self.activity_filters, |f| *f) {
+            return bad(format!("the Activity filter “{}” is listed twice", f.key()));
         }
-        let mut rest = self.chart_title.as_str().replace(Self::PER, "");
-        rest.retain(|c| c == '{' || c == '}');
-        if !rest.is_empty() {
-            return bad(format!(
-                "the chart's title “{}” has a placeholder it cannot fill (it may use: {})",
-                self.chart_title,
-                Self::PER
-            ));
-        }
-        for (i, b) in self.bucket_names.iter().enumerate() {
-            if self.bucket_names[..i].iter().any(|o| o.kind == b.kind) {
-                return bad(format!("the {} bucket is named twice", b.kind.as_str()));
-            }
+        check_placeholders("the chart's title", &self.chart_title, &[Self::PER])?;
+        if let Some(b) = repeated(&self.bucket_names, |b| b.kind) {
+            return bad(format!("the {} bucket is named twice", b.kind.as_str()));
         }
         Ok(())
     }

@@ -504,18 +504,8 @@ fn each_preset_presents_itself_in_its_help_pages_words() {
             ledger: strings(["Date", "Shot", "Quality tier", "Credits"]).to_vec(),
             buckets: strings(["Monthly Allocation", "Rollover Bank", "Additional credits"]),
             panel: "Credits Detail".into(),
-            activity: (
-                "Transaction History".into(),
-                strings([
-                    "Service",
-                    "Category",
-                    "Team member",
-                    "Project",
-                    "Type",
-                    "Status",
-                ])
-                .to_vec(),
-            ),
+            // The dashboard's filters, under its own title.
+            activity: ("Transaction History".into(), dashboard.activity.1.clone()),
             ..dashboard.clone()
         }
     );
