@@ -1,20 +1,17 @@
 //! The app: the store chosen at start-up, the chart theme, the router and its routes.
 
 use crate::components::shell::Shell;
-use crate::pages::activity::{ActivityPage, ProjectPage};
+use crate::pages::activity::{CreditActivityPage, ProjectPage};
 use crate::pages::billing::BillingPage;
 use crate::pages::rates::RatesPage;
 use crate::pages::team::TeamPage;
 use crate::pages::usage::UsagePage;
+use crate::start::{demo_choice, demo_store_asked};
 use crate::store::rest;
 use crate::store::worker::WorkerStore;
-use crate::store::{CreditStore, Store, StoreError, StoreFuture};
+use crate::store::{Backend, Sent, Store, StoreError, StoreFuture};
 use crate::theme::provide_chart_theme;
-use crate::view::{demo_choice, demo_store_asked};
-use creditboard_domain::activity::{ActivityPage, ExportChunk, ExportRequest, PageRequest};
-use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
 use creditboard_domain::preset::Product;
-use creditboard_domain::ratecard::RateCard;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, path};
@@ -22,11 +19,11 @@ use std::sync::Arc;
 
 /// The whole app over `store`; `notices` are problems found in the start-up URL.
 #[component]
-pub fn App(store: Arc<dyn CreditStore>, #[prop(optional)] notices: Vec<String>) -> impl IntoView {
+pub fn App(store: Arc<dyn Backend>, #[prop(optional)] notices: Vec<String>) -> impl IntoView {
     let store = Store::provide(store);
     // What others write (usage the host's service reports) is fetched again as it lands.
     let handle = store.clone();
-    store.get().watch(Box::new(move || handle.changed()));
+    store.watch(Box::new(move || handle.changed()));
     provide_chart_theme();
     // A page's code may still be on its way (its first visit): the bar says something is.
     let (routing, set_routing) = signal(false);
@@ -85,7 +82,7 @@ macro_rules! on_demand {
 }
 
 on_demand! {
-    ActivityRoute => ActivityPage,
+    ActivityRoute => CreditActivityPage,
     ProjectRoute => ProjectPage,
     RatesRoute => RatesPage,
     BillingRoute => BillingPage,
@@ -122,17 +119,17 @@ fn NotFound() -> impl IntoView {
 pub fn start() {
     crate::zones::install();
     crate::browser::canonical_root();
-    let query = page_query();
+    let query = crate::start::page_query();
     if crate::embed::embedded() {
         wasm_bindgen_futures::spawn_local(start_embedded(query));
         return;
     }
     let locale_problem = use_locale(crate::view::get(&query, "locale"));
-    match rest::named_by_page().filter(|_| !demo_store_asked(&query)) {
+    match crate::start::named_by_page().filter(|_| !demo_store_asked(&query)) {
         // Leptos's executor starts with the first mount: this waits on the browser's own.
         Some((api, token)) => wasm_bindgen_futures::spawn_local(async move {
             let store = rest::connect(api, token).await;
-            let mut notices = rest::page_notices();
+            let mut notices = crate::start::page_notices();
             notices.extend(locale_problem);
             mount(store, notices);
         }),
@@ -191,13 +188,13 @@ fn use_locale(tag: Option<&str>) -> Option<String> {
     }
 }
 
-fn mount(store: Arc<dyn CreditStore>, notices: Vec<String>) {
+fn mount(store: Arc<dyn Backend>, notices: Vec<String>) {
     leptos::mount::mount_to_body(move || view! { <App store notices /> });
     crate::components::chart::load_library();
 }
 
 /// The demo store the URL asks for, and what was wrong with the URL.
-fn demo_store(query: &crate::view::Query) -> (Arc<dyn CreditStore>, Vec<String>) {
+fn demo_store(query: &crate::view::Query) -> (Arc<dyn Backend>, Vec<String>) {
     let choice = demo_choice(query);
     let mut notices = choice.problems;
     let store = demo_of(
@@ -210,11 +207,7 @@ fn demo_store(query: &crate::view::Query) -> (Arc<dyn CreditStore>, Vec<String>)
 
 /// The demo store of `product`; without workers the page still shows its error state, with
 /// the reason.
-fn demo_of(
-    product: Product,
-    scale_percent: u32,
-    notices: &mut Vec<String>,
-) -> Arc<dyn CreditStore> {
+fn demo_of(product: Product, scale_percent: u32, notices: &mut Vec<String>) -> Arc<dyn Backend> {
     match WorkerStore::spawn(product, scale_percent) {
         Ok(store) => Arc::new(store),
         Err(e) => {
@@ -224,45 +217,11 @@ fn demo_of(
     }
 }
 
-/// The start-up parameters of the page's own URL.
-fn page_query() -> crate::view::Query {
-    let search = web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default();
-    start_query(&search)
-}
-
-/// The start-up parameters of a URL's query (`?preset=…&demo_scale=…&store=…`).
-pub fn start_query(search: &str) -> crate::view::Query {
-    let Ok(params) = web_sys::UrlSearchParams::new_with_str(search) else {
-        return Vec::new();
-    };
-    crate::view::STORE_PARAMS
-        .into_iter()
-        .filter_map(|key| Some((key.to_string(), params.get(key)?)))
-        .collect()
-}
-
 /// The store when none could start: every request fails with the reason.
 struct Unavailable(StoreError);
 
-impl CreditStore for Unavailable {
-    fn account(&self) -> StoreFuture<'_, AccountView> {
-        Box::pin(async { Err(self.0.clone()) })
-    }
-    fn rate_card(&self) -> StoreFuture<'_, RateCard> {
-        Box::pin(async { Err(self.0.clone()) })
-    }
-    fn balance(&self) -> StoreFuture<'_, BalanceView> {
-        Box::pin(async { Err(self.0.clone()) })
-    }
-    fn usage(&self, _: UsageQuery) -> StoreFuture<'_, UsageView> {
-        Box::pin(async { Err(self.0.clone()) })
-    }
-    fn activity(&self, _: PageRequest) -> StoreFuture<'_, ActivityPage> {
-        Box::pin(async { Err(self.0.clone()) })
-    }
-    fn export(&self, _: ExportRequest) -> StoreFuture<'_, ExportChunk> {
+impl Backend for Unavailable {
+    fn send(&self, _: Sent) -> StoreFuture<'_, wasm_bindgen::JsValue> {
         Box::pin(async { Err(self.0.clone()) })
     }
 }

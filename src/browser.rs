@@ -2,6 +2,7 @@
 //! media queries. Kept in one place so the rest of the app reads as plain Rust.
 
 use chrono::{DateTime, Utc};
+use creditboard_domain::ids::IdempotencyKey;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The browser's clock (end-to-end tests pin it).
@@ -131,6 +132,47 @@ pub fn canonical_root() {
         let state = history.state().unwrap_or(wasm_bindgen::JsValue::NULL);
         let _ = history.replace_state_with_url(&state, "", Some(&rest));
     }
+}
+
+/// A key no earlier request used: `prefix-<millis>-<random>`.
+pub fn fresh_key(prefix: &str) -> IdempotencyKey {
+    let millis = now().timestamp_millis();
+    let random = (js_sys::Math::random() * 1e9) as u64;
+    // Letters, digits and "-" only, so always a valid key; the fallback is for the type.
+    IdempotencyKey::new(&format!("{prefix}-{millis}-{random}"))
+        .or_else(|_| IdempotencyKey::new("request"))
+        .unwrap_or_else(|_| unreachable!("“request” is a valid key"))
+}
+
+/// Saves `parts` (CSV text) as a file named `name`, through a temporary link.
+pub fn save_text_file(name: &str, parts: &[String]) {
+    let array = js_sys::Array::new();
+    for p in parts {
+        array.push(&wasm_bindgen::JsValue::from_str(p));
+    }
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/csv;charset=utf-8");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&array, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Ok(a) = document.create_element("a")
+        && let Ok(a) = a.dyn_into::<web_sys::HtmlAnchorElement>()
+    {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    // The download reads the blob after the click returns: let it go only later.
+    wasm_bindgen_futures::spawn_local(async move {
+        sleep(60_000).await;
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
 }
 
 #[cfg(test)]

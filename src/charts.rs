@@ -11,8 +11,8 @@ use charming::element::{
     AxisLabel, AxisType, Color, ItemStyle, Label, LineStyle, SplitLine, TextStyle, Tooltip, Trigger,
 };
 use charming::series::{Bar, Pie};
-use creditboard_domain::account::MeterConfig;
-use creditboard_domain::aggregate::{BreakdownRow, Granularity, NONE_KEY, Series};
+use creditboard_domain::config::meter::MeterConfig;
+use creditboard_domain::usage::{BreakdownRow, Granularity, NONE_KEY, Series};
 use serde::Serialize;
 
 /// Colours a chart takes from the page's theme (CSS custom properties, so a host that
@@ -325,9 +325,9 @@ mod tests {
     use super::*;
     use chrono::NaiveDate;
     use creditboard_domain::Amount;
-    use creditboard_domain::account::{MeterUnit, PurchasePolicy};
-    use creditboard_domain::aggregate::SeriesPoint;
+    use creditboard_domain::config::meter::{MeterUnit, PurchasePolicy};
     use creditboard_domain::ids::MeterId;
+    use creditboard_domain::usage::SeriesPoint;
 
     fn meter(decimals: u8) -> MeterConfig {
         MeterConfig {

@@ -10,7 +10,8 @@ use std::cell::Cell;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use creditboard_domain::Amount;
-use creditboard_domain::account::{MeterConfig, MeterUnit, Money};
+use creditboard_domain::config::meter::{MeterConfig, MeterUnit};
+use creditboard_domain::config::offer::Money;
 use creditboard_domain::entry::QuantityUnit;
 use creditboard_domain::period::DateRange;
 
@@ -396,7 +397,7 @@ pub fn escape_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use creditboard_domain::account::{MeterConfig, PurchasePolicy};
+    use creditboard_domain::config::meter::{MeterConfig, PurchasePolicy};
     use creditboard_domain::ids::MeterId;
 
     fn meter(unit: MeterUnit, decimals: u8) -> MeterConfig {
@@ -475,8 +476,9 @@ mod tests {
 
     #[test]
     fn date_ranges_read_naturally() {
-        use creditboard_domain::account::{Freshness, Timezone};
+        use creditboard_domain::period::Freshness;
         use creditboard_domain::period::Period;
+        use creditboard_domain::tz::Timezone;
         let tz = Timezone::new("UTC").unwrap();
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
             .unwrap()
@@ -513,8 +515,9 @@ mod tests {
 
     /// The days `from` to `to` (inclusive), resolved on 2026-11-21.
     fn days(from: &str, to: &str) -> DateRange {
-        use creditboard_domain::account::{Freshness, Timezone};
+        use creditboard_domain::period::Freshness;
         use creditboard_domain::period::Period;
+        use creditboard_domain::tz::Timezone;
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
             .unwrap()
             .to_utc();

@@ -29,6 +29,7 @@ pub mod format;
 pub mod hooks;
 pub mod locale;
 pub mod pages;
+pub mod start;
 pub mod store;
 pub mod theme;
 pub mod view;

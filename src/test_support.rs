@@ -1,7 +1,8 @@
 //! Fixtures the app's native unit tests share.
 
 use creditboard_domain::Amount;
-use creditboard_domain::account::{
+use creditboard_domain::api::query::Query;
+use creditboard_domain::config::meter::{
     Allocation, MeterConfig, MeterUnit, PurchasePolicy, UnusedAllocation,
 };
 use creditboard_domain::ids::MeterId;
@@ -22,4 +23,12 @@ pub fn meter(unit: MeterUnit, decimals: u8, allocation: bool) -> MeterConfig {
         overdraft_limit: Amount::ZERO,
         auto_top_up: None,
     }
+}
+
+/// A query string's pairs.
+pub fn query(pairs: &[(&str, &str)]) -> Query {
+    pairs
+        .iter()
+        .map(|&(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }

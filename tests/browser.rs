@@ -7,21 +7,22 @@
 use chrono::{DateTime, Datelike, Offset, TimeZone, Utc};
 use creditboard::app::App;
 use creditboard::store::demo::{DemoStore, NoPersist, Persist};
-use creditboard::store::{CreditStore, DemoControls, StoreError, StoreFuture};
-use creditboard_domain::activity::{ActivityPage, ExportChunk, ExportRequest, PageRequest};
-use creditboard_domain::aggregate::{LedgerFilter, summarize};
-use creditboard_domain::api::{AccountView, BalanceView, UsageQuery, UsageView};
-use creditboard_domain::demo::{DemoOptions, generate};
+use creditboard::store::{Backend, DemoControls, Sent, Store, StoreError, StoreFuture};
+use creditboard_domain::api::BalanceView;
+use creditboard_domain::api::calls::BalanceRequest;
+use creditboard_domain::config::settings::SettingsChange;
 use creditboard_domain::entry::EntryKind;
+use creditboard_domain::history::{HistoryOptions, generate};
+use creditboard_domain::ids::MeterId;
 use creditboard_domain::period::{Period, PeriodPreset};
 use creditboard_domain::preset::PresetId;
-use creditboard_domain::ratecard::RateCard;
 use creditboard_domain::tz::{Timezone, ZoneSource};
+use creditboard_domain::usage::{LedgerFilter, summarize};
 use leptos::prelude::*;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -72,6 +73,18 @@ fn demo(preset: PresetId) -> DemoStore {
     DemoStore::new(preset, 100, now, Box::new(NoPersist))
 }
 
+/// What a demo store answers for the balance (as the app would ask it).
+trait BalanceNow {
+    async fn balance_now(&self) -> Result<BalanceView, StoreError>;
+}
+
+impl BalanceNow for DemoStore {
+    async fn balance_now(&self) -> Result<BalanceView, StoreError> {
+        let answer = self.answer("balance", JsValue::NULL)?;
+        Ok(serde_wasm_bindgen::from_value(answer).unwrap())
+    }
+}
+
 /// Local storage stand-in shared between two stores (a reload).
 #[derive(Clone, Default)]
 struct Memory(Arc<Mutex<HashMap<String, String>>>);
@@ -113,7 +126,7 @@ fn mount_view<V: IntoView + 'static>(
 }
 
 /// Mounts the whole app over `store` in a fresh container.
-fn mount(store: Arc<dyn CreditStore>) -> (web_sys::HtmlElement, Mounted) {
+fn mount(store: Arc<dyn Backend>) -> (web_sys::HtmlElement, Mounted) {
     mount_view(move || view! { <App store /> })
 }
 
@@ -300,7 +313,7 @@ async fn the_cards_show_each_meters_balance_usage_and_rate() {
     setup();
     // Lucas bills two meters separately: each gets its own group of cards.
     let (el, _app) = mount(Arc::new(demo(PresetId::Lucas)));
-    let expected = generate(&DemoOptions::new(PresetId::Lucas, now())).unwrap();
+    let expected = generate(&HistoryOptions::new(PresetId::Lucas, now())).unwrap();
     let ledger = &expected.ledger;
     let tz = ledger.config().timezone;
     // Lucas opens on this month and shows data through yesterday: Nov 1 – Nov 20 in New York.
@@ -420,41 +433,11 @@ impl Flaky {
     }
 }
 
-impl CreditStore for Flaky {
-    fn account(&self) -> StoreFuture<'_, AccountView> {
+impl Backend for Flaky {
+    fn send(&self, call: Sent) -> StoreFuture<'_, JsValue> {
         Box::pin(async move {
             self.check()?;
-            self.inner.account().await
-        })
-    }
-    fn rate_card(&self) -> StoreFuture<'_, RateCard> {
-        Box::pin(async move {
-            self.check()?;
-            self.inner.rate_card().await
-        })
-    }
-    fn balance(&self) -> StoreFuture<'_, BalanceView> {
-        Box::pin(async move {
-            self.check()?;
-            self.inner.balance().await
-        })
-    }
-    fn usage(&self, q: UsageQuery) -> StoreFuture<'_, UsageView> {
-        Box::pin(async move {
-            self.check()?;
-            self.inner.usage(q).await
-        })
-    }
-    fn activity(&self, r: PageRequest) -> StoreFuture<'_, ActivityPage> {
-        Box::pin(async move {
-            self.check()?;
-            self.inner.activity(r).await
-        })
-    }
-    fn export(&self, r: ExportRequest) -> StoreFuture<'_, ExportChunk> {
-        Box::pin(async move {
-            self.check()?;
-            self.inner.export(r).await
+            self.inner.send(call).await
         })
     }
 }
@@ -509,28 +492,16 @@ async fn a_failing_store_shows_an_error_panel_and_retry_recovers() {
 /// Answers everything but the balance.
 struct NoBalance(DemoStore);
 
-impl CreditStore for NoBalance {
-    fn account(&self) -> StoreFuture<'_, AccountView> {
-        self.0.account()
-    }
-    fn rate_card(&self) -> StoreFuture<'_, RateCard> {
-        self.0.rate_card()
-    }
-    fn balance(&self) -> StoreFuture<'_, BalanceView> {
-        Box::pin(async {
-            Err(StoreError::Unavailable(
-                "The balance service is down.".into(),
-            ))
-        })
-    }
-    fn usage(&self, q: UsageQuery) -> StoreFuture<'_, UsageView> {
-        self.0.usage(q)
-    }
-    fn activity(&self, r: PageRequest) -> StoreFuture<'_, ActivityPage> {
-        self.0.activity(r)
-    }
-    fn export(&self, r: ExportRequest) -> StoreFuture<'_, ExportChunk> {
-        self.0.export(r)
+impl Backend for NoBalance {
+    fn send(&self, call: Sent) -> StoreFuture<'_, JsValue> {
+        if call.name == "balance" {
+            return Box::pin(async {
+                Err(StoreError::Unavailable(
+                    "The balance service is down.".into(),
+                ))
+            });
+        }
+        self.0.send(call)
     }
 }
 
@@ -586,26 +557,36 @@ async fn a_designers_changes_to_the_demo_survive_a_reload_until_reset() {
     setup();
     let memory = Memory::default();
     let first = DemoStore::new(PresetId::Videogen, 100, now, Box::new(memory.clone()));
-    let untouched = first.balance().await.unwrap().meters[0].balance.available;
+    let untouched = first.balance_now().await.unwrap().meters[0]
+        .balance
+        .available;
     let said = first.run_sample_job().await.unwrap();
     assert!(said.starts_with("Ran “"), "{said}");
-    let changed = first.balance().await.unwrap().meters[0].balance.available;
+    let changed = first.balance_now().await.unwrap().meters[0]
+        .balance
+        .available;
     assert!(changed < untouched);
 
     // A new store over the same storage (a reload) rebuilds the same ledger.
     let again = DemoStore::new(PresetId::Videogen, 100, now, Box::new(memory.clone()));
-    let reloaded = again.balance().await.unwrap().meters[0].balance.available;
+    let reloaded = again.balance_now().await.unwrap().meters[0]
+        .balance
+        .available;
     assert_eq!(reloaded, changed);
     assert_eq!(again.entry_count(), first.entry_count());
 
     again.reset().await.unwrap();
     assert_eq!(
-        again.balance().await.unwrap().meters[0].balance.available,
+        again.balance_now().await.unwrap().meters[0]
+            .balance
+            .available,
         untouched
     );
     let fresh = DemoStore::new(PresetId::Videogen, 100, now, Box::new(memory));
     assert_eq!(
-        fresh.balance().await.unwrap().meters[0].balance.available,
+        fresh.balance_now().await.unwrap().meters[0]
+            .balance
+            .available,
         untouched
     );
 }
@@ -661,4 +642,60 @@ async fn the_browsers_timezone_data_agrees_with_the_tz_database() {
         Timezone::new("Mars/Olympus").unwrap_err().code(),
         "unknown_timezone"
     );
+}
+
+/// Keeps every call waiting for ever, noting whether it can be aborted and its signal.
+#[derive(Default)]
+struct Waiting(Mutex<Vec<Option<send_wrapper::SendWrapper<web_sys::AbortSignal>>>>);
+
+impl Backend for Waiting {
+    fn send(&self, call: Sent) -> StoreFuture<'_, JsValue> {
+        let signal = call.abort.map(send_wrapper::SendWrapper::new);
+        self.0.lock().unwrap().push(signal);
+        Box::pin(std::future::pending())
+    }
+}
+
+#[wasm_bindgen_test]
+async fn leaving_a_page_aborts_its_reads_but_not_its_actions() {
+    setup();
+    let backend = Arc::new(Waiting::default());
+    let page = Owner::new();
+    page.with(|| {
+        let store = Store::provide(backend.clone());
+        // What a page's hooks do: a read in a resource, and an action.
+        let reader = store.clone();
+        let _read = LocalResource::new(move || {
+            let store = reader.clone();
+            async move { store.ask(BalanceRequest).await }
+        });
+        let act = Action::new_local(move |change: &SettingsChange| {
+            let (store, change) = (store.clone(), change.clone());
+            async move { store.act(change).await }
+        });
+        act.dispatch(SettingsChange::Alerts {
+            meter: MeterId::new("credits").unwrap(),
+            levels: Vec::new(),
+        });
+    });
+    sleep(50).await;
+    {
+        let calls = backend.0.lock().unwrap();
+        assert_eq!(calls.len(), 2, "both went out");
+        let read = calls
+            .iter()
+            .flatten()
+            .next()
+            .expect("the read can be aborted");
+        assert!(!read.aborted(), "not before the page is left");
+        assert_eq!(
+            calls.iter().filter(|c| c.is_none()).count(),
+            1,
+            "the action cannot be"
+        );
+    }
+    page.cleanup();
+    let calls = backend.0.lock().unwrap();
+    let read = calls.iter().flatten().next().unwrap();
+    assert!(read.aborted(), "leaving the page aborted the read");
 }

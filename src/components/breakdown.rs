@@ -7,8 +7,8 @@ use crate::components::chart::EChart;
 use crate::format;
 use crate::theme::use_chart_theme;
 use creditboard_domain::Amount;
-use creditboard_domain::account::MeterConfig;
-use creditboard_domain::aggregate::BreakdownRow;
+use creditboard_domain::config::meter::MeterConfig;
+use creditboard_domain::usage::BreakdownRow;
 use leptos::prelude::*;
 use std::sync::Arc;
 

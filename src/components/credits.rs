@@ -2,14 +2,15 @@
 //! each bucket, when the allocation refills, and what expires soon.
 
 use crate::components::states::ErrorPanel;
+use crate::components::ui::drawer::Drawer;
 use crate::format;
 use crate::hooks::AccountData;
-use creditboard_domain::account::{BucketKind, MeterConfig, Timezone, UnusedAllocation};
 use creditboard_domain::api::{AccountView, BalanceView, MeterBalanceView};
-use creditboard_domain::presentation::Presentation;
+use creditboard_domain::config::meter::{BucketKind, MeterConfig, UnusedAllocation};
+use creditboard_domain::config::presentation::Presentation;
+use creditboard_domain::tz::Timezone;
 use leptos::html;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// The always-visible balance: every meter's available amount; opens the Credits panel.
 #[component]
@@ -59,43 +60,17 @@ pub fn BalanceCounter(open: RwSignal<bool>, node_ref: NodeRef<html::Button>) -> 
     }
 }
 
-/// The Credits detail panel, a dialog sliding in from the side. Escape, the close button or
-/// a click outside closes it; focus stays inside while it is open and returns to the counter.
+/// The Credits detail panel, a dialog sliding in from the side (the design system's drawer).
+/// Escape, the close button or a click outside closes it; focus stays inside while it is open
+/// and returns to the counter.
 #[component]
 pub fn CreditsPanel(open: RwSignal<bool>, return_focus: NodeRef<html::Button>) -> impl IntoView {
     let data = AccountData::expect();
-    let close_button = NodeRef::<html::Button>::new();
-    let panel = NodeRef::<html::Div>::new();
-    let close = move || {
-        open.set(false);
-        if let Some(b) = return_focus.get_untracked() {
-            let _ = b.focus();
-        }
-    };
-    Effect::new(move |_| {
-        if open.get()
-            && let Some(b) = close_button.get()
-        {
-            let _ = b.focus();
-        }
-    });
-    let on_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
-        "Escape" => {
-            ev.prevent_default();
-            close();
-        }
-        "Tab" => {
-            if let Some(panel) = panel.get_untracked() {
-                keep_focus_inside(&panel, &ev);
-            }
-        }
-        _ => {}
-    };
     // The product's name for the panel ("Credits Detail"), once the account is known.
-    let title = move || match data.account.get() {
+    let title = Signal::derive(move || match data.account.get() {
         Some(Ok(account)) => account.presentation.credits_title.to_string(),
         _ => Presentation::default().credits_title.to_string(),
-    };
+    });
     let body = move || match (data.account.get(), data.balance.get()) {
         (Some(Ok(account)), Some(Ok(balance))) => {
             view! { <PanelBody account balance /> }.into_any()
@@ -113,62 +88,22 @@ pub fn CreditsPanel(open: RwSignal<bool>, return_focus: NodeRef<html::Button>) -
         .into_any(),
     };
     view! {
-        <Show when=move || open.get()>
-            <div class="panel-backdrop" on:click=move |_| close()></div>
-            <div
-                id="cb-credits-panel"
-                class="side-panel"
-                role="dialog"
-                aria-modal="true"
-                aria-labelledby="cb-credits-title"
-                data-testid="credits-panel"
-                node_ref=panel
-                on:keydown=on_key
-            >
-                <div class="side-panel-head">
-                    <h2 id="cb-credits-title">{title}</h2>
-                    <button
-                        type="button"
-                        class="icon-button"
-                        node_ref=close_button
-                        aria-label="Close the credits panel"
-                        on:click=move |_| close()
-                    >
-                        "×"
-                    </button>
-                </div>
-                {body}
-            </div>
-        </Show>
+        <Drawer
+            open
+            on_close=Callback::new(move |()| open.set(false))
+            title
+            title_id="cb-credits-title"
+            close_label="Close the credits panel"
+            testid="credits-panel"
+            id="cb-credits-panel"
+            return_focus
+        >
+            {body}
+        </Drawer>
     }
 }
 
-/// Tab from the last focusable element wraps to the first, Shift+Tab from the first to the last.
-pub fn keep_focus_inside(panel: &web_sys::HtmlDivElement, ev: &leptos::ev::KeyboardEvent) {
-    let Ok(list) = panel.query_selector_all("a[href], button:not([disabled]), input, select")
-    else {
-        return;
-    };
-    let (Some(first), Some(last)) = (list.get(0), list.get(list.length().saturating_sub(1))) else {
-        return;
-    };
-    let active = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.active_element());
-    let is = |n: &web_sys::Node| active.as_ref().is_some_and(|a| a.is_same_node(Some(n)));
-    let target = if ev.shift_key() && is(&first) {
-        Some(last)
-    } else if !ev.shift_key() && is(&last) {
-        Some(first)
-    } else {
-        None
-    };
-    if let Some(el) = target.and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
-        ev.prevent_default();
-        let _ = el.focus();
-    }
-}
-
+/// Every meter's credits, as the panel's body.
 #[component]
 fn PanelBody(account: AccountView, balance: BalanceView) -> impl IntoView {
     let tz = account.timezone;

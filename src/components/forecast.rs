@@ -5,8 +5,9 @@
 use crate::browser;
 use crate::format;
 use creditboard_domain::BucketKind;
-use creditboard_domain::account::{MeterConfig, MeterUnit, Timezone};
+use creditboard_domain::config::meter::{MeterConfig, MeterUnit};
 use creditboard_domain::forecast::Forecast;
+use creditboard_domain::tz::Timezone;
 use leptos::prelude::*;
 
 /// What a meter's holdings are called in a sentence, and the verb that goes with them:

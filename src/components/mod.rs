@@ -23,4 +23,5 @@ pub mod shell;
 pub mod spend;
 pub mod stat;
 pub mod states;
+pub mod ui;
 pub mod usage_chart;

@@ -1,10 +1,11 @@
 //! The period selector: presets as links (so every view has a URL) and a custom range of two
-//! dates, checked before it is applied.
+//! dates (the design system's date-range form), checked before it is applied.
 
-use crate::hooks::Offered;
+use crate::components::ui::date_range::DateRangeForm;
+use crate::hooks::usage::Offered;
 use crate::view::{pairs, to_query_string, with_period};
 use chrono::NaiveDate;
-use creditboard_domain::period::{Period, PeriodChoices, parse_date};
+use creditboard_domain::period::{Period, PeriodChoices};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_query_map};
 
@@ -105,99 +106,43 @@ pub fn PeriodSelector(
                 </Show>
             </nav>
             <Show when=move || custom() && custom_open.get()>
-                <CustomRange current today />
+                <Suspense>{Suspend::new(custom_range(current, today))}</Suspense>
             </Show>
         </div>
     }
 }
 
-/// Two dates and "Apply". A range that ends before it starts, or a date that is not one, is
-/// refused with a message and the URL is left alone.
+split_point! {
+    /// The custom range's form, fetched when it is first opened: most visits never open it.
+    fn custom_range(current: Signal<Period>, today: Signal<NaiveDate>) -> AnyView {
+        view! { <CustomRange current today /> }.into_any()
+    }
+}
+
+/// The custom range's form: the dates of the period in the URL, else the last 30 days through
+/// `today`; "Apply" puts the checked range in the URL.
 #[component]
 fn CustomRange(current: Signal<Period>, today: Signal<NaiveDate>) -> impl IntoView {
     let query = use_query_map();
-    let set_query = crate::hooks::use_set_query();
-    let (from0, to0) = match current.get_untracked() {
-        Period::Custom { from, to } => (from.to_string(), to.to_string()),
-        Period::Preset(_) => {
-            let t = today.get_untracked();
-            ((t - chrono::Days::new(29)).to_string(), t.to_string())
-        }
-    };
-    let from = RwSignal::new(from0);
-    let to = RwSignal::new(to0);
-    let problem = RwSignal::new(None::<String>);
-    // Back and forward between custom ranges: the fields follow the URL.
-    Effect::new(move |_| {
-        if let Period::Custom { from: f, to: t } = current.get() {
-            from.set(f.to_string());
-            to.set(t.to_string());
-            problem.set(None);
-        }
+    let set_query = crate::hooks::url::use_set_query();
+    let range = Signal::derive(move || match current.get() {
+        Period::Custom { from, to } => Some((from, to)),
+        Period::Preset(_) => None,
     });
-    let apply = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let checked = (|| {
-            let (f, t) = (from.get_untracked(), to.get_untracked());
-            if f.is_empty() || t.is_empty() {
-                return Err("Choose both a start and an end date.".to_string());
-            }
-            let f = parse_date(&f).map_err(|e| e.to_string())?;
-            let t = parse_date(&t).map_err(|e| e.to_string())?;
-            let today = today.get_untracked();
-            if f > today {
-                return Err(format!(
-                    "The start date is after today ({}): there is no usage to show yet.",
-                    crate::format::long_date(today)
-                ));
-            }
-            Period::custom(f, t).map_err(|e| match e.code() {
-                "range_ends_before_start" => {
-                    "The end date is before the start date: choose an end on or after the start."
-                        .to_string()
-                }
-                _ => e.to_string(),
-            })
-        })();
-        match checked {
-            Ok(period) => {
-                problem.set(None);
-                set_query(with_period(&pairs(&query.read_untracked()), period));
-            }
-            Err(message) => problem.set(Some(message)),
-        }
-    };
-    let invalid = move || problem.with(Option::is_some).to_string();
+    let t = today.get_untracked();
+    let initial = (t - chrono::Days::new(29), t);
+    let on_apply = Callback::new(move |period: Period| {
+        set_query(with_period(&pairs(&query.read_untracked()), period));
+    });
     view! {
-        <form id="cb-custom-range" class="custom-range" on:submit=apply novalidate>
-            <label>
-                <span>"From"</span>
-                <input
-                    type="date"
-                    name="from"
-                    max=move || today.get().to_string()
-                    prop:value=move || from.get()
-                    on:input:target=move |ev| from.set(ev.target().value())
-                    aria-invalid=invalid
-                    aria-describedby="cb-range-problem"
-                />
-            </label>
-            <label>
-                <span>"To"</span>
-                <input
-                    type="date"
-                    name="to"
-                    max=move || today.get().to_string()
-                    prop:value=move || to.get()
-                    on:input:target=move |ev| to.set(ev.target().value())
-                    aria-invalid=invalid
-                    aria-describedby="cb-range-problem"
-                />
-            </label>
-            <button type="submit" class="button primary">"Apply"</button>
-            <p id="cb-range-problem" class="field-error" role="alert">
-                {move || problem.get()}
-            </p>
-        </form>
+        <DateRangeForm
+            id="cb-custom-range"
+            problem_id="cb-range-problem"
+            primary=true
+            range
+            on_apply
+            today
+            initial
+        />
     }
 }

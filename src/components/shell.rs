@@ -2,9 +2,10 @@
 //! its Credits panel, and, on the demo store, the demo bar.
 
 use crate::components::credits::{BalanceCounter, CreditsPanel};
-use crate::components::render_queue::{RenderQueue, RenderQueuePanel};
+use crate::components::render_queue::RenderQueuePanel;
 use crate::hooks::AccountData;
-use crate::store::Store;
+use crate::hooks::demo::use_demo;
+use crate::hooks::render_queue::RenderQueue;
 use crate::view::{pairs, store_params, to_query_string};
 use creditboard_domain::alerts::Notification;
 use creditboard_domain::preset::PresetId;
@@ -19,8 +20,8 @@ use wasm_bindgen::JsCast;
 pub fn Shell(#[prop(optional)] notices: Vec<String>, children: Children) -> impl IntoView {
     let data = AccountData::provide();
     let queue = RenderQueue::provide();
-    let on_demo = Store::expect().get().demo().is_some();
-    let on_server_demo = !on_demo && crate::store::rest::server_demo();
+    let on_demo = crate::hooks::demo::on_demo();
+    let on_server_demo = !on_demo && crate::start::server_demo();
     let drawn = first_view_drawn(data);
     // Memos: each part is built when it is first needed and stays (with its own state) while
     // it is, not rebuilt on every change of what it shows.
@@ -136,69 +137,29 @@ later!(alert_banner => AlertBanner);
 /// show the dashboard's other states.
 #[component]
 fn DemoBar() -> impl IntoView {
-    let store = Store::expect();
     let data = AccountData::expect();
-    let inner = store.get();
-    let Some(demo) = inner.demo() else {
+    let Some(demo) = use_demo() else {
         return ().into_any();
     };
-    let preset = demo.preset();
+    let preset = demo.preset;
     let chosen = RwSignal::new(preset.map(PresetId::slug).unwrap_or_default().to_string());
-    let message = RwSignal::new(None::<String>);
-    let (s1, s2, s3) = (store.clone(), store.clone(), store.clone());
+    let message = demo.message;
     let count = move || {
         // Known once the store has answered; read again whenever the data changes.
-        s1.track();
         let _ = data.balance.get();
-        let n = s1.get().demo().map_or(0, |d| d.entry_count());
         format!(
             "{} ledger entries",
-            crate::format::group_thousands(&n.to_string())
+            crate::format::group_thousands(&demo.entry_count().to_string())
         )
     };
     let run_job = move |_| {
-        let store = s2.clone();
-        leptos::task::spawn_local(async move {
-            let inner = store.get();
-            let Some(demo) = inner.demo() else { return };
-            let said = match demo.run_sample_job().await {
-                Ok(done) => done,
-                Err(e) => format!("The sample job was refused: {e}"),
-            };
-            message.set(Some(said));
-            store.changed();
-        });
+        demo.run_sample_job.dispatch(());
     };
-    let fail = move |_| {
-        if let Some(d) = s3.get().demo() {
-            d.fail_next_request();
-        }
-        message.set(Some("The next request will fail.".into()));
-        s3.changed();
-    };
-    let declining = RwSignal::new(demo.declining());
+    let fail = move |_| demo.fail_next_request();
+    let declining = demo.declining;
     let queue = RenderQueue::expect();
-    let s7 = store.clone();
     let toggle_declining = move |_| {
-        let on = !declining.get_untracked();
-        let store = s7.clone();
-        leptos::task::spawn_local(async move {
-            let inner = store.get();
-            let Some(demo) = inner.demo() else { return };
-            let reason =
-                on.then(|| "the card issuer declined the payment (insufficient funds)".to_string());
-            match demo.set_declining(reason).await {
-                Ok(()) => {
-                    declining.set(on);
-                    message.set(Some(if on {
-                        "Payments will be declined.".into()
-                    } else {
-                        "Payments will be approved.".into()
-                    }));
-                }
-                Err(e) => message.set(Some(e.to_string())),
-            }
-        });
+        demo.decline_payments.dispatch(!declining.get_untracked());
     };
     let toggle_shot_failure = move |_| {
         queue.fail_next.update(|f| *f = !*f);
@@ -208,43 +169,13 @@ fn DemoBar() -> impl IntoView {
             "Shots will render normally.".into()
         }));
     };
-    let s8 = store.clone();
     let switch_viewer = move |id: String| {
-        let store = s8.clone();
-        leptos::task::spawn_local(async move {
-            let Ok(member) = creditboard_domain::ids::MemberId::new(&id) else {
-                return;
-            };
-            let inner = store.get();
-            let Some(demo) = inner.demo() else { return };
-            if let Err(e) = demo.set_viewer(member).await {
-                message.set(Some(e.to_string()));
-            }
-            store.changed();
-        });
+        demo.view_as.dispatch(id);
     };
-    let slow = RwSignal::new(demo.latency() > 0);
-    let (s5, s6) = (store.clone(), store.clone());
-    let toggle_slow = move |_| {
-        let on = !slow.get_untracked();
-        if let Some(d) = s5.get().demo() {
-            d.set_latency(if on { 1500 } else { 0 });
-        }
-        slow.set(on);
-        s5.changed();
-    };
+    let slow = demo.slow;
+    let toggle_slow = move |_| demo.set_slow(!slow.get_untracked());
     let reset = move |_| {
-        let store = s6.clone();
-        leptos::task::spawn_local(async move {
-            let inner = store.get();
-            let Some(demo) = inner.demo() else { return };
-            let said = match demo.reset().await {
-                Ok(()) => "The demo data was generated again, ending now.".to_string(),
-                Err(e) => format!("The demo data could not be reset: {e}"),
-            };
-            message.set(Some(said));
-            store.changed();
-        });
+        demo.reset.dispatch(());
     };
     view! {
         <div class="demo-bar" role="region" aria-label="Demo" data-testid="demo-bar">
@@ -340,8 +271,8 @@ fn viewer_select(data: AccountData, switch: impl Fn(String) + 'static) -> impl I
                         .into_iter()
                         .map(|m| {
                             let role = match m.role {
-                                creditboard_domain::account::Role::Admin => "admin",
-                                creditboard_domain::account::Role::Member => "member",
+                                creditboard_domain::config::Role::Admin => "admin",
+                                creditboard_domain::config::Role::Member => "member",
                             };
                             view! {
                                 <option value=m.id.to_string()>

@@ -1,26 +1,16 @@
-//! Pieces the spend-control pages share: who may act, the note a member sees instead, fresh
-//! idempotency keys, and amounts typed into forms.
+//! Pieces the spend-control pages share: the note a member sees instead of the controls, what
+//! an action came to, amounts typed into forms, and what a fired alert says.
 
 use crate::format;
 use crate::hooks::AccountData;
+use crate::hooks::account::use_may;
 use creditboard_domain::Amount;
 use creditboard_domain::access::Action;
-use creditboard_domain::account::{AlertLevel, MeterConfig};
 use creditboard_domain::alerts::Notification;
 use creditboard_domain::api::AccountView;
-use creditboard_domain::ids::IdempotencyKey;
+use creditboard_domain::config::meter::MeterConfig;
+use creditboard_domain::config::settings::AlertLevel;
 use leptos::prelude::*;
-
-/// Whether the viewer may do `action` (the store checks again when it is done).
-pub fn use_may(action: Action) -> Signal<bool> {
-    let data = AccountData::expect();
-    Signal::derive(move || {
-        data.account
-            .get()
-            .and_then(Result::ok)
-            .is_some_and(|a| a.may(action))
-    })
-}
 
 /// What a member sees where an admin would see the controls.
 #[component]
@@ -54,16 +44,6 @@ pub fn Outcome(outcome: RwSignal<Said>) -> impl IntoView {
         Some(Err(text)) => view! { <span class="bad">{text}</span> }.into_any(),
         None => ().into_any(),
     }
-}
-
-/// A key no earlier request used: `prefix-<millis>-<random>`.
-pub fn fresh_key(prefix: &str) -> IdempotencyKey {
-    let millis = crate::browser::now().timestamp_millis();
-    let random = (js_sys::Math::random() * 1e9) as u64;
-    // Letters, digits and "-" only, so always a valid key; the fallback is for the type.
-    IdempotencyKey::new(&format!("{prefix}-{millis}-{random}"))
-        .or_else(|_| IdempotencyKey::new("request"))
-        .unwrap_or_else(|_| unreachable!("“request” is a valid key"))
 }
 
 /// An amount typed for `meter` ("1,500", "25.50"): a clear sentence when it is not one.

@@ -1,33 +1,8 @@
 //! Headline numbers on cards, and the usage-rate card with its progress bar.
 
 use crate::format;
+use creditboard_domain::usage::RateLevel;
 use leptos::prelude::*;
-
-/// How full a usage rate is: it warns at 80 % and alarms at 100 % of the allocation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Normal,
-    Warning,
-    Exceeded,
-}
-
-impl Level {
-    pub fn of(bp: u32) -> Level {
-        match bp {
-            ..8_000 => Level::Normal,
-            8_000..10_000 => Level::Warning,
-            _ => Level::Exceeded,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Normal => "normal",
-            Level::Warning => "warning",
-            Level::Exceeded => "exceeded",
-        }
-    }
-}
 
 /// A card with a label, a big value, an optional hint below it and anything else the card
 /// holds (a balance's buckets).
@@ -62,7 +37,7 @@ pub fn UsageRateCard(
     #[prop(into)] hint: Signal<String>,
     #[prop(optional, into)] testid: Option<String>,
 ) -> impl IntoView {
-    let level = move || Level::of(rate_bp.get());
+    let level = move || RateLevel::of(rate_bp.get());
     let text = move || format::percent(rate_bp.get());
     let width = move || format!("width: {}%", rate_bp.get().min(10_000) as f64 / 100.0);
     view! {
@@ -75,9 +50,9 @@ pub fn UsageRateCard(
             <p class="stat-value">
                 {text}
                 {move || match level() {
-                    Level::Normal => None,
-                    Level::Warning => Some(view! { <span class="badge">"Running low"</span> }),
-                    Level::Exceeded => Some(view! { <span class="badge">"Allocation used up"</span> }),
+                    RateLevel::Normal => None,
+                    RateLevel::Warning => Some(view! { <span class="badge">"Running low"</span> }),
+                    RateLevel::Exceeded => Some(view! { <span class="badge">"Allocation used up"</span> }),
                 }}
             </p>
             <div

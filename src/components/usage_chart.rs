@@ -9,9 +9,9 @@ use crate::components::chart::EChart;
 use crate::components::states::EmptyState;
 use crate::format;
 use crate::theme::use_chart_theme;
-use creditboard_domain::account::MeterConfig;
-use creditboard_domain::aggregate::{Granularity, MeterUsage, Series};
-use creditboard_domain::presentation::Presentation;
+use creditboard_domain::config::meter::MeterConfig;
+use creditboard_domain::config::presentation::Presentation;
+use creditboard_domain::usage::{Granularity, MeterUsage, Series};
 use leptos::prelude::*;
 
 fn per(granularity: Granularity) -> &'static str {

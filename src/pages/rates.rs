@@ -4,10 +4,11 @@
 
 use crate::components::estimator::{Estimator, price_text};
 use crate::components::states::ErrorPanel;
-use crate::hooks::{AccountData, use_set_query};
+use crate::hooks::AccountData;
+use crate::hooks::url::use_set_query;
 use crate::view::{pairs, with_changes};
-use creditboard_domain::account::MeterConfig;
 use creditboard_domain::api::AccountView;
+use creditboard_domain::config::meter::MeterConfig;
 use creditboard_domain::ratecard::{FeatureRate, RateCard, Requirement, describe_requirements};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;

@@ -3,15 +3,19 @@
 
 use crate::browser;
 use crate::components::period::PeriodChoice;
-use crate::components::spend::{AdminOnlyNote, Outcome, Said, parse_amount, use_may};
+use crate::components::spend::{AdminOnlyNote, Outcome, Said, parse_amount};
 use crate::components::states::ErrorPanel;
 use crate::format;
-use crate::hooks::{AccountData, use_offered_period, use_usage};
-use crate::store::Store;
+use crate::hooks::AccountData;
+use crate::hooks::account::use_may;
+use crate::hooks::team::{use_set_cap, use_team};
+use crate::hooks::usage::{use_offered_period, use_usage};
 use creditboard_domain::access::Action;
-use creditboard_domain::account::{Member, MeterConfig, Role, SettingsChange};
-use creditboard_domain::aggregate::MeterUsage;
 use creditboard_domain::api::{AccountView, TeamView};
+use creditboard_domain::config::meter::MeterConfig;
+use creditboard_domain::config::settings::SettingsChange;
+use creditboard_domain::config::{Member, Role};
+use creditboard_domain::usage::MeterUsage;
 use leptos::prelude::*;
 
 #[component]
@@ -19,12 +23,7 @@ pub fn TeamPage() -> impl IntoView {
     let data = AccountData::expect();
     let offered = use_offered_period(data);
     let usage = use_usage(data);
-    let store = Store::expect();
-    let team = LocalResource::new(move || {
-        store.track();
-        let store = store.get();
-        async move { store.team().await }
-    });
+    let team = use_team();
     let today = Signal::derive(move || {
         let now = browser::now();
         match data.account.get() {
@@ -143,7 +142,6 @@ fn MemberRow(
     spend: Option<creditboard_domain::api::MemberSpend>,
     last_save: LastSave,
 ) -> impl IntoView {
-    let store = Store::expect();
     let may = use_may(Action::ChangeMemberCaps);
     let row = format!("{}/{}", member.id, meter.id);
     let input = NodeRef::<leptos::html::Input>::new();
@@ -165,6 +163,34 @@ fn MemberRow(
             .unwrap_or_default(),
     );
     let outcome = RwSignal::<Said>::new(said);
+    let set_cap = use_set_cap();
+    let cleared = StoredValue::new(false);
+    let r1 = row.clone();
+    // The table is built again after a save: the row says so, and the input keeps the focus.
+    Effect::new(move |_| match set_cap.value().get() {
+        Some(Ok(())) => {
+            let said = Some(Ok(if cleared.get_value() {
+                "No cap."
+            } else {
+                "Saved."
+            }
+            .to_string()));
+            outcome.set(said.clone());
+            last_save.0.set_value(Some((r1.clone(), said, true)));
+            set_timeout(
+                move || {
+                    last_save.0.try_update_value(|last| {
+                        if let Some(last) = last {
+                            last.2 = false;
+                        }
+                    });
+                },
+                REFOCUS_FOR,
+            );
+        }
+        Some(Err(e)) => outcome.set(Some(Err(e.to_string()))),
+        None => {}
+    });
     let (m1, id) = (meter.clone(), member.id.clone());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -178,37 +204,11 @@ fn MemberRow(
                 Err(e) => return outcome.set(Some(Err(e))),
             }
         };
-        let change = SettingsChange::MemberCap {
+        cleared.set_value(monthly.is_none());
+        set_cap.dispatch(SettingsChange::MemberCap {
             member: id.clone(),
             meter: m1.id.clone(),
             monthly,
-        };
-        let (store, row) = (store.clone(), row.clone());
-        leptos::task::spawn_local(async move {
-            match store.get().configure(change).await {
-                Ok(()) => {
-                    let said = Some(Ok(if monthly.is_some() {
-                        "Saved."
-                    } else {
-                        "No cap."
-                    }
-                    .to_string()));
-                    outcome.set(said.clone());
-                    last_save.0.set_value(Some((row, said, true)));
-                    set_timeout(
-                        move || {
-                            last_save.0.try_update_value(|last| {
-                                if let Some(last) = last {
-                                    last.2 = false;
-                                }
-                            });
-                        },
-                        REFOCUS_FOR,
-                    );
-                    store.changed();
-                }
-                Err(e) => outcome.set(Some(Err(e.to_string()))),
-            }
         });
     };
     let role = match member.role {

@@ -1,36 +1,31 @@
-//! The in-browser demo store: a product preset's generated history in a real domain ledger,
-//! for designers and static demos. It is the same ledger the server runs, not a mock. The
-//! app runs it in a Web Worker (see `worker`); browser tests run it in the page.
+//! The in-browser demo: a product's generated history (a preset's, or the host's own
+//! configuration's) in the domain's account aggregate, for designers and static demos. It is
+//! the same aggregate the server runs, not a mock: a call is answered by the domain's
+//! `dispatch`, as the server answers it. The app runs it in a Web Worker (see `worker`);
+//! browser tests run it in the page.
 //!
-//! What is kept in the browser is small: when the history was generated and the operations a
-//! designer ran since. Generation is deterministic, so the ledger is rebuilt from those on
-//! start-up; a million-entry ledger never has to fit in local storage. An untouched demo is
-//! generated afresh on every start, so its history always ends now.
+//! What is kept in the browser is small: when the history was generated, the member viewed
+//! as, and the calls a designer made that changed something. Generation is deterministic, so
+//! the account is rebuilt from those on start-up; a million-entry ledger never has to fit in
+//! local storage. An untouched demo is generated afresh on every start, so its history always
+//! ends now.
 
-use super::{CreditStore, DemoControls, StoreError, StoreFuture};
+use super::{Backend, DemoControls, Sent, StoreError, StoreFuture, to_js};
 use crate::browser;
 use chrono::{DateTime, Utc};
-use creditboard_domain::access;
-use creditboard_domain::account::SettingsChange;
-use creditboard_domain::activity::{self, ActivityPage, ExportChunk, ExportRequest, PageRequest};
-use creditboard_domain::alerts::{AlertLog, Notification};
-use creditboard_domain::api::{
-    self, AccountView, BalanceView, BuyRequest, BuyResult, TeamView, TopUpSimulationRequest,
-    UsageQuery, UsageView, Viewer,
-};
-use creditboard_domain::batch::{self, BatchRequest, HeldShot, SettleRequest};
-use creditboard_domain::billing::{DemoPayments, TopUpSimulation};
-use creditboard_domain::demo::{DemoAccount, DemoOptions, generate};
-use creditboard_domain::entry::{
-    ConsumeOp, JobStatus, Operation, PurchaseOp, Quantity, QuantityUnit, Usage,
-};
+use creditboard_domain::access::Caller;
+use creditboard_domain::account::Account;
+use creditboard_domain::api::call::Asker;
+use creditboard_domain::api::dispatch::{self, Undispatched, Wire};
+use creditboard_domain::billing::DemoPayments;
+use creditboard_domain::entry::{ConsumeOp, JobStatus, Operation, Quantity, QuantityUnit, Usage};
+use creditboard_domain::history::{HistoryOptions, generate};
 use creditboard_domain::ids::{IdempotencyKey, Label, MemberId};
 use creditboard_domain::preset::{PresetId, Product};
-use creditboard_domain::ratecard::{Estimate, EstimateLine, RateCard};
-use creditboard_domain::rollup::DailyRollup;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use wasm_bindgen::JsValue;
 
 /// Where the demo keeps what a designer changed (the browser's local storage, or nothing).
 pub trait Persist: Send + Sync {
@@ -64,74 +59,94 @@ struct Saved {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Step {
-    Op(Operation),
-    Configure(SettingsChange),
-    Batch {
-        request: BatchRequest,
-        viewer: Option<Viewer>,
+    /// A call that changed the account (a purchase, a setting, a batch, a settlement).
+    Call {
+        name: String,
+        request: serde_json::Value,
+        caller: Caller,
         at: DateTime<Utc>,
     },
-    Settle {
-        request: SettleRequest,
-        at: DateTime<Utc>,
-    },
+    /// An operation the demo reported as the host's service would (a sample job).
+    Apply(Operation),
+}
+
+/// Requests and answers as the worker's messages carry them (and the demo replays its steps).
+pub struct JsWire;
+
+impl Wire for JsWire {
+    type Value = JsValue;
+
+    fn decode<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, String> {
+        serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+    }
+
+    fn encode<T: Serialize>(value: &T) -> Result<JsValue, String> {
+        to_js(value).map_err(|e| e.to_string())
+    }
+}
+
+impl From<Undispatched> for StoreError {
+    fn from(e: Undispatched) -> Self {
+        match e {
+            Undispatched::Refused(e) => e.into(),
+            Undispatched::Unreadable(why) => {
+                StoreError::Unavailable(format!("The demo data could not answer: {why}"))
+            }
+        }
+    }
 }
 
 struct State {
-    demo: DemoAccount,
+    account: Account,
     saved: Saved,
-    /// What Activity listings scan, built on first use and kept up with the ledger.
-    index: activity::ActivityIndex,
-    /// What usage summaries read, kept up with the ledger the same way.
-    rollup: DailyRollup,
-    alerts: AlertLog,
     payments: DemoPayments,
 }
 
 impl State {
-    /// The member the demo is viewed as: the designer's choice, or the first admin.
-    fn viewer(&self) -> Option<Viewer> {
-        let config = self.demo.ledger.config();
+    /// Who the demo is viewed as: the designer's choice, or the first admin.
+    fn caller(&self) -> Caller {
+        let config = self.account.config();
         self.saved
             .viewer
             .as_ref()
             .and_then(|id| config.member(id))
             .or_else(|| config.admin_contact())
             .or(config.members.first())
-            .map(|m| Viewer {
-                member: m.id.clone(),
-                role: m.role,
-            })
+            .map_or(Caller::ReadOnly, |m| Caller::Member(m.id.clone()))
     }
 
-    fn apply(&mut self, step: &Step) -> Result<(), StoreError> {
-        let ledger = &mut self.demo.ledger;
+    /// Runs a step again (at start-up). Purchases were paid when they were made: they are
+    /// approved again whatever the designer has set since.
+    fn replay(&mut self, step: &Step) -> Result<(), StoreError> {
         match step {
-            Step::Op(op) => {
-                ledger.apply(op.clone())?;
-            }
-            Step::Configure(change) => {
-                // Alerts fire when entries are written: what the old levels saw stays, and
-                // new levels only look at entries from now on.
-                if matches!(change, SettingsChange::Alerts { .. }) {
-                    self.alerts.catch_up(&self.demo.ledger);
-                }
-                self.demo.ledger.configure(change)?;
-            }
-            Step::Batch {
+            Step::Call {
+                name,
                 request,
-                viewer,
+                caller,
                 at,
             } => {
-                batch::hold_batch(ledger, &self.demo.rate_card, viewer.as_ref(), request, *at)?;
+                // Kept as JSON, asked as the worker's messages are: one wire, one set of codecs.
+                let request = to_js(request)?;
+                let decline = self.payments.decline.take();
+                let mut asker = Asker {
+                    caller,
+                    now: *at,
+                    payments: &mut self.payments,
+                };
+                let done =
+                    dispatch::dispatch::<JsWire>(name, request, &mut self.account, &mut asker);
+                self.payments.decline = decline;
+                done?;
             }
-            Step::Settle { request, at } => batch::settle(ledger, request, *at)?,
+            Step::Apply(op) => {
+                self.account.apply(&Caller::Service, op.clone())?;
+            }
         }
         Ok(())
     }
 }
 
-/// The demo store of one product (a preset, or a host's own).
+/// The demo of one product (a preset, or a host's own).
 pub struct DemoStore {
     product: Product,
     scale_percent: u32,
@@ -166,7 +181,7 @@ impl DemoStore {
     /// Builds the demo's history now rather than on the first request.
     pub fn prepare(&self) {
         // A failure here is met again, and answered, by the first request.
-        let _ = self.with_ledger(|_, _| Ok(()));
+        let _ = self.with_state(|_, _| Ok(()));
     }
 
     /// Where a demo's saved state is kept in the browser's local storage: a host's own
@@ -183,7 +198,7 @@ impl DemoStore {
                 format!("custom-{hash:016x}")
             }
         };
-        format!("creditboard.demo.v2.{name}.{scale_percent}")
+        format!("creditboard.demo.v3.{name}.{scale_percent}")
     }
 
     fn key(&self) -> String {
@@ -192,6 +207,36 @@ impl DemoStore {
 
     fn lock(&self) -> MutexGuard<'_, Option<State>> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Answers the call `name` with `request` as the member viewed as, now. A call that
+    /// changed something is kept for the next start; a refused one changes and keeps nothing.
+    pub fn answer(&self, name: &str, request: JsValue) -> Result<JsValue, StoreError> {
+        let changes = dispatch::route(name).is_some_and(|r| r.changes);
+        self.with_state(|s, now| {
+            let caller = s.caller();
+            let kept = changes
+                .then(|| serde_wasm_bindgen::from_value::<serde_json::Value>(request.clone()).ok())
+                .flatten();
+            let mut asker = Asker {
+                caller: &caller,
+                now,
+                payments: &mut s.payments,
+            };
+            let reply = dispatch::dispatch::<JsWire>(name, request, &mut s.account, &mut asker)?;
+            if let Some(request) = kept {
+                self.keep(
+                    s,
+                    Step::Call {
+                        name: name.to_string(),
+                        request,
+                        caller,
+                        at: now,
+                    },
+                )?;
+            }
+            Ok(reply)
+        })
     }
 
     /// Waits as a real backend would: a designer's chosen latency, and before the first
@@ -213,8 +258,9 @@ impl DemoStore {
         Ok(())
     }
 
-    /// Runs `f` on the ledger, brought up to now (refills and expiries written).
-    fn with_ledger<T>(
+    /// Runs `f` on the demo's state, its account brought up to now (refills and expiries
+    /// written).
+    fn with_state<T>(
         &self,
         f: impl FnOnce(&mut State, DateTime<Utc>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -226,14 +272,14 @@ impl DemoStore {
         let state = guard
             .as_mut()
             .ok_or_else(|| StoreError::Unavailable("the demo data is missing".into()))?;
-        if now > state.demo.ledger.now() {
-            state.demo.ledger.advance_to(now)?;
+        if now > state.account.ledger().now() {
+            state.account.advance_to(now)?;
         }
         f(state, now)
     }
 
-    /// Generates the history and replays the designer's operations on it. Saved state that
-    /// no longer applies (an older version, edited by hand) is dropped, not trusted.
+    /// Generates the history and replays the designer's steps on it. Saved state that no
+    /// longer applies (an older version, edited by hand) is dropped, not trusted.
     fn build(&self, now: DateTime<Utc>) -> Result<State, StoreError> {
         let saved = self
             .persist
@@ -254,20 +300,17 @@ impl DemoStore {
     }
 
     fn replay(&self, saved: Saved) -> Result<State, StoreError> {
-        let demo = generate(&DemoOptions {
+        let history = generate(&HistoryOptions {
             scale_percent: self.scale_percent,
-            ..DemoOptions::new(self.product.clone(), saved.generated_at)
+            ..HistoryOptions::new(self.product.clone(), saved.generated_at)
         })?;
         let mut state = State {
-            demo,
+            account: Account::new(history.ledger, history.rate_card),
             saved,
-            index: activity::ActivityIndex::new(),
-            rollup: DailyRollup::new(),
-            alerts: AlertLog::default(),
             payments: DemoPayments::default(),
         };
         for step in state.saved.steps.clone() {
-            state.apply(&step)?;
+            state.replay(&step)?;
         }
         Ok(state)
     }
@@ -284,23 +327,6 @@ impl DemoStore {
         self.persist.save(&self.key(), &text);
         Ok(())
     }
-
-    /// Applies a designer's step and keeps it; a refused step changes and keeps nothing.
-    fn run(&self, state: &mut State, step: Step) -> Result<(), StoreError> {
-        state.apply(&step)?;
-        self.keep(state, step)
-    }
-}
-
-/// The operation a purchase wrote, to replay it without paying again.
-fn purchase_op(entry: &creditboard_domain::LedgerEntry) -> Operation {
-    Operation::Purchase(PurchaseOp {
-        key: entry.key.clone(),
-        meter: entry.meter.clone(),
-        amount: entry.amount,
-        at: entry.at,
-        usage: entry.usage.clone(),
-    })
 }
 
 /// A typical quantity of one job of a feature priced per `unit`.
@@ -312,151 +338,12 @@ fn sample_quantity(unit: QuantityUnit) -> u64 {
     }
 }
 
-impl CreditStore for DemoStore {
-    fn account(&self) -> StoreFuture<'_, AccountView> {
+/// In the page (browser tests), the demo answers directly.
+impl Backend for DemoStore {
+    fn send(&self, call: Sent) -> StoreFuture<'_, JsValue> {
         Box::pin(async move {
             self.answer_later().await?;
-            self.with_ledger(|s, _| Ok(AccountView::new(s.demo.ledger.config(), s.viewer())))
-        })
-    }
-
-    fn rate_card(&self) -> StoreFuture<'_, RateCard> {
-        Box::pin(async move {
-            self.answer_later().await?;
-            self.with_ledger(|s, _| Ok(s.demo.rate_card.clone()))
-        })
-    }
-
-    fn balance(&self) -> StoreFuture<'_, BalanceView> {
-        Box::pin(async move {
-            self.answer_later().await?;
-            self.with_ledger(|s, now| Ok(api::balance_view(&s.demo.ledger, now)?))
-        })
-    }
-
-    fn usage(&self, query: UsageQuery) -> StoreFuture<'_, UsageView> {
-        Box::pin(async move {
-            self.answer_later().await?;
-            self.with_ledger(|s, now| {
-                Ok(api::usage_view(&s.demo.ledger, &mut s.rollup, &query, now)?)
-            })
-        })
-    }
-
-    fn activity(&self, request: PageRequest) -> StoreFuture<'_, ActivityPage> {
-        Box::pin(async move {
-            self.answer_later().await?;
-            self.with_ledger(|s, now| {
-                Ok(activity::activity_page(
-                    &s.demo.ledger,
-                    &mut s.index,
-                    &request,
-                    now,
-                )?)
-            })
-        })
-    }
-
-    fn export(&self, request: ExportRequest) -> StoreFuture<'_, ExportChunk> {
-        Box::pin(async move {
-            self.answer_later().await?;
-            self.with_ledger(|s, now| Ok(activity::export_chunk(&s.demo.ledger, &request, now)?))
-        })
-    }
-
-    fn estimate(&self, lines: Vec<EstimateLine>) -> StoreFuture<'_, Estimate> {
-        Box::pin(async move {
-            self.answer_later().await?;
-            self.with_ledger(|s, _| Ok(api::estimate(&s.demo.ledger, &s.demo.rate_card, &lines)?))
-        })
-    }
-
-    fn buy(&self, request: BuyRequest) -> StoreFuture<'_, BuyResult> {
-        Box::pin(async move {
-            self.answer_later().await?;
-            self.with_ledger(|s, now| {
-                let viewer = s.viewer();
-                let bought = api::buy(
-                    &mut s.demo.ledger,
-                    viewer.as_ref(),
-                    &request,
-                    &mut s.payments,
-                    now,
-                )?;
-                if !bought.replayed {
-                    let entry = s.demo.ledger.entry(bought.entry).cloned();
-                    if let Some(entry) = entry {
-                        self.keep(s, Step::Op(purchase_op(&entry)))?;
-                    }
-                }
-                Ok(bought)
-            })
-        })
-    }
-
-    fn configure(&self, change: SettingsChange) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            self.answer_later().await?;
-            self.with_ledger(|s, _| {
-                access::authorize(s.demo.ledger.config(), s.viewer().as_ref(), change.action())?;
-                self.run(s, Step::Configure(change))
-            })
-        })
-    }
-
-    fn simulate_top_ups(
-        &self,
-        request: TopUpSimulationRequest,
-    ) -> StoreFuture<'_, TopUpSimulation> {
-        Box::pin(async move {
-            self.answer_later().await?;
-            self.with_ledger(|s, now| Ok(api::simulate_top_ups(&s.demo.ledger, &request, now)?))
-        })
-    }
-
-    fn notifications(&self) -> StoreFuture<'_, Vec<Notification>> {
-        Box::pin(async move {
-            self.answer_later().await?;
-            self.with_ledger(|s, _| Ok(s.alerts.latest(&s.demo.ledger)))
-        })
-    }
-
-    fn team(&self) -> StoreFuture<'_, TeamView> {
-        Box::pin(async move {
-            self.answer_later().await?;
-            self.with_ledger(|s, _| Ok(api::team_view(&s.demo.ledger)?))
-        })
-    }
-
-    fn hold_batch(&self, request: BatchRequest) -> StoreFuture<'_, Vec<HeldShot>> {
-        Box::pin(async move {
-            self.answer_later().await?;
-            self.with_ledger(|s, now| {
-                let viewer = s.viewer();
-                let held = batch::hold_batch(
-                    &mut s.demo.ledger,
-                    &s.demo.rate_card,
-                    viewer.as_ref(),
-                    &request,
-                    now,
-                )?;
-                self.keep(
-                    s,
-                    Step::Batch {
-                        request,
-                        viewer,
-                        at: now,
-                    },
-                )?;
-                Ok(held)
-            })
-        })
-    }
-
-    fn settle(&self, request: SettleRequest) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            self.answer_later().await?;
-            self.with_ledger(|s, now| self.run(s, Step::Settle { request, at: now }))
+            self.answer(call.name, call.request)
         })
     }
 
@@ -473,33 +360,37 @@ impl DemoControls for DemoStore {
     fn entry_count(&self) -> usize {
         self.lock()
             .as_ref()
-            .map_or(0, |s| s.demo.ledger.entries().len())
+            .map_or(0, |s| s.account.ledger().entries().len())
     }
 
     fn reset(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             self.persist.remove(&self.key());
             *self.lock() = None;
-            self.with_ledger(|_, _| Ok(()))
+            self.with_state(|_, _| Ok(()))
         })
     }
 
     fn run_sample_job(&self) -> StoreFuture<'_, String> {
         Box::pin(async move {
             self.answer_later().await?;
-            self.with_ledger(|s, now| {
-                let card = &s.demo.rate_card;
+            self.with_state(|s, now| {
+                let card = s.account.rate_card();
                 let n = s.saved.steps.len();
                 let feature = card
                     .features
                     .get(n % card.features.len().max(1))
                     .ok_or_else(|| {
                         StoreError::Unavailable("this product has no features to run".into())
-                    })?;
+                    })?
+                    .clone();
                 let tier = feature.prices.first().and_then(|p| p.tier.clone());
                 let quantity = sample_quantity(feature.unit);
                 let cost = feature.price(tier.as_ref())?.price.cost(quantity)?;
-                let viewer = s.viewer();
+                let member = match s.caller() {
+                    Caller::Member(m) => Some(m),
+                    _ => None,
+                };
                 let op = Operation::Consume(ConsumeOp {
                     key: IdempotencyKey::new(&format!("demo-sample-{}-{n}", now.timestamp()))?,
                     meter: feature.meter.clone(),
@@ -515,16 +406,18 @@ impl DemoControls for DemoStore {
                             amount: quantity,
                             unit: feature.unit,
                         }),
-                        member: viewer.map(|v| v.member),
+                        member,
                         project: None,
                         description: Label::new("Sample job from the demo menu").ok(),
                     },
                 });
-                let name = feature.name.clone();
-                let meter = s.demo.ledger.config().meter(&feature.meter)?.clone();
-                self.run(s, Step::Op(op))?;
+                let meter = s.account.config().meter(&feature.meter)?.clone();
+                // The demo reports the job as the host's service would.
+                s.account.apply(&Caller::Service, op.clone())?;
+                self.keep(s, Step::Apply(op))?;
                 Ok(format!(
-                    "Ran “{name}” for {}.",
+                    "Ran “{}” for {}.",
+                    feature.name,
                     crate::format::amount(cost, &meter)
                 ))
             })
@@ -545,8 +438,8 @@ impl DemoControls for DemoStore {
 
     fn set_viewer(&self, member: MemberId) -> StoreFuture<'_, ()> {
         Box::pin(async move {
-            self.with_ledger(|s, _| {
-                if s.demo.ledger.config().member(&member).is_none() {
+            self.with_state(|s, _| {
+                if s.account.config().member(&member).is_none() {
                     return Err(StoreError::Rejected {
                         code: "unknown_member".into(),
                         message: format!("there is no member “{member}”"),
@@ -561,7 +454,7 @@ impl DemoControls for DemoStore {
     fn set_declining(&self, reason: Option<String>) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             self.declining.store(reason.is_some(), Ordering::Relaxed);
-            self.with_ledger(|s, _| {
+            self.with_state(|s, _| {
                 s.payments.decline = reason;
                 Ok(())
             })

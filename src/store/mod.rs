@@ -1,33 +1,30 @@
-//! The data seam. Everything the UI shows comes through one [`CreditStore`], chosen once at
-//! start-up and provided by context ([`Store::provide`], [`Store::expect`]): the REST store
-//! over a server that serves the app, or the in-browser demo store. Components never ask the
-//! network, the browser's storage or the domain's ledger for data themselves.
+//! The data seam. Everything the UI shows comes through one [`Store`], chosen once at start-up
+//! and provided by context: the REST backend over a server that serves the app, or the
+//! in-browser demo. Hooks ask it ([`Store::ask`], [`Store::act`]); pages and components never
+//! ask the network, the browser's storage or the domain's ledger for data themselves.
+//!
+//! The calls are the domain's declaration (`creditboard_domain::api::calls`): a call is a
+//! request type whose [`Call`] impl says what it answers and where it lives, so a backend
+//! carries any call without knowing it, and a new call needs nothing here.
 
 pub mod demo;
 pub mod rest;
 pub mod worker;
 
 use creditboard_domain::DomainError;
-use creditboard_domain::account::SettingsChange;
-use creditboard_domain::activity::{ActivityPage, ExportChunk, ExportRequest, PageRequest};
-use creditboard_domain::alerts::Notification;
-use creditboard_domain::api::{
-    AccountView, BalanceView, BuyRequest, BuyResult, TeamView, TopUpSimulationRequest, UsageQuery,
-    UsageView,
-};
-use creditboard_domain::batch::{BatchRequest, HeldShot, SettleRequest};
-use creditboard_domain::billing::TopUpSimulation;
+use creditboard_domain::api::call::{Call, Route};
+use creditboard_domain::api::query::Query;
 use creditboard_domain::ids::MemberId;
 use creditboard_domain::preset::PresetId;
-use creditboard_domain::ratecard::RateCard;
-use creditboard_domain::ratecard::{Estimate, EstimateLine};
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use wasm_bindgen::JsValue;
 
-/// What a store call returns. Futures need not be `Send`: the browser has one thread.
+/// What a backend call returns. Futures need not be `Send`: the browser has one thread.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + 'a>>;
 
 /// Why a store call failed, in words a user can act on.
@@ -66,81 +63,37 @@ impl From<DomainError> for StoreError {
     }
 }
 
-/// Everything the dashboard reads and does. Each method is one request to the backend.
-pub trait CreditStore: Send + Sync {
-    /// Who the account is: name, timezone, meters, team, the viewer.
-    fn account(&self) -> StoreFuture<'_, AccountView>;
-    /// The rate card (feature, category and tier names come from it too).
-    fn rate_card(&self) -> StoreFuture<'_, RateCard>;
-    /// Every meter's balance and buckets now.
-    fn balance(&self) -> StoreFuture<'_, BalanceView>;
-    /// The usage page's numbers for a period and a filter.
-    fn usage(&self, query: UsageQuery) -> StoreFuture<'_, UsageView>;
-    /// One page of the credit activity, with the count and sum of everything matching. The
-    /// request's snapshot keeps paging stable while entries arrive.
-    fn activity(&self, request: PageRequest) -> StoreFuture<'_, ActivityPage>;
-    /// The next chunk of a listing's CSV export.
-    fn export(&self, request: ExportRequest) -> StoreFuture<'_, ExportChunk>;
+/// One call on its way: what a backend needs to carry it, whichever call it is.
+pub struct Sent {
+    /// The call's name (the demo worker answers by it).
+    pub name: &'static str,
+    pub route: Route,
+    /// The path under the account, its parameters filled in.
+    pub path: String,
+    /// The query string, for calls that travel in one.
+    pub query: Query,
+    /// The request as a JavaScript value (the worker's message; the REST body).
+    pub request: JsValue,
+    /// Aborted when the page that asked is left (reads only).
+    pub abort: Option<web_sys::AbortSignal>,
+}
 
-    // Spend controls. A read-only store (an embed) keeps the defaults, which refuse.
+/// Where the calls go: a server's REST API or the demo. Each call is one request; the answer
+/// comes back as a JavaScript value, read into its type by [`Store`].
+pub trait Backend: Send + Sync {
+    fn send(&self, call: Sent) -> StoreFuture<'_, JsValue>;
 
-    /// Prices a job or a batch against the balances.
-    fn estimate(&self, _lines: Vec<EstimateLine>) -> StoreFuture<'_, Estimate> {
-        read_only("estimate costs")
-    }
-    /// Buys credits for the viewer (admins only; the store checks).
-    fn buy(&self, _request: BuyRequest) -> StoreFuture<'_, BuyResult> {
-        read_only("buy credits")
-    }
-    /// Changes top-ups, a member cap or alerts (admins only; the store checks).
-    fn configure(&self, _change: SettingsChange) -> StoreFuture<'_, ()> {
-        read_only("change settings")
-    }
-    /// What top-up settings would do at the recent burn rate.
-    fn simulate_top_ups(
-        &self,
-        _request: TopUpSimulationRequest,
-    ) -> StoreFuture<'_, TopUpSimulation> {
-        read_only("simulate top-ups")
-    }
-    /// Low-balance alerts that fired, oldest first.
-    fn notifications(&self) -> StoreFuture<'_, Vec<Notification>> {
-        Box::pin(async { Ok(Vec::new()) })
-    }
-    /// What each member spent this month, and their caps.
-    fn team(&self) -> StoreFuture<'_, TeamView> {
-        read_only("show member spend")
-    }
-    /// Holds the cost of every shot of a batch, or nothing.
-    fn hold_batch(&self, _request: BatchRequest) -> StoreFuture<'_, Vec<HeldShot>> {
-        read_only("run batches")
-    }
-    /// Captures or releases one shot's hold.
-    fn settle(&self, _request: SettleRequest) -> StoreFuture<'_, ()> {
-        read_only("settle jobs")
-    }
-
-    /// The demo's own controls; `None` for a store backed by a real server.
+    /// The demo's own controls; `None` for a backend that is a real server.
     fn demo(&self) -> Option<&dyn DemoControls> {
         None
     }
 
     /// Calls `changed` whenever the data changes by other hands than the app's (usage the
-    /// host's service reports); a store only the app writes to keeps the default.
+    /// host's service reports); a backend only the app writes to keeps the default.
     fn watch(&self, _changed: Box<dyn Fn()>) {}
 }
 
-fn read_only<'a, T: 'a>(what: &str) -> StoreFuture<'a, T> {
-    let message = format!("This dashboard is read-only: it cannot {what}.");
-    Box::pin(async move {
-        Err(StoreError::Rejected {
-            code: "read_only".into(),
-            message,
-        })
-    })
-}
-
-/// What a designer can do with the demo store that a real backend does not offer.
+/// What a designer can do with the demo that a real backend does not offer.
 pub trait DemoControls {
     /// The preset it runs (none: a product the host described).
     fn preset(&self) -> Option<PresetId>;
@@ -162,19 +115,19 @@ pub trait DemoControls {
     fn declining(&self) -> bool;
 }
 
-/// The store the app was started with, and a revision that moves whenever its data changes
+/// The backend the app was started with, and a revision that moves whenever its data changes
 /// (resources read it, so a change refetches what is on screen).
 #[derive(Clone)]
 pub struct Store {
-    inner: Arc<dyn CreditStore>,
+    backend: Arc<dyn Backend>,
     revision: RwSignal<u64>,
 }
 
 impl Store {
-    /// Provides `store` to everything below the current owner.
-    pub fn provide(store: Arc<dyn CreditStore>) -> Store {
+    /// Provides `backend` to everything below the current owner.
+    pub fn provide(backend: Arc<dyn Backend>) -> Store {
         let store = Store {
-            inner: store,
+            backend,
             revision: RwSignal::new(0),
         };
         provide_context(store.clone());
@@ -186,8 +139,14 @@ impl Store {
         expect_context::<Store>()
     }
 
-    pub fn get(&self) -> Arc<dyn CreditStore> {
-        self.inner.clone()
+    /// The demo's controls, on the demo.
+    pub fn demo(&self) -> Option<&dyn DemoControls> {
+        self.backend.demo()
+    }
+
+    /// Follows changes others make (see [`Backend::watch`]).
+    pub fn watch(&self, changed: Box<dyn Fn()>) {
+        self.backend.watch(changed);
     }
 
     /// Tracks the data's revision (call inside a resource's fetcher).
@@ -199,4 +158,67 @@ impl Store {
     pub fn changed(&self) {
         self.revision.update(|r| *r += 1);
     }
+
+    /// Asks a read. Leaving the page that asked (the reactive owner being cleaned up, as
+    /// when a resource is dropped or asks again) aborts it, as Leptos's hackernews example
+    /// does its fetches.
+    pub async fn ask<C: Call>(&self, request: C) -> Result<C::Reply, StoreError> {
+        let sent = Sent::of(&request)?;
+        decode(self.send(sent, true).await?)
+    }
+
+    /// Does an action: once sent it is not aborted (its outcome matters even if the page is
+    /// left), and when it succeeds everything on screen is fetched again.
+    pub async fn act<C: Call>(&self, request: C) -> Result<C::Reply, StoreError> {
+        let sent = Sent::of(&request)?;
+        let reply = decode(self.send(sent, false).await?)?;
+        self.changed();
+        Ok(reply)
+    }
+
+    /// Sends a call, abortable or not. Not generic, so each call adds only its codecs.
+    async fn send(&self, mut sent: Sent, abortable: bool) -> Result<JsValue, StoreError> {
+        if abortable && Owner::current().is_some() {
+            let controller = web_sys::AbortController::new().ok();
+            sent.abort = controller.as_ref().map(|c| c.signal());
+            let controller = SendWrapper::new(controller);
+            on_cleanup(move || {
+                if let Some(c) = controller.take() {
+                    c.abort();
+                }
+            });
+        }
+        self.backend.send(sent).await
+    }
+}
+
+impl Sent {
+    /// `request` ready to go, not abortable yet.
+    fn of<C: Call>(request: &C) -> Result<Sent, StoreError> {
+        Ok(Sent {
+            name: C::NAME,
+            route: C::ROUTE,
+            path: request.path(),
+            query: request.to_query(),
+            request: to_js(request)?,
+            abort: None,
+        })
+    }
+}
+
+/// An answer read into its type.
+fn decode<T: serde::de::DeserializeOwned>(answer: JsValue) -> Result<T, StoreError> {
+    serde_wasm_bindgen::from_value(answer)
+        .map_err(|e| StoreError::Unavailable(format!("The answer could not be read: {e}")))
+}
+
+/// A value as JavaScript sees it in JSON: maps as objects, `None` as `null`, so the REST
+/// body is its `JSON.stringify` and the worker reads it back as it was.
+pub fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, StoreError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| StoreError::Rejected {
+            code: "bad_request".into(),
+            message: format!("The request could not be written: {e}"),
+        })
 }

@@ -1,38 +1,21 @@
-//! The store over the reference server's REST API (`crates/creditboard-server`): one request
+//! The backend over the reference server's REST API (`crates/creditboard-server`): one request
 //! per call, JSON both ways, the member's token on each. A server serving the app names its
-//! API and a token in the page (`window.creditboardServer`); `app::start` picks this store
-//! when it finds them.
+//! API and a token in the page (`window.creditboardServer`, see `crate::start`); the app picks
+//! this backend when it finds them.
 //!
-//! The browser parses answers (`Response.json()`) and `serde_wasm_bindgen` reads them, as it
-//! reads the demo worker's: the app carries one deserializer, not two, and the answers only
-//! other pages read go through the worker's decoders, which are split points. Bodies take the
-//! same path out (`JSON.stringify`).
+//! A call says where it lives (`Call::ROUTE`): its method and path under the account, and
+//! whether its request travels in the query string (in the API's parameter names, written by
+//! the domain beside the server's parser) or as a JSON body. The browser parses answers
+//! (`Response.json()`) and `serde_wasm_bindgen` reads them, as it reads the demo worker's: the
+//! app carries one deserializer, not two.
 //!
 //! The server's event stream says when entries were appended (another client's usage); the
-//! app then fetches what is on screen again ([`CreditStore::watch`]).
+//! app then fetches what is on screen again ([`Backend::watch`]).
 
-use super::worker::{
-    decode_activity, decode_bought, decode_estimate, decode_export, decode_held, decode_simulated,
-    decode_team,
-};
-use super::{CreditStore, StoreError, StoreFuture};
+use super::{Backend, Sent, StoreError, StoreFuture};
 use crate::browser;
-use crate::view::{Query, to_query_string, with_period};
-use creditboard_domain::account::SettingsChange;
-use creditboard_domain::activity::{
-    ActivityPage, ActivityQuery, ExportChunk, ExportRequest, PageRequest,
-};
-use creditboard_domain::aggregate::LedgerFilter;
-use creditboard_domain::alerts::Notification;
-use creditboard_domain::api::{
-    AccountView, BalanceView, BuyRequest, BuyResult, TeamView, TopUpSimulationRequest, UsageQuery,
-    UsageView,
-};
-use creditboard_domain::batch::{BatchRequest, HeldShot, SettleRequest};
-use creditboard_domain::billing::TopUpSimulation;
-use creditboard_domain::ratecard::{Estimate, EstimateLine, RateCard};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use creditboard_domain::api::call::Args;
+use creditboard_domain::api::query::{Query, to_query_string};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -40,51 +23,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-/// Where the server that serves the page has its API, and the token to call it with
-/// (`window.creditboardServer = {"api": …, "token": …, …}`); none when no server named them.
-pub fn named_by_page() -> Option<(String, String)> {
-    let config = page_config()?;
-    let field = |name: &str| {
-        js_sys::Reflect::get(&config, &JsValue::from_str(name))
-            .ok()?
-            .as_string()
-            .filter(|s| !s.is_empty())
-    };
-    Some((field("api")?, field("token")?))
-}
-
-/// Whether a server's demo mode served the page: it lists the members the page may act as.
-pub fn server_demo() -> bool {
-    page_config()
-        .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("members")).ok())
-        .is_some_and(|m| js_sys::Array::is_array(&m))
-}
-
-/// What the server found wrong with the page's start-up URL (an unknown preset, say).
-pub fn page_notices() -> Vec<String> {
-    page_config()
-        .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("notices")).ok())
-        .filter(js_sys::Array::is_array)
-        .map(|n| {
-            js_sys::Array::from(&n)
-                .iter()
-                .filter_map(|v| v.as_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn page_config() -> Option<JsValue> {
-    let window: JsValue = web_sys::window()?.into();
-    js_sys::Reflect::get(&window, &JsValue::from_str("creditboardServer"))
-        .ok()
-        .filter(JsValue::is_object)
-}
-
 split_point! {
     /// The store over `api` with `token`. A split point: the store's code is a chunk of its
     /// own, which a page on the demo store never loads.
-    pub fn connect(api: String, token: String) -> Arc<dyn CreditStore> {
+    pub fn connect(api: String, token: String) -> Arc<dyn Backend> {
         Arc::new(RestStore::new(&api, &token))
     }
 }
@@ -108,27 +50,13 @@ impl RestStore {
         format!("{}{path}{}", self.api, to_query_string(query))
     }
 
-    async fn get(&self, path: &str, query: &Query) -> Result<JsValue, StoreError> {
-        self.send("GET", &self.url(path, query), None).await
-    }
-
-    async fn post(
-        &self,
-        method: &str,
-        path: &str,
-        body: &impl Serialize,
-    ) -> Result<JsValue, StoreError> {
-        let body = json(body)?;
-        self.send(method, &self.url(path, &Query::new()), Some(body))
-            .await
-    }
-
     /// Sends one request; the answer's JSON as a JavaScript value (`undefined` for none).
-    async fn send(
+    async fn request(
         &self,
         method: &str,
         url: &str,
         body: Option<JsValue>,
+        abort: Option<&web_sys::AbortSignal>,
     ) -> Result<JsValue, StoreError> {
         let unreachable = |_| {
             StoreError::Unavailable(
@@ -151,6 +79,7 @@ impl RestStore {
             init.set_body(&body);
         }
         init.set_headers(&headers);
+        init.set_signal(abort);
         let response: web_sys::Response =
             JsFuture::from(window.fetch_with_str_and_init(url, &init))
                 .await
@@ -173,24 +102,14 @@ impl RestStore {
     }
 }
 
-/// A request body as JSON text, through the serializer the app already carries (maps as
-/// objects, `None` as `null`: what `JSON.stringify` keeps).
-fn json(value: &impl Serialize) -> Result<JsValue, StoreError> {
-    // Sending it again would not help.
-    let cannot = |e: String| StoreError::Rejected {
-        code: "bad_request".into(),
-        message: format!("The request could not be written: {e}"),
-    };
-    let value = value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| cannot(e.to_string()))?;
-    js_sys::JSON::stringify(&value)
+/// A request body as JSON text (the request was written as JSON keeps it).
+fn json(request: &JsValue) -> Result<JsValue, StoreError> {
+    js_sys::JSON::stringify(request)
         .map(JsValue::from)
-        .map_err(|e| cannot(format!("{e:?}")))
-}
-
-fn read<T: DeserializeOwned>(answer: JsValue) -> Result<T, StoreError> {
-    serde_wasm_bindgen::from_value(answer).map_err(unreadable)
+        .map_err(|e| StoreError::Rejected {
+            code: "bad_request".into(),
+            message: format!("The request could not be written: {e:?}"),
+        })
 }
 
 fn unreadable(why: impl std::fmt::Display) -> StoreError {
@@ -227,71 +146,6 @@ fn failure(status: u16, detail: Option<(String, String)>) -> StoreError {
     }
 }
 
-/// The query parameters of a filter, named as the API's (`RawQuery`'s fields); lists are
-/// comma-separated.
-fn filter_pairs(filter: &LedgerFilter, out: &mut Query) {
-    fn list<T>(out: &mut Query, key: &str, items: &[T], text: impl Fn(&T) -> &str) {
-        if !items.is_empty() {
-            let joined: Vec<&str> = items.iter().map(text).collect();
-            out.push((key.to_string(), joined.join(",")));
-        }
-    }
-    list(out, "kind", &filter.kinds, |k| k.as_str());
-    list(out, "status", &filter.statuses, |s| s.as_str());
-    list(out, "category", &filter.categories, |c| c.as_str());
-    list(out, "feature", &filter.features, |f| f.as_str());
-    list(out, "engine", &filter.engines, |e| e.as_str());
-    list(out, "member", &filter.members, |m| m.as_str());
-    list(out, "project", &filter.projects, |p| p.as_str());
-    list(out, "tier", &filter.tiers, |t| t.as_str());
-    if let Some(q) = &filter.search {
-        out.push(("q".into(), q.clone()));
-    }
-}
-
-fn usage_pairs(query: &UsageQuery) -> Query {
-    let mut out = with_period(&Query::new(), query.period);
-    filter_pairs(&query.filter, &mut out);
-    out
-}
-
-/// A listing's parameters; no period is the whole history.
-fn listing_pairs(query: &ActivityQuery) -> Query {
-    let mut out = match query.period {
-        Some(period) => with_period(&Query::new(), period),
-        None => Query::new(),
-    };
-    if let Some(meter) = &query.meter {
-        out.push(("meter".into(), meter.as_str().to_string()));
-    }
-    filter_pairs(&query.filter, &mut out);
-    out
-}
-
-fn page_pairs(request: &PageRequest) -> Query {
-    let mut out = listing_pairs(&request.query);
-    out.push(("page".into(), request.page.to_string()));
-    out.push(("size".into(), request.size.to_string()));
-    if let Some(snapshot) = request.snapshot {
-        out.push(("snapshot".into(), snapshot.0.to_string()));
-    }
-    out
-}
-
-fn export_pairs(request: &ExportRequest) -> Query {
-    let mut out = listing_pairs(&request.query);
-    for (key, id) in [
-        ("snapshot", request.snapshot),
-        ("older_than", request.older_than),
-    ] {
-        if let Some(id) = id {
-            out.push((key.into(), id.0.to_string()));
-        }
-    }
-    out.push(("rows".into(), request.rows.to_string()));
-    out
-}
-
 /// The newest entry id of a `ledger` event's data (`{"last": 42}`).
 fn last_id(data: &str) -> Option<u64> {
     let (_, rest) = data.split_once("\"last\"")?;
@@ -323,87 +177,16 @@ thread_local! {
     static EVENTS: RefCell<Option<(web_sys::EventSource, Listener)>> = const { RefCell::new(None) };
 }
 
-impl CreditStore for RestStore {
-    fn account(&self) -> StoreFuture<'_, AccountView> {
-        Box::pin(async move { read(self.get("", &Query::new()).await?) })
-    }
-
-    fn rate_card(&self) -> StoreFuture<'_, RateCard> {
-        Box::pin(async move { read(self.get("/rate-card", &Query::new()).await?) })
-    }
-
-    fn balance(&self) -> StoreFuture<'_, BalanceView> {
-        Box::pin(async move { read(self.get("/balance", &Query::new()).await?) })
-    }
-
-    fn usage(&self, query: UsageQuery) -> StoreFuture<'_, UsageView> {
-        Box::pin(async move { read(self.get("/usage", &usage_pairs(&query)).await?) })
-    }
-
-    fn activity(&self, request: PageRequest) -> StoreFuture<'_, ActivityPage> {
+impl Backend for RestStore {
+    fn send(&self, call: Sent) -> StoreFuture<'_, JsValue> {
         Box::pin(async move {
-            let answer = self.get("/ledger", &page_pairs(&request)).await?;
-            decode_activity(answer).await.map_err(unreadable)
-        })
-    }
-
-    fn export(&self, request: ExportRequest) -> StoreFuture<'_, ExportChunk> {
-        Box::pin(async move {
-            let answer = self.get("/ledger/export", &export_pairs(&request)).await?;
-            decode_export(answer).await.map_err(unreadable)
-        })
-    }
-
-    fn estimate(&self, lines: Vec<EstimateLine>) -> StoreFuture<'_, Estimate> {
-        Box::pin(async move {
-            let answer = self.post("POST", "/estimate", &lines).await?;
-            decode_estimate(answer).await.map_err(unreadable)
-        })
-    }
-
-    fn buy(&self, request: BuyRequest) -> StoreFuture<'_, BuyResult> {
-        Box::pin(async move {
-            let answer = self.post("POST", "/purchases", &request).await?;
-            decode_bought(answer).await.map_err(unreadable)
-        })
-    }
-
-    fn configure(&self, change: SettingsChange) -> StoreFuture<'_, ()> {
-        Box::pin(async move { self.post("PUT", "/settings", &change).await.map(drop) })
-    }
-
-    fn simulate_top_ups(
-        &self,
-        request: TopUpSimulationRequest,
-    ) -> StoreFuture<'_, TopUpSimulation> {
-        Box::pin(async move {
-            let answer = self.post("POST", "/top-ups/simulate", &request).await?;
-            decode_simulated(answer).await.map_err(unreadable)
-        })
-    }
-
-    fn notifications(&self) -> StoreFuture<'_, Vec<Notification>> {
-        Box::pin(async move { read(self.get("/notifications", &Query::new()).await?) })
-    }
-
-    fn team(&self) -> StoreFuture<'_, TeamView> {
-        Box::pin(async move {
-            let answer = self.get("/team", &Query::new()).await?;
-            decode_team(answer).await.map_err(unreadable)
-        })
-    }
-
-    fn hold_batch(&self, request: BatchRequest) -> StoreFuture<'_, Vec<HeldShot>> {
-        Box::pin(async move {
-            let answer = self.post("POST", "/batches", &request).await?;
-            decode_held(answer).await.map_err(unreadable)
-        })
-    }
-
-    fn settle(&self, request: SettleRequest) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            let path = format!("/holds/{}/settle", request.hold.0);
-            self.post("POST", &path, &request).await.map(drop)
+            let body = match call.route.args {
+                Args::Body => Some(json(&call.request)?),
+                Args::None | Args::Query => None,
+            };
+            let url = self.url(&call.path, &call.query);
+            self.request(call.route.method.as_str(), &url, body, call.abort.as_ref())
+                .await
         })
     }
 
@@ -445,89 +228,6 @@ impl CreditStore for RestStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use creditboard_domain::entry::{EntryId, EntryKind, EntryStatus};
-    use creditboard_domain::ids::{MemberId, MeterId};
-    use creditboard_domain::period::{Period, PeriodPreset};
-
-    #[test]
-    fn queries_use_the_apis_parameter_names() {
-        let filter = LedgerFilter {
-            kinds: vec![EntryKind::Consume, EntryKind::HoldCapture],
-            statuses: vec![EntryStatus::Failed],
-            members: vec![MemberId::new("m_anton").unwrap()],
-            search: Some("key frame".into()),
-            ..LedgerFilter::default()
-        };
-        let usage = UsageQuery {
-            period: Period::preset(PeriodPreset::Last90Days),
-            filter: filter.clone(),
-        };
-        assert_eq!(
-            to_query_string(&usage_pairs(&usage)),
-            "?period=last_90_days&kind=consume%2Chold_capture&status=failed&member=m_anton&q=key%20frame"
-        );
-        let d = |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        let query = ActivityQuery {
-            period: Some(Period::custom(d("2026-08-01"), d("2026-08-31")).unwrap()),
-            meter: Some(MeterId::new("credits").unwrap()),
-            filter: LedgerFilter::default(),
-        };
-        let page = PageRequest {
-            query: query.clone(),
-            size: 25,
-            page: 3,
-            snapshot: Some(EntryId(812)),
-        };
-        assert_eq!(
-            to_query_string(&page_pairs(&page)),
-            "?from=2026-08-01&to=2026-08-31&meter=credits&page=3&size=25&snapshot=812"
-        );
-        // No period: the whole history.
-        let export = ExportRequest {
-            query: ActivityQuery::default(),
-            snapshot: Some(EntryId(9)),
-            older_than: None,
-            rows: 5000,
-        };
-        assert_eq!(
-            to_query_string(&export_pairs(&export)),
-            "?snapshot=9&rows=5000"
-        );
-    }
-
-    #[test]
-    fn the_query_pairs_parse_back_into_the_same_view() {
-        let filter = LedgerFilter {
-            kinds: vec![EntryKind::Refund, EntryKind::AutoTopUp],
-            members: vec![
-                MemberId::new("m_anton").unwrap(),
-                MemberId::new("m_mira").unwrap(),
-            ],
-            search: Some("upscale".into()),
-            ..LedgerFilter::default()
-        };
-        let query = ActivityQuery {
-            period: Some(Period::preset(PeriodPreset::ThisMonth)),
-            meter: Some(MeterId::new("credits").unwrap()),
-            filter,
-        };
-        let mut raw = creditboard_domain::api::RawQuery::default();
-        for (k, v) in listing_pairs(&query) {
-            let slot = match k.as_str() {
-                "period" => &mut raw.period,
-                "meter" => &mut raw.meter,
-                "kind" => &mut raw.kind,
-                "member" => &mut raw.member,
-                "q" => &mut raw.q,
-                other => panic!("unexpected parameter {other}"),
-            };
-            *slot = Some(v);
-        }
-        let view = raw.parse().unwrap();
-        assert_eq!(view.period, query.period);
-        assert_eq!(view.meter, query.meter);
-        assert_eq!(view.filter, query.filter);
-    }
 
     #[test]
     fn failures_are_retryable_only_when_the_server_could_not_answer() {

@@ -4,7 +4,7 @@
 
 use crate::{E2E_NOW, Result};
 use chrono::{DateTime, Utc};
-use creditboard_domain::demo::{DemoOptions, generate};
+use creditboard_domain::history::{HistoryOptions, generate};
 use creditboard_domain::preset::PresetId;
 use std::path::{Path, PathBuf};
 
@@ -15,7 +15,7 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
         .with_timezone(&Utc);
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for preset in PresetId::ALL {
-        let demo = generate(&DemoOptions::new(preset, now)).map_err(|e| e.to_string())?;
+        let demo = generate(&HistoryOptions::new(preset, now)).map_err(|e| e.to_string())?;
         let json = serde_json::json!({
             "now": E2E_NOW,
             "preset": preset.slug(),

@@ -1,8 +1,9 @@
 //! `cargo xtask <command>`: the project's automation, in Rust rather than shell scripts.
 //!
 //! - `demo`  — install what is missing, build the app in release, serve it on :8080.
-//! - `test`  — install what is missing, check formatting and lints, run every test: native,
-//!   wasm in headless Chromium, Playwright end-to-end against a release build.
+//! - `test`  — install what is missing, check formatting, lints and the module graph, run
+//!   every test: native, wasm in headless Chromium, Playwright end-to-end against a release
+//!   build.
 //! - `bench` — the domain's criterion benchmarks, the server at 10,000,000 entries (SQLite and
 //!   PostgreSQL), and the app's download size and browser timings.
 //!
@@ -11,6 +12,7 @@
 
 mod build;
 mod fixtures;
+mod modules;
 mod pg;
 mod schemathesis;
 mod serve;
@@ -36,12 +38,15 @@ fn main() -> ExitCode {
         Some("e2e") => tools::ensure_build_tools()
             .and_then(|()| tools::ensure_chromium())
             .and_then(|()| e2e(&args[1..])),
+        Some("build") => tools::ensure_build_tools().and_then(|()| build_and_measure()),
         Some("fixtures") => fixtures::write(&root().join("target/e2e/fixtures")).map(|_| ()),
         Some("pg") => postgres_shell(),
+        Some("modules") => modules::check(true),
         Some("bench-report") => bench_report().map(|r| println!("{r}")),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  demo [--port N]   build and serve the app (http://127.0.0.1:8080)\n  test [--skip-install]  run every test (native, wasm, end-to-end)\n  e2e [ARGS]        only the end-to-end tests (ARGS go to Playwright, e.g. --project server)\n  bench             run the benchmarks and print the figures\n  bench-report      print the figures of the last `bench` again\n  fixtures          write the seeded demo data the end-to-end tests compare against\n  pg                start a throwaway PostgreSQL and print its URL (for running the server tests by hand)"
+                "usage: cargo xtask <command>\n\n  demo [--port N]   build and serve the app (http://127.0.0.1:8080)\n  test [--skip-install]  run every test (native, wasm, end-to-end)\n  e2e [ARGS]        only the end-to-end tests (ARGS go to Playwright, e.g. --project server)\n  bench             run the benchmarks and print the figures\n  build             the release build into dist/, with its download sizes
+  bench-report      print the figures of the last `bench` again\n  fixtures          write the seeded demo data the end-to-end tests compare against\n  pg                start a throwaway PostgreSQL and print its URL (for running the server tests by hand)\n  modules           list import circles and the largest source files (fails on either rule)"
             );
             return ExitCode::from(2);
         }
@@ -100,6 +105,20 @@ fn demo(args: &[String]) -> Result {
     Ok(())
 }
 
+/// The release build, and what the first load and the other pages weigh (as `bench` reports).
+fn build_and_measure() -> Result {
+    build::app()?;
+    let dist = root().join("dist");
+    let ((app_raw, app_gzip), (chunks_raw, chunks_gzip)) = build::sizes(&dist)?;
+    let (worker_raw, worker_gzip) = fixtures::worker_size(&dist)?;
+    println!(
+        "app .wasm, first load: {app_raw} bytes raw, {app_gzip} bytes gzip\n\
+         the other pages' chunks: {chunks_raw} bytes raw, {chunks_gzip} bytes gzip in all\n\
+         demo store worker .wasm: {worker_raw} bytes raw, {worker_gzip} bytes gzip"
+    );
+    Ok(())
+}
+
 /// A throwaway PostgreSQL until Enter is pressed.
 fn postgres_shell() -> Result {
     let cluster = pg::Cluster::start()?;
@@ -143,7 +162,12 @@ fn test(args: &[String]) -> Result {
             .args(features)
             .args(["--", "-D", "warnings"]))?;
     }
-    step("formatting and lints (host and wasm32)", t);
+    // One concern per file, no import circles (xtask/src/modules/).
+    modules::check(false)?;
+    step(
+        "formatting, lints (host and wasm32) and the module graph",
+        t,
+    );
 
     let t = Instant::now();
     // The server's tests run on SQLite files and on this throwaway PostgreSQL.

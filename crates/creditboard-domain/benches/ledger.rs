@@ -5,15 +5,13 @@
 //! aggregation. `cargo xtask bench` runs this and prints the figures.
 
 use chrono::{DateTime, Duration, Utc};
-use creditboard_domain::aggregate::{
-    Granularity, LedgerFilter, entries_in, summarize, usage_series,
-};
 use creditboard_domain::amount::MAX_BALANCE;
-use creditboard_domain::demo::{DemoOptions, generate};
 use creditboard_domain::entry::{ConsumeOp, EntryKind, JobStatus, Operation, Usage};
+use creditboard_domain::history::{HistoryOptions, generate};
 use creditboard_domain::ids::{CategoryId, FeatureId, IdempotencyKey, MemberId};
 use creditboard_domain::period::{DateRange, Period, PeriodPreset};
 use creditboard_domain::preset::{Preset, PresetId};
+use creditboard_domain::usage::{Granularity, LedgerFilter, entries_in, summarize, usage_series};
 use creditboard_domain::{Amount, Ledger};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -146,7 +144,8 @@ fn aggregate(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("generate_videogen_400d", |b| {
         b.iter(|| {
-            generate(&DemoOptions::new(PresetId::Videogen, now())).map(|d| d.ledger.entries().len())
+            generate(&HistoryOptions::new(PresetId::Videogen, now()))
+                .map(|d| d.ledger.entries().len())
         })
     });
     g.finish();

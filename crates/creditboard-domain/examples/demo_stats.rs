@@ -1,15 +1,15 @@
 //! Prints a summary of each preset's demo history (for tuning the presets by eye).
 #![allow(clippy::unwrap_used, reason = "a tuning aid, not product code")]
 use chrono::Utc;
-use creditboard_domain::demo::{DemoOptions, generate};
 use creditboard_domain::entry::EntryKind;
+use creditboard_domain::history::{HistoryOptions, generate};
 use creditboard_domain::preset::PresetId;
 
 fn main() {
     let now = Utc::now();
     for p in PresetId::ALL {
         let t = std::time::Instant::now();
-        let demo = generate(&DemoOptions::new(p, now)).expect("demo");
+        let demo = generate(&HistoryOptions::new(p, now)).expect("demo");
         let l = &demo.ledger;
         let count = |k: EntryKind| l.entries().iter().filter(|e| e.kind == k).count();
         println!(

@@ -2,8 +2,9 @@
 //! from at or above its level to below it. Going back above (a refill, a purchase) re-arms
 //! it. Derived from the entries, so every store gets the same notifications.
 
-use crate::account::{AccountConfig, AlertLevel, AlertRule};
 use crate::amount::Amount;
+use crate::config::AccountConfig;
+use crate::config::settings::{AlertLevel, AlertRule};
 use crate::entry::{EntryId, LedgerEntry};
 use crate::ids::MeterId;
 use crate::ledger::Ledger;

@@ -1,11 +1,11 @@
 //! Integer money: [`Amount`] is a signed count of a meter's minor units.
 //!
 //! A meter says how many decimals its unit has (credits: 0, minutes: 1, USD: 2); the ledger
-//! never sees a float. Arithmetic is checked and reports [`DomainError::Overflow`] instead of
-//! wrapping. Parsing and plain formatting live here so the server and the browser agree on them;
-//! locale-aware display belongs to the UI.
+//! never sees a float. Plain formatting lives here so the server and the browser agree on it;
+//! locale-aware display belongs to the UI. What can fail (checked arithmetic, reading decimal
+//! text) is in [`crate::arithmetic`], which speaks the domain's error type: this module
+//! depends on nothing else in the crate.
 
-use crate::error::{DomainError, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -34,14 +34,6 @@ impl Amount {
         Amount(minor)
     }
 
-    /// `whole` major units at the given scale (`Amount::units(12, 2)` is 12.00).
-    pub fn units(whole: i64, decimals: u8) -> Result<Self> {
-        whole
-            .checked_mul(pow10(decimals)?)
-            .map(Amount)
-            .ok_or(DomainError::Overflow)
-    }
-
     pub const fn get(self) -> i64 {
         self.0
     }
@@ -56,41 +48,6 @@ impl Amount {
 
     pub const fn is_zero(self) -> bool {
         self.0 == 0
-    }
-
-    pub fn checked_add(self, rhs: Amount) -> Result<Amount> {
-        self.0
-            .checked_add(rhs.0)
-            .map(Amount)
-            .ok_or(DomainError::Overflow)
-    }
-
-    pub fn checked_sub(self, rhs: Amount) -> Result<Amount> {
-        self.0
-            .checked_sub(rhs.0)
-            .map(Amount)
-            .ok_or(DomainError::Overflow)
-    }
-
-    pub fn checked_neg(self) -> Result<Amount> {
-        self.0
-            .checked_neg()
-            .map(Amount)
-            .ok_or(DomainError::Overflow)
-    }
-
-    /// `self × num ÷ den`, rounded up (a charge never rounds in the customer's disfavour by
-    /// more than one minor unit, and never to zero for a non-zero price).
-    pub fn mul_div_ceil(self, num: u64, den: u64) -> Result<Amount> {
-        if den == 0 {
-            return Err(DomainError::Overflow);
-        }
-        let product = i128::from(self.0) * i128::from(num);
-        let den = i128::from(den);
-        let q = product.div_euclid(den) + i128::from(product.rem_euclid(den) != 0);
-        i64::try_from(q)
-            .map(Amount)
-            .map_err(|_| DomainError::Overflow)
     }
 
     pub fn abs(self) -> Amount {
@@ -122,147 +79,11 @@ impl Amount {
             width = usize::from(decimals)
         )
     }
-
-    /// Parses decimal text (`"12"`, `"12.5"`, `"-0.25"`) at the given scale. More decimals than
-    /// the meter has is an error, not a silent rounding.
-    pub fn parse_decimal(text: &str, decimals: u8) -> Result<Amount> {
-        let invalid = |reason| DomainError::InvalidAmount {
-            value: text.to_string(),
-            reason,
-        };
-        let t = text.trim();
-        let (negative, digits) = match t.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, t.strip_prefix('+').unwrap_or(t)),
-        };
-        let (whole, frac) = match digits.split_once('.') {
-            Some((w, f)) => (w, f),
-            None => (digits, ""),
-        };
-        if whole.is_empty() && frac.is_empty() {
-            return Err(invalid("it has no digits"));
-        }
-        if !whole
-            .bytes()
-            .chain(frac.bytes())
-            .all(|b| b.is_ascii_digit())
-        {
-            return Err(invalid("use digits and an optional “.”"));
-        }
-        if frac.len() > usize::from(decimals) {
-            return Err(invalid("it has more decimals than this unit allows"));
-        }
-        let scale = pow10(decimals)?;
-        let whole: i64 = if whole.is_empty() {
-            0
-        } else {
-            whole.parse().map_err(|_| DomainError::Overflow)?
-        };
-        let frac_value: i64 = if frac.is_empty() {
-            0
-        } else {
-            let padded = format!("{frac:0<width$}", width = usize::from(decimals));
-            padded.parse().map_err(|_| DomainError::Overflow)?
-        };
-        let magnitude = whole
-            .checked_mul(scale)
-            .and_then(|w| w.checked_add(frac_value))
-            .ok_or(DomainError::Overflow)?;
-        Ok(Amount(if negative { -magnitude } else { magnitude }))
-    }
-}
-
-fn pow10(decimals: u8) -> Result<i64> {
-    if decimals > MAX_DECIMALS {
-        return Err(DomainError::InvalidConfig(format!(
-            "a unit may have at most {MAX_DECIMALS} decimals"
-        )));
-    }
-    Ok(10i64.pow(u32::from(decimals)))
 }
 
 /// Raw minor units; use [`Amount::to_decimal`] to show an amount to a person.
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
-    }
-}
-
-/// Sums without overflow checks are a bug waiting to happen, so `Amount` has no `Sum`; this
-/// one checks.
-pub fn checked_sum<I: IntoIterator<Item = Amount>>(items: I) -> Result<Amount> {
-    items
-        .into_iter()
-        .try_fold(Amount::ZERO, Amount::checked_add)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decimal_text_round_trips_at_each_scale() {
-        let cases: &[(&str, u8, i64, &str)] = &[
-            ("12", 0, 12, "12"),
-            ("12.5", 1, 125, "12.5"),
-            ("0.05", 2, 5, "0.05"),
-            ("-3.10", 2, -310, "-3.10"),
-            (".5", 2, 50, "0.50"),
-            ("1234567.89", 2, 123_456_789, "1234567.89"),
-        ];
-        for &(text, decimals, minor, shown) in cases {
-            let a = Amount::parse_decimal(text, decimals).expect(text);
-            assert_eq!(a, Amount::minor(minor), "{text}");
-            assert_eq!(a.to_decimal(decimals), shown, "{text}");
-        }
-    }
-
-    #[test]
-    fn bad_decimal_text_is_refused_with_a_reason() {
-        for (text, decimals) in [
-            ("", 2),
-            ("1.234", 2),
-            ("1,5", 2),
-            ("abc", 0),
-            ("1.5", 0),
-            ("-", 0),
-        ] {
-            let err = Amount::parse_decimal(text, decimals).unwrap_err();
-            assert!(
-                matches!(err, DomainError::InvalidAmount { .. }),
-                "{text}: {err:?}"
-            );
-        }
-        assert_eq!(
-            Amount::parse_decimal("99999999999999999999", 0),
-            Err(DomainError::Overflow)
-        );
-    }
-
-    #[test]
-    fn arithmetic_reports_overflow_instead_of_wrapping() {
-        let max = Amount::minor(i64::MAX);
-        assert_eq!(
-            max.checked_add(Amount::minor(1)),
-            Err(DomainError::Overflow)
-        );
-        assert_eq!(
-            Amount::minor(i64::MIN).checked_neg(),
-            Err(DomainError::Overflow)
-        );
-        assert_eq!(
-            checked_sum([max, Amount::minor(1)]),
-            Err(DomainError::Overflow)
-        );
-        assert_eq!(max.mul_div_ceil(2, 1), Err(DomainError::Overflow));
-    }
-
-    #[test]
-    fn prices_round_up_to_the_next_minor_unit() {
-        // 7 characters at 1 credit per 20 characters costs 1, not 0.
-        assert_eq!(Amount::minor(1).mul_div_ceil(7, 20), Ok(Amount::minor(1)));
-        assert_eq!(Amount::minor(1).mul_div_ceil(40, 20), Ok(Amount::minor(2)));
-        assert_eq!(Amount::minor(1).mul_div_ceil(41, 20), Ok(Amount::minor(3)));
-        assert_eq!(Amount::minor(10).mul_div_ceil(0, 60), Ok(Amount::ZERO));
     }
 }

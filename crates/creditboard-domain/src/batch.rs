@@ -2,8 +2,8 @@
 //! held at once, and each hold is captured as its shot completes or released if it fails.
 //! Holding is all-or-nothing: a batch the balance or a member cap cannot cover holds nothing.
 
+use crate::access::Viewer;
 use crate::amount::Amount;
-use crate::api::Viewer;
 use crate::entry::{CaptureOp, EntryId, HoldOp, JobStatus, Operation, Quantity, ReleaseOp, Usage};
 use crate::error::{DomainError, Result};
 use crate::ids::{IdempotencyKey, MeterId, ProjectId};

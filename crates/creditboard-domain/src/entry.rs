@@ -5,8 +5,8 @@
 //! available balance right after it. Usage attributes (feature, category, member, …) are copied
 //! onto refunds so that breakdowns net out where the charge was counted.
 
-use crate::account::BucketKind;
 use crate::amount::Amount;
+use crate::config::meter::BucketKind;
 use crate::ids::{
     CategoryId, FeatureId, IdempotencyKey, Interner, Label, MemberId, MeterId, ProjectId, TierId,
 };

@@ -104,6 +104,12 @@ pub enum DomainError {
     /// A listing or export asked for something out of bounds (page size, page number).
     #[error("{0}")]
     InvalidQuery(String),
+    #[error("this token is read-only: it can show the dashboard but not change anything")]
+    ReadOnly,
+    #[error("this needs a team member's token: a service token cannot act for a member")]
+    MemberOnly,
+    #[error("reporting usage, holds and refunds needs the host product's service token")]
+    ServiceOnly,
     #[error("Only team admins can {action} — contact {admin}.")]
     AdminOnly { action: &'static str, admin: String },
     #[error(
@@ -174,6 +180,9 @@ impl DomainError {
             InvalidConfig(_) => "invalid_config",
             CorruptLedger(_) => "corrupt_ledger",
             InvalidQuery(_) => "invalid_query",
+            ReadOnly => "read_only",
+            MemberOnly => "member_only",
+            ServiceOnly => "service_only",
             AdminOnly { .. } => "admin_only",
             MemberCapReached { .. } => "member_cap_reached",
             PaymentDeclined(_) => "payment_declined",

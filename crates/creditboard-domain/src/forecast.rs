@@ -5,15 +5,15 @@
 //! lets the real ledger play the coming days (refills, rollover caps, expiries, top-ups) with
 //! one day's average usage per day.
 
-use crate::account::{BucketKind, MeterConfig, UnusedAllocation};
-use crate::aggregate::{average_per_day, entries_in};
 use crate::amount::Amount;
+use crate::config::meter::{BucketKind, MeterConfig, UnusedAllocation};
 use crate::entry::BucketId;
 use crate::entry::{ConsumeOp, EntryKind, JobStatus, Operation, Usage};
 use crate::error::Result;
 use crate::ids::{IdempotencyKey, MeterId};
 use crate::ledger::{Ledger, MeterBalance};
 use crate::period::{DateRange, Period, PeriodPreset, check_instant};
+use crate::usage::{average_per_day, entries_in};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -131,7 +131,7 @@ pub(crate) fn forecast_with(
     let expiring: Vec<ExpiringCredits> = expiring_now
         .into_iter()
         .map(|(bucket, kind, amount, expires_at)| {
-            let unused = crate::amount::checked_sum(
+            let unused = crate::arithmetic::checked_sum(
                 sim.entries()
                     .iter()
                     .filter(|e| e.kind == EntryKind::Expiry && e.meter == *meter)
@@ -148,7 +148,8 @@ pub(crate) fn forecast_with(
             })
         })
         .collect::<Result<_>>()?;
-    let expected_unused = crate::amount::checked_sum(expiring.iter().map(|e| e.expected_unused))?;
+    let expected_unused =
+        crate::arithmetic::checked_sum(expiring.iter().map(|e| e.expected_unused))?;
     Ok(Forecast {
         meter: meter.clone(),
         window_days,

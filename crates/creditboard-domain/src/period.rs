@@ -5,12 +5,22 @@
 //! them. Local midnight is found DST-safely: on a day that skips midnight the day starts at the
 //! first instant that exists, on a day that repeats it at the earliest.
 
-use crate::account::{Freshness, Timezone};
 use crate::error::{DomainError, Result};
+use crate::tz::Timezone;
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+
+/// Freshness of usage data: live, or through the end of yesterday (Lucas).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Freshness {
+    #[default]
+    Live,
+    ThroughYesterday,
+}
 
 /// The longest range we aggregate (ten years): a bound on work, not a product limit.
 pub const MAX_RANGE_DAYS: u32 = 3660;

@@ -5,8 +5,8 @@
 //! `Price { amount: 1, per: 20 }` — and a cost is rounded up to the next minor unit, so an
 //! estimate never promises less than the charge will be.
 
-use crate::account::{AccountConfig, Plan};
 use crate::amount::Amount;
+use crate::config::{AccountConfig, Plan};
 use crate::entry::QuantityUnit;
 use crate::error::{DomainError, Result};
 use crate::ids::{CategoryId, FeatureId, Label, MeterId, TierId};
@@ -364,7 +364,7 @@ pub fn estimate(
         if costs.is_empty() {
             continue;
         }
-        let total = crate::amount::checked_sum(costs)?;
+        let total = crate::arithmetic::checked_sum(costs)?;
         let available = available(&m.id);
         let balance_after = available.checked_sub(total)?;
         // What may still be spent after the batch: the balance plus the overdraft allowed.

@@ -10,12 +10,12 @@ use creditboard_domain::activity::{
     ActivityIndex, ActivityQuery, CSV_HEADER, ExportRequest, PageRequest, activity_page,
     export_chunk,
 };
-use creditboard_domain::aggregate::LedgerFilter;
-use creditboard_domain::demo::{DemoOptions, generate};
 use creditboard_domain::entry::{EntryKind, EntryStatus, JobStatus};
+use creditboard_domain::history::{HistoryOptions, generate};
 use creditboard_domain::ids::MeterId;
 use creditboard_domain::period::{Period, PeriodPreset};
 use creditboard_domain::preset::PresetId;
+use creditboard_domain::usage::LedgerFilter;
 use creditboard_domain::{Ledger, LedgerEntry};
 
 fn now() -> DateTime<Utc> {
@@ -23,7 +23,9 @@ fn now() -> DateTime<Utc> {
 }
 
 fn demo(preset: PresetId) -> Ledger {
-    generate(&DemoOptions::new(preset, now())).unwrap().ledger
+    generate(&HistoryOptions::new(preset, now()))
+        .unwrap()
+        .ledger
 }
 
 fn request(query: ActivityQuery, size: u32, page: u32) -> PageRequest {
@@ -78,7 +80,7 @@ fn each_filter_counts_and_sums_what_a_plain_scan_finds() {
     let member = sample(&|e| e.usage.member.as_ref().map(|c| c.as_str().to_string()));
     let tier = sample(&|e| e.usage.tier.as_ref().map(|c| c.as_str().to_string()));
     let raw = |f: &str, v: &str| {
-        let mut q = creditboard_domain::api::RawQuery::default();
+        let mut q = creditboard_domain::api::query::RawQuery::default();
         match f {
             "category" => q.category = Some(v.into()),
             "feature" => q.feature = Some(v.into()),
@@ -538,9 +540,9 @@ fn listings_page_through_blocks_and_posting_lists_like_a_plain_scan() {
     // Lucas keeps two meters; VideoGen at ten times its rhythm spans dozens of the index's
     // blocks and has members, engines and tiers to filter by.
     for (preset, scale_percent) in [(PresetId::Lucas, 100), (PresetId::Videogen, 1000)] {
-        let l = generate(&DemoOptions {
+        let l = generate(&HistoryOptions {
             scale_percent,
-            ..DemoOptions::new(preset, now())
+            ..HistoryOptions::new(preset, now())
         })
         .unwrap()
         .ledger;
@@ -568,7 +570,7 @@ fn attribute_filters(l: &Ledger) -> Vec<(String, LedgerFilter, Keep)> {
     let engines = distinct(|e| e.usage.engine.as_ref().map(|m| m.as_str().to_string()));
     let member_of = |e: &LedgerEntry| e.usage.member.as_ref().map(|m| m.as_str().to_string());
     let raw = |member: &str, engine: Option<&str>, q: Option<&str>| {
-        creditboard_domain::api::RawQuery {
+        creditboard_domain::api::query::RawQuery {
             member: Some(member.into()),
             engine: engine.map(Into::into),
             q: q.map(Into::into),

@@ -6,13 +6,14 @@ mod common;
 
 use chrono::{Duration, NaiveDate};
 use common::*;
-use creditboard_domain::account::{Allocation, Freshness, UnusedAllocation};
-use creditboard_domain::aggregate::{
-    Granularity, LedgerFilter, NONE_KEY, average_per_day, summarize, usage_series,
-};
+use creditboard_domain::config::meter::{Allocation, UnusedAllocation};
 use creditboard_domain::entry::{ConsumeOp, EntryKind, JobStatus, Operation, Usage};
 use creditboard_domain::ids::{CategoryId, IdempotencyKey, MemberId};
+use creditboard_domain::period::Freshness;
 use creditboard_domain::period::{Period, PeriodPreset};
+use creditboard_domain::usage::{
+    Granularity, LedgerFilter, NONE_KEY, average_per_day, summarize, usage_series,
+};
 use creditboard_domain::{Amount, Ledger};
 
 fn date(s: &str) -> NaiveDate {

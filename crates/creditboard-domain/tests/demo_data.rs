@@ -6,8 +6,8 @@ mod common;
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
 use common::utc;
 use creditboard_domain::Ledger;
-use creditboard_domain::demo::{DemoOptions, generate};
 use creditboard_domain::entry::{EntryKind, EntryStatus};
+use creditboard_domain::history::{HistoryOptions, generate};
 use creditboard_domain::preset::{Preset, PresetId};
 use std::collections::HashSet;
 
@@ -18,12 +18,12 @@ fn now() -> DateTime<Utc> {
 #[test]
 fn the_same_seed_and_day_give_the_same_history() {
     for p in PresetId::ALL {
-        let a = generate(&DemoOptions::new(p, now())).unwrap();
-        let b = generate(&DemoOptions::new(p, now())).unwrap();
+        let a = generate(&HistoryOptions::new(p, now())).unwrap();
+        let b = generate(&HistoryOptions::new(p, now())).unwrap();
         assert_eq!(a.ledger.entries(), b.ledger.entries(), "{p}");
-        let other = generate(&DemoOptions {
+        let other = generate(&HistoryOptions {
             seed: 7,
-            ..DemoOptions::new(p, now())
+            ..HistoryOptions::new(p, now())
         })
         .unwrap();
         assert_ne!(a.ledger.entries(), other.ledger.entries(), "{p}");
@@ -40,7 +40,7 @@ fn a_demo_with_renders_in_flight_starts_at_any_time_of_day() {
         "2026-11-22T20:05:00Z",
     ] {
         let now: DateTime<Utc> = at.parse().unwrap();
-        let demo = generate(&DemoOptions::new(PresetId::Act3, now))
+        let demo = generate(&HistoryOptions::new(PresetId::Act3, now))
             .unwrap_or_else(|e| panic!("{at}: {e}"));
         let pending = demo
             .ledger
@@ -55,7 +55,7 @@ fn a_demo_with_renders_in_flight_starts_at_any_time_of_day() {
 #[test]
 fn every_preset_has_a_realistic_400_day_history() {
     for p in PresetId::ALL {
-        let demo = generate(&DemoOptions::new(p, now())).unwrap();
+        let demo = generate(&HistoryOptions::new(p, now())).unwrap();
         let l = &demo.ledger;
         let e = l.entries();
         let first = e.first().unwrap().at;
@@ -140,7 +140,7 @@ fn every_preset_has_a_realistic_400_day_history() {
 #[test]
 fn presets_show_what_makes_each_product_itself() {
     let kinds = |p| -> HashSet<EntryKind> {
-        generate(&DemoOptions::new(p, now()))
+        generate(&HistoryOptions::new(p, now()))
             .unwrap()
             .ledger
             .entries()
@@ -180,7 +180,7 @@ fn presets_show_what_makes_each_product_itself() {
     // VideoGen: top-ups fire and purchases land in additional credits.
     assert!(kinds(PresetId::Videogen).contains(&EntryKind::AutoTopUp));
     // ACT3: batch renders are holds, captured; some are in flight now; the bank fills.
-    let act3 = generate(&DemoOptions::new(PresetId::Act3, now())).unwrap();
+    let act3 = generate(&HistoryOptions::new(PresetId::Act3, now())).unwrap();
     let k: HashSet<_> = act3.ledger.entries().iter().map(|e| e.kind).collect();
     for needed in [
         EntryKind::Hold,
@@ -198,7 +198,7 @@ fn presets_show_what_makes_each_product_itself() {
             .is_positive()
     );
     // Foto Master: dollars and cents.
-    let fm = generate(&DemoOptions::new(PresetId::Fotomaster, now())).unwrap();
+    let fm = generate(&HistoryOptions::new(PresetId::Fotomaster, now())).unwrap();
     assert_eq!(fm.ledger.config().meters[0].decimals, 2);
     assert!(
         fm.ledger
@@ -207,7 +207,7 @@ fn presets_show_what_makes_each_product_itself() {
             .any(|e| e.amount.get() % 100 != 0)
     );
     // ngram: "Tool: …" descriptions.
-    let ng = generate(&DemoOptions::new(PresetId::Ngram, now())).unwrap();
+    let ng = generate(&HistoryOptions::new(PresetId::Ngram, now())).unwrap();
     let consume = ng
         .ledger
         .entries()
@@ -227,15 +227,15 @@ fn presets_show_what_makes_each_product_itself() {
 
 #[test]
 fn a_larger_scale_gives_proportionally_more_entries() {
-    let small = generate(&DemoOptions {
+    let small = generate(&HistoryOptions {
         days: 60,
-        ..DemoOptions::new(PresetId::Ngram, now())
+        ..HistoryOptions::new(PresetId::Ngram, now())
     })
     .unwrap();
-    let big = generate(&DemoOptions {
+    let big = generate(&HistoryOptions {
         days: 60,
         scale_percent: 1_000,
-        ..DemoOptions::new(PresetId::Ngram, now())
+        ..HistoryOptions::new(PresetId::Ngram, now())
     })
     .unwrap();
     let (s, b) = (small.ledger.entries().len(), big.ledger.entries().len());
@@ -246,9 +246,9 @@ fn a_larger_scale_gives_proportionally_more_entries() {
 
 #[test]
 fn a_ledger_read_back_from_json_shares_its_ids_again() {
-    let demo = generate(&DemoOptions {
+    let demo = generate(&HistoryOptions {
         days: 30,
-        ..DemoOptions::new(PresetId::Videogen, now())
+        ..HistoryOptions::new(PresetId::Videogen, now())
     })
     .unwrap();
     let l = &demo.ledger;
@@ -295,7 +295,7 @@ fn period_choices_are_checked_with_the_account() {
     // A stored config from before the choices existed gets the dashboard's own set.
     let mut json = serde_json::to_value(Preset::get(PresetId::Ngram).unwrap().config).unwrap();
     json.as_object_mut().unwrap().remove("usage_periods");
-    let old: creditboard_domain::account::AccountConfig = serde_json::from_value(json).unwrap();
+    let old: creditboard_domain::config::AccountConfig = serde_json::from_value(json).unwrap();
     assert_eq!(old.usage_periods.presets.len(), 7);
     assert_eq!(old.usage_periods.default, PeriodPreset::Last30Days);
 }
@@ -544,10 +544,10 @@ fn each_preset_presents_itself_in_its_help_pages_words() {
 
 #[test]
 fn a_presentation_is_checked_with_the_account_and_bad_ones_are_named() {
-    use creditboard_domain::period::PeriodPreset;
-    use creditboard_domain::presentation::{
+    use creditboard_domain::config::presentation::{
         ActivityLink, ColumnHeading, LedgerColumn, MeterCardLabels,
     };
+    use creditboard_domain::period::PeriodPreset;
     let base = Preset::get(PresetId::Lucas).unwrap().config;
     let check = |change: &dyn Fn(&mut creditboard_domain::AccountConfig), says: &str| {
         let mut config = base.clone();
@@ -719,7 +719,7 @@ fn a_stored_config_from_before_presentations_reads_as_the_dashboard_did() {
     assert_eq!(old.presentation.ledger_columns.len(), 11);
     assert_eq!(
         old.presentation
-            .heading(creditboard_domain::presentation::LedgerColumn::Balance),
+            .heading(creditboard_domain::config::presentation::LedgerColumn::Balance),
         "Balance after"
     );
 }
@@ -733,7 +733,7 @@ fn pixelforge() -> creditboard_domain::preset::ProductConfig {
 fn a_hosts_own_product_runs_as_a_demo_priced_by_its_own_rate_card() {
     use creditboard_domain::preset::Product;
     let product = pixelforge();
-    let demo = generate(&DemoOptions::new(
+    let demo = generate(&HistoryOptions::new(
         Product::Custom(Box::new(product.clone())),
         now(),
     ))
@@ -787,7 +787,7 @@ fn a_hosts_own_product_runs_as_a_demo_priced_by_its_own_rate_card() {
         "{used} sparks in 30 days"
     );
     // The same product gives the same history; another account's id another.
-    let again = generate(&DemoOptions::new(
+    let again = generate(&HistoryOptions::new(
         Product::Custom(Box::new(product.clone())),
         now(),
     ))
@@ -795,7 +795,11 @@ fn a_hosts_own_product_runs_as_a_demo_priced_by_its_own_rate_card() {
     assert_eq!(again.ledger.entries(), ledger.entries());
     let mut other = product;
     other.account.id = "pixelforge-berlin".try_into().unwrap();
-    let other = generate(&DemoOptions::new(Product::Custom(Box::new(other)), now())).unwrap();
+    let other = generate(&HistoryOptions::new(
+        Product::Custom(Box::new(other)),
+        now(),
+    ))
+    .unwrap();
     assert_ne!(other.ledger.entries(), ledger.entries());
 }
 
@@ -805,7 +809,11 @@ fn a_hosts_product_that_does_not_hold_together_is_refused_with_the_reason() {
     let check = |change: &dyn Fn(&mut creditboard_domain::preset::ProductConfig), says: &str| {
         let mut product = pixelforge();
         change(&mut product);
-        let e = generate(&DemoOptions::new(Product::Custom(Box::new(product)), now())).unwrap_err();
+        let e = generate(&HistoryOptions::new(
+            Product::Custom(Box::new(product)),
+            now(),
+        ))
+        .unwrap_err();
         assert!(e.to_string().contains(says), "{e} (wanted “{says}”)");
     };
     check(

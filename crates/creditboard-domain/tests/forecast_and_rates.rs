@@ -5,7 +5,8 @@ mod common;
 
 use chrono::Duration;
 use common::*;
-use creditboard_domain::account::{Allocation, Plan, UnusedAllocation};
+use creditboard_domain::config::Plan;
+use creditboard_domain::config::meter::{Allocation, UnusedAllocation};
 use creditboard_domain::entry::QuantityUnit;
 use creditboard_domain::forecast::{expiring_within, forecast};
 use creditboard_domain::ids::{CategoryId, FeatureId, Label, TierId};

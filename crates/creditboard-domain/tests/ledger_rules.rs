@@ -4,8 +4,9 @@
 mod common;
 
 use common::*;
-use creditboard_domain::account::{
-    Allocation, AutoTopUp, BucketKind, DrawDownOrder, PurchasePolicy, TopUpAmount, UnusedAllocation,
+use creditboard_domain::config::DrawDownOrder;
+use creditboard_domain::config::meter::{
+    Allocation, AutoTopUp, BucketKind, PurchasePolicy, TopUpAmount, UnusedAllocation,
 };
 use creditboard_domain::entry::{EntryKind, EntryStatus, JobStatus};
 use creditboard_domain::{Amount, DomainError, Ledger};

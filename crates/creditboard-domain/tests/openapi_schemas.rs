@@ -5,34 +5,37 @@
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use creditboard_domain::account::{
-    AccountConfig, AlertLevel, AutoTopUp, Role, SettingsChange, TopUpAmount,
-};
+use creditboard_domain::access::Viewer;
+use creditboard_domain::account::{balance_view, team_view, usage_view};
 use creditboard_domain::activity::{
     ActivityIndex, ActivityQuery, ExportRequest, PageRequest, activity_page, export_chunk,
 };
-use creditboard_domain::aggregate::LedgerFilter;
+use creditboard_domain::api::query::RawQuery;
 use creditboard_domain::api::{
-    AccountView, BalanceView, BuyRequest, BuyResult, ErrorBody, LedgerPage, RawQuery, TeamView,
-    TopUpSimulationRequest, UsageQuery, UsageView, Viewer, balance_view, team_view, usage_view,
+    AccountView, BalanceView, BuyRequest, BuyResult, ErrorBody, LedgerPage, TeamView,
+    TopUpSimulationRequest, UsageQuery, UsageView,
 };
 use creditboard_domain::batch::{BatchRequest, HeldShot, SettleRequest, ShotOutcome, hold_batch};
 use creditboard_domain::billing::{
-    DemoPayments, Payment, PaymentOutcome, PurchaseChoice, Quote, TopUpSimulation, buy, quote,
-    simulate_top_ups,
+    DemoPayments, Payment, PaymentOutcome, PurchaseChoice, Quote, buy, quote,
 };
-use creditboard_domain::demo::{DemoAccount, DemoOptions, generate};
+use creditboard_domain::config::meter::{AutoTopUp, TopUpAmount};
+use creditboard_domain::config::settings::{AlertLevel, SettingsChange};
+use creditboard_domain::config::{AccountConfig, Role};
 use creditboard_domain::entry::{
     AdjustOp, CaptureOp, ConsumeOp, EntryKind, EntryStatus, GrantOp, HoldOp, JobStatus, Operation,
     PurchaseOp, Quantity, QuantityUnit, Receipt, RefundOp, ReleaseOp, Usage,
 };
+use creditboard_domain::history::{History, HistoryOptions, generate};
 use creditboard_domain::ids::{
     AccountId, CategoryId, FeatureId, IdempotencyKey, Label, MemberId, MeterId, ProjectId, TierId,
 };
 use creditboard_domain::period::{DateRange, PeriodPreset};
 use creditboard_domain::preset::PresetId;
 use creditboard_domain::ratecard::{Estimate, EstimateLine, RateCard, estimate};
-use creditboard_domain::rollup::DailyRollup;
+use creditboard_domain::topups::{TopUpSimulation, simulate_top_ups};
+use creditboard_domain::usage::LedgerFilter;
+use creditboard_domain::usage::rollup::DailyRollup;
 use creditboard_domain::{Amount, DomainError, EntryId, LedgerEntry, Period, Timezone, alerts};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -163,8 +166,8 @@ fn key(k: &str) -> IdempotencyKey {
     IdempotencyKey::new(k).unwrap()
 }
 
-fn demo(preset: PresetId) -> DemoAccount {
-    generate(&DemoOptions::new(preset, now())).unwrap()
+fn demo(preset: PresetId) -> History {
+    generate(&HistoryOptions::new(preset, now())).unwrap()
 }
 
 fn admin(config: &AccountConfig) -> Viewer {
@@ -201,7 +204,7 @@ fn periods() -> Vec<Period> {
 }
 
 /// Every response the dashboard's read endpoints give for one preset.
-fn check_views(s: &mut Schemas, d: &DemoAccount) {
+fn check_views(s: &mut Schemas, d: &History) {
     let l = &d.ledger;
     let config = l.config();
     s.check(&AccountView::new(config, Some(admin(config))));
@@ -315,7 +318,7 @@ fn check_views(s: &mut Schemas, d: &DemoAccount) {
 }
 
 /// What the write endpoints take and answer, on a copy of the preset's ledger.
-fn check_writes(s: &mut Schemas, d: &DemoAccount) {
+fn check_writes(s: &mut Schemas, d: &History) {
     let mut l = d.ledger.clone();
     let config = l.config().clone();
     let viewer = admin(&config);
@@ -479,7 +482,7 @@ fn check_writes(s: &mut Schemas, d: &DemoAccount) {
         s.check(&Payment {
             key: key("purchase-0"),
             price: offer.packs.first().map(|p| p.price.clone()).unwrap_or(
-                creditboard_domain::account::Money {
+                creditboard_domain::config::offer::Money {
                     cents: 1000,
                     currency: offer.currency.clone(),
                 },
@@ -651,9 +654,9 @@ fn every_value_the_api_sends_matches_its_schema() {
 #[test]
 fn wrong_shapes_are_refused() {
     let mut s = Schemas::new();
-    let d = generate(&DemoOptions {
+    let d = generate(&HistoryOptions {
         days: 60,
-        ..DemoOptions::new(PresetId::Videogen, now())
+        ..HistoryOptions::new(PresetId::Videogen, now())
     })
     .unwrap();
     let l = &d.ledger;

@@ -7,9 +7,10 @@ mod common;
 
 use chrono::Duration;
 use common::*;
-use creditboard_domain::account::{
-    Allocation, AutoTopUp, BucketKind, DrawDownOrder, MeterConfig, MeterUnit, PurchasePolicy,
-    TopUpAmount, UnusedAllocation,
+use creditboard_domain::config::DrawDownOrder;
+use creditboard_domain::config::meter::{
+    Allocation, AutoTopUp, BucketKind, MeterConfig, MeterUnit, PurchasePolicy, TopUpAmount,
+    UnusedAllocation,
 };
 use creditboard_domain::entry::{BucketId, EntryId, EntryKind, JobStatus, Operation};
 use creditboard_domain::ids::MeterId;

@@ -4,14 +4,15 @@
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use creditboard_domain::aggregate::{LedgerFilter, summarize};
-use creditboard_domain::api::{UsageQuery, usage_view};
-use creditboard_domain::demo::{DemoOptions, generate};
+use creditboard_domain::account::usage_view;
+use creditboard_domain::api::UsageQuery;
 use creditboard_domain::forecast::forecast;
+use creditboard_domain::history::{HistoryOptions, generate};
 use creditboard_domain::ids::ProjectId;
 use creditboard_domain::period::{Period, PeriodPreset};
 use creditboard_domain::preset::PresetId;
-use creditboard_domain::rollup::DailyRollup;
+use creditboard_domain::usage::rollup::DailyRollup;
+use creditboard_domain::usage::{LedgerFilter, summarize};
 use creditboard_domain::{DateRange, Ledger};
 
 fn now() -> DateTime<Utc> {
@@ -100,7 +101,9 @@ fn ranges(ledger: &Ledger) -> Vec<DateRange> {
 fn summaries_from_rollups_equal_summaries_from_entries() {
     let mut checked = 0;
     for preset in PresetId::ALL {
-        let ledger = generate(&DemoOptions::new(preset, now())).unwrap().ledger;
+        let ledger = generate(&HistoryOptions::new(preset, now()))
+            .unwrap()
+            .ledger;
         let config = ledger.config();
         let mut rollup = DailyRollup::new();
         rollup.sync(&ledger);
@@ -114,12 +117,11 @@ fn summaries_from_rollups_equal_summaries_from_entries() {
                 }
             }
             for m in &config.meters {
-                let expected: i64 =
-                    creditboard_domain::aggregate::entries_in(ledger.entries(), &range)
-                        .iter()
-                        .filter(|e| e.meter == m.id)
-                        .map(|e| e.net_usage().get())
-                        .sum();
+                let expected: i64 = creditboard_domain::usage::entries_in(ledger.entries(), &range)
+                    .iter()
+                    .filter(|e| e.meter == m.id)
+                    .map(|e| e.net_usage().get())
+                    .sum();
                 assert_eq!(rollup.used(&ledger, &m.id, &range).unwrap().get(), expected);
             }
         }
@@ -129,7 +131,7 @@ fn summaries_from_rollups_equal_summaries_from_entries() {
 
 #[test]
 fn rollups_kept_up_batch_by_batch_equal_rollups_built_at_once() {
-    let full = generate(&DemoOptions::new(PresetId::Act3, now()))
+    let full = generate(&HistoryOptions::new(PresetId::Act3, now()))
         .unwrap()
         .ledger;
     let entries = full.entries().to_vec();
@@ -153,7 +155,7 @@ fn rollups_kept_up_batch_by_batch_equal_rollups_built_at_once() {
 
 #[test]
 fn a_rollup_behind_its_ledger_still_answers_from_the_entries() {
-    let mut ledger = generate(&DemoOptions::new(PresetId::Videogen, now()))
+    let mut ledger = generate(&HistoryOptions::new(PresetId::Videogen, now()))
         .unwrap()
         .ledger;
     let mut rollup = DailyRollup::new();

@@ -5,18 +5,17 @@
 mod common;
 
 use common::*;
+use creditboard_domain::access::Viewer;
 use creditboard_domain::access::{Action, authorize};
-use creditboard_domain::account::{
-    AlertLevel, AutoTopUp, BucketKind, ExactAmount, Member, Money, Pack, PurchaseOffer, Role,
-    SettingsChange, TopUpAmount,
-};
 use creditboard_domain::alerts;
-use creditboard_domain::api::Viewer;
-use creditboard_domain::billing::{
-    DemoPayments, PurchaseChoice, buy, price_of, quote, simulate_top_ups,
-};
+use creditboard_domain::billing::{DemoPayments, PurchaseChoice, buy, price_of, quote};
+use creditboard_domain::config::meter::{AutoTopUp, BucketKind, TopUpAmount};
+use creditboard_domain::config::offer::{ExactAmount, Money, Pack, PurchaseOffer};
+use creditboard_domain::config::settings::{AlertLevel, SettingsChange};
+use creditboard_domain::config::{Member, Role};
 use creditboard_domain::entry::{ConsumeOp, HoldOp, Operation, Usage};
 use creditboard_domain::ids::{IdempotencyKey, MemberId};
+use creditboard_domain::topups::simulate_top_ups;
 use creditboard_domain::{AccountConfig, Amount, EntryKind, Ledger};
 
 fn member_id(s: &str) -> MemberId {

@@ -16,13 +16,13 @@
 
 use chrono::{DateTime, Utc};
 use creditboard_domain::Amount;
-use creditboard_domain::account::Role;
-use creditboard_domain::demo::{DemoAccount, DemoOptions, generate};
+use creditboard_domain::config::Role;
 use creditboard_domain::entry::{GrantOp, Operation};
+use creditboard_domain::history::{History, HistoryOptions, generate};
 use creditboard_domain::ids::IdempotencyKey;
 use creditboard_domain::preset::PresetId;
-use creditboard_server::auth::{self, TokenKind};
 use creditboard_server::db::Db;
+use creditboard_server::tokens::{self, TokenKind};
 use creditboard_server::{Config, router, start};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -90,7 +90,7 @@ fn main() {
 
 /// Measures on SQLite: a copy of the pristine file holding the history, stored first when
 /// there is none yet.
-async fn sqlite(account: &DemoAccount, entries: usize) -> Value {
+async fn sqlite(account: &History, entries: usize) -> Value {
     let dir = root().join("target/bench-server");
     std::fs::create_dir_all(&dir).expect("bench directory");
     // The history is stored once into a pristine file; each run measures a copy, since
@@ -137,8 +137,8 @@ fn copy_database(from: &Path, to: &Path) {
 
 /// The VideoGen demo history scaled to at least `wanted` entries, plus a grant that funds
 /// the ingestion runs.
-fn history(wanted: usize) -> DemoAccount {
-    let base = generate(&DemoOptions::new(PresetId::Videogen, now()))
+fn history(wanted: usize) -> History {
+    let base = generate(&HistoryOptions::new(PresetId::Videogen, now()))
         .expect("demo history")
         .ledger
         .entries()
@@ -150,10 +150,10 @@ fn history(wanted: usize) -> DemoAccount {
     } else {
         (scale.max(1), 400)
     };
-    let mut account = generate(&DemoOptions {
+    let mut account = generate(&HistoryOptions {
         scale_percent: scale,
         days,
-        ..DemoOptions::new(PresetId::Videogen, now())
+        ..HistoryOptions::new(PresetId::Videogen, now())
     })
     .expect("scaled demo history");
     let ledger = &mut account.ledger;
@@ -172,7 +172,7 @@ fn history(wanted: usize) -> DemoAccount {
 }
 
 /// Stores the history in a fresh database.
-async fn seed(db: &Db, account: &DemoAccount) {
+async fn seed(db: &Db, account: &History) {
     let ledger = &account.ledger;
     let t = Instant::now();
     db.create_account(
@@ -193,7 +193,7 @@ async fn seed(db: &Db, account: &DemoAccount) {
 
 /// Starts the server on a database holding the history (storing it first if it does not)
 /// and measures.
-async fn measure(url: &str, account: &DemoAccount) -> Value {
+async fn measure(url: &str, account: &History) -> Value {
     let ledger = &account.ledger;
     let id = ledger.config().id.as_str().to_string();
     let db = Db::connect(url).await.expect("database");
@@ -208,10 +208,10 @@ async fn measure(url: &str, account: &DemoAccount) -> Value {
         .find(|m| m.role == Role::Admin)
         .expect("an admin");
     let member = ledger.config().members[1].id.to_string();
-    let admin_token = auth::issue(&db, &id, &TokenKind::Member(admin.id.clone()), None)
+    let admin_token = tokens::issue(&db, &id, &TokenKind::Member(admin.id.clone()), None)
         .await
         .expect("token");
-    let service = auth::issue(&db, &id, &TokenKind::Service, None)
+    let service = tokens::issue(&db, &id, &TokenKind::Service, None)
         .await
         .expect("token");
     db.close().await;

@@ -1,51 +1,23 @@
-//! Accounts in memory. The database holds each account's entries; every server process keeps
-//! the domain's `Ledger` of the accounts it serves, rebuilt from them and caught up before
-//! each request, so every rule (draw-down, caps, holds, idempotency, refills) is the domain's
-//! and answers match the demo store's to the credit.
+//! Accounts in memory: an adapter around the domain's [`Account`] aggregate. The database
+//! holds each account's entries and settings changes; every server process keeps the
+//! aggregate of the accounts it serves, rebuilt from them and caught up before each request,
+//! so every rule (authorization, draw-down, caps, holds, idempotency, refills) is the
+//! domain's and answers match the demo store's to the credit.
 //!
 //! A write runs under the account's lock in this process and in the database (SQLite's write
-//! lock, PostgreSQL's advisory lock), catches up with what other processes wrote, applies the
-//! operation, and appends the new entries in the same transaction. The answer leaves only
-//! after the commit, so an acknowledged write is stored; a failed commit throws the cached
-//! ledger away and it is rebuilt from what was stored.
+//! lock, PostgreSQL's advisory lock), catches up with what other processes wrote, asks the
+//! account, and stores what it wrote (entries and settings changes) in the same transaction.
+//! The answer leaves only after the commit, so an acknowledged write is stored; a failed
+//! commit throws the cached account away and it is replayed from what was stored.
 
 use crate::db::{Db, News};
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
-use creditboard_domain::Ledger;
-use creditboard_domain::account::SettingsChange;
-use creditboard_domain::activity::ActivityIndex;
-use creditboard_domain::alerts::AlertLog;
+use creditboard_domain::account::Account;
 use creditboard_domain::billing::DemoPayments;
-use creditboard_domain::ratecard::RateCard;
-use creditboard_domain::rollup::DailyRollup;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
-
-/// One account as this process knows it.
-pub struct Loaded {
-    pub ledger: Ledger,
-    pub rate_card: RateCard,
-    /// The settings version the ledger's configuration reflects.
-    pub version: i64,
-    /// What Activity listings scan, kept up with the ledger.
-    pub index: ActivityIndex,
-    /// What usage summaries read: usage per local day, kept up with the ledger.
-    pub rollup: DailyRollup,
-    pub alerts: AlertLog,
-}
-
-impl Loaded {
-    fn apply_change(&mut self, change: &SettingsChange) -> ApiResult<()> {
-        // Alerts fire as entries are written: what the old levels saw stays.
-        if matches!(change, SettingsChange::Alerts { .. }) {
-            self.alerts.catch_up(&self.ledger);
-        }
-        self.ledger.configure(change)?;
-        Ok(())
-    }
-}
 
 /// Entries appended to an account: what the live stream tells subscribers.
 #[derive(Debug, Clone)]
@@ -55,11 +27,13 @@ pub struct Appended {
     pub last: u64,
 }
 
-type Slot = Arc<tokio::sync::Mutex<Option<Loaded>>>;
+/// One account as this process holds it: loaded on first use, `None` until then (or after a
+/// failure made it untrustworthy).
+type Held = Arc<tokio::sync::Mutex<Option<Account>>>;
 
 pub struct Accounts {
     db: Db,
-    slots: Mutex<HashMap<String, Slot>>,
+    held: Mutex<HashMap<String, Held>>,
     appended: broadcast::Sender<Appended>,
     /// The reference server's payment provider: approves every purchase. A host product
     /// plugs its own in here.
@@ -74,7 +48,7 @@ impl Accounts {
     pub fn new(db: Db) -> Self {
         Accounts {
             db,
-            slots: Mutex::new(HashMap::new()),
+            held: Mutex::new(HashMap::new()),
             appended: broadcast::channel(1024).0,
             payments: Mutex::new(DemoPayments::default()),
             clock_offset: chrono::Duration::zero(),
@@ -104,14 +78,14 @@ impl Accounts {
         let _ = self.appended.send(appended);
     }
 
-    fn slot(&self, account: &str) -> Slot {
-        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        slots.entry(account.to_string()).or_default().clone()
+    fn held(&self, account: &str) -> Held {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.entry(account.to_string()).or_default().clone()
     }
 
     /// Forgets an account's cached state (it is rebuilt on the next request).
     pub async fn evict(&self, account: &str) {
-        *self.slot(account).lock().await = None;
+        *self.held(account).lock().await = None;
     }
 
     /// Answers from the account as stored now. Refills, rollovers and expiries that fell
@@ -119,40 +93,41 @@ impl Accounts {
     pub async fn read<T>(
         &self,
         account: &str,
-        f: impl FnOnce(&mut Loaded, DateTime<Utc>) -> ApiResult<T>,
+        f: impl FnOnce(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> ApiResult<T> {
-        let slot = self.slot(account);
-        let mut guard = slot.lock().await;
+        let held = self.held(account);
+        let mut guard = held.lock().await;
         self.load(&mut guard, account).await?;
         let fresh = {
-            let loaded = loaded(&mut guard)?;
-            let news = self.db.news(account, last_id(loaded), loaded.version).await;
-            catch_up(loaded, news)
+            let a = loaded(&mut guard)?;
+            let news = self.db.news(account, a.last_id(), a.version()).await;
+            catch_up(a, news)
         };
         if let Err(e) = fresh {
             *guard = None;
             return Err(e);
         }
-        let now = self.now().max(loaded(&mut guard)?.ledger.now());
-        if loaded(&mut guard)?.ledger.is_due(now) {
+        let now = self.now().max(loaded(&mut guard)?.ledger().now());
+        if loaded(&mut guard)?.is_due(now) {
             self.write_locked(&mut guard, account, |_, _| Ok(()))
                 .await
                 .map_err(Conflict::into_error)?;
         }
-        let loaded = loaded(&mut guard)?;
-        let now = self.now().max(loaded.ledger.now());
-        f(loaded, now)
+        let a = loaded(&mut guard)?;
+        let now = self.now().max(a.ledger().now());
+        f(a, now)
     }
 
-    /// Changes the account: `f` applies operations to the ledger; what they wrote is stored
-    /// before the answer leaves. `f` may run more than once if another process wrote first.
+    /// Changes the account: `f` asks it; what that wrote (entries, settings changes) is
+    /// stored before the answer leaves. `f` may run more than once if another process wrote
+    /// first.
     pub async fn write<T>(
         &self,
         account: &str,
-        mut f: impl FnMut(&mut Loaded, DateTime<Utc>) -> ApiResult<T>,
+        mut f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> ApiResult<T> {
-        let slot = self.slot(account);
-        let mut guard = slot.lock().await;
+        let held = self.held(account);
+        let mut guard = held.lock().await;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -166,39 +141,7 @@ impl Accounts {
         }
     }
 
-    /// Changes the account's settings (after `check` passes on the current state).
-    pub async fn configure(
-        &self,
-        account: &str,
-        change: &SettingsChange,
-        check: impl Fn(&Loaded) -> ApiResult<()>,
-    ) -> ApiResult<()> {
-        let slot = self.slot(account);
-        let mut guard = slot.lock().await;
-        self.load(&mut guard, account).await?;
-        let mut tx = self.db.begin_write(account).await?;
-        let result = async {
-            let loaded = loaded(&mut guard)?;
-            let news = tx.news(account, last_id(loaded), loaded.version).await;
-            catch_up(loaded, news)?;
-            check(loaded)?;
-            loaded.apply_change(change)?;
-            let version = loaded.version + 1;
-            tx.record_change(account, version, change, loaded.ledger.config())
-                .await?;
-            tx.commit().await?;
-            loaded.version = version;
-            Ok(())
-        }
-        .await;
-        if result.is_err() {
-            // The cached configuration may be ahead of the database's: rebuild it.
-            *guard = None;
-        }
-        result
-    }
-
-    async fn load(&self, guard: &mut Option<Loaded>, account: &str) -> ApiResult<()> {
+    async fn load(&self, guard: &mut Option<Account>, account: &str) -> ApiResult<()> {
         if guard.is_some() {
             return Ok(());
         }
@@ -210,80 +153,85 @@ impl Accounts {
         let started = std::time::Instant::now();
         let entries = self.db.entries_after(account, 0).await?;
         let read = started.elapsed();
-        let ledger = Ledger::replay(row.config, row.opened_at, entries)?;
+        let mut loaded = Account::replay(
+            row.config,
+            row.rate_card,
+            row.opened_at,
+            entries,
+            row.version,
+        )?;
         let replayed = started.elapsed();
         // Built now rather than by the first listing or summary, which would wait for it.
-        let mut index = ActivityIndex::new();
-        index.sync(&ledger);
-        let mut rollup = DailyRollup::new();
-        rollup.sync(&ledger);
+        loaded.refresh();
         tracing::info!(
             "loaded {account}: {} entries in {:.0?} (read {:.0?}, replay {:.0?}, index and rollups {:.0?})",
-            ledger.entries().len(),
+            loaded.ledger().entries().len(),
             started.elapsed(),
             read,
             replayed - read,
             started.elapsed() - replayed,
         );
-        *guard = Some(Loaded {
-            ledger,
-            rate_card: row.rate_card,
-            version: row.version,
-            index,
-            rollup,
-            alerts: AlertLog::default(),
-        });
+        *guard = Some(loaded);
         Ok(())
     }
 
     async fn write_locked<T>(
         &self,
-        guard: &mut Option<Loaded>,
+        guard: &mut Option<Account>,
         account: &str,
-        mut f: impl FnMut(&mut Loaded, DateTime<Utc>) -> ApiResult<T>,
+        mut f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> Result<T, Conflict> {
         self.load(guard, account).await.map_err(Conflict::Refused)?;
         let mut tx = self.db.begin_write(account).await.map_err(Conflict::Lost)?;
         let caught_up = {
-            let loaded = loaded(guard).map_err(Conflict::Refused)?;
-            let news = tx.news(account, last_id(loaded), loaded.version).await;
-            catch_up(loaded, news)
+            let a = loaded(guard).map_err(Conflict::Refused)?;
+            let news = tx.news(account, a.last_id(), a.version()).await;
+            catch_up(a, news)
         };
         if let Err(e) = caught_up {
             *guard = None;
             return Err(Conflict::Refused(e));
         }
-        let loaded = loaded(guard).map_err(Conflict::Refused)?;
-        let before = loaded.ledger.entries().len();
+        let a = loaded(guard).map_err(Conflict::Refused)?;
+        let before = a.ledger().entries().len();
         // Entries never go back in time, even if this process's clock is behind another's.
-        let now = self.now().max(loaded.ledger.now());
-        let result = loaded
-            .ledger
+        let now = self.now().max(a.ledger().now());
+        let result = a
             .advance_to(now)
             .map_err(ApiError::from)
-            .and_then(|()| f(loaded, now));
-        let written = &loaded.ledger.entries()[before..];
-        if written.is_empty() {
+            .and_then(|()| f(a, now));
+        let changes = a.take_changes();
+        let written = &a.ledger().entries()[before..];
+        if written.is_empty() && changes.is_empty() {
             return result.map_err(Conflict::Refused);
         }
-        // Due refills and expiries are stored even when the operation was refused: they are
-        // time passing, not the operation.
-        let last = written.last().map_or(0, |e| e.id.0);
-        let stored = match tx.insert_entries(account, written).await {
-            Ok(()) => match tx.notify_appended(account, last).await {
-                Ok(()) => tx.commit().await,
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        };
+        // Due refills and expiries are stored even when the request was refused: they are
+        // time passing, not the request.
+        let last = written.last().map(|e| e.id.0);
+        let stored = async {
+            if !written.is_empty() {
+                tx.insert_entries(account, written).await?;
+            }
+            for (version, change) in &changes {
+                tx.record_change(account, *version, change, a.config())
+                    .await?;
+            }
+            if let Some(last) = last {
+                tx.notify_appended(account, last).await?;
+            }
+            tx.commit().await
+        }
+        .await;
         if let Err(e) = stored {
             *guard = None;
             return Err(Conflict::Lost(e));
         }
-        self.announce(Appended {
-            account: account.to_string(),
-            last,
-        });
+        if let Some(last) = last {
+            self.announce(Appended {
+                account: account.to_string(),
+                last,
+            });
+        }
         result.map_err(Conflict::Refused)
     }
 }
@@ -302,25 +250,15 @@ impl Conflict {
     }
 }
 
-fn loaded(guard: &mut Option<Loaded>) -> ApiResult<&mut Loaded> {
+fn loaded(guard: &mut Option<Account>) -> ApiResult<&mut Account> {
     guard
         .as_mut()
         .ok_or_else(|| ApiError::internal("account state missing after load"))
 }
 
-fn last_id(loaded: &Loaded) -> u64 {
-    loaded.ledger.entries().last().map_or(0, |e| e.id.0)
-}
-
 /// Applies what other processes stored since this one last looked.
-fn catch_up(loaded: &mut Loaded, news: ApiResult<News>) -> ApiResult<()> {
+fn catch_up(account: &mut Account, news: ApiResult<News>) -> ApiResult<()> {
     let News { entries, changes } = news?;
-    for (version, change) in changes {
-        loaded.apply_change(&change)?;
-        loaded.version = version;
-    }
-    if !entries.is_empty() {
-        loaded.ledger.replay_more(entries)?;
-    }
+    account.catch_up(changes, entries)?;
     Ok(())
 }

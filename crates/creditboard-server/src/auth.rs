@@ -1,5 +1,5 @@
-//! Who is calling. Every request carries `Authorization: Bearer <token>`; the database keeps
-//! only the token's SHA-256. A token belongs to one account and is one of:
+//! Who is calling. Every request carries `Authorization: Bearer <token>` (see [`crate::tokens`]);
+//! a token belongs to one account and is one of:
 //!
 //! - a **member** token: a team member; their role is read from the account's member list on
 //!   every request (never from the token), so demoting someone takes effect at once;
@@ -8,151 +8,63 @@
 //! - an **embed** token: short-lived and read-only, for showing the dashboard inside a host
 //!   product's page.
 //!
-//! A token for another account gets the same 404 as an account that does not exist.
+//! What each may do with the account is the domain's rule (`access`), checked by the account
+//! itself; here a token for another account gets the same 404 as an account that does not
+//! exist, and only the host's service or an admin issues embed tokens.
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::tokens::{TokenKind, hash};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use chrono::{DateTime, Duration, Utc};
-use creditboard_domain::account::{AccountConfig, Role};
-use creditboard_domain::api::Viewer;
+use chrono::Utc;
+use creditboard_domain::access::Caller;
+use creditboard_domain::config::{AccountConfig, Role};
 use creditboard_domain::ids::MemberId;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
-/// The longest an embed token may live.
-pub const MAX_EMBED_TTL: Duration = Duration::hours(12);
-/// An embed token's life when the request does not say.
-pub const DEFAULT_EMBED_TTL: Duration = Duration::minutes(15);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TokenKind {
-    Member(MemberId),
-    Service,
-    Embed,
-}
-
-impl TokenKind {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            TokenKind::Member(_) => "member",
-            TokenKind::Service => "service",
-            TokenKind::Embed => "embed",
-        }
-    }
-}
-
-/// An authenticated caller.
+/// Who holds the request's token: its account and its kind.
 #[derive(Debug, Clone)]
-pub struct Caller {
+pub struct Bearer {
     pub account: String,
     pub kind: TokenKind,
 }
 
-/// What an endpoint needs of its caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
-    /// Any token of the account: reading, estimating.
-    Read,
-    /// A team member (the domain then checks admin-only actions and caps).
-    Member,
-    /// The host product's backend: reporting usage, holds and refunds.
-    Service,
-    /// The host's backend or an admin: issuing embed tokens.
-    ServiceOrAdmin,
-}
-
-impl Caller {
-    /// Checks the caller may use `account` for `need`.
-    pub fn allow(
-        &self,
-        account: &str,
-        need: Need,
-        config: Option<&AccountConfig>,
-    ) -> ApiResult<()> {
+impl Bearer {
+    /// Checks the caller's token is for `account`.
+    pub fn allow(&self, account: &str) -> ApiResult<()> {
         if self.account != account {
             return Err(ApiError::no_account(account));
         }
-        let ok = match (need, &self.kind) {
-            (Need::Read, _) => true,
-            (Need::Member, TokenKind::Member(_)) => true,
-            (Need::Service | Need::ServiceOrAdmin, TokenKind::Service) => true,
-            (Need::ServiceOrAdmin, TokenKind::Member(m)) => config
-                .and_then(|c| c.member(m))
-                .is_some_and(|m| m.role == Role::Admin),
-            _ => false,
+        Ok(())
+    }
+
+    /// Who the caller is to the account.
+    pub fn to_account(&self) -> Caller {
+        self.kind.caller()
+    }
+
+    /// Checks the caller may issue embed tokens: the host's service, or an admin.
+    pub fn may_issue_embed_tokens(&self, config: &AccountConfig) -> ApiResult<()> {
+        let ok = match &self.kind {
+            TokenKind::Service => true,
+            TokenKind::Member(m) => config.member(m).is_some_and(|m| m.role == Role::Admin),
+            TokenKind::Embed => false,
         };
-        if ok {
-            return Ok(());
-        }
-        Err(match (&self.kind, need) {
-            (TokenKind::Embed, _) => ApiError::forbidden(
-                "read_only",
-                "this token is read-only: it can show the dashboard but not change anything",
-            ),
-            (_, Need::Service) => ApiError::forbidden(
-                "service_only",
-                "reporting usage, holds and refunds needs the host product's service token",
-            ),
-            (_, Need::ServiceOrAdmin) => ApiError::forbidden(
+        match (ok, &self.kind) {
+            (true, _) => Ok(()),
+            (false, TokenKind::Embed) => Err(creditboard_domain::DomainError::ReadOnly.into()),
+            (false, _) => Err(ApiError::forbidden(
                 "admin_only",
                 "only team admins or the host product's service can issue embed tokens",
-            ),
-            _ => ApiError::forbidden(
-                "member_only",
-                "this needs a team member's token: a service token cannot act for a member",
-            ),
-        })
-    }
-
-    /// The member the request is made as, with their role in the account now (`None` for
-    /// service and embed tokens, and for a member no longer on the team).
-    pub fn viewer(&self, config: &AccountConfig) -> Option<Viewer> {
-        let TokenKind::Member(id) = &self.kind else {
-            return None;
-        };
-        config.member(id).map(|m| Viewer {
-            member: m.id.clone(),
-            role: m.role,
-        })
+            )),
+        }
     }
 }
 
-/// A fresh random token (256 bits) and its stored hash.
-pub fn new_token() -> (String, String) {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = format!("cb_{}", hex::encode(bytes));
-    let hash = hash(&token);
-    (token, hash)
-}
-
-pub fn hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Issues a token of `kind` for `account`, stored as its hash.
-pub async fn issue(
-    db: &crate::db::Db,
-    account: &str,
-    kind: &TokenKind,
-    expires_at: Option<DateTime<Utc>>,
-) -> ApiResult<String> {
-    let (token, hash) = new_token();
-    let member = match kind {
-        TokenKind::Member(m) => Some(m.as_str()),
-        _ => None,
-    };
-    db.insert_token(&hash, account, kind.as_str(), member, expires_at)
-        .await?;
-    Ok(token)
-}
-
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<AppState> for Bearer {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Caller> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Bearer> {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -189,7 +101,7 @@ impl FromRequestParts<AppState> for Caller {
             ("embed", _) => TokenKind::Embed,
             (kind, _) => return Err(ApiError::internal(format!("unknown token kind {kind}"))),
         };
-        Ok(Caller {
+        Ok(Bearer {
             account: row.account,
             kind,
         })

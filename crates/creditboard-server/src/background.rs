@@ -28,8 +28,7 @@ pub async fn once(state: &AppState) -> crate::error::ApiResult<()> {
         state
             .accounts()
             .read(&account, |a, _| {
-                a.index.sync(&a.ledger);
-                a.rollup.sync(&a.ledger);
+                a.refresh();
                 Ok(())
             })
             .await?;

@@ -6,7 +6,8 @@
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use creditboard_domain::LedgerEntry;
-use creditboard_domain::account::{AccountConfig, SettingsChange};
+use creditboard_domain::config::AccountConfig;
+use creditboard_domain::config::settings::SettingsChange;
 use creditboard_domain::ratecard::RateCard;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

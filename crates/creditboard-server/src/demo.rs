@@ -2,11 +2,11 @@
 //! and a member token for every team member, handed to the page so the app served here talks
 //! to this server. Never for production: anyone who can load the page acts as a member.
 
-use crate::auth::{self, TokenKind};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::tokens::{self, TokenKind};
 use chrono::{DateTime, Utc};
-use creditboard_domain::demo::{DemoOptions, generate};
+use creditboard_domain::history::{HistoryOptions, generate};
 use creditboard_domain::ids::{AccountId, MemberId};
 use creditboard_domain::preset::{Preset, PresetId};
 use std::collections::HashMap;
@@ -150,7 +150,7 @@ async fn open_account(
     let config = match db.account(id).await? {
         Some(row) => row.config,
         None => {
-            let demo = generate(&DemoOptions::new(preset, now))?;
+            let demo = generate(&HistoryOptions::new(preset, now))?;
             let mut config = demo.ledger.config().clone();
             config.id = AccountId::new(id)?;
             db.create_account(
@@ -175,8 +175,8 @@ async fn open_account(
         let kind = TokenKind::Member(m.id.clone());
         account
             .members
-            .push((m.id.clone(), auth::issue(db, id, &kind, None).await?));
+            .push((m.id.clone(), tokens::issue(db, id, &kind, None).await?));
     }
-    account.service = auth::issue(db, id, &TokenKind::Service, None).await?;
+    account.service = tokens::issue(db, id, &TokenKind::Service, None).await?;
     Ok(account)
 }

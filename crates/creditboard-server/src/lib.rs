@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod routes;
 pub mod state;
+pub mod tokens;
 
 use axum::Router;
 use axum::routing::get;

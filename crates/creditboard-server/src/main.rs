@@ -7,7 +7,7 @@
 //! The database is `DATABASE_URL` (default `sqlite://data/creditboard.db`; `postgres://…`
 //! for PostgreSQL).
 
-use creditboard_server::auth::{self, TokenKind};
+use creditboard_server::tokens::{self, TokenKind};
 use creditboard_server::{Config, background, db, router, start};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -109,7 +109,7 @@ async fn token(args: &[String]) -> Result<(), String> {
             .member(m)
             .ok_or_else(|| format!("“{m}” is not a member of {account}"))?;
     }
-    let token = auth::issue(&db, account, &kind, None)
+    let token = tokens::issue(&db, account, &kind, None)
         .await
         .map_err(|e| e.message)?;
     println!("{token}");

@@ -6,15 +6,15 @@
 )]
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
-use creditboard_domain::account::{
-    AccountConfig, BillingCycle, BucketKind, DrawDownOrder, Freshness, MeterConfig, MeterUnit,
-    Plan, PurchasePolicy, Timezone,
-};
+use creditboard_domain::config::meter::{BucketKind, MeterConfig, MeterUnit, PurchasePolicy};
+use creditboard_domain::config::{AccountConfig, BillingCycle, DrawDownOrder, Plan};
 use creditboard_domain::entry::{
     AdjustOp, CaptureOp, ConsumeOp, EntryId, GrantOp, HoldOp, JobStatus, Operation, PurchaseOp,
     RefundOp, ReleaseOp, Usage,
 };
 use creditboard_domain::ids::{AccountId, IdempotencyKey, MeterId};
+use creditboard_domain::period::Freshness;
+use creditboard_domain::tz::Timezone;
 use creditboard_domain::{Amount, DomainError, Ledger, LedgerEntry};
 
 pub fn meter() -> MeterId {

@@ -2,7 +2,7 @@
 //! are appended to the account, so an open dashboard refetches within a second of a consume.
 
 use super::Path;
-use crate::auth::{Caller, Need};
+use crate::auth::Bearer;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use axum::extract::State;
@@ -18,18 +18,13 @@ use tokio_stream::wrappers::BroadcastStream;
     responses((status = 200, description = "`event: ledger`, `data: {\"last\": <newest entry id>}` on connecting and whenever entries are appended", content_type = "text/event-stream", body = String)))]
 pub async fn stream(
     State(s): State<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     Path(account): Path<String>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    caller.allow(&account, Need::Read, None)?;
+    bearer.allow(&account)?;
     // Subscribe before reading the newest id, so nothing appended in between is missed.
     let appended = BroadcastStream::new(s.accounts().subscribe());
-    let last = s
-        .accounts()
-        .read(&account, |a, _| {
-            Ok(a.ledger.entries().last().map_or(0, |e| e.id.0))
-        })
-        .await?;
+    let last = s.accounts().read(&account, |a, _| Ok(a.last_id())).await?;
     let event = |last: u64| {
         Event::default()
             .event("ledger")

@@ -4,13 +4,16 @@
 //! clock stamps each operation, so entries never go back in time.
 
 use super::{Body, Path};
-use crate::auth::{Caller, Need};
+use crate::auth::Bearer;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
+use creditboard_domain::Ledger;
 use creditboard_domain::LedgerEntry;
+use creditboard_domain::access::{self, Caller, Needs};
+use creditboard_domain::account::Account;
 use creditboard_domain::amount::Amount;
 use creditboard_domain::api::ErrorDetail;
 use creditboard_domain::entry::{
@@ -18,7 +21,6 @@ use creditboard_domain::entry::{
     Usage,
 };
 use creditboard_domain::ids::{IdempotencyKey, Label, MeterId};
-use creditboard_domain::{DomainError, Ledger};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -108,11 +110,11 @@ fn positive(amount: Amount, what: &str) -> ApiResult<()> {
     responses((status = 200, description = "Each event counted or refused (malformed batches are refused whole with a 400)", body = IngestResult)))]
 pub async fn usage(
     State(s): State<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     Path(account): Path<String>,
     Body(batch): Body<UsageBatch>,
 ) -> ApiResult<Json<IngestResult>> {
-    caller.allow(&account, Need::Service, None)?;
+    let who = service(&bearer, &account)?;
     if batch.events.is_empty() || batch.events.len() > MAX_BATCH {
         return Err(ApiError::bad_request(format!(
             "a batch carries 1 to {MAX_BATCH} events, not {}",
@@ -124,14 +126,25 @@ pub async fn usage(
     }
     let result = s
         .accounts()
-        .write(&account, |a, now| {
-            Ok(apply_batch(&mut a.ledger, &batch, now))
-        })
+        .write(&account, |a, now| Ok(apply_batch(a, &who, &batch, now)))
         .await?;
     Ok(Json(result))
 }
 
-fn apply_batch(ledger: &mut Ledger, batch: &UsageBatch, now: DateTime<Utc>) -> IngestResult {
+/// The caller, when it is the host's service (the domain's rule, checked before the body is).
+fn service(bearer: &Bearer, account: &str) -> ApiResult<Caller> {
+    bearer.allow(account)?;
+    let who = bearer.to_account();
+    access::admit(&who, Needs::Service)?;
+    Ok(who)
+}
+
+fn apply_batch(
+    account: &mut Account,
+    who: &Caller,
+    batch: &UsageBatch,
+    now: DateTime<Utc>,
+) -> IngestResult {
     let mut out = IngestResult {
         accepted: 0,
         refused: 0,
@@ -146,10 +159,11 @@ fn apply_batch(ledger: &mut Ledger, batch: &UsageBatch, now: DateTime<Utc>) -> I
             status: e.status,
             usage: e.usage.clone(),
         });
-        let result = match ledger.apply(op) {
+        let result = match account.apply(who, op) {
             Ok(receipt) => {
                 out.accepted += 1;
-                let entry = ledger
+                let entry = account
+                    .ledger()
                     .receipt_entries(&receipt)
                     .iter()
                     .find(|x| x.key == e.key);
@@ -223,21 +237,27 @@ pub struct RefundRequest {
     pub description: Option<Label>,
 }
 
-/// Applies one operation; `names` is the entry it settles or refunds, if any.
+/// A hold's id from the path: entry ids start at 1, so anything less names no entry.
+fn hold_id(raw: i64) -> crate::error::ApiResult<creditboard_domain::entry::EntryId> {
+    u64::try_from(raw)
+        .ok()
+        .filter(|id| *id >= 1)
+        .map(creditboard_domain::entry::EntryId)
+        .ok_or_else(|| creditboard_domain::DomainError::UnknownEntry(raw.unsigned_abs()).into())
+}
+
+/// Applies one operation as the host's service (the account checks what it names exists).
 async fn apply_one(
     s: &AppState,
     account: &str,
-    names: Option<EntryId>,
+    who: &Caller,
     op: impl Fn(DateTime<Utc>) -> Operation,
 ) -> ApiResult<Json<Written>> {
     let done = s
         .accounts()
         .write(account, |a, now| {
-            if let Some(id) = names {
-                known_entry(&a.ledger, id)?;
-            }
-            let receipt = a.ledger.apply(op(now))?;
-            Ok(written(&a.ledger, receipt))
+            let receipt = a.apply(who, op(now))?;
+            Ok(written(a.ledger(), receipt))
         })
         .await?;
     Ok(Json(done))
@@ -249,13 +269,13 @@ async fn apply_one(
     responses((status = 200, description = "The hold (its entry id settles it)", body = Written)))]
 pub async fn hold(
     State(s): State<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     Path(account): Path<String>,
     Body(r): Body<HoldRequest>,
 ) -> ApiResult<Json<Written>> {
-    caller.allow(&account, Need::Service, None)?;
+    let who = service(&bearer, &account)?;
     positive(r.amount, "the hold")?;
-    apply_one(&s, &account, None, |at| {
+    apply_one(&s, &account, &who, |at| {
         Operation::Hold(HoldOp {
             key: r.key.clone(),
             meter: r.meter.clone(),
@@ -267,14 +287,6 @@ pub async fn hold(
     .await
 }
 
-/// A settle, capture, release or refund names an entry that exists (else 404, not 409).
-pub(super) fn known_entry(ledger: &Ledger, id: EntryId) -> ApiResult<()> {
-    match ledger.entry(id) {
-        Some(_) => Ok(()),
-        None => Err(DomainError::UnknownEntry(id.0).into()),
-    }
-}
-
 #[utoipa::path(post, path = "/api/v1/accounts/{account}/holds/{hold}/capture", tag = "ingest",
     params(("account" = String, Path, description = "The account id"),
            ("hold" = i64, Path, description = "The hold's entry id", minimum = 1)),
@@ -282,14 +294,14 @@ pub(super) fn known_entry(ledger: &Ledger, id: EntryId) -> ApiResult<()> {
     responses((status = 200, description = "The hold released and the actual charge written", body = Written)))]
 pub async fn capture(
     State(s): State<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     Path((account, hold)): Path<(String, i64)>,
     Body(r): Body<CaptureRequest>,
 ) -> ApiResult<Json<Written>> {
-    caller.allow(&account, Need::Service, None)?;
-    let hold = super::hold_id(hold)?;
+    let who = service(&bearer, &account)?;
+    let hold = hold_id(hold)?;
     positive(r.amount, "the capture")?;
-    apply_one(&s, &account, Some(hold), |at| {
+    apply_one(&s, &account, &who, |at| {
         Operation::Capture(CaptureOp {
             key: r.key.clone(),
             hold,
@@ -307,13 +319,13 @@ pub async fn capture(
     responses((status = 200, description = "The hold given back", body = Written)))]
 pub async fn release(
     State(s): State<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     Path((account, hold)): Path<(String, i64)>,
     Body(r): Body<ReleaseRequest>,
 ) -> ApiResult<Json<Written>> {
-    caller.allow(&account, Need::Service, None)?;
-    let hold = super::hold_id(hold)?;
-    apply_one(&s, &account, Some(hold), |at| {
+    let who = service(&bearer, &account)?;
+    let hold = hold_id(hold)?;
+    apply_one(&s, &account, &who, |at| {
         Operation::Release(ReleaseOp {
             key: r.key.clone(),
             hold,
@@ -330,15 +342,15 @@ pub async fn release(
     responses((status = 200, description = "The refund", body = Written)))]
 pub async fn refund(
     State(s): State<AppState>,
-    caller: Caller,
+    bearer: Bearer,
     Path(account): Path<String>,
     Body(r): Body<RefundRequest>,
 ) -> ApiResult<Json<Written>> {
-    caller.allow(&account, Need::Service, None)?;
+    let who = service(&bearer, &account)?;
     if let Some(amount) = r.amount {
         positive(amount, "the refund")?;
     }
-    apply_one(&s, &account, Some(r.of), |at| {
+    apply_one(&s, &account, &who, |at| {
         Operation::Refund(RefundOp {
             key: r.key.clone(),
             of: r.of,

@@ -1,23 +1,26 @@
-//! The HTTP surface: `/api/v1/accounts/{account}/…`, the OpenAPI document at
-//! `/api/openapi.json`, and the built app with an SPA fallback.
+//! The HTTP surface: `/api/v1/accounts/{account}/…` and the OpenAPI document at
+//! `/api/openapi.json`. The dashboard's reads and actions come from the domain's declaration
+//! (`calls.rs`); the host's ingestion, embed tokens, the CSV file and the live stream are the
+//! server's own.
 
-mod dashboard;
+mod calls;
+mod embed;
 mod events;
+mod export;
 mod ingest;
-mod spend;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use utoipa::OpenApi;
 
+pub use embed::{EmbedToken, EmbedTokenRequest};
 pub use ingest::{
     CaptureRequest, HoldRequest, IngestResult, RefundRequest, ReleaseRequest, UsageBatch,
     UsageEvent,
 };
-pub use spend::{EmbedToken, EmbedTokenRequest};
 
 /// A JSON body; a malformed one is a 400 in the API's error shape.
 #[derive(FromRequest)]
@@ -34,43 +37,21 @@ pub struct Query<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct Path<T>(pub T);
 
-/// A hold's id from the path: entry ids start at 1, so anything less names no entry.
-fn hold_id(raw: i64) -> crate::error::ApiResult<creditboard_domain::entry::EntryId> {
-    u64::try_from(raw)
-        .ok()
-        .filter(|id| *id >= 1)
-        .map(creditboard_domain::entry::EntryId)
-        .ok_or_else(|| creditboard_domain::DomainError::UnknownEntry(raw.unsigned_abs()).into())
-}
-
 /// The largest request body: a full usage batch (1,000 events) fits with room to spare.
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 pub fn api() -> Router<AppState> {
     let account = Router::new()
-        .route("/", get(dashboard::account))
-        .route("/rate-card", get(dashboard::rate_card))
-        .route("/balance", get(dashboard::balance))
-        .route("/usage", get(dashboard::usage).post(ingest::usage))
-        .route("/ledger", get(dashboard::ledger))
-        .route("/ledger/export", get(dashboard::export))
-        .route("/ledger.csv", get(dashboard::csv))
-        .route("/notifications", get(dashboard::notifications))
-        .route("/team", get(dashboard::team))
-        .route("/estimate", post(spend::estimate))
-        .route("/top-ups/simulate", post(spend::simulate_top_ups))
-        .route("/purchases", post(spend::buy))
-        .route("/settings", put(spend::configure))
-        .route("/batches", post(spend::hold_batch))
+        .route("/usage", post(ingest::usage))
+        .route("/ledger.csv", get(export::csv))
         .route("/holds", post(ingest::hold))
-        .route("/holds/{hold}/settle", post(spend::settle))
         .route("/holds/{hold}/capture", post(ingest::capture))
         .route("/holds/{hold}/release", post(ingest::release))
         .route("/refunds", post(ingest::refund))
-        .route("/embed-tokens", post(spend::embed_token))
+        .route("/embed-tokens", post(embed::embed_token))
         .route("/events", get(events::stream));
     Router::new()
-        .nest("/api/v1/accounts/{account}", account)
+        .nest("/api/v1/accounts/{account}", calls::routes(account))
         .route("/api/openapi.json", get(openapi_json))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
@@ -79,7 +60,8 @@ async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
     axum::Json(ApiDoc::openapi())
 }
 
-/// The OpenAPI document, generated from the handlers and the domain's types.
+/// The OpenAPI document: the declared calls, the server's own handlers and the domain's
+/// types.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -88,22 +70,8 @@ async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
         license(name = "MIT OR Apache-2.0")
     ),
     paths(
-        dashboard::account,
-        dashboard::rate_card,
-        dashboard::balance,
-        dashboard::usage,
-        dashboard::ledger,
-        dashboard::export,
-        dashboard::csv,
-        dashboard::notifications,
-        dashboard::team,
-        spend::estimate,
-        spend::simulate_top_ups,
-        spend::buy,
-        spend::configure,
-        spend::hold_batch,
-        spend::settle,
-        spend::embed_token,
+        export::csv,
+        embed::embed_token,
         ingest::usage,
         ingest::hold,
         ingest::capture,
@@ -112,7 +80,7 @@ async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
         events::stream,
     ),
     components(schemas(creditboard_domain::api::ErrorBody)),
-    modifiers(&Security, &ErrorResponses),
+    modifiers(&Calls, &Security, &ErrorResponses),
     tags(
         (name = "dashboard", description = "What the dashboard reads: any token of the account"),
         (name = "spend", description = "Estimates, purchases, settings and batches: team members (admins for purchases and settings)"),
@@ -121,6 +89,14 @@ async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
 )]
 pub struct ApiDoc;
 
+/// The declared calls' operations.
+struct Calls;
+
+impl utoipa::Modify for Calls {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        calls::document(doc);
+    }
+}
 struct Security;
 
 impl utoipa::Modify for Security {

@@ -9,15 +9,15 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use chrono::{DateTime, Duration, Utc};
 use creditboard_domain::Ledger;
-use creditboard_domain::account::AccountConfig;
 use creditboard_domain::amount::Amount;
+use creditboard_domain::config::AccountConfig;
 use creditboard_domain::entry::{GrantOp, Operation};
 use creditboard_domain::ids::{AccountId, IdempotencyKey};
 use creditboard_domain::preset::{Preset, PresetId};
 use creditboard_domain::ratecard::RateCard;
-use creditboard_server::auth::{self, TokenKind};
 use creditboard_server::db::Db;
 use creditboard_server::state::AppState;
+use creditboard_server::tokens::{self, TokenKind};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -139,15 +139,15 @@ pub async fn seed(db: &Db, grant: i64) -> Tokens {
     let admin = config
         .members
         .iter()
-        .find(|m| m.role == creditboard_domain::account::Role::Admin)
+        .find(|m| m.role == creditboard_domain::config::Role::Admin)
         .expect("an admin");
     let member = config
         .members
         .iter()
-        .find(|m| m.role == creditboard_domain::account::Role::Member)
+        .find(|m| m.role == creditboard_domain::config::Role::Member)
         .expect("a member");
     let issue = |account: &'static str, kind: TokenKind, expires: Option<DateTime<Utc>>| async move {
-        auth::issue(db, account, &kind, expires)
+        tokens::issue(db, account, &kind, expires)
             .await
             .expect("issue token")
     };

@@ -1,0 +1,144 @@
+//! The account aggregate: one account's ledger with everything derived from it (the listing
+//! index, the daily rollups, the alert log) and its rate card, answering every use case of the
+//! dashboard and the host through one method each. Authorization happens here (the caller
+//! goes in), so the server and the demo store are adapters that load, ask and store: no rule
+//! is written twice.
+//!
+//! Reads are in `reads.rs`, actions in `actions.rs`. An adapter that stores the account keeps
+//! its entries and its settings changes: [`Account::replay`] rebuilds it from them,
+//! [`Account::catch_up`] takes in what other processes stored, and [`Account::take_changes`]
+//! hands over the settings changes made here, to store beside the new entries.
+
+mod actions;
+mod reads;
+
+pub use reads::{balance_view, team_view, usage_view};
+
+use crate::activity::ActivityIndex;
+use crate::alerts::AlertLog;
+use crate::config::AccountConfig;
+use crate::config::settings::SettingsChange;
+use crate::entry::LedgerEntry;
+use crate::error::Result;
+use crate::ledger::Ledger;
+use crate::ratecard::RateCard;
+use crate::usage::DailyRollup;
+use chrono::{DateTime, Utc};
+
+/// One account and what its use cases read besides the entries.
+#[derive(Debug, Clone)]
+pub struct Account {
+    ledger: Ledger,
+    rate_card: RateCard,
+    /// What Activity listings scan, kept up with the ledger.
+    index: ActivityIndex,
+    /// What usage summaries read: usage per local day, kept up with the ledger.
+    rollup: DailyRollup,
+    alerts: AlertLog,
+    /// How many settings changes the configuration reflects.
+    version: i64,
+    /// Settings changes made here since the adapter last took them: (version, change).
+    changes: Vec<(i64, SettingsChange)>,
+}
+
+impl Account {
+    /// An account over `ledger` (at settings version 0).
+    pub fn new(ledger: Ledger, rate_card: RateCard) -> Account {
+        Account {
+            ledger,
+            rate_card,
+            index: ActivityIndex::new(),
+            rollup: DailyRollup::new(),
+            alerts: AlertLog::default(),
+            version: 0,
+            changes: Vec::new(),
+        }
+    }
+
+    /// The account its stored entries make, its configuration at settings `version`.
+    pub fn replay(
+        config: AccountConfig,
+        rate_card: RateCard,
+        opened_at: DateTime<Utc>,
+        entries: impl IntoIterator<Item = LedgerEntry>,
+        version: i64,
+    ) -> Result<Account> {
+        let ledger = Ledger::replay(config, opened_at, entries)?;
+        Ok(Account {
+            version,
+            ..Account::new(ledger, rate_card)
+        })
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    pub fn config(&self) -> &AccountConfig {
+        self.ledger.config()
+    }
+
+    pub fn rate_card(&self) -> &RateCard {
+        &self.rate_card
+    }
+
+    /// How many settings changes its configuration reflects.
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+
+    /// The newest entry's id (0 for none).
+    pub fn last_id(&self) -> u64 {
+        self.ledger.entries().last().map_or(0, |e| e.id.0)
+    }
+
+    /// Whether a refill, rollover or expiry falls due by `t`.
+    pub fn is_due(&self, t: DateTime<Utc>) -> bool {
+        self.ledger.is_due(t)
+    }
+
+    /// Writes everything due by `t` (refills, rollovers, expiries); on an error nothing
+    /// changes.
+    pub fn advance_to(&mut self, t: DateTime<Utc>) -> Result<()> {
+        self.ledger.advance_to(t)
+    }
+
+    /// Takes in what others stored since: settings changes with their versions, then
+    /// entries. On an error the account must be thrown away and replayed.
+    pub fn catch_up(
+        &mut self,
+        changes: impl IntoIterator<Item = (i64, SettingsChange)>,
+        entries: Vec<LedgerEntry>,
+    ) -> Result<()> {
+        for (version, change) in changes {
+            self.change_settings(&change)?;
+            self.version = version;
+        }
+        if !entries.is_empty() {
+            self.ledger.replay_more(entries)?;
+        }
+        Ok(())
+    }
+
+    /// Brings the listing index and the daily rollups up to the entries now, so the next
+    /// listing or summary does not wait for them.
+    pub fn refresh(&mut self) {
+        self.index.sync(&self.ledger);
+        self.rollup.sync(&self.ledger);
+    }
+
+    /// The settings changes made here since the last call, with their versions, to be
+    /// stored beside the entries written with them.
+    pub fn take_changes(&mut self) -> Vec<(i64, SettingsChange)> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Applies a settings change: the alerts the old levels saw stay (alerts fire as entries
+    /// are written), then the new configuration is checked whole.
+    fn change_settings(&mut self, change: &SettingsChange) -> Result<()> {
+        if matches!(change, SettingsChange::Alerts { .. }) {
+            self.alerts.catch_up(&self.ledger);
+        }
+        self.ledger.configure(change)
+    }
+}

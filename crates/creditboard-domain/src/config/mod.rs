@@ -1,0 +1,308 @@
+//! How an account is set up: its timezone, meters, billing cycle, draw-down order, team, what
+//! it sells and its spend controls.
+//!
+//! One [`AccountConfig`] describes any of the five products we serve (two meters for Lucas, a
+//! USD balance for Foto Master, a capped rollover bank for ACT3, …): products differ by data,
+//! not by code paths. [`AccountConfig::validate`] runs once at the edge; the ledger trusts it.
+
+pub mod meter;
+pub mod offer;
+pub mod presentation;
+pub mod settings;
+
+use crate::amount::Amount;
+use crate::config::presentation::Presentation;
+use crate::error::{DomainError, Result};
+use crate::ids::{AccountId, MemberId, MeterId, ProjectId};
+use crate::period::{Freshness, PeriodChoices, start_of_day};
+use crate::tz::Timezone;
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use meter::{BucketKind, MeterConfig};
+use offer::PurchaseOffer;
+use serde::{Deserialize, Serialize};
+use settings::{AlertRule, MemberCap};
+use std::collections::HashSet;
+
+/// When billing cycles start: local midnight on `anchor_day` of every month (clamped to the
+/// month's last day, so 31 means "the last day" in short months).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BillingCycle {
+    pub anchor_day: u8,
+}
+
+impl BillingCycle {
+    /// The first cycle start strictly after `after`.
+    pub fn next_start(self, tz: Timezone, after: DateTime<Utc>) -> DateTime<Utc> {
+        let local = tz.date_of(after);
+        let this_month = local.with_day(1).unwrap_or(local);
+        for months_ahead in 0..3 {
+            let month = this_month + Months::new(months_ahead);
+            let start = start_of_day(tz, self.day_in(month));
+            if start > after {
+                return start;
+            }
+        }
+        // Unreachable: a month ahead always starts later. Fall back to a safe value.
+        after + chrono::Duration::days(31)
+    }
+
+    /// The latest cycle start at or before `at`.
+    pub fn current_start(self, tz: Timezone, at: DateTime<Utc>) -> DateTime<Utc> {
+        let local = tz.date_of(at);
+        let this_month = local.with_day(1).unwrap_or(local);
+        for months_back in 0..3 {
+            let month = this_month - Months::new(months_back);
+            let start = start_of_day(tz, self.day_in(month));
+            if start <= at {
+                return start;
+            }
+        }
+        at
+    }
+
+    fn day_in(self, first_of_month: NaiveDate) -> NaiveDate {
+        let last = (first_of_month + Months::new(1))
+            .pred_opt()
+            .unwrap_or(first_of_month);
+        let day = u32::from(self.anchor_day).clamp(1, last.day());
+        first_of_month.with_day(day).unwrap_or(first_of_month)
+    }
+}
+
+/// The order in which buckets are drawn down: `"included_then_soonest_expiring"` or
+/// `{"by_kind":[…]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DrawDownOrder {
+    /// Included first, then whatever expires soonest, then the rest (rollover bank,
+    /// additional, promotional; oldest first).
+    #[default]
+    IncludedThenSoonestExpiring,
+    /// By kind in the given order; within a kind, soonest expiring then oldest first.
+    ByKind(Vec<BucketKind>),
+}
+
+/// Plans, in order: a requirement "Pro" is met by Pro, Business and Enterprise.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Plan {
+    Free,
+    #[default]
+    Starter,
+    Pro,
+    Business,
+    Enterprise,
+}
+
+impl Plan {
+    pub fn name(self) -> &'static str {
+        match self {
+            Plan::Free => "Free",
+            Plan::Starter => "Starter",
+            Plan::Pro => "Pro",
+            Plan::Business => "Business",
+            Plan::Enterprise => "Enterprise",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Member,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Member {
+    pub id: MemberId,
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Project {
+    pub id: ProjectId,
+    pub name: String,
+}
+
+/// Everything the ledger needs to know about an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountConfig {
+    pub id: AccountId,
+    pub name: String,
+    pub timezone: Timezone,
+    #[serde(default)]
+    pub freshness: Freshness,
+    #[serde(default)]
+    pub plan: Plan,
+    pub billing: BillingCycle,
+    #[serde(default)]
+    pub draw_down: DrawDownOrder,
+    pub meters: Vec<MeterConfig>,
+    #[serde(default)]
+    pub members: Vec<Member>,
+    #[serde(default)]
+    pub projects: Vec<Project>,
+    /// What can be bought, per meter (none: buying happens elsewhere).
+    #[serde(default)]
+    pub offers: Vec<PurchaseOffer>,
+    /// Optional monthly limits on what one member may spend.
+    #[serde(default)]
+    pub member_caps: Vec<MemberCap>,
+    /// Low-balance alerts.
+    #[serde(default)]
+    pub alerts: Vec<AlertRule>,
+    /// The periods the usage page offers.
+    #[serde(default)]
+    pub usage_periods: PeriodChoices,
+    /// The product's words for cards, ledger columns and buckets, and the Activity page's
+    /// time ranges.
+    #[serde(default)]
+    pub presentation: Presentation,
+}
+
+impl AccountConfig {
+    /// Checks everything the ledger relies on; call once when a config enters the system.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |msg: String| Err(DomainError::InvalidConfig(msg));
+        if self.name.trim().is_empty() {
+            return bad("the account needs a name".into());
+        }
+        if self.meters.is_empty() {
+            return bad("an account needs at least one meter".into());
+        }
+        self.usage_periods.validate()?;
+        self.presentation.validate(&self.meters)?;
+        if !(1..=31).contains(&self.billing.anchor_day) {
+            return bad("the billing anchor day must be between 1 and 31".into());
+        }
+        let mut ids = HashSet::new();
+        for m in &self.meters {
+            if !ids.insert(m.id.as_str()) {
+                return bad(format!("meter “{}” is defined twice", m.id));
+            }
+            m.validate()?;
+        }
+        if let DrawDownOrder::ByKind(kinds) = &self.draw_down {
+            let distinct: HashSet<_> = kinds.iter().collect();
+            if distinct.len() != kinds.len() || kinds.contains(&BucketKind::Overdraft) {
+                return bad(
+                    "the draw-down order lists each bucket kind at most once and never overdraft"
+                        .into(),
+                );
+            }
+        }
+        let mut members = HashSet::new();
+        for m in &self.members {
+            if !members.insert(m.id.as_str()) {
+                return bad(format!("member “{}” is listed twice", m.id));
+            }
+        }
+        self.validate_offers()?;
+        self.validate_caps_and_alerts()
+    }
+
+    /// Who to ask for something only admins may do: the first admin.
+    pub fn admin_contact(&self) -> Option<&Member> {
+        self.members.iter().find(|m| m.role == Role::Admin)
+    }
+
+    pub fn offer(&self, meter: &MeterId) -> Option<&PurchaseOffer> {
+        self.offers.iter().find(|o| &o.meter == meter)
+    }
+
+    pub fn member_cap(&self, member: &MemberId, meter: &MeterId) -> Option<Amount> {
+        self.member_caps
+            .iter()
+            .find(|c| &c.member == member && &c.meter == meter)
+            .map(|c| c.monthly)
+    }
+
+    pub fn meter(&self, id: &MeterId) -> Result<&MeterConfig> {
+        self.meters
+            .iter()
+            .find(|m| &m.id == id)
+            .ok_or_else(|| DomainError::UnknownMeter(id.to_string()))
+    }
+
+    pub fn meter_index(&self, id: &MeterId) -> Result<usize> {
+        self.meters
+            .iter()
+            .position(|m| &m.id == id)
+            .ok_or_else(|| DomainError::UnknownMeter(id.to_string()))
+    }
+
+    pub fn member(&self, id: &MemberId) -> Option<&Member> {
+        self.members.iter().find(|m| &m.id == id)
+    }
+
+    pub fn project(&self, id: &ProjectId) -> Option<&Project> {
+        self.projects.iter().find(|p| &p.id == id)
+    }
+
+    /// Whether any meter has automatic top-ups switched on (a rate-card requirement).
+    pub fn top_ups_enabled(&self) -> bool {
+        self.meters
+            .iter()
+            .any(|m| m.auto_top_up.is_some_and(|t| t.enabled))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+    }
+
+    #[test]
+    fn unknown_timezones_are_named_in_the_error() {
+        let err = Timezone::new("Mars/Olympus").unwrap_err();
+        assert_eq!(err, DomainError::UnknownTimezone("Mars/Olympus".into()));
+        assert!(err.to_string().contains("Mars/Olympus"));
+        assert_eq!(
+            Timezone::new("Asia/Kolkata").unwrap().name(),
+            "Asia/Kolkata"
+        );
+    }
+
+    #[test]
+    fn billing_cycles_start_at_local_midnight_and_clamp_short_months() {
+        let ny = Timezone::new("America/New_York").unwrap();
+        let cycle = BillingCycle { anchor_day: 31 };
+        // Jan 31 00:00 EST = 05:00 UTC; next: Feb 28 (2026 is not a leap year).
+        assert_eq!(
+            cycle.next_start(ny, utc(2026, 1, 15, 0, 0)),
+            utc(2026, 1, 31, 5, 0)
+        );
+        assert_eq!(
+            cycle.next_start(ny, utc(2026, 1, 31, 5, 0)),
+            utc(2026, 2, 28, 5, 0)
+        );
+        // March 31 is after the DST change: 00:00 EDT = 04:00 UTC.
+        assert_eq!(
+            cycle.next_start(ny, utc(2026, 3, 1, 0, 0)),
+            utc(2026, 3, 31, 4, 0)
+        );
+        assert_eq!(
+            cycle.current_start(ny, utc(2026, 3, 15, 0, 0)),
+            utc(2026, 2, 28, 5, 0)
+        );
+        assert_eq!(
+            cycle.current_start(ny, utc(2026, 3, 31, 4, 0)),
+            utc(2026, 3, 31, 4, 0)
+        );
+    }
+}

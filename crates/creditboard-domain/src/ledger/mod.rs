@@ -1,0 +1,357 @@
+//! The ledger: one account's append-only history and the bucket state it implies.
+//!
+//! Every change of a balance is an entry; nothing else moves credits. Operations are checked
+//! completely before anything is written, so a refused operation changes nothing. Time only
+//! moves forward: before an operation at `t`, everything due by `t` (billing-cycle refills,
+//! rollover into the bank, expiries) is written first, in time order, as its own entries.
+//!
+//! [`Ledger::replay`] rebuilds the same state from the entries alone; the server stores only
+//! entries and relies on that.
+
+mod book;
+mod caps;
+mod drawdown;
+mod keys;
+mod new_entry;
+mod ops;
+mod replay;
+mod schedule;
+
+pub use book::{Bucket, MeterBalance};
+
+use crate::amount::Amount;
+use crate::config::AccountConfig;
+use crate::config::settings::SettingsChange;
+use crate::entry::{EntryId, LedgerEntry, Operation, Receipt, Share};
+use crate::error::{DomainError, Result};
+use crate::ids::{IdempotencyKey, Interner, MemberId, MeterId};
+use crate::period::check_instant;
+use book::MeterBook;
+use caps::{MonthSpend, count_spend};
+use chrono::{DateTime, Utc};
+use keys::{IdentityHasher, KeyHits};
+use new_entry::NewEntry;
+use ops::positive;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, RandomState};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PendingHold {
+    meter: usize,
+    amount: Amount,
+    /// What left each bucket, as positive amounts, in draw-down order.
+    split: Vec<Share>,
+}
+
+/// State saved before writing due events, restored if the operation after them is refused.
+struct Checkpoint {
+    /// The books before due events, when any were due (cloning them per operation would cost
+    /// more than the operation).
+    books: Option<Vec<MeterBook>>,
+    entries: usize,
+    next_bucket: u32,
+    now: DateTime<Utc>,
+}
+
+/// One account's ledger.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    config: AccountConfig,
+    opened_at: DateTime<Utc>,
+    books: Vec<MeterBook>,
+    entries: Vec<LedgerEntry>,
+    /// Client operation key → index of the first entry it wrote. Keyed by a keyed hash of
+    /// the key; a hit is confirmed against the entry's own key, so the index stores no keys.
+    index: HashMap<u64, KeyHits, BuildHasherDefault<IdentityHasher>>,
+    key_hasher: RandomState,
+    holds: BTreeMap<EntryId, PendingHold>,
+    refunded: HashMap<EntryId, Amount>,
+    /// What each member committed on each meter in the current local month (consumes and
+    /// holds, net of refunds and releases), for member caps.
+    spent: HashMap<(usize, MemberId), MonthSpend>,
+    next_bucket: u32,
+    now: DateTime<Utc>,
+    interner: Interner,
+}
+
+impl Ledger {
+    /// A new ledger; meters with an allocation get their first refill at `opened_at`.
+    pub fn open(config: AccountConfig, opened_at: DateTime<Utc>) -> Result<Ledger> {
+        check_instant(opened_at)?;
+        let mut ledger = Ledger::empty(config, opened_at)?;
+        ledger.advance_to(opened_at)?;
+        Ok(ledger)
+    }
+
+    fn empty(config: AccountConfig, opened_at: DateTime<Utc>) -> Result<Ledger> {
+        config.validate()?;
+        let books = config
+            .meters
+            .iter()
+            .map(|m| MeterBook::new(m.allocation.map(|_| opened_at)))
+            .collect();
+        Ok(Ledger {
+            config,
+            opened_at,
+            books,
+            entries: Vec::new(),
+            index: HashMap::default(),
+            key_hasher: RandomState::new(),
+            holds: BTreeMap::new(),
+            refunded: HashMap::new(),
+            spent: HashMap::new(),
+            next_bucket: 1,
+            now: opened_at,
+            interner: Interner::default(),
+        })
+    }
+
+    pub fn config(&self) -> &AccountConfig {
+        &self.config
+    }
+
+    pub fn opened_at(&self) -> DateTime<Utc> {
+        self.opened_at
+    }
+
+    /// The latest instant the ledger has been brought up to.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// All entries, oldest first (ids are positions from 1, times never decrease).
+    pub fn entries(&self) -> &[LedgerEntry] {
+        &self.entries
+    }
+
+    pub fn entry(&self, id: EntryId) -> Option<&LedgerEntry> {
+        usize::try_from(id.0)
+            .ok()
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| self.entries.get(i))
+    }
+
+    /// Whether a hold is still reserving credits (its job is in flight).
+    pub fn is_pending_hold(&self, id: EntryId) -> bool {
+        self.holds.contains_key(&id)
+    }
+
+    /// How much of a charge has been refunded so far.
+    pub fn refunded(&self, charge: EntryId) -> Amount {
+        self.refunded.get(&charge).copied().unwrap_or_default()
+    }
+
+    pub fn balance(&self, meter: &MeterId) -> Result<MeterBalance> {
+        let m = self.config.meter_index(meter)?;
+        let book = &self.books[m];
+        let buckets = book
+            .order
+            .iter()
+            .map(|&i| &book.buckets[i])
+            .filter(|b| {
+                (b.balance.is_positive() && b.is_open(self.now)) || Some(b.id) == book.included
+            })
+            .cloned()
+            .collect();
+        Ok(MeterBalance {
+            meter: meter.clone(),
+            available: book.available,
+            held: book.held,
+            debt: book.debt,
+            buckets,
+            next_refill: book.next_cycle,
+        })
+    }
+
+    /// Every bucket the meter ever had, by id (closed and empty ones included).
+    pub fn buckets(&self, meter: &MeterId) -> Result<&[Bucket]> {
+        Ok(&self.books[self.config.meter_index(meter)?].buckets)
+    }
+
+    /// Writes everything due by `t` (refills, rollovers, expiries) and moves the clock to `t`.
+    /// On an error nothing changes.
+    pub fn advance_to(&mut self, t: DateTime<Utc>) -> Result<()> {
+        check_instant(t)?;
+        if t < self.now {
+            return Err(self.backwards(t));
+        }
+        let checkpoint = self.checkpoint(t);
+        let result = self.write_due(t);
+        if result.is_err() {
+            self.restore(checkpoint, None);
+        }
+        result
+    }
+
+    fn checkpoint(&self, t: DateTime<Utc>) -> Checkpoint {
+        Checkpoint {
+            books: self.next_due(t).is_some().then(|| self.books.clone()),
+            entries: self.entries.len(),
+            next_bucket: self.next_bucket,
+            now: self.now,
+        }
+    }
+
+    /// Applies one operation. A key seen before answers with the first result and changes
+    /// nothing; a refused operation changes nothing either.
+    pub fn apply(&mut self, op: Operation) -> Result<Receipt> {
+        // `#` marks keys the ledger derives; a client key with one could never be found again.
+        if op.key().as_str().contains('#') {
+            return Err(DomainError::InvalidId {
+                what: "idempotency key",
+                value: op.key().to_string(),
+                reason: "use letters, digits, “_”, “-”, “.” and “:” only",
+            });
+        }
+        check_instant(op.at())?;
+        if let Some(first) = self.lookup(op.key().as_str()) {
+            return self.replayed(&op, first);
+        }
+        let at = op.at();
+        if at < self.now {
+            return Err(self.backwards(at));
+        }
+        let checkpoint = self.checkpoint(at);
+        // Where the due events end and the operation begins.
+        let mut due_end = None;
+        let result = self.write_due(at).and_then(|()| {
+            due_end = Some((self.entries.len(), self.next_bucket));
+            let start = self.entries.len();
+            let key = op.key().clone();
+            self.apply_new(op)?;
+            self.index_new_key(key.as_str(), start);
+            Ok(Receipt {
+                first: EntryId(start as u64 + 1),
+                count: (self.entries.len() - start) as u32,
+                replayed: false,
+            })
+        });
+        if result.is_err() {
+            self.restore(checkpoint, due_end);
+        }
+        result
+    }
+
+    /// Undoes a refused operation and the due events written before it. `due_end` is where
+    /// the due events ended, if the operation itself started.
+    fn restore(&mut self, c: Checkpoint, due_end: Option<(usize, u32)>) {
+        let end = (self.entries.len(), self.next_bucket);
+        if end == (c.entries, c.next_bucket) {
+            self.now = c.now;
+            return;
+        }
+        // Operations check everything before they write, so only due events (which touch the
+        // books, never holds or refunds) should need undoing: put the saved books back.
+        let op_untouched = due_end.is_none_or(|d| d == end);
+        match c.books {
+            Some(books) if op_untouched => {
+                self.entries.truncate(c.entries);
+                self.books = books;
+                self.next_bucket = c.next_bucket;
+                self.now = c.now;
+            }
+            // The operation failed half-way (a bug): rebuild everything from the entries
+            // that stand, which is slow but exact.
+            _ => {
+                let kept = self.entries[..c.entries].to_vec();
+                if let Ok(mut rebuilt) = Ledger::replay(self.config.clone(), self.opened_at, kept) {
+                    rebuilt.now = c.now;
+                    *self = rebuilt;
+                }
+            }
+        }
+    }
+
+    /// The entries a receipt refers to.
+    pub fn receipt_entries(&self, r: &Receipt) -> &[LedgerEntry] {
+        let start = (r.first.0 as usize)
+            .saturating_sub(1)
+            .min(self.entries.len());
+        let end = (start + r.count as usize).min(self.entries.len());
+        &self.entries[start..end]
+    }
+
+    fn backwards(&self, got: DateTime<Utc>) -> DomainError {
+        DomainError::TimeWentBackwards {
+            last: self.now.to_rfc3339(),
+            got: got.to_rfc3339(),
+        }
+    }
+
+    /// Whether a client key has been used (its operation would be answered, not run).
+    pub fn knows_key(&self, key: &IdempotencyKey) -> bool {
+        self.lookup(key.as_str()).is_some()
+    }
+
+    /// Whether `amount` could be credited to `meter` now (a purchase checks this before the
+    /// payment is taken, so a charged customer always gets the credits).
+    pub fn check_credit(&self, meter: &MeterId, amount: Amount) -> Result<()> {
+        positive(amount)?;
+        self.check_room(self.config.meter_index(meter)?, amount)
+    }
+
+    /// Changes a setting (top-ups, a member cap, alerts). The new configuration is checked
+    /// whole; a refused change changes nothing.
+    pub fn configure(&mut self, change: &SettingsChange) -> Result<()> {
+        let config = change.apply_to(&self.config)?;
+        config.validate()?;
+        self.config = config;
+        Ok(())
+    }
+
+    /// Appends an entry; its balance is the meter's available balance now.
+    fn push(&mut self, m: usize, mut d: NewEntry) -> EntryId {
+        d.usage.intern(&mut self.interner);
+
+        let id = EntryId(self.entries.len() as u64 + 1);
+        let amount = Amount::minor(d.split.iter().map(|s| s.amount.get()).sum());
+        let balance_after = self.books[m].available;
+        self.entries.push(LedgerEntry {
+            id,
+            key: d.key,
+            at: d.at,
+            meter: self.config.meters[m].id.clone(),
+            kind: d.kind,
+            status: d.status,
+            amount,
+            split: d.split,
+            balance_after,
+            expires_at: d.expires_at,
+            reverses: d.reverses,
+            usage: d.usage,
+        });
+        if let Some(e) = self.entries.last() {
+            count_spend(&mut self.spent, self.config.timezone, m, e);
+        }
+        id
+    }
+
+    /// The balances without the history, for what-if simulations (the forecast). Entry ids of
+    /// the fork start again at 1; its entries say what would happen, not what did.
+    pub(crate) fn fork(&self) -> Ledger {
+        Ledger {
+            config: self.config.clone(),
+            opened_at: self.opened_at,
+            books: self.books.clone(),
+            entries: Vec::new(),
+            index: HashMap::default(),
+            key_hasher: self.key_hasher.clone(),
+            holds: self.holds.clone(),
+            refunded: HashMap::new(),
+            spent: self.spent.clone(),
+            next_bucket: self.next_bucket,
+            now: self.now,
+            interner: Interner::default(),
+        }
+    }
+
+    /// Same state as `other`, apart from how far the clock was moved without writing entries.
+    pub fn same_state(&self, other: &Ledger) -> bool {
+        self.config == other.config
+            && self.books == other.books
+            && self.entries == other.entries
+            && self.holds == other.holds
+            && self.refunded == other.refunded
+            && self.next_bucket == other.next_bucket
+    }
+}

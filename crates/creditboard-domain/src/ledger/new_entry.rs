@@ -1,0 +1,59 @@
+//! An entry before it is written: what an operation or a due event fills in before the
+//! ledger gives it an id, a meter and a balance.
+
+use crate::entry::{EntryId, EntryKind, EntryStatus, Share, Usage};
+use crate::ids::{IdempotencyKey, Label};
+use chrono::{DateTime, Utc};
+
+/// An entry before it gets its id, meter and balance.
+pub(super) struct NewEntry {
+    pub(super) key: IdempotencyKey,
+    pub(super) at: DateTime<Utc>,
+    pub(super) kind: EntryKind,
+    pub(super) status: EntryStatus,
+    pub(super) split: Vec<Share>,
+    pub(super) expires_at: Option<DateTime<Utc>>,
+    pub(super) reverses: Option<EntryId>,
+    pub(super) usage: Usage,
+}
+
+impl NewEntry {
+    pub(super) fn new(
+        key: IdempotencyKey,
+        at: DateTime<Utc>,
+        kind: EntryKind,
+        status: EntryStatus,
+        split: Vec<Share>,
+    ) -> Self {
+        NewEntry {
+            key,
+            at,
+            kind,
+            status,
+            split,
+            expires_at: None,
+            reverses: None,
+            usage: Usage::default(),
+        }
+    }
+
+    pub(super) fn usage(mut self, usage: Usage) -> Self {
+        self.usage = usage;
+        self
+    }
+
+    pub(super) fn describe(mut self, text: &str) -> Self {
+        self.usage.description = Label::new(text).ok();
+        self
+    }
+
+    pub(super) fn expires_at(mut self, expires_at: Option<DateTime<Utc>>) -> Self {
+        self.expires_at = expires_at;
+        self
+    }
+
+    pub(super) fn reverses(mut self, id: EntryId) -> Self {
+        self.reverses = Some(id);
+        self
+    }
+}

@@ -1,0 +1,206 @@
+//! Rebuilding a ledger from its stored entries, checking that each one follows from the
+//! entries before it.
+
+use super::book::Bucket;
+use super::caps::count_spend;
+use super::drawdown::negated;
+use super::{Ledger, PendingHold};
+use crate::amount::Amount;
+use crate::config::AccountConfig;
+use crate::config::meter::BucketKind;
+use crate::entry::{EntryKind, LedgerEntry};
+use crate::error::{DomainError, Result};
+use chrono::{DateTime, Datelike, Utc};
+
+impl Ledger {
+    /// Rebuilds a ledger from its entries alone (as stored by a server), checking that every
+    /// entry's balance follows from the ones before it.
+    pub fn replay(
+        config: AccountConfig,
+        opened_at: DateTime<Utc>,
+        entries: impl IntoIterator<Item = LedgerEntry>,
+    ) -> Result<Ledger> {
+        let mut ledger = Ledger::empty(config, opened_at)?;
+        for e in entries {
+            ledger.replay_entry(e)?;
+        }
+        Ok(ledger)
+    }
+
+    /// Continues a replay with entries stored after the ones this ledger holds (another
+    /// writer's). On an error the ledger must be thrown away and rebuilt: the entries before
+    /// the bad one stay applied.
+    pub fn replay_more(&mut self, entries: impl IntoIterator<Item = LedgerEntry>) -> Result<()> {
+        entries.into_iter().try_for_each(|e| self.replay_entry(e))
+    }
+
+    fn replay_entry(&mut self, mut e: LedgerEntry) -> Result<()> {
+        e.usage.intern(&mut self.interner);
+        e.meter = self.config.meters[self.config.meter_index(&e.meter)?]
+            .id
+            .clone();
+        let corrupt = |msg: String| DomainError::CorruptLedger(format!("entry {}: {msg}", e.id));
+        if e.id.0 != self.entries.len() as u64 + 1 {
+            return Err(corrupt("ids are not contiguous".into()));
+        }
+        if e.at < self.now {
+            return Err(corrupt("it is older than the entry before it".into()));
+        }
+        let m = self.config.meter_index(&e.meter)?;
+        let sum = e
+            .split
+            .iter()
+            .try_fold(Amount::ZERO, |acc, s| acc.checked_add(s.amount))?;
+        if sum != e.amount {
+            return Err(corrupt("its split does not add up to its amount".into()));
+        }
+        self.check_stored_rules(&e, m).map_err(corrupt)?;
+        for s in &e.split {
+            if s.kind != BucketKind::Overdraft && self.books[m].index_of(s.bucket).is_none() {
+                self.insert_bucket(
+                    m,
+                    Bucket {
+                        id: s.bucket,
+                        kind: s.kind,
+                        balance: Amount::ZERO,
+                        granted_at: e.at,
+                        expires_at: e.expires_at,
+                    },
+                );
+                let next = s
+                    .bucket
+                    .0
+                    .checked_add(1)
+                    .ok_or_else(|| corrupt("its bucket id is out of range".into()))?;
+                self.next_bucket = self.next_bucket.max(next);
+            }
+        }
+        self.apply_shares(m, &e.split)?;
+        if self.books[m].available != e.balance_after {
+            return Err(corrupt(
+                "its balance does not follow from the entries before it".into(),
+            ));
+        }
+        let book = &mut self.books[m];
+        match e.kind {
+            EntryKind::Hold => {
+                let amount = e.amount.checked_neg()?;
+                book.held = book.held.checked_add(amount)?;
+                self.holds.insert(
+                    e.id,
+                    PendingHold {
+                        meter: m,
+                        amount,
+                        split: negated(&e.split),
+                    },
+                );
+            }
+            EntryKind::HoldRelease => {
+                if let Some(h) = e.reverses.and_then(|id| self.holds.remove(&id)) {
+                    book.held = book.held.checked_sub(h.amount)?;
+                }
+            }
+            EntryKind::Refund => {
+                if let Some(of) = e.reverses {
+                    let done = self.refunded.get(&of).copied().unwrap_or_default();
+                    self.refunded.insert(of, done.checked_add(e.amount)?);
+                }
+            }
+            EntryKind::Refill => {
+                book.included = e
+                    .split
+                    .iter()
+                    .find(|s| s.kind == BucketKind::Included)
+                    .map(|s| s.bucket);
+                book.next_cycle = Some(self.config.billing.next_start(self.config.timezone, e.at));
+            }
+            EntryKind::AutoTopUp => {
+                let local = self.config.timezone.date_of(e.at);
+                let month = (local.year(), local.month());
+                let used = if book.top_up_month == Some(month) {
+                    book.top_up_total
+                } else {
+                    Amount::ZERO
+                };
+                book.top_up_month = Some(month);
+                book.top_up_total = used.checked_add(e.amount)?;
+            }
+            _ => {}
+        }
+        let position = self.entries.len();
+        let op = e.key.operation_key().map(str::to_owned);
+        self.now = e.at;
+        count_spend(&mut self.spent, self.config.timezone, m, &e);
+        self.entries.push(e);
+        if let Some(op) = op
+            && self.lookup(&op).is_none()
+        {
+            self.index_new_key(&op, position);
+        }
+        Ok(())
+    }
+
+    /// The rules a stored entry must follow beyond its arithmetic: the sign its kind implies,
+    /// and what it settles or reverses (checked before anything changes).
+    fn check_stored_rules(&self, e: &LedgerEntry, m: usize) -> std::result::Result<(), String> {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let expected = match e.kind {
+            EntryKind::Consume | EntryKind::Hold | EntryKind::HoldCapture | EntryKind::Expiry => {
+                Some(Less)
+            }
+            EntryKind::Purchase
+            | EntryKind::AutoTopUp
+            | EntryKind::Refill
+            | EntryKind::Grant
+            | EntryKind::Refund
+            | EntryKind::HoldRelease => Some(Greater),
+            EntryKind::Rollover => Some(Equal),
+            EntryKind::Adjustment => None,
+        };
+        let sign = e.amount.get().cmp(&0);
+        if expected.is_some_and(|x| x != sign) || (expected.is_none() && sign == Equal) {
+            return Err(format!(
+                "a {} of {} has the wrong sign",
+                e.kind.as_str(),
+                e.amount
+            ));
+        }
+        match e.kind {
+            EntryKind::HoldRelease => {
+                let hold = e.reverses.and_then(|id| self.holds.get(&id));
+                match hold {
+                    Some(h) if h.meter == m && h.amount == e.amount => Ok(()),
+                    _ => Err("it releases something that is not a pending hold in full".into()),
+                }
+            }
+            EntryKind::HoldCapture => {
+                // A capture directly follows the release of the whole hold it settles.
+                let release = self.entries.last().filter(|r| {
+                    r.kind == EntryKind::HoldRelease
+                        && r.reverses.is_some()
+                        && r.reverses == e.reverses
+                });
+                match release {
+                    Some(r) if -e.amount.get() <= r.amount.get() && r.meter == e.meter => Ok(()),
+                    _ => Err("a capture without the release of its hold, or above it".into()),
+                }
+            }
+            EntryKind::Refund => {
+                let charge = e.reverses.and_then(|id| self.entry(id));
+                let Some(charge) = charge.filter(|c| {
+                    matches!(c.kind, EntryKind::Consume | EntryKind::HoldCapture)
+                        && c.meter == e.meter
+                }) else {
+                    return Err("a refund of something that is not a charge".into());
+                };
+                let done = self.refunded(charge.id).get();
+                let refunded = done.checked_add(e.amount.get());
+                if refunded.is_none_or(|r| r > -charge.amount.get()) {
+                    return Err("it refunds more than was charged".into());
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}

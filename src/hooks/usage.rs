@@ -1,0 +1,62 @@
+//! The usage page's data: the period the URL asks for, as the account offers it, and the
+//! numbers for it.
+
+use super::{AccountData, Boxed, Fetched};
+use crate::store::{Store, StoreError};
+use creditboard_domain::api::{UsageQuery, UsageView};
+use creditboard_domain::period::{Period, PeriodChoices};
+use leptos::prelude::*;
+
+/// The period a page shows, what was wrong with the link's, and what the account offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offered {
+    pub period: Period,
+    pub problem: Option<String>,
+    pub choices: PeriodChoices,
+}
+
+/// The usage and team pages' period (see [`crate::view::offered_period`]); `None` until the
+/// account is known, since which periods are offered, and which comes first, is the account's.
+pub fn use_offered_period(data: AccountData) -> Memo<Option<Offered>> {
+    let query = leptos_router::hooks::use_query_map();
+    Memo::new(move |_| {
+        let choices = data.account.get()?.ok()?.usage_periods;
+        let (period, problem) =
+            crate::view::offered_period(&crate::view::pairs(&query.read()), &choices);
+        Some(Offered {
+            period,
+            problem,
+            choices,
+        })
+    })
+}
+
+/// The usage page's numbers for the period the URL asks for, as the account offers it (see
+/// [`crate::view::offered_period`]): the fetch waits for the account, whose periods they are,
+/// and a failed account fails it. Refetched when the period or the data changes.
+pub fn use_usage(data: AccountData) -> Fetched<UsageView> {
+    let store = Store::expect();
+    let query = leptos_router::hooks::use_query_map();
+    // Only the period's own parameters: others changing fetch nothing.
+    let asked = Memo::new(move |_| {
+        crate::view::pairs(&query.read())
+            .into_iter()
+            .filter(|(k, _)| crate::view::PERIOD_KEYS.contains(&k.as_str()))
+            .collect::<crate::view::Query>()
+    });
+    LocalResource::new(move || -> Boxed<Result<UsageView, StoreError>> {
+        store.track();
+        let asked = asked.get();
+        let account = data.account;
+        let store = store.clone();
+        Box::pin(async move {
+            let account = account.await?;
+            let (period, _) = crate::view::offered_period(&asked, &account.usage_periods);
+            let query = UsageQuery {
+                period,
+                filter: Default::default(),
+            };
+            store.ask(query).await
+        })
+    })
+}

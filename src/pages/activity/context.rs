@@ -1,0 +1,134 @@
+//! What the Activity pages know of the account besides the listing: its names (meters,
+//! members, projects, engines), the columns it has data for, and how an entry reads (when,
+//! what, its status).
+
+use crate::format;
+use crate::hooks::AccountData;
+use crate::store::StoreError;
+use crate::view::activity::Column;
+use chrono::Datelike;
+use creditboard_domain::activity::ActivityRow;
+use creditboard_domain::api::AccountView;
+use creditboard_domain::config::meter::MeterConfig;
+use creditboard_domain::entry::{EntryKind, EntryStatus, LedgerEntry};
+use creditboard_domain::ids::MeterId;
+use creditboard_domain::ratecard::RateCard;
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// What the listing needs besides the page: names and the account's shape.
+#[derive(Clone)]
+pub struct Context {
+    pub account: Arc<AccountView>,
+    pub card: Arc<RateCard>,
+}
+
+impl Context {
+    pub fn meter(&self, id: &MeterId) -> Option<&MeterConfig> {
+        self.account.meters.iter().find(|m| m.id == *id)
+    }
+    pub fn member(&self, id: &str) -> String {
+        self.account
+            .members
+            .iter()
+            .find(|m| m.id.as_str() == id)
+            .map_or_else(|| id.to_string(), |m| m.name.clone())
+    }
+    pub fn project(&self, id: &str) -> String {
+        self.account
+            .projects
+            .iter()
+            .find(|p| p.id.as_str() == id)
+            .map_or_else(|| id.to_string(), |p| p.name.clone())
+    }
+    pub fn engines(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .card
+            .features
+            .iter()
+            .filter_map(|f| f.engine.as_ref().map(|e| e.as_str().to_string()))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+    /// The product's columns this account has data for (no team: no member column, and so on).
+    pub fn usual_columns(&self) -> Vec<Column> {
+        self.account
+            .presentation
+            .ledger_columns
+            .iter()
+            .copied()
+            .filter(|c| match c {
+                Column::Service => !self.engines().is_empty(),
+                Column::Category => !self.card.categories.is_empty(),
+                Column::Member => !self.account.members.is_empty(),
+                Column::Project => !self.account.projects.is_empty(),
+                Column::Tier => !self.card.tiers.is_empty(),
+                _ => true,
+            })
+            .collect()
+    }
+    /// "Jan 28, 2:21 PM" in the account's timezone (with the year when it is not this one).
+    pub fn when(&self, e: &LedgerEntry) -> String {
+        let tz = self.account.timezone;
+        let local = tz.local(e.at);
+        let this_year = tz.local(crate::browser::now()).year();
+        format::moment(local, local.year() != this_year, false)
+    }
+    /// What the entry was: its description, else its feature, else its type.
+    pub fn description(&self, e: &LedgerEntry) -> String {
+        if let Some(d) = &e.usage.description {
+            return d.as_str().to_string();
+        }
+        if let Some(f) = &e.usage.feature {
+            return self.card.feature_name(f.as_str()).to_string();
+        }
+        match (e.kind, e.reverses) {
+            (EntryKind::Refund, Some(of)) => format!("Refund of entry #{}", of.0),
+            (kind, _) => kind.label().to_string(),
+        }
+    }
+}
+
+// A memo's value needs `PartialEq`: two contexts are the same when they share the loaded
+// account and card (comparing whole accounts would cost more than it saves).
+impl PartialEq for Context {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.account, &other.account) && Arc::ptr_eq(&self.card, &other.card)
+    }
+}
+
+/// The account's names, once loaded.
+pub fn use_context_data() -> Memo<Option<Result<Context, StoreError>>> {
+    let data = AccountData::expect();
+    Memo::new(move |_| {
+        let account = data.account.get()?;
+        let card = data.rate_card.get()?;
+        Some((|| {
+            Ok(Context {
+                account: Arc::new(account?),
+                card: Arc::new(card?),
+            })
+        })())
+    })
+}
+
+/// The status a person reads: a failed job that was refunded says it cost nothing.
+pub fn status_text(row: &ActivityRow) -> (&'static str, Option<&'static str>) {
+    let e = &row.entry;
+    if row.pending {
+        return ("Pending", Some("Held for a job still running"));
+    }
+    match e.status {
+        EntryStatus::Failed
+            if !row.refunded.is_zero() && row.refunded.get() + e.amount.get() >= 0 =>
+        {
+            ("Failed", Some("Refunded — you were not charged"))
+        }
+        EntryStatus::Failed if !row.refunded.is_zero() => ("Failed", Some("Partly refunded")),
+        EntryStatus::Failed => ("Failed", None),
+        EntryStatus::Pending => ("Pending", None),
+        EntryStatus::Success => ("Success", None),
+    }
+}

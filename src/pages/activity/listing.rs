@@ -1,0 +1,300 @@
+//! The listing the URL asks for: its filters and tools, then the summary (count and sum of
+//! what matches), the table a page at a time, the pager, and the selected entry's drawer.
+
+use super::columns::{ColumnChooser, PageSize};
+use super::context::{Context, status_text};
+use super::drawer::EntryDrawer;
+use super::export::Export;
+use super::filters::Filters;
+use crate::components::states::{EmptyState, ErrorPanel, Skeleton};
+use crate::components::ui::pager::Pager;
+use crate::format;
+use crate::hooks::activity::{use_change_query, use_listing};
+use crate::view::activity::{ActivityView, Column, activity_from_query};
+use crate::view::{pairs, store_params, to_query_string, with_changes};
+use creditboard_domain::Amount;
+use creditboard_domain::activity::{ActivityPage, ActivityRow};
+use creditboard_domain::config::meter::MeterConfig;
+use creditboard_domain::ids::ProjectId;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_query_map};
+
+/// Filters, summary, table, pager and export for the URL's listing; `project` pins one.
+#[component]
+pub fn LedgerListing(ctx: Context, project: Option<ProjectId>) -> impl IntoView {
+    let query = use_query_map();
+    let account = ctx.account.clone();
+    let view_state: Memo<ActivityView> =
+        Memo::new(move |_| activity_from_query(&pairs(&query.read()), &account.presentation));
+    let pinned = project.clone();
+    let request = Memo::new(move |_| {
+        let v = view_state.get();
+        let mut q = v.query;
+        if let Some(p) = &pinned {
+            q.filter.projects = vec![p.clone()];
+        }
+        (q, v.page, v.size)
+    });
+    let listing = use_listing(request);
+    let selected = RwSignal::new(None::<ActivityRow>);
+    let columns = {
+        let ctx = ctx.clone();
+        Memo::new(move |_| {
+            view_state
+                .get()
+                .columns
+                .unwrap_or_else(|| ctx.usual_columns())
+        })
+    };
+    let problems = move || {
+        let p = view_state.with(|v| v.problems.clone());
+        (!p.is_empty()).then(|| {
+            view! {
+                <div class="notice" role="status" data-testid="query-problem">
+                    {p.into_iter().map(|p| view! { <p>{p}</p> }).collect_view()}
+                </div>
+            }
+        })
+    };
+    let results = {
+        let ctx = ctx.clone();
+        move || {
+            match listing.get() {
+            None => view! { <Skeleton what="the ledger" /> }.into_any(),
+            Some(Err(error)) => view! {
+                <ErrorPanel what="the ledger" error retry=Callback::new(move |()| listing.refetch()) />
+            }
+            .into_any(),
+            Some(Ok(page)) => view! { <Results ctx=ctx.clone() page columns selected /> }.into_any(),
+        }
+        }
+    };
+    let export_query = Signal::derive(move || request.get().0);
+    view! {
+        <Filters ctx=ctx.clone() view_state show_project=project.is_none() />
+        {problems}
+        <div class="listing-tools">
+            <ColumnChooser columns account=ctx.account.clone() />
+            <PageSize view_state />
+            <Export query=export_query />
+        </div>
+        <div aria-busy=move || listing.with(|l| l.is_none()).to_string()>{results}</div>
+        <EntryDrawer ctx selected />
+    }
+}
+
+/// The summary, the table and the pager for one page.
+#[component]
+fn Results(
+    ctx: Context,
+    page: ActivityPage,
+    columns: Memo<Vec<Column>>,
+    selected: RwSignal<Option<ActivityRow>>,
+) -> impl IntoView {
+    let change = use_change_query();
+    let count = page.total_count;
+    let sums = page
+        .totals
+        .iter()
+        .filter_map(|t| Some(format::amount(t.amount, ctx.meter(&t.meter)?)))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let summary = format!(
+        "{} {} · {}",
+        format::group_thousands(&count.to_string()),
+        if count == 1 { "entry" } else { "entries" },
+        if sums.is_empty() {
+            "nothing".to_string()
+        } else {
+            sums
+        }
+    );
+    let newer = page.newer;
+    let first_page = move |_| change(vec![("page", None)]);
+    if page.rows.is_empty() {
+        return view! {
+            <p class="listing-summary" data-testid="activity-summary">{summary}</p>
+            <EmptyState title=Signal::stored("No activity matches".to_string())>
+                <p>"Try a longer time range or fewer filters."</p>
+            </EmptyState>
+        }
+        .into_any();
+    }
+    let pages = page.pages();
+    let current = page.page;
+    let href = use_page_href();
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|row| view! { <Row ctx=ctx.clone() row columns selected /> })
+        .collect_view();
+    let head = move || {
+        columns
+            .get()
+            .into_iter()
+            .map(|c| {
+                let class = match c {
+                    Column::Amount | Column::Balance => "num",
+                    _ => "",
+                };
+                view! {
+                    <th scope="col" class=class>
+                        {ctx.account.presentation.heading(c).to_string()}
+                    </th>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <p class="listing-summary" data-testid="activity-summary">
+            {summary}
+        </p>
+        <Show when=move || { newer > 0 }>
+            <p class="notice" role="status">
+                {format!(
+                    "{newer} new {} arrived since this list was opened. ",
+                    if newer == 1 { "entry" } else { "entries" },
+                )}
+                <button type="button" class="link-button" on:click=first_page.clone()>
+                    "Show the newest"
+                </button>
+            </p>
+        </Show>
+        <div class="table-wrap card" tabindex="0" role="region" aria-label="Credit activity">
+            <table class="data-table ledger" data-testid="ledger">
+                <thead>
+                    <tr>{head}</tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <Pager current pages href />
+    }
+    .into_any()
+}
+
+/// A page's address: this path and query with `page` set (none for the first).
+fn use_page_href() -> Callback<u32, String> {
+    let query = use_query_map();
+    let location = use_location();
+    Callback::new(move |p: u32| {
+        let page = (p > 1).then(|| p.to_string());
+        let q = with_changes(&pairs(&query.read_untracked()), &[("page", page)]);
+        format!(
+            "{}{}",
+            location.pathname.get_untracked(),
+            to_query_string(&q)
+        )
+    })
+}
+
+/// "-20", "+500", "-1.50": the signed change in the meter's unit, without the unit.
+fn signed(amount: Amount, meter: Option<&MeterConfig>) -> String {
+    let Some(meter) = meter else {
+        return amount.get().to_string();
+    };
+    let n = format::number(amount.abs(), meter);
+    if amount.is_negative() {
+        format!("-{n}")
+    } else if amount.is_zero() {
+        n
+    } else {
+        format!("+{n}")
+    }
+}
+
+/// One entry as a table row, its cells in the chosen columns; its time opens the drawer.
+#[component]
+fn Row(
+    ctx: Context,
+    row: ActivityRow,
+    columns: Memo<Vec<Column>>,
+    selected: RwSignal<Option<ActivityRow>>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let e = row.entry.clone();
+    let meter = ctx.meter(&e.meter).cloned();
+    let (status, note) = status_text(&row);
+    let negative = e.amount.is_negative();
+    let cell = move |c: Column| -> AnyView {
+        let e = &row.entry;
+        match c {
+            Column::Time => {
+                let row = row.clone();
+                view! {
+                    <td>
+                        <button
+                            type="button"
+                            class="link-button"
+                            aria-haspopup="dialog"
+                            on:click=move |_| selected.set(Some(row.clone()))
+                        >
+                            {ctx.when(e)}
+                        </button>
+                    </td>
+                }
+                .into_any()
+            }
+            Column::Description => view! { <td>{ctx.description(e)}</td> }.into_any(),
+            Column::Service => {
+                view! { <td>{e.usage.engine.as_ref().map(|x| x.as_str().to_string())}</td> }
+                    .into_any()
+            }
+            Column::Category => view! {
+                <td>
+                    {e
+                        .usage
+                        .category
+                        .as_ref()
+                        .map(|c| ctx.card.category_name(c.as_str()).to_string())}
+                </td>
+            }
+            .into_any(),
+            Column::Member => {
+                view! { <td>{e.usage.member.as_ref().map(|m| ctx.member(m.as_str()))}</td> }
+                    .into_any()
+            }
+            Column::Project => {
+                let link = e.usage.project.as_ref().map(|p| {
+                    let sticky = store_params(&pairs(&query.read_untracked()));
+                    let href = crate::browser::app_href(&format!(
+                        "/activity/projects/{}{}",
+                        p.as_str(),
+                        to_query_string(&sticky)
+                    ));
+                    view! { <a href=href>{ctx.project(p.as_str())}</a> }
+                });
+                view! { <td>{link}</td> }.into_any()
+            }
+            Column::Tier => view! {
+                <td>{e.usage.tier.as_ref().map(|t| ctx.card.tier_name(t.as_str()).to_string())}</td>
+            }
+            .into_any(),
+            Column::Type => view! { <td>{e.kind.label()}</td> }.into_any(),
+            Column::Status => view! {
+                <td>
+                    <span class=format!("status status-{}", status.to_ascii_lowercase())>{status}</span>
+                    {note.map(|n| view! { <span class="status-note">{n}</span> })}
+                </td>
+            }
+            .into_any(),
+            Column::Amount => view! {
+                <td class="num" class:negative=negative>
+                    {signed(e.amount, meter.as_ref())}
+                </td>
+            }
+            .into_any(),
+            Column::Balance => view! {
+                <td class="num">
+                    {meter.as_ref().map(|m| format::number(e.balance_after, m))}
+                </td>
+            }
+            .into_any(),
+        }
+    };
+    view! {
+        <tr data-entry=e.id.0.to_string()>
+            {move || columns.get().into_iter().map(cell.clone()).collect_view()}
+        </tr>
+    }
+}

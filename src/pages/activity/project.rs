@@ -1,0 +1,103 @@
+//! A project's page below its route: what it used in the period, by engine and how often,
+//! each meter a card, then its own ledger.
+
+use super::context::Context;
+use super::listing::LedgerListing;
+use crate::charts::frequency_chart;
+use crate::components::breakdown::{Breakdown, Namer};
+use crate::components::chart::EChart;
+use crate::components::states::{ErrorPanel, Skeleton};
+use crate::format;
+use crate::hooks::activity::use_project_usage;
+use crate::theme::use_chart_theme;
+use crate::view::activity::activity_from_query;
+use crate::view::{pairs, store_params, to_query_string};
+use creditboard_domain::ids::ProjectId;
+use creditboard_domain::period::{Period, PeriodPreset};
+use creditboard_domain::usage::Granularity;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use std::sync::Arc;
+
+/// One known project: a link back, its name, its usage per meter and its ledger.
+#[component]
+pub fn ProjectBody(ctx: Context, project: ProjectId, name: String) -> impl IntoView {
+    let query = use_query_map();
+    let account = ctx.account.clone();
+    let period = Memo::new(move |_| {
+        activity_from_query(&pairs(&query.read()), &account.presentation)
+            .query
+            .period
+            .unwrap_or(Period::preset(PeriodPreset::ThisYear))
+    });
+    let usage = use_project_usage(project.clone(), period);
+    let theme = use_chart_theme();
+    let back = move || {
+        let sticky = store_params(&pairs(&query.read()));
+        crate::browser::app_href(&format!("/activity{}", to_query_string(&sticky)))
+    };
+    let analytics = {
+        let ctx = ctx.clone();
+        move || {
+            match usage.get() {
+            None => view! { <Skeleton what="the project's usage" /> }.into_any(),
+            Some(Err(error)) => view! {
+                <ErrorPanel what="the project's usage" error retry=Callback::new(move |()| usage.refetch()) />
+            }
+            .into_any(),
+            Some(Ok(u)) => {
+                let cards = u
+                    .meters
+                    .iter()
+                    .filter(|m| m.jobs > 0 || !m.used.is_zero())
+                    .filter_map(|m| {
+                        let meter = ctx.meter(&m.meter)?.clone();
+                        let engine: Namer = Arc::new(|k: &str| k.to_string());
+                        let rows = Signal::stored(m.by_engine.clone());
+                        let spec = Signal::stored(frequency_chart(&m.series, &theme.get_untracked()));
+                        let label = format!("Jobs per {} for this project", match m.series.granularity {
+                            Granularity::Day => "day",
+                            Granularity::Month => "month",
+                        });
+                        Some(view! {
+                            <section class="card project-meter" data-testid=format!("project-{}", meter.id.as_str())>
+                                <h2>{meter.name.clone()}</h2>
+                                <p class="stat-value" data-testid="project-used">
+                                    {format::amount(m.used, &meter)}
+                                </p>
+                                <p class="muted">
+                                    {format!("used in {} jobs · {}", m.jobs, format::date_range(&m.range))}
+                                </p>
+                                <h3>"Activity"</h3>
+                                <EChart spec label=label.clone() stamp=Signal::stored(format!("{:?}", m.range.from)) class="frequency-chart" />
+                                <Breakdown
+                                    title="By engine".to_string()
+                                    key_header="Engine"
+                                    rows
+                                    name=engine
+                                    none="No specific engine"
+                                    meter=meter.clone()
+                                    donut=true
+                                    testid="project-engines".to_string()
+                                />
+                            </section>
+                        })
+                    })
+                    .collect_view();
+                view! { <div class="project-meters">{cards}</div> }.into_any()
+            }
+        }
+        }
+    };
+    view! {
+        <header class="page-head">
+            <p>
+                <a href=back>"← All activity"</a>
+            </p>
+            <h1>{name}</h1>
+        </header>
+        {analytics}
+        <h2 class="section-title">"Ledger"</h2>
+        <LedgerListing ctx project=Some(project) />
+    }
+}

@@ -1,0 +1,310 @@
+//! Route `/`: credit usage. Where the credits went in a period (in the account's timezone),
+//! what is left, and how long it lasts at the recent rate.
+//!
+//! The page has three faces: skeletons until the first answer, an error panel when the store
+//! fails, and the usage itself. Once shown, the usage stays mounted and follows the data as
+//! the period changes (cards update, charts redraw in place), rather than being built again.
+//! A meter's cards are in `cards.rs`, its chart and breakdowns in `details.rs`.
+
+mod cards;
+mod details;
+
+use cards::{MeterCards, UpdatedAgo, balance_of};
+use details::MeterDetails;
+
+use crate::components::breakdown::Namer;
+use crate::components::period::PeriodChoice;
+use crate::components::states::{ErrorPanel, Skeleton};
+use crate::hooks::AccountData;
+use crate::hooks::usage::{use_offered_period, use_usage};
+use crate::store::StoreError;
+use crate::view::{pairs, store_params, to_query_string};
+use crate::{browser, format};
+use creditboard_domain::api::{AccountView, BalanceView, UsageView};
+use creditboard_domain::config::meter::MeterConfig;
+use creditboard_domain::forecast::Forecast;
+use creditboard_domain::ledger::MeterBalance;
+use creditboard_domain::period::Freshness;
+use creditboard_domain::period::{Period, PeriodPreset};
+use creditboard_domain::ratecard::RateCard;
+use creditboard_domain::usage::MeterUsage;
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// Everything the page shows, from one consistent set of answers.
+#[derive(Debug, Clone)]
+struct Loaded {
+    account: AccountView,
+    card: RateCard,
+    balance: BalanceView,
+    usage: UsageView,
+}
+
+type Latest = Option<Result<Arc<Loaded>, StoreError>>;
+
+/// New answers are new data: comparing them field by field would cost more (in time and in
+/// code) than the updates they might spare.
+fn always_changed<T>(_: Option<&T>, _: Option<&T>) -> bool {
+    true
+}
+
+/// Which face the page shows.
+#[derive(Debug, Clone, PartialEq)]
+enum Face {
+    Loading,
+    Failed(StoreError),
+    Ready,
+}
+
+/// The usage page.
+#[component]
+pub fn UsagePage() -> impl IntoView {
+    let data = AccountData::expect();
+    let offered = use_offered_period(data);
+    let period = Signal::derive(move || offered.with(|o| o.as_ref().map(|o| o.period)));
+    let usage = use_usage(data);
+    // The latest answers: `None` until all four have come once. A resource keeps its last
+    // value while it fetches again, so this never goes back to `None`.
+    let latest: Memo<Latest> = Memo::new_with_compare(
+        move |_| {
+            let (account, card, balance, usage) = (
+                data.account.get()?,
+                data.rate_card.get()?,
+                data.balance.get()?,
+                usage.get()?,
+            );
+            Some((|| {
+                Ok(Arc::new(Loaded {
+                    account: account?,
+                    card: card?,
+                    balance: balance?,
+                    usage: usage?,
+                }))
+            })())
+        },
+        always_changed,
+    );
+    let face = Memo::new(move |_| match latest.get() {
+        None => Face::Loading,
+        Some(Err(e)) => Face::Failed(e),
+        Some(Ok(_)) => Face::Ready,
+    });
+    // Still showing another period than the one asked for: the figures are being updated.
+    let pending =
+        move || latest.with(|l| matches!(l, Some(Ok(l)) if Some(l.usage.period) != period.get()));
+    // The account's "today" bounds the custom range; the browser's until the account loads.
+    let today = Signal::derive(move || {
+        let now = browser::now();
+        match data.account.get() {
+            Some(Ok(a)) => a.timezone.date_of(now),
+            _ => now.date_naive(),
+        }
+    });
+    let retry = Callback::new(move |()| {
+        data.refetch();
+        usage.refetch();
+    });
+    let body = move || match face.get() {
+        Face::Loading => view! { <Skeleton what="credit usage" /> }.into_any(),
+        Face::Failed(error) => {
+            view! { <ErrorPanel what="your credit usage" error retry /> }.into_any()
+        }
+        Face::Ready => match latest.get_untracked() {
+            Some(Ok(initial)) => {
+                view! { <UsageBody latest initial=(*initial).clone() /> }.into_any()
+            }
+            _ => ().into_any(),
+        },
+    };
+    view! {
+        <div class="usage-page" aria-busy=move || pending().to_string()>
+            <header class="page-head">
+                <h1>"Credit usage"</h1>
+            </header>
+            <PeriodChoice offered today />
+            {body}
+        </div>
+    }
+}
+
+/// How the period is named in card labels: "in the last 30 days", "this month", "from Aug 1 –
+/// Aug 31, 2026".
+fn period_phrase(usage: &UsageView) -> String {
+    match usage.period {
+        Period::Preset(preset) => match preset {
+            PeriodPreset::ThisMonth => "this month".into(),
+            PeriodPreset::LastMonth => "last month".into(),
+            PeriodPreset::ThisYear => "this year".into(),
+            other => format!("in the {}", other.label().to_ascii_lowercase()),
+        },
+        Period::Custom { .. } => format!("from {}", format::date_range(&usage.range)),
+    }
+}
+
+/// A meter's part of the data, kept at its last value if an answer should ever lack it.
+fn select<T: Clone + Send + Sync + 'static>(
+    data: Memo<Arc<Loaded>>,
+    initial: T,
+    pick: impl Fn(&Loaded) -> Option<T> + Send + Sync + 'static,
+) -> Signal<T> {
+    Memo::new_with_compare(
+        move |prev: Option<&T>| {
+            data.with(|d| pick(d))
+                .or_else(|| prev.cloned())
+                .unwrap_or_else(|| initial.clone())
+        },
+        always_changed,
+    )
+    .into()
+}
+
+/// Everything below the period selector, once the data is there; it follows `latest`.
+#[component]
+fn UsageBody(latest: Memo<Latest>, initial: Loaded) -> impl IntoView {
+    let account = initial.account.clone();
+    let data: Memo<Arc<Loaded>> = {
+        let initial = Arc::new(initial.clone());
+        Memo::new_with_compare(
+            move |prev: Option<&Arc<Loaded>>| match latest.get() {
+                Some(Ok(l)) => l,
+                _ => prev.cloned().unwrap_or_else(|| initial.clone()),
+            },
+            always_changed,
+        )
+    };
+    let tz = account.timezone;
+    let freshness = match account.freshness {
+        Freshness::ThroughYesterday => {
+            let text = move || {
+                data.with(|d| {
+                    format!(
+                        "Data through {}",
+                        format::date_time(tz.local(d.usage.data_through))
+                    )
+                })
+            };
+            view! { <span data-testid="freshness">{text}</span> }.into_any()
+        }
+        Freshness::Live => {
+            // When the current figures arrived (a new answer resets it).
+            let fetched_at = Memo::new(move |_| {
+                data.track();
+                browser::now()
+            });
+            view! { <UpdatedAgo at=fetched_at /> }.into_any()
+        }
+    };
+    let range = move || data.with(|d| format::date_range(&d.usage.range));
+    let phrase = Signal::derive(move || data.with(|d| period_phrase(&d.usage)));
+
+    let members = Arc::new(account.members.clone());
+    let meters: Vec<(
+        MeterConfig,
+        MeterUsage,
+        Option<Forecast>,
+        Option<MeterBalance>,
+    )> = account
+        .meters
+        .iter()
+        .filter_map(|m| {
+            let u = initial
+                .usage
+                .meters
+                .iter()
+                .find(|u| u.meter == m.id)?
+                .clone();
+            let f = initial
+                .usage
+                .forecasts
+                .iter()
+                .find(|f| f.meter == m.id)
+                .cloned();
+            let balance = balance_of(&initial.balance, &m.id);
+            Some((m.clone(), u, f, balance))
+        })
+        .collect();
+    let several = meters.len() > 1;
+    let sections: Vec<_> = meters
+        .into_iter()
+        .map(|(meter, u, f, balance)| {
+            let id = meter.id.clone();
+            let usage = select(data, u, {
+                let id = id.clone();
+                move |d| d.usage.meters.iter().find(|u| u.meter == id).cloned()
+            });
+            let forecast = select(data, f, {
+                let id = id.clone();
+                move |d| Some(d.usage.forecasts.iter().find(|f| f.meter == id).cloned())
+            });
+            let balance = select(data, balance, move |d| Some(balance_of(&d.balance, &id)));
+            (meter, usage, forecast, balance)
+        })
+        .collect();
+    let groups = sections
+        .iter()
+        .map(|(meter, usage, forecast, balance)| {
+            view! {
+                <MeterCards
+                    meter=meter.clone()
+                    usage=*usage
+                    forecast=*forecast
+                    balance=*balance
+                    presentation=account.presentation.clone()
+                    phrase
+                    tz
+                    titled=several
+                />
+            }
+        })
+        .collect_view();
+    let details = sections
+        .into_iter()
+        .map(|(meter, usage, _, _)| {
+            let category: Namer = Arc::new(move |k: &str| {
+                data.with_untracked(|d| d.card.category_name(k).to_string())
+            });
+            let feature: Namer = Arc::new(move |k: &str| {
+                data.with_untracked(|d| d.card.feature_name(k).to_string())
+            });
+            let members = members.clone();
+            let member: Namer = Arc::new(move |k: &str| {
+                members
+                    .iter()
+                    .find(|m| m.id.as_str() == k)
+                    .map_or_else(|| k.to_string(), |m| m.name.clone())
+            });
+            let engine: Namer = Arc::new(|k: &str| k.to_string());
+            let presentation = account.presentation.clone();
+            view! { <MeterDetails meter usage several presentation category feature member engine /> }
+        })
+        .collect_view();
+    // The product's way on to the Activity page (ngram's "See last 30 days of usage
+    // activity"), carrying the store's parameters.
+    let activity_link = account.presentation.activity_link.clone().map(|link| {
+        let query = leptos_router::hooks::use_query_map();
+        let href = move || {
+            let mut q = store_params(&pairs(&query.read()));
+            q.push(("period".into(), link.period.slug().into()));
+            browser::app_href(&format!("/activity{}", to_query_string(&q)))
+        };
+        view! {
+            <p class="activity-link">
+                <a href=href data-testid="activity-link">{link.text.to_string()}</a>
+            </p>
+        }
+    });
+    view! {
+        <p class="period-caption" data-testid="period-caption">
+            <span data-testid="period-range">{range}</span>
+            " · times in "
+            <span data-testid="timezone">{tz.name()}</span>
+            " · "
+            {freshness}
+        </p>
+        <div class="card-groups" class:several=several>
+            {groups}
+        </div>
+        {details}
+        {activity_link}
+    }
+}
