@@ -540,7 +540,7 @@ async fn without_a_balance_the_counter_and_panel_say_so() {
 async fn while_loading_the_page_shows_skeletons() {
     setup();
     let store = demo(PresetId::Act3);
-    store.set_latency(400);
+    store.knobs().set_latency(400);
     let (el, _app) = mount(Arc::new(store));
     let skeleton = find(&el, "[data-testid=skeleton]").await;
     assert_eq!(skeleton.get_attribute("role").unwrap(), "status");

@@ -17,17 +17,16 @@ use leptos::prelude::*;
 pub fn AdminOnlyNote(action: Action) -> impl IntoView {
     let data = AccountData::expect();
     let may = use_may(action);
-    let admin = move || {
+    let refusal = move || {
         data.account
             .get()
             .and_then(Result::ok)
-            .map(|a| a.admin_name().to_owned())
-            .unwrap_or_default()
+            .map(|a| a.refusal(action).to_string())
     };
     view! {
         <Show when=move || !may.get() && data.account.get().is_some()>
             <p class="admin-only" data-testid="admin-only">
-                {move || format!("Only team admins can {} — contact {}.", action.describe(), admin())}
+                {refusal}
             </p>
         </Show>
     }

@@ -1,13 +1,16 @@
 //! What every page of the account shares: who the account is, its rate card (for names), its
-//! balance (the top bar and the Credits panel) and the alerts that fired.
+//! balance (the top bar and the Credits panel), the alerts that fired, and changing its spend
+//! controls (top-ups and alerts on Billing, member caps on Team).
 
-use super::{Fetched, use_ask};
-use creditboard_domain::access::Action;
+use super::{Fetched, use_act, use_ask};
+use crate::store::StoreError;
+use creditboard_domain::access;
 use creditboard_domain::alerts::Notification;
 use creditboard_domain::api::calls::{
     AccountRequest, BalanceRequest, NotificationsRequest, RateCardRequest,
 };
 use creditboard_domain::api::{AccountView, BalanceView};
+use creditboard_domain::config::settings::SettingsChange;
 use creditboard_domain::ratecard::RateCard;
 use leptos::prelude::*;
 
@@ -48,7 +51,7 @@ impl AccountData {
 }
 
 /// Whether the viewer may do `action` (the store checks again when it is done).
-pub fn use_may(action: Action) -> Signal<bool> {
+pub fn use_may(action: access::Action) -> Signal<bool> {
     let data = AccountData::expect();
     Signal::derive(move || {
         data.account
@@ -56,4 +59,10 @@ pub fn use_may(action: Action) -> Signal<bool> {
             .and_then(Result::ok)
             .is_some_and(|a| a.may(action))
     })
+}
+
+/// Changes a spend control: top-ups, an alert level, a member's cap (admins only; the account
+/// checks).
+pub fn use_change_settings() -> Action<SettingsChange, Result<(), StoreError>> {
+    use_act()
 }

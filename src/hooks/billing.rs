@@ -1,10 +1,9 @@
-//! The Billing page's data: buying credits, what top-up settings would do, and changing the
-//! spend controls (top-ups, alert levels).
+//! The Billing page's data: buying credits and what top-up settings would do (its spend
+//! controls change through [`super::account::use_change_settings`]).
 
 use super::use_act;
 use crate::store::StoreError;
 use creditboard_domain::api::{BuyRequest, BuyResult, TopUpSimulationRequest};
-use creditboard_domain::config::settings::SettingsChange;
 use creditboard_domain::topups::TopUpSimulation;
 use leptos::prelude::*;
 
@@ -19,9 +18,4 @@ pub fn use_top_up_simulation(
     request: impl Fn() -> Option<TopUpSimulationRequest> + 'static,
 ) -> LocalResource<Option<Result<TopUpSimulation, StoreError>>> {
     super::use_ask_when(request)
-}
-
-/// Changes a spend control (admins only; the account checks).
-pub fn use_change_settings() -> Action<SettingsChange, Result<(), StoreError>> {
-    use_act()
 }

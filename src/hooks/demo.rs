@@ -37,7 +37,7 @@ impl UseDemo {
     pub fn fail_next_request(&self) {
         self.store.with_value(|s| {
             if let Some(d) = s.demo() {
-                d.fail_next_request();
+                d.knobs().fail_next_request();
             }
             s.changed();
         });
@@ -48,7 +48,7 @@ impl UseDemo {
     pub fn set_slow(&self, on: bool) {
         self.store.with_value(|s| {
             if let Some(d) = s.demo() {
-                d.set_latency(if on { 1500 } else { 0 });
+                d.knobs().set_latency(if on { 1500 } else { 0 });
             }
             s.changed();
         });
@@ -61,8 +61,8 @@ pub fn use_demo() -> Option<UseDemo> {
     let store = Store::expect();
     let demo = store.demo()?;
     let preset = demo.preset();
-    let declining = RwSignal::new(demo.declining());
-    let slow = RwSignal::new(demo.latency() > 0);
+    let declining = RwSignal::new(demo.knobs().declining());
+    let slow = RwSignal::new(demo.knobs().latency() > 0);
     let message = RwSignal::new(None::<String>);
     let (s1, s2, s3, s4) = (store.clone(), store.clone(), store.clone(), store.clone());
     let run_sample_job = Action::new_local(move |(): &()| -> Boxed<()> {

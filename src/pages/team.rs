@@ -7,8 +7,9 @@ use crate::components::spend::{AdminOnlyNote, Outcome, Said, parse_amount};
 use crate::components::states::ErrorPanel;
 use crate::format;
 use crate::hooks::AccountData;
+use crate::hooks::account::use_change_settings;
 use crate::hooks::account::use_may;
-use crate::hooks::team::{use_set_cap, use_team};
+use crate::hooks::team::use_team;
 use crate::hooks::usage::{use_offered_period, use_usage};
 use creditboard_domain::access::Action;
 use creditboard_domain::api::{AccountView, TeamView};
@@ -163,7 +164,7 @@ fn MemberRow(
             .unwrap_or_default(),
     );
     let outcome = RwSignal::<Said>::new(said);
-    let set_cap = use_set_cap();
+    let set_cap = use_change_settings();
     let cleared = StoredValue::new(false);
     let r1 = row.clone();
     // The table is built again after a save: the row says so, and the input keeps the focus.

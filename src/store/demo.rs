@@ -10,10 +10,9 @@
 //! local storage. An untouched demo is generated afresh on every start, so its history always
 //! ends now.
 
-use super::{Backend, DemoControls, Sent, StoreError, StoreFuture, to_js};
-use crate::browser;
+use super::{Backend, DemoControls, Knobs, Sent, StoreError, StoreFuture, to_js};
 use chrono::{DateTime, Utc};
-use creditboard_domain::access::Caller;
+use creditboard_domain::access::{self, Caller};
 use creditboard_domain::account::Account;
 use creditboard_domain::api::call::Asker;
 use creditboard_domain::api::dispatch::{self, Undispatched, Wire};
@@ -23,7 +22,6 @@ use creditboard_domain::history::{HistoryOptions, generate};
 use creditboard_domain::ids::{IdempotencyKey, Label, MemberId};
 use creditboard_domain::preset::{PresetId, Product};
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use wasm_bindgen::JsValue;
 
@@ -110,7 +108,7 @@ impl State {
             .viewer
             .as_ref()
             .and_then(|id| config.member(id))
-            .or_else(|| config.admin_contact())
+            .or_else(|| access::admin_contact(&config.members))
             .or(config.members.first())
             .map_or(Caller::ReadOnly, |m| Caller::Member(m.id.clone()))
     }
@@ -153,9 +151,7 @@ pub struct DemoStore {
     clock: fn() -> DateTime<Utc>,
     persist: Box<dyn Persist>,
     state: Mutex<Option<State>>,
-    fail_next: AtomicU32,
-    latency_ms: AtomicU32,
-    declining: AtomicBool,
+    knobs: Knobs,
 }
 
 impl DemoStore {
@@ -172,9 +168,7 @@ impl DemoStore {
             clock,
             persist,
             state: Mutex::new(None),
-            fail_next: AtomicU32::new(0),
-            latency_ms: AtomicU32::new(0),
-            declining: AtomicBool::new(false),
+            knobs: Knobs::default(),
         }
     }
 
@@ -239,23 +233,11 @@ impl DemoStore {
         })
     }
 
-    /// Waits as a real backend would: a designer's chosen latency, and before the first
-    /// (expensive) generation one turn of the browser, so the loading state gets painted.
+    /// Waits as a real backend would: before the first (expensive) generation at least one
+    /// turn of the browser, so the loading state gets painted.
     async fn answer_later(&self) -> Result<(), StoreError> {
         let first = self.lock().is_none();
-        let latency = self.latency_ms.load(Ordering::Relaxed);
-        if latency > 0 || first {
-            browser::sleep(latency).await;
-        }
-        let failing = self
-            .fail_next
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
-        if failing.is_ok() {
-            return Err(StoreError::Unavailable(
-                "The demo store failed this request on purpose (Demo → Simulate an error).".into(),
-            ));
-        }
-        Ok(())
+        self.knobs.before_answer(first).await
     }
 
     /// Runs `f` on the demo's state, its account brought up to now (refills and expiries
@@ -424,16 +406,8 @@ impl DemoControls for DemoStore {
         })
     }
 
-    fn fail_next_request(&self) {
-        self.fail_next.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn set_latency(&self, millis: u32) {
-        self.latency_ms.store(millis, Ordering::Relaxed);
-    }
-
-    fn latency(&self) -> u32 {
-        self.latency_ms.load(Ordering::Relaxed)
+    fn knobs(&self) -> &Knobs {
+        &self.knobs
     }
 
     fn set_viewer(&self, member: MemberId) -> StoreFuture<'_, ()> {
@@ -453,15 +427,11 @@ impl DemoControls for DemoStore {
 
     fn set_declining(&self, reason: Option<String>) -> StoreFuture<'_, ()> {
         Box::pin(async move {
-            self.declining.store(reason.is_some(), Ordering::Relaxed);
+            self.knobs.set_declining(reason.is_some());
             self.with_state(|s, _| {
                 s.payments.decline = reason;
                 Ok(())
             })
         })
-    }
-
-    fn declining(&self) -> bool {
-        self.declining.load(Ordering::Relaxed)
     }
 }

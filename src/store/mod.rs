@@ -8,8 +8,11 @@
 //! carries any call without knowing it, and a new call needs nothing here.
 
 pub mod demo;
+mod knobs;
 pub mod rest;
 pub mod worker;
+
+pub use knobs::Knobs;
 
 use creditboard_domain::DomainError;
 use creditboard_domain::api::call::{Call, Route};
@@ -40,6 +43,14 @@ impl StoreError {
     /// Whether "Try again" can help.
     pub fn is_retryable(&self) -> bool {
         matches!(self, StoreError::Unavailable(_))
+    }
+
+    /// A request that could not be written to send.
+    fn unwritable(why: impl fmt::Display) -> Self {
+        StoreError::Rejected {
+            code: "bad_request".into(),
+            message: format!("The request could not be written: {why}"),
+        }
     }
 }
 
@@ -103,16 +114,12 @@ pub trait DemoControls {
     fn reset(&self) -> StoreFuture<'_, ()>;
     /// Runs one job from the rate card now, as a team member would (kept across reloads).
     fn run_sample_job(&self) -> StoreFuture<'_, String>;
-    /// Makes the next request fail, to see the error state.
-    fn fail_next_request(&self);
-    /// Delays every answer by this many milliseconds (0: none), to see the loading state.
-    fn set_latency(&self, millis: u32);
-    fn latency(&self) -> u32;
+    /// Its dials: requests made to fail, a delay, payments declined.
+    fn knobs(&self) -> &Knobs;
     /// Views the demo as another member (roles differ: see what a member sees).
     fn set_viewer(&self, member: MemberId) -> StoreFuture<'_, ()>;
     /// Makes the demo's payment provider decline (with this reason) or approve again.
     fn set_declining(&self, reason: Option<String>) -> StoreFuture<'_, ()>;
-    fn declining(&self) -> bool;
 }
 
 /// The backend the app was started with, and a revision that moves whenever its data changes
@@ -217,8 +224,5 @@ fn decode<T: serde::de::DeserializeOwned>(answer: JsValue) -> Result<T, StoreErr
 pub fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, StoreError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| StoreError::Rejected {
-            code: "bad_request".into(),
-            message: format!("The request could not be written: {e}"),
-        })
+        .map_err(StoreError::unwritable)
 }

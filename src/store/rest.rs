@@ -106,10 +106,7 @@ impl RestStore {
 fn json(request: &JsValue) -> Result<JsValue, StoreError> {
     js_sys::JSON::stringify(request)
         .map(JsValue::from)
-        .map_err(|e| StoreError::Rejected {
-            code: "bad_request".into(),
-            message: format!("The request could not be written: {e:?}"),
-        })
+        .map_err(|e| StoreError::unwritable(format!("{e:?}")))
 }
 
 fn unreadable(why: impl std::fmt::Display) -> StoreError {

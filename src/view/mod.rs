@@ -5,6 +5,7 @@
 
 pub mod activity;
 
+use creditboard_domain::api::query::period_pairs;
 pub use creditboard_domain::api::query::{Query, to_query_string};
 use creditboard_domain::period::{Period, PeriodChoices};
 use leptos_router::params::ParamsMap;
@@ -68,12 +69,7 @@ pub fn with_period(query: &Query, period: Period) -> Query {
         .filter(|(k, _)| !PERIOD_KEYS.contains(&k.as_str()))
         .cloned()
         .collect();
-    q.extend(
-        period
-            .query_pairs()
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v)),
-    );
+    q.extend(period_pairs(period));
     q
 }
 

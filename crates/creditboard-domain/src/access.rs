@@ -4,7 +4,7 @@
 //! before it acts, so the rule holds whatever a page shows or a host sends.
 
 use crate::config::settings::SettingsChange;
-use crate::config::{AccountConfig, Role};
+use crate::config::{AccountConfig, Member, Role};
 use crate::error::{DomainError, Result};
 use crate::ids::MemberId;
 use serde::{Deserialize, Serialize};
@@ -46,8 +46,6 @@ pub struct Viewer {
 /// What kind of caller a use case needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Needs {
-    /// Any caller: reading, estimating.
-    Anyone,
     /// A team member acting for themselves (the role rules then have their say).
     Member,
     /// The host product's service: usage, holds and refunds.
@@ -57,9 +55,7 @@ pub enum Needs {
 /// Whether `caller` is the kind of caller `needs` asks for.
 pub fn admit(caller: &Caller, needs: Needs) -> Result<()> {
     match (needs, caller) {
-        (Needs::Anyone, _)
-        | (Needs::Member, Caller::Member(_))
-        | (Needs::Service, Caller::Service) => Ok(()),
+        (Needs::Member, Caller::Member(_)) | (Needs::Service, Caller::Service) => Ok(()),
         (_, Caller::ReadOnly) => Err(DomainError::ReadOnly),
         (Needs::Service, _) => Err(DomainError::ServiceOnly),
         (Needs::Member, _) => Err(DomainError::MemberOnly),
@@ -73,6 +69,8 @@ pub enum Action {
     ChangeTopUps,
     ChangeAlerts,
     ChangeMemberCaps,
+    /// Issue read-only views of the dashboard (embed tokens; see [`may_share`]).
+    Share,
 }
 
 impl Action {
@@ -83,6 +81,7 @@ impl Action {
             Action::ChangeTopUps => "change automatic top-ups",
             Action::ChangeAlerts => "change low-balance alerts",
             Action::ChangeMemberCaps => "set member caps",
+            Action::Share => "issue embed tokens",
         }
     }
 
@@ -103,26 +102,55 @@ impl SettingsChange {
     }
 }
 
-/// Whether `viewer` may do `action`; the refusal names an admin to contact.
-/// Without a viewer (a read-only embed) nothing may be done.
-pub fn authorize(config: &AccountConfig, viewer: Option<&Viewer>, action: Action) -> Result<()> {
-    let allowed = viewer.is_some_and(|v| {
-        config
-            .member(&v.member)
-            .is_some_and(|m| m.role == action.needs())
-    });
-    if allowed {
-        return Ok(());
-    }
-    Err(DomainError::AdminOnly {
-        action: action.describe(),
-        admin: config
-            .admin_contact()
-            .map_or_else(|| "your account owner".to_owned(), |m| m.name.clone()),
+/// Whether `viewer` holds, among `members`, the role `action` needs. Without a viewer (a
+/// read-only embed) nothing may be done.
+pub fn may(members: &[Member], viewer: Option<&Viewer>, action: Action) -> bool {
+    viewer.is_some_and(|v| {
+        members
+            .iter()
+            .any(|m| m.id == v.member && m.role == action.needs())
     })
 }
 
-/// Whether `viewer` may do `action`, for showing or hiding a control.
-pub fn may(config: &AccountConfig, viewer: Option<&Viewer>, action: Action) -> bool {
-    authorize(config, viewer, action).is_ok()
+/// Who to ask for something only admins may do: the first admin.
+pub fn admin_contact(members: &[Member]) -> Option<&Member> {
+    members.iter().find(|m| m.role == Role::Admin)
+}
+
+/// What a member who may not do `action` is told: it names an admin to contact.
+pub fn refusal(members: &[Member], action: Action) -> DomainError {
+    DomainError::AdminOnly {
+        action: action.describe(),
+        admin: admin_contact(members)
+            .map_or_else(|| "your account owner".to_owned(), |m| m.name.clone()),
+    }
+}
+
+/// Whether `caller` may hand out read-only views of the dashboard (embed tokens): the host's
+/// service, or an admin.
+pub fn may_share(config: &AccountConfig, caller: &Caller) -> Result<()> {
+    match caller {
+        Caller::Service => Ok(()),
+        Caller::ReadOnly => Err(DomainError::ReadOnly),
+        Caller::Member(_)
+            if may(
+                &config.members,
+                caller.viewer(config).as_ref(),
+                Action::Share,
+            ) =>
+        {
+            Ok(())
+        }
+        Caller::Member(_) => Err(DomainError::ShareAdminOnly),
+    }
+}
+
+/// Whether `viewer` may do `action` in the account set up as `config`; the refusal names an
+/// admin to contact.
+pub fn authorize(config: &AccountConfig, viewer: Option<&Viewer>, action: Action) -> Result<()> {
+    if may(&config.members, viewer, action) {
+        Ok(())
+    } else {
+        Err(refusal(&config.members, action))
+    }
 }

@@ -112,6 +112,8 @@ pub enum DomainError {
     ServiceOnly,
     #[error("Only team admins can {action} — contact {admin}.")]
     AdminOnly { action: &'static str, admin: String },
+    #[error("only team admins or the host product's service can issue embed tokens")]
+    ShareAdminOnly,
     #[error(
         "{member}'s monthly cap on “{meter}” is {}: {} used this month, {} more asked for",
         cap.to_decimal(*decimals),
@@ -183,7 +185,7 @@ impl DomainError {
             ReadOnly => "read_only",
             MemberOnly => "member_only",
             ServiceOnly => "service_only",
-            AdminOnly { .. } => "admin_only",
+            AdminOnly { .. } | ShareAdminOnly => "admin_only",
             MemberCapReached { .. } => "member_cap_reached",
             PaymentDeclined(_) => "payment_declined",
             NotForSale(_) => "not_for_sale",

@@ -209,15 +209,14 @@ impl Accounts {
         // time passing, not the request.
         let last = written.last().map(|e| e.id.0);
         let stored = async {
-            if !written.is_empty() {
+            if let Some(last) = last {
                 tx.insert_entries(account, written).await?;
+                // Delivered by PostgreSQL at the commit, with everything below.
+                tx.notify_appended(account, last).await?;
             }
             for (version, change) in &changes {
                 tx.record_change(account, *version, change, a.config())
                     .await?;
-            }
-            if let Some(last) = last {
-                tx.notify_appended(account, last).await?;
             }
             tx.commit().await
         }

@@ -10,7 +10,7 @@
 //!
 //! What each may do with the account is the domain's rule (`access`), checked by the account
 //! itself; here a token for another account gets the same 404 as an account that does not
-//! exist, and only the host's service or an admin issues embed tokens.
+//! exist.
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -19,7 +19,6 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::Utc;
 use creditboard_domain::access::Caller;
-use creditboard_domain::config::{AccountConfig, Role};
 use creditboard_domain::ids::MemberId;
 
 /// Who holds the request's token: its account and its kind.
@@ -38,26 +37,10 @@ impl Bearer {
         Ok(())
     }
 
-    /// Who the caller is to the account.
-    pub fn to_account(&self) -> Caller {
-        self.kind.caller()
-    }
-
-    /// Checks the caller may issue embed tokens: the host's service, or an admin.
-    pub fn may_issue_embed_tokens(&self, config: &AccountConfig) -> ApiResult<()> {
-        let ok = match &self.kind {
-            TokenKind::Service => true,
-            TokenKind::Member(m) => config.member(m).is_some_and(|m| m.role == Role::Admin),
-            TokenKind::Embed => false,
-        };
-        match (ok, &self.kind) {
-            (true, _) => Ok(()),
-            (false, TokenKind::Embed) => Err(creditboard_domain::DomainError::ReadOnly.into()),
-            (false, _) => Err(ApiError::forbidden(
-                "admin_only",
-                "only team admins or the host product's service can issue embed tokens",
-            )),
-        }
+    /// Who the caller is to `account`, once its token is checked to be for it.
+    pub fn caller_for(&self, account: &str) -> ApiResult<Caller> {
+        self.allow(account)?;
+        Ok(self.kind.caller())
     }
 }
 

@@ -93,7 +93,9 @@ fn domain_status(e: &DomainError) -> StatusCode {
         IdempotencyConflict(_) | HoldNotPending(_) | TimeWentBackwards { .. } => {
             StatusCode::CONFLICT
         }
-        ReadOnly | MemberOnly | ServiceOnly | AdminOnly { .. } => StatusCode::FORBIDDEN,
+        ReadOnly | MemberOnly | ServiceOnly | AdminOnly { .. } | ShareAdminOnly => {
+            StatusCode::FORBIDDEN
+        }
         PaymentDeclined(_) => StatusCode::PAYMENT_REQUIRED,
         CorruptLedger(_) => StatusCode::INTERNAL_SERVER_ERROR,
         UnknownMeter(_)

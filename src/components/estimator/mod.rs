@@ -6,7 +6,8 @@ mod lines;
 mod prices;
 mod results;
 
-pub use prices::{balance_in_units, price_text};
+use prices::balance_in_units;
+pub use prices::price_text;
 
 use lines::{Draft, default_tier, line_row, parse_lines};
 use results::{dialog_table, estimate_view};

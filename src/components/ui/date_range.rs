@@ -90,8 +90,6 @@ pub fn DateRangeForm(
             Err(message) => problem.set(Some(message)),
         }
     };
-    // Ids are fixed for the form's life: read once.
-    let describedby = problem_id;
     let described = problem_id.is_some();
     let invalid = move || described.then(|| problem.with(Option::is_some).to_string());
     let max = move || today.get().map(|t| t.to_string());
@@ -122,7 +120,7 @@ pub fn DateRangeForm(
                     prop:value=move || from.get()
                     on:input:target=move |ev| from.set(ev.target().value())
                     aria-invalid=invalid
-                    aria-describedby=describedby
+                    aria-describedby=problem_id
                 />
             </label>
             <label>
@@ -134,7 +132,7 @@ pub fn DateRangeForm(
                     prop:value=move || to.get()
                     on:input:target=move |ev| to.set(ev.target().value())
                     aria-invalid=invalid
-                    aria-describedby=describedby
+                    aria-describedby=problem_id
                 />
             </label>
             <button type="submit" class=if primary { "button primary" } else { "button" }>

@@ -18,14 +18,12 @@ pub fn Dialog(
     #[prop(into)]
     title: Signal<String>,
     /// The heading's id (the dialog's `aria-labelledby`).
-    #[prop(into)]
-    title_id: Signal<String>,
+    title_id: &'static str,
     /// The dialog's `data-testid`.
-    #[prop(into)]
-    testid: Signal<String>,
+    testid: &'static str,
     /// The dialog's class (its look: `cost-dialog`).
-    #[prop(optional, into)]
-    class: MaybeProp<String>,
+    #[prop(optional)]
+    class: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
@@ -46,7 +44,7 @@ pub fn Dialog(
     view! {
         <dialog
             node_ref=dialog
-            class=move || class.get()
+            class=class
             aria-labelledby=title_id
             data-testid=testid
             on:close=move |_| on_close.run(())

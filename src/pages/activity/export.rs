@@ -10,16 +10,20 @@ use leptos::prelude::*;
 pub fn Export(query: Signal<ActivityQuery>) -> impl IntoView {
     let export = use_export();
     let progress = export.progress;
-    let problem = RwSignal::new(None::<String>);
-    Effect::new(move |_| match export.run.value().get() {
-        Some(Err(e)) => problem.set(Some(format!("The export stopped: {e}"))),
-        _ => problem.set(None),
+    // Why the last run stopped; a new run clears it while it goes.
+    let problem = Memo::new(move |_| {
+        if export.run.pending().get() {
+            return None;
+        }
+        match export.run.value().get() {
+            Some(Err(e)) => Some(format!("The export stopped: {e}")),
+            _ => None,
+        }
     });
     let run = move |_| {
         if progress.get_untracked().is_some() {
             return;
         }
-        problem.set(None);
         export.run.dispatch(query.get_untracked());
     };
     let label = move || match progress.get() {

@@ -10,6 +10,7 @@ use crate::components::states::{EmptyState, ErrorPanel, Skeleton};
 use crate::components::ui::pager::Pager;
 use crate::format;
 use crate::hooks::activity::{use_change_query, use_listing};
+use crate::hooks::url::use_href;
 use crate::view::activity::{ActivityView, Column, activity_from_query};
 use crate::view::{pairs, store_params, to_query_string, with_changes};
 use creditboard_domain::Amount;
@@ -17,7 +18,7 @@ use creditboard_domain::activity::{ActivityPage, ActivityRow};
 use creditboard_domain::config::meter::MeterConfig;
 use creditboard_domain::ids::ProjectId;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 /// Filters, summary, table, pager and export for the URL's listing; `project` pins one.
 #[component]
@@ -176,15 +177,13 @@ fn Results(
 /// A page's address: this path and query with `page` set (none for the first).
 fn use_page_href() -> Callback<u32, String> {
     let query = use_query_map();
-    let location = use_location();
+    let href_of = use_href();
     Callback::new(move |p: u32| {
         let page = (p > 1).then(|| p.to_string());
-        let q = with_changes(&pairs(&query.read_untracked()), &[("page", page)]);
-        format!(
-            "{}{}",
-            location.pathname.get_untracked(),
-            to_query_string(&q)
-        )
+        href_of(&with_changes(
+            &pairs(&query.read_untracked()),
+            &[("page", page)],
+        ))
     })
 }
 

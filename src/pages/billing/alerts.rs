@@ -3,8 +3,8 @@
 
 use crate::components::spend::{AdminOnlyNote, Outcome, Said, parse_positive};
 use crate::format;
+use crate::hooks::account::use_change_settings;
 use crate::hooks::account::use_may;
-use crate::hooks::billing::use_change_settings;
 use creditboard_domain::access::Action;
 use creditboard_domain::api::AccountView;
 use creditboard_domain::config::meter::MeterConfig;

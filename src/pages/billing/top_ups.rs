@@ -3,8 +3,9 @@
 
 use crate::components::spend::{AdminOnlyNote, Outcome, Said, parse_amount, parse_positive};
 use crate::format;
+use crate::hooks::account::use_change_settings;
 use crate::hooks::account::use_may;
-use crate::hooks::billing::{use_change_settings, use_top_up_simulation};
+use crate::hooks::billing::use_top_up_simulation;
 use creditboard_domain::Amount;
 use creditboard_domain::access::Action;
 use creditboard_domain::api::TopUpSimulationRequest;

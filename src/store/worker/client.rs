@@ -4,12 +4,12 @@
 use super::protocol::{Control, FromWorker, Raw, ToWorker, WORKER_NAME, decode, encode};
 use crate::browser;
 use crate::store::demo::DemoStore;
-use crate::store::{Backend, DemoControls, Sent, StoreError, StoreFuture};
+use crate::store::{Backend, DemoControls, Knobs, Sent, StoreError, StoreFuture};
 use creditboard_domain::ids::MemberId;
 use creditboard_domain::preset::{PresetId, Product};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -17,9 +17,7 @@ use wasm_bindgen::prelude::*;
 pub struct WorkerStore {
     preset: Option<PresetId>,
     entries: AtomicUsize,
-    fail_next: AtomicU32,
-    latency_ms: AtomicU32,
-    declining: AtomicBool,
+    knobs: Knobs,
 }
 
 /// The running worker and the requests waiting for an answer (the page has one thread; the
@@ -162,9 +160,7 @@ impl WorkerStore {
         Ok(WorkerStore {
             preset,
             entries: AtomicUsize::new(0),
-            fail_next: AtomicU32::new(0),
-            latency_ms: AtomicU32::new(0),
-            declining: AtomicBool::new(false),
+            knobs: Knobs::default(),
         })
     }
 
@@ -175,19 +171,7 @@ impl WorkerStore {
         message: impl FnOnce(u32) -> ToWorker,
         abort: Option<web_sys::AbortSignal>,
     ) -> Result<JsValue, StoreError> {
-        let latency = self.latency_ms.load(Ordering::Relaxed);
-        if latency > 0 {
-            browser::sleep(latency).await;
-        }
-        let failing = self
-            .fail_next
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
-        if failing.is_ok() {
-            return Err(StoreError::Unavailable(
-                "The demo store failed this request on purpose (Demo actions → Simulate an error)."
-                    .into(),
-            ));
-        }
+        self.knobs.before_answer(false).await?;
         let mut resolve = None;
         let answer = js_sys::Promise::new(&mut |r, _| resolve = Some(r));
         let sent = CHANNEL.with(|c| {
@@ -360,16 +344,8 @@ impl DemoControls for WorkerStore {
         })
     }
 
-    fn fail_next_request(&self) {
-        self.fail_next.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn set_latency(&self, millis: u32) {
-        self.latency_ms.store(millis, Ordering::Relaxed);
-    }
-
-    fn latency(&self) -> u32 {
-        self.latency_ms.load(Ordering::Relaxed)
+    fn knobs(&self) -> &Knobs {
+        &self.knobs
     }
 
     fn set_viewer(&self, member: MemberId) -> StoreFuture<'_, ()> {
@@ -377,11 +353,7 @@ impl DemoControls for WorkerStore {
     }
 
     fn set_declining(&self, reason: Option<String>) -> StoreFuture<'_, ()> {
-        self.declining.store(reason.is_some(), Ordering::Relaxed);
+        self.knobs.set_declining(reason.is_some());
         Box::pin(async move { self.control(Control::SetDeclining(reason)).await.map(drop) })
-    }
-
-    fn declining(&self) -> bool {
-        self.declining.load(Ordering::Relaxed)
     }
 }

@@ -3,7 +3,7 @@
 //! operations. Each checks who asks first; a refused action changes nothing.
 
 use super::Account;
-use crate::access::{self, Caller, Needs};
+use crate::access::{self, Caller, Needs, Viewer};
 use crate::api::{BuyRequest, BuyResult};
 use crate::batch::{self, BatchRequest, HeldShot, SettleRequest};
 use crate::billing::{self, PaymentProvider};
@@ -22,8 +22,7 @@ impl Account {
         payments: &mut dyn PaymentProvider,
         now: DateTime<Utc>,
     ) -> Result<BuyResult> {
-        access::admit(caller, Needs::Member)?;
-        let viewer = caller.viewer(self.config());
+        let viewer = self.acting_member(caller)?;
         let receipt = billing::buy(
             &mut self.ledger,
             viewer.as_ref(),
@@ -44,8 +43,7 @@ impl Account {
 
     /// Changes top-ups, a member cap or alert levels as `caller` (admins only).
     pub fn configure(&mut self, caller: &Caller, change: &SettingsChange) -> Result<()> {
-        access::admit(caller, Needs::Member)?;
-        let viewer = caller.viewer(self.config());
+        let viewer = self.acting_member(caller)?;
         access::authorize(self.config(), viewer.as_ref(), change.action())?;
         self.change_settings(change)?;
         self.version += 1;
@@ -60,8 +58,7 @@ impl Account {
         request: &BatchRequest,
         now: DateTime<Utc>,
     ) -> Result<Vec<HeldShot>> {
-        access::admit(caller, Needs::Member)?;
-        let viewer = caller.viewer(self.config());
+        let viewer = self.acting_member(caller)?;
         batch::hold_batch(
             &mut self.ledger,
             &self.rate_card,
@@ -97,6 +94,13 @@ impl Account {
             self.known_entry(id)?;
         }
         self.ledger.apply(op)
+    }
+
+    /// The member `caller` acts for, with their role now (`None`: no longer on the team, and
+    /// the role rules refuse); a caller that is not a member is refused here.
+    fn acting_member(&self, caller: &Caller) -> Result<Option<Viewer>> {
+        access::admit(caller, Needs::Member)?;
+        Ok(caller.viewer(self.config()))
     }
 
     /// A settlement or refund names an entry that exists (unknown: not found, rather than

@@ -7,6 +7,7 @@ use super::schema::{SchemaRef, Schemas};
 use crate::access::Caller;
 use crate::account::Account;
 use crate::billing::PaymentProvider;
+use crate::entry::EntryId;
 use crate::error::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -26,13 +27,13 @@ pub trait Call: Clone + Send + Sync + Serialize + DeserializeOwned + Sized + 'st
     fn path(&self) -> String {
         self.path_params()
             .into_iter()
-            .fold(Self::ROUTE.path.to_string(), |path, (name, value)| {
-                path.replace(&format!("{{{name}}}"), &value)
+            .fold(Self::ROUTE.path.to_string(), |path, (name, id)| {
+                path.replace(&format!("{{{name}}}"), &id.0.to_string())
             })
     }
 
-    /// The path's parameters and their values in this request.
-    fn path_params(&self) -> Vec<(&'static str, String)> {
+    /// The path's parameters ([`Route::params`]) and their values in this request.
+    fn path_params(&self) -> Vec<(&'static str, EntryId)> {
         Vec::new()
     }
 
@@ -66,6 +67,8 @@ pub struct Route {
     pub method: Method,
     /// `{name}` marks a path parameter the request carries too (see [`Call::path_params`]).
     pub path: &'static str,
+    /// The path's parameters, in the order they appear.
+    pub params: &'static [PathParam],
     pub args: Args,
     /// The success status: 200 with the answer, or 204 for an action that answers nothing.
     pub status: u16,
@@ -75,6 +78,14 @@ pub struct Route {
     pub tag: &'static str,
     /// What a success means, in the API document.
     pub answers: &'static str,
+}
+
+/// A `{name}` in a route's path: the id of an entry the request carries too (a hold).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathParam {
+    pub name: &'static str,
+    /// What it names, in the API document.
+    pub about: &'static str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,11 +13,12 @@
 //!
 //! Adding a read or an action is the aggregate method and one entry below.
 
-use super::call::{Args, Asker, Call, Method, Route};
+use super::call::{Args, Asker, Call, Method, PathParam, Route};
 use super::query::{Query, QueryString};
 #[cfg(feature = "openapi")]
 use super::schema::{SchemaRef, Schemas, schema_of};
 use crate::account::Account;
+use crate::entry::EntryId;
 use crate::error::{DomainError, Result};
 use serde::Serialize;
 
@@ -35,7 +36,8 @@ pub use crate::topups::TopUpSimulation;
 
 /// Every call, as `name: Request -> Answer { method path, how the request travels, the success
 /// status, whether it changes the account, its group and what success means, how the
-/// account answers it }`.
+/// account answers it, and for a path with a parameter its name, what it names and its value
+/// in the request }`.
 /// `$then!` receives the list (the server expands it into routes and their document).
 #[macro_export]
 macro_rules! with_calls {
@@ -119,7 +121,7 @@ macro_rules! with_calls {
             settle: SettleRequest -> () {
                 POST "/holds/{hold}/settle" body 204 write "spend" "Captured or released",
                 |account, asker, request| account.settle(asker.caller, &request, asker.now),
-                path |request| vec![("hold", request.hold.0.to_string())]
+                path hold "The hold's entry id" |request| request.hold
             }
         }
     };
@@ -130,7 +132,7 @@ macro_rules! impl_calls {
     ($($(#[$doc:meta])* $name:ident: $req:ident -> $reply:ty {
         $method:ident $path:literal $args:ident $status:tt $effect:ident $tag:literal $answers:literal,
         |$account:ident, $asker:ident, $request:pat_param| $ask:expr
-        $(, path |$params_of:ident| $params:expr)?
+        $(, path $param:ident $about:literal |$params_of:ident| $id:expr)?
     })*) => {
         $(
             request_type!($args $req);
@@ -141,6 +143,7 @@ macro_rules! impl_calls {
                 const ROUTE: Route = Route {
                     method: method!($method),
                     path: $path,
+                    params: &[$(PathParam { name: stringify!($param), about: $about })?],
                     args: args!($args),
                     status: $status,
                     changes: changes!($effect),
@@ -155,9 +158,9 @@ macro_rules! impl_calls {
                 }
 
                 $(
-                    fn path_params(&self) -> Vec<(&'static str, String)> {
+                    fn path_params(&self) -> Vec<(&'static str, EntryId)> {
                         let $params_of = self;
-                        $params
+                        vec![(stringify!($param), $id)]
                     }
                 )?
 

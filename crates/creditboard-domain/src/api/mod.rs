@@ -9,14 +9,14 @@ pub mod query;
 #[cfg(feature = "openapi")]
 pub mod schema;
 
-use crate::access::{Action, Viewer};
+use crate::access::{self, Action, Viewer};
 use crate::amount::Amount;
 use crate::billing::{PurchaseChoice, Quote};
 use crate::config::meter::{AutoTopUp, MeterConfig};
 use crate::config::offer::PurchaseOffer;
 use crate::config::presentation::Presentation;
 use crate::config::settings::{AlertRule, MemberCap};
-use crate::config::{AccountConfig, Member, Plan, Project, Role};
+use crate::config::{AccountConfig, Member, Plan, Project};
 use crate::entry::{EntryId, LedgerEntry};
 use crate::error::DomainError;
 use crate::forecast::{ExpiringSoon, Forecast};
@@ -107,19 +107,12 @@ impl AccountView {
 
     /// The viewer may do `action` (for showing a control; the store checks again).
     pub fn may(&self, action: Action) -> bool {
-        self.viewer.as_ref().is_some_and(|v| {
-            self.members
-                .iter()
-                .any(|m| m.id == v.member && m.role == action.needs())
-        })
+        access::may(&self.members, self.viewer.as_ref(), action)
     }
 
-    /// Who a member asks for admin-only actions.
-    pub fn admin_name(&self) -> &str {
-        self.members
-            .iter()
-            .find(|m| m.role == Role::Admin)
-            .map_or("your account owner", |m| m.name.as_str())
+    /// What the viewer is told in place of a control they may not use.
+    pub fn refusal(&self, action: Action) -> DomainError {
+        access::refusal(&self.members, action)
     }
 
     pub fn offer(&self, meter: &MeterId) -> Option<&PurchaseOffer> {

@@ -72,17 +72,9 @@ pub struct RawQuery {
     pub q: Option<String>,
 }
 
-/// A validated query: what a [`RawQuery`] means.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ViewQuery {
-    pub period: Option<Period>,
-    pub meter: Option<MeterId>,
-    pub filter: LedgerFilter,
-}
-
 impl RawQuery {
-    /// Validates every parameter; the first bad one is the error.
-    pub fn parse(&self) -> Result<ViewQuery> {
+    /// Validates every parameter into what it means; the first bad one is the error.
+    pub fn parse(&self) -> Result<ActivityQuery> {
         fn list<T>(raw: &Option<String>, parse: impl Fn(&str) -> Result<T>) -> Result<Vec<T>> {
             raw.as_deref()
                 .map(|s| {
@@ -127,7 +119,7 @@ impl RawQuery {
                 .filter(|q| !q.is_empty())
                 .map(|q| q.chars().take(Label::MAX_LEN).collect()),
         };
-        Ok(ViewQuery {
+        Ok(ActivityQuery {
             period,
             meter,
             filter,
@@ -135,34 +127,36 @@ impl RawQuery {
     }
 }
 
-/// Paging of a ledger listing.
-#[derive(Debug, Default, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+/// Paging of a ledger listing, as the API document describes it.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// 1-based page number (default 1).
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 4294967295_i64, value_type = Option<i64>))]
+    #[param(minimum = 1, maximum = 4294967295_i64, value_type = Option<i64>)]
     pub page: Option<u32>,
     /// Rows per page, 1 to 1,000 (default 50).
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000))]
+    #[param(minimum = 1, maximum = 1000)]
     pub size: Option<u32>,
     /// The newest entry id the listing includes, from the first page's answer: later pages
     /// of the same listing neither skip nor repeat rows while entries arrive.
-    #[cfg_attr(feature = "openapi", param(minimum = 1))]
+    #[param(minimum = 1)]
     pub snapshot: Option<i64>,
 }
 
-/// Where an export chunk starts.
-#[derive(Debug, Default, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+/// Where an export chunk starts, as the API document describes it.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportParams {
     /// Fixed by the first chunk; pass it back with the next.
-    #[cfg_attr(feature = "openapi", param(minimum = 1))]
+    #[param(minimum = 1)]
     pub snapshot: Option<i64>,
     /// The last id of the previous chunk.
-    #[cfg_attr(feature = "openapi", param(minimum = 1))]
+    #[param(minimum = 1)]
     pub older_than: Option<i64>,
     /// Rows in this chunk, 1 to 100,000 (default 5,000).
-    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100000))]
+    #[param(minimum = 1, maximum = 100000)]
     pub rows: Option<u32>,
 }
 
@@ -219,15 +213,6 @@ fn entry_id(query: &[(String, String)], key: &str) -> Result<Option<EntryId>> {
     }
 }
 
-fn activity_query(query: &[(String, String)]) -> Result<ActivityQuery> {
-    let v = RawQuery::from_pairs(query).parse()?;
-    Ok(ActivityQuery {
-        period: v.period,
-        meter: v.meter,
-        filter: v.filter,
-    })
-}
-
 #[cfg(feature = "openapi")]
 fn params_of<P: utoipa::IntoParams>() -> Vec<utoipa::openapi::path::Parameter> {
     P::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query))
@@ -261,7 +246,7 @@ impl QueryString for PageRequest {
     /// Page 1 of 50 rows unless asked otherwise.
     fn from_query(query: &[(String, String)]) -> Result<Self> {
         let request = PageRequest {
-            query: activity_query(query)?,
+            query: RawQuery::from_pairs(query).parse()?,
             size: number(query, "size")?.unwrap_or(50),
             page: number(query, "page")?.unwrap_or(1),
             snapshot: entry_id(query, "snapshot")?,
@@ -285,7 +270,7 @@ impl QueryString for ExportRequest {
 
     fn from_query(query: &[(String, String)]) -> Result<Self> {
         Ok(ExportRequest {
-            query: activity_query(query)?,
+            query: RawQuery::from_pairs(query).parse()?,
             snapshot: entry_id(query, "snapshot")?,
             older_than: entry_id(query, "older_than")?,
             rows: number(query, "rows")?.unwrap_or(EXPORT_CHUNK_ROWS),
@@ -311,7 +296,7 @@ pub fn period_pairs(period: Period) -> Query {
 
 /// The query parameters of a filter, named as [`RawQuery`]'s fields; lists are
 /// comma-separated.
-pub fn filter_pairs(filter: &LedgerFilter, out: &mut Query) {
+fn filter_pairs(filter: &LedgerFilter, out: &mut Query) {
     fn list<T>(out: &mut Query, key: &str, items: &[T], text: impl Fn(&T) -> &str) {
         if !items.is_empty() {
             let joined: Vec<&str> = items.iter().map(text).collect();

@@ -1,8 +1,9 @@
 //! One meter of an account: what it counts, its buckets, its allocation, where purchases
 //! land, and its automatic top-up; each meter checks its own settings.
 
+use super::invalid;
 use crate::amount::{Amount, MAX_BALANCE, MAX_DECIMALS};
-use crate::error::{DomainError, Result};
+use crate::error::Result;
 use crate::ids::MeterId;
 use serde::{Deserialize, Serialize};
 
@@ -178,16 +179,15 @@ impl MeterConfig {
     /// Checks the meter's own settings: decimals, amounts within [`MAX_BALANCE`], where
     /// purchases may go, its top-up.
     pub fn validate(&self) -> Result<()> {
-        let bad = |msg: String| Err(DomainError::InvalidConfig(msg));
         let m = self;
         if m.decimals > MAX_DECIMALS {
-            return bad(format!(
+            return invalid(format!(
                 "meter “{}” has more than {MAX_DECIMALS} decimals",
                 m.id
             ));
         }
         if m.overdraft_limit.is_negative() {
-            return bad(format!("meter “{}” has a negative overdraft limit", m.id));
+            return invalid(format!("meter “{}” has a negative overdraft limit", m.id));
         }
         let mut amounts = vec![m.overdraft_limit];
         if let Some(a) = m.allocation {
@@ -204,7 +204,7 @@ impl MeterConfig {
             });
         }
         if amounts.iter().any(|a| *a > MAX_BALANCE) {
-            return bad(format!(
+            return invalid(format!(
                 "meter “{}”: amounts in its settings may be at most {}",
                 m.id,
                 MAX_BALANCE.to_decimal(m.decimals)
@@ -212,12 +212,12 @@ impl MeterConfig {
         }
         if let Some(a) = m.allocation {
             if !a.amount.is_positive() {
-                return bad(format!("meter “{}” has a non-positive allocation", m.id));
+                return invalid(format!("meter “{}” has a non-positive allocation", m.id));
             }
             if let UnusedAllocation::Rollover { cap } = a.unused
                 && cap.is_negative()
             {
-                return bad(format!("meter “{}” has a negative rollover cap", m.id));
+                return invalid(format!("meter “{}” has a negative rollover cap", m.id));
             }
         }
         match m.purchases.into {
@@ -231,7 +231,7 @@ impl MeterConfig {
                     })
                 ) => {}
             other => {
-                return bad(format!(
+                return invalid(format!(
                     "meter “{}”: purchases cannot go into the {} bucket",
                     m.id,
                     other.as_str()
@@ -239,7 +239,7 @@ impl MeterConfig {
             }
         }
         if m.purchases.into == BucketKind::Rollover && m.purchases.expires_after_days.is_some() {
-            return bad(format!(
+            return invalid(format!(
                 "meter “{}”: purchases into the rollover bank cannot expire (the bank is one bucket)",
                 m.id
             ));
@@ -248,18 +248,18 @@ impl MeterConfig {
             .expires_after_days
             .is_some_and(|d| !(1..=36_500).contains(&d))
         {
-            return bad(format!(
+            return invalid(format!(
                 "meter “{}”: purchases expire after 1 to 36,500 days, or never",
                 m.id
             ));
         }
         match m.auto_top_up.and_then(|t| t.problem()) {
             None => Ok(()),
-            Some(TopUpProblem::CapNotPositive) => bad(format!(
+            Some(TopUpProblem::CapNotPositive) => invalid(format!(
                 "meter “{}”: the top-up monthly cap must be positive",
                 m.id
             )),
-            Some(_) => bad(format!(
+            Some(_) => invalid(format!(
                 "meter “{}”: a top-up needs a threshold ≥ 0 and an amount that lifts the balance above it",
                 m.id
             )),

@@ -174,29 +174,28 @@ pub struct AccountConfig {
 impl AccountConfig {
     /// Checks everything the ledger relies on; call once when a config enters the system.
     pub fn validate(&self) -> Result<()> {
-        let bad = |msg: String| Err(DomainError::InvalidConfig(msg));
         if self.name.trim().is_empty() {
-            return bad("the account needs a name".into());
+            return invalid("the account needs a name".into());
         }
         if self.meters.is_empty() {
-            return bad("an account needs at least one meter".into());
+            return invalid("an account needs at least one meter".into());
         }
         self.usage_periods.validate()?;
         self.presentation.validate(&self.meters)?;
         if !(1..=31).contains(&self.billing.anchor_day) {
-            return bad("the billing anchor day must be between 1 and 31".into());
+            return invalid("the billing anchor day must be between 1 and 31".into());
         }
         let mut ids = HashSet::new();
         for m in &self.meters {
             if !ids.insert(m.id.as_str()) {
-                return bad(format!("meter “{}” is defined twice", m.id));
+                return invalid(format!("meter “{}” is defined twice", m.id));
             }
             m.validate()?;
         }
         if let DrawDownOrder::ByKind(kinds) = &self.draw_down {
             let distinct: HashSet<_> = kinds.iter().collect();
             if distinct.len() != kinds.len() || kinds.contains(&BucketKind::Overdraft) {
-                return bad(
+                return invalid(
                     "the draw-down order lists each bucket kind at most once and never overdraft"
                         .into(),
                 );
@@ -205,16 +204,11 @@ impl AccountConfig {
         let mut members = HashSet::new();
         for m in &self.members {
             if !members.insert(m.id.as_str()) {
-                return bad(format!("member “{}” is listed twice", m.id));
+                return invalid(format!("member “{}” is listed twice", m.id));
             }
         }
         self.validate_offers()?;
         self.validate_caps_and_alerts()
-    }
-
-    /// Who to ask for something only admins may do: the first admin.
-    pub fn admin_contact(&self) -> Option<&Member> {
-        self.members.iter().find(|m| m.role == Role::Admin)
     }
 
     pub fn offer(&self, meter: &MeterId) -> Option<&PurchaseOffer> {
@@ -256,6 +250,11 @@ impl AccountConfig {
             .iter()
             .any(|m| m.auto_top_up.is_some_and(|t| t.enabled))
     }
+}
+
+/// A configuration that can never work, and why.
+fn invalid<T>(why: String) -> Result<T> {
+    Err(DomainError::InvalidConfig(why))
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! What a meter sells: packs at fixed prices, an exact amount at a unit price, or both.
 
 use super::AccountConfig;
+use super::invalid;
 use crate::amount::{Amount, MAX_BALANCE};
-use crate::error::{DomainError, Result};
+use crate::error::Result;
 use crate::ids::MeterId;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -57,22 +58,21 @@ pub struct PurchaseOffer {
 impl AccountConfig {
     /// Each offer names a known meter once, in one currency, at prices in range.
     pub(super) fn validate_offers(&self) -> Result<()> {
-        let bad = |msg: String| Err(DomainError::InvalidConfig(msg));
         let currency_ok = |c: &str| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase());
         let mut offered = HashSet::new();
         for o in &self.offers {
             let m = self.meter(&o.meter)?;
             if !offered.insert(o.meter.as_str()) {
-                return bad(format!("meter “{}” has two offers", o.meter));
+                return invalid(format!("meter “{}” has two offers", o.meter));
             }
             if !currency_ok(&o.currency) || o.packs.iter().any(|p| p.price.currency != o.currency) {
-                return bad(format!(
+                return invalid(format!(
                     "meter “{}”: prices need one three-letter currency code",
                     o.meter
                 ));
             }
             if !(1..=MAX_CENTS_PER_UNIT).contains(&o.cents_per_unit) {
-                return bad(format!(
+                return invalid(format!(
                     "meter “{}”: the unit price is out of range",
                     o.meter
                 ));
@@ -84,7 +84,7 @@ impl AccountConfig {
                     || p.credits > MAX_BALANCE
                     || !(1..=MAX_PACK_CENTS).contains(&p.price.cents)
                 {
-                    return bad(format!(
+                    return invalid(format!(
                         "meter “{}”: pack “{}” needs a unique id, credits and a price",
                         o.meter, p.id
                     ));
@@ -93,7 +93,7 @@ impl AccountConfig {
             if let Some(e) = o.exact
                 && !(e.min.is_positive() && e.min <= e.max && e.max <= MAX_BALANCE)
             {
-                return bad(format!(
+                return invalid(format!(
                     "meter “{}”: an exact amount needs 0 < min ≤ max",
                     m.id
                 ));

@@ -3,6 +3,7 @@
 //! names of the buckets. Every product sees the same screens; what differs is this data, and
 //! its default is the dashboard's own wording, so a stored config without it reads as before.
 
+use super::invalid;
 use crate::config::meter::{BucketKind, MeterConfig};
 use crate::error::{DomainError, Result};
 use crate::ids::{Label, MeterId};
@@ -340,12 +341,11 @@ impl Presentation {
     /// Checks the presentation against the account's meters; runs with the account's
     /// validation.
     pub fn validate(&self, meters: &[MeterConfig]) -> Result<()> {
-        let bad = |msg: String| Err(DomainError::InvalidConfig(msg));
         self.activity_periods.validate_for("the Activity page")?;
         if let Some(link) = &self.activity_link
             && !self.activity_periods.presets.contains(&link.period)
         {
-            return bad(format!(
+            return invalid(format!(
                 "the usage page links to the Activity page over “{}”, which the Activity page does not offer",
                 link.period.label()
             ));
@@ -353,7 +353,7 @@ impl Presentation {
         self.cards.validate("")?;
         for m in &self.meter_cards {
             if !meters.iter().any(|c| c.id == m.meter) {
-                return bad(format!(
+                return invalid(format!(
                     "card labels are given for the meter “{}”, which the account does not have",
                     m.meter
                 ));
@@ -361,24 +361,24 @@ impl Presentation {
             m.labels.validate(&format!("meter “{}”: ", m.meter))?;
         }
         if let Some(m) = repeated(&self.meter_cards, |m| m.meter.clone()) {
-            return bad(format!(
+            return invalid(format!(
                 "card labels are given twice for the meter “{}”",
                 m.meter
             ));
         }
         if let Some(c) = repeated(&self.ledger_columns, |c| *c) {
-            return bad(format!("the ledger column “{}” is listed twice", c.slug()));
+            return invalid(format!("the ledger column “{}” is listed twice", c.slug()));
         }
         for needed in [LedgerColumn::Time, LedgerColumn::Amount] {
             if !self.shows(needed) {
-                return bad(format!(
+                return invalid(format!(
                     "the ledger needs its “{}” column: a ledger says when and how much",
                     needed.slug()
                 ));
             }
         }
         if let Some(h) = repeated(&self.column_headings, |h| h.column) {
-            return bad(format!(
+            return invalid(format!(
                 "the ledger column “{}” is given two headings",
                 h.column.slug()
             ));
@@ -388,7 +388,7 @@ impl Presentation {
         for (i, a) in LedgerColumn::ALL.iter().enumerate() {
             for b in &LedgerColumn::ALL[..i] {
                 if self.heading(*a).eq_ignore_ascii_case(self.heading(*b)) {
-                    return bad(format!(
+                    return invalid(format!(
                         "the ledger columns “{}” and “{}” are both headed “{}”",
                         b.slug(),
                         a.slug(),
@@ -398,11 +398,11 @@ impl Presentation {
             }
         }
         if let Some(f) = repeated(&self.activity_filters, |f| *f) {
-            return bad(format!("the Activity filter “{}” is listed twice", f.key()));
+            return invalid(format!("the Activity filter “{}” is listed twice", f.key()));
         }
         check_placeholders("the chart's title", &self.chart_title, &[Self::PER])?;
         if let Some(b) = repeated(&self.bucket_names, |b| b.kind) {
-            return bad(format!("the {} bucket is named twice", b.kind.as_str()));
+            return invalid(format!("the {} bucket is named twice", b.kind.as_str()));
         }
         Ok(())
     }

@@ -2,9 +2,10 @@
 //! levels, and the [`SettingsChange`] that changes them (or automatic top-ups).
 
 use super::AccountConfig;
+use super::invalid;
 use super::meter::{AutoTopUp, MeterConfig};
 use crate::amount::{Amount, MAX_BALANCE};
-use crate::error::{DomainError, Result};
+use crate::error::Result;
 use crate::ids::{MemberId, MeterId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -140,18 +141,17 @@ impl AccountConfig {
     /// Member caps and alerts each name a known meter (and member) and stay within the
     /// amounts a meter can hold.
     pub(super) fn validate_caps_and_alerts(&self) -> Result<()> {
-        let bad = |msg: String| Err(DomainError::InvalidConfig(msg));
         let mut capped = HashSet::new();
         for c in &self.member_caps {
             self.meter(&c.meter)?;
             if self.member(&c.member).is_none() {
-                return bad(format!("there is no member “{}” to cap", c.member));
+                return invalid(format!("there is no member “{}” to cap", c.member));
             }
             if !capped.insert((c.member.as_str(), c.meter.as_str())) {
-                return bad(format!("member “{}” has two caps on one meter", c.member));
+                return invalid(format!("member “{}” has two caps on one meter", c.member));
             }
             if c.monthly.is_negative() || c.monthly > MAX_BALANCE {
-                return bad(format!(
+                return invalid(format!(
                     "member “{}”: a monthly cap is between 0 and the meter's limit",
                     c.member
                 ));
@@ -162,16 +162,16 @@ impl AccountConfig {
             match a.level.problem(m) {
                 None => {}
                 Some(AlertProblem::PercentOutOfRange) => {
-                    return bad("an alert percentage is between 1 and 99".into());
+                    return invalid("an alert percentage is between 1 and 99".into());
                 }
                 Some(AlertProblem::NoAllocation) => {
-                    return bad(format!(
+                    return invalid(format!(
                         "“{}” has no allocation to take a percentage of: use an amount",
                         m.name
                     ));
                 }
                 Some(AlertProblem::AmountOutOfRange) => {
-                    return bad("an alert amount is greater than zero".into());
+                    return invalid("an alert amount is greater than zero".into());
                 }
             }
         }

@@ -88,20 +88,15 @@ async fn answer<C: Call>(
     CallRequest(request): CallRequest<C>,
 ) -> ApiResult<Response> {
     let account = params.get("account").cloned().unwrap_or_default();
-    bearer.allow(&account)?;
-    for (name, value) in request.path_params() {
+    let who = bearer.caller_for(&account)?;
+    for (name, id) in request.path_params() {
         let in_path = params.get(name).map(String::as_str).unwrap_or_default();
-        let same_number = matches!(
-            (in_path.parse::<i64>(), value.parse::<i64>()),
-            (Ok(a), Ok(b)) if a == b
-        );
-        if in_path != value && !same_number {
+        if in_path.parse::<u64>().ok() != Some(id.0) {
             return Err(ApiError::bad_request(format!(
-                "the body names {name} #{value} but the path names #{in_path}"
+                "the body names {name} {id} but the path names #{in_path}"
             )));
         }
     }
-    let who = bearer.to_account();
     let ask = |a: &mut creditboard_domain::account::Account, now| -> ApiResult<C::Reply> {
         let mut payments = s
             .accounts()
@@ -120,9 +115,11 @@ async fn answer<C: Call>(
     } else {
         s.accounts().read(&account, ask).await?
     };
-    Ok(match C::ROUTE.status {
-        204 => StatusCode::NO_CONTENT.into_response(),
-        _ => Json(reply).into_response(),
+    let status = StatusCode::from_u16(C::ROUTE.status)
+        .map_err(|_| ApiError::internal("a call declares an impossible status"))?;
+    Ok(match status {
+        StatusCode::NO_CONTENT => status.into_response(),
+        _ => (status, Json(reply)).into_response(),
     })
 }
 
@@ -134,11 +131,8 @@ fn document_call<C: Call>(doc: &mut utoipa::openapi::OpenApi) {
         .tag(C::ROUTE.tag)
         .operation_id(Some(C::NAME))
         .parameter(path_param("account", "The account id", Type::String, None));
-    for name in path_names(C::ROUTE.path) {
-        op = op.parameter(match name {
-            "hold" => path_param(name, "The hold's entry id", Type::Integer, Some(1.0)),
-            _ => path_param(name, name, Type::String, None),
-        });
+    for p in C::ROUTE.params {
+        op = op.parameter(path_param(p.name, p.about, Type::Integer, Some(1.0)));
     }
     op = op.parameters(Some(C::query_params()));
     if let Some(body) = C::body_schema(&mut schemas) {
@@ -177,12 +171,6 @@ fn document_call<C: Call>(doc: &mut utoipa::openapi::OpenApi) {
     for (name, schema) in schemas {
         components.schemas.entry(name).or_insert(schema);
     }
-}
-
-/// The `{name}` parameters of a path.
-fn path_names(path: &str) -> impl Iterator<Item = &str> {
-    path.split('/')
-        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
 }
 
 fn path_param(

@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
+use creditboard_domain::access;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -39,12 +40,10 @@ pub async fn embed_token(
     Path(account): Path<String>,
     Body(request): Body<EmbedTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<EmbedToken>)> {
-    bearer.allow(&account)?;
-    let config = s
-        .accounts()
-        .read(&account, |a, _| Ok(a.config().clone()))
+    let caller = bearer.caller_for(&account)?;
+    s.accounts()
+        .read(&account, |a, _| Ok(access::may_share(a.config(), &caller)?))
         .await?;
-    bearer.may_issue_embed_tokens(&config)?;
     let ttl = match request.ttl_seconds {
         None => tokens::DEFAULT_EMBED_TTL,
         Some(secs) => {

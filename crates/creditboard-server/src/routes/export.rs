@@ -8,7 +8,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use creditboard_domain::activity::{ActivityQuery, ExportRequest};
+use creditboard_domain::activity::ExportRequest;
 use creditboard_domain::api::query::RawQuery;
 
 #[utoipa::path(get, path = "/api/v1/accounts/{account}/ledger.csv", tag = "dashboard",
@@ -21,12 +21,7 @@ pub async fn csv(
     Query(raw): Query<RawQuery>,
 ) -> ApiResult<Response> {
     bearer.allow(&account)?;
-    let view = raw.parse()?;
-    let query = ActivityQuery {
-        period: view.period,
-        meter: view.meter,
-        filter: view.filter,
-    };
+    let query = raw.parse()?;
     // Chunk by chunk from one snapshot, as the dashboard's download does.
     let mut csv = String::new();
     let (mut snapshot, mut older_than) = (None, None);

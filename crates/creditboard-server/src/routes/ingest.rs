@@ -133,8 +133,7 @@ pub async fn usage(
 
 /// The caller, when it is the host's service (the domain's rule, checked before the body is).
 fn service(bearer: &Bearer, account: &str) -> ApiResult<Caller> {
-    bearer.allow(account)?;
-    let who = bearer.to_account();
+    let who = bearer.caller_for(account)?;
     access::admit(&who, Needs::Service)?;
     Ok(who)
 }
