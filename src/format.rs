@@ -399,6 +399,7 @@ mod tests {
     use super::*;
     use creditboard_domain::config::meter::{MeterConfig, PurchasePolicy};
     use creditboard_domain::ids::MeterId;
+    use creditboard_domain::period::Calendar;
 
     fn meter(unit: MeterUnit, decimals: u8) -> MeterConfig {
         MeterConfig {
@@ -487,7 +488,7 @@ mod tests {
         let range = |from: &str, to: &str| {
             Period::custom(d(from), d(to))
                 .unwrap()
-                .resolve(now, tz, Freshness::Live)
+                .resolve(now, &Calendar::new(tz, Freshness::Live))
         };
         assert_eq!(
             date_range(&range("2026-10-23", "2026-11-21")),
@@ -523,8 +524,7 @@ mod tests {
             .to_utc();
         Period::custom(day(from), day(to)).unwrap().resolve(
             now,
-            Timezone::new("UTC").unwrap(),
-            Freshness::Live,
+            &Calendar::new(Timezone::new("UTC").unwrap(), Freshness::Live),
         )
     }
 

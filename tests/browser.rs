@@ -356,7 +356,7 @@ async fn the_cards_show_each_meters_balance_usage_and_rate() {
         // Both meters have a monthly allocation, so both show a usage rate with its bar: the
         // domain's rate for these days, coloured by the 80 % and 100 % thresholds.
         let range =
-            Period::preset(PeriodPreset::ThisMonth).resolve(now(), tz, ledger.config().freshness);
+            Period::preset(PeriodPreset::ThisMonth).resolve(now(), &ledger.config().calendar());
         let summary = summarize(
             ledger.entries(),
             ledger.config(),

@@ -38,7 +38,11 @@ pub fn forecast_sentence(f: &Forecast, meter: &MeterConfig, tz_today: chrono::Na
         Some(day) if day <= tz_today => {
             format!("{rate} {subject} will not cover another day.")
         }
-        Some(day) => format!("{rate} {subject} {verb} until {}.", format::long_date(day)),
+        Some(day) => format!(
+            "{rate} {subject} {verb} until {}{}.",
+            format::long_date(day),
+            counting(f, meter)
+        ),
         None => {
             let why = match (
                 meter.allocation.is_some(),
@@ -51,6 +55,39 @@ pub fn forecast_sentence(f: &Forecast, meter: &MeterConfig, tz_today: chrono::Na
             };
             format!("{rate} {subject} {verb} more than a year{why}.")
         }
+    }
+}
+
+/// What a run-out date counts on besides the balance: ", counting the Dec 12, 2026 refill and
+/// 40 automatic top-ups (200,000 credits)"; nothing when it counts on nothing.
+fn counting(f: &Forecast, meter: &MeterConfig) -> String {
+    let c = &f.counted;
+    let mut parts = Vec::new();
+    match (c.refills, c.first_refill) {
+        (0, _) | (_, None) => {}
+        (1, Some(day)) => parts.push(format!("the {} refill", format::long_date(day))),
+        (n, Some(day)) => parts.push(format!(
+            "{n} refills from {} ({})",
+            format::long_date(day),
+            format::amount(c.refilled, meter)
+        )),
+    }
+    match c.top_ups {
+        0 => {}
+        1 => parts.push(format!(
+            "an automatic top-up of {}",
+            format::amount(c.topped_up, meter)
+        )),
+        n => parts.push(format!(
+            "{} automatic top-ups ({})",
+            format::group_thousands(&n.to_string()),
+            format::amount(c.topped_up, meter)
+        )),
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(", counting {}", parts.join(" and "))
     }
 }
 
@@ -131,7 +168,7 @@ mod tests {
     use super::*;
     use creditboard_domain::Amount;
     use creditboard_domain::entry::BucketId;
-    use creditboard_domain::forecast::ExpiringCredits;
+    use creditboard_domain::forecast::{Counted, ExpiringCredits};
     use creditboard_domain::ids::MeterId;
 
     fn meter(unit: MeterUnit, allocation: bool) -> MeterConfig {
@@ -156,6 +193,7 @@ mod tests {
             runs_out_on: runs_out_on.map(day),
             expiring: vec![],
             expected_unused: Amount::ZERO,
+            counted: Counted::default(),
         }
     }
 
@@ -179,6 +217,34 @@ mod tests {
                 forecast(25, None),
                 &credits,
                 "At your last-30-day rate (≈ 25 credits per day) your credits last more than a year: each refill covers what you use.",
+            ),
+            (
+                Forecast {
+                    counted: Counted {
+                        first_refill: Some(day("2026-12-12")),
+                        refills: 1,
+                        refilled: Amount::minor(30_000),
+                        top_ups: 40,
+                        topped_up: Amount::minor(200_000),
+                    },
+                    ..forecast(1_080, Some("2027-06-08"))
+                },
+                &credits,
+                "At your last-30-day rate (≈ 1,080 credits per day) your credits last until Jun 8, 2027, counting the Dec 12, 2026 refill and 40 automatic top-ups (200,000 credits).",
+            ),
+            (
+                Forecast {
+                    counted: Counted {
+                        first_refill: Some(day("2026-12-01")),
+                        refills: 3,
+                        refilled: Amount::minor(3_000),
+                        top_ups: 1,
+                        topped_up: Amount::minor(500),
+                    },
+                    ..forecast(80, Some("2027-02-20"))
+                },
+                &credits,
+                "At your last-30-day rate (≈ 80 credits per day) your credits last until Feb 20, 2027, counting 3 refills from Dec 1, 2026 (3,000 credits) and an automatic top-up of 500 credits.",
             ),
             (
                 forecast(0, None),

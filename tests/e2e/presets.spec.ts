@@ -3,15 +3,18 @@
 // here from the seeded ledger, never read from the page.
 import { expect, test, type Page } from '@playwright/test';
 import {
+  activitySummary,
   balance,
   expectAccessible,
   fixture,
   ledgerIds,
+  listed,
   localDate,
   minorUnits,
   open,
   periodDays,
   screenshot,
+  summed,
   usedBetween,
   type Entry,
   type Fixture,
@@ -29,8 +32,9 @@ function moved(e: SplitEntry, kind: string): number {
 }
 
 /** Entries on the local days `[first, last]`. */
-function between(f: Fixture, first: string, last: string): SplitEntry[] {
-  return (f.entries as SplitEntry[]).filter((e) => {
+/** The entries of the local days `[first, last]`, as the Activity listing sees them. */
+function between(f: Fixture, first: string, last: string) {
+  return listed(f.entries as SplitEntry[]).filter((e) => {
     const d = localDate(e.at, f.account.timezone);
     return d >= first && d <= last;
   });
@@ -41,12 +45,6 @@ function dateLabel(date: string): string {
   return new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric', year: 'numeric' }).format(
     new Date(`${date}T00:00:00Z`),
   );
-}
-
-/** The Activity summary: [entries, sum in minor units] ("365 entries · -9,876 credits"). */
-async function activitySummary(page: Page): Promise<[number, number]> {
-  const [count, sum] = (await page.getByTestId('activity-summary').innerText()).split('·');
-  return [Number(count.replace(/[^0-9]/g, '')), minorUnits(sum)];
 }
 
 /** The table's cells in the column headed `header`, top to bottom. */
@@ -150,9 +148,7 @@ test('ngram: Available Credits, Total Used and Usage Rate over 30 days, and the 
   await expect(page).toHaveURL(/\/activity\?(.*&)?period=last_30_days/);
   await expect(page.locator('select[data-filter=period]')).toHaveValue('last_30_days');
   const days = between(f, first, last);
-  await expect
-    .poll(() => activitySummary(page))
-    .toEqual([days.length, days.reduce((sum, e) => sum + e.amount, 0)]);
+  await expect.poll(() => activitySummary(page)).toEqual(summed(days));
   // Its activity table's columns: Date, Description, Category, Credits.
   await expect(page.getByTestId('ledger').locator('thead th')).toHaveText(['Date', 'Description', 'Category', 'Credits']);
   expect(errors).toEqual([]);
@@ -210,9 +206,7 @@ test('videogen: included credits go first, the balance card splits them from add
   await expect(period).toHaveValue('last_30_days');
   const [first, last] = periodDays(f, 'last_30_days')!;
   const days = between(f, first, last);
-  await expect
-    .poll(() => activitySummary(page))
-    .toEqual([days.length, days.reduce((sum, e) => sum + e.amount, 0)]);
+  await expect.poll(() => activitySummary(page)).toEqual(summed(days));
   expect(errors).toEqual([]);
 });
 
@@ -358,9 +352,8 @@ test('fotomaster: its six ledger columns, the service of every row and the balan
   await expect(filters).toHaveText(['Date range', 'Service', 'Status']);
   await page.locator('select[data-filter=feature]').selectOption({ label: 'SMS' });
   await expect(page).toHaveURL(/[?&]feature=sms(&|$)/);
-  const sms = (f.entries as SplitEntry[]).filter((e) => e.usage?.feature === 'sms');
+  const sms = listed(f.entries as SplitEntry[]).filter((e) => e.usage?.feature === 'sms');
   expect(sms.length).toBeGreaterThan(0);
-  const summed = (es: SplitEntry[]) => [es.length, es.reduce((sum, e) => sum + e.amount, 0)];
   await expect.poll(() => activitySummary(page)).toEqual(summed(sms));
   await page.locator('select[data-filter=status]').selectOption({ label: 'Failed' });
   const failed = sms.filter((e) => e.status === 'failed');

@@ -18,6 +18,8 @@ export interface Entry {
   status: string;
   amount: number;
   balance_after: number;
+  /** The entry a refund, a capture or a release settles. */
+  reverses?: number;
 }
 
 export interface Fixture {
@@ -138,6 +140,64 @@ export function rangeLabel(first: string, last: string): string {
 export function minorUnits(text: string): number {
   const digits = text.replace(/[^0-9]/g, '');
   return (text.trim().startsWith('-') ? -1 : 1) * Number(digits);
+}
+
+const SETTLES = new Set(['refund', 'hold_capture', 'hold_release']);
+const ADDS = new Set(['refill', 'purchase', 'auto_top_up', 'grant', 'adjustment']);
+
+/** An entry as the Activity listing sees it: `kind` and `status` are its job's (a capture, a
+ *  release or a refund belongs to the hold or charge it settles), `root` the job's first
+ *  entry, `own` the entry as stored. */
+export type Listed<E extends Entry> = E & { root: number; own: E };
+
+/** Every entry as the listing sees it, by a plain walk of the ledger: a hold is pending
+ *  until something settles it, a success once captured, else what its release says. */
+export function listed<E extends Entry>(entries: E[]): Listed<E>[] {
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  const settledBy = new Map<number, E[]>();
+  for (const e of entries) {
+    if (e.reverses !== undefined && SETTLES.has(e.kind)) {
+      settledBy.set(e.reverses, [...(settledBy.get(e.reverses) ?? []), e]);
+    }
+  }
+  const rootOf = (e: E): E => (e.reverses !== undefined && SETTLES.has(e.kind) ? rootOf(byId.get(e.reverses)!) : e);
+  const statusOf = (root: E): string => {
+    if (root.kind !== 'hold') return root.status;
+    const settling = settledBy.get(root.id) ?? [];
+    if (settling.length === 0) return 'pending';
+    if (settling.some((e) => e.kind === 'hold_capture')) return 'success';
+    return settling.find((e) => e.kind === 'hold_release')!.status;
+  };
+  return entries.map((e) => {
+    const root = rootOf(e);
+    return { ...e, kind: root.kind, status: statusOf(root), root: root.id, own: e };
+  });
+}
+
+/** What a set of listed entries shows in the Activity summary: [rows, used, added] in minor
+ *  units (used: charges net of refunds; added: refills, purchases, top-ups, grants and
+ *  upward corrections). */
+export function summed<E extends Entry>(es: Listed<E>[]): [number, number, number] {
+  const rows = es.filter((e) => e.root === e.id).length;
+  const used = es.filter((e) => USAGE.has(e.own.kind)).reduce((s, e) => s - e.own.amount, 0);
+  const added = es
+    .filter((e) => ADDS.has(e.own.kind) && e.own.amount > 0)
+    .reduce((s, e) => s + e.own.amount, 0);
+  return [rows, used, added];
+}
+
+/** The rows of listed entries (each job once, at its first entry), in their order. */
+export function rowsOf<E extends Entry>(es: Listed<E>[]): Listed<E>[] {
+  return es.filter((e) => e.root === e.id);
+}
+
+/** The Activity summary as [rows, used, added] in minor units ("2,137 entries · used 723
+ *  credits · added 4,000 credits"; "nothing used"). One meter's. */
+export async function activitySummary(page: Page): Promise<[number, number, number]> {
+  const parts = (await page.getByTestId('activity-summary').innerText()).split('·').map((p) => p.trim());
+  const part = (word: string) => parts.find((p) => p.startsWith(`${word} `));
+  const amount = (p: string | undefined) => (p ? minorUnits(p.slice(p.indexOf(' ') + 1)) : 0);
+  return [Number(parts[0].replace(/[^0-9]/g, '')), amount(part('used')), amount(part('added'))];
 }
 
 /** The Activity ledger's rows as entry ids, top to bottom. */

@@ -29,7 +29,7 @@ fn last_180_days() -> DateRange {
     let config = Preset::get(PresetId::Videogen)
         .unwrap_or_else(|e| panic!("{e}"))
         .config;
-    Period::preset(PeriodPreset::Last180Days).resolve(now(), config.timezone, config.freshness)
+    Period::preset(PeriodPreset::Last180Days).resolve(now(), &config.calendar())
 }
 
 /// A funded VideoGen-style ledger and a million consumes spread over the last 180 days (every

@@ -109,6 +109,20 @@ impl EntryKind {
         EntryKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// Entries that settle or give back another (a hold's capture or release, a charge's
+    /// refund): a listing shows them on the row of the job they settle, never alone.
+    pub fn settles(self) -> bool {
+        matches!(
+            self,
+            EntryKind::HoldCapture | EntryKind::HoldRelease | EntryKind::Refund
+        )
+    }
+
+    /// The kinds a listing's rows can have: each starts a row (see [`EntryKind::settles`]).
+    pub fn listed() -> impl Iterator<Item = EntryKind> {
+        EntryKind::ALL.into_iter().filter(|k| !k.settles())
+    }
+
     /// Entries that count as usage: charges, and refunds that take them back.
     pub fn is_usage(self) -> bool {
         matches!(
@@ -295,6 +309,26 @@ impl LedgerEntry {
     pub fn net_usage(&self) -> Amount {
         if self.kind.is_usage() {
             Amount::minor(-self.amount.get())
+        } else {
+            Amount::ZERO
+        }
+    }
+}
+
+impl LedgerEntry {
+    /// Credits this entry added to the account: refills, purchases, top-ups, grants and
+    /// upward corrections; zero for everything else (usage, holds, expiries, rollovers).
+    pub fn added(&self) -> Amount {
+        let adds = matches!(
+            self.kind,
+            EntryKind::Refill
+                | EntryKind::Purchase
+                | EntryKind::AutoTopUp
+                | EntryKind::Grant
+                | EntryKind::Adjustment
+        );
+        if adds && self.amount.is_positive() {
+            self.amount
         } else {
             Amount::ZERO
         }

@@ -48,6 +48,22 @@ pub struct Forecast {
     pub expiring: Vec<ExpiringCredits>,
     /// Sum of `expected_unused`.
     pub expected_unused: Amount,
+    /// What the forecast counted on besides the balance: the refills and automatic top-ups
+    /// the ledger would write until the credits run out (or within the horizon).
+    pub counted: Counted,
+}
+
+/// Credits a forecast expects to arrive before the balance runs out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Counted {
+    /// The first refill's day, when one comes.
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub first_refill: Option<NaiveDate>,
+    pub refills: u32,
+    pub refilled: Amount,
+    pub top_ups: u32,
+    pub topped_up: Amount,
 }
 
 /// Forecast for `meter` from `now`, at the average rate of the last `window_days` days.
@@ -80,7 +96,7 @@ pub(crate) fn forecast_with(
     let now = check_instant(now)?.max(ledger.now());
     let config = ledger.config();
     let tz = config.timezone;
-    let last = Period::preset(PeriodPreset::Last1Day).resolve(now, tz, config.freshness);
+    let last = Period::preset(PeriodPreset::Last1Day).resolve(now, &config.calendar());
     // A young account's rate is over the days it has existed, not over an empty window.
     let opened = tz.date_of(ledger.opened_at());
     let age_days = (last.until - opened).num_days().max(1);
@@ -93,6 +109,7 @@ pub(crate) fn forecast_with(
     let mut sim = ledger.fork();
     sim.advance_to(now)?;
     let balance = sim.balance(meter)?;
+    let known = sim.entries().len();
     let expiring_now: Vec<(BucketId, BucketKind, Amount, DateTime<Utc>)> = balance
         .buckets
         .iter()
@@ -150,6 +167,25 @@ pub(crate) fn forecast_with(
         .collect::<Result<_>>()?;
     let expected_unused =
         crate::arithmetic::checked_sum(expiring.iter().map(|e| e.expected_unused))?;
+    let mut counted = Counted::default();
+    let until = runs_out_on.map(|d| crate::period::start_of_day(tz, d));
+    for e in sim.entries()[known..]
+        .iter()
+        .filter(|e| e.meter == *meter && until.is_none_or(|u| e.at < u))
+    {
+        match e.kind {
+            EntryKind::Refill => {
+                counted.first_refill.get_or_insert(tz.date_of(e.at));
+                counted.refills += 1;
+                counted.refilled = counted.refilled.checked_add(e.amount)?;
+            }
+            EntryKind::AutoTopUp => {
+                counted.top_ups += 1;
+                counted.topped_up = counted.topped_up.checked_add(e.amount)?;
+            }
+            _ => {}
+        }
+    }
     Ok(Forecast {
         meter: meter.clone(),
         window_days,
@@ -158,6 +194,7 @@ pub(crate) fn forecast_with(
         runs_out_on,
         expiring,
         expected_unused,
+        counted,
     })
 }
 

@@ -50,6 +50,73 @@ pub fn start_of_day(tz: Timezone, date: NaiveDate) -> DateTime<Utc> {
     tz.start_of_day(date)
 }
 
+/// When billing cycles start: local midnight on `anchor_day` of every month (clamped to the
+/// month's last day, so 31 means "the last day" in short months).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BillingCycle {
+    pub anchor_day: u8,
+}
+
+impl BillingCycle {
+    /// The first cycle start strictly after `after`.
+    pub fn next_start(self, tz: Timezone, after: DateTime<Utc>) -> DateTime<Utc> {
+        let local = tz.date_of(after);
+        let this_month = local.with_day(1).unwrap_or(local);
+        for months_ahead in 0..3 {
+            let month = this_month + Months::new(months_ahead);
+            let start = start_of_day(tz, self.day_in(month));
+            if start > after {
+                return start;
+            }
+        }
+        // Unreachable: a month ahead always starts later. Fall back to a safe value.
+        after + chrono::Duration::days(31)
+    }
+
+    /// The latest cycle start at or before `at`.
+    pub fn current_start(self, tz: Timezone, at: DateTime<Utc>) -> DateTime<Utc> {
+        let local = tz.date_of(at);
+        let this_month = local.with_day(1).unwrap_or(local);
+        for months_back in 0..3 {
+            let month = this_month - Months::new(months_back);
+            let start = start_of_day(tz, self.day_in(month));
+            if start <= at {
+                return start;
+            }
+        }
+        at
+    }
+
+    fn day_in(self, first_of_month: NaiveDate) -> NaiveDate {
+        let last = (first_of_month + Months::new(1))
+            .pred_opt()
+            .unwrap_or(first_of_month);
+        let day = u32::from(self.anchor_day).clamp(1, last.day());
+        first_of_month.with_day(day).unwrap_or(first_of_month)
+    }
+}
+
+/// What an account's calendar questions need: its timezone, how fresh its data is, and when
+/// its billing cycles start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Calendar {
+    pub timezone: Timezone,
+    pub freshness: Freshness,
+    pub billing: BillingCycle,
+}
+
+impl Calendar {
+    /// A calendar whose billing cycles start on the 1st.
+    pub fn new(timezone: Timezone, freshness: Freshness) -> Self {
+        Calendar {
+            timezone,
+            freshness,
+            billing: BillingCycle { anchor_day: 1 },
+        }
+    }
+}
+
 /// The presets users pick from. Every product offers its own subset (Lucas: five of them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -69,10 +136,13 @@ pub enum PeriodPreset {
     #[serde(rename = "last_180_days")]
     Last180Days,
     ThisYear,
+    /// Since the current billing cycle began (ngram's "current billing period").
+    ThisBillingPeriod,
 }
 
 impl PeriodPreset {
-    pub const ALL: [PeriodPreset; 8] = [
+    pub const ALL: [PeriodPreset; 9] = [
+        PeriodPreset::ThisBillingPeriod,
         PeriodPreset::Last1Day,
         PeriodPreset::Last7Days,
         PeriodPreset::ThisMonth,
@@ -94,6 +164,7 @@ impl PeriodPreset {
             PeriodPreset::Last90Days => "last_90_days",
             PeriodPreset::Last180Days => "last_180_days",
             PeriodPreset::ThisYear => "this_year",
+            PeriodPreset::ThisBillingPeriod => "this_billing_period",
         }
     }
 
@@ -107,6 +178,7 @@ impl PeriodPreset {
             PeriodPreset::Last90Days => "Last 90 days",
             PeriodPreset::Last180Days => "Last 180 days",
             PeriodPreset::ThisYear => "This year",
+            PeriodPreset::ThisBillingPeriod => "This billing period",
         }
     }
 }
@@ -143,10 +215,11 @@ impl Default for PeriodChoices {
     /// The dashboard's own set: seven presets and a custom range, the last 30 days first.
     fn default() -> Self {
         PeriodChoices {
-            // Every preset but VideoGen's single day, in the usual order.
+            // Every preset but VideoGen's single day and ngram's billing period, in the usual
+            // order.
             presets: PeriodPreset::ALL
                 .into_iter()
-                .filter(|p| *p != PeriodPreset::Last1Day)
+                .filter(|p| !matches!(p, PeriodPreset::Last1Day | PeriodPreset::ThisBillingPeriod))
                 .collect(),
             custom: true,
             default: PeriodPreset::Last30Days,
@@ -277,10 +350,15 @@ impl Period {
         }
     }
 
-    /// What this period covers at `now` in `tz`. With [`Freshness::ThroughYesterday`] the last
+    /// What this period covers at `now` in the account's calendar. With [`Freshness::ThroughYesterday`] the last
     /// day is yesterday (data for today is not final yet), so "last 7 days" ends yesterday.
     /// No range reaches past the data: a custom range into the future ends with it.
-    pub fn resolve(self, now: DateTime<Utc>, tz: Timezone, freshness: Freshness) -> DateRange {
+    pub fn resolve(self, now: DateTime<Utc>, calendar: &Calendar) -> DateRange {
+        let Calendar {
+            timezone: tz,
+            freshness,
+            billing,
+        } = *calendar;
         let today = tz.date_of(now);
         let reference = reference_day(today, freshness);
         let after_reference = reference.succ_opt().unwrap_or(reference);
@@ -299,6 +377,10 @@ impl Period {
                 PeriodPreset::ThisMonth => (month_start, after_reference.max(month_start)),
                 PeriodPreset::LastMonth => (month_start - Months::new(1), month_start),
                 PeriodPreset::ThisYear => (year_start, after_reference.max(year_start)),
+                PeriodPreset::ThisBillingPeriod => {
+                    let start = tz.date_of(billing.current_start(tz, now));
+                    (start, after_reference.max(start))
+                }
             },
             Period::Custom { from, to } => (from, to.succ_opt().unwrap_or(to).min(after_reference)),
         };
@@ -466,14 +548,20 @@ mod tests {
         let ny = tz("America/New_York");
         let r = Period::custom(date("2026-03-07"), date("2026-03-09"))
             .unwrap()
-            .resolve(utc("2026-03-20T12:00:00Z"), ny, Freshness::Live);
+            .resolve(
+                utc("2026-03-20T12:00:00Z"),
+                &Calendar::new(ny, Freshness::Live),
+            );
         let b = r.day_boundaries(ny);
         let hours: Vec<i64> = b.windows(2).map(|w| (w[1] - w[0]).num_hours()).collect();
         assert_eq!(hours, vec![24, 23, 24]);
         let london = tz("Europe/London");
         let r = Period::custom(date("2026-10-25"), date("2026-10-25"))
             .unwrap()
-            .resolve(utc("2026-11-01T12:00:00Z"), london, Freshness::Live);
+            .resolve(
+                utc("2026-11-01T12:00:00Z"),
+                &Calendar::new(london, Freshness::Live),
+            );
         assert_eq!((r.end - r.start).num_hours(), 25);
     }
 
@@ -493,12 +581,13 @@ mod tests {
             (PeriodPreset::ThisYear, "2026-01-01", "2026-11-21"),
         ];
         for &(preset, from, until) in cases {
-            let r = Period::preset(preset).resolve(now, ny, Freshness::Live);
+            let r = Period::preset(preset).resolve(now, &Calendar::new(ny, Freshness::Live));
             assert_eq!((r.from, r.until), (date(from), date(until)), "{preset}");
             assert_eq!(r.start, start_of_day(ny, date(from)));
         }
         let kolkata = tz("Asia/Kolkata"); // already Nov 21 there
-        let r = Period::preset(PeriodPreset::Last7Days).resolve(now, kolkata, Freshness::Live);
+        let r = Period::preset(PeriodPreset::Last7Days)
+            .resolve(now, &Calendar::new(kolkata, Freshness::Live));
         assert_eq!((r.from, r.until), (date("2026-11-15"), date("2026-11-22")));
         assert_eq!(r.days(), 7);
     }
@@ -507,8 +596,8 @@ mod tests {
     fn data_through_yesterday_ends_ranges_at_the_last_full_day() {
         let now = utc("2026-11-21T15:00:00Z");
         let ny = tz("America/New_York");
-        let r =
-            Period::preset(PeriodPreset::Last7Days).resolve(now, ny, Freshness::ThroughYesterday);
+        let r = Period::preset(PeriodPreset::Last7Days)
+            .resolve(now, &Calendar::new(ny, Freshness::ThroughYesterday));
         assert_eq!(
             (r.from, r.last_day()),
             (date("2026-11-14"), Some(date("2026-11-20")))
@@ -516,8 +605,8 @@ mod tests {
         assert_eq!(r.end, utc("2026-11-21T05:00:00Z")); // yesterday 23:59:59 is the last instant
         // On the 1st, "this month" with yesterday's data is empty, not last month.
         let first = utc("2026-12-01T15:00:00Z");
-        let r =
-            Period::preset(PeriodPreset::ThisMonth).resolve(first, ny, Freshness::ThroughYesterday);
+        let r = Period::preset(PeriodPreset::ThisMonth)
+            .resolve(first, &Calendar::new(ny, Freshness::ThroughYesterday));
         assert_eq!(r.days(), 0);
         assert_eq!(r.from, date("2026-12-01"));
     }
@@ -527,15 +616,20 @@ mod tests {
         let now = utc("2026-11-21T15:00:00Z");
         let ny = tz("America/New_York");
         let nov = Period::custom(date("2026-11-01"), date("2026-11-30")).unwrap();
-        let live = nov.resolve(now, ny, Freshness::Live);
+        let live = nov.resolve(now, &Calendar::new(ny, Freshness::Live));
         assert_eq!(
             (live.from, live.last_day()),
             (date("2026-11-01"), Some(date("2026-11-21")))
         );
-        let lucas = nov.resolve(now, ny, Freshness::ThroughYesterday);
+        let lucas = nov.resolve(now, &Calendar::new(ny, Freshness::ThroughYesterday));
         assert_eq!(lucas.last_day(), Some(date("2026-11-20")));
         let future = Period::custom(date("2026-12-01"), date("2026-12-05")).unwrap();
-        assert_eq!(future.resolve(now, ny, Freshness::Live).days(), 0);
+        assert_eq!(
+            future
+                .resolve(now, &Calendar::new(ny, Freshness::Live))
+                .days(),
+            0
+        );
         assert_eq!(data_through(now, ny, Freshness::Live), now);
         // Yesterday 23:59:59 in New York (EST, −5) is 04:59:59 UTC today.
         assert_eq!(

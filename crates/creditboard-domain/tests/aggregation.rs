@@ -6,11 +6,15 @@ mod common;
 
 use chrono::{Duration, NaiveDate};
 use common::*;
+use creditboard_domain::account::usage_view;
+use creditboard_domain::api::UsageQuery;
 use creditboard_domain::config::meter::{Allocation, UnusedAllocation};
 use creditboard_domain::entry::{ConsumeOp, EntryKind, JobStatus, Operation, Usage};
 use creditboard_domain::ids::{CategoryId, IdempotencyKey, MemberId};
-use creditboard_domain::period::Freshness;
-use creditboard_domain::period::{Period, PeriodPreset};
+use creditboard_domain::period::{BillingCycle, Calendar, Freshness, Period, PeriodPreset};
+use creditboard_domain::tz::Timezone;
+use creditboard_domain::usage::DailyRollup;
+use creditboard_domain::usage::allocation::allocation_for;
 use creditboard_domain::usage::{
     Granularity, LedgerFilter, NONE_KEY, average_per_day, summarize, usage_series,
 };
@@ -85,8 +89,7 @@ fn entries_a_minute_either_side_of_local_midnight_land_on_their_local_day() {
         let tz = l.config().timezone;
         let range = Period::custom(d, next).unwrap().resolve(
             local(zone, &format!("{next} 12:00")),
-            tz,
-            Freshness::Live,
+            &Calendar::new(tz, Freshness::Live),
         );
         let series = usage_series(
             l.entries(),
@@ -106,8 +109,7 @@ fn entries_a_minute_either_side_of_local_midnight_land_on_their_local_day() {
         // The day of the change itself is 23, 24, 24.5 or 25 hours long, never a wrong date.
         let one_day = Period::custom(next, next).unwrap().resolve(
             local(zone, &format!("{next} 12:00")),
-            tz,
-            Freshness::Live,
+            &Calendar::new(tz, Freshness::Live),
         );
         assert_eq!(
             (one_day.end - one_day.start).num_minutes(),
@@ -136,7 +138,7 @@ fn a_summary_adds_up_usage_refunds_and_breakdowns() {
     let tz = l.config().timezone;
     let range = Period::custom(date("2026-01-02"), date("2026-01-04"))
         .unwrap()
-        .resolve(day(5, 0), tz, Freshness::Live);
+        .resolve(day(5, 0), &Calendar::new(tz, Freshness::Live));
     let s = summarize(
         l.entries(),
         l.config(),
@@ -216,8 +218,30 @@ fn the_usage_rate_is_share_of_the_allocation_used() {
         .unwrap();
     }
     let now = local("Asia/Kolkata", "2026-11-20 18:00");
+    // "Total Used: credits consumed in the current billing period", against the whole
+    // cycle's 4,000: 82.5 %.
+    let view = |period: PeriodPreset| {
+        let query = UsageQuery {
+            period: Period::preset(period),
+            filter: LedgerFilter::default(),
+        };
+        let v = usage_view(&l, &mut DailyRollup::new(), &query, now).unwrap();
+        let s = &v.meters[0];
+        (s.used.get(), s.allocation.map(Amount::get), s.usage_rate_bp)
+    };
+    assert_eq!(
+        view(PeriodPreset::ThisBillingPeriod),
+        (3_300, Some(4_000), Some(8_250))
+    );
+    // The same days as "this month" are measured against the allocation for those days:
+    // 20 of November's 30 days, 2,666.7 → 2,667 credits, 3,300 of them used (123.7 %).
+    assert_eq!(
+        view(PeriodPreset::ThisMonth),
+        (3_300, Some(2_667), Some(3_300 * 10_000 / 2_667))
+    );
     let tz = l.config().timezone;
-    let range = Period::preset(PeriodPreset::ThisMonth).resolve(now, tz, Freshness::Live);
+    let range =
+        Period::preset(PeriodPreset::ThisMonth).resolve(now, &Calendar::new(tz, Freshness::Live));
     let s = summarize(
         l.entries(),
         l.config(),
@@ -227,13 +251,70 @@ fn the_usage_rate_is_share_of_the_allocation_used() {
     )
     .unwrap();
     assert_eq!((s.used.get(), s.closing_balance.get()), (3_300, 700));
-    assert_eq!(s.allocation, Some(Amount::minor(4_000)));
-    assert_eq!(s.usage_rate_bp, Some(8_250));
     assert_eq!(s.average_per_day.get(), 165); // 3,300 over Nov 1–20
 }
 
+/// The allocation for a range: each billing cycle gives its allocation in proportion to the
+/// time of it the range covers. Berlin, 1,000 a month; October 2026 has 745 hours (the clocks
+/// go back on the 25th), November 720.
 #[test]
-fn the_allocation_of_a_period_counts_each_cycle_usable_in_it() {
+fn the_allocation_of_a_range_is_each_cycle_pro_rata_by_time() {
+    let berlin = Timezone::new("Europe/Berlin").unwrap();
+    let thousand = Amount::minor(1_000);
+    let on = |anchor_day: u8| Calendar {
+        billing: BillingCycle { anchor_day },
+        ..Calendar::new(berlin, Freshness::Live)
+    };
+    let now = local("Europe/Berlin", "2026-12-20 12:00");
+    let round = |hours: i64, of: i64| (2 * 1_000 * hours + of) / (2 * of);
+    let cases: [(&str, u8, &str, &str, i64); 7] = [
+        ("a whole cycle", 1, "2026-10-01", "2026-10-31", 1_000),
+        ("another whole cycle", 1, "2026-11-01", "2026-11-30", 1_000),
+        // 17 days and the extra hour of October, then 14 days of November.
+        (
+            "across a cycle change",
+            1,
+            "2026-10-15",
+            "2026-11-14",
+            round(17 * 24 + 1, 745) + round(14 * 24, 720),
+        ),
+        (
+            "mid-cycle",
+            1,
+            "2026-10-21",
+            "2026-10-31",
+            round(11 * 24 + 1, 745),
+        ),
+        ("one day", 1, "2026-11-10", "2026-11-10", round(24, 720)),
+        // Cycles from the 15th: the same dates are exactly one cycle.
+        (
+            "a whole cycle from the 15th",
+            15,
+            "2026-10-15",
+            "2026-11-14",
+            1_000,
+        ),
+        // Two whole cycles and 5 days of a 30-day one.
+        (
+            "several cycles",
+            15,
+            "2026-09-15",
+            "2026-11-19",
+            2_000 + round(5 * 24, 720),
+        ),
+    ];
+    for (name, anchor, from, to, want) in cases {
+        let calendar = on(anchor);
+        let range = Period::custom(date(from), date(to))
+            .unwrap()
+            .resolve(now, &calendar);
+        let got = allocation_for(thousand, &calendar, &range).unwrap();
+        assert_eq!(got.get(), want, "{name}");
+    }
+}
+
+#[test]
+fn the_usage_rate_over_a_range_is_what_was_used_of_the_allocation_for_its_days() {
     // 1,000 a month from the 1st, unused credits lapse; 500 purchased on the side.
     let mut cfg = config("Europe/Berlin");
     cfg.meters[0].allocation = Some(Allocation {
@@ -248,15 +329,13 @@ fn the_allocation_of_a_period_counts_each_cycle_usable_in_it() {
         .unwrap();
     l.run(consume("b", 300, berlin("2026-11-05 10:00")))
         .unwrap();
-    // November: 1,000 more and 1,100 used, 100 of them from the purchase.
     l.run(consume("c", 800, berlin("2026-11-10 10:00")))
         .unwrap();
-    let tz = l.config().timezone;
     let now = berlin("2026-11-20 12:00");
     let rate = |from: &str, to: &str| {
         let range = Period::custom(date(from), date(to))
             .unwrap()
-            .resolve(now, tz, Freshness::Live);
+            .resolve(now, &l.config().calendar());
         let s = summarize(
             l.entries(),
             l.config(),
@@ -267,29 +346,25 @@ fn the_allocation_of_a_period_counts_each_cycle_usable_in_it() {
         .unwrap();
         (s.used.get(), s.allocation.map(Amount::get), s.usage_rate_bp)
     };
-    // Oct 15 – Nov 14: October's 1,000 were all usable (400 lapsed only on Nov 1), then
-    // November's 1,000: 900 of 2,000 used.
+    // Oct 15 – Nov 14: 549 + 467 allocated for those days, 1,700 used.
     assert_eq!(
         rate("2026-10-15", "2026-11-14"),
-        (1_700, Some(2_000), Some(8_500))
+        (1_700, Some(1_016), Some(1_700 * 10_000 / 1_016))
     );
-    // November alone: the lapse at its first instant was never usable in it.
+    // November through the 20th: 667 of its 1,000 for those 20 days, 1,100 used.
     assert_eq!(
         rate("2026-11-01", "2026-11-20"),
-        (1_100, Some(1_000), Some(11_000))
+        (1_100, Some(667), Some(1_100 * 10_000 / 667))
     );
-    // Mid-cycle: what was left of October's allocation on Oct 21 (400), nothing used.
-    assert_eq!(rate("2026-10-21", "2026-10-31"), (0, Some(400), Some(0)));
+    // Nothing used: 0 %.
+    assert_eq!(rate("2026-10-21", "2026-10-31"), (0, Some(356), Some(0)));
 }
 
 #[test]
 fn a_series_for_an_unknown_meter_is_an_error() {
     let l = funded(10);
-    let range = Period::preset(PeriodPreset::Last7Days).resolve(
-        at(48),
-        l.config().timezone,
-        Freshness::Live,
-    );
+    let range = Period::preset(PeriodPreset::Last7Days)
+        .resolve(at(48), &Calendar::new(l.config().timezone, Freshness::Live));
     let err = usage_series(
         l.entries(),
         l.config(),
@@ -317,7 +392,8 @@ fn long_periods_get_monthly_bars_that_add_up_to_the_daily_ones() {
     }
     let tz = l.config().timezone;
     let now = at(24 * 200);
-    let range = Period::preset(PeriodPreset::Last180Days).resolve(now, tz, Freshness::Live);
+    let range =
+        Period::preset(PeriodPreset::Last180Days).resolve(now, &Calendar::new(tz, Freshness::Live));
     assert_eq!(Granularity::for_range(&range), Granularity::Month);
     let monthly = usage_series(
         l.entries(),
@@ -398,7 +474,8 @@ fn data_through_yesterday_leaves_out_today() {
     .unwrap();
     let now = local("America/New_York", "2026-11-21 15:00");
     let tz = l.config().timezone;
-    let range = Period::preset(PeriodPreset::Last7Days).resolve(now, tz, l.config().freshness);
+    let range = Period::preset(PeriodPreset::Last7Days)
+        .resolve(now, &Calendar::new(tz, l.config().freshness));
     let s = summarize(
         l.entries(),
         l.config(),
@@ -427,7 +504,7 @@ fn totals_beyond_an_i64_are_an_error_not_a_wrap() {
     let tz = l.config().timezone;
     let range = Period::custom(date("2026-01-01"), date("2026-01-01"))
         .unwrap()
-        .resolve(at(30), tz, Freshness::Live);
+        .resolve(at(30), &Calendar::new(tz, Freshness::Live));
     let err = summarize(
         &entries,
         l.config(),

@@ -8,6 +8,7 @@ use common::*;
 use creditboard_domain::config::Plan;
 use creditboard_domain::config::meter::{Allocation, UnusedAllocation};
 use creditboard_domain::entry::QuantityUnit;
+use creditboard_domain::forecast::Counted;
 use creditboard_domain::forecast::{expiring_within, forecast};
 use creditboard_domain::ids::{CategoryId, FeatureId, Label, TierId};
 use creditboard_domain::ratecard::{
@@ -36,6 +37,39 @@ fn the_forecast_runs_out_at_the_recent_rate() {
     // Ten more days of 100 are covered (Jan 31 … Feb 9); on Feb 10 the balance is gone.
     assert_eq!(f.runs_out_on, Some(date("2026-02-10")));
     assert!(f.expiring.is_empty());
+    assert_eq!(f.counted, Counted::default(), "nothing but the balance");
+}
+
+/// A run-out date that counts on refills says which: 1,000 a month on the 1st, 200 used a day
+/// (6,000 over January), 500 left on Jan 30. Feb 1's refill carries it six more days.
+#[test]
+fn the_forecast_names_the_refills_it_counts_on() {
+    let mut cfg = config("UTC");
+    cfg.meters[0].allocation = Some(Allocation {
+        amount: Amount::minor(1_000),
+        unused: UnusedAllocation::Lapse,
+    });
+    let mut l = Ledger::open(cfg, at(0)).unwrap();
+    l.run(purchase("p", 5_500, at(1))).unwrap();
+    for d in 0..30 {
+        l.run(consume(&format!("d{d}"), 200, at(24 * d + 12)))
+            .unwrap();
+    }
+    let f = forecast(&l, &meter(), at(24 * 29 + 18), 30).unwrap();
+    assert_eq!((f.burn_per_day.get(), f.available.get()), (200, 500));
+    // Jan 31 takes 200 (300 left); Feb 1's refill comes at midnight, before that day's use:
+    // 1,300 cover Feb 1 … Feb 6, and on Feb 7 the 100 left do not cover a day.
+    assert_eq!(f.runs_out_on, Some(date("2026-02-07")));
+    assert_eq!(
+        f.counted,
+        Counted {
+            first_refill: Some(date("2026-02-01")),
+            refills: 1,
+            refilled: Amount::minor(1_000),
+            top_ups: 0,
+            topped_up: Amount::ZERO,
+        }
+    );
 }
 
 #[test]

@@ -273,7 +273,7 @@ fn check_views(s: &mut Schemas, d: &History) {
         };
         loop {
             s.check(&export);
-            let chunk = export_chunk(l, &export, now()).unwrap();
+            let chunk = export_chunk(l, &mut index, &export, now()).unwrap();
             s.check(&chunk);
             let Some(older_than) = chunk.older_than else {
                 break;

@@ -9,7 +9,7 @@ use creditboard_domain::api::UsageQuery;
 use creditboard_domain::forecast::forecast;
 use creditboard_domain::history::{HistoryOptions, generate};
 use creditboard_domain::ids::ProjectId;
-use creditboard_domain::period::{Period, PeriodPreset};
+use creditboard_domain::period::{Calendar, Period, PeriodPreset};
 use creditboard_domain::preset::PresetId;
 use creditboard_domain::usage::rollup::DailyRollup;
 use creditboard_domain::usage::{LedgerFilter, summarize};
@@ -65,7 +65,7 @@ fn ranges(ledger: &Ledger) -> Vec<DateRange> {
     let (tz, freshness) = (config.timezone, config.freshness);
     let mut out: Vec<DateRange> = PeriodPreset::ALL
         .iter()
-        .map(|p| Period::preset(*p).resolve(now(), tz, freshness))
+        .map(|p| Period::preset(*p).resolve(now(), &Calendar::new(tz, freshness)))
         .collect();
     let first = tz.date_of(ledger.opened_at());
     let span = (tz.date_of(now()) - first).num_days();
@@ -79,7 +79,7 @@ fn ranges(ledger: &Ledger) -> Vec<DateRange> {
         out.push(
             Period::custom(from, to)
                 .unwrap()
-                .resolve(now(), tz, freshness),
+                .resolve(now(), &Calendar::new(tz, freshness)),
         );
     }
     // Around the European and American DST changes of 2026.
@@ -88,7 +88,7 @@ fn ranges(ledger: &Ledger) -> Vec<DateRange> {
         out.push(
             Period::custom(d(from), d(to))
                 .unwrap()
-                .resolve(now(), tz, freshness),
+                .resolve(now(), &Calendar::new(tz, freshness)),
         );
     }
     let mut unaligned = out[3];
@@ -161,22 +161,16 @@ fn a_rollup_behind_its_ledger_still_answers_from_the_entries() {
     let mut rollup = DailyRollup::new();
     rollup.sync(&ledger);
     let meter = ledger.config().meters[0].id.clone();
-    let range = Period::preset(PeriodPreset::Last30Days).resolve(
-        now(),
-        ledger.config().timezone,
-        ledger.config().freshness,
-    );
+    let range =
+        Period::preset(PeriodPreset::Last30Days).resolve(now(), &ledger.config().calendar());
     let before = rollup
         .summarize(&ledger, &meter, &range, &LedgerFilter::default())
         .unwrap();
     // A day passes: refills, expiries and nothing else; the un-synced rollup must not serve
     // the stale days as if they were current.
     ledger.advance_to(now() + Duration::days(40)).unwrap();
-    let later = Period::preset(PeriodPreset::Last30Days).resolve(
-        now() + Duration::days(40),
-        ledger.config().timezone,
-        ledger.config().freshness,
-    );
+    let later = Period::preset(PeriodPreset::Last30Days)
+        .resolve(now() + Duration::days(40), &ledger.config().calendar());
     let expected = summarize(
         ledger.entries(),
         ledger.config(),

@@ -120,6 +120,18 @@ async fn a_hold_is_captured_for_what_the_job_used_and_a_refund_gives_it_back() {
         assert_eq!(status, StatusCode::OK, "{held}");
         let id = held["entries"][0]["id"].as_u64().unwrap();
         assert_eq!(available(&app, &t.admin).await, INCLUDED - 400);
+        // While it is held, the job is one pending row of the ledger.
+        let (_, pending) = call(
+            &app,
+            Method::GET,
+            &path("/ledger?status=pending"),
+            Some(&t.embed),
+            None,
+        )
+        .await;
+        assert_eq!(pending["total_count"], 1, "{pending}");
+        assert_eq!(pending["rows"][0]["entry"]["id"], id);
+        assert_eq!(pending["rows"][0]["amount"], -400);
 
         let capture = json!({"key": "render-9-done", "amount": 250});
         let (status, done) = call(
@@ -173,6 +185,47 @@ async fn a_hold_is_captured_for_what_the_job_used_and_a_refund_gives_it_back() {
             "{}",
             db.backend
         );
+
+        // The hold, its capture and the refund are one row: captured 250, 100 given back,
+        // 150 used. Nothing is pending any more.
+        let (_, page) = call(&app, Method::GET, &path("/ledger"), Some(&t.embed), None).await;
+        let rows: Vec<&Value> = page["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["entry"]["id"].as_u64().unwrap() >= id)
+            .collect();
+        assert_eq!(rows.len(), 1, "{page}");
+        let row = rows[0];
+        assert_eq!(row["entry"]["kind"], "hold");
+        assert_eq!(
+            (&row["status"], &row["amount"], &row["refunded"]),
+            (&json!("success"), &json!(-150), &json!(100)),
+            "{row}"
+        );
+        assert_eq!(row["settled"]["captured"], 250);
+        assert_eq!(row["settled"]["released"], 150);
+        assert_eq!(page["totals"][0]["used"], 150, "{page}");
+        let (_, pending) = call(
+            &app,
+            Method::GET,
+            &path("/ledger?status=pending"),
+            Some(&t.embed),
+            None,
+        )
+        .await;
+        assert_eq!(pending["total_count"], 0, "{pending}");
+        // A refund is not a row of its own, so it is no filter either.
+        let (status, refused) = call(
+            &app,
+            Method::GET,
+            &path("/ledger?kind=refund"),
+            Some(&t.embed),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+        assert_eq!(refused["error"]["code"], "invalid_query");
     }
 }
 

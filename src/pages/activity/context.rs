@@ -114,21 +114,23 @@ pub fn use_context_data() -> Memo<Option<Result<Context, StoreError>>> {
     })
 }
 
-/// The status a person reads: a failed job that was refunded says it cost nothing.
+/// The status a person reads, and what became of the job when that matters: a failed job
+/// that was refunded or released says it cost nothing.
 pub fn status_text(row: &ActivityRow) -> (&'static str, Option<&'static str>) {
-    let e = &row.entry;
-    if row.pending {
-        return ("Pending", Some("Held for a job still running"));
-    }
-    match e.status {
-        EntryStatus::Failed
-            if !row.refunded.is_zero() && row.refunded.get() + e.amount.get() >= 0 =>
-        {
+    let given_back = !row.refunded.is_zero();
+    let nothing = row.amount.is_zero();
+    let released = row.settled.is_some_and(|s| s.captured.is_zero());
+    match row.status {
+        EntryStatus::Pending => ("Pending", Some("Held for a job still running")),
+        EntryStatus::Failed if released => ("Failed", Some("Released — you were not charged")),
+        EntryStatus::Failed if given_back && nothing => {
             ("Failed", Some("Refunded — you were not charged"))
         }
-        EntryStatus::Failed if !row.refunded.is_zero() => ("Failed", Some("Partly refunded")),
+        EntryStatus::Failed if given_back => ("Failed", Some("Partly refunded")),
         EntryStatus::Failed => ("Failed", None),
-        EntryStatus::Pending => ("Pending", None),
+        EntryStatus::Success if released => ("Success", Some("Released — nothing was charged")),
+        EntryStatus::Success if given_back && nothing => ("Success", Some("Refunded")),
+        EntryStatus::Success if given_back => ("Success", Some("Partly refunded")),
         EntryStatus::Success => ("Success", None),
     }
 }

@@ -8,7 +8,7 @@ use crate::view::activity::Column;
 use creditboard_domain::activity::ActivityRow;
 use creditboard_domain::config::meter::MeterConfig;
 use creditboard_domain::config::presentation::Presentation;
-use creditboard_domain::entry::LedgerEntry;
+use creditboard_domain::entry::{EntryKind, LedgerEntry};
 use creditboard_domain::tz::Timezone;
 use leptos::prelude::*;
 
@@ -90,9 +90,35 @@ fn details(ctx: &Context, row: &ActivityRow) -> impl IntoView + use<> {
                 None => status.to_string(),
             },
         ),
-        (words.heading(Column::Amount), amount(e.amount)),
+        (words.heading(Column::Amount), amount(row.amount)),
         (words.heading(Column::Balance), amount(e.balance_after)),
     ];
+    // A hold's life: what was held and when, then how it was settled.
+    if e.kind == EntryKind::Hold {
+        let moment = |at| format::moment(tz.local(at), true, true);
+        items.push((
+            "Held",
+            format!("{} at {}", amount(e.amount.abs()), moment(e.at)),
+        ));
+        match row.settled {
+            Some(s) if s.captured.is_zero() => {
+                items.push((
+                    "Released",
+                    format!("{} at {}", amount(s.released), moment(s.at)),
+                ));
+            }
+            Some(s) => {
+                items.push((
+                    "Captured",
+                    format!("{} at {}", amount(s.captured), moment(s.at)),
+                ));
+                if !s.released.is_zero() {
+                    items.push(("Given back", amount(s.released)));
+                }
+            }
+            None => items.push(("Settled", "not yet: the job is still running".to_string())),
+        }
+    }
     if let Some(m) = &meter {
         items.push(("Meter", m.name.clone()));
     }

@@ -223,7 +223,7 @@ fn filter_options(ctx: &Context, filter: ActivityFilter) -> Vec<(String, String)
             named(account.projects.iter().map(|p| (p.id.as_str(), &*p.name)))
         }
         ActivityFilter::Tier => named(card.tiers.iter().map(|t| (t.id.as_str(), &*t.name))),
-        ActivityFilter::Type => named(EntryKind::ALL.iter().map(|k| (k.as_str(), k.label()))),
+        ActivityFilter::Type => named(EntryKind::listed().map(|k| (k.as_str(), k.label()))),
         ActivityFilter::Status => named(
             EntryStatus::ALL
                 .iter()

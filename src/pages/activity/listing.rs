@@ -14,7 +14,7 @@ use crate::hooks::url::use_href;
 use crate::view::activity::{ActivityView, Column, activity_from_query};
 use crate::view::{pairs, store_params, to_query_string, with_changes};
 use creditboard_domain::Amount;
-use creditboard_domain::activity::{ActivityPage, ActivityRow};
+use creditboard_domain::activity::{ActivityPage, ActivityRow, MeterTotal};
 use creditboard_domain::config::meter::MeterConfig;
 use creditboard_domain::ids::ProjectId;
 use leptos::prelude::*;
@@ -93,23 +93,7 @@ fn Results(
     selected: RwSignal<Option<ActivityRow>>,
 ) -> impl IntoView {
     let change = use_change_query();
-    let count = page.total_count;
-    let sums = page
-        .totals
-        .iter()
-        .filter_map(|t| Some(format::amount(t.amount, ctx.meter(&t.meter)?)))
-        .collect::<Vec<_>>()
-        .join(" · ");
-    let summary = format!(
-        "{} {} · {}",
-        format::group_thousands(&count.to_string()),
-        if count == 1 { "entry" } else { "entries" },
-        if sums.is_empty() {
-            "nothing".to_string()
-        } else {
-            sums
-        }
-    );
+    let summary = summary(&ctx, &page);
     let newer = page.newer;
     let first_page = move |_| change(vec![("page", None)]);
     if page.rows.is_empty() {
@@ -174,6 +158,36 @@ fn Results(
     .into_any()
 }
 
+/// "287 entries · used 5,620 credits · added 4,000 credits": the rows, and what was used
+/// (charges net of refunds, as the usage page counts them) apart from what was added.
+fn summary(ctx: &Context, page: &ActivityPage) -> String {
+    let count = page.total_count;
+    let mut parts = vec![format!(
+        "{} {}",
+        format::group_thousands(&count.to_string()),
+        if count == 1 { "entry" } else { "entries" }
+    )];
+    let list = |pick: fn(&MeterTotal) -> Amount| {
+        page.totals
+            .iter()
+            .filter(|t| !pick(t).is_zero())
+            .filter_map(|t| Some(format::amount(pick(t), ctx.meter(&t.meter)?)))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    let (used, added) = (list(|t| t.used), list(|t| t.added));
+    if !used.is_empty() {
+        parts.push(format!("used {used}"));
+    }
+    if !added.is_empty() {
+        parts.push(format!("added {added}"));
+    }
+    if used.is_empty() && added.is_empty() && count > 0 {
+        parts.push("nothing used".to_string());
+    }
+    parts.join(" · ")
+}
+
 /// A page's address: this path and query with `page` set (none for the first).
 fn use_page_href() -> Callback<u32, String> {
     let query = use_query_map();
@@ -214,7 +228,8 @@ fn Row(
     let e = row.entry.clone();
     let meter = ctx.meter(&e.meter).cloned();
     let (status, note) = status_text(&row);
-    let negative = e.amount.is_negative();
+    let negative = row.amount.is_negative();
+    let shown = row.amount;
     let cell = move |c: Column| -> AnyView {
         let e = &row.entry;
         match c {
@@ -279,7 +294,7 @@ fn Row(
             .into_any(),
             Column::Amount => view! {
                 <td class="num" class:negative=negative>
-                    {signed(e.amount, meter.as_ref())}
+                    {signed(shown, meter.as_ref())}
                 </td>
             }
             .into_any(),

@@ -49,6 +49,36 @@ pub(super) fn bucket_lines(
     lines
 }
 
+/// What the usage rate measures, said on its card: the current billing period against its
+/// allocation ("3,300 of 4,000 credits this billing period"), any other range against the
+/// allocation for its days ("239.8 of 233.3 min allocated for these 7 days, of 1,000 min a
+/// month").
+pub(super) fn rate_hint(
+    usage: &MeterUsage,
+    allocation: Amount,
+    meter: &MeterConfig,
+    whole_cycle: bool,
+) -> String {
+    let used = format::number(usage.used, meter);
+    if whole_cycle {
+        return format!(
+            "{used} of {} this billing period",
+            format::amount(allocation, meter)
+        );
+    }
+    let days = match usage.range.days() {
+        1 => "this day".to_string(),
+        n => format!("these {} days", format::group_thousands(&n.to_string())),
+    };
+    let plan = meter.allocation.map_or(String::new(), |a| {
+        format!(", of {} a month", format::amount(a.amount, meter))
+    });
+    format!(
+        "{used} of {} allocated for {days}{plan}",
+        format::amount(allocation, meter)
+    )
+}
+
 /// "Updated 12 s ago", ticking.
 #[component]
 pub(super) fn UpdatedAgo(#[prop(into)] at: Signal<chrono::DateTime<chrono::Utc>>) -> impl IntoView {
@@ -81,6 +111,8 @@ pub(super) fn MeterCards(
     /// The product's words for the cards, and whether the balance shows its buckets.
     presentation: Presentation,
     phrase: Signal<String>,
+    /// The period is the current billing period (measured against its whole allocation).
+    whole_cycle: Signal<bool>,
     tz: Timezone,
     /// Name the group (when the account has several meters).
     titled: bool,
@@ -105,13 +137,7 @@ pub(super) fn MeterCards(
             Some((bp, allocation)) => {
                 let m = m.clone();
                 let hint = Signal::derive(move || {
-                    usage.with(|u| {
-                        format!(
-                            "{} of {} allocated",
-                            format::number(u.used, &m),
-                            format::amount(allocation, &m),
-                        )
-                    })
+                    usage.with(|u| rate_hint(u, allocation, &m, whole_cycle.get()))
                 });
                 view! {
                     <UsageRateCard

@@ -135,6 +135,7 @@ fn period_phrase(usage: &UsageView) -> String {
             PeriodPreset::ThisMonth => "this month".into(),
             PeriodPreset::LastMonth => "last month".into(),
             PeriodPreset::ThisYear => "this year".into(),
+            PeriodPreset::ThisBillingPeriod => "this billing period".into(),
             other => format!("in the {}", other.label().to_ascii_lowercase()),
         },
         Period::Custom { .. } => format!("from {}", format::date_range(&usage.range)),
@@ -196,6 +197,9 @@ fn UsageBody(latest: Memo<Latest>, initial: Loaded) -> impl IntoView {
     };
     let range = move || data.with(|d| format::date_range(&d.usage.range));
     let phrase = Signal::derive(move || data.with(|d| period_phrase(&d.usage)));
+    let whole_cycle = Signal::derive(move || {
+        data.with(|d| d.usage.period == Period::preset(PeriodPreset::ThisBillingPeriod))
+    });
 
     let members = Arc::new(account.members.clone());
     let meters: Vec<(
@@ -251,6 +255,7 @@ fn UsageBody(latest: Memo<Latest>, initial: Loaded) -> impl IntoView {
                     balance=*balance
                     presentation=account.presentation.clone()
                     phrase
+                    whole_cycle
                     tz
                     titled=several
                 />

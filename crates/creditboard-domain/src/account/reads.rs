@@ -15,7 +15,7 @@ use crate::api::{
 use crate::error::Result;
 use crate::forecast::{expiring_within, forecast, forecast_with};
 use crate::ledger::Ledger;
-use crate::period::data_through;
+use crate::period::{Period, PeriodPreset, data_through};
 use crate::ratecard::{self, Estimate, EstimateLine};
 use crate::topups::{self, TopUpSimulation};
 use crate::usage::DailyRollup;
@@ -44,8 +44,8 @@ impl Account {
     }
 
     /// The next chunk of a listing's CSV export.
-    pub fn export(&self, request: &ExportRequest, now: DateTime<Utc>) -> Result<ExportChunk> {
-        activity::export_chunk(&self.ledger, request, now)
+    pub fn export(&mut self, request: &ExportRequest, now: DateTime<Utc>) -> Result<ExportChunk> {
+        activity::export_chunk(&self.ledger, &mut self.index, request, now)
     }
 
     /// Prices `lines` against the available balances.
@@ -138,11 +138,20 @@ pub fn usage_view(
 ) -> Result<UsageView> {
     rollup.sync(ledger);
     let config = ledger.config();
-    let range = query.period.resolve(now, config.timezone, config.freshness);
+    let range = query.period.resolve(now, &config.calendar());
+    // The current billing period is measured against its whole cycle's allocation, not the
+    // part of it that has passed (see `usage::allocation`).
+    let whole_cycle = query.period == Period::preset(PeriodPreset::ThisBillingPeriod);
     let meters = config
         .meters
         .iter()
-        .map(|m| rollup.summarize(ledger, &m.id, &range, &query.filter))
+        .map(|m| {
+            let usage = rollup.summarize(ledger, &m.id, &range, &query.filter)?;
+            Ok(match m.allocation {
+                Some(a) if whole_cycle => usage.measured_against(a.amount),
+                _ => usage,
+            })
+        })
         .collect::<Result<_>>()?;
     let forecasts = config
         .meters

@@ -1,12 +1,13 @@
 //! The CSV export of a listing, chunk by chunk from one snapshot (a keyset walk by id), with
 //! times in the account's timezone and amounts in the meter's unit.
 
-use super::ActivityQuery;
+use super::index::ActivityIndex;
+use super::job::job_row;
 use super::listing::{Matcher, candidates};
-use crate::amount::Amount;
+use super::{ActivityQuery, ActivityRow};
 use crate::config::AccountConfig;
 use crate::config::meter::MeterUnit;
-use crate::entry::{EntryId, LedgerEntry};
+use crate::entry::EntryId;
 use crate::error::{DomainError, Result};
 use crate::ids::Label;
 use crate::ledger::Ledger;
@@ -43,11 +44,15 @@ pub struct ExportChunk {
 }
 
 /// The CSV header: one column per attribute, amounts in the meter's unit.
-pub const CSV_HEADER: &str = "id,time,meter,unit,type,status,description,feature,category,engine,tier,member,project,quantity,quantity_unit,amount,balance_after,refunded,reverses";
+/// `amount` is what the row comes to now; `balance_after` is the balance right after the
+/// entry that began it; `settled` is when a hold was captured or released.
+pub const CSV_HEADER: &str = "id,time,meter,unit,type,status,description,feature,category,engine,tier,member,project,quantity,quantity_unit,amount,balance_after,refunded,settled";
 
-/// One chunk of the CSV export of a listing, newest first like the table.
+/// One chunk of the CSV export of a listing, newest first like the table: a line per row
+/// (a job with where it stands now, or an entry that stands alone).
 pub fn export_chunk(
     ledger: &Ledger,
+    index: &mut ActivityIndex,
     req: &ExportRequest,
     now: DateTime<Utc>,
 ) -> Result<ExportChunk> {
@@ -57,6 +62,9 @@ pub fn export_chunk(
             req.rows
         )));
     }
+    req.query.check()?;
+    index.sync(ledger);
+    let index = &*index;
     let (_, entries) = candidates(ledger, &req.query, now)?;
     let newest = ledger.entries().last().map_or(EntryId(0), |e| e.id);
     let snapshot = req.snapshot.map_or(newest, |s| s.min(newest));
@@ -67,9 +75,16 @@ pub fn export_chunk(
         .older_than
         .map_or(snapshot, |o| EntryId(o.0.saturating_sub(1)).min(snapshot));
     let end = entries.partition_point(|e| e.id <= bound);
+    let lo = entries.first().map_or(0, |e| (e.id.0 - 1) as usize);
+    let compiled = index.compile(&req.query);
+    let row_at = |i: usize| {
+        index.is_root(i)
+            && compiled.as_ref().is_some_and(|c| c.matches(index, i))
+            && matcher.search_hits(&entries[i - lo])
+    };
     let first = req.older_than.is_none();
     let total = if first {
-        entries[..end].iter().filter(|e| matcher.matches(e)).count() as u64
+        (lo..lo + end).filter(|&i| row_at(i)).count() as u64
     } else {
         0
     };
@@ -80,17 +95,18 @@ pub fn export_chunk(
     }
     let (mut rows, mut last) = (0u32, None);
     let mut more = false;
-    for e in entries[..end].iter().rev() {
-        if !matcher.matches(e) {
+    for i in (lo..lo + end).rev() {
+        if !row_at(i) {
             continue;
         }
         if rows == req.rows {
             more = true;
             break;
         }
-        csv_line(&mut csv, e, ledger.refunded(e.id), config);
+        let row = job_row(index, ledger.entries(), i);
+        csv_line(&mut csv, &row, config);
         rows += 1;
-        last = Some(e.id);
+        last = Some(row.entry.id);
     }
     Ok(ExportChunk {
         csv,
@@ -101,9 +117,11 @@ pub fn export_chunk(
     })
 }
 
-/// One entry as a CSV line. Times are ISO-8601 in the account's timezone, with its offset.
-pub fn csv_line(out: &mut String, e: &LedgerEntry, refunded: Amount, config: &AccountConfig) {
+/// One row as a CSV line: the entry that began it, with the job's status, amount, refunds
+/// and settlement. Times are ISO-8601 in the account's timezone, with its offset.
+pub fn csv_line(out: &mut String, row: &ActivityRow, config: &AccountConfig) {
     use std::fmt::Write;
+    let e = &row.entry;
     let meter = config.meters.iter().find(|m| m.id == e.meter);
     let decimals = meter.map_or(0, |m| m.decimals);
     let member = e.usage.member.as_ref().map(|id| {
@@ -132,7 +150,7 @@ pub fn csv_line(out: &mut String, e: &LedgerEntry, refunded: Amount, config: &Ac
             .map(|m| unit_name(&m.unit).to_string())
             .unwrap_or_default(),
         e.kind.as_str().to_string(),
-        e.status.as_str().to_string(),
+        row.status.as_str().to_string(),
         opt(e.usage.description.as_ref().map(Label::as_str)),
         opt(e.usage.feature.as_ref().map(|f| f.as_str())),
         opt(e.usage.category.as_ref().map(|c| c.as_str())),
@@ -142,14 +160,16 @@ pub fn csv_line(out: &mut String, e: &LedgerEntry, refunded: Amount, config: &Ac
         opt(project),
         quantity,
         quantity_unit,
-        e.amount.to_decimal(decimals),
+        row.amount.to_decimal(decimals),
         e.balance_after.to_decimal(decimals),
-        if refunded.is_zero() {
+        if row.refunded.is_zero() {
             String::new()
         } else {
-            refunded.to_decimal(decimals)
+            row.refunded.to_decimal(decimals)
         },
-        e.reverses.map(|r| r.0.to_string()).unwrap_or_default(),
+        row.settled
+            .map(|s| local_iso(s.at, config.timezone))
+            .unwrap_or_default(),
     ];
     for (i, f) in fields.iter().enumerate() {
         if i > 0 {

@@ -1,7 +1,9 @@
 //! The listing index: a compact, columnar copy of what listings filter on, with per-block
-//! sums and per-value posting lists, kept up with the ledger.
+//! sums and per-value posting lists, and which job each entry belongs to, kept up with the
+//! ledger.
 
 use super::ActivityQuery;
+use crate::entry::{EntryKind, EntryStatus};
 use crate::ids::MeterId;
 use crate::ledger::Ledger;
 
@@ -14,17 +16,28 @@ use crate::ledger::Ledger;
 /// carry it (a posting list), so a listing filtered by a member, an engine or a category
 /// visits only that value's rows in the period. Text search still reads the entries, only
 /// for rows that pass every other condition.
+///
+/// A capture, a release or a refund belongs to the job it settles (its root: the hold or the
+/// charge); the job's kind and status are its root's, its status updated as it settles. Only
+/// roots are rows; every entry counts in what was used and added.
 #[derive(Debug, Default, Clone)]
 pub struct ActivityIndex {
     len: usize,
-    pub(super) amount: Vec<i64>,
+    /// Per entry: what it used (net usage) and added, in minor units.
+    pub(super) used: Vec<i64>,
+    pub(super) added: Vec<i64>,
+    /// Per entry: the position of its job's root (itself for a root).
+    pub(super) root: Vec<u32>,
+    /// Per root with any: the entries that settled it, oldest first.
+    pub(super) settled_by: std::collections::HashMap<u32, Vec<u32>>,
     /// category, feature, engine, member, project, tier: codes, 0 is "none".
     attrs: [Vec<u32>; 6],
     pub(super) meter: Vec<u8>,
     kind: Vec<u8>,
+    /// The job's status for a root (it changes as the job settles); the entry's otherwise.
     status: Vec<u8>,
-    /// Per block, per meter: (rows, sum of amounts).
-    blocks: Vec<(u64, i128)>,
+    /// Per block, per meter: rows (roots), used and added.
+    blocks: Vec<Sums>,
     /// Per attribute column, per code: the rows with it, ascending. Positions are `u32`
     /// (4 bytes a row and attribute); a ledger past that many rows scans instead.
     postings: [std::collections::HashMap<u32, Vec<u32>>; 6],
@@ -35,6 +48,22 @@ pub struct ActivityIndex {
 
 /// Rows per block of [`ActivityIndex`] sums.
 pub(super) const BLOCK: usize = 1024;
+
+/// Rows, usage and credits added over some entries of one meter.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Sums {
+    pub(super) rows: u64,
+    pub(super) used: i128,
+    pub(super) added: i128,
+}
+
+impl Sums {
+    pub(super) fn add(&mut self, other: Sums) {
+        self.rows += other.rows;
+        self.used += other.used;
+        self.added += other.added;
+    }
+}
 
 impl ActivityIndex {
     pub fn new() -> Self {
@@ -86,16 +115,43 @@ impl ActivityIndex {
                 }
             }
             let meter = self.meters.iter().position(|m| *m == e.meter).unwrap_or(0);
+            let position = u32::try_from(self.len).unwrap_or(u32::MAX);
+            let root = match e.reverses {
+                Some(of) if e.kind.settles() => {
+                    let of = usize::try_from(of.0.saturating_sub(1)).unwrap_or(usize::MAX);
+                    self.root.get(of).copied().unwrap_or(position)
+                }
+                _ => position,
+            };
+            let (used, added) = (e.net_usage().get(), e.added().get());
             if self.len.is_multiple_of(BLOCK) {
-                self.blocks.resize(self.blocks.len() + n, (0, 0));
+                self.blocks.resize(self.blocks.len() + n, Sums::default());
             }
             let block = (self.len / BLOCK) * n + meter.min(n - 1);
-            self.blocks[block].0 += 1;
-            self.blocks[block].1 += i128::from(e.amount.get());
-            self.amount.push(e.amount.get());
+            self.blocks[block].add(Sums {
+                rows: u64::from(root == position),
+                used: i128::from(used),
+                added: i128::from(added),
+            });
+            self.used.push(used);
+            self.added.push(added);
+            self.root.push(root);
             self.meter.push(u8::try_from(meter).unwrap_or(u8::MAX));
             self.kind.push(kind_code(e.kind));
             self.status.push(status_code(e.status));
+            if root != position {
+                self.settled_by.entry(root).or_default().push(position);
+                // A capture makes the job a success; a release ends it as the release says
+                // (a capture's own release comes just before the capture); refunds leave it.
+                let status = match e.kind {
+                    EntryKind::HoldCapture => Some(EntryStatus::Success),
+                    EntryKind::HoldRelease => Some(e.status),
+                    _ => None,
+                };
+                if let (Some(status), Some(slot)) = (status, self.status.get_mut(root as usize)) {
+                    *slot = status_code(status);
+                }
+            }
             self.len += 1;
         }
     }
@@ -110,18 +166,17 @@ impl ActivityIndex {
         c
     }
 
-    /// Per meter, (rows, sum) of rows `lo..hi` that match `meter` (any when `None`): whole
-    /// blocks from their sums, the ends row by row.
-    pub(super) fn sums(&self, lo: usize, hi: usize, meter: Option<u8>) -> Vec<(u64, i128)> {
+    /// Per meter, the sums of entries `lo..hi` that match `meter` (any when `None`): whole
+    /// blocks from their sums, the ends entry by entry.
+    pub(super) fn sums(&self, lo: usize, hi: usize, meter: Option<u8>) -> Vec<Sums> {
         let n = self.meters.len().max(1);
-        let mut out = vec![(0u64, 0i128); n];
+        let mut out = vec![Sums::default(); n];
         let wanted = |m: usize| meter.is_none_or(|w| usize::from(w) == m);
-        let add_rows = |from: usize, to: usize, out: &mut Vec<(u64, i128)>| {
+        let add_rows = |from: usize, to: usize, out: &mut Vec<Sums>| {
             for i in from..to {
                 let m = usize::from(self.meter[i]).min(n - 1);
                 if wanted(m) {
-                    out[m].0 += 1;
-                    out[m].1 += i128::from(self.amount[i]);
+                    out[m].add(self.entry_sums(i));
                 }
             }
         };
@@ -135,14 +190,26 @@ impl ActivityIndex {
         for b in first_full..last_full {
             for (m, slot) in out.iter_mut().enumerate() {
                 if wanted(m) {
-                    let (count, sum) = self.blocks[b * n + m];
-                    slot.0 += count;
-                    slot.1 += sum;
+                    slot.add(self.blocks[b * n + m]);
                 }
             }
         }
         add_rows(last_full * BLOCK, hi, &mut out);
         out
+    }
+
+    /// Whether entry `i` begins a row (a job, or an entry that stands alone).
+    pub(super) fn is_root(&self, i: usize) -> bool {
+        self.root[i] as usize == i
+    }
+
+    /// What entry `i` adds to a listing's sums.
+    pub(super) fn entry_sums(&self, i: usize) -> Sums {
+        Sums {
+            rows: u64::from(self.is_root(i)),
+            used: i128::from(self.used[i]),
+            added: i128::from(self.added[i]),
+        }
     }
 
     /// The rows in `lo..hi`, newest first, that can match `compiled`: those of the filtered
@@ -225,18 +292,12 @@ impl ActivityIndex {
     }
 }
 
-fn kind_code(k: crate::entry::EntryKind) -> u8 {
-    crate::entry::EntryKind::ALL
-        .iter()
-        .position(|x| *x == k)
-        .unwrap_or(0) as u8
+fn kind_code(k: EntryKind) -> u8 {
+    EntryKind::ALL.iter().position(|x| *x == k).unwrap_or(0) as u8
 }
 
-fn status_code(s: crate::entry::EntryStatus) -> u8 {
-    crate::entry::EntryStatus::ALL
-        .iter()
-        .position(|x| *x == s)
-        .unwrap_or(0) as u8
+fn status_code(s: EntryStatus) -> u8 {
+    EntryStatus::ALL.iter().position(|x| *x == s).unwrap_or(0) as u8
 }
 
 pub(super) struct Compiled {
@@ -252,10 +313,13 @@ impl Compiled {
         self.kinds.is_empty() && self.statuses.is_empty() && self.attrs.iter().all(Vec::is_empty)
     }
 
+    /// Whether entry `i` matches: its job's kind and status, its own attributes (a settling
+    /// entry carries its job's).
     pub(super) fn matches(&self, index: &ActivityIndex, i: usize) -> bool {
+        let root = index.root[i] as usize;
         self.meter.is_none_or(|m| m == index.meter[i])
-            && (self.kinds.is_empty() || self.kinds.contains(&index.kind[i]))
-            && (self.statuses.is_empty() || self.statuses.contains(&index.status[i]))
+            && (self.kinds.is_empty() || self.kinds.contains(&index.kind[root]))
+            && (self.statuses.is_empty() || self.statuses.contains(&index.status[root]))
             && self
                 .attrs
                 .iter()

@@ -1,8 +1,9 @@
-//! One page of a listing, newest first, with the count and sum of everything matching: from
-//! the index's block sums where nothing is filtered, its posting lists where attributes are,
-//! the entries only for a text search or a shown row.
+//! One page of a listing, newest first, with the count of rows and what was used and added:
+//! from the index's block sums where nothing is filtered, its posting lists where attributes
+//! are, the entries only for a text search or a shown row.
 
-use super::index::{ActivityIndex, BLOCK};
+use super::index::{ActivityIndex, BLOCK, Sums};
+use super::job::job_row;
 use super::{ActivityPage, ActivityQuery, ActivityRow, MeterTotal, PageRequest};
 use crate::amount::Amount;
 use crate::entry::{EntryId, LedgerEntry};
@@ -24,9 +25,7 @@ pub(super) fn candidates<'a>(
     if let Some(m) = &query.meter {
         config.meter(m)?;
     }
-    let range = query
-        .period
-        .map(|p| p.resolve(now, config.timezone, config.freshness));
+    let range = query.period.map(|p| p.resolve(now, &config.calendar()));
     let entries = match &range {
         Some(r) => entries_in(ledger.entries(), r),
         None => ledger.entries(),
@@ -35,26 +34,24 @@ pub(super) fn candidates<'a>(
 }
 
 /// A filter prepared once per listing: the search text lower-cased up front, not per entry.
-pub(super) struct Matcher<'q> {
-    query: &'q ActivityQuery,
+pub(super) struct Matcher {
     pub(super) search: Option<String>,
 }
 
-impl<'q> Matcher<'q> {
-    pub(super) fn new(query: &'q ActivityQuery) -> Self {
+impl Matcher {
+    pub(super) fn new(query: &ActivityQuery) -> Self {
         let search = query
             .filter
             .search
             .as_deref()
             .map(|s| s.trim().to_lowercase())
             .filter(|s| !s.is_empty());
-        Matcher { query, search }
+        Matcher { search }
     }
 
-    pub(super) fn matches(&self, e: &LedgerEntry) -> bool {
-        self.query.meter.as_ref().is_none_or(|m| *m == e.meter)
-            && self.query.filter.matches_except_search(e)
-            && self.search.as_deref().is_none_or(|q| search_hit(e, q))
+    /// Whether the entry passes the text search (any entry does when there is none).
+    pub(super) fn search_hits(&self, e: &LedgerEntry) -> bool {
+        self.search.as_deref().is_none_or(|q| search_hit(e, q))
     }
 }
 
@@ -70,7 +67,9 @@ fn search_hit(e: &LedgerEntry, q: &str) -> bool {
     .any(|text| contains_folded(text, q))
 }
 
-/// One page of the listing, newest first. `index` is brought up to the ledger first.
+/// One page of the listing, newest first: its rows are jobs and entries that stand alone;
+/// its sums count every matching entry of the period (a refund on the day it was given). The
+/// index is brought up to the ledger first.
 pub fn activity_page(
     ledger: &Ledger,
     index: &mut ActivityIndex,
@@ -84,9 +83,8 @@ pub fn activity_page(
     let snapshot = req.snapshot.map_or(newest, |s| s.min(newest));
     let skip = u64::from(req.page - 1) * u64::from(req.size);
     let meters = &ledger.config().meters;
-    // Sums in i128: each amount fits an i64, many of them might not.
-    let mut sums = vec![(0u64, 0i128); meters.len()];
-    let (mut total, mut newer) = (0u64, 0u64);
+    let mut sums = vec![Sums::default(); meters.len()];
+    let mut newer = 0u64;
     let mut rows = Vec::with_capacity(req.size as usize);
     if let Some(compiled) = index.compile(&req.query) {
         let search = Matcher::new(&req.query).search;
@@ -95,21 +93,16 @@ pub fn activity_page(
         let lo = entries.first().map_or(0, |e| (e.id.0 - 1) as usize);
         let hi = lo + entries.len();
         let snap = (snapshot.0 as usize).clamp(lo, hi);
-        let show = |i: usize, rows: &mut Vec<ActivityRow>| {
-            let e = &entries[i - lo];
-            rows.push(ActivityRow {
-                entry: e.clone(),
-                refunded: ledger.refunded(e.id),
-                pending: ledger.is_pending_hold(e.id),
-            });
-        };
+        let all = ledger.entries();
+        let index = &*index;
+        let show = |i: usize, rows: &mut Vec<ActivityRow>| rows.push(job_row(index, all, i));
+        let row_at = |i: usize| index.is_root(i) && compiled.matches(index, i);
         if compiled.meter_only() && search.is_none() {
             sums = index.sums(lo, snap, compiled.meter);
-            total = sums.iter().map(|s| s.0).sum();
             newer = index
                 .sums(snap, hi, compiled.meter)
                 .iter()
-                .map(|s| s.0)
+                .map(|s| s.rows)
                 .sum();
             // Back from the snapshot past `skip` matching rows, a whole block at a time
             // where its count allows.
@@ -119,7 +112,7 @@ pub fn activity_page(
                     let block: u64 = index
                         .sums(at - BLOCK, at, compiled.meter)
                         .iter()
-                        .map(|s| s.0)
+                        .map(|s| s.rows)
                         .sum();
                     if block <= left {
                         left -= block;
@@ -128,11 +121,11 @@ pub fn activity_page(
                     }
                 }
                 at -= 1;
-                left -= u64::from(compiled.matches(index, at));
+                left -= u64::from(row_at(at));
             }
             while rows.len() < req.size as usize && at > lo {
                 at -= 1;
-                if compiled.matches(index, at) {
+                if row_at(at) {
                     show(at, &mut rows);
                 }
             }
@@ -143,34 +136,39 @@ pub fn activity_page(
                         .as_ref()
                         .is_none_or(|q| search_hit(&entries[i - lo], q))
             };
+            let mut seen = 0u64;
             for i in index.positions(&compiled, lo, hi) {
                 if !hit(i) {
                     continue;
                 }
+                let root = index.is_root(i);
                 if i >= snap {
-                    newer += 1;
+                    newer += u64::from(root);
                     continue;
                 }
-                if total >= skip && rows.len() < req.size as usize {
-                    show(i, &mut rows);
+                if root {
+                    if seen >= skip && rows.len() < req.size as usize {
+                        show(i, &mut rows);
+                    }
+                    seen += 1;
                 }
-                total += 1;
                 if let Some(slot) = sums.get_mut(usize::from(index.meter[i])) {
-                    slot.0 += 1;
-                    slot.1 += i128::from(index.amount[i]);
+                    slot.add(index.entry_sums(i));
                 }
             }
         }
     }
+    let amount = |sum: i128| i64::try_from(sum).map(Amount::minor);
     let totals = meters
         .iter()
-        .zip(sums)
-        .filter(|(_, (count, _))| *count > 0)
-        .map(|(m, (count, sum))| {
+        .zip(&sums)
+        .filter(|(_, s)| **s != Sums::default())
+        .map(|(m, s)| {
             Ok(MeterTotal {
                 meter: m.id.clone(),
-                count,
-                amount: Amount::minor(i64::try_from(sum).map_err(|_| DomainError::Overflow)?),
+                count: s.rows,
+                used: amount(s.used).map_err(|_| DomainError::Overflow)?,
+                added: amount(s.added).map_err(|_| DomainError::Overflow)?,
             })
         })
         .collect::<Result<_>>()?;
@@ -179,7 +177,7 @@ pub fn activity_page(
         rows,
         page: req.page,
         size: req.size,
-        total_count: total,
+        total_count: sums.iter().map(|s| s.rows).sum(),
         totals,
         snapshot,
         newer,

@@ -10,6 +10,7 @@
 
 mod export;
 mod index;
+mod job;
 mod listing;
 
 pub use export::{CSV_HEADER, ExportChunk, ExportRequest, csv_line, export_chunk, local_iso};
@@ -17,11 +18,12 @@ pub use index::ActivityIndex;
 pub use listing::activity_page;
 
 use crate::amount::Amount;
-use crate::entry::{EntryId, LedgerEntry};
+use crate::entry::{EntryId, EntryKind, EntryStatus, LedgerEntry};
 use crate::error::{DomainError, Result};
 use crate::ids::MeterId;
 use crate::period::{DateRange, Period};
 use crate::usage::filter::LedgerFilter;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The page sizes the Activity page offers.
@@ -43,6 +45,29 @@ pub struct ActivityQuery {
     pub filter: LedgerFilter,
 }
 
+impl ActivityQuery {
+    /// A listing's rows are jobs and entries that stand alone: a kind that only ever settles
+    /// another row cannot be one.
+    pub fn check(&self) -> Result<()> {
+        match self.filter.kinds.iter().find(|k| k.settles()) {
+            Some(k) => Err(DomainError::InvalidQuery(format!(
+                "“{}” is not a type of row: a {} is shown on the row of the job it settles (filter by status instead)",
+                k.as_str(),
+                settling_name(*k)
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+fn settling_name(k: EntryKind) -> &'static str {
+    match k {
+        EntryKind::Refund => "refund",
+        EntryKind::HoldCapture => "hold's capture",
+        _ => "hold's release",
+    }
+}
+
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -58,6 +83,7 @@ pub struct PageRequest {
 
 impl PageRequest {
     pub fn check(&self) -> Result<()> {
+        self.query.check()?;
         if self.size == 0 || self.size > MAX_PAGE_SIZE {
             return Err(DomainError::InvalidQuery(format!(
                 "the page size must be between 1 and {MAX_PAGE_SIZE}, not {}",
@@ -73,26 +99,57 @@ impl PageRequest {
     }
 }
 
-/// A row with what the entry alone does not say.
+/// A row of the listing: a job (a charge or a hold) with what became of it, or an entry that
+/// stands alone (a purchase, a refill). Captures, releases and refunds are not rows of their
+/// own: they are the life of the row they settle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivityRow {
+    /// The entry that began the row: the charge, the hold, the purchase.
     pub entry: LedgerEntry,
-    /// How much of this charge has been refunded (a failed job's refund): shown with it.
+    /// Where the job stands now: `pending` only while credits are held for it.
+    pub status: EntryStatus,
+    /// What it comes to now: the charge net of its refunds; a hold's capture net of its
+    /// refunds (zero once released); the entry's own amount for everything else.
+    pub amount: Amount,
+    /// How much of the charge has been given back.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub refunded: Amount,
-    /// A hold whose job is still running.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub pending: bool,
+    /// When and how a hold was settled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled: Option<Settlement>,
 }
 
-/// Count and sum of the matching entries of one meter (units differ between meters).
+impl ActivityRow {
+    /// Credits are held for it now.
+    pub fn is_pending(&self) -> bool {
+        self.status == EntryStatus::Pending
+    }
+}
+
+/// How a hold ended: captured (in part or whole) or released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Settlement {
+    pub at: DateTime<Utc>,
+    /// Charged out of the hold (zero when it was released whole).
+    pub captured: Amount,
+    /// Given back out of the hold.
+    pub released: Amount,
+}
+
+/// What the matching rows of one meter come to (units differ between meters).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeterTotal {
     pub meter: MeterId,
+    /// Matching rows.
     pub count: u64,
-    pub amount: Amount,
+    /// Usage in the period: charges net of their refunds, by the day each entry was written,
+    /// as the usage page counts it.
+    pub used: Amount,
+    /// Credits added in the period: refills, purchases, top-ups, grants, upward corrections.
+    pub added: Amount,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,13 +161,13 @@ pub struct ActivityPage {
     pub rows: Vec<ActivityRow>,
     pub page: u32,
     pub size: u32,
-    /// Matching entries up to the snapshot.
+    /// Matching rows up to the snapshot.
     pub total_count: u64,
     /// Per meter, in the account's meter order; meters without a match are left out.
     pub totals: Vec<MeterTotal>,
     /// Pass back to keep paging the same set.
     pub snapshot: EntryId,
-    /// Matching entries that arrived after the snapshot.
+    /// Matching rows that arrived after the snapshot.
     pub newer: u64,
 }
 

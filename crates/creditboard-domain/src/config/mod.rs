@@ -14,61 +14,14 @@ use crate::amount::Amount;
 use crate::config::presentation::Presentation;
 use crate::error::{DomainError, Result};
 use crate::ids::{AccountId, MemberId, MeterId, ProjectId};
-use crate::period::{Freshness, PeriodChoices, start_of_day};
+pub use crate::period::BillingCycle;
+use crate::period::{Calendar, Freshness, PeriodChoices};
 use crate::tz::Timezone;
-use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use meter::{BucketKind, MeterConfig};
 use offer::PurchaseOffer;
 use serde::{Deserialize, Serialize};
 use settings::{AlertRule, MemberCap};
 use std::collections::HashSet;
-
-/// When billing cycles start: local midnight on `anchor_day` of every month (clamped to the
-/// month's last day, so 31 means "the last day" in short months).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct BillingCycle {
-    pub anchor_day: u8,
-}
-
-impl BillingCycle {
-    /// The first cycle start strictly after `after`.
-    pub fn next_start(self, tz: Timezone, after: DateTime<Utc>) -> DateTime<Utc> {
-        let local = tz.date_of(after);
-        let this_month = local.with_day(1).unwrap_or(local);
-        for months_ahead in 0..3 {
-            let month = this_month + Months::new(months_ahead);
-            let start = start_of_day(tz, self.day_in(month));
-            if start > after {
-                return start;
-            }
-        }
-        // Unreachable: a month ahead always starts later. Fall back to a safe value.
-        after + chrono::Duration::days(31)
-    }
-
-    /// The latest cycle start at or before `at`.
-    pub fn current_start(self, tz: Timezone, at: DateTime<Utc>) -> DateTime<Utc> {
-        let local = tz.date_of(at);
-        let this_month = local.with_day(1).unwrap_or(local);
-        for months_back in 0..3 {
-            let month = this_month - Months::new(months_back);
-            let start = start_of_day(tz, self.day_in(month));
-            if start <= at {
-                return start;
-            }
-        }
-        at
-    }
-
-    fn day_in(self, first_of_month: NaiveDate) -> NaiveDate {
-        let last = (first_of_month + Months::new(1))
-            .pred_opt()
-            .unwrap_or(first_of_month);
-        let day = u32::from(self.anchor_day).clamp(1, last.day());
-        first_of_month.with_day(day).unwrap_or(first_of_month)
-    }
-}
 
 /// The order in which buckets are drawn down: `"included_then_soonest_expiring"` or
 /// `{"by_kind":[…]}`.
@@ -172,6 +125,15 @@ pub struct AccountConfig {
 }
 
 impl AccountConfig {
+    /// The account's timezone, freshness and billing cycle: what periods resolve in.
+    pub fn calendar(&self) -> Calendar {
+        Calendar {
+            timezone: self.timezone,
+            freshness: self.freshness,
+            billing: self.billing,
+        }
+    }
+
     /// Checks everything the ledger relies on; call once when a config enters the system.
     pub fn validate(&self) -> Result<()> {
         if self.name.trim().is_empty() {
@@ -260,7 +222,7 @@ fn invalid<T>(why: String) -> Result<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{DateTime, TimeZone, Utc};
 
     fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()

@@ -7,6 +7,7 @@
 //! period by binary search, so a summary costs one pass over the period's entries; the
 //! [`rollup::DailyRollup`] answers the same from days.
 
+pub mod allocation;
 pub mod filter;
 pub mod rollup;
 pub mod series;

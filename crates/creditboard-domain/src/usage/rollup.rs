@@ -8,12 +8,12 @@
 //! rollups cannot answer (text search, kinds or statuses, a range that does not start and end
 //! at local midnight) are computed from the entries.
 
+use super::allocation::allocation_for;
 use super::filter::{LedgerFilter, entries_in};
 use super::series::{Granularity, bar_boundaries};
-use super::summary::{self, Accumulator, MeterUsage, is_cycle_change};
+use super::summary::{self, Accumulator, MeterUsage};
 use super::tally::{ATTRIBUTES, NONE_KEY, attribute_keys, to_amount};
 use crate::amount::Amount;
-use crate::config::meter::BucketKind;
 use crate::entry::{EntryKind, LedgerEntry};
 use crate::error::Result;
 use crate::ids::MeterId;
@@ -51,26 +51,15 @@ struct MeterDays {
     days: Vec<Day>,
     /// The last day's combinations, for adding to them (earlier days keep only the list).
     open: HashMap<Codes, usize>,
-    /// Each refill: when, and the included shares written before it.
-    refills: Vec<(DateTime<Utc>, i128)>,
-    /// Included shares of every entry so far.
-    included: i128,
 }
 
 #[derive(Debug, Clone)]
 struct Day {
     date: NaiveDate,
-    start: DateTime<Utc>,
     used: i128,
     jobs: u32,
     by_attribute: [Vec<Row>; ATTRIBUTES],
     combinations: Vec<(Codes, i128, u32)>,
-    /// Included shares of every entry before the day.
-    included_before: i128,
-    /// Included shares the day's refills credited.
-    refilled: i128,
-    /// Included shares of a cycle change (rollover, lapse) at the day's first instant.
-    cycle_at_start: i128,
     /// The meter's balance after the day's last entry.
     closing: Amount,
 }
@@ -105,14 +94,14 @@ impl DailyRollup {
         let Some(m) = self.meters.iter().position(|m| *m == e.meter) else {
             return;
         };
-        let (start, date) = match self.cursor {
-            Some((start, next, date)) if start <= e.at && e.at < next => (start, date),
+        let date = match self.cursor {
+            Some((start, next, date)) if start <= e.at && e.at < next => date,
             _ => {
                 let date = tz.date_of(e.at);
                 let start = tz.start_of_day(date);
                 let next = date.succ_opt().map_or(start, |d| tz.start_of_day(d));
                 self.cursor = Some((start, next, date));
-                (start, date)
+                date
             }
         };
         let codes = if e.kind.is_usage() {
@@ -125,29 +114,16 @@ impl DailyRollup {
             book.open.clear();
             book.days.push(Day {
                 date,
-                start,
                 used: 0,
                 jobs: 0,
                 by_attribute: Default::default(),
                 combinations: Vec::new(),
-                included_before: book.included,
-                refilled: 0,
-                cycle_at_start: 0,
                 closing: Amount::ZERO,
             });
         }
         let Some(day) = book.days.last_mut() else {
             return;
         };
-        let included = included_share(e);
-        if e.kind == EntryKind::Refill {
-            book.refills.push((e.at, book.included));
-            day.refilled += included;
-        }
-        if e.at == day.start && is_cycle_change(e) {
-            day.cycle_at_start += included;
-        }
-        book.included += included;
         day.closing = e.balance_after;
         if !e.kind.is_usage() {
             return;
@@ -249,7 +225,7 @@ impl DailyRollup {
             .map_or(Amount::ZERO, |d| d.closing);
         let allocation = meter_config
             .allocation
-            .map(|_| book.included_allocation(range))
+            .map(|a| allocation_for(a.amount, &config.calendar(), range))
             .transpose()?;
         acc.finish(meter, range, granularity, closing_balance, allocation)
     }
@@ -316,33 +292,4 @@ impl MeterDays {
         let hi = self.days.partition_point(|d| d.date < range.until).max(lo);
         &self.days[lo..hi]
     }
-
-    /// [`summary::included_allocation`] from the days: the included balance when the
-    /// period begins (included shares since the last refill before it) plus the refills in
-    /// it, and a cycle change at its very first instant.
-    fn included_allocation(&self, range: &DateRange) -> Result<Amount> {
-        let before_start = self
-            .days
-            .get(self.days.partition_point(|d| d.date < range.from))
-            .map_or(self.included, |d| d.included_before);
-        let last_refill = self.refills.partition_point(|(at, _)| *at < range.start);
-        let since_refill = last_refill.checked_sub(1).map_or(0, |i| self.refills[i].1);
-        let days = self.days_in(range);
-        let at_start = days
-            .first()
-            .filter(|d| d.date == range.from)
-            .map_or(0, |d| d.cycle_at_start);
-        let total =
-            before_start - since_refill + days.iter().map(|d| d.refilled).sum::<i128>() + at_start;
-        to_amount(total.max(0))
-    }
-}
-
-/// What the entry did to the included bucket.
-fn included_share(e: &LedgerEntry) -> i128 {
-    e.split
-        .iter()
-        .filter(|s| s.kind == BucketKind::Included)
-        .map(|s| i128::from(s.amount.get()))
-        .sum()
 }

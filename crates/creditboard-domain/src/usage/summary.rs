@@ -1,12 +1,12 @@
 //! What the usage page shows for one meter, a period and a filter: totals, the usage rate
 //! against the allocation, breakdowns and the series.
 
+use super::allocation::allocation_for;
 use super::filter::{LedgerFilter, entries_in};
 use super::series::{BarStart, Granularity, Series, SeriesBuilder, bar_boundaries};
 use super::tally::{ATTRIBUTES, BreakdownRow, NONE_KEY, Tally, attribute_keys, to_amount};
 use crate::amount::Amount;
 use crate::config::AccountConfig;
-use crate::config::meter::BucketKind;
 use crate::entry::{EntryKind, LedgerEntry};
 use crate::error::Result;
 use crate::ids::MeterId;
@@ -25,8 +25,8 @@ pub struct MeterUsage {
     pub jobs: u32,
     /// The available balance at the end of the period (now, for a current period).
     pub closing_balance: Amount,
-    /// The plan allocation usable in the period: what the included bucket held when the
-    /// period began (after a cycle start at that instant) plus every refill within it.
+    /// The plan's allocation for the period (see [`super::allocation`]): for the current
+    /// billing period the whole cycle's, for any other range the allocation for its days.
     /// `None` for a meter without a plan allocation (a prepaid balance).
     #[cfg_attr(feature = "openapi", schema(required))]
     pub allocation: Option<Amount>,
@@ -73,7 +73,7 @@ pub fn summarize(
         .map_or(Amount::ZERO, |e| e.balance_after);
     let allocation = meter_config
         .allocation
-        .map(|_| included_allocation(entries, meter, range))
+        .map(|a| allocation_for(a.amount, &config.calendar(), range))
         .transpose()?;
     acc.finish(meter, range, granularity, closing_balance, allocation)
 }
@@ -129,10 +129,7 @@ impl<'a, 'b> Accumulator<'a, 'b> {
         allocation: Option<Amount>,
     ) -> Result<MeterUsage> {
         let used = to_amount(self.used)?;
-        let usage_rate_bp = allocation.filter(|a| a.is_positive()).map(|a| {
-            let bp = i128::from(used.get()) * 10_000 / i128::from(a.get());
-            u32::try_from(bp.max(0)).unwrap_or(u32::MAX)
-        });
+        let usage_rate_bp = rate_bp(used, allocation);
         let [
             by_category,
             by_feature,
@@ -163,43 +160,24 @@ impl<'a, 'b> Accumulator<'a, 'b> {
     }
 }
 
-/// The allocation usable in `range` (see [`MeterUsage::allocation`]), from the included
-/// shares of the entries: the included balance once the period has begun, plus refills.
-/// Reads back only to the last refill before the period, so it costs one cycle of entries.
-pub(crate) fn included_allocation(
-    entries: &[LedgerEntry],
-    meter: &MeterId,
-    range: &DateRange,
-) -> Result<Amount> {
-    let included = |e: &LedgerEntry| {
-        e.split
-            .iter()
-            .filter(|s| s.kind == BucketKind::Included)
-            .try_fold(Amount::ZERO, |acc, s| acc.checked_add(s.amount))
-    };
-    let lo = entries.partition_point(|e| e.at < range.start);
-    let hi = entries.partition_point(|e| e.at < range.end).max(lo);
-    let last_refill = entries[..lo]
-        .iter()
-        .rposition(|e| e.kind == EntryKind::Refill && e.meter == *meter)
-        .unwrap_or(0);
-    let mut total = Amount::ZERO;
-    for e in entries[last_refill..lo]
-        .iter()
-        .filter(|e| e.meter == *meter)
-    {
-        total = total.checked_add(included(e)?)?;
-    }
-    for e in entries[lo..hi].iter().filter(|e| e.meter == *meter) {
-        // A cycle starting exactly at the period's start belongs before it: what lapsed or
-        // rolled over then was never usable in the period. Later lapses are not subtracted,
-        // those credits were usable until they lapsed.
-        let cycle_at_start = e.at == range.start && is_cycle_change(e);
-        if e.kind == EntryKind::Refill || cycle_at_start {
-            total = total.checked_add(included(e)?)?;
+impl MeterUsage {
+    /// The same usage measured against another allocation (the whole billing cycle's, for
+    /// the current billing period).
+    pub fn measured_against(self, allocation: Amount) -> MeterUsage {
+        MeterUsage {
+            usage_rate_bp: rate_bp(self.used, Some(allocation)),
+            allocation: Some(allocation),
+            ..self
         }
     }
-    Ok(total.max(Amount::ZERO))
+}
+
+/// `used / allocation` in basis points; none without a positive allocation.
+fn rate_bp(used: Amount, allocation: Option<Amount>) -> Option<u32> {
+    allocation.filter(|a| a.is_positive()).map(|a| {
+        let bp = i128::from(used.get()) * 10_000 / i128::from(a.get());
+        u32::try_from(bp.max(0)).unwrap_or(u32::MAX)
+    })
 }
 
 /// `used / days`, rounded half away from zero.
@@ -211,11 +189,6 @@ pub fn average_per_day(used: Amount, days: u32) -> Amount {
     let u = i128::from(used.get());
     // |result| ≤ |used|, so it fits back into an i64.
     Amount::minor(((u + u.signum() * (d / 2)) / d) as i64)
-}
-
-/// A billing-cycle change: the unused allocation rolled over or lapsed.
-pub(crate) fn is_cycle_change(e: &LedgerEntry) -> bool {
-    e.kind == EntryKind::Rollover || (e.kind == EntryKind::Expiry && e.key.is_system())
 }
 
 /// How full a usage rate is: it warns from 80 % of the allocation and is used up at 100 %.
