@@ -25,6 +25,8 @@ pub fn App(store: Arc<dyn Backend>, #[prop(optional)] notices: Vec<String>) -> i
     let handle = store.clone();
     store.watch(Box::new(move || handle.changed()));
     provide_chart_theme();
+    // What the Credits panel borrows from the pages (its history, buying).
+    provide_context(crate::pages::lazy::panel_slots());
     // A page's code may still be on its way (its first visit): the bar says something is.
     let (routing, set_routing) = signal(false);
     // Under a base path (`<base href="/acme/credits/">`) the routes and links sit below it.

@@ -214,10 +214,18 @@ pub fn usage_chart(
         .iter()
         .zip(&labels)
         .map(|(p, label)| {
+            // The total, and how many activities ran in the block (Foto Master's "total
+            // number of activities run during that calendar block").
             let mut html = format!(
-                "<strong>{}</strong><br>Total: {}",
+                "<strong>{}</strong><br>Total: {} · {} {}",
                 escape_html(label),
-                escape_html(&format::amount(p.total, meter))
+                escape_html(&format::amount(p.total, meter)),
+                format::group_thousands(&p.count.to_string()),
+                if p.count == 1 {
+                    "activity"
+                } else {
+                    "activities"
+                }
             );
             for (i, name) in names.iter().enumerate() {
                 let v = p.by_category.get(i).copied().unwrap_or_default();
@@ -379,7 +387,12 @@ mod tests {
         assert_eq!(s[1]["data"], serde_json::json!([0.5, 0.05]));
         // The tooltip says the day's total in the unit, each part, and escapes names.
         assert_eq!(spec.tooltips.len(), 2);
-        assert!(spec.tooltips[0].starts_with("<strong>Nov 2</strong><br>Total: $13.00"));
+        // …and how many activities ran that day (one in each test point).
+        assert!(
+            spec.tooltips[0].starts_with("<strong>Nov 2</strong><br>Total: $13.00 · 1 activity"),
+            "{}",
+            spec.tooltips[0]
+        );
         assert!(spec.tooltips[0].contains("Cat &lt;image&gt;: 12.50"));
         assert!(spec.tooltips[0].contains("Uncategorized: 0.50"));
         assert!(

@@ -2,12 +2,15 @@
 //! each bucket, when the allocation refills, and what expires soon.
 
 use crate::components::states::ErrorPanel;
+use crate::components::ui::dialog::Dialog;
 use crate::components::ui::drawer::Drawer;
 use crate::format;
 use crate::hooks::AccountData;
+use creditboard_domain::Amount;
 use creditboard_domain::api::{AccountView, BalanceView, MeterBalanceView};
 use creditboard_domain::config::meter::{BucketKind, MeterConfig, UnusedAllocation};
-use creditboard_domain::config::presentation::Presentation;
+use creditboard_domain::config::offer::PurchaseOffer;
+use creditboard_domain::config::presentation::{PanelPart, Presentation};
 use creditboard_domain::tz::Timezone;
 use leptos::html;
 use leptos::prelude::*;
@@ -103,11 +106,22 @@ pub fn CreditsPanel(open: RwSignal<bool>, return_focus: NodeRef<html::Button>) -
     }
 }
 
-/// Every meter's credits, as the panel's body.
+/// What the Credits panel shows that the pages build (the transaction history, the purchase
+/// form): the app hands them to the shell, and each is fetched when first shown.
+#[derive(Clone, Copy)]
+pub struct PanelSlots {
+    pub history: fn() -> AnyView,
+    pub buy: fn(MeterConfig, PurchaseOffer) -> AnyView,
+}
+
+/// Every meter's credits, then the parts the product adds (ACT3: the Transaction History,
+/// then Buy Credits at the bottom).
 #[component]
 fn PanelBody(account: AccountView, balance: BalanceView) -> impl IntoView {
     let tz = account.timezone;
-    balance
+    let parts = account.presentation.credits_panel.clone();
+    let slots = use_context::<PanelSlots>();
+    let meters = balance
         .meters
         .into_iter()
         .filter_map(|m| {
@@ -119,7 +133,69 @@ fn PanelBody(account: AccountView, balance: BalanceView) -> impl IntoView {
             let names = account.presentation.clone();
             Some(view! { <MeterCredits meter balance=m tz names /> })
         })
-        .collect_view()
+        .collect_view();
+    let history = slots
+        .filter(|_| parts.contains(&PanelPart::History))
+        .map(|s| (s.history)());
+    let buy = slots
+        .filter(|_| parts.contains(&PanelPart::Buy))
+        .map(|s| view! { <PanelBuy account=account.clone() buy=s.buy /> });
+    view! {
+        {meters}
+        {history}
+        {buy}
+    }
+}
+
+/// "Buy Credits" at the bottom of the panel: a dialog with what each meter sells.
+#[component]
+fn PanelBuy(account: AccountView, buy: fn(MeterConfig, PurchaseOffer) -> AnyView) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let forms = account
+        .meters
+        .iter()
+        .filter_map(|m| Some(buy(m.clone(), account.offer(&m.id)?.clone())))
+        .collect_view();
+    view! {
+        <div class="panel-buy">
+            <button
+                type="button"
+                class="button primary"
+                data-testid="panel-buy"
+                on:click=move |_| open.set(true)
+            >
+                "Buy Credits"
+            </button>
+            <Dialog
+                open
+                on_close=Callback::new(move |()| open.set(false))
+                title=Signal::stored("Buy Credits".to_string())
+                title_id="cb-panel-buy-title"
+                testid="panel-buy-dialog"
+                class="buy-dialog"
+            >
+                {forms}
+                <div class="dialog-actions">
+                    <button type="button" class="button" on:click=move |_| open.set(false)>
+                        "Close"
+                    </button>
+                </div>
+            </Dialog>
+        </div>
+    }
+}
+
+/// The rollover bank's cap, and why the bank can hold more: unused allocation rolls over only
+/// while the bank is below the cap, and bought credits that land in it are not capped.
+fn bank_note(balance: Amount, cap: Amount, meter: &MeterConfig) -> String {
+    let cap_text = format::amount(cap, meter);
+    if balance > cap {
+        format!(
+            "above the {cap_text} cap with bought credits, which are not capped; unused allocation rolls over again once it is below"
+        )
+    } else {
+        format!("unused allocation rolls over up to {cap_text}")
+    }
 }
 
 /// One meter in the panel.
@@ -143,9 +219,7 @@ fn MeterCredits(
         .map(|bucket| {
             let note = match (bucket.kind, bucket.expires_at) {
                 (BucketKind::Included, _) => None,
-                (BucketKind::Rollover, _) => {
-                    cap.map(|c| format!("up to {}", format::amount(c, &meter)))
-                }
+                (BucketKind::Rollover, _) => cap.map(|c| bank_note(bucket.balance, c, &meter)),
                 (_, Some(e)) => Some(format!("expires {}", format::long_date(tz.date_of(e)))),
                 (_, None) => Some("never expire".into()),
             };
@@ -214,6 +288,7 @@ fn MeterCredits(
                     .collect_view()}
             </dl>
             {refill
+                .filter(|_| names.credits_panel.contains(&PanelPart::Refill))
                 .map(|r| {
                     view! {
                         <p class="panel-line">
@@ -222,17 +297,39 @@ fn MeterCredits(
                         </p>
                     }
                 })}
-            <h4>"Expiring in the next 30 days"</h4>
-            {if expiring.is_empty() {
-                view! { <p class="muted">"Nothing expires in the next 30 days."</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="expiring">
-                        {expiring.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
-                    </ul>
-                }
-                    .into_any()
-            }}
+            {names.credits_panel.contains(&PanelPart::Expiring).then(|| view! {
+                <h4>"Expiring in the next 30 days"</h4>
+                {if expiring.is_empty() {
+                    view! { <p class="muted">"Nothing expires in the next 30 days."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="expiring">
+                            {expiring.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                }}
+            })}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use creditboard_domain::config::meter::MeterUnit;
+
+    #[test]
+    fn a_bank_above_its_cap_says_why() {
+        let credits = crate::test_support::meter(MeterUnit::Credits, 0, true);
+        let cap = Amount::minor(60_000);
+        assert_eq!(
+            bank_note(Amount::minor(12_000), cap, &credits),
+            "unused allocation rolls over up to 60,000 credits"
+        );
+        assert_eq!(
+            bank_note(Amount::minor(72_482), cap, &credits),
+            "above the 60,000 credits cap with bought credits, which are not capped; unused allocation rolls over again once it is below"
+        );
     }
 }

@@ -43,6 +43,13 @@ pub fn forecast_sentence(f: &Forecast, meter: &MeterConfig, tz_today: chrono::Na
             format::long_date(day),
             counting(f, meter)
         ),
+        // Over the year ahead, what keeps it going is named with its numbers.
+        None if f.counted.refills > 0 || f.counted.top_ups > 0 => {
+            format!(
+                "{rate} {subject} {verb} more than a year{}.",
+                counting(f, meter)
+            )
+        }
         None => {
             let why = match (
                 meter.allocation.is_some(),
@@ -245,6 +252,20 @@ mod tests {
                 },
                 &credits,
                 "At your last-30-day rate (≈ 80 credits per day) your credits last until Feb 20, 2027, counting 3 refills from Dec 1, 2026 (3,000 credits) and an automatic top-up of 500 credits.",
+            ),
+            (
+                Forecast {
+                    counted: Counted {
+                        first_refill: Some(day("2026-12-12")),
+                        refills: 12,
+                        refilled: Amount::minor(300_000),
+                        top_ups: 19,
+                        topped_up: Amount::minor(95_000),
+                    },
+                    ..forecast(1_080, None)
+                },
+                &credits,
+                "At your last-30-day rate (≈ 1,080 credits per day) your credits last more than a year, counting 12 refills from Dec 12, 2026 (300,000 credits) and 19 automatic top-ups (95,000 credits).",
             ),
             (
                 forecast(0, None),

@@ -44,7 +44,8 @@ pub fn PeriodChoice(
     }
 }
 
-/// The account's presets, then, where it offers one, "Custom range" with its two dates.
+/// The account's presets, then, where it offers one, "Custom range" (in the product's words)
+/// with its two dates.
 /// `today` is the account's local date (the latest day that can be chosen).
 #[component]
 pub fn PeriodSelector(
@@ -88,6 +89,16 @@ pub fn PeriodSelector(
             .collect_view()
     };
     let custom = move || choices.with(|c| c.custom);
+    // What the product calls a range of dates (Foto Master's "Select Dates").
+    let data = use_context::<crate::hooks::AccountData>();
+    let custom_label = move || {
+        data.and_then(|d| d.account.get())
+            .and_then(Result::ok)
+            .map_or_else(
+                || "Custom range".to_string(),
+                |a| a.presentation.custom_range.to_string(),
+            )
+    };
     view! {
         <div class="period-selector" data-testid="period-selector">
             <nav class="chips" aria-label="Period">
@@ -101,7 +112,7 @@ pub fn PeriodSelector(
                         aria-current=move || current.get().is_custom().then_some("true")
                         on:click=move |_| custom_open.update(|o| *o = !*o)
                     >
-                        "Custom range"
+                        {custom_label}
                     </button>
                 </Show>
             </nav>

@@ -357,10 +357,16 @@ fn AlertBanner() -> impl IntoView {
     let current = move || {
         let account = data.account.get().and_then(Result::ok)?;
         let last = live_alert(data)?;
+        let now = data.balance.get().and_then(Result::ok).and_then(|b| {
+            b.meters
+                .iter()
+                .find(|m| m.balance.meter == last.meter)
+                .map(|m| m.balance.available)
+        })?;
         (dismissed.get() != Some(last.entry.0)).then(|| {
             (
                 last.entry.0,
-                crate::components::spend::alert_text(&last, &account),
+                crate::components::spend::alert_banner_text(&last, &account, now),
             )
         })
     };

@@ -52,8 +52,14 @@ pub fn parse_amount(text: &str, meter: &MeterConfig) -> Result<Amount, String> {
     if cleaned.is_empty() {
         return Err("Enter an amount.".into());
     }
-    Amount::parse_decimal(&cleaned, meter.decimals).map_err(|_| {
-        if meter.decimals == 0 {
+    Amount::parse_decimal(&cleaned, meter.decimals).map_err(|e| {
+        if e == creditboard_domain::DomainError::Overflow {
+            format!(
+                "“{}” is too large: enter at most {}.",
+                text.trim(),
+                crate::format::amount(creditboard_domain::amount::MAX_BALANCE, meter)
+            )
+        } else if meter.decimals == 0 {
             format!("“{}” is not a whole number.", text.trim())
         } else {
             format!(
@@ -75,21 +81,43 @@ pub fn parse_positive(text: &str, meter: &MeterConfig) -> Result<Amount, String>
     }
 }
 
-/// What a fired alert says.
-pub fn alert_text(n: &Notification, account: &AccountView) -> String {
-    let Some(meter) = account.meters.iter().find(|m| m.id == n.meter) else {
-        return String::new();
-    };
-    let level = match n.level {
+/// The level an alert crossed: "20% of your monthly allocation (800 credits)", "5,000
+/// credits".
+fn level_text(n: &Notification, meter: &MeterConfig) -> String {
+    match n.level {
         AlertLevel::Percent(p) => format!(
             "{p}% of your monthly allocation ({})",
             format::amount(n.threshold, meter)
         ),
         AlertLevel::Below(_) => format::amount(n.threshold, meter),
+    }
+}
+
+/// What a fired alert says, as of when it fired (the notification list gives the time).
+pub fn alert_text(n: &Notification, account: &AccountView) -> String {
+    let Some(meter) = account.meters.iter().find(|m| m.id == n.meter) else {
+        return String::new();
     };
     format!(
-        "{} fell below {level}: {} left.",
+        "{} fell below {}: {} left.",
         meter.name,
+        level_text(n, meter),
         format::amount(n.balance, meter)
+    )
+}
+
+/// The banner's sentence: when the alert fired, and the balance now (which may have moved
+/// since).
+pub fn alert_banner_text(n: &Notification, account: &AccountView, now: Amount) -> String {
+    let Some(meter) = account.meters.iter().find(|m| m.id == n.meter) else {
+        return String::new();
+    };
+    let tz = account.timezone;
+    format!(
+        "{} fell below {} on {}. {} left now.",
+        meter.name,
+        level_text(n, meter),
+        format::moment(tz.local(n.at), false, false),
+        format::amount(now, meter)
     )
 }

@@ -27,6 +27,12 @@ fn per(granularity: Granularity) -> &'static str {
 pub fn UsageChartCard(
     meter: MeterConfig,
     #[prop(into)] usage: Signal<MeterUsage>,
+    /// The chart's own period, when it is not the page's ("Last 30 days").
+    #[prop(default = None)]
+    period: Option<String>,
+    /// Controls at the card's top right (Foto Master's period toggles).
+    #[prop(default = None)]
+    controls: Option<ViewFn>,
     category: Namer,
     titled: bool,
     presentation: Presentation,
@@ -58,11 +64,15 @@ pub fn UsageChartCard(
         let meter = meter.clone();
         move || {
             usage.with(|u| {
-                format!(
+                let total = format!(
                     "Total {} · ≈ {} per day",
                     format::amount(u.used, &meter),
                     format::amount(u.average_per_day, &meter)
-                )
+                );
+                match &period {
+                    Some(p) => format!("{p}: {total}"),
+                    None => total,
+                }
             })
         }
     };
@@ -110,6 +120,7 @@ pub fn UsageChartCard(
                     <h2>{title}</h2>
                     <p class="muted" data-testid=format!("chart-summary-{id}")>{summary}</p>
                 </div>
+                {controls.map(|c| view! { <div class="chart-controls">{c.run()}</div> })}
                 <Show when=move || !empty.get()>
                     <button
                         type="button"

@@ -60,3 +60,25 @@ pub fn use_usage(data: AccountData) -> Fetched<UsageView> {
         })
     })
 }
+
+/// The chart's own numbers, where the account gives the chart its own period (ngram's last
+/// 30 days under cards for the billing period); `None` where the chart shows the page's.
+pub fn use_chart_usage(data: AccountData) -> Fetched<Option<UsageView>> {
+    let store = Store::expect();
+    LocalResource::new(move || -> Boxed<Result<Option<UsageView>, StoreError>> {
+        store.track();
+        let account = data.account;
+        let store = store.clone();
+        Box::pin(async move {
+            let account = account.await?;
+            let Some(preset) = account.presentation.chart_period else {
+                return Ok(None);
+            };
+            let query = UsageQuery {
+                period: Period::preset(preset),
+                filter: Default::default(),
+            };
+            store.ask(query).await.map(Some)
+        })
+    })
+}

@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod billing;
+pub mod lazy;
 pub mod rates;
 pub mod team;
 pub mod usage;

@@ -163,10 +163,12 @@ fn category_table(
                 view! { <td class="num">{text}</td> }.into_any()
             };
             let needs = needs_text(f, card);
-            let top_ups = f
-                .prices
-                .iter()
-                .any(|p| f.requirements(p).contains(&Requirement::TopUpsEnabled));
+            // The badge is for a feature that needs top-ups at every tier; one tier's need (AI
+            // image's High quality) is said in the requirements column.
+            let top_ups = !f.prices.is_empty()
+                && f.prices
+                    .iter()
+                    .all(|p| f.requirements(p).contains(&Requirement::TopUpsEnabled));
             view! {
                 <tr data-testid=format!("rate-{}", f.id)>
                     <th scope="row">

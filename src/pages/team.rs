@@ -165,17 +165,24 @@ fn MemberRow(
     );
     let outcome = RwSignal::<Said>::new(said);
     let set_cap = use_change_settings();
+    // What the saved cap means: none, a stop (0), or a limit.
     let cleared = StoredValue::new(false);
+    let stopped = StoredValue::new(false);
+    let stop_note = format!(
+        "Saved: {} cannot use {} until the month ends.",
+        member.name, meter.name
+    );
     let r1 = row.clone();
     // The table is built again after a save: the row says so, and the input keeps the focus.
     Effect::new(move |_| match set_cap.value().get() {
         Some(Ok(())) => {
             let said = Some(Ok(if cleared.get_value() {
-                "No cap."
+                "No cap.".to_string()
+            } else if stopped.get_value() {
+                stop_note.clone()
             } else {
-                "Saved."
-            }
-            .to_string()));
+                "Saved.".to_string()
+            }));
             outcome.set(said.clone());
             last_save.0.set_value(Some((r1.clone(), said, true)));
             set_timeout(
@@ -206,6 +213,7 @@ fn MemberRow(
             }
         };
         cleared.set_value(monthly.is_none());
+        stopped.set_value(monthly.is_some_and(|m| m.is_zero()));
         set_cap.dispatch(SettingsChange::MemberCap {
             member: id.clone(),
             meter: m1.id.clone(),

@@ -87,7 +87,7 @@ pub fn activity_from_query(query: &Query, presentation: &Presentation) -> Activi
             _ => &mut raw.meter,
         };
         *slot = Some(value.to_string());
-        match raw.parse() {
+        match raw.parse().and_then(|v| v.check().map(|()| v)) {
             Ok(v) => {
                 let f = v.filter;
                 let into = &mut query_out.filter;
@@ -155,6 +155,41 @@ pub fn activity_from_query(query: &Query, presentation: &Presentation) -> Activi
     }
 }
 
+/// The filters' values the account does not know, named and dropped: a link asking for a
+/// member, category, feature, engine, project or tier it has never had shows the rest of
+/// the listing rather than nothing. `known(key, value)` says whether the account has it.
+pub fn drop_unknown(view: &mut ActivityView, known: impl Fn(&str, &str) -> bool) {
+    fn drop<T: std::fmt::Display>(
+        list: &mut Vec<T>,
+        (key, what): (&str, &str),
+        known: &impl Fn(&str, &str) -> bool,
+        problems: &mut Vec<String>,
+    ) {
+        list.retain(|v| {
+            let v = v.to_string();
+            let ok = known(key, &v);
+            if !ok {
+                problems.push(format!(
+                    "The filter “{key}={v}” does not work: there is no {what} “{v}” here."
+                ));
+            }
+            ok
+        });
+    }
+    let (f, problems) = (&mut view.query.filter, &mut view.problems);
+    drop(&mut f.members, ("member", "member"), &known, problems);
+    drop(
+        &mut f.categories,
+        ("category", "category"),
+        &known,
+        problems,
+    );
+    drop(&mut f.features, ("feature", "feature"), &known, problems);
+    drop(&mut f.engines, ("engine", "service"), &known, problems);
+    drop(&mut f.projects, ("project", "project"), &known, problems);
+    drop(&mut f.tiers, ("tier", "tier"), &known, problems);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,7 +203,7 @@ mod tests {
         let all = Presentation::default();
         let v = activity_from_query(
             &query(&[
-                ("type", "consume,refund"),
+                ("type", "consume,purchase"),
                 ("member", "m_anna"),
                 ("q", "keyframe"),
                 ("page", "3"),
@@ -203,6 +238,29 @@ mod tests {
         );
         assert_eq!(bad.problems.len(), 5, "{:?}", bad.problems);
         assert!(bad.problems.iter().any(|p| p.contains("type=teleport")));
+        // A refund is shown on its job's row, so it is no type to filter by.
+        let refund = activity_from_query(&query(&[("type", "refund")]), &all);
+        assert!(refund.query.filter.kinds.is_empty());
+        assert!(
+            refund.problems[0].contains("filter by status instead"),
+            "{:?}",
+            refund.problems
+        );
+        // Values the account never had are named and dropped; the others stay.
+        let mut v = activity_from_query(
+            &query(&[("member", "m_anna,nobody"), ("category", "bogus")]),
+            &all,
+        );
+        drop_unknown(&mut v, |key, value| key == "member" && value == "m_anna");
+        assert_eq!(v.query.filter.members.len(), 1);
+        assert!(v.query.filter.categories.is_empty());
+        assert_eq!(
+            v.problems,
+            [
+                "The filter “member=nobody” does not work: there is no member “nobody” here.",
+                "The filter “category=bogus” does not work: there is no category “bogus” here.",
+            ]
+        );
         // The good filter stays; the bad ones fall back.
         assert_eq!(bad.query.filter.statuses.len(), 1);
         assert!(bad.query.filter.kinds.is_empty());

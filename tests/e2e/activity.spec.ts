@@ -119,10 +119,14 @@ test('each filter counts and sums what the seeded ledger holds, and changes the 
   );
   await page.locator('select[data-filter=period]').selectOption('last_1_day');
   await expect(page).toHaveURL(/period=last_1_day/);
+  // "1 day" is the last 24 hours, not the calendar day so far.
+  const dayAgo = new Date(new Date(f.now).getTime() - 24 * 3600 * 1000);
   await expectSummary(
     page,
-    base.filter((e) => localDate(e.at, f.account.timezone) === d1),
-    '1 day',
+    all(f)
+      .filter((e) => new Date(e.at) >= dayAgo)
+      .reverse(),
+    'last 24 hours',
   );
   expect(errors).toEqual([]);
 });
@@ -285,6 +289,27 @@ test('a bad filter in the URL is named, and the rest of the page works', async (
   await expect(problem).toContainText('type=teleport');
   await expect(problem).toContainText('“7” is not a page size');
   await expectSummary(page, last30(f).filter((e) => e.status === 'failed'), 'status kept');
+});
+
+test('a filter value the account never had is named and dropped; a page past the end shows the last', async ({
+  page,
+}) => {
+  const f = fixture('videogen');
+  await open(page, '/activity?preset=videogen&member=nobody&category=bogus&status=failed');
+  const problem = page.getByTestId('query-problem');
+  await expect(problem).toContainText('The filter “member=nobody” does not work: there is no member “nobody” here.');
+  await expect(problem).toContainText('there is no category “bogus” here');
+  await expect(page.locator('select[data-filter=member]')).toHaveValue('');
+  await expectSummary(page, last30(f).filter((e) => e.status === 'failed'), 'the good filter stays');
+  // An old link to page 999: the last page, and a word on why.
+  const rows = rowsOf(last30(f));
+  const pages = Math.ceil(rows.length / 25);
+  await open(page, '/activity?preset=videogen&page=999');
+  await expect(page.getByTestId('page-problem')).toHaveText(
+    `There is no page 999: this list has ${pages} pages. Showing the last.`,
+  );
+  await expect(page.getByTestId('pager')).toContainText(`Page ${pages} of ${pages}`);
+  expect(await ledgerIds(page)).toEqual(rows.slice((pages - 1) * 25).map((e) => e.id));
 });
 
 test('a project page shows its usage, engines, rhythm and ledger', async ({ page }) => {

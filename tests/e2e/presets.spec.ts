@@ -9,6 +9,7 @@ import {
   fixture,
   ledgerIds,
   listed,
+  rowsOf,
   localDate,
   minorUnits,
   open,
@@ -115,41 +116,71 @@ test('videogen: a team member on every job in the ledger, and packs of 2,000 to 
   expect(errors).toEqual([]);
 });
 
-test('ngram: Available Credits, Total Used and Usage Rate over 30 days, and the link to those days', async ({
+test('ngram: its Usage page as its help page describes it, from the three cards to the link under the chart', async ({
   page,
 }) => {
   const f = fixture('ngram');
   const errors = await open(page, '/?preset=ngram');
-  // Exactly the help page's three cards, the rate with its progress bar.
+  // "At the top of the page, three cards": Available Credits, Total Used, Usage Rate (with
+  // a progress bar).
   const cards = page.getByTestId('meter-credits').locator('.cards > .stat');
   await expect(cards.locator('.stat-label')).toHaveText(['Available Credits', 'Total Used', 'Usage Rate']);
   await expect(page.getByTestId('rate-credits').getByRole('progressbar')).toBeVisible();
   const value = async (testid: string) => minorUnits(await page.getByTestId(testid).locator('.stat-value').innerText());
   await expect.poll(() => value('available-credits')).toBe(balance(f, 'credits'));
-  // Total Used: the last 30 days' consumes net of their refunds, summed here from the ledger.
-  const [first, last] = periodDays(f, 'last_30_days')!;
-  const used = usedBetween(f, 'credits', first, last);
+  // "Total Used: credits consumed in the current billing period": the page opens on it. The
+  // period runs from the last billing date (the account's anchor day) through today; its
+  // consumes net of their refunds are summed here from the ledger.
+  await expect(page.locator('a.chip[data-period=this_billing_period]')).toHaveAttribute('aria-current', 'true');
+  const anchor = (f.account as unknown as { billing: { anchor_day: number } }).billing.anchor_day;
+  const today = localDate(f.now, f.account.timezone);
+  const cycle = new Date(`${today.slice(0, 8)}01T00:00:00Z`);
+  if (Number(today.slice(8)) < anchor) cycle.setUTCMonth(cycle.getUTCMonth() - 1);
+  const cycleStart = `${cycle.toISOString().slice(0, 8)}${String(anchor).padStart(2, '0')}`;
+  const used = usedBetween(f, 'credits', cycleStart, today);
   expect(used).toBeGreaterThan(0);
   await expect.poll(() => value('used-credits')).toBe(used);
-  // "Daily Credit Usage (Last 30 days)": the chart's summary gives the total and the average
-  // per day over the 30 days.
+  // "Usage Rate: percentage of your allocation used": this period against its 4,000.
+  const rate = page.getByTestId('rate-credits');
+  await expect(rate).toContainText(`${used.toLocaleString('en-US')} of 4,000 credits this billing period`);
+  await expect(rate.getByRole('progressbar')).toHaveAttribute(
+    'aria-valuenow',
+    String(Math.min(100, Math.floor((used * 100) / 4000))),
+  );
+  // Below the cards, the activity table (Date, Description, Category, Credits), a page at a
+  // time; below it the Daily Credit Usage chart; under that the link.
+  const table = page.getByTestId('recent-activity');
+  await expect(table.getByTestId('ledger').locator('thead th')).toHaveText(['Date', 'Description', 'Category', 'Credits']);
+  const [first, last] = periodDays(f, 'last_30_days')!;
+  const days = between(f, first, last);
+  expect(await ledgerIds(page)).toEqual(rowsOf([...days].reverse()).slice(0, 25).map((e) => e.id));
+  await expect(table.getByTestId('pager')).toBeVisible();
+  const order = await page.evaluate(() =>
+    ['meter-credits', 'recent-activity', 'details-credits', 'activity-link'].map((id) => {
+      const el = document.querySelector(`[data-testid=${id}]`)!;
+      return el.getBoundingClientRect().top + window.scrollY;
+    }),
+  );
+  expect([...order].sort((a, b) => a - b), 'cards, table, chart, link').toEqual(order);
+  // "Daily Credit Usage (Last 30 days)" with "total credits used and average per day".
   await expect(page.locator('.chart-card h2')).toHaveText('Daily Credit Usage');
-  const average = Math.round(used / 30);
+  const used30 = usedBetween(f, 'credits', first, last);
+  const average = Math.round(used30 / 30);
   await expect(page.getByTestId('chart-summary-credits')).toHaveText(
-    `Total ${used.toLocaleString('en-US')} credits · ≈ ${average.toLocaleString('en-US')} credits per day`,
+    `Last 30 days: Total ${used30.toLocaleString('en-US')} credits · ≈ ${average.toLocaleString('en-US')} credits per day`,
   );
   // The chart's numbers as a table: one row a day, adding up to the total.
   await page.getByRole('button', { name: 'Show as table' }).click();
   await expect(page.getByTestId('series-table-credits').locator('tbody tr')).toHaveCount(30);
   const totals = await column(page, 'series-table-credits', 'Total');
-  expect(totals.reduce((sum, t) => sum + minorUnits(t), 0)).toBe(used);
-  // "See last 30 days of usage activity": the Activity page over exactly those days.
+  expect(totals.reduce((sum, t) => sum + minorUnits(t), 0)).toBe(used30);
+  // "See last 30 days of usage activity": the Activity page over exactly those days, where
+  // "used" is the usage page's.
   await page.getByRole('link', { name: 'See last 30 days of usage activity' }).click();
   await expect(page).toHaveURL(/\/activity\?(.*&)?period=last_30_days/);
   await expect(page.locator('select[data-filter=period]')).toHaveValue('last_30_days');
-  const days = between(f, first, last);
   await expect.poll(() => activitySummary(page)).toEqual(summed(days));
-  // Its activity table's columns: Date, Description, Category, Credits.
+  expect(summed(days)[1]).toBe(used30);
   await expect(page.getByTestId('ledger').locator('thead th')).toHaveText(['Date', 'Description', 'Category', 'Credits']);
   expect(errors).toEqual([]);
 });
@@ -195,7 +226,7 @@ test('videogen: included credits go first, the balance card splits them from add
   // "You can filter activity by time range (1 day, 7 days, or 30 days)": exactly those.
   await open(page, '/activity?preset=videogen&period=last_90_days');
   const period = page.locator('select[data-filter=period]');
-  await expect(period.locator('option')).toHaveText(['Last day', 'Last 7 days', 'Last 30 days']);
+  await expect(period.locator('option')).toHaveText(['Last 24 hours', 'Last 7 days', 'Last 30 days']);
   expect(await period.locator('option').evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual([
     'last_1_day',
     'last_7_days',
@@ -276,6 +307,9 @@ test('act3: the rollover bank never passes its cap across a cycle, and the Cost 
   const dialog = page.getByTestId('cost-estimate');
   await expect(dialog).toBeVisible();
   await expect(dialog.locator('tbody tr')).toHaveCount(1);
+  // "It lists the shot name, the engine to be used, the quality tier, the shot duration, and
+  // the estimated credit cost."
+  await expect(dialog.locator('thead th')).toHaveText(['Shot', 'Engine', 'Quality tier', 'Duration', 'Estimated cost']);
   await expect(dialog.locator('tbody tr td, tbody tr th')).toHaveText(['Sc. 4 / Shot 2B', 'Veo 3', 'Standard', '8 seconds', '80 credits']);
   await expect(page.getByTestId('batch-total')).toHaveText('Batch total: 80 credits');
   await dialog.getByRole('button', { name: 'Cancel' }).click();

@@ -142,7 +142,7 @@ test('a period before the history shows the empty state', async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
-test('long periods get monthly bars, and the tooltip states the total', async ({ page }) => {
+test('long periods get monthly bars, and the tooltip states the total and the activities', async ({ page }) => {
   const f = fixture('act3');
   const meter = f.account.meters[0];
   await open(page, '/?preset=act3&period=last_180_days');
@@ -156,7 +156,10 @@ test('long periods get monthly bars, and the tooltip states the total', async ({
     const box = (await canvas.boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.6);
     await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.6, { steps: 5 });
-    await expect(chart).toContainText(/[A-Z][a-z]{2} 2026\s*Total: [0-9,]+ credits/, { timeout: 1_000 });
+    // Its total, and how many activities ran in that month.
+    await expect(chart).toContainText(/[A-Z][a-z]{2} 2026\s*Total: [0-9,]+ credits · [0-9,]+ activities/, {
+      timeout: 1_000,
+    });
   }).toPass();
   await page.getByRole('button', { name: 'Show as table' }).click();
   const rows = page.getByTestId(`series-table-${meter.id}`).locator('tbody tr');
@@ -281,7 +284,8 @@ test('the Credits panel opens from the balance counter and closes with Escape', 
   await expect(panel).toContainText('Rollover Bank');
   await expect(panel).toContainText('Held by running jobs');
   await expect(panel).toContainText('Next refill');
-  await expect(panel).toContainText('Expiring in the next 30 days');
+  // ACT3's panel goes on to its Transaction History and Buy Credits (see walks.spec.ts).
+  await expect(panel).toContainText('Transaction History');
   const meter = f.account.meters[0];
   expect(minorUnits(await panel.getByTestId(`panel-available-${meter.id}`).innerText())).toBe(balance(f, meter.id));
   await expectAccessible(page);
@@ -296,7 +300,8 @@ test('a store failure shows the error panel, and Try again recovers', DEMO_STORE
   await expect(page.getByTestId('available-usd')).toBeVisible();
   await page.getByText('Demo actions').click();
   await page.getByRole('button', { name: 'Simulate an error' }).click();
-  const panel = page.getByTestId('error-panel');
+  // The page's own panel (the usage below it is kept, hidden, with any panels of its parts).
+  const panel = page.getByTestId('error-panel').filter({ hasText: 'credit usage' });
   await expect(panel).toBeVisible();
   await expect(panel).toContainText('We could not load your credit usage');
   await expect(panel).toContainText('failed this request on purpose');

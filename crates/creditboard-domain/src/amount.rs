@@ -81,6 +81,32 @@ impl Amount {
     }
 }
 
+impl Amount {
+    /// Decimal text with thousands grouped, for sentences: `1,849`, `12,345.50`.
+    pub fn to_grouped(self, decimals: u8) -> String {
+        let plain = self.to_decimal(decimals);
+        let (sign, rest) = match plain.strip_prefix('-') {
+            Some(r) => ("-", r),
+            None => ("", plain.as_str()),
+        };
+        let (whole, frac) = match rest.split_once('.') {
+            Some((w, f)) => (w, Some(f)),
+            None => (rest, None),
+        };
+        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        match frac {
+            Some(f) => format!("{sign}{grouped}.{f}"),
+            None => format!("{sign}{grouped}"),
+        }
+    }
+}
+
 /// Raw minor units; use [`Amount::to_decimal`] to show an amount to a person.
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

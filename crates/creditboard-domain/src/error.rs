@@ -116,9 +116,9 @@ pub enum DomainError {
     ShareAdminOnly,
     #[error(
         "{member}'s monthly cap on “{meter}” is {}: {} used this month, {} more asked for",
-        cap.to_decimal(*decimals),
-        used.to_decimal(*decimals),
-        requested.to_decimal(*decimals)
+        cap.to_grouped(*decimals),
+        used.to_grouped(*decimals),
+        requested.to_grouped(*decimals)
     )]
     MemberCapReached {
         member: String,
@@ -128,7 +128,19 @@ pub enum DomainError {
         requested: Amount,
         decimals: u8,
     },
-    #[error("the payment was declined: {0}. Nothing was charged or added.")]
+    #[error(
+        "{member} has already used {} this month, so a cap of {} would stop them at once: set {} or more, or 0 to stop their use until the month ends",
+        used.to_grouped(*decimals),
+        cap.to_grouped(*decimals),
+        used.to_grouped(*decimals)
+    )]
+    CapBelowSpent {
+        member: String,
+        cap: Amount,
+        used: Amount,
+        decimals: u8,
+    },
+    #[error("The payment was declined: {0}. Nothing was charged or added.")]
     PaymentDeclined(String),
     #[error("“{0}” cannot be bought here")]
     NotForSale(String),
@@ -187,6 +199,7 @@ impl DomainError {
             ServiceOnly => "service_only",
             AdminOnly { .. } | ShareAdminOnly => "admin_only",
             MemberCapReached { .. } => "member_cap_reached",
+            CapBelowSpent { .. } => "cap_below_spent",
             PaymentDeclined(_) => "payment_declined",
             NotForSale(_) => "not_for_sale",
             UnknownPack(_) => "unknown_pack",

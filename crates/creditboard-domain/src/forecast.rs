@@ -126,16 +126,29 @@ pub(crate) fn forecast_with(
         let t = now + Duration::days(day - 1) + Duration::hours(12);
         sim.advance_to(t)?;
         if !burn.is_zero() && runs_out_on.is_none() {
+            let consume = |part: &str, amount: Amount| -> Result<Operation> {
+                Ok(Operation::Consume(ConsumeOp {
+                    key: IdempotencyKey::new(&format!("forecast-{day}{part}"))?,
+                    meter: meter.clone(),
+                    amount,
+                    at: t,
+                    status: JobStatus::Success,
+                    usage: Usage::default(),
+                }))
+            };
             let before = sim.balance(meter)?.available;
-            let op = Operation::Consume(ConsumeOp {
-                key: IdempotencyKey::new(&format!("forecast-{day}"))?,
-                meter: meter.clone(),
-                amount: burn,
-                at: t,
-                status: JobStatus::Success,
-                usage: Usage::default(),
-            });
-            if before < burn || sim.apply(op).is_err() {
+            // A day's use is many small jobs: when the balance cannot cover all of it, the
+            // first of them use what is there, which may set off an automatic top-up that
+            // covers the rest.
+            let first = burn.min(before);
+            let covered = first.is_positive()
+                && sim.apply(consume("", first)?).is_ok()
+                && (first == burn || {
+                    let rest = burn.checked_sub(first)?;
+                    sim.balance(meter)?.available >= rest
+                        && sim.apply(consume("-rest", rest)?).is_ok()
+                });
+            if !covered {
                 runs_out_on = Some(tz.date_of(t));
             }
         }

@@ -157,8 +157,29 @@ pub fn generate(opts: &HistoryOptions) -> Result<History> {
             "demo activity is 1 % to {MAX_SCALE_PERCENT} % of the normal rhythm"
         )));
     }
-    let preset = opts.product.load()?;
+    let mut preset = opts.product.load()?;
     preset.rate_card.validate(&preset.config)?;
+    // A busier (or quieter) demo of a product that sells nothing cannot buy its way through
+    // the month: its plan's allocation follows the activity, so usage keeps its rhythm.
+    let unsold: Vec<MeterId> = preset
+        .config
+        .meters
+        .iter()
+        .filter(|m| preset.config.offer(&m.id).is_none())
+        .map(|m| m.id.clone())
+        .collect();
+    for m in preset
+        .config
+        .meters
+        .iter_mut()
+        .filter(|m| unsold.contains(&m.id))
+    {
+        if let Some(a) = &mut m.allocation {
+            let scaled = i128::from(a.amount.get()) * i128::from(opts.scale_percent) / 100;
+            let capped = scaled.clamp(1, i128::from(crate::amount::MAX_BALANCE.get()));
+            a.amount = Amount::minor(i64::try_from(capped).unwrap_or(i64::MAX));
+        }
+    }
     let tz = preset.config.timezone;
     let today = tz.date_of(check_instant(opts.now)?);
     let first_day = today

@@ -122,7 +122,7 @@ impl Calendar {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PeriodPreset {
-    /// The reference day alone (VideoGen's "1 day").
+    /// The last 24 hours (VideoGen's "1 day"); with data through yesterday, yesterday.
     #[serde(rename = "last_1_day")]
     Last1Day,
     #[serde(rename = "last_7_days")]
@@ -170,7 +170,7 @@ impl PeriodPreset {
 
     pub fn label(self) -> &'static str {
         match self {
-            PeriodPreset::Last1Day => "Last day",
+            PeriodPreset::Last1Day => "Last 24 hours",
             PeriodPreset::Last7Days => "Last 7 days",
             PeriodPreset::Last30Days => "Last 30 days",
             PeriodPreset::ThisMonth => "This month",
@@ -365,6 +365,15 @@ impl Period {
         let last_n = |n: u64| (reference - chrono::Days::new(n - 1), after_reference);
         // "This month" and "this year" follow today's calendar, not the reference day's: on
         // the 1st with through-yesterday data, this month is empty rather than last month.
+        // "1 day" of live data is the last 24 hours: at 03:50 the job of 13 hours ago is in
+        // it. (Data through yesterday has only whole days: yesterday.)
+        if self == Period::preset(PeriodPreset::Last1Day) && freshness == Freshness::Live {
+            let start = now - Duration::hours(24);
+            return DateRange {
+                start,
+                ..DateRange::new(tz, tz.date_of(start), after_reference)
+            };
+        }
         let month_start = today.with_day(1).unwrap_or(today);
         let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(month_start);
         let (from, until) = match self {
@@ -571,7 +580,6 @@ mod tests {
         let now = utc("2026-11-21T03:00:00Z");
         let ny = tz("America/New_York");
         let cases: &[(PeriodPreset, &str, &str)] = &[
-            (PeriodPreset::Last1Day, "2026-11-20", "2026-11-21"),
             (PeriodPreset::Last7Days, "2026-11-14", "2026-11-21"),
             (PeriodPreset::Last30Days, "2026-10-22", "2026-11-21"),
             (PeriodPreset::ThisMonth, "2026-11-01", "2026-11-21"),
@@ -585,6 +593,21 @@ mod tests {
             assert_eq!((r.from, r.until), (date(from), date(until)), "{preset}");
             assert_eq!(r.start, start_of_day(ny, date(from)));
         }
+        // The last 24 hours: from Nov 19, 22:00 in New York, through the end of today.
+        let r = Period::preset(PeriodPreset::Last1Day)
+            .resolve(now, &Calendar::new(ny, Freshness::Live));
+        assert_eq!((r.from, r.until), (date("2026-11-19"), date("2026-11-21")));
+        assert_eq!(
+            (r.start, r.end),
+            (
+                utc("2026-11-20T03:00:00Z"),
+                start_of_day(ny, date("2026-11-21"))
+            )
+        );
+        assert!(
+            r.contains(utc("2026-11-20T14:00:00Z")),
+            "a job 13 hours ago"
+        );
         let kolkata = tz("Asia/Kolkata"); // already Nov 21 there
         let r = Period::preset(PeriodPreset::Last7Days)
             .resolve(now, &Calendar::new(kolkata, Freshness::Live));

@@ -62,7 +62,15 @@ pub enum Requirement {
 impl Requirement {
     pub fn describe(self) -> String {
         match self {
-            Requirement::Plan(plan) => format!("a {} plan", plan.name()),
+            Requirement::Plan(plan) => {
+                let name = plan.name();
+                let article = if name.starts_with(['A', 'E', 'I', 'O', 'U']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                format!("{article} {name} plan")
+            }
             Requirement::TopUpsEnabled => "top-ups enabled".to_string(),
         }
     }

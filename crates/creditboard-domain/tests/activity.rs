@@ -416,9 +416,20 @@ fn pages_cover_the_listing_once_each_while_entries_arrive() {
     .unwrap();
     assert_eq!(back.rows, first.rows);
     // A fresh listing includes the newcomers.
-    let fresh = activity_page(&l, &mut index, &request(query, 25, 1), now()).unwrap();
+    let fresh = activity_page(&l, &mut index, &request(query.clone(), 25, 1), now()).unwrap();
     assert_eq!(fresh.total_count, 237 + 27);
-    // A page past the end is empty, not an error; the demo's whole listing pages completely.
+    // A page past the end answers the last page, and says which it is.
+    let past = activity_page(&l, &mut index, &request(query, 25, 999), now()).unwrap();
+    assert_eq!((past.page, past.pages()), (11, 11));
+    assert_eq!(
+        past.rows.iter().map(|r| r.entry.id.0).collect::<Vec<_>>(),
+        expected(&l, |e| e.kind == EntryKind::Consume)
+            .iter()
+            .skip(250)
+            .map(|e| e.id.0)
+            .collect::<Vec<_>>()
+    );
+    // The demo's whole listing pages completely.
     let d = demo(PresetId::Ngram);
     let ids = all_pages(&d, &ActivityQuery::default(), 100);
     let want: Vec<u64> = expected(&d, |_| true).iter().map(|e| e.id.0).collect();
@@ -957,7 +968,10 @@ fn listings_match_a_plain_scan(l: &Ledger) {
                     let case = format!("{name} {meter:?} {period:?} size {size} page {page}");
                     assert_eq!(got.total_count, want.len() as u64, "{case}");
                     assert_eq!(got.newer, newer, "{case}");
-                    let skip = ((page - 1) * size) as usize;
+                    // Past the last page, the last page (an empty listing has one, empty).
+                    let shown_page = page.min(last);
+                    assert_eq!(got.page, shown_page, "{case}");
+                    let skip = ((shown_page - 1) * size) as usize;
                     let ids: Vec<u64> = want
                         .iter()
                         .skip(skip)

@@ -244,6 +244,40 @@ fn a_larger_scale_gives_proportionally_more_entries() {
     assert!(now() - big.ledger.opened_at() <= Duration::days(61));
 }
 
+/// Lucas sells nothing: at 14 times its rhythm its plan grows with it, so the demo is
+/// busier (not starved once the month's minutes are gone) and this month still shows use.
+#[test]
+fn a_busier_demo_of_a_product_that_sells_nothing_is_busier() {
+    let at = |scale_percent| {
+        generate(&HistoryOptions {
+            days: 90,
+            scale_percent,
+            ..HistoryOptions::new(PresetId::Lucas, now())
+        })
+        .unwrap()
+        .ledger
+    };
+    let (normal, busy) = (at(100), at(1_400));
+    let consumes = |l: &Ledger| {
+        l.entries()
+            .iter()
+            .filter(|e| e.kind == EntryKind::Consume)
+            .count()
+    };
+    let (n, b) = (consumes(&normal), consumes(&busy));
+    assert!(b > n * 10, "{n} → {b} jobs");
+    let tz = busy.config().timezone;
+    let month = tz.date_of(now()).format("%Y-%m").to_string();
+    let used_this_month: i64 = busy
+        .entries()
+        .iter()
+        .filter(|e| e.meter.as_str() == "render_minutes")
+        .filter(|e| tz.date_of(e.at).format("%Y-%m").to_string() == month)
+        .map(|e| e.net_usage().get())
+        .sum();
+    assert!(used_this_month > 0, "minutes are used this month");
+}
+
 #[test]
 fn a_ledger_read_back_from_json_shares_its_ids_again() {
     let demo = generate(&HistoryOptions {

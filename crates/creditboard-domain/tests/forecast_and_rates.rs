@@ -6,7 +6,7 @@ mod common;
 use chrono::Duration;
 use common::*;
 use creditboard_domain::config::Plan;
-use creditboard_domain::config::meter::{Allocation, UnusedAllocation};
+use creditboard_domain::config::meter::{Allocation, AutoTopUp, TopUpAmount, UnusedAllocation};
 use creditboard_domain::entry::QuantityUnit;
 use creditboard_domain::forecast::Counted;
 use creditboard_domain::forecast::{expiring_within, forecast};
@@ -38,6 +38,36 @@ fn the_forecast_runs_out_at_the_recent_rate() {
     assert_eq!(f.runs_out_on, Some(date("2026-02-10")));
     assert!(f.expiring.is_empty());
     assert_eq!(f.counted, Counted::default(), "nothing but the balance");
+}
+
+/// Automatic top-ups fire when a job takes the balance below the threshold: a day whose use
+/// the balance cannot cover in full still sets one off, and the forecast counts them.
+#[test]
+fn the_forecast_plays_top_ups_and_counts_them() {
+    let mut cfg = sold(config("UTC"));
+    cfg.meters[0].auto_top_up = Some(AutoTopUp {
+        enabled: true,
+        threshold: Amount::minor(500),
+        amount: TopUpAmount::Fixed(Amount::minor(1_000)),
+        monthly_cap: None,
+    });
+    let mut l = Ledger::open(cfg, at(0)).unwrap();
+    // 600 a day for 30 days out of 19,150: 1,150 left, never below the threshold yet.
+    l.run(purchase("p", 19_150, at(1))).unwrap();
+    for d in 0..30 {
+        l.run(consume(&format!("d{d}"), 600, at(24 * d + 12)))
+            .unwrap();
+    }
+    let f = forecast(&l, &meter(), at(24 * 29 + 18), 30).unwrap();
+    assert_eq!((f.burn_per_day.get(), f.available.get()), (600, 1_150));
+    // Tomorrow leaves 550: above the threshold, short of a day. The day after, its first jobs
+    // use the 550, a top-up adds 1,000, and the day goes on; so every day after.
+    assert_eq!(f.runs_out_on, None, "top-ups keep up");
+    assert!(f.counted.top_ups > 100, "{:?}", f.counted);
+    assert_eq!(
+        f.counted.topped_up.get(),
+        i64::from(f.counted.top_ups) * 1_000
+    );
 }
 
 /// A run-out date that counts on refills says which: 1,000 a month on the 1st, 200 used a day

@@ -353,7 +353,7 @@ fn holds_are_captured_fully_partially_or_released() {
 
 #[test]
 fn an_auto_top_up_fires_once_per_crossing_within_its_monthly_cap() {
-    let mut cfg = config("UTC");
+    let mut cfg = sold(config("UTC"));
     cfg.meters[0].auto_top_up = Some(AutoTopUp {
         enabled: true,
         threshold: Amount::minor(100),
@@ -413,7 +413,7 @@ fn an_auto_top_up_fires_once_per_crossing_within_its_monthly_cap() {
 
 #[test]
 fn refill_to_tops_up_to_the_target() {
-    let mut cfg = config("UTC");
+    let mut cfg = sold(config("UTC"));
     cfg.meters[0].auto_top_up = Some(AutoTopUp {
         enabled: true,
         threshold: Amount::minor(100),

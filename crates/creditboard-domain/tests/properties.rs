@@ -108,7 +108,7 @@ fn minutes() -> MeterId {
 }
 
 fn open(s: &Setup) -> Ledger {
-    let mut cfg = config(s.tz);
+    let mut cfg = sold(config(s.tz));
     cfg.billing.anchor_day = s.anchor;
     let m = &mut cfg.meters[0];
     m.allocation = s.allocation.map(|(amount, cap)| Allocation {
@@ -128,7 +128,8 @@ fn open(s: &Setup) -> Ledger {
             } else {
                 TopUpAmount::Fixed(Amount::minor(amount))
             },
-            monthly_cap: cap.map(Amount::minor),
+            // A cap below one top-up is refused as settings that can never work.
+            monthly_cap: cap.map(|c| Amount::minor(c.max(amount))),
         });
     let rolls_over = matches!(
         m.allocation,

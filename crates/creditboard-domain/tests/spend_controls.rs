@@ -571,3 +571,87 @@ mod batches {
         assert!(l.same_state(&before), "the first shot was not held either");
     }
 }
+
+/// Settings that can never work, or would act at once without saying so, are refused with
+/// the reason; the rest are kept. Each case: the change, and the refusal's code and words
+/// (`None`: accepted).
+#[test]
+fn settings_that_cannot_work_are_refused_with_the_reason() {
+    let mut cfg = team_config();
+    cfg.member_caps = vec![];
+    let mut l = Ledger::open(cfg, at(0)).unwrap();
+    l.run(purchase("p", 10_000, at(0))).unwrap();
+    l.run(by("ben", consume("b1", 1_849, at(1)))).unwrap();
+    let top_up =
+        |threshold: i64, amount: TopUpAmount, cap: Option<i64>| SettingsChange::AutoTopUp {
+            meter: meter(),
+            settings: Some(AutoTopUp {
+                enabled: true,
+                threshold: Amount::minor(threshold),
+                amount,
+                monthly_cap: cap.map(Amount::minor),
+            }),
+        };
+    let cap = |monthly: Option<i64>| SettingsChange::MemberCap {
+        member: member_id("ben"),
+        meter: meter(),
+        monthly: monthly.map(Amount::minor),
+    };
+    let fixed = |a: i64| TopUpAmount::Fixed(Amount::minor(a));
+    let to = |a: i64| TopUpAmount::RefillTo(Amount::minor(a));
+    /// The refusal's code and some of its words.
+    type Refused<'a> = Option<(&'a str, &'a str)>;
+    let cases: Vec<(&str, SettingsChange, Refused)> = vec![
+        (
+            "a monthly cap below one top-up",
+            top_up(500, fixed(5_000), Some(1_000)),
+            Some(("invalid_config", "below one top-up (5,000)")),
+        ),
+        (
+            "a cap below what refilling from the threshold to the target adds",
+            top_up(1_000, to(3_000), Some(1_500)),
+            Some(("invalid_config", "below one top-up (2,000)")),
+        ),
+        (
+            "a cap of exactly one top-up",
+            top_up(500, fixed(5_000), Some(5_000)),
+            None,
+        ),
+        (
+            "a member cap below this month's spend",
+            cap(Some(1_000)),
+            Some((
+                "cap_below_spent",
+                "Ben has already used 1,849 this month, so a cap of 1,000 would stop them at once: set 1,849 or more, or 0 to stop their use until the month ends",
+            )),
+        ),
+        ("a member cap at this month's spend", cap(Some(1_849)), None),
+        ("a member cap of 0 stops them", cap(Some(0)), None),
+        ("no cap", cap(None), None),
+    ];
+    for (name, change, refused) in cases {
+        let before = l.clone();
+        match (l.configure(&change), refused) {
+            (Ok(()), None) => {}
+            (Err(e), Some((code, words))) => {
+                assert_eq!(e.code(), code, "{name}");
+                assert!(e.to_string().contains(words), "{name}: {e}");
+                assert!(l.same_state(&before), "{name}: the refusal changed nothing");
+            }
+            (got, want) => panic!("{name}: got {got:?}, wanted {want:?}"),
+        }
+    }
+    // The cap of 0 means what it says: Ben cannot use credits until the month ends.
+    l.configure(&cap(Some(0))).unwrap();
+    let err = l.run(by("ben", consume("b2", 1, at(2)))).unwrap_err();
+    assert_eq!(err.code(), "member_cap_reached");
+    assert!(err.to_string().contains("1,849 used this month"), "{err}");
+
+    // A meter that sells nothing cannot have top-ups: they could never be charged.
+    let mut unsold = team_config();
+    unsold.offers.clear();
+    let mut l = Ledger::open(unsold, at(0)).unwrap();
+    let err = l.configure(&top_up(500, fixed(5_000), None)).unwrap_err();
+    assert_eq!(err.code(), "invalid_config");
+    assert!(err.to_string().contains("is not sold here"), "{err}");
+}

@@ -108,6 +108,7 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | NotRefundable(_)
         | RefundExceedsCharge { .. }
         | MemberCapReached { .. }
+        | CapBelowSpent { .. }
         | NotForSale(_)
         | UnknownPack(_)
         | RequirementUnmet { .. }

@@ -310,6 +310,54 @@ async fn admins_buy_and_change_settings_members_are_told_whom_to_ask() {
             "{}",
             db.backend
         );
+
+        // Settings that cannot work are refused with the reason, and change nothing.
+        let within = json!({"events": [{"key": "j-2", "meter": "credits", "amount": 40, "usage": {"member": "m_jonas"}}]});
+        call(
+            &app,
+            Method::POST,
+            &path("/usage"),
+            Some(&t.service),
+            Some(&within.to_string()),
+        )
+        .await;
+        let refusals = [
+            (
+                json!({"member_cap": {"member": "m_jonas", "meter": "credits", "monthly": 10}}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "cap_below_spent",
+                "has already used 40 this month",
+            ),
+            (
+                json!({"auto_top_up": {"meter": "credits", "settings": {"enabled": true, "threshold": 100, "amount": {"fixed": 1000}, "monthly_cap": 500}}}),
+                StatusCode::BAD_REQUEST,
+                "invalid_config",
+                "below one top-up (1,000)",
+            ),
+        ];
+        for (change, status, code, words) in refusals {
+            let (got, body) = call(
+                &app,
+                Method::PUT,
+                &path("/settings"),
+                Some(&t.admin),
+                Some(&change.to_string()),
+            )
+            .await;
+            assert_eq!(
+                (got, body["error"]["code"].as_str()),
+                (status, Some(code)),
+                "{body}"
+            );
+            let message = body["error"]["message"].as_str().unwrap_or_default();
+            assert!(message.contains(words), "{message}");
+        }
+        let (_, team) = call(&app, Method::GET, &path("/team"), Some(&t.admin), None).await;
+        assert_eq!(
+            member_spend(&team, "m_jonas")["cap"],
+            50,
+            "the cap is unchanged"
+        );
     }
 }
 

@@ -178,10 +178,21 @@ pub fn Estimator(account: AccountView, card: RateCard) -> impl IntoView {
                 class="cost-dialog"
             >
                 {move || match estimate.get() {
-                    Some(Some(Ok(e))) => dialog_table(&e, &meter_of, card).into_any(),
+                    Some(Some(Ok(e))) => {
+                        let words = account.with_value(|a| a.presentation.estimate_words.clone());
+                        dialog_table(&e, &meter_of, card, &words).into_any()
+                    }
                     _ => ().into_any(),
                 }}
-                <p class="muted">"Nothing is spent until you confirm. Each shot's cost is held now and charged when it completes; a failed shot costs nothing."</p>
+                <p class="muted">
+                    {move || {
+                        let line = account
+                            .with_value(|a| a.presentation.estimate_words.line.as_str().to_lowercase());
+                        format!(
+                            "Nothing is spent until you confirm. Each {line}'s cost is held now and charged when it completes; a failed {line} costs nothing."
+                        )
+                    }}
+                </p>
                 <div class="dialog-actions">
                     <button type="button" class="button" on:click=move |_| close_dialog()>"Cancel"</button>
                     <button

@@ -3,6 +3,7 @@
 
 use crate::format;
 use creditboard_domain::config::meter::MeterConfig;
+use creditboard_domain::config::presentation::EstimateWords;
 use creditboard_domain::ids::MeterId;
 use creditboard_domain::ratecard::{Estimate, LineEstimate, RateCard, describe_requirements};
 use leptos::prelude::*;
@@ -108,7 +109,10 @@ pub(super) fn dialog_table(
     e: &Estimate,
     meter_of: &dyn Fn(&MeterId) -> Option<MeterConfig>,
     card: StoredValue<RateCard>,
+    words: &EstimateWords,
 ) -> impl IntoView + use<> {
+    let line_word = words.line.to_string();
+    let by_engine = words.by_engine;
     let rows = e
         .lines
         .iter()
@@ -117,8 +121,13 @@ pub(super) fn dialog_table(
             let cost = line_cost(l, meter_of);
             view! {
                 <tr>
-                    <th scope="row">{line_label(l, i, "Shot")}</th>
-                    <td>{l.engine.as_ref().map_or_else(|| l.feature_name.clone(), |x| x.to_string())}</td>
+                    <th scope="row">{line_label(l, i, &line_word)}</th>
+                    <td>
+                        {match (&l.engine, by_engine) {
+                            (Some(engine), true) => engine.to_string(),
+                            _ => l.feature_name.clone(),
+                        }}
+                    </td>
                     <td>{line_tier(l, card)}</td>
                     <td class="num">{format::quantity(l.unit, l.quantity)}</td>
                     <td class="num">{cost}</td>
@@ -138,14 +147,14 @@ pub(super) fn dialog_table(
         .collect::<Vec<_>>()
         .join(" · ");
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Shots in this batch">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="What this batch runs">
             <table class="data-table">
                 <thead>
                     <tr>
-                        <th scope="col">"Shot"</th>
-                        <th scope="col">"Engine"</th>
-                        <th scope="col">"Quality"</th>
-                        <th scope="col" class="num">"Duration"</th>
+                        <th scope="col">{words.line.to_string()}</th>
+                        <th scope="col">{words.what.to_string()}</th>
+                        <th scope="col">{words.tier.to_string()}</th>
+                        <th scope="col" class="num">{words.quantity.to_string()}</th>
                         <th scope="col" class="num">"Estimated cost"</th>
                     </tr>
                 </thead>

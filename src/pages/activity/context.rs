@@ -9,7 +9,7 @@ use crate::view::activity::Column;
 use chrono::Datelike;
 use creditboard_domain::activity::ActivityRow;
 use creditboard_domain::api::AccountView;
-use creditboard_domain::config::meter::MeterConfig;
+use creditboard_domain::config::meter::{MeterConfig, MeterUnit};
 use creditboard_domain::entry::{EntryKind, EntryStatus, LedgerEntry};
 use creditboard_domain::ids::MeterId;
 use creditboard_domain::ratecard::RateCard;
@@ -51,6 +51,19 @@ impl Context {
         v.sort();
         v.dedup();
         v
+    }
+    /// Whether the account has this value of a filter (`member`, `category`, …).
+    pub fn knows(&self, key: &str, value: &str) -> bool {
+        let (a, c) = (&self.account, &self.card);
+        match key {
+            "member" => a.members.iter().any(|m| m.id.as_str() == value),
+            "project" => a.projects.iter().any(|p| p.id.as_str() == value),
+            "category" => c.categories.iter().any(|x| x.id.as_str() == value),
+            "feature" => c.features.iter().any(|x| x.id.as_str() == value),
+            "tier" => c.tiers.iter().any(|x| x.id.as_str() == value),
+            "engine" => self.engines().iter().any(|e| e == value),
+            _ => true,
+        }
     }
     /// The product's columns this account has data for (no team: no member column, and so on).
     pub fn usual_columns(&self) -> Vec<Column> {
@@ -112,6 +125,72 @@ pub fn use_context_data() -> Memo<Option<Result<Context, StoreError>>> {
             })
         })())
     })
+}
+
+/// "-20", "+500": the signed change, in a balance of money with its symbol ("-$1.50"), in
+/// credits or minutes as the number alone (the column heading names the unit).
+pub fn signed(amount: creditboard_domain::Amount, meter: Option<&MeterConfig>) -> String {
+    let Some(meter) = meter else {
+        return amount.get().to_string();
+    };
+    let n = match meter.unit {
+        MeterUnit::Currency { .. } => format::amount(amount.abs(), meter),
+        _ => format::number(amount.abs(), meter),
+    };
+    if amount.is_negative() {
+        format!("-{n}")
+    } else if amount.is_zero() {
+        n
+    } else {
+        format!("+{n}")
+    }
+}
+
+/// A balance in a table: money with its symbol ("$12.34"), anything else as the number.
+pub fn balance_text(amount: creditboard_domain::Amount, meter: &MeterConfig) -> String {
+    match meter.unit {
+        MeterUnit::Currency { .. } => format::amount(amount, meter),
+        _ => format::number(amount, meter),
+    }
+}
+
+/// A cell of a row as plain text (the Credits panel's short history; the table's cells that
+/// are text alone).
+pub fn cell_text(ctx: &Context, row: &ActivityRow, column: Column) -> String {
+    let e = &row.entry;
+    let u = &e.usage;
+    let meter = ctx.meter(&e.meter);
+    match column {
+        Column::Time => ctx.when(e),
+        Column::Description => ctx.description(e),
+        Column::Service => u.engine.as_ref().map(|x| x.to_string()).unwrap_or_default(),
+        Column::Category => u
+            .category
+            .as_ref()
+            .map(|c| ctx.card.category_name(c.as_str()).to_string())
+            .unwrap_or_default(),
+        Column::Member => u
+            .member
+            .as_ref()
+            .map(|m| ctx.member(m.as_str()))
+            .unwrap_or_default(),
+        Column::Project => u
+            .project
+            .as_ref()
+            .map(|p| ctx.project(p.as_str()))
+            .unwrap_or_default(),
+        Column::Tier => u
+            .tier
+            .as_ref()
+            .map(|t| ctx.card.tier_name(t.as_str()).to_string())
+            .unwrap_or_default(),
+        Column::Type => e.kind.label().to_string(),
+        Column::Status => status_text(row).0.to_string(),
+        Column::Amount => signed(row.amount, meter),
+        Column::Balance => meter
+            .map(|m| balance_text(e.balance_after, m))
+            .unwrap_or_default(),
+    }
 }
 
 /// The status a person reads, and what became of the job when that matters: a failed job

@@ -2,7 +2,7 @@
 //! what matches), the table a page at a time, the pager, and the selected entry's drawer.
 
 use super::columns::{ColumnChooser, PageSize};
-use super::context::{Context, status_text};
+use super::context::{Context, cell_text, signed, status_text};
 use super::drawer::EntryDrawer;
 use super::export::Export;
 use super::filters::Filters;
@@ -11,22 +11,40 @@ use crate::components::ui::pager::Pager;
 use crate::format;
 use crate::hooks::activity::{use_change_query, use_listing};
 use crate::hooks::url::use_href;
-use crate::view::activity::{ActivityView, Column, activity_from_query};
+use crate::view::activity::{ActivityView, Column, activity_from_query, drop_unknown};
 use crate::view::{pairs, store_params, to_query_string, with_changes};
 use creditboard_domain::Amount;
 use creditboard_domain::activity::{ActivityPage, ActivityRow, MeterTotal};
-use creditboard_domain::config::meter::MeterConfig;
 use creditboard_domain::ids::ProjectId;
+use creditboard_domain::period::Period;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 /// Filters, summary, table, pager and export for the URL's listing; `project` pins one.
+/// `fixed`: a listing of that period on another page, with only the page from the URL and no
+/// filters or tools.
 #[component]
-pub fn LedgerListing(ctx: Context, project: Option<ProjectId>) -> impl IntoView {
+pub fn LedgerListing(
+    ctx: Context,
+    project: Option<ProjectId>,
+    #[prop(optional)] fixed: Option<Period>,
+) -> impl IntoView {
     let query = use_query_map();
-    let account = ctx.account.clone();
-    let view_state: Memo<ActivityView> =
-        Memo::new(move |_| activity_from_query(&pairs(&query.read()), &account.presentation));
+    let known = ctx.clone();
+    let view_state: Memo<ActivityView> = Memo::new(move |_| {
+        let pairs = pairs(&query.read());
+        let mut v = match fixed {
+            Some(period) => {
+                let only_page: Vec<_> = pairs.into_iter().filter(|(k, _)| k == "page").collect();
+                let mut v = activity_from_query(&only_page, &known.account.presentation);
+                v.query.period = Some(period);
+                v
+            }
+            None => activity_from_query(&pairs, &known.account.presentation),
+        };
+        drop_unknown(&mut v, |key, value| known.knows(key, value));
+        v
+    });
     let pinned = project.clone();
     let request = Memo::new(move |_| {
         let v = view_state.get();
@@ -66,19 +84,28 @@ pub fn LedgerListing(ctx: Context, project: Option<ProjectId>) -> impl IntoView 
                 <ErrorPanel what="the ledger" error retry=Callback::new(move |()| listing.refetch()) />
             }
             .into_any(),
-            Some(Ok(page)) => view! { <Results ctx=ctx.clone() page columns selected /> }.into_any(),
+            Some(Ok(page)) => {
+                // The view may be on its way out (its page failed): then no notice.
+                let asked = request.try_with_untracked(|r| r.1).unwrap_or(page.page);
+                view! { <Results ctx=ctx.clone() page asked columns selected /> }.into_any()
+            }
         }
         }
     };
     let export_query = Signal::derive(move || request.get().0);
+    let tools = fixed.is_none().then(|| {
+        view! {
+            <Filters ctx=ctx.clone() view_state show_project=project.is_none() />
+            {problems}
+            <div class="listing-tools">
+                <ColumnChooser columns account=ctx.account.clone() />
+                <PageSize view_state />
+                <Export query=export_query />
+            </div>
+        }
+    });
     view! {
-        <Filters ctx=ctx.clone() view_state show_project=project.is_none() />
-        {problems}
-        <div class="listing-tools">
-            <ColumnChooser columns account=ctx.account.clone() />
-            <PageSize view_state />
-            <Export query=export_query />
-        </div>
+        {tools}
         <div aria-busy=move || listing.with(|l| l.is_none()).to_string()>{results}</div>
         <EntryDrawer ctx selected />
     }
@@ -89,10 +116,23 @@ pub fn LedgerListing(ctx: Context, project: Option<ProjectId>) -> impl IntoView 
 fn Results(
     ctx: Context,
     page: ActivityPage,
+    /// The page the URL asked for (past the end, the last one is shown).
+    asked: u32,
     columns: Memo<Vec<Column>>,
     selected: RwSignal<Option<ActivityRow>>,
 ) -> impl IntoView {
     let change = use_change_query();
+    let past_end = (asked > page.page).then(|| {
+        let pages = page.pages();
+        view! {
+            <p class="notice" role="status" data-testid="page-problem">
+                {format!(
+                    "There is no page {asked}: this list has {pages} {}. Showing the last.",
+                    if pages == 1 { "page" } else { "pages" },
+                )}
+            </p>
+        }
+    });
     let summary = summary(&ctx, &page);
     let newer = page.newer;
     let first_page = move |_| change(vec![("page", None)]);
@@ -134,6 +174,7 @@ fn Results(
         <p class="listing-summary" data-testid="activity-summary">
             {summary}
         </p>
+        {past_end}
         <Show when=move || { newer > 0 }>
             <p class="notice" role="status">
                 {format!(
@@ -201,21 +242,6 @@ fn use_page_href() -> Callback<u32, String> {
     })
 }
 
-/// "-20", "+500", "-1.50": the signed change in the meter's unit, without the unit.
-fn signed(amount: Amount, meter: Option<&MeterConfig>) -> String {
-    let Some(meter) = meter else {
-        return amount.get().to_string();
-    };
-    let n = format::number(amount.abs(), meter);
-    if amount.is_negative() {
-        format!("-{n}")
-    } else if amount.is_zero() {
-        n
-    } else {
-        format!("+{n}")
-    }
-}
-
 /// One entry as a table row, its cells in the chosen columns; its time opens the drawer.
 #[component]
 fn Row(
@@ -249,25 +275,6 @@ fn Row(
                 }
                 .into_any()
             }
-            Column::Description => view! { <td>{ctx.description(e)}</td> }.into_any(),
-            Column::Service => {
-                view! { <td>{e.usage.engine.as_ref().map(|x| x.as_str().to_string())}</td> }
-                    .into_any()
-            }
-            Column::Category => view! {
-                <td>
-                    {e
-                        .usage
-                        .category
-                        .as_ref()
-                        .map(|c| ctx.card.category_name(c.as_str()).to_string())}
-                </td>
-            }
-            .into_any(),
-            Column::Member => {
-                view! { <td>{e.usage.member.as_ref().map(|m| ctx.member(m.as_str()))}</td> }
-                    .into_any()
-            }
             Column::Project => {
                 let link = e.usage.project.as_ref().map(|p| {
                     let sticky = store_params(&pairs(&query.read_untracked()));
@@ -280,11 +287,6 @@ fn Row(
                 });
                 view! { <td>{link}</td> }.into_any()
             }
-            Column::Tier => view! {
-                <td>{e.usage.tier.as_ref().map(|t| ctx.card.tier_name(t.as_str()).to_string())}</td>
-            }
-            .into_any(),
-            Column::Type => view! { <td>{e.kind.label()}</td> }.into_any(),
             Column::Status => view! {
                 <td>
                     <span class=format!("status status-{}", status.to_ascii_lowercase())>{status}</span>
@@ -298,12 +300,9 @@ fn Row(
                 </td>
             }
             .into_any(),
-            Column::Balance => view! {
-                <td class="num">
-                    {meter.as_ref().map(|m| format::number(e.balance_after, m))}
-                </td>
-            }
-            .into_any(),
+            Column::Balance => view! { <td class="num">{cell_text(&ctx, &row, c)}</td> }.into_any(),
+            // Description, service, category, member, tier, type: text alone.
+            _ => view! { <td>{cell_text(&ctx, &row, c)}</td> }.into_any(),
         }
     };
     view! {

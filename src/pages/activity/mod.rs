@@ -16,6 +16,7 @@ mod context;
 mod drawer;
 mod export;
 mod filters;
+mod history;
 mod listing;
 mod project;
 
@@ -23,6 +24,8 @@ use crate::components::states::{ErrorPanel, Skeleton};
 use crate::hooks::AccountData;
 use context::use_context_data;
 use creditboard_domain::config::presentation::Presentation;
+use creditboard_domain::period::Period;
+pub use history::TransactionHistory;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use listing::LedgerListing;
@@ -40,7 +43,11 @@ pub fn CreditActivityPage() -> impl IntoView {
             <ErrorPanel what="your credit activity" error retry=Callback::new(move |()| data.refetch()) />
         }
         .into_any(),
-        Some(Ok(ctx)) => view! { <LedgerListing ctx project=None /> }.into_any(),
+        Some(Ok(ctx)) => view! {
+            <ProjectLinks ctx=ctx.clone() />
+            <LedgerListing ctx project=None />
+        }
+        .into_any(),
     }
     };
     // The product's title once its account is here (ACT3's "Transaction History").
@@ -57,6 +64,69 @@ pub fn CreditActivityPage() -> impl IntoView {
             </header>
             {body}
         </div>
+    }
+}
+
+/// Every project (Foto Master's events) as a link to its own page: its analytics are one
+/// click from the Activity page, not behind a column that may be hidden.
+#[component]
+fn ProjectLinks(ctx: context::Context) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let what = ctx
+        .account
+        .presentation
+        .heading(crate::view::activity::Column::Project)
+        .to_string();
+    let links = ctx
+        .account
+        .projects
+        .iter()
+        .map(|p| {
+            let id = p.id.to_string();
+            let href = move || {
+                let sticky = crate::view::store_params(&crate::view::pairs(&query.read()));
+                crate::browser::app_href(&format!(
+                    "/activity/projects/{id}{}",
+                    crate::view::to_query_string(&sticky)
+                ))
+            };
+            view! {
+                <li>
+                    <a href=href>{p.name.clone()}</a>
+                </li>
+            }
+        })
+        .collect_view();
+    (!ctx.account.projects.is_empty()).then(|| {
+        view! {
+            <nav class="project-links" aria-label=format!("{what}s") data-testid="project-links">
+                <span class="muted">{format!("{what}s:")}</span>
+                <ul>{links}</ul>
+            </nav>
+        }
+    })
+}
+
+/// The latest activity of `period` on another page (ngram's table on its usage page, Foto
+/// Master's Recent Activity): the ledger a page at a time, without filters or tools.
+#[component]
+pub fn RecentActivity(period: Period) -> impl IntoView {
+    let context = use_context_data();
+    let data = AccountData::expect();
+    move || {
+        match context.get() {
+        None => view! { <Skeleton what="the latest activity" /> }.into_any(),
+        Some(Err(error)) => view! {
+            <ErrorPanel what="the latest activity" error retry=Callback::new(move |()| data.refetch()) />
+        }
+        .into_any(),
+        Some(Ok(ctx)) => view! {
+            <section class="recent-activity" data-testid="recent-activity" aria-label="Recent activity">
+                <LedgerListing ctx project=None fixed=period />
+            </section>
+        }
+        .into_any(),
+    }
     }
 }
 

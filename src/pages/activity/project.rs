@@ -10,7 +10,7 @@ use crate::components::states::{ErrorPanel, Skeleton};
 use crate::format;
 use crate::hooks::activity::use_project_usage;
 use crate::theme::use_chart_theme;
-use crate::view::activity::activity_from_query;
+use crate::view::activity::{Column, activity_from_query};
 use crate::view::{pairs, store_params, to_query_string};
 use creditboard_domain::ids::ProjectId;
 use creditboard_domain::period::{Period, PeriodPreset};
@@ -36,6 +36,13 @@ pub fn ProjectBody(ctx: Context, project: ProjectId, name: String) -> impl IntoV
         let sticky = store_params(&pairs(&query.read()));
         crate::browser::app_href(&format!("/activity{}", to_query_string(&sticky)))
     };
+    let several = ctx.account.meters.len() > 1;
+    let what = ctx
+        .account
+        .presentation
+        .heading(Column::Project)
+        .to_string();
+    let ledger_title = format!("{what} activities");
     let analytics = {
         let ctx = ctx.clone();
         move || {
@@ -52,6 +59,11 @@ pub fn ProjectBody(ctx: Context, project: ProjectId, name: String) -> impl IntoV
                     .filter(|m| m.jobs > 0 || !m.used.is_zero())
                     .filter_map(|m| {
                         let meter = ctx.meter(&m.meter)?.clone();
+                        let used_title = if several {
+                            format!("{} used", meter.name)
+                        } else {
+                            "Credits used".to_string()
+                        };
                         let engine: Namer = Arc::new(|k: &str| k.to_string());
                         let rows = Signal::stored(m.by_engine.clone());
                         let spec = Signal::stored(frequency_chart(&m.series, &theme.get_untracked()));
@@ -61,7 +73,9 @@ pub fn ProjectBody(ctx: Context, project: ProjectId, name: String) -> impl IntoV
                         });
                         Some(view! {
                             <section class="card project-meter" data-testid=format!("project-{}", meter.id.as_str())>
-                                <h2>{meter.name.clone()}</h2>
+                                // What this project spent: not the account's balance, whatever
+                                // the meter is called ("Balance" at Foto Master).
+                                <h2>{used_title.clone()}</h2>
                                 <p class="stat-value" data-testid="project-used">
                                     {format::amount(m.used, &meter)}
                                 </p>
@@ -97,7 +111,7 @@ pub fn ProjectBody(ctx: Context, project: ProjectId, name: String) -> impl IntoV
             <h1>{name}</h1>
         </header>
         {analytics}
-        <h2 class="section-title">"Ledger"</h2>
+        <h2 class="section-title">{ledger_title}</h2>
         <LedgerListing ctx project=Some(project) />
     }
 }

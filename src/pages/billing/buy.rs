@@ -6,12 +6,13 @@ use crate::components::spend::{AdminOnlyNote, Outcome, Said, parse_positive};
 use crate::format;
 use crate::hooks::account::use_may;
 use crate::hooks::billing::use_buy;
+use creditboard_domain::Amount;
 use creditboard_domain::DomainError;
 use creditboard_domain::access::Action;
 use creditboard_domain::api::BuyRequest;
 use creditboard_domain::billing::{PurchaseChoice, quote_offer};
-use creditboard_domain::config::meter::{BucketKind, MeterConfig};
-use creditboard_domain::config::offer::PurchaseOffer;
+use creditboard_domain::config::meter::{BucketKind, MeterConfig, MeterUnit};
+use creditboard_domain::config::offer::{Money, PurchaseOffer};
 use creditboard_domain::ids::IdempotencyKey;
 use leptos::prelude::*;
 
@@ -38,16 +39,47 @@ fn bucket_phrase(kind: BucketKind) -> &'static str {
     }
 }
 
+/// The question before paying. A balance in money (Foto Master's dollars) is topped up: the
+/// amount is the price, said once.
+fn confirm_text(credits: &Amount, price: &Money, into: BucketKind, meter: &MeterConfig) -> String {
+    match meter.unit {
+        MeterUnit::Currency { .. } => format!(
+            "Add {} to your balance? It is charged to the payment method on file.",
+            format::money(price)
+        ),
+        _ => format!(
+            "Buy {} for {}? They go into {}.",
+            format::amount(*credits, meter),
+            format::money(price),
+            bucket_phrase(into)
+        ),
+    }
+}
+
+/// What a purchase came to.
+fn bought_text(credits: &Amount, price: &Money, meter: &MeterConfig) -> String {
+    match meter.unit {
+        MeterUnit::Currency { .. } => {
+            format!("Added {} to your balance.", format::amount(*credits, meter))
+        }
+        _ => format!(
+            "Bought {} for {}. They are in your balance now.",
+            format::amount(*credits, meter),
+            format::money(price)
+        ),
+    }
+}
+
 /// The "Buy credits" card of one meter: what to buy, the confirmation, what it came to.
 #[component]
-pub(super) fn BuyCredits(meter: MeterConfig, offer: Option<PurchaseOffer>) -> impl IntoView {
+pub fn BuyCredits(meter: MeterConfig, offer: Option<PurchaseOffer>) -> impl IntoView {
     let Some(offer) = offer else {
         return view! {
             <div class="card billing-card">
                 <h2>"Buy credits"</h2>
                 <p class="muted">
                     {format!(
-                        "{} cannot be bought here: contact your account administrator to change your allocation.",
+                        "{} cannot be bought here. To increase your allocation, contact your account administrator or support.",
                         meter.name,
                     )}
                 </p>
@@ -71,10 +103,10 @@ pub(super) fn BuyCredits(meter: MeterConfig, offer: Option<PurchaseOffer>) -> im
     Effect::new(move |_| match buy.value().get() {
         Some(Ok(done)) => {
             pending.set(None);
-            outcome.set(Some(Ok(format!(
-                "Bought {} for {}. They are in your balance now.",
-                format::amount(done.quote.credits, &m0),
-                format::money(&done.quote.price)
+            outcome.set(Some(Ok(bought_text(
+                &done.quote.credits,
+                &done.quote.price,
+                &m0,
             ))));
         }
         // A declined card or a refusal: nothing was added; the same key may retry.
@@ -108,12 +140,7 @@ pub(super) fn BuyCredits(meter: MeterConfig, offer: Option<PurchaseOffer>) -> im
         pending.set(Some(Pending {
             choice,
             key: fresh_key("buy"),
-            summary: format!(
-                "Buy {} for {}? They go into {}.",
-                format::amount(q.credits, &m1),
-                format::money(&q.price),
-                bucket_phrase(q.into)
-            ),
+            summary: confirm_text(&q.credits, &q.price, q.into, &m1),
         }));
     };
     let m2 = meter.clone();

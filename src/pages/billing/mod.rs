@@ -3,9 +3,9 @@
 //! read-only; every change goes through the store, which checks the role again.
 
 mod alerts;
-mod buy;
+pub mod buy;
 mod notifications;
-mod top_ups;
+pub mod top_ups;
 
 use crate::components::states::ErrorPanel;
 use crate::hooks::AccountData;
@@ -38,6 +38,8 @@ pub fn BillingPage() -> impl IntoView {
                 .into_iter()
                 .map(|meter| {
                     let offer = account.offer(&meter.id).cloned();
+                    // Top-ups are charged at the meter's price: none where nothing is sold.
+                    let sells = offer.is_some();
                     view! {
                         <section class="billing-meter" aria-label=meter.name.clone()>
                             {(account.meters.len() > 1)
@@ -47,7 +49,7 @@ pub fn BillingPage() -> impl IntoView {
                                     <BuyCredits meter=meter.clone() offer=offer />
                                     <Alerts meter=meter.clone() account=account.clone() />
                                 </div>
-                                <TopUps meter=meter.clone() card=card.clone() />
+                                {sells.then(|| view! { <TopUps meter=meter.clone() card=card.clone() /> })}
                             </div>
                         </section>
                     }

@@ -74,7 +74,7 @@ impl TopUpForm {
             amount: *amount.as_ref().unwrap_or(&ACCEPTED_AMOUNT),
             monthly_cap: *cap.as_ref().unwrap_or(&None),
         };
-        let problem = settings.problem().map(said);
+        let problem = settings.problem().map(|p| said(p, meter));
         let fault_in = |field: &'static str| match &problem {
             Some((f, sentence)) if *f == field => Err((field, sentence.clone())),
             _ => Ok(()),
@@ -93,8 +93,15 @@ impl TopUpForm {
 const ACCEPTED_AMOUNT: TopUpAmount = TopUpAmount::Fixed(Amount::minor(1));
 
 /// The field a problem the domain finds belongs to, and what the form says about it.
-fn said(problem: TopUpProblem) -> (&'static str, String) {
+fn said(problem: TopUpProblem, meter: &MeterConfig) -> (&'static str, String) {
     match problem {
+        TopUpProblem::CapBelowOneTopUp { smallest } => (
+            "cap",
+            format!(
+                "A cap below one top-up ({}) would stop every top-up: raise the cap or lower the amount.",
+                format::amount(smallest, meter)
+            ),
+        ),
         TopUpProblem::NegativeThreshold => {
             ("threshold", "The threshold cannot be negative.".into())
         }
@@ -110,7 +117,7 @@ fn said(problem: TopUpProblem) -> (&'static str, String) {
 
 /// The "Automatic top-ups" card of one meter: the settings, saving them, and their simulation.
 #[component]
-pub(super) fn TopUps(meter: MeterConfig, card: RateCard) -> impl IntoView {
+pub fn TopUps(meter: MeterConfig, card: RateCard) -> impl IntoView {
     let may = use_may(Action::ChangeTopUps);
     let form = RwSignal::new(TopUpForm::from(meter.auto_top_up, &meter));
     // Field errors wait until the form is touched: an empty form is not a mistake yet.
@@ -211,7 +218,7 @@ pub(super) fn TopUps(meter: MeterConfig, card: RateCard) -> impl IntoView {
         }
     };
     view! {
-        <div class="card billing-card top-ups-card" data-testid=format!("top-ups-{}", meter.id)>
+        <div class="card billing-card top-ups-card" id=format!("top-ups-{}", meter.id) data-testid=format!("top-ups-{}", meter.id)>
             <h2>"Automatic top-ups"</h2>
             <p class="muted">
                 "Add credits whenever the balance drops below a threshold, so work never stops. Nothing is charged until a top-up happens."

@@ -9,11 +9,20 @@ use creditboard_domain::config::presentation::Presentation;
 use creditboard_domain::usage::{BreakdownRow, MeterUsage, NONE_KEY};
 use leptos::prelude::*;
 
-/// A meter's chart (or the same numbers as a table) and its breakdowns.
+/// A meter's chart (or the same numbers as a table) and its breakdowns, either or both.
 #[component]
 pub(super) fn MeterDetails(
     meter: MeterConfig,
+    /// The page's period's numbers (the breakdowns).
     usage: Signal<MeterUsage>,
+    /// The chart's numbers: its own period's, where it has one.
+    chart_usage: Signal<MeterUsage>,
+    /// The chart's own period, named on it ("Last 30 days").
+    chart_period: Option<String>,
+    show_chart: bool,
+    show_breakdowns: bool,
+    /// Controls at the chart's top right (Foto Master's period toggles).
+    controls: Option<ViewFn>,
     several: bool,
     /// The product's title for the chart.
     presentation: Presentation,
@@ -80,7 +89,7 @@ pub(super) fn MeterDetails(
         painted.try_set(true);
     });
     let breakdowns = move || {
-        painted.get().then(|| {
+        (show_breakdowns && painted.get()).then(|| {
             view! {
                 {breakdown("By category", "Category", "Uncategorized", by_category, category.clone(), several_categories, "category")}
                 {breakdown("By feature", "Feature", "Other usage", by_feature, feature.clone(), no_donut, "feature")}
@@ -91,10 +100,22 @@ pub(super) fn MeterDetails(
     };
     view! {
         <section class="meter-details" data-testid=format!("details-{id}")>
-            <UsageChartCard meter=meter.clone() usage category=chart_category titled=several presentation />
-            <div class="breakdowns" class:hidden=move || empty.get()>
-                {breakdowns}
-            </div>
+            {show_chart.then(|| view! {
+                <UsageChartCard
+                    meter=meter.clone()
+                    usage=chart_usage
+                    period=chart_period.clone()
+                    controls=controls.clone()
+                    category=chart_category.clone()
+                    titled=several
+                    presentation=presentation.clone()
+                />
+            })}
+            {show_breakdowns.then(|| view! {
+                <div class="breakdowns" class:hidden=move || empty.get()>
+                    {breakdowns.clone()}
+                </div>
+            })}
         </section>
     }
 }

@@ -8,6 +8,7 @@
 
 mod cards;
 mod details;
+mod parts;
 
 use cards::{MeterCards, UpdatedAgo, balance_of};
 use details::MeterDetails;
@@ -16,12 +17,15 @@ use crate::components::breakdown::Namer;
 use crate::components::period::PeriodChoice;
 use crate::components::states::{ErrorPanel, Skeleton};
 use crate::hooks::AccountData;
-use crate::hooks::usage::{use_offered_period, use_usage};
+use crate::hooks::usage::Offered;
+use crate::hooks::usage::{use_chart_usage, use_offered_period, use_usage};
 use crate::store::StoreError;
 use crate::view::{pairs, store_params, to_query_string};
 use crate::{browser, format};
+use chrono::NaiveDate;
 use creditboard_domain::api::{AccountView, BalanceView, UsageView};
 use creditboard_domain::config::meter::MeterConfig;
+use creditboard_domain::config::presentation::UsagePart;
 use creditboard_domain::forecast::Forecast;
 use creditboard_domain::ledger::MeterBalance;
 use creditboard_domain::period::Freshness;
@@ -38,6 +42,15 @@ struct Loaded {
     card: RateCard,
     balance: BalanceView,
     usage: UsageView,
+    /// The chart's own period's numbers, where the account gives it one.
+    chart: Option<UsageView>,
+}
+
+impl Loaded {
+    /// What the charts show: their own period's numbers, or the page's.
+    fn chart_usage(&self) -> &UsageView {
+        self.chart.as_ref().unwrap_or(&self.usage)
+    }
 }
 
 type Latest = Option<Result<Arc<Loaded>, StoreError>>;
@@ -63,15 +76,17 @@ pub fn UsagePage() -> impl IntoView {
     let offered = use_offered_period(data);
     let period = Signal::derive(move || offered.with(|o| o.as_ref().map(|o| o.period)));
     let usage = use_usage(data);
+    let chart = use_chart_usage(data);
     // The latest answers: `None` until all four have come once. A resource keeps its last
     // value while it fetches again, so this never goes back to `None`.
     let latest: Memo<Latest> = Memo::new_with_compare(
         move |_| {
-            let (account, card, balance, usage) = (
+            let (account, card, balance, usage, chart) = (
                 data.account.get()?,
                 data.rate_card.get()?,
                 data.balance.get()?,
                 usage.get()?,
+                chart.get()?,
             );
             Some((|| {
                 Ok(Arc::new(Loaded {
@@ -79,6 +94,7 @@ pub fn UsagePage() -> impl IntoView {
                     card: card?,
                     balance: balance?,
                     usage: usage?,
+                    chart: chart?,
                 }))
             })())
         },
@@ -103,26 +119,57 @@ pub fn UsagePage() -> impl IntoView {
     let retry = Callback::new(move |()| {
         data.refetch();
         usage.refetch();
+        chart.refetch();
     });
-    let body = move || match face.get() {
-        Face::Loading => view! { <Skeleton what="credit usage" /> }.into_any(),
-        Face::Failed(error) => {
-            view! { <ErrorPanel what="your credit usage" error retry /> }.into_any()
-        }
-        Face::Ready => match latest.get_untracked() {
-            Some(Ok(initial)) => {
-                view! { <UsageBody latest initial=(*initial).clone() /> }.into_any()
-            }
-            _ => ().into_any(),
+    // The first answers, kept: once the usage has been shown it stays mounted, hidden while a
+    // later request fails (its forms and listings keep their state, and nothing is torn down
+    // while their own requests are under way).
+    let first: Memo<Option<Arc<Loaded>>> = Memo::new_with_compare(
+        move |prev: Option<&Option<Arc<Loaded>>>| match prev.cloned().flatten() {
+            Some(first) => Some(first),
+            None => match latest.get() {
+                Some(Ok(l)) => Some(l),
+                _ => None,
+            },
         },
+        // Changed only when the first answers arrive.
+        |old, new| old.and_then(Option::as_ref).is_some() != new.and_then(Option::as_ref).is_some(),
+    );
+    let failed = move || matches!(face.get(), Face::Failed(_));
+    // Foto Master's toggles sit on its chart, once the account says so.
+    let on_chart = move || {
+        data.account
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|a| a.presentation.period_on_chart)
+            && first.with(Option::is_some)
+    };
+    let body = move || match face.get() {
+        Face::Loading if first.with(Option::is_none) => {
+            Some(view! { <Skeleton what="credit usage" /> }.into_any())
+        }
+        Face::Failed(error) => {
+            Some(view! { <ErrorPanel what="your credit usage" error retry /> }.into_any())
+        }
+        _ => None,
+    };
+    let usage = move || {
+        first.get().map(|initial| {
+            view! {
+                <div class:hidden=failed>
+                    <UsageBody latest initial=(*initial).clone() period_choice=(offered, today) />
+                </div>
+            }
+        })
     };
     view! {
         <div class="usage-page" aria-busy=move || pending().to_string()>
             <header class="page-head">
                 <h1>"Credit usage"</h1>
             </header>
-            <PeriodChoice offered today />
+            {move || (!on_chart()).then(|| view! { <PeriodChoice offered today /> })}
             {body}
+            {usage}
         </div>
     }
 }
@@ -159,9 +206,24 @@ fn select<T: Clone + Send + Sync + 'static>(
     .into()
 }
 
+/// A meter's part of the first answers, which its signals start from.
+struct FirstAnswer {
+    meter: MeterConfig,
+    usage: MeterUsage,
+    /// The chart's numbers (its own period's, where it has one).
+    chart: MeterUsage,
+    forecast: Option<Forecast>,
+    balance: Option<MeterBalance>,
+}
+
 /// Everything below the period selector, once the data is there; it follows `latest`.
 #[component]
-fn UsageBody(latest: Memo<Latest>, initial: Loaded) -> impl IntoView {
+fn UsageBody(
+    latest: Memo<Latest>,
+    initial: Loaded,
+    /// The period selector's data, for a product that puts it on the chart.
+    period_choice: (Memo<Option<Offered>>, Signal<NaiveDate>),
+) -> impl IntoView {
     let account = initial.account.clone();
     let data: Memo<Arc<Loaded>> = {
         let initial = Arc::new(initial.clone());
@@ -202,12 +264,7 @@ fn UsageBody(latest: Memo<Latest>, initial: Loaded) -> impl IntoView {
     });
 
     let members = Arc::new(account.members.clone());
-    let meters: Vec<(
-        MeterConfig,
-        MeterUsage,
-        Option<Forecast>,
-        Option<MeterBalance>,
-    )> = account
+    let meters: Vec<FirstAnswer> = account
         .meters
         .iter()
         .filter_map(|m| {
@@ -224,29 +281,59 @@ fn UsageBody(latest: Memo<Latest>, initial: Loaded) -> impl IntoView {
                 .find(|f| f.meter == m.id)
                 .cloned();
             let balance = balance_of(&initial.balance, &m.id);
-            Some((m.clone(), u, f, balance))
+            let c = initial
+                .chart_usage()
+                .meters
+                .iter()
+                .find(|u| u.meter == m.id)
+                .cloned()
+                .unwrap_or_else(|| u.clone());
+            Some(FirstAnswer {
+                meter: m.clone(),
+                usage: u,
+                chart: c,
+                forecast: f,
+                balance,
+            })
         })
         .collect();
     let several = meters.len() > 1;
     let sections: Vec<_> = meters
         .into_iter()
-        .map(|(meter, u, f, balance)| {
+        .map(|first| {
+            let FirstAnswer {
+                meter,
+                usage: u,
+                chart: c,
+                forecast: f,
+                balance,
+            } = first;
             let id = meter.id.clone();
             let usage = select(data, u, {
                 let id = id.clone();
                 move |d| d.usage.meters.iter().find(|u| u.meter == id).cloned()
+            });
+            let chart = select(data, c, {
+                let id = id.clone();
+                move |d| {
+                    d.chart_usage()
+                        .meters
+                        .iter()
+                        .find(|u| u.meter == id)
+                        .cloned()
+                }
             });
             let forecast = select(data, f, {
                 let id = id.clone();
                 move |d| Some(d.usage.forecasts.iter().find(|f| f.meter == id).cloned())
             });
             let balance = select(data, balance, move |d| Some(balance_of(&d.balance, &id)));
-            (meter, usage, forecast, balance)
+            (meter, usage, chart, forecast, balance)
         })
         .collect();
     let groups = sections
         .iter()
-        .map(|(meter, usage, forecast, balance)| {
+        .map(|(meter, usage, _, forecast, balance)| {
             view! {
                 <MeterCards
                     meter=meter.clone()
@@ -262,30 +349,122 @@ fn UsageBody(latest: Memo<Latest>, initial: Loaded) -> impl IntoView {
             }
         })
         .collect_view();
-    let details = sections
-        .into_iter()
-        .map(|(meter, usage, _, _)| {
-            let category: Namer = Arc::new(move |k: &str| {
-                data.with_untracked(|d| d.card.category_name(k).to_string())
-            });
-            let feature: Namer = Arc::new(move |k: &str| {
-                data.with_untracked(|d| d.card.feature_name(k).to_string())
-            });
-            let members = members.clone();
-            let member: Namer = Arc::new(move |k: &str| {
-                members
-                    .iter()
-                    .find(|m| m.id.as_str() == k)
-                    .map_or_else(|| k.to_string(), |m| m.name.clone())
-            });
-            let engine: Namer = Arc::new(|k: &str| k.to_string());
-            let presentation = account.presentation.clone();
-            view! { <MeterDetails meter usage several presentation category feature member engine /> }
+    // The chart's own period, named on it when it is not the page's.
+    let chart_period = account
+        .presentation
+        .chart_period
+        .map(|p| p.label().to_string());
+    // Foto Master's period toggles, at the top right of its (first) chart.
+    let on_chart = account.presentation.period_on_chart;
+    let (offered, today) = period_choice;
+    let details = |chart: bool, breakdowns: bool| {
+        sections
+            .iter()
+            .enumerate()
+            .map(|(i, (meter, usage, chart_usage, _, _))| {
+                let controls = (on_chart && i == 0)
+                    .then(|| ViewFn::from(move || view! { <PeriodChoice offered today /> }));
+                let category: Namer = Arc::new(move |k: &str| {
+                    data.with_untracked(|d| d.card.category_name(k).to_string())
+                });
+                let feature: Namer = Arc::new(move |k: &str| {
+                    data.with_untracked(|d| d.card.feature_name(k).to_string())
+                });
+                let members = members.clone();
+                let member: Namer = Arc::new(move |k: &str| {
+                    members
+                        .iter()
+                        .find(|m| m.id.as_str() == k)
+                        .map_or_else(|| k.to_string(), |m| m.name.clone())
+                });
+                let engine: Namer = Arc::new(|k: &str| k.to_string());
+                let presentation = account.presentation.clone();
+                view! {
+                    <MeterDetails
+                        meter=meter.clone()
+                        usage=*usage
+                        chart_usage=*chart_usage
+                        chart_period=chart_period.clone()
+                        show_chart=chart
+                        show_breakdowns=breakdowns
+                        controls
+                        several
+                        presentation
+                        category
+                        feature
+                        member
+                        engine
+                    />
+                }
+            })
+            .collect_view()
+    };
+    // The parts in the product's order.
+    let mut groups = Some(groups);
+    let parts = account.presentation.usage_parts.clone();
+    // Buying right after the cards sits beside them (Foto Master's Amount field "directly to
+    // the right of your current balance"), on a screen wide enough.
+    let buy_beside = !several
+        && parts
+            .windows(2)
+            .any(|w| w == [UsagePart::Cards, UsagePart::Buy]);
+    let shown = parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| match part {
+            UsagePart::Cards => groups
+                .take()
+                .map(|groups| {
+                    let cards = view! {
+                        <div class="card-groups" class:several=several>
+                            {groups}
+                        </div>
+                    };
+                    if buy_beside {
+                        view! {
+                            <div class="usage-lead">
+                                {cards}
+                                {parts::buy(&account)}
+                            </div>
+                        }
+                        .into_any()
+                    } else {
+                        cards.into_any()
+                    }
+                })
+                .unwrap_or_else(|| ().into_any()),
+            UsagePart::Buy if buy_beside => ().into_any(),
+            // A chart followed by the breakdowns is one section, as it always was.
+            UsagePart::Chart => {
+                let with_breakdowns = parts.get(i + 1) == Some(&UsagePart::Breakdowns);
+                details(true, with_breakdowns).into_any()
+            }
+            UsagePart::Breakdowns if i > 0 && parts[i - 1] == UsagePart::Chart => ().into_any(),
+            UsagePart::Breakdowns => details(false, true).into_any(),
+            UsagePart::ActivityLink => activity_link(&account).into_any(),
+            UsagePart::RateCardLink => parts::rate_card_link().into_any(),
+            UsagePart::TopUpsBanner => parts::top_ups_banner(&account).into_any(),
+            UsagePart::RecentActivity => parts::recent_activity(&account).into_any(),
+            UsagePart::Buy => parts::buy(&account).into_any(),
+            UsagePart::TopUps => parts::top_ups(&account).into_any(),
         })
         .collect_view();
-    // The product's way on to the Activity page (ngram's "See last 30 days of usage
-    // activity"), carrying the store's parameters.
-    let activity_link = account.presentation.activity_link.clone().map(|link| {
+    view! {
+        <p class="period-caption" data-testid="period-caption">
+            <span data-testid="period-range">{range}</span>
+            " · times in "
+            <span data-testid="timezone">{tz.name()}</span>
+            " · "
+            {freshness}
+        </p>
+        {shown}
+    }
+}
+
+/// The product's way on to the Activity page (ngram's "See last 30 days of usage
+/// activity"), carrying the store's parameters.
+fn activity_link(account: &AccountView) -> impl IntoView + use<> {
+    account.presentation.activity_link.clone().map(|link| {
         let query = leptos_router::hooks::use_query_map();
         let href = move || {
             let mut q = store_params(&pairs(&query.read()));
@@ -297,19 +476,5 @@ fn UsageBody(latest: Memo<Latest>, initial: Loaded) -> impl IntoView {
                 <a href=href data-testid="activity-link">{link.text.to_string()}</a>
             </p>
         }
-    });
-    view! {
-        <p class="period-caption" data-testid="period-caption">
-            <span data-testid="period-range">{range}</span>
-            " · times in "
-            <span data-testid="timezone">{tz.name()}</span>
-            " · "
-            {freshness}
-        </p>
-        <div class="card-groups" class:several=several>
-            {groups}
-        </div>
-        {details}
-        {activity_link}
-    }
+    })
 }

@@ -67,7 +67,8 @@ fn search_hit(e: &LedgerEntry, q: &str) -> bool {
     .any(|text| contains_folded(text, q))
 }
 
-/// One page of the listing, newest first: its rows are jobs and entries that stand alone;
+/// One page of the listing, newest first (past the last page, the last page): its rows are
+/// jobs and entries that stand alone;
 /// its sums count every matching entry of the period (a refund on the day it was given). The
 /// index is brought up to the ledger first.
 pub fn activity_page(
@@ -172,7 +173,7 @@ pub fn activity_page(
             })
         })
         .collect::<Result<_>>()?;
-    Ok(ActivityPage {
+    let page = ActivityPage {
         range,
         rows,
         page: req.page,
@@ -181,5 +182,16 @@ pub fn activity_page(
         totals,
         snapshot,
         newer,
-    })
+    };
+    // A page past the end (an old link, a listing that shrank) answers the last page, and
+    // says so by its number.
+    if page.rows.is_empty() && page.total_count > 0 && req.page > page.pages() {
+        let last = PageRequest {
+            page: page.pages(),
+            snapshot: Some(snapshot),
+            ..req.clone()
+        };
+        return activity_page(ledger, index, &last, now);
+    }
+    Ok(page)
 }

@@ -159,6 +159,7 @@ pub struct ActivityPage {
     #[cfg_attr(feature = "openapi", schema(required))]
     pub range: Option<DateRange>,
     pub rows: Vec<ActivityRow>,
+    /// The page shown: the one asked for, or the last when that is past the end.
     pub page: u32,
     pub size: u32,
     /// Matching rows up to the snapshot.

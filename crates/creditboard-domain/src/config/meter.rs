@@ -153,6 +153,10 @@ pub enum TopUpProblem {
     TargetNotAboveThreshold,
     /// The monthly cap is zero or less.
     CapNotPositive,
+    /// The monthly cap is below the smallest top-up, so none could ever fire.
+    CapBelowOneTopUp {
+        smallest: Amount,
+    },
 }
 
 impl AutoTopUp {
@@ -168,10 +172,24 @@ impl AutoTopUp {
             }
             _ => {}
         }
-        if self.monthly_cap.is_some_and(|c| !c.is_positive()) {
-            return Some(TopUpProblem::CapNotPositive);
+        match self.monthly_cap {
+            Some(c) if !c.is_positive() => Some(TopUpProblem::CapNotPositive),
+            Some(c) if c < self.smallest() => Some(TopUpProblem::CapBelowOneTopUp {
+                smallest: self.smallest(),
+            }),
+            _ => None,
         }
-        None
+    }
+
+    /// The least one top-up adds: its amount, or for "refill to" what lifts the balance from
+    /// the threshold to the target.
+    pub fn smallest(&self) -> Amount {
+        match self.amount {
+            TopUpAmount::Fixed(a) => a,
+            TopUpAmount::RefillTo(target) => {
+                Amount::minor(target.get().saturating_sub(self.threshold.get()))
+            }
+        }
     }
 }
 
@@ -258,6 +276,11 @@ impl MeterConfig {
             Some(TopUpProblem::CapNotPositive) => invalid(format!(
                 "meter “{}”: the top-up monthly cap must be positive",
                 m.id
+            )),
+            Some(TopUpProblem::CapBelowOneTopUp { smallest }) => invalid(format!(
+                "meter “{}”: a monthly cap below one top-up ({}) would stop every top-up: raise the cap or lower the amount",
+                m.id,
+                smallest.to_grouped(m.decimals)
             )),
             Some(_) => invalid(format!(
                 "meter “{}”: a top-up needs a threshold ≥ 0 and an amount that lifts the balance above it",

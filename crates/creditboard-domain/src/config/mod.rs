@@ -5,13 +5,14 @@
 //! USD balance for Foto Master, a capped rollover bank for ACT3, …): products differ by data,
 //! not by code paths. [`AccountConfig::validate`] runs once at the edge; the ledger trusts it.
 
+pub mod composition;
 pub mod meter;
 pub mod offer;
 pub mod presentation;
 pub mod settings;
 
 use crate::amount::Amount;
-use crate::config::presentation::Presentation;
+use crate::config::presentation::{PanelPart, Presentation};
 use crate::error::{DomainError, Result};
 use crate::ids::{AccountId, MemberId, MeterId, ProjectId};
 pub use crate::period::BillingCycle;
@@ -170,6 +171,31 @@ impl AccountConfig {
             }
         }
         self.validate_offers()?;
+        if self.offers.is_empty() {
+            if let Some(p) = self.presentation.usage_parts.iter().find(|p| p.sells()) {
+                return invalid(format!(
+                    "the usage page shows “{}”, but nothing is sold here",
+                    p.slug()
+                ));
+            }
+            if self.presentation.credits_panel.contains(&PanelPart::Buy) {
+                return invalid(
+                    "the Credits panel offers to buy credits, but nothing is sold here".into(),
+                );
+            }
+        }
+        // A top-up is charged at the meter's own price: a meter that sells nothing could
+        // never charge one.
+        if let Some(m) = self
+            .meters
+            .iter()
+            .find(|m| m.auto_top_up.is_some_and(|t| t.enabled) && self.offer(&m.id).is_none())
+        {
+            return invalid(format!(
+                "“{}” is not sold here, so automatic top-ups could never be charged: contact support to buy more",
+                m.name
+            ));
+        }
         self.validate_caps_and_alerts()
     }
 
@@ -200,6 +226,12 @@ impl AccountConfig {
 
     pub fn member(&self, id: &MemberId) -> Option<&Member> {
         self.members.iter().find(|m| &m.id == id)
+    }
+
+    /// A member's name for a sentence (the id, for someone no longer in the team).
+    pub fn member_name(&self, id: &MemberId) -> String {
+        self.member(id)
+            .map_or_else(|| id.to_string(), |m| m.name.clone())
     }
 
     pub fn project(&self, id: &ProjectId) -> Option<&Project> {

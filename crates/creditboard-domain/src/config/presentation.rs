@@ -10,6 +10,8 @@ use crate::ids::{Label, MeterId};
 use crate::period::{PeriodChoices, PeriodPreset};
 use serde::{Deserialize, Serialize};
 
+pub use super::composition::{EstimateWords, PanelPart, UsagePart};
+
 /// What a product calls things, and what its Activity page offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -46,6 +48,23 @@ pub struct Presentation {
     /// The usage chart's title; `{per}` stands for "Daily" or "Monthly" (ngram's
     /// "{per} Credit Usage").
     pub chart_title: Label,
+    /// The usage page's parts, in the order shown (ngram: the cards, its activity table,
+    /// the chart, the link to the Activity page).
+    pub usage_parts: Vec<UsagePart>,
+    /// The chart's own period, whatever the cards show (ngram's "Daily Credit Usage (Last 30
+    /// days)" under cards for the billing period).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chart_period: Option<PeriodPreset>,
+    /// What the period selector calls a range of dates (Foto Master's "Select Dates").
+    pub custom_range: Label,
+    /// The period selector sits at the chart's top right instead of above the cards (Foto
+    /// Master's "toggle buttons located in the top-right corner of the graph").
+    pub period_on_chart: bool,
+    /// The Credits panel's parts, in order (ACT3: its two buckets, the scrollable Transaction
+    /// History, Buy Credits at the bottom).
+    pub credits_panel: Vec<PanelPart>,
+    /// The Cost Estimate dialog's words (ACT3: shot, engine, quality tier, duration).
+    pub estimate_words: EstimateWords,
 }
 
 impl Default for Presentation {
@@ -65,6 +84,12 @@ impl Default for Presentation {
             activity_filters: ActivityFilter::USUAL.to_vec(),
             activity_title: Label::known("Credit activity"),
             chart_title: Label::known("{per} usage"),
+            usage_parts: UsagePart::USUAL.to_vec(),
+            chart_period: None,
+            custom_range: Label::known("Custom range"),
+            period_on_chart: false,
+            credits_panel: PanelPart::USUAL.to_vec(),
+            estimate_words: EstimateWords::default(),
         }
     }
 }
@@ -401,6 +426,26 @@ impl Presentation {
             return invalid(format!("the Activity filter “{}” is listed twice", f.key()));
         }
         check_placeholders("the chart's title", &self.chart_title, &[Self::PER])?;
+        if let Some(p) = repeated(&self.usage_parts, |p| *p) {
+            return invalid(format!("the usage page shows “{}” twice", p.slug()));
+        }
+        if let Some(p) = repeated(&self.credits_panel, |p| *p) {
+            return invalid(format!("the Credits panel shows “{}” twice", p.slug()));
+        }
+        if !self.credits_panel.contains(&PanelPart::Buckets) {
+            return invalid("the Credits panel needs its buckets: they say what is left".into());
+        }
+        if !self.usage_parts.contains(&UsagePart::Cards) {
+            return invalid(
+                "the usage page needs its cards: they say what is left and what was used".into(),
+            );
+        }
+        if self.usage_parts.contains(&UsagePart::ActivityLink) != self.activity_link.is_some() {
+            return invalid(match self.activity_link {
+                Some(_) => "the link to the Activity page is given but the usage page does not show it (add the “activity_link” part)".into(),
+                None => "the usage page shows a link to the Activity page but none is given (set “activity_link”)".into(),
+            });
+        }
         if let Some(b) = repeated(&self.bucket_names, |b| b.kind) {
             return invalid(format!("the {} bucket is named twice", b.kind.as_str()));
         }

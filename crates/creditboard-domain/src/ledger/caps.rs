@@ -75,10 +75,7 @@ impl Ledger {
         let used = self.member_spent(m, member, at);
         if used.checked_add(amount)? > cap {
             return Err(DomainError::MemberCapReached {
-                member: self
-                    .config
-                    .member(member)
-                    .map_or_else(|| member.to_string(), |x| x.name.clone()),
+                member: self.config.member_name(member),
                 meter: meter.name.clone(),
                 cap,
                 used,

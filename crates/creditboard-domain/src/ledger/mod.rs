@@ -294,6 +294,24 @@ impl Ledger {
     /// whole; a refused change changes nothing.
     pub fn configure(&mut self, change: &SettingsChange) -> Result<()> {
         let config = change.apply_to(&self.config)?;
+        // A cap below this month's spend would stop the member at once: said, not done. 0 is
+        // the way to stop them, and says so.
+        if let SettingsChange::MemberCap {
+            member,
+            meter,
+            monthly: Some(cap),
+        } = change
+        {
+            let used = self.spent_this_month(member, meter)?;
+            if cap.is_positive() && *cap < used {
+                return Err(DomainError::CapBelowSpent {
+                    member: self.config.member_name(member),
+                    cap: *cap,
+                    used,
+                    decimals: self.config.meter(meter)?.decimals,
+                });
+            }
+        }
         config.validate()?;
         self.config = config;
         Ok(())

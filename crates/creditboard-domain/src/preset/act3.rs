@@ -8,7 +8,9 @@ use super::profile::{DemoFeature, DemoProfile, DescriptionStyle, demo_feature, t
 use super::{Preset, PresetId};
 use crate::amount::Amount;
 use crate::config::meter::{Allocation, BucketKind, PurchasePolicy, UnusedAllocation};
-use crate::config::presentation::{BucketName, ColumnHeading, LedgerColumn};
+use crate::config::presentation::{
+    BucketName, ColumnHeading, EstimateWords, LedgerColumn, PanelPart,
+};
 use crate::config::settings::AlertLevel;
 use crate::config::{Plan, Role};
 use crate::entry::QuantityUnit;
@@ -44,7 +46,23 @@ pub(super) fn act3() -> Result<Preset> {
     // Its "Transaction History" rows give the date, the shot name, the quality tier and the
     // credit cost.
     config.presentation.credits_title = label("Credits Detail");
+    // "Monthly Allocation and Rollover Bank", then "scroll down … Transaction History", then
+    // "at the bottom of the Credits Detail panel, click Buy Credits".
+    config.presentation.credits_panel = vec![
+        PanelPart::Buckets,
+        PanelPart::Refill,
+        PanelPart::History,
+        PanelPart::Buy,
+    ];
     config.presentation.activity_title = label("Transaction History");
+    // "It lists the shot name, the engine to be used, the quality tier, the shot duration".
+    config.presentation.estimate_words = EstimateWords {
+        line: label("Shot"),
+        what: label("Engine"),
+        by_engine: true,
+        tier: label("Quality tier"),
+        quantity: label("Duration"),
+    };
     config.presentation.ledger_columns = vec![
         LedgerColumn::Time,
         LedgerColumn::Description,

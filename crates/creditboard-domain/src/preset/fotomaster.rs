@@ -8,6 +8,7 @@ use super::{Preset, PresetId};
 use crate::amount::Amount;
 use crate::config::meter::{MeterConfig, MeterUnit, PurchasePolicy};
 use crate::config::offer::{ExactAmount, PurchaseOffer};
+use crate::config::presentation::UsagePart;
 use crate::config::presentation::{ActivityFilter, ColumnHeading, LedgerColumn};
 use crate::config::settings::AlertLevel;
 use crate::config::{Plan, Role};
@@ -58,7 +59,18 @@ pub(super) fn fotomaster() -> Result<Preset> {
         ColumnHeading::known(LedgerColumn::Service, "Engine"),
         ColumnHeading::known(LedgerColumn::Amount, "Transaction"),
         ColumnHeading::known(LedgerColumn::Balance, "Balance"),
+        ColumnHeading::known(LedgerColumn::Project, "Event"),
     ];
+    // The dashboard: the balance with the Amount field and Buy credits beside it, the
+    // timeline graph in the middle, the Recent Activity grid at the bottom.
+    config.presentation.usage_parts = vec![
+        UsagePart::Cards,
+        UsagePart::Buy,
+        UsagePart::Chart,
+        UsagePart::RecentActivity,
+    ];
+    config.presentation.custom_range = label("Select Dates");
+    config.presentation.period_on_chart = true;
     // "Filter by a specific service or AI feature", "date range" and "status".
     config.presentation.activity_filters = vec![ActivityFilter::Feature, ActivityFilter::Status];
     config.members = members(&[

@@ -7,12 +7,14 @@ use super::profile::{DemoProfile, DescriptionStyle, demo_feature};
 use super::{Preset, PresetId};
 use crate::amount::Amount;
 use crate::config::meter::{Allocation, UnusedAllocation};
-use crate::config::presentation::{ActivityLink, CardLabels, ColumnHeading, LedgerColumn};
+use crate::config::presentation::{
+    ActivityLink, CardLabels, ColumnHeading, LedgerColumn, UsagePart,
+};
 use crate::config::settings::AlertLevel;
 use crate::config::{Plan, Role};
 use crate::entry::QuantityUnit;
 use crate::error::Result;
-use crate::period::PeriodPreset;
+use crate::period::{PeriodChoices, PeriodPreset};
 use crate::ratecard::{Price, RateCard};
 
 /// ngram: credits with a monthly allocation; tools in four categories.
@@ -53,6 +55,26 @@ pub(super) fn ngram() -> Result<Preset> {
         text: label("See last 30 days of usage activity"),
         period: PeriodPreset::Last30Days,
     });
+    // "Total Used: credits consumed in the current billing period", then the activity table,
+    // then the Daily Credit Usage chart of the last 30 days, then the link.
+    config.usage_periods = PeriodChoices {
+        presets: vec![
+            PeriodPreset::ThisBillingPeriod,
+            PeriodPreset::Last7Days,
+            PeriodPreset::Last30Days,
+            PeriodPreset::LastMonth,
+            PeriodPreset::Last90Days,
+        ],
+        custom: true,
+        default: PeriodPreset::ThisBillingPeriod,
+    };
+    config.presentation.usage_parts = vec![
+        UsagePart::Cards,
+        UsagePart::RecentActivity,
+        UsagePart::Chart,
+        UsagePart::ActivityLink,
+    ];
+    config.presentation.chart_period = Some(PeriodPreset::Last30Days);
     config.members = members(&[
         ("m_rishikesh", "Rishikesh Rao", Role::Admin),
         ("m_ananya", "Ananya Iyer", Role::Member),

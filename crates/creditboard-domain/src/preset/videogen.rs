@@ -8,7 +8,7 @@ use super::profile::{DemoFeature, DemoProfile, DescriptionStyle, demo_feature, t
 use super::{Preset, PresetId};
 use crate::amount::Amount;
 use crate::config::meter::{Allocation, AutoTopUp, BucketKind, TopUpAmount, UnusedAllocation};
-use crate::config::presentation::BucketName;
+use crate::config::presentation::{BucketName, UsagePart};
 use crate::config::settings::AlertLevel;
 use crate::config::{Plan, Role};
 use crate::entry::QuantityUnit;
@@ -53,6 +53,17 @@ pub(super) fn videogen() -> Result<Preset> {
     };
     config.presentation.all_history = false;
     config.presentation.balance_breakdown = true;
+    // The Usage tab: the "Enable top-ups" banner at its top while they are off, the balance,
+    // Buy credits and Configure top-ups, and "See rate card" at its bottom.
+    config.presentation.usage_parts = vec![
+        UsagePart::TopUpsBanner,
+        UsagePart::Cards,
+        UsagePart::Buy,
+        UsagePart::TopUps,
+        UsagePart::Chart,
+        UsagePart::Breakdowns,
+        UsagePart::RateCardLink,
+    ];
     config.presentation.bucket_names = vec![BucketName {
         kind: BucketKind::Included,
         name: label("Included credits"),

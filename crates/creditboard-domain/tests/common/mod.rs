@@ -51,6 +51,21 @@ pub fn config(tz: &str) -> AccountConfig {
     }
 }
 
+/// `cfg` with its credits for sale (a cent each), as automatic top-ups need.
+pub fn sold(mut cfg: AccountConfig) -> AccountConfig {
+    cfg.offers = vec![creditboard_domain::config::offer::PurchaseOffer {
+        meter: meter(),
+        currency: "USD".into(),
+        cents_per_unit: 1,
+        packs: vec![],
+        exact: Some(creditboard_domain::config::offer::ExactAmount {
+            min: Amount::minor(1),
+            max: Amount::minor(1_000_000),
+        }),
+    }];
+    cfg
+}
+
 pub fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
