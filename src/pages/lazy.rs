@@ -24,7 +24,7 @@ split_point! {
 
 split_point! {
     /// The Activity page's listing over `period`, without its tools.
-    pub fn recent_activity_part(period: Period) -> AnyView {
+    pub fn recent_activity_part(period: Signal<Period>) -> AnyView {
         view! { <crate::pages::activity::RecentActivity period /> }.into_any()
     }
 }

@@ -379,7 +379,8 @@ mod tests {
                 "Engine",
                 "Category",
                 "Team member",
-                "Project",
+                // Foto Master's projects are its events.
+                "Event",
                 "Quality"
             ]
         );

@@ -131,6 +131,11 @@ test('act3: the Credits Detail panel holds Monthly Allocation, Rollover Bank, th
     .locator('tbody tr')
     .evaluateAll((trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.entry)));
   expect(ids).toEqual(rows.map((e) => e.id));
+  // The cost column is in view in the narrow panel: no sideways scroll.
+  const [scroll, shown] = await history
+    .locator('.panel-history-scroll')
+    .evaluate((w) => [w.scrollWidth, w.clientWidth]);
+  expect(scroll).toBeLessThanOrEqual(shown);
   // "At the bottom of the Credits Detail panel, click Buy Credits. A dialog opens showing
   // credit pack options … Credits are added to your Rollover Bank."
   expect(

@@ -21,13 +21,13 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 /// Filters, summary, table, pager and export for the URL's listing; `project` pins one.
-/// `fixed`: a listing of that period on another page, with only the page from the URL and no
-/// filters or tools.
+/// `fixed`: a listing of that period (following it) on another page, with only the page from
+/// the URL and no filters or tools.
 #[component]
 pub fn LedgerListing(
     ctx: Context,
     project: Option<ProjectId>,
-    #[prop(optional)] fixed: Option<Period>,
+    #[prop(optional)] fixed: Option<Signal<Period>>,
 ) -> impl IntoView {
     let query = use_query_map();
     let known = ctx.clone();
@@ -35,6 +35,7 @@ pub fn LedgerListing(
         let pairs = pairs(&query.read());
         let mut v = match fixed {
             Some(period) => {
+                let period = period.get();
                 let only_page: Vec<_> = pairs.into_iter().filter(|(k, _)| k == "page").collect();
                 let mut v = activity_from_query(&only_page, &known.account.presentation);
                 v.query.period = Some(period);

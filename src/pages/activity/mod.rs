@@ -110,7 +110,7 @@ fn ProjectLinks(ctx: context::Context) -> impl IntoView {
 /// The latest activity of `period` on another page (ngram's table on its usage page, Foto
 /// Master's Recent Activity): the ledger a page at a time, without filters or tools.
 #[component]
-pub fn RecentActivity(period: Period) -> impl IntoView {
+pub fn RecentActivity(period: Signal<Period>) -> impl IntoView {
     let context = use_context_data();
     let data = AccountData::expect();
     move || {

@@ -357,6 +357,8 @@ fn UsageBody(
     // Foto Master's period toggles, at the top right of its (first) chart.
     let on_chart = account.presentation.period_on_chart;
     let (offered, today) = period_choice;
+    // The page's period, as shown (what the latest activity follows, where it has no own).
+    let page_period = Signal::derive(move || data.with(|d| d.usage.period));
     let details = |chart: bool, breakdowns: bool| {
         sections
             .iter()
@@ -444,7 +446,7 @@ fn UsageBody(
             UsagePart::ActivityLink => activity_link(&account).into_any(),
             UsagePart::RateCardLink => parts::rate_card_link().into_any(),
             UsagePart::TopUpsBanner => parts::top_ups_banner(&account).into_any(),
-            UsagePart::RecentActivity => parts::recent_activity(&account).into_any(),
+            UsagePart::RecentActivity => parts::recent_activity(&account, page_period).into_any(),
             UsagePart::Buy => parts::buy(&account).into_any(),
             UsagePart::TopUps => parts::top_ups(&account).into_any(),
         })

@@ -21,6 +21,16 @@ fn page_href(path: &'static str) -> impl Fn() -> String + Clone + Send + Sync + 
     }
 }
 
+/// The meters the account sells credits of (buying and top-ups need an offer).
+fn sold_meters(account: &AccountView) -> Vec<MeterConfig> {
+    account
+        .meters
+        .iter()
+        .filter(|m| account.offer(&m.id).is_some())
+        .cloned()
+        .collect()
+}
+
 /// "See rate card" (VideoGen: at the bottom of the Usage tab).
 pub(super) fn rate_card_link() -> impl IntoView {
     view! {
@@ -34,12 +44,7 @@ pub(super) fn rate_card_link() -> impl IntoView {
 /// (VideoGen's banner at the top of the Usage tab). It leads to the settings on this page.
 pub(super) fn top_ups_banner(account: &AccountView) -> impl IntoView + use<> {
     let data = AccountData::expect();
-    let sold: Vec<MeterConfig> = account
-        .meters
-        .iter()
-        .filter(|m| account.offer(&m.id).is_some())
-        .cloned()
-        .collect();
+    let sold = sold_meters(account);
     move || {
         // The live account: the banner goes once top-ups are saved on.
         let account = data.account.get().and_then(Result::ok)?;
@@ -84,12 +89,7 @@ pub(super) fn buy(account: &AccountView) -> impl IntoView + use<> {
 /// Each selling meter's automatic top-ups in place ("Configure top-ups").
 pub(super) fn top_ups(account: &AccountView) -> impl IntoView + use<> {
     let data = AccountData::expect();
-    let sold: Vec<MeterConfig> = account
-        .meters
-        .iter()
-        .filter(|m| account.offer(&m.id).is_some())
-        .cloned()
-        .collect();
+    let sold = sold_meters(account);
     let card = data.rate_card.get_untracked().and_then(Result::ok)?;
     Some(view! {
         <div class="usage-part usage-top-ups">
@@ -105,9 +105,14 @@ pub(super) fn top_ups(account: &AccountView) -> impl IntoView + use<> {
 }
 
 /// The latest activity (ngram's table, Foto Master's Recent Activity): over the chart's own
-/// period where it has one, else the Activity page's first.
-pub(super) fn recent_activity(account: &AccountView) -> impl IntoView + use<> {
-    let p = &account.presentation;
-    let period = Period::preset(p.chart_period.unwrap_or(p.activity_periods.default));
+/// period where it has one (ngram's last 30 days), else the page's, following it.
+pub(super) fn recent_activity(
+    account: &AccountView,
+    page_period: Signal<Period>,
+) -> impl IntoView + use<> {
+    let period = match account.presentation.chart_period {
+        Some(p) => Signal::stored(Period::preset(p)),
+        None => page_period,
+    };
     view! { <Suspense>{Suspend::new(recent_activity_part(period))}</Suspense> }
 }
