@@ -3,7 +3,16 @@
 // payment, a top-up set and triggered, what a member is told, accessibility and screenshots.
 // Prices come from the products' price lists written out here, not from the page.
 import { expect, test, type Page } from '@playwright/test';
-import { DEMO_STORE_ONLY, balance, screenshot, expectAccessible, fixture, minorUnits, open } from './support';
+import {
+  DEMO_STORE_ONLY,
+  balance,
+  screenshot,
+  expectAccessible,
+  fixture,
+  minorUnits,
+  open,
+  viewAs,
+} from './support';
 
 /** ACT3's render prices in credits per second ("roughly doubling" from Draft to 4K). */
 const ACT3_RENDER = { draft: 5, standard: 10, high: 20 } as const;
@@ -23,12 +32,6 @@ async function setLine(page: Page, n: number, name: string, feature: string, tie
   await line.getByLabel(/Quantity/).fill(String(qty));
 }
 
-async function viewAs(page: Page, name: RegExp) {
-  const select = page.getByTestId('demo-viewer');
-  const value = await select.locator('option', { hasText: name }).getAttribute('value');
-  await select.selectOption(value!);
-  await expect(select).toHaveValue(value!);
-}
 
 test('an admin estimates a batch, confirms it and watches it render shot by shot', DEMO_STORE_ONLY, async ({ page }) => {
   const f = fixture('act3');

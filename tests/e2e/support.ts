@@ -200,6 +200,14 @@ export async function activitySummary(page: Page): Promise<[number, number, numb
   return [Number(parts[0].replace(/[^0-9]/g, '')), amount(part('used')), amount(part('added'))];
 }
 
+/** Acts as the team member whose name matches, through the demo bar's *View as*. */
+export async function viewAs(page: Page, name: RegExp) {
+  const select = page.getByTestId('demo-viewer');
+  const value = await select.locator('option', { hasText: name }).getAttribute('value');
+  await select.selectOption(value!);
+  await expect(select).toHaveValue(value!);
+}
+
 /** The Activity ledger's rows as entry ids, top to bottom. */
 export async function ledgerIds(page: Page): Promise<number[]> {
   return (await page.locator('[data-testid=ledger] tbody tr').evaluateAll((rows) =>

@@ -17,14 +17,9 @@ import {
   screenshot,
   usedBetween,
   type PeriodSlug,
+  viewAs,
 } from './support';
 
-async function viewAs(page: Page, name: RegExp) {
-  const select = page.getByTestId('demo-viewer');
-  const value = await select.locator('option', { hasText: name }).getAttribute('value');
-  await select.selectOption(value!);
-  await expect(select).toHaveValue(value!);
-}
 
 /** The page positions of elements by test id, top to bottom as listed. */
 async function tops(page: Page, ids: string[]): Promise<number[]> {
