@@ -92,6 +92,22 @@ test('an admin estimates a batch, confirms it and watches it render shot by shot
   await page.waitForTimeout(2500);
   expect(await counter(page)).toEqual([before - total + costs[0], heldBefore + costs[2]]);
   await expect(queue).toContainText('Batch paused: 2 of 3 shots done');
+  // The Credits Detail panel follows the batch too: the balance after two shots, what the
+  // third still holds beside it, and each shot once in its Transaction History (the failed
+  // one at nothing, the done one at its cost, the waiting one at what it holds).
+  await page.getByTestId('balance-counter').click();
+  const panel = page.getByTestId('credits-panel');
+  await expect(panel.getByTestId('panel-available-credits')).toHaveText(
+    `${(before - total + costs[0]).toLocaleString('en-US')} credits`,
+  );
+  await expect(panel).toContainText(`${(heldBefore + costs[2]).toLocaleString('en-US')} credits`);
+  const history = panel.getByTestId('panel-history');
+  for (const [i, [name]] of shots.entries()) {
+    const row = history.locator('tbody tr', { hasText: name });
+    await expect(row).toHaveCount(1);
+    await expect(row.locator('td.num')).toHaveText(i === 0 ? '0' : `-${costs[i]}`);
+  }
+  await page.keyboard.press('Escape');
   await page.getByTestId('batch-pause').click();
   await expect(queue).toContainText('Batch finished: 3 of 3 shots done');
   // Charged: the two shots that rendered.

@@ -530,6 +530,65 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
     }
 }
 
+/// serde would read a struct from a JSON array (`[93]` for `{"ttl_seconds": 93}`): every
+/// documented body is refused in another shape than its own, and the estimate, whose body is
+/// an array, still takes one.
+#[tokio::test]
+async fn a_body_of_another_shape_than_documented_is_refused() {
+    let db = sqlite();
+    let (state, t) = server(&db, 0).await;
+    let app = router(state);
+    let before = (
+        available(&app, &t.admin).await,
+        entry_count(&app, &t.admin).await,
+    );
+    let (_, doc) = call(&app, Method::GET, "/api/openapi.json", None, None).await;
+    let mut refused = 0;
+    for (route, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            let Some(schema) = op.pointer("/requestBody/content/application~1json/schema") else {
+                continue;
+            };
+            // The other shape: an array for an object, an object for an array.
+            let wrong = if schema["type"] == "array" {
+                r#"{"lines": []}"#
+            } else {
+                "[93]"
+            };
+            let uri = route.replace("{account}", ACCOUNT).replace("{hold}", "1");
+            let token = if op["tags"][0] == "ingest" {
+                &t.service
+            } else {
+                &t.admin
+            };
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let (status, answer) = call(&app, method.clone(), &uri, Some(token), Some(wrong)).await;
+            assert_eq!(
+                (status, answer["error"]["code"].as_str()),
+                (StatusCode::BAD_REQUEST, Some("invalid_body")),
+                "{method} {uri} with {wrong}: {answer}"
+            );
+            refused += 1;
+        }
+    }
+    assert!(refused >= 10, "only {refused} documented bodies");
+    let after = (
+        available(&app, &t.admin).await,
+        entry_count(&app, &t.admin).await,
+    );
+    assert_eq!(before, after, "a refused body changed the ledger");
+    let line = json!([{"feature": "voiceover", "quantity": 10}]).to_string();
+    let (status, estimate) = call(
+        &app,
+        Method::POST,
+        &path("/estimate"),
+        Some(&t.admin),
+        Some(&line),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{estimate}");
+}
+
 /// Every endpoint, as every kind of caller: what each may do, and that another account's
 /// data is a 404 exactly like an account that does not exist.
 #[tokio::test]

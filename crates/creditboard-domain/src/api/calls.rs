@@ -64,10 +64,10 @@ macro_rules! with_calls {
                 "Usage in the period (default: the last 30 days) in the account's timezone, with the run-out forecast",
                 |account, asker, query| account.usage(&query, asker.now)
             }
-            /// One page of the credit activity, with the count and sum of everything matching.
+            /// One page of the credit activity, with how many rows match and what they used and added.
             ledger: PageRequest -> ActivityPage {
                 GET "/ledger" query 200 read "dashboard"
-                "One page of the entries, newest first, with the count and sum of all that match (no period: the whole history)",
+                "One page of the rows, newest first: a job (a hold or charge with its captures, releases and refunds) or an entry that stands alone; with how many rows match and, per meter, what the matching entries used and added (no period: the whole history; past the last page, the last page)",
                 |account, asker, request| account.activity(&request, asker.now)
             }
             /// The next chunk of a listing's CSV export.

@@ -3,6 +3,7 @@
 //! (`calls.rs`); the host's ingestion, embed tokens, the CSV file and the live stream are the
 //! server's own.
 
+mod body;
 mod calls;
 mod embed;
 mod events;
@@ -12,20 +13,16 @@ mod ingest;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts};
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::routing::{get, post};
 use utoipa::OpenApi;
 
+pub use body::Body;
 pub use embed::{EmbedToken, EmbedTokenRequest};
 pub use ingest::{
     CaptureRequest, HoldRequest, IngestResult, RefundRequest, ReleaseRequest, UsageBatch,
     UsageEvent,
 };
-
-/// A JSON body; a malformed one is a 400 in the API's error shape.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
-pub struct Body<T>(pub T);
 
 /// A query string; a malformed one is a 400 in the API's error shape.
 #[derive(FromRequestParts)]
