@@ -5,7 +5,7 @@ use crate::components::ui::date_range::DateRangeForm;
 use crate::hooks::usage::Offered;
 use crate::view::{pairs, to_query_string, with_period};
 use chrono::NaiveDate;
-use creditboard_domain::period::{Period, PeriodChoices};
+use creditboard_domain::period::{Period, PeriodChoices, PeriodPreset};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_query_map};
 
@@ -27,6 +27,14 @@ pub fn PeriodChoice(
             .with(|o| o.as_ref().map(|o| o.period))
             .unwrap_or_else(|| Period::preset(choices.with(|c| c.default)))
     });
+    let custom_label = Signal::derive(move || {
+        offered.with(|o| {
+            o.as_ref()
+                .map(|o| o.custom_label.clone())
+                .unwrap_or_default()
+        })
+    });
+    let whole = Signal::derive(move || offered.with(|o| o.as_ref().and_then(|o| o.whole.clone())));
     view! {
         {move || {
             problem()
@@ -39,7 +47,7 @@ pub fn PeriodChoice(
                 })
         }}
         <Show when=move || known.get()>
-            <PeriodSelector current choices today />
+            <PeriodSelector current choices today custom_label whole />
         </Show>
     }
 }
@@ -52,6 +60,12 @@ pub fn PeriodSelector(
     #[prop(into)] current: Signal<Period>,
     #[prop(into)] choices: Signal<PeriodChoices>,
     #[prop(into)] today: Signal<NaiveDate>,
+    /// What the product calls a range of dates (Foto Master's "Select Dates").
+    #[prop(into)]
+    custom_label: Signal<String>,
+    /// What the page calls all of its activity, for the "All activity" preset.
+    #[prop(into)]
+    whole: Signal<Option<String>>,
 ) -> impl IntoView {
     let query = use_query_map();
     let location = use_location();
@@ -67,12 +81,17 @@ pub fn PeriodSelector(
         }
     });
     let presets = move || {
+        let whole = whole.get();
         choices
             .get()
             .presets
             .into_iter()
             .map(move |preset| {
                 let period = Period::preset(preset);
+                let label = match (preset, &whole) {
+                    (PeriodPreset::AllActivity, Some(whole)) => whole.clone(),
+                    _ => preset.label().to_string(),
+                };
                 let selected = move || current.get() == period;
                 view! {
                     <a
@@ -82,23 +101,13 @@ pub fn PeriodSelector(
                         data-period=preset.slug()
                         aria-current=move || selected().then_some("true")
                     >
-                        {preset.label()}
+                        {label}
                     </a>
                 }
             })
             .collect_view()
     };
     let custom = move || choices.with(|c| c.custom);
-    // What the product calls a range of dates (Foto Master's "Select Dates").
-    let data = use_context::<crate::hooks::AccountData>();
-    let custom_label = move || {
-        data.and_then(|d| d.account.get())
-            .and_then(Result::ok)
-            .map_or_else(
-                || "Custom range".to_string(),
-                |a| a.presentation.custom_range.to_string(),
-            )
-    };
     view! {
         <div class="period-selector" data-testid="period-selector">
             <nav class="chips" aria-label="Period">

@@ -13,6 +13,10 @@ pub struct Offered {
     pub period: Period,
     pub problem: Option<String>,
     pub choices: PeriodChoices,
+    /// What the product calls a range of dates (Foto Master's "Select Dates").
+    pub custom_label: String,
+    /// What the page calls all of its activity (an event's period), where it names it.
+    pub whole: Option<String>,
 }
 
 /// The usage and team pages' period (see [`crate::view::offered_period`]); `None` until the
@@ -20,13 +24,16 @@ pub struct Offered {
 pub fn use_offered_period(data: AccountData) -> Memo<Option<Offered>> {
     let query = leptos_router::hooks::use_query_map();
     Memo::new(move |_| {
-        let choices = data.account.get()?.ok()?.usage_periods;
+        let account = data.account.get()?.ok()?;
+        let choices = account.usage_periods.clone();
         let (period, problem) =
             crate::view::offered_period(&crate::view::pairs(&query.read()), &choices);
         Some(Offered {
             period,
             problem,
             choices,
+            custom_label: account.presentation.custom_range.to_string(),
+            whole: None,
         })
     })
 }

@@ -4,8 +4,10 @@
 
 use super::{Query, get, offered_period, refused};
 use creditboard_domain::activity::{ActivityQuery, PAGE_SIZES};
-use creditboard_domain::api::query::RawQuery;
+use creditboard_domain::api::query::{RawQuery, period_pairs};
 use creditboard_domain::config::presentation::Presentation;
+use creditboard_domain::ids::ProjectId;
+use creditboard_domain::period::{Period, PeriodPreset};
 
 /// `period=all`: the whole history, where the account offers it.
 pub const ALL_HISTORY: &str = "all";
@@ -190,13 +192,73 @@ pub fn drop_unknown(view: &mut ActivityView, known: impl Fn(&str, &str) -> bool)
     drop(&mut f.tiers, ("tier", "tier"), &known, problems);
 }
 
+/// One project's rows on the Activity page, where its filters, search and export are: the
+/// same days where that page offers them; a project's whole life is the whole history there
+/// (where offered; else that page's own default).
+pub fn project_in_activity(
+    project: &ProjectId,
+    period: Period,
+    presentation: &Presentation,
+) -> Query {
+    let mut q: Query = vec![("project".into(), project.as_str().into())];
+    if period == Period::preset(PeriodPreset::AllActivity) {
+        if presentation.all_history {
+            q.push(("period".into(), ALL_HISTORY.into()));
+        }
+    } else if presentation.activity_periods.offers(period) {
+        q.extend(period_pairs(period));
+    }
+    q
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::test_support::query;
-    use creditboard_domain::period::Period;
-    use creditboard_domain::period::PeriodPreset;
     use creditboard_domain::preset::{Preset, PresetId};
+
+    #[test]
+    fn a_project_opens_on_the_activity_page_in_its_days_or_its_whole_history() {
+        let fotomaster = Preset::get(PresetId::Fotomaster)
+            .unwrap()
+            .config
+            .presentation;
+        let gala = ProjectId::new("evt_acme_gala").unwrap();
+        let link = |p: Period| project_in_activity(&gala, p, &fotomaster);
+        let project = ("project".to_string(), "evt_acme_gala".to_string());
+        assert_eq!(
+            link(Period::preset(PeriodPreset::AllActivity)),
+            vec![project.clone(), ("period".into(), "all".into())]
+        );
+        assert_eq!(
+            link(Period::preset(PeriodPreset::ThisYear)),
+            vec![project.clone(), ("period".into(), "this_year".into())]
+        );
+        let days = Period::custom(
+            chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2026, 3, 9).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            link(days),
+            vec![
+                project.clone(),
+                ("from".into(), "2026-03-01".into()),
+                ("to".into(), "2026-03-09".into())
+            ]
+        );
+        // Without the whole history there, the Activity page's own default.
+        let mut no_history = fotomaster.clone();
+        no_history.all_history = false;
+        assert_eq!(
+            project_in_activity(
+                &gala,
+                Period::preset(PeriodPreset::AllActivity),
+                &no_history
+            ),
+            vec![project]
+        );
+    }
 
     #[test]
     fn activity_filters_come_from_the_url_and_bad_ones_are_named() {

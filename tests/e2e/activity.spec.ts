@@ -15,6 +15,7 @@ import {
   minorUnits,
   open,
   periodDays,
+  rangeLabel,
   rowsOf,
   summed,
   type Entry,
@@ -312,21 +313,52 @@ test('a filter value the account never had is named and dropped; a page past the
   expect(await ledgerIds(page)).toEqual(rows.slice((pages - 1) * 25).map((e) => e.id));
 });
 
-test('a project page shows its usage, engines, rhythm and ledger', async ({ page }) => {
+test('an event’s page: Credits used by engine, AI Activities over the Event period, This year, This month or Select Dates, and its Event activities', async ({
+  page,
+}) => {
   const f = fixture('fotomaster');
-  const entries = f.entries as FullEntry[];
-  const project = entries.at(-1)!.usage?.project ?? entries.findLast((e) => e.usage?.project)!.usage!.project!;
-  await open(page, `/activity/projects/${project}?preset=fotomaster&period=last_90_days`);
-  const [first, last] = periodDays(f, 'last_90_days')!;
-  const inRange = all(f).filter((e) => {
-    const d = localDate(e.at, f.account.timezone);
-    return e.usage?.project === project && d >= first && d <= last;
+  const tz = f.account.timezone;
+  const byProject = new Map<string, FullEntry[]>();
+  for (const e of all(f)) {
+    const p = e.usage?.project;
+    if (p) byProject.set(p, [...(byProject.get(p) ?? []), e]);
+  }
+  // The event that ended first: its period is neither this year nor this month.
+  const [project, entries] = [...byProject].sort((a, b) => a[1].at(-1)!.at.localeCompare(b[1].at(-1)!.at))[0];
+  const [first, last] = [localDate(entries[0].at, tz), localDate(entries.at(-1)!.at, tz)];
+  const [today] = periodDays(f, 'this_month')!.slice(1);
+  expect(last < today, 'the demo has an event that is over').toBe(true);
+  await open(page, `/activity/projects/${project}?preset=fotomaster`);
+  const chips = page.getByTestId('period-selector');
+  await expect(chips.locator('.chip')).toHaveText(['Event period', 'This year', 'This month', 'Select Dates']);
+  await expect(chips.locator('[aria-current=true]')).toHaveText('Event period');
+  // Its whole life: what it used, over its own days, and every one of its rows.
+  const card = page.getByTestId('project-usd');
+  await expect.poll(async () => minorUnits(await card.getByTestId('project-used').innerText())).toBe(summed(entries)[1]);
+  await expect(card).toContainText(rangeLabel(first, last));
+  await expect(card.getByRole('heading', { name: 'AI Activities' })).toBeVisible();
+  await expect(card.getByTestId('project-engines')).toBeVisible();
+  await expect(card.locator('.frequency-chart[data-rendered], .chart-frame [data-rendered]').first()).toBeAttached();
+  await expect(page.getByRole('heading', { name: 'Event activities' })).toBeVisible();
+  await expectSummary(page, [...entries].reverse(), 'the event’s whole life');
+  // This year: the same event, this year's days, on the chart and in the ledger.
+  await chips.getByText('This year').click();
+  await expect(page).toHaveURL(/period=this_year/);
+  const [y0, y1] = periodDays(f, 'this_year')!;
+  const thisYear = entries.filter((e) => {
+    const d = localDate(e.at, tz);
+    return d >= y0 && d <= y1;
   });
-  const used = summed(inRange)[1];
-  await expect.poll(async () => minorUnits(await page.getByTestId('project-used').innerText())).toBe(used);
-  await expect(page.getByTestId('project-engines')).toBeVisible();
-  await expect(page.locator('.frequency-chart[data-rendered], .chart-frame [data-rendered]').first()).toBeAttached();
-  await expectSummary(page, inRange.reverse(), 'project ledger');
+  await expect.poll(async () => minorUnits(await card.getByTestId('project-used').innerText())).toBe(summed(thisYear)[1]);
+  await expectSummary(page, thisYear.reverse(), 'this year');
+  // Its filters, search and export are on the Activity page, for the same event and days.
+  await page.getByTestId('project-in-activity').click();
+  await expect(page).toHaveURL(new RegExp(`/activity\\?.*project=${project}.*period=this_year`));
+  await expectSummary(page, [...thisYear], 'the same rows on the Activity page');
+  // A period the page does not offer is said, and the Event period shown.
+  await open(page, `/activity/projects/${project}?preset=fotomaster&period=last_90_days`);
+  await expect(page.getByTestId('query-problem')).toContainText('“Last 90 days” is not one of the periods offered here');
+  await expect(chips.locator('[aria-current=true]')).toHaveText('Event period');
   await expectAccessible(page);
 });
 

@@ -271,6 +271,16 @@ test('screenshots: every product’s Usage and Activity pages (and ACT3’s Cred
       await open(page, `/activity?preset=${preset}`);
       await expect(page.getByTestId('ledger')).toBeVisible();
       await page.screenshot({ path: screenshot(`walk-${preset}-activity-${look}.png`), fullPage: true });
+      if (preset === 'fotomaster') {
+        // An event's Analytics, one click from the Activity page.
+        await page.getByTestId('project-links').getByRole('link').first().click();
+        await expect(page.getByTestId('project-usd').locator('[data-rendered]').first()).toBeAttached();
+        await page.screenshot({ path: screenshot(`walk-fotomaster-event-${look}.png`), fullPage: true });
+        if (look === '360') {
+          const width = await page.evaluate(() => document.documentElement.scrollWidth);
+          expect(width, 'the event page fits 360 px').toBeLessThanOrEqual(360);
+        }
+      }
       await context.close();
     }
   }

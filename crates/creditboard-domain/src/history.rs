@@ -253,7 +253,7 @@ pub fn generate(opts: &HistoryOptions) -> Result<History> {
             * burst_factor
             / 1000;
         // Some products work per event: most of a day's jobs belong to that day's event.
-        let day_project = g.pick_project();
+        let day_project = g.pick_project(index as u64, u64::from(opts.days));
         for _ in 0..jobs {
             // Working hours, peaking in the afternoon (a triangle from 08:00 to 20:00).
             let minute = 8 * 60 + (g.rng.below(12 * 60) + g.rng.below(12 * 60)) / 2;
@@ -273,7 +273,7 @@ pub fn generate(opts: &HistoryOptions) -> Result<History> {
         // job (at some times of day that one ran less than 17 minutes ago).
         let last = g.ledger.now();
         for (i, minutes_ago) in [3, 9, 17].into_iter().enumerate() {
-            let project = g.pick_project();
+            let project = g.pick_project(u64::from(opts.days), u64::from(opts.days));
             let mut job = g.job(project);
             job.fails = false;
             job.runs_minutes = Some(u32::MAX);
@@ -291,6 +291,19 @@ pub fn generate(opts: &HistoryOptions) -> Result<History> {
         rate_card: preset.rate_card,
         ledger,
     })
+}
+
+/// Whether project `i` of `n`, run in turn, runs on day `day` of a `days`-day history: the
+/// history is cut in `n + 1` stretches, project `i` runs through stretches `i` and `i + 1`,
+/// and the last two run through today, so every day has one or two running.
+fn running_on(i: u64, n: u64, day: u64, days: u64) -> bool {
+    let start = i * days / (n + 1);
+    let end = if i + 2 >= n {
+        days + 1
+    } else {
+        (i + 2) * days / (n + 1)
+    };
+    (start..end).contains(&day)
 }
 
 /// Sets one product's history apart from another's with the same seed: a preset's number
@@ -327,13 +340,15 @@ impl Generator<'_> {
         IdempotencyKey::new(&format!("demo-{}", self.seq))
     }
 
-    fn pick_project(&mut self) -> Option<ProjectId> {
+    /// A project running on day `day` of `days` (see [`running_on`]).
+    fn pick_project(&mut self, day: u64, days: u64) -> Option<ProjectId> {
         let projects = &self.preset.config.projects;
-        if projects.is_empty() {
-            return None;
-        }
-        let i = self.rng.below(projects.len() as u64) as usize;
-        Some(projects[i].id.clone())
+        let n = projects.len() as u64;
+        let running: Vec<u64> = (0..n)
+            .filter(|&i| !self.preset.demo.projects_in_turn || running_on(i, n, day, days))
+            .collect();
+        let i = *running.get(self.rng.below(running.len().max(1) as u64) as usize)?;
+        Some(projects[i as usize].id.clone())
     }
 
     fn job(&mut self, day_project: Option<ProjectId>) -> Job {
@@ -551,5 +566,29 @@ impl Generator<'_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::running_on;
+
+    #[test]
+    fn projects_in_turn_leave_no_day_without_one_and_end_in_turn() {
+        for n in 1..=8 {
+            for days in [1, 2, 7, 30, 90, 400, 1_000] {
+                for day in 0..=days {
+                    let running = (0..n).filter(|&i| running_on(i, n, day, days)).count();
+                    assert!(
+                        (1..=2).contains(&running),
+                        "{n} projects, day {day} of {days}: {running} running"
+                    );
+                }
+                // The first ends before today when there are more than two; the last runs
+                // through today.
+                assert_eq!(running_on(0, n, days, days), n <= 2, "{n} projects");
+                assert!(running_on(n - 1, n, days, days));
+            }
+        }
     }
 }

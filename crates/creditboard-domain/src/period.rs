@@ -138,10 +138,14 @@ pub enum PeriodPreset {
     ThisYear,
     /// Since the current billing cycle began (ngram's "current billing period").
     ThisBillingPeriod,
+    /// From the day of the first activity in view to the day of the last: a project's whole
+    /// life (Foto Master's "Event Period"), resolved over the ledger (see
+    /// [`Period::resolve_over`]).
+    AllActivity,
 }
 
 impl PeriodPreset {
-    pub const ALL: [PeriodPreset; 9] = [
+    pub const ALL: [PeriodPreset; 10] = [
         PeriodPreset::ThisBillingPeriod,
         PeriodPreset::Last1Day,
         PeriodPreset::Last7Days,
@@ -151,6 +155,7 @@ impl PeriodPreset {
         PeriodPreset::Last90Days,
         PeriodPreset::Last180Days,
         PeriodPreset::ThisYear,
+        PeriodPreset::AllActivity,
     ];
 
     /// The URL/API spelling (`?period=last_90_days`).
@@ -165,6 +170,7 @@ impl PeriodPreset {
             PeriodPreset::Last180Days => "last_180_days",
             PeriodPreset::ThisYear => "this_year",
             PeriodPreset::ThisBillingPeriod => "this_billing_period",
+            PeriodPreset::AllActivity => "all_activity",
         }
     }
 
@@ -179,6 +185,7 @@ impl PeriodPreset {
             PeriodPreset::Last180Days => "Last 180 days",
             PeriodPreset::ThisYear => "This year",
             PeriodPreset::ThisBillingPeriod => "This billing period",
+            PeriodPreset::AllActivity => "All activity",
         }
     }
 }
@@ -215,11 +222,18 @@ impl Default for PeriodChoices {
     /// The dashboard's own set: seven presets and a custom range, the last 30 days first.
     fn default() -> Self {
         PeriodChoices {
-            // Every preset but VideoGen's single day and ngram's billing period, in the usual
-            // order.
+            // Every preset but VideoGen's single day, ngram's billing period and a project's
+            // whole life, in the usual order.
             presets: PeriodPreset::ALL
                 .into_iter()
-                .filter(|p| !matches!(p, PeriodPreset::Last1Day | PeriodPreset::ThisBillingPeriod))
+                .filter(|p| {
+                    !matches!(
+                        p,
+                        PeriodPreset::Last1Day
+                            | PeriodPreset::ThisBillingPeriod
+                            | PeriodPreset::AllActivity
+                    )
+                })
                 .collect(),
             custom: true,
             default: PeriodPreset::Last30Days,
@@ -244,6 +258,21 @@ impl PeriodChoices {
             ],
             custom: true,
             default: PeriodPreset::Last30Days,
+        }
+    }
+
+    /// A project's page: its whole life first (Foto Master's "Event Period"), then the
+    /// last 30 days, this month, this year and a custom range.
+    pub fn project() -> Self {
+        PeriodChoices {
+            presets: vec![
+                PeriodPreset::AllActivity,
+                PeriodPreset::Last30Days,
+                PeriodPreset::ThisMonth,
+                PeriodPreset::ThisYear,
+            ],
+            custom: true,
+            default: PeriodPreset::AllActivity,
         }
     }
 
@@ -353,7 +382,19 @@ impl Period {
     /// What this period covers at `now` in the account's calendar. With [`Freshness::ThroughYesterday`] the last
     /// day is yesterday (data for today is not final yet), so "last 7 days" ends yesterday.
     /// No range reaches past the data: a custom range into the future ends with it.
+    /// "All activity" knows no ledger here: it is today (see [`Period::resolve_over`]).
     pub fn resolve(self, now: DateTime<Utc>, calendar: &Calendar) -> DateRange {
+        self.resolve_over(now, calendar, None)
+    }
+
+    /// [`Period::resolve`], with `activity` the times of the first and the last entry in view
+    /// (`None`: none): "all activity" is their days, whatever the calendar.
+    pub fn resolve_over(
+        self,
+        now: DateTime<Utc>,
+        calendar: &Calendar,
+        activity: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> DateRange {
         let Calendar {
             timezone: tz,
             freshness,
@@ -390,6 +431,13 @@ impl Period {
                     let start = tz.date_of(billing.current_start(tz, now));
                     (start, after_reference.max(start))
                 }
+                PeriodPreset::AllActivity => match activity {
+                    Some((first, last)) => {
+                        let last = tz.date_of(last);
+                        (tz.date_of(first), last.succ_opt().unwrap_or(last))
+                    }
+                    None => (today, today.succ_opt().unwrap_or(today)),
+                },
             },
             Period::Custom { from, to } => (from, to.succ_opt().unwrap_or(to).min(after_reference)),
         };

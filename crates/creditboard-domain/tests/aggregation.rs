@@ -360,6 +360,70 @@ fn the_usage_rate_over_a_range_is_what_was_used_of_the_allocation_for_its_days()
     assert_eq!(rate("2026-10-21", "2026-10-31"), (0, Some(356), Some(0)));
 }
 
+/// "All activity" (Foto Master's "Event Period") is the days from the first job in view to
+/// the last, whatever today is: a wedding in January stays January in December.
+#[test]
+fn all_activity_is_the_days_from_the_first_job_in_view_to_the_last() {
+    let mut l = funded(10_000);
+    let day = |d: i64, h: i64| at(24 * d + h);
+    l.run(job("a1", 100, day(2, 9), "video", "ana")).unwrap();
+    l.run(job("b1", 40, day(4, 23), "image", "ben")).unwrap();
+    l.run(job("a2", 25, day(9, 18), "image", "ana")).unwrap();
+    l.run(job("b2", 70, day(30, 1), "video", "ben")).unwrap();
+    let now = day(340, 12);
+    let ana = LedgerFilter {
+        members: vec![MemberId::new("ana").unwrap()],
+        ..LedgerFilter::default()
+    };
+    let query = UsageQuery {
+        period: Period::preset(PeriodPreset::AllActivity),
+        filter: ana,
+    };
+    let v = usage_view(&l, &mut DailyRollup::new(), &query, now).unwrap();
+    // UTC account: ana's jobs ran on Jan 3 and Jan 10; the range ends after Jan 10.
+    assert_eq!(
+        (v.range.start, v.range.end),
+        (utc("2026-01-03T00:00:00Z"), utc("2026-01-11T00:00:00Z"))
+    );
+    let s = &v.meters[0];
+    assert_eq!((s.used.get(), s.jobs), (125, 2));
+    assert_eq!(s.series.points.len(), 8, "one bar a day, Jan 3 to Jan 10");
+    // The listing takes the same days.
+    let listing = creditboard_domain::activity::ActivityQuery {
+        period: Some(Period::preset(PeriodPreset::AllActivity)),
+        meter: None,
+        filter: LedgerFilter {
+            members: vec![MemberId::new("ben").unwrap()],
+            ..LedgerFilter::default()
+        },
+    };
+    let request = creditboard_domain::activity::PageRequest {
+        query: listing,
+        size: 10,
+        page: 1,
+        snapshot: None,
+    };
+    let mut index = creditboard_domain::activity::ActivityIndex::new();
+    let page = creditboard_domain::activity::activity_page(&l, &mut index, &request, now).unwrap();
+    // Ben's jobs ran on Jan 5 and Jan 31.
+    let range = page.range.unwrap();
+    assert_eq!(
+        (range.start, range.end, page.total_count),
+        (utc("2026-01-05T00:00:00Z"), utc("2026-02-01T00:00:00Z"), 2)
+    );
+    // Nothing in view: today alone, not the whole calendar.
+    let nobody = UsageQuery {
+        period: Period::preset(PeriodPreset::AllActivity),
+        filter: LedgerFilter {
+            members: vec![MemberId::new("nobody").unwrap()],
+            ..LedgerFilter::default()
+        },
+    };
+    let v = usage_view(&l, &mut DailyRollup::new(), &nobody, now).unwrap();
+    assert_eq!(v.range.end - v.range.start, Duration::days(1));
+    assert_eq!(v.meters[0].used.get(), 0);
+}
+
 #[test]
 fn a_series_for_an_unknown_meter_is_an_error() {
     let l = funded(10);

@@ -6,12 +6,14 @@ use super::listing::LedgerListing;
 use crate::charts::frequency_chart;
 use crate::components::breakdown::{Breakdown, Namer};
 use crate::components::chart::EChart;
+use crate::components::period::PeriodChoice;
 use crate::components::states::{ErrorPanel, Skeleton};
 use crate::format;
 use crate::hooks::activity::use_project_usage;
+use crate::hooks::usage::Offered;
 use crate::theme::use_chart_theme;
-use crate::view::activity::{Column, activity_from_query};
-use crate::view::{pairs, store_params, to_query_string};
+use crate::view::activity::{Column, project_in_activity};
+use crate::view::{offered_period, pairs, store_params, to_query_string};
 use creditboard_domain::ids::ProjectId;
 use creditboard_domain::period::{Period, PeriodPreset};
 use creditboard_domain::usage::Granularity;
@@ -24,12 +26,32 @@ use std::sync::Arc;
 pub fn ProjectBody(ctx: Context, project: ProjectId, name: String) -> impl IntoView {
     let query = use_query_map();
     let account = ctx.account.clone();
-    let period = Memo::new(move |_| {
-        activity_from_query(&pairs(&query.read()), &account.presentation)
-            .query
-            .period
-            .unwrap_or(Period::preset(PeriodPreset::ThisYear))
+    // The page's own periods (Foto Master's "Event Period, This Year, This Month, or Select
+    // Dates"): one choice for the analytics and the ledger below them.
+    let what = ctx
+        .account
+        .presentation
+        .heading(Column::Project)
+        .to_string();
+    let whole = format!("{what} period");
+    let offered = Memo::new(move |_| {
+        let choices = account.presentation.project_periods.clone();
+        let (period, problem) = offered_period(&pairs(&query.read()), &choices);
+        Some(Offered {
+            period,
+            problem,
+            choices,
+            custom_label: account.presentation.custom_range.to_string(),
+            whole: Some(whole.clone()),
+        })
     });
+    let period = Memo::new(move |_| {
+        offered
+            .with(|o| o.as_ref().map(|o| o.period))
+            .unwrap_or(Period::preset(PeriodPreset::AllActivity))
+    });
+    let tz = ctx.account.timezone;
+    let today = Signal::derive(move || tz.date_of(crate::browser::now()));
     let usage = use_project_usage(project.clone(), period);
     let theme = use_chart_theme();
     let back = move || {
@@ -37,12 +59,20 @@ pub fn ProjectBody(ctx: Context, project: ProjectId, name: String) -> impl IntoV
         crate::browser::app_href(&format!("/activity{}", to_query_string(&sticky)))
     };
     let several = ctx.account.meters.len() > 1;
-    let what = ctx
-        .account
-        .presentation
-        .heading(Column::Project)
-        .to_string();
     let ledger_title = format!("{what} activities");
+    let chart_title = ctx.account.presentation.project_chart_title.to_string();
+    let in_activity = {
+        let (project, account) = (project.clone(), ctx.account.clone());
+        move || {
+            let mut q = store_params(&pairs(&query.read()));
+            q.extend(project_in_activity(
+                &project,
+                period.get(),
+                &account.presentation,
+            ));
+            crate::browser::app_href(&format!("/activity{}", to_query_string(&q)))
+        }
+    };
     let analytics = {
         let ctx = ctx.clone();
         move || {
@@ -82,7 +112,7 @@ pub fn ProjectBody(ctx: Context, project: ProjectId, name: String) -> impl IntoV
                                 <p class="muted">
                                     {format!("used in {} jobs · {}", m.jobs, format::date_range(&m.range))}
                                 </p>
-                                <h3>"Activity"</h3>
+                                <h3>{chart_title.clone()}</h3>
                                 <EChart spec label=label.clone() stamp=Signal::stored(format!("{:?}", m.range.from)) class="frequency-chart" />
                                 <Breakdown
                                     title="By engine".to_string()
@@ -110,8 +140,16 @@ pub fn ProjectBody(ctx: Context, project: ProjectId, name: String) -> impl IntoV
             </p>
             <h1>{name}</h1>
         </header>
+        <div class="project-period">
+            <PeriodChoice offered today />
+        </div>
         {analytics}
         <h2 class="section-title">{ledger_title}</h2>
-        <LedgerListing ctx project=Some(project) />
+        <LedgerListing ctx project=Some(project) fixed=Signal::from(period) />
+        <p class="activity-link">
+            <a href=in_activity data-testid="project-in-activity">
+                "Search, filter and export these in Activity →"
+            </a>
+        </p>
     }
 }

@@ -19,6 +19,7 @@ use crate::period::{Period, PeriodPreset, data_through};
 use crate::ratecard::{self, Estimate, EstimateLine};
 use crate::topups::{self, TopUpSimulation};
 use crate::usage::DailyRollup;
+use crate::usage::filter::range_of;
 use chrono::{DateTime, Utc};
 
 impl Account {
@@ -138,7 +139,7 @@ pub fn usage_view(
 ) -> Result<UsageView> {
     rollup.sync(ledger);
     let config = ledger.config();
-    let range = query.period.resolve(now, &config.calendar());
+    let range = range_of(ledger, query.period, &query.filter, now);
     // The current billing period is measured against its whole cycle's allocation, not the
     // part of it that has passed (see `usage::allocation`).
     let whole_cycle = query.period == Period::preset(PeriodPreset::ThisBillingPeriod);

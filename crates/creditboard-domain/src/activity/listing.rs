@@ -11,7 +11,7 @@ use crate::error::{DomainError, Result};
 use crate::ids::Label;
 use crate::ledger::Ledger;
 use crate::period::DateRange;
-use crate::usage::filter::{contains_folded, entries_in};
+use crate::usage::filter::{contains_folded, entries_in, range_of};
 use chrono::{DateTime, Utc};
 
 /// The listing's entries in time order: the period's slice of the ledger (entries are sorted
@@ -25,7 +25,9 @@ pub(super) fn candidates<'a>(
     if let Some(m) = &query.meter {
         config.meter(m)?;
     }
-    let range = query.period.map(|p| p.resolve(now, &config.calendar()));
+    let range = query
+        .period
+        .map(|p| range_of(ledger, p, &query.filter, now));
     let entries = match &range {
         Some(r) => entries_in(ledger.entries(), r),
         None => ledger.entries(),

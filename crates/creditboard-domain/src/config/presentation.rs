@@ -19,6 +19,9 @@ pub use super::composition::{EstimateWords, PanelPart, UsagePart};
 pub struct Presentation {
     /// The Activity page's time ranges (the usage page's are the account's `usage_periods`).
     pub activity_periods: PeriodChoices,
+    /// A project's page's time ranges (Foto Master's "Event Period, This Year, This Month,
+    /// or Select Dates"), its whole life first.
+    pub project_periods: PeriodChoices,
     /// Whether the Activity page also offers the whole history ("All history").
     pub all_history: bool,
     /// The usage page's card labels, for every meter `meter_cards` does not name.
@@ -48,6 +51,9 @@ pub struct Presentation {
     /// The usage chart's title; `{per}` stands for "Daily" or "Monthly" (ngram's
     /// "{per} Credit Usage").
     pub chart_title: Label,
+    /// The title of a project's chart of how often its jobs ran (Foto Master's "AI
+    /// Activities").
+    pub project_chart_title: Label,
     /// The usage page's parts, in the order shown (ngram: the cards, its activity table,
     /// the chart, the link to the Activity page).
     pub usage_parts: Vec<UsagePart>,
@@ -72,6 +78,7 @@ impl Default for Presentation {
     fn default() -> Self {
         Presentation {
             activity_periods: PeriodChoices::activity(),
+            project_periods: PeriodChoices::project(),
             all_history: true,
             cards: CardLabels::default(),
             meter_cards: vec![],
@@ -84,6 +91,7 @@ impl Default for Presentation {
             activity_filters: ActivityFilter::USUAL.to_vec(),
             activity_title: Label::known("Credit activity"),
             chart_title: Label::known("{per} usage"),
+            project_chart_title: Label::known("Activity"),
             usage_parts: UsagePart::USUAL.to_vec(),
             chart_period: None,
             custom_range: Label::known("Custom range"),
@@ -367,6 +375,7 @@ impl Presentation {
     /// validation.
     pub fn validate(&self, meters: &[MeterConfig]) -> Result<()> {
         self.activity_periods.validate_for("the Activity page")?;
+        self.project_periods.validate_for("a project's page")?;
         if let Some(link) = &self.activity_link
             && !self.activity_periods.presets.contains(&link.period)
         {

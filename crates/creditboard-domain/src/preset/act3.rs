@@ -186,6 +186,7 @@ pub(super) fn act3() -> Result<Preset> {
         burst_per_mille: 35,
         failure_per_mille: 50,
         project_per_mille: 1000,
+        projects_in_turn: true,
         member_weights: &[2, 4, 4, 3],
         features: vec![
             DemoFeature {

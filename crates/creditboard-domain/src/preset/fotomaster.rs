@@ -70,6 +70,17 @@ pub(super) fn fotomaster() -> Result<Preset> {
         UsagePart::RecentActivity,
     ];
     config.presentation.custom_range = label("Select Dates");
+    config.presentation.project_chart_title = label("AI Activities");
+    // An event's AI Activities: "Event Period, This Year, This Month, or Select Dates".
+    config.presentation.project_periods = PeriodChoices {
+        presets: vec![
+            PeriodPreset::AllActivity,
+            PeriodPreset::ThisYear,
+            PeriodPreset::ThisMonth,
+        ],
+        custom: true,
+        default: PeriodPreset::AllActivity,
+    };
     config.presentation.period_on_chart = true;
     // "Filter by a specific service or AI feature", "date range" and "status".
     config.presentation.activity_filters = vec![ActivityFilter::Feature, ActivityFilter::Status];
@@ -175,6 +186,7 @@ pub(super) fn fotomaster() -> Result<Preset> {
         burst_per_mille: 60,
         failure_per_mille: 25,
         project_per_mille: 900,
+        projects_in_turn: true,
         member_weights: &[2, 3],
         features: vec![
             demo_feature("i2v_kling", 5, (1, 1)),

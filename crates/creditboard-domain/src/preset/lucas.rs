@@ -202,6 +202,7 @@ pub(super) fn lucas() -> Result<Preset> {
         burst_per_mille: 25,
         failure_per_mille: 30,
         project_per_mille: 600,
+        projects_in_turn: false,
         member_weights: &[3, 5, 4, 2, 2],
         features: vec![
             demo_feature("video_creation", 22, (20, 180)),

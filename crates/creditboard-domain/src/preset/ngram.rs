@@ -169,6 +169,7 @@ pub(super) fn ngram() -> Result<Preset> {
         burst_per_mille: 30,
         failure_per_mille: 40,
         project_per_mille: 400,
+        projects_in_turn: false,
         member_weights: &[4, 3, 2],
         features: vec![
             demo_feature("scriptWrite", 14, (1, 1)),

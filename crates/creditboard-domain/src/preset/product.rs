@@ -73,6 +73,7 @@ impl ProductConfig {
                 burst_per_mille: 30,
                 failure_per_mille: 30,
                 project_per_mille: 500,
+                projects_in_turn: false,
                 member_weights: &[],
                 features,
                 description: DescriptionStyle::FeatureName,

@@ -38,6 +38,9 @@ pub struct DemoProfile {
     pub failure_per_mille: u32,
     /// Jobs belonging to a project, per mille.
     pub project_per_mille: u32,
+    /// Whether projects run in turn, each for a stretch of the history (Foto Master's events,
+    /// ACT3's productions), rather than all of them all along.
+    pub projects_in_turn: bool,
     /// Member weights, aligned with the config's members.
     pub member_weights: &'static [u32],
     pub features: Vec<DemoFeature>,

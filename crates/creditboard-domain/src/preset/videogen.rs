@@ -228,6 +228,7 @@ pub(super) fn videogen() -> Result<Preset> {
         burst_per_mille: 20,
         failure_per_mille: 35,
         project_per_mille: 500,
+        projects_in_turn: false,
         member_weights: &[2, 3, 5, 4, 3, 2],
         features: vec![
             demo_feature("export_1080p", 16, (15, 120)),

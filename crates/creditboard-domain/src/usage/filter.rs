@@ -3,7 +3,9 @@
 
 use crate::entry::{EntryKind, EntryStatus, LedgerEntry};
 use crate::ids::{CategoryId, FeatureId, Label, MemberId, ProjectId, TierId};
-use crate::period::DateRange;
+use crate::ledger::Ledger;
+use crate::period::{DateRange, Period, PeriodPreset};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Which entries a view includes. Empty lists mean "any".
@@ -83,4 +85,26 @@ pub fn entries_in<'a>(entries: &'a [LedgerEntry], range: &DateRange) -> &'a [Led
     let lo = entries.partition_point(|e| e.at < range.start);
     let hi = entries.partition_point(|e| e.at < range.end);
     &entries[lo..hi.max(lo)]
+}
+
+/// What `period` covers at `now` for the entries `filter` matches: the calendar's answer, or
+/// for "all activity" the days from the first matching entry to the last (an event's
+/// period).
+pub fn range_of(
+    ledger: &Ledger,
+    period: Period,
+    filter: &LedgerFilter,
+    now: DateTime<Utc>,
+) -> DateRange {
+    let activity = (period == Period::preset(PeriodPreset::AllActivity))
+        .then(|| span(ledger.entries(), filter))
+        .flatten();
+    period.resolve_over(now, &ledger.config().calendar(), activity)
+}
+
+/// The times of the first and the last entry `filter` matches (entries are in time order).
+fn span(entries: &[LedgerEntry], filter: &LedgerFilter) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let first = entries.iter().find(|e| filter.matches(e))?;
+    let last = entries.iter().rev().find(|e| filter.matches(e))?;
+    Some((first.at, last.at))
 }
