@@ -65,6 +65,30 @@ pub fn forecast_sentence(f: &Forecast, meter: &MeterConfig, tz_today: chrono::Na
     }
 }
 
+/// What to do about a run-out the forecast sees coming, where the meter cannot be bought
+/// ("Contact your account administrator or Idomoo support to discuss increasing your
+/// allocation"); nothing where it can (the page offers to buy) or nothing runs out.
+pub fn run_out_advice(
+    f: &Forecast,
+    meter: &MeterConfig,
+    sold: bool,
+    support: &str,
+) -> Option<String> {
+    if sold || f.runs_out_on.is_none() || !f.burn_per_day.is_positive() {
+        return None;
+    }
+    let (subject, verb) = holdings(meter);
+    let run_out = if verb == "lasts" {
+        "runs out"
+    } else {
+        "run out"
+    };
+    let subject = subject.strip_prefix("your ").unwrap_or(subject);
+    Some(format!(
+        "Before your {subject} {run_out}, contact your account administrator or {support} to increase your allocation."
+    ))
+}
+
 /// What a run-out date counts on besides the balance: ", counting the Dec 12, 2026 refill and
 /// 40 automatic top-ups (200,000 credits)"; nothing when it counts on nothing.
 fn counting(f: &Forecast, meter: &MeterConfig) -> String {
@@ -143,15 +167,21 @@ pub fn ForecastLine(
     #[prop(into)] forecast: Signal<Option<Forecast>>,
     meter: MeterConfig,
     tz: Timezone,
+    /// Whether more of the meter can be bought here.
+    sold: bool,
+    /// Whom to ask for more where it cannot (the product's words).
+    support: String,
 ) -> impl IntoView {
     let id = meter.id.to_string();
     let sentences = move || {
         forecast.with(|f| {
             f.as_ref().map(|f| {
-                (
-                    forecast_sentence(f, &meter, tz.date_of(browser::now())),
-                    expiry_sentence(f, &meter, tz),
-                )
+                let runs = forecast_sentence(f, &meter, tz.date_of(browser::now()));
+                let runs = match run_out_advice(f, &meter, sold, &support) {
+                    Some(advice) => format!("{runs} {advice}"),
+                    None => runs,
+                };
+                (runs, expiry_sentence(f, &meter, tz))
             })
         })
     };
@@ -202,6 +232,35 @@ mod tests {
             expected_unused: Amount::ZERO,
             counted: Counted::default(),
         }
+    }
+
+    #[test]
+    fn a_run_out_where_nothing_is_sold_says_whom_to_ask() {
+        let minutes = meter(MeterUnit::Minutes, true);
+        let usd = meter(MeterUnit::Currency { code: "USD".into() }, false);
+        let soon = forecast(575, Some("2026-12-07"));
+        assert_eq!(
+            run_out_advice(&soon, &minutes, false, "Idomoo support").as_deref(),
+            Some(
+                "Before your minutes run out, contact your account administrator or Idomoo support to increase your allocation."
+            )
+        );
+        assert_eq!(
+            run_out_advice(&soon, &usd, false, "support").as_deref(),
+            Some(
+                "Before your balance runs out, contact your account administrator or support to increase your allocation."
+            )
+        );
+        // Where more can be bought the page offers it; where nothing runs out, nothing to do.
+        assert_eq!(run_out_advice(&soon, &minutes, true, "support"), None);
+        assert_eq!(
+            run_out_advice(&forecast(575, None), &minutes, false, "support"),
+            None
+        );
+        assert_eq!(
+            run_out_advice(&forecast(0, Some("2026-12-07")), &minutes, false, "support"),
+            None
+        );
     }
 
     #[test]

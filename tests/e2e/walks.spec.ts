@@ -16,6 +16,7 @@ import {
   rowsOf,
   screenshot,
   usedBetween,
+  addDays,
   type PeriodSlug,
   viewAs,
 } from './support';
@@ -206,6 +207,62 @@ test('fotomaster: the dashboard has the balance to the cent with Amount and Buy 
     return d >= d0 && d <= d1;
   });
   expect(await ledgerIds(page)).toEqual(rowsOf(month.reverse()).slice(0, 25).map((e) => e.id));
+  expect(errors).toEqual([]);
+});
+
+test('lucas: two metrics at the top, five periods in the account’s timezone, data through yesterday 23:59, and whom to ask for more', async ({
+  page,
+}) => {
+  const f = fixture('lucas');
+  const tz = f.account.timezone;
+  const errors = await open(page, '/?preset=lucas&period=last_7_days');
+  // "The dashboard displays two main metrics at the top of the page."
+  for (const name of ['Video Rendering Minutes', 'AI Feature Credits']) {
+    await expect(page.getByRole('heading', { level: 2, name, exact: true })).toBeVisible();
+  }
+  expect(ascending(await tops(page, ['meter-render_minutes', 'meter-ai_credits', 'details-render_minutes']))).toBe(true);
+  // "… using the selector at the top of the dashboard": the help page's five, in its order.
+  await expect(page.getByTestId('period-selector').locator('a.chip')).toHaveText([
+    'Last 7 days',
+    'This month',
+    'Last month',
+    'Last 90 days',
+    'Last 180 days',
+  ]);
+  // "Rolling 7 days from current date backwards", in the account's timezone, through
+  // yesterday: what the minutes card says was used is the consumes net of refunds on
+  // those local days.
+  const [first, last] = periodDays(f, 'last_7_days')!;
+  expect(last).toBe(addDays(localDate(f.now, tz), -1));
+  await expect
+    .poll(async () => minorUnits(await page.getByTestId('used-render_minutes').locator('.stat-value').innerText()))
+    .toBe(usedBetween(f, 'render_minutes', first, last));
+  // "Usage data reflects activity through yesterday, 23:59."
+  const yesterday = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric' }).format(
+    new Date(`${last}T00:00:00Z`),
+  );
+  await expect(page.getByTestId('freshness')).toHaveText(`Data through ${yesterday}, 23:59`);
+  // "What happens if I run out of rendering minutes? Contact your account administrator or
+  // Idomoo support": said where a run-out is foreseen, and on Billing, where nothing is sold
+  // and so no top-ups are offered either.
+  const forecast = page.getByTestId('forecast-render_minutes');
+  const runout = (await forecast.locator('.forecast-runout').innerText()).trim();
+  if (/ until /.test(runout) || /will not cover/.test(runout)) {
+    await expect(forecast).toContainText('contact your account administrator or Idomoo support');
+  } else {
+    await expect(forecast).not.toContainText('contact your account administrator');
+  }
+  await page.getByRole('link', { name: 'Billing' }).first().click();
+  for (const [id, name] of [
+    ['render_minutes', 'Video Rendering Minutes'],
+    ['ai_credits', 'AI Feature Credits'],
+  ]) {
+    await expect(page.getByTestId(`not-sold-${id}`)).toContainText(
+      `${name} cannot be bought here. To increase your allocation, contact your account administrator or Idomoo support.`,
+    );
+    await expect(page.getByTestId(`top-ups-${id}`)).toHaveCount(0);
+  }
+  await expect(page.getByText('Automatic top-ups')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
 

@@ -72,15 +72,22 @@ fn bought_text(credits: &Amount, price: &Money, meter: &MeterConfig) -> String {
 
 /// The "Buy credits" card of one meter: what to buy, the confirmation, what it came to.
 #[component]
-pub fn BuyCredits(meter: MeterConfig, offer: Option<PurchaseOffer>) -> impl IntoView {
+pub fn BuyCredits(
+    meter: MeterConfig,
+    offer: Option<PurchaseOffer>,
+    /// Whom to ask, besides the administrator, where nothing is sold (the product's words).
+    #[prop(optional)]
+    support: Option<String>,
+) -> impl IntoView {
     let Some(offer) = offer else {
         return view! {
-            <div class="card billing-card">
+            <div class="card billing-card" data-testid=format!("not-sold-{}", meter.id)>
                 <h2>"Buy credits"</h2>
                 <p class="muted">
                     {format!(
-                        "{} cannot be bought here. To increase your allocation, contact your account administrator or support.",
+                        "{} cannot be bought here. To increase your allocation, contact your account administrator or {}.",
                         meter.name,
+                        support.as_deref().unwrap_or("support"),
                     )}
                 </p>
             </div>

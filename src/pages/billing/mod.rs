@@ -46,7 +46,7 @@ pub fn BillingPage() -> impl IntoView {
                                 .then(|| view! { <h2 class="section-title">{meter.name.clone()}</h2> })}
                             <div class="billing-grid">
                                 <div class="billing-stack">
-                                    <BuyCredits meter=meter.clone() offer=offer />
+                                    <BuyCredits meter=meter.clone() offer=offer support=account.presentation.support.to_string() />
                                     <Alerts meter=meter.clone() account=account.clone() />
                                 </div>
                                 {sells.then(|| view! { <TopUps meter=meter.clone() card=card.clone() /> })}

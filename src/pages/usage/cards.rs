@@ -116,8 +116,11 @@ pub(super) fn MeterCards(
     tz: Timezone,
     /// Name the group (when the account has several meters).
     titled: bool,
+    /// Whether more of the meter can be bought here.
+    sold: bool,
 ) -> impl IntoView {
     let id = meter.id.to_string();
+    let support = presentation.support.to_string();
     let labels = presentation.cards_of(&meter.id).clone();
     let available =
         Signal::derive(move || balance.with(|b| b.as_ref().map_or(Amount::ZERO, |b| b.available)));
@@ -231,7 +234,7 @@ pub(super) fn MeterCards(
                 />
                 {third}
             </div>
-            <ForecastLine forecast meter=meter.clone() tz />
+            <ForecastLine forecast meter=meter.clone() tz sold support />
         </section>
     }
 }

@@ -345,6 +345,7 @@ fn UsageBody(
                     whole_cycle
                     tz
                     titled=several
+                    sold=account.offer(&meter.id).is_some()
                 />
             }
         })

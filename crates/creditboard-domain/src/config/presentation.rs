@@ -63,6 +63,9 @@ pub struct Presentation {
     pub chart_period: Option<PeriodPreset>,
     /// What the period selector calls a range of dates (Foto Master's "Select Dates").
     pub custom_range: Label,
+    /// Whom to ask, besides the account's administrator, for more of a meter that cannot be
+    /// bought (Lucas: "Idomoo support").
+    pub support: Label,
     /// The period selector sits at the chart's top right instead of above the cards (Foto
     /// Master's "toggle buttons located in the top-right corner of the graph").
     pub period_on_chart: bool,
@@ -95,6 +98,7 @@ impl Default for Presentation {
             usage_parts: UsagePart::USUAL.to_vec(),
             chart_period: None,
             custom_range: Label::known("Custom range"),
+            support: Label::known("support"),
             period_on_chart: false,
             credits_panel: PanelPart::USUAL.to_vec(),
             estimate_words: EstimateWords::default(),

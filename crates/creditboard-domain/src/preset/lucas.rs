@@ -59,6 +59,9 @@ pub(super) fn lucas() -> Result<Preset> {
         default: PeriodPreset::ThisMonth,
     };
     // "Your Available Rendering Minutes balance is displayed there."
+    // "Contact your account administrator or Idomoo support to discuss increasing your
+    // allocation."
+    config.presentation.support = label("Idomoo support");
     config.presentation.meter_cards = vec![MeterCardLabels {
         meter: id("render_minutes"),
         labels: CardLabels {
