@@ -154,6 +154,25 @@ pub fn balance_text(amount: creditboard_domain::Amount, meter: &MeterConfig) -> 
     }
 }
 
+/// The class of a column's cells: amounts right-aligned.
+pub fn column_class(column: Column) -> &'static str {
+    match column {
+        Column::Amount | Column::Balance => "num",
+        _ => "",
+    }
+}
+
+/// A table's header cells, in the product's words.
+pub fn head_cells(ctx: &Context, columns: &[Column]) -> impl IntoView + use<> {
+    columns
+        .iter()
+        .map(|c| {
+            let heading = ctx.account.presentation.heading(*c).to_string();
+            view! { <th scope="col" class=column_class(*c)>{heading}</th> }
+        })
+        .collect_view()
+}
+
 /// A cell of a row as plain text (the Credits panel's short history; the table's cells that
 /// are text alone).
 pub fn cell_text(ctx: &Context, row: &ActivityRow, column: Column) -> String {

@@ -2,7 +2,7 @@
 //! Credits Detail panel): the product's columns, a row per job, newest first, following the
 //! store as shots complete.
 
-use super::context::{Context, cell_text, use_context_data};
+use super::context::{Context, cell_text, column_class, head_cells, use_context_data};
 use crate::hooks::activity::use_listing;
 use crate::view::activity::Column;
 use crate::view::{pairs, store_params, to_query_string};
@@ -42,13 +42,7 @@ fn HistoryTable(ctx: Context) -> impl IntoView {
         crate::browser::app_href(&format!("/activity{}", to_query_string(&q)))
     };
     let title = ctx.account.presentation.activity_title.to_string();
-    let head = columns
-        .iter()
-        .map(|c| {
-            let class = if *c == Column::Amount { "num" } else { "" };
-            view! { <th scope="col" class=class>{ctx.account.presentation.heading(*c).to_string()}</th> }
-        })
-        .collect_view();
+    let head = head_cells(&ctx, &columns);
     let rows = move || {
         listing.get().map(|page| match page {
             Ok(page) => page
@@ -58,8 +52,7 @@ fn HistoryTable(ctx: Context) -> impl IntoView {
                     let cells = columns
                         .iter()
                         .map(|c| {
-                            let class = if *c == Column::Amount { "num" } else { "" };
-                            view! { <td class=class>{cell_text(&ctx, row, *c)}</td> }
+                            view! { <td class=column_class(*c)>{cell_text(&ctx, row, *c)}</td> }
                         })
                         .collect_view();
                     view! { <tr data-entry=row.entry.id.0.to_string()>{cells}</tr> }

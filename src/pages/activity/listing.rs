@@ -2,7 +2,7 @@
 //! what matches), the table a page at a time, the pager, and the selected entry's drawer.
 
 use super::columns::{ColumnChooser, PageSize};
-use super::context::{Context, cell_text, signed, status_text};
+use super::context::{Context, cell_text, head_cells, signed, status_text};
 use super::drawer::EntryDrawer;
 use super::export::Export;
 use super::filters::Filters;
@@ -154,22 +154,9 @@ fn Results(
         .into_iter()
         .map(|row| view! { <Row ctx=ctx.clone() row columns selected /> })
         .collect_view();
-    let head = move || {
-        columns
-            .get()
-            .into_iter()
-            .map(|c| {
-                let class = match c {
-                    Column::Amount | Column::Balance => "num",
-                    _ => "",
-                };
-                view! {
-                    <th scope="col" class=class>
-                        {ctx.account.presentation.heading(c).to_string()}
-                    </th>
-                }
-            })
-            .collect_view()
+    let head = {
+        let ctx = ctx.clone();
+        move || head_cells(&ctx, &columns.get())
     };
     view! {
         <p class="listing-summary" data-testid="activity-summary">
