@@ -110,7 +110,12 @@ pub fn ProjectBody(ctx: Context, project: ProjectId, name: String) -> impl IntoV
                                     {format::amount(m.used, &meter)}
                                 </p>
                                 <p class="muted">
-                                    {format!("used in {} jobs · {}", m.jobs, format::date_range(&m.range))}
+                                    {format!(
+                                        "used in {} {} · {}",
+                                        format::group_thousands(&m.jobs.to_string()),
+                                        if m.jobs == 1 { "job" } else { "jobs" },
+                                        format::date_range(&m.range)
+                                    )}
                                 </p>
                                 <h3>{chart_title.clone()}</h3>
                                 <EChart spec label=label.clone() stamp=Signal::stored(format!("{:?}", m.range.from)) class="frequency-chart" />
