@@ -313,6 +313,66 @@ fn a_member_cap_rejects_the_excess_consume_and_nothing_else() {
     );
 }
 
+/// Issue 20, "member caps across a month": a release or refund in a new month made that
+/// month's spend negative, so the cap could be spent twice. They count against the month of
+/// the spend they undo: January's, which is over.
+#[test]
+fn member_caps_across_a_month_a_release_or_refund_in_a_new_month_makes_no_room() {
+    let mut cfg = team_config();
+    cfg.member_caps = vec![];
+    let mut l = Ledger::open(cfg, at(0)).unwrap();
+    l.run(purchase("p", 10_000, at(0))).unwrap();
+    l.configure(&SettingsChange::MemberCap {
+        member: member_id("ben"),
+        meter: meter(),
+        monthly: Some(Amount::minor(100)),
+    })
+    .unwrap();
+    // January 31: Ben holds 80 for a render and is charged 20 for another job.
+    let jan31 = utc("2026-01-31T22:00:00Z");
+    let hold = l.run(by("ben", hold("h", 80, jan31))).unwrap().entries[0].id;
+    let charge = l.run(by("ben", consume("c", 20, jan31))).unwrap().entries[0].id;
+    // February 1: the render failed and the job was refunded.
+    let feb1 = utc("2026-02-01T09:00:00Z");
+    l.run(release("h-r", hold, feb1)).unwrap();
+    l.run(refund("c-r", charge, None, feb1)).unwrap();
+    let spent = |l: &Ledger| {
+        l.spent_this_month(&member_id("ben"), &meter())
+            .unwrap()
+            .get()
+    };
+    assert_eq!(spent(&l), 0, "February's spend is not below nothing");
+    // February's cap is February's 100, once.
+    l.run(by("ben", consume("f1", 100, feb1))).unwrap();
+    assert_eq!(
+        l.run(by("ben", consume("f2", 1, feb1))).unwrap_err().code(),
+        "member_cap_reached"
+    );
+    // Replayed from the stored entries (as a server restarts), the same.
+    let mut replayed =
+        Ledger::replay(l.config().clone(), l.opened_at(), l.entries().to_vec()).unwrap();
+    assert_eq!(spent(&replayed), 100);
+    assert_eq!(
+        replayed
+            .run(by("ben", consume("f3", 1, feb1)))
+            .unwrap_err()
+            .code(),
+        "member_cap_reached"
+    );
+    // Within one month, a release still gives its room back.
+    let feb2 = utc("2026-02-02T09:00:00Z");
+    let mut l = replayed;
+    let f1 = l
+        .entries()
+        .iter()
+        .find(|e| e.key.as_str() == "f1")
+        .unwrap()
+        .id;
+    l.run(refund("f1-r", f1, Some(30), feb2)).unwrap();
+    assert_eq!(spent(&l), 70);
+    l.run(by("ben", consume("f4", 30, feb2))).unwrap();
+}
+
 #[test]
 fn settings_changes_are_checked_whole_and_a_bad_one_changes_nothing() {
     let mut l = Ledger::open(team_config(), at(0)).unwrap();

@@ -530,6 +530,113 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
     }
 }
 
+/// Issue 20, "member caps across a month": a release or a refund in a new month made that
+/// month's spend negative, so a member's cap could be spent twice. Three processes over one
+/// database, their clocks on Jan 31 and Feb 1: the one that writes the release and the refund,
+/// and the one that starts after them and replays everything, both hold February's cap.
+#[tokio::test]
+async fn member_caps_across_a_month_a_release_or_refund_in_a_new_month_makes_no_room() {
+    let jan31: chrono::DateTime<chrono::Utc> = "2027-01-31T12:00:00Z".parse().unwrap();
+    let feb1: chrono::DateTime<chrono::Utc> = "2027-02-01T18:00:00Z".parse().unwrap();
+    for db in each_backend().await {
+        let (_, t) = server(&db, 0).await;
+        let process = |now| {
+            let url = db.url.clone();
+            async move {
+                let store = creditboard_server::db::Db::connect(&url)
+                    .await
+                    .expect("connect");
+                let mut accounts = creditboard_server::accounts::Accounts::new(store);
+                accounts.start_clock_at(now);
+                router(creditboard_server::state::AppState::with_accounts(
+                    accounts, None, None,
+                ))
+            }
+        };
+        let post = |app: axum::Router, token: String, uri: String, body: Value| async move {
+            call(
+                &app,
+                Method::POST,
+                &uri,
+                Some(&token),
+                Some(&body.to_string()),
+            )
+            .await
+        };
+        let jonas = json!({"member": "m_jonas"});
+        let january = process(jan31).await;
+        let cap = json!({"member_cap": {"member": "m_jonas", "meter": "credits", "monthly": 100}});
+        let (status, body) = call(
+            &january,
+            Method::PUT,
+            &path("/settings"),
+            Some(&t.admin),
+            Some(&cap.to_string()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        let (_, held) = post(
+            january.clone(),
+            t.service.clone(),
+            path("/holds"),
+            json!({"key": "render-jan", "meter": "credits", "amount": 80, "usage": jonas}),
+        )
+        .await;
+        let hold = held["entries"][0]["id"].as_u64().expect("a hold");
+        let (_, used) = post(
+            january.clone(),
+            t.service.clone(),
+            path("/usage"),
+            json!({"events": [{"key": "job-jan", "meter": "credits", "amount": 20, "usage": jonas}]}),
+        )
+        .await;
+        let charge = used["results"][0]["entry"].as_u64().expect("a charge");
+
+        let february = process(feb1).await;
+        let (status, body) = post(
+            february.clone(),
+            t.service.clone(),
+            path(&format!("/holds/{hold}/release")),
+            json!({"key": "render-jan-failed", "status": "failed"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = post(
+            february.clone(),
+            t.service.clone(),
+            path("/refunds"),
+            json!({"key": "job-jan-refund", "of": charge}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (_, team) = call(&february, Method::GET, &path("/team"), Some(&t.admin), None).await;
+        assert_eq!(
+            member_spend(&team, "m_jonas")["this_month"],
+            0,
+            "{}: February's spend is not below nothing",
+            db.backend
+        );
+        // February's cap is 100, once: in this process and in one started afterwards.
+        let consume = |key: &str, amount: i64| json!({"events": [{"key": key, "meter": "credits", "amount": amount, "usage": jonas}]});
+        let (_, first) = post(
+            february.clone(),
+            t.service.clone(),
+            path("/usage"),
+            consume("feb-1", 100),
+        )
+        .await;
+        assert_eq!(first["accepted"], 1, "{first}");
+        for (app, key) in [(february, "feb-2"), (process(feb1).await, "feb-3")] {
+            let (_, more) = post(app, t.service.clone(), path("/usage"), consume(key, 1)).await;
+            assert_eq!(
+                more["results"][0]["error"]["code"], "member_cap_reached",
+                "{}: {more}",
+                db.backend
+            );
+        }
+    }
+}
+
 /// serde would read a struct from a JSON array (`[93]` for `{"ttl_seconds": 93}`): every
 /// documented body is refused in another shape than its own, and the estimate, whose body is
 /// an array, still takes one.

@@ -16,11 +16,16 @@ fn local_month(tz: Timezone, at: DateTime<Utc>) -> (i32, u32) {
 }
 
 /// Keeps the members' monthly totals up with an entry just written or replayed.
+/// `undoes`: when the entry settles or refunds another, that entry's time. A release, capture
+/// or refund counts against the month of the spend it undoes: one that undoes an earlier
+/// month's spend leaves this month's total alone (it would otherwise go below what was
+/// spent, and the cap could be spent twice).
 pub(super) fn count_spend(
     spent: &mut HashMap<(usize, MemberId), MonthSpend>,
     tz: Timezone,
     m: usize,
     e: &LedgerEntry,
+    undoes: Option<DateTime<Utc>>,
 ) {
     let counts = matches!(
         e.kind,
@@ -34,6 +39,9 @@ pub(super) fn count_spend(
         return;
     };
     let month = local_month(tz, e.at);
+    if undoes.is_some_and(|t| local_month(tz, t) < month) {
+        return;
+    }
     let spend = spent.entry((m, member.clone())).or_insert(MonthSpend {
         month,
         amount: Amount::ZERO,

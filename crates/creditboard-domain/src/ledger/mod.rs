@@ -339,7 +339,8 @@ impl Ledger {
             usage: d.usage,
         });
         if let Some(e) = self.entries.last() {
-            count_spend(&mut self.spent, self.config.timezone, m, e);
+            let undoes = e.reverses.and_then(|id| self.entry(id)).map(|r| r.at);
+            count_spend(&mut self.spent, self.config.timezone, m, e, undoes);
         }
         id
     }

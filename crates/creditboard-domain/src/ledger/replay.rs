@@ -130,7 +130,8 @@ impl Ledger {
         let position = self.entries.len();
         let op = e.key.operation_key().map(str::to_owned);
         self.now = e.at;
-        count_spend(&mut self.spent, self.config.timezone, m, &e);
+        let undoes = e.reverses.and_then(|id| self.entry(id)).map(|r| r.at);
+        count_spend(&mut self.spent, self.config.timezone, m, &e, undoes);
         self.entries.push(e);
         if let Some(op) = op
             && self.lookup(&op).is_none()
