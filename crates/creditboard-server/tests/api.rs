@@ -637,6 +637,60 @@ async fn member_caps_across_a_month_a_release_or_refund_in_a_new_month_makes_no_
     }
 }
 
+/// Issue 20, "the database does not guard the ledger": whatever writes to the database, an
+/// entry's key is written once per account and an entry is never changed or removed.
+#[tokio::test]
+async fn the_database_guards_the_ledger_keys_once_entries_never_changed() {
+    use creditboard_server::db::Db;
+    for db in each_backend().await {
+        let (state, t) = server(&db, 0).await;
+        let app = router(state);
+        let event = json!({"events": [{"key": "job-1", "meter": "credits", "amount": 5}]});
+        let (_, used) = call(
+            &app,
+            Method::POST,
+            &path("/usage"),
+            Some(&t.service),
+            Some(&event.to_string()),
+        )
+        .await;
+        assert_eq!(used["accepted"], 1, "{used}");
+        let before = (
+            available(&app, &t.admin).await,
+            entry_count(&app, &t.admin).await,
+        );
+        let store = Db::connect(&db.url).await.expect("connect");
+        let copy_with_next_id = "INSERT INTO entries (account, id, at_ms, meter, kind, amount, op_key, body) \
+             SELECT account, id + 1000, at_ms, meter, kind, amount, op_key, body FROM entries \
+             WHERE account = 'acme' AND op_key = 'job-1'";
+        for (what, sql) in [
+            (
+                "an UPDATE",
+                "UPDATE entries SET amount = 0 WHERE account = 'acme'",
+            ),
+            ("a DELETE", "DELETE FROM entries WHERE account = 'acme'"),
+            ("a second entry with the same key", copy_with_next_id),
+        ] {
+            let refused = match &store {
+                Db::Sqlite(pool) => sqlx::query(sql).execute(pool).await.err(),
+                Db::Postgres(pool) => sqlx::query(sql).execute(pool).await.err(),
+            };
+            let refused = refused.unwrap_or_else(|| panic!("{}: {what} went through", db.backend));
+            let said = refused.to_string();
+            assert!(
+                said.contains("immutable") || said.to_lowercase().contains("unique"),
+                "{}: {what}: {said}",
+                db.backend
+            );
+        }
+        let after = (
+            available(&app, &t.admin).await,
+            entry_count(&app, &t.admin).await,
+        );
+        assert_eq!(before, after, "{}", db.backend);
+    }
+}
+
 /// serde would read a struct from a JSON array (`[93]` for `{"ttl_seconds": 93}`): every
 /// documented body is refused in another shape than its own, and the estimate, whose body is
 /// an array, still takes one.
