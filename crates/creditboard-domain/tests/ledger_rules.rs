@@ -562,6 +562,31 @@ fn replaying_the_entries_rebuilds_the_same_ledger() {
     assert_eq!(err.code(), "corrupt_ledger");
 }
 
+/// Issue 20, "replay accepts a duplicate key silently": stored entries whose key was already
+/// used by another operation are a corrupt ledger, said with both entries, not a replay.
+#[test]
+fn replay_refuses_a_key_used_twice() {
+    let cfg = config("UTC");
+    let mut l = Ledger::open(cfg.clone(), at(0)).unwrap();
+    l.run(purchase("p", 1_000, at(0))).unwrap();
+    l.run(consume("a", 10, at(1))).unwrap();
+    l.run(consume("b", 20, at(2))).unwrap();
+    l.run(consume("c", 30, at(3))).unwrap();
+    let mut entries = l.entries().to_vec();
+    let (first, last) = (entries[1].clone(), entries.len() - 1);
+    entries[last].key = first.key.clone();
+    let err = Ledger::replay(cfg, at(0), entries).unwrap_err();
+    assert_eq!(err.code(), "corrupt_ledger");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the stored ledger is inconsistent: entry {}: its key “a” is entry {}'s",
+            l.entries()[last].id,
+            first.id
+        )
+    );
+}
+
 /// Credits given back after the overdraft they created was repaid go where purchases go, not
 /// into negative debt.
 #[test]

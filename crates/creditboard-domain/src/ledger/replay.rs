@@ -34,6 +34,34 @@ impl Ledger {
         entries.into_iter().try_for_each(|e| self.replay_entry(e))
     }
 
+    /// An operation's entries are written together: a key already in the ledger may come
+    /// again only as the next entry of that same operation (system entries the ledger writes
+    /// on the way may sit between), and never twice whole.
+    fn check_same_operation(
+        &self,
+        first: usize,
+        e: &LedgerEntry,
+    ) -> std::result::Result<(), String> {
+        let op = e.key.operation_key();
+        for earlier in &self.entries[first..] {
+            if earlier.key == e.key {
+                return Err(format!(
+                    "its key “{}” is entry {}'s",
+                    e.key.as_str(),
+                    earlier.id
+                ));
+            }
+            if earlier.key.operation_key().is_some_and(|k| Some(k) != op) {
+                return Err(format!(
+                    "its operation “{}” was already written, before entry {}",
+                    op.unwrap_or_default(),
+                    earlier.id
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn replay_entry(&mut self, mut e: LedgerEntry) -> Result<()> {
         e.usage.intern(&mut self.interner);
         e.meter = self.config.meters[self.config.meter_index(&e.meter)?]
@@ -129,12 +157,16 @@ impl Ledger {
         }
         let position = self.entries.len();
         let op = e.key.operation_key().map(str::to_owned);
+        let known = op.as_deref().and_then(|op| self.lookup(op));
+        if let Some(first) = known {
+            self.check_same_operation(first, &e).map_err(corrupt)?;
+        }
         self.now = e.at;
         let undoes = e.reverses.and_then(|id| self.entry(id)).map(|r| r.at);
         count_spend(&mut self.spent, self.config.timezone, m, &e, undoes);
         self.entries.push(e);
         if let Some(op) = op
-            && self.lookup(&op).is_none()
+            && known.is_none()
         {
             self.index_new_key(&op, position);
         }
