@@ -580,28 +580,22 @@ mod tests {
     fn billing_cycles_start_at_local_midnight_and_clamp_short_months() {
         let ny = tz("America/New_York");
         let cycle = BillingCycle { anchor_day: 31 };
-        // Jan 31 00:00 EST = 05:00 UTC; next: Feb 28 (2026 is not a leap year).
-        assert_eq!(
-            cycle.next_start(ny, utc("2026-01-15T00:00:00Z")),
-            utc("2026-01-31T05:00:00Z")
-        );
-        assert_eq!(
-            cycle.next_start(ny, utc("2026-01-31T05:00:00Z")),
-            utc("2026-02-28T05:00:00Z")
-        );
-        // March 31 is after the DST change: 00:00 EDT = 04:00 UTC.
-        assert_eq!(
-            cycle.next_start(ny, utc("2026-03-01T00:00:00Z")),
-            utc("2026-03-31T04:00:00Z")
-        );
-        assert_eq!(
-            cycle.current_start(ny, utc("2026-03-15T00:00:00Z")),
-            utc("2026-02-28T05:00:00Z")
-        );
-        assert_eq!(
-            cycle.current_start(ny, utc("2026-03-31T04:00:00Z")),
-            utc("2026-03-31T04:00:00Z")
-        );
+        // (now, next start): Jan 31 00:00 EST = 05:00 UTC; then Feb 28 (2026 is not a leap
+        // year); March 31 is after the DST change: 00:00 EDT = 04:00 UTC.
+        for (now, next) in [
+            ("2026-01-15T00:00:00Z", "2026-01-31T05:00:00Z"),
+            ("2026-01-31T05:00:00Z", "2026-02-28T05:00:00Z"),
+            ("2026-03-01T00:00:00Z", "2026-03-31T04:00:00Z"),
+        ] {
+            assert_eq!(cycle.next_start(ny, utc(now)), utc(next), "after {now}");
+        }
+        // (now, current start).
+        for (now, current) in [
+            ("2026-03-15T00:00:00Z", "2026-02-28T05:00:00Z"),
+            ("2026-03-31T04:00:00Z", "2026-03-31T04:00:00Z"),
+        ] {
+            assert_eq!(cycle.current_start(ny, utc(now)), utc(current), "at {now}");
+        }
     }
 
     /// `check(zone, date, expected UTC start)`: a table of local midnights.

@@ -253,8 +253,8 @@ fn quotes_check_the_offer_and_round_prices_up_to_the_cent() {
     assert_eq!(price_of(Amount::minor(20), 1, &offer).unwrap().cents, 14);
 }
 
-#[test]
-fn a_member_cap_rejects_the_excess_consume_and_nothing_else() {
+/// A team ledger with 10,000 credits and Ben's monthly cap at 100, the only cap.
+fn ben_capped_at_100() -> Ledger {
     let mut cfg = team_config();
     cfg.member_caps = vec![];
     let mut l = Ledger::open(cfg, at(0)).unwrap();
@@ -265,6 +265,12 @@ fn a_member_cap_rejects_the_excess_consume_and_nothing_else() {
         monthly: Some(Amount::minor(100)),
     })
     .unwrap();
+    l
+}
+
+#[test]
+fn a_member_cap_rejects_the_excess_consume_and_nothing_else() {
+    let mut l = ben_capped_at_100();
     l.run(by("ben", consume("b1", 60, at(1)))).unwrap();
     let before = l.clone();
     let err = l.run(by("ben", consume("b2", 50, at(2)))).unwrap_err();
@@ -318,16 +324,7 @@ fn a_member_cap_rejects_the_excess_consume_and_nothing_else() {
 /// the spend they undo: January's, which is over.
 #[test]
 fn member_caps_across_a_month_a_release_or_refund_in_a_new_month_makes_no_room() {
-    let mut cfg = team_config();
-    cfg.member_caps = vec![];
-    let mut l = Ledger::open(cfg, at(0)).unwrap();
-    l.run(purchase("p", 10_000, at(0))).unwrap();
-    l.configure(&SettingsChange::MemberCap {
-        member: member_id("ben"),
-        meter: meter(),
-        monthly: Some(Amount::minor(100)),
-    })
-    .unwrap();
+    let mut l = ben_capped_at_100();
     // January 31: Ben holds 80 for a render and is charged 20 for another job.
     let jan31 = utc("2026-01-31T22:00:00Z");
     let hold = l.run(by("ben", hold("h", 80, jan31))).unwrap().entries[0].id;

@@ -11,6 +11,19 @@ fn router(state: creditboard_server::state::AppState) -> axum::Router {
     creditboard_server::router(state)
 }
 
+/// `PUT …/settings` with `change`, as `token`.
+async fn put_settings(app: &axum::Router, token: &str, change: &Value) -> (StatusCode, Value) {
+    let body = change.to_string();
+    call(
+        app,
+        Method::PUT,
+        &path("/settings"),
+        Some(token),
+        Some(&body),
+    )
+    .await
+}
+
 /// A member's row of `GET …/team`.
 fn member_spend(team: &Value, member: &str) -> Value {
     team["spend"]
@@ -273,23 +286,9 @@ async fn admins_buy_and_change_settings_members_are_told_whom_to_ask() {
         );
 
         let cap = json!({"member_cap": {"member": "m_jonas", "meter": "credits", "monthly": 50}});
-        let (status, _) = call(
-            &app,
-            Method::PUT,
-            &path("/settings"),
-            Some(&t.member),
-            Some(&cap.to_string()),
-        )
-        .await;
+        let (status, _) = put_settings(&app, &t.member, &cap).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
-        let (status, body) = call(
-            &app,
-            Method::PUT,
-            &path("/settings"),
-            Some(&t.admin),
-            Some(&cap.to_string()),
-        )
-        .await;
+        let (status, body) = put_settings(&app, &t.admin, &cap).await;
         assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
         let (_, team) = call(&app, Method::GET, &path("/team"), Some(&t.admin), None).await;
         let jonas = member_spend(&team, "m_jonas");
@@ -336,14 +335,7 @@ async fn admins_buy_and_change_settings_members_are_told_whom_to_ask() {
             ),
         ];
         for (change, status, code, words) in refusals {
-            let (got, body) = call(
-                &app,
-                Method::PUT,
-                &path("/settings"),
-                Some(&t.admin),
-                Some(&change.to_string()),
-            )
-            .await;
+            let (got, body) = put_settings(&app, &t.admin, &change).await;
             assert_eq!(
                 (got, body["error"]["code"].as_str()),
                 (status, Some(code)),
@@ -566,14 +558,7 @@ async fn member_caps_across_a_month_a_release_or_refund_in_a_new_month_makes_no_
         let jonas = json!({"member": "m_jonas"});
         let january = process(jan31).await;
         let cap = json!({"member_cap": {"member": "m_jonas", "meter": "credits", "monthly": 100}});
-        let (status, body) = call(
-            &january,
-            Method::PUT,
-            &path("/settings"),
-            Some(&t.admin),
-            Some(&cap.to_string()),
-        )
-        .await;
+        let (status, body) = put_settings(&january, &t.admin, &cap).await;
         assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
         let (_, held) = post(
             january.clone(),
