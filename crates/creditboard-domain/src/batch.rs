@@ -4,7 +4,9 @@
 
 use crate::access::Viewer;
 use crate::amount::Amount;
-use crate::entry::{CaptureOp, EntryId, HoldOp, JobStatus, Operation, Quantity, ReleaseOp, Usage};
+use crate::entry::{
+    CaptureOp, EntryId, HeldBy, HoldOp, JobStatus, Operation, Quantity, ReleaseOp, Usage,
+};
 use crate::error::{DomainError, Result};
 use crate::ids::{IdempotencyKey, MeterId, ProjectId};
 use crate::ledger::Ledger;
@@ -79,6 +81,8 @@ pub fn hold_batch(
             meter: line.meter.clone(),
             amount: line.cost,
             at,
+            expires_in: None,
+            held_by: HeldBy::Member,
             usage: Usage {
                 feature: Some(line.feature.clone()),
                 category: card.feature(&line.feature).ok().map(|f| f.category.clone()),
@@ -94,10 +98,29 @@ pub fn hold_batch(
             },
         }));
     }
+    // The batch key covers the whole list: a retry is the same number of shots, each the
+    // same as before (the ledger compares every field of each), or it is refused whole.
+    let shots_before = (1..)
+        .take_while(|n| {
+            IdempotencyKey::new(&format!("{}-{n}", request.key)).is_ok_and(|k| ledger.knows_key(&k))
+        })
+        .count();
+    let retried = shots_before > 0;
+    if retried && shots_before != ops.len() {
+        return Err(DomainError::IdempotencyConflict {
+            key: request.key.to_string(),
+            differs: format!(
+                "lines: first {} shot{}, now {}",
+                shots_before,
+                if shots_before == 1 { "" } else { "s" },
+                ops.len()
+            ),
+        });
+    }
     // Try the whole batch on a fork first (balances without the history): the balance,
     // overdraft and member caps all have their say, and a refusal leaves the real ledger
-    // untouched. A retried batch is answered by the ledger from its keys.
-    let retried = ops.first().is_some_and(|op| ledger.knows_key(op.key()));
+    // untouched. A retried batch is answered by the ledger from its keys (each a replay
+    // that changes nothing, or a conflict).
     if !retried {
         let mut trial = ledger.fork();
         for op in &ops {

@@ -176,8 +176,16 @@ pub fn buy(
             },
         })
     };
-    if ledger.knows_key(&key) {
-        return ledger.apply(op("repeated"));
+    if let Some(first) = ledger.first_entry(&key) {
+        // A repeat is the same purchase when it is the same pack: answered with the first
+        // payment's reference, compared field by field by the ledger.
+        let text = first.usage.description.as_ref().map(|d| d.to_string());
+        let paid = text.as_deref().and_then(|d| {
+            d.strip_prefix(&format!("Purchase: {} (", q.description))?
+                .strip_suffix(')')
+        });
+        let reference = paid.unwrap_or("not paid").to_string();
+        return ledger.apply(op(&reference));
     }
     ledger.check_credit(meter, q.credits)?;
     let payment = Payment {

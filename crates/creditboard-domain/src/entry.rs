@@ -299,11 +299,27 @@ pub struct LedgerEntry {
     /// The entry this one reverses or settles: a refund's charge, a capture's or release's hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reverses: Option<EntryId>,
+    /// A hold's owner: who may settle it (holds only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<HeldBy>,
     #[serde(default)]
     pub usage: Usage,
 }
 
+/// The key of the release the ledger writes when hold `id` expires unsettled.
+pub(crate) fn hold_expiry_key(id: EntryId) -> IdempotencyKey {
+    IdempotencyKey::system(&["hold-expiry", &id.0.to_string()])
+}
+
 impl LedgerEntry {
+    /// Whether this is the release the ledger wrote because a hold expired unsettled.
+    pub fn is_hold_expiry(&self) -> bool {
+        self.kind == EntryKind::HoldRelease
+            && self
+                .reverses
+                .is_some_and(|h| self.key == hold_expiry_key(h))
+    }
+
     /// Credits this entry consumed, net: positive for charges, negative for refunds, zero for
     /// everything that is not usage.
     pub fn net_usage(&self) -> Amount {
@@ -398,6 +414,19 @@ pub struct AdjustOp {
     pub usage: Usage,
 }
 
+/// Who made a hold, and so who may settle it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum HeldBy {
+    /// The host's service (`POST …/holds`): only the service captures or releases it.
+    #[default]
+    Service,
+    /// The member the hold's usage names (a shot of their batch): they settle it, and an
+    /// admin may release it.
+    Member,
+}
+
 /// Reserve credits for an in-flight job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -406,6 +435,13 @@ pub struct HoldOp {
     pub meter: MeterId,
     pub amount: Amount,
     pub at: DateTime<Utc>,
+    /// Seconds after `at` when the ledger releases the hold by itself if nobody settled it;
+    /// `None`: the account's default (see [`crate::config::HoldPolicy`]).
+    #[serde(default)]
+    pub expires_in: Option<u32>,
+    /// Set by whoever applies the operation from the caller, never by the request.
+    #[serde(default)]
+    pub held_by: HeldBy,
     #[serde(default)]
     pub usage: Usage,
 }
@@ -484,49 +520,6 @@ impl Operation {
             Operation::Capture(o) => o.at,
             Operation::Release(o) => o.at,
             Operation::Refund(o) => o.at,
-        }
-    }
-
-    /// Whether `first` (the entry a key was first used for) answers this same request.
-    pub(crate) fn matches_first_result(&self, first: &LedgerEntry) -> bool {
-        let neg = |a: Amount| Amount::minor(a.get().saturating_neg());
-        match self {
-            Operation::Consume(o) => {
-                first.kind == EntryKind::Consume
-                    && first.meter == o.meter
-                    && first.amount == neg(o.amount)
-            }
-            Operation::Purchase(o) => {
-                first.kind == EntryKind::Purchase
-                    && first.meter == o.meter
-                    && first.amount == o.amount
-            }
-            Operation::Grant(o) => {
-                first.kind == EntryKind::Grant && first.meter == o.meter && first.amount == o.amount
-            }
-            Operation::Adjust(o) => {
-                first.kind == EntryKind::Adjustment
-                    && first.meter == o.meter
-                    && first.amount == o.amount
-            }
-            Operation::Hold(o) => {
-                first.kind == EntryKind::Hold
-                    && first.meter == o.meter
-                    && first.amount == neg(o.amount)
-            }
-            Operation::Capture(o) => {
-                first.kind == EntryKind::HoldCapture
-                    && first.reverses == Some(o.hold)
-                    && first.amount == neg(o.amount)
-            }
-            Operation::Release(o) => {
-                first.kind == EntryKind::HoldRelease && first.reverses == Some(o.hold)
-            }
-            Operation::Refund(o) => {
-                first.kind == EntryKind::Refund
-                    && first.reverses == Some(o.of)
-                    && o.amount.is_none_or(|a| first.amount == a)
-            }
         }
     }
 }

@@ -67,10 +67,16 @@ pub enum DomainError {
         available: Amount,
         decimals: u8,
     },
-    #[error("idempotency key “{0}” was already used for a different request")]
-    IdempotencyConflict(String),
+    #[error(
+        "idempotency key “{key}” was first used for another request: {differs}; a new operation needs a new key"
+    )]
+    IdempotencyConflict { key: String, differs: String },
     #[error("entry #{0} is not a pending hold")]
     HoldNotPending(u64),
+    #[error("hold #{hold} {reason}")]
+    NotHoldOwner { hold: u64, reason: String },
+    #[error("a hold expires 1 minute to 7 days after it is made, not {seconds} seconds")]
+    HoldExpiryOutOfRange { seconds: u32 },
     #[error("cannot capture {} from hold #{hold}: it holds only {}", requested.to_decimal(*decimals), held.to_decimal(*decimals))]
     CaptureExceedsHold {
         hold: u64,
@@ -183,8 +189,10 @@ impl DomainError {
             InvalidDate(_) => "invalid_date",
             InvalidId { .. } => "invalid_id",
             InsufficientCredits { .. } => "insufficient_credits",
-            IdempotencyConflict(_) => "idempotency_conflict",
+            IdempotencyConflict { .. } => "idempotency_conflict",
             HoldNotPending(_) => "hold_not_pending",
+            NotHoldOwner { .. } => "not_hold_owner",
+            HoldExpiryOutOfRange { .. } => "hold_expiry_out_of_range",
             CaptureExceedsHold { .. } => "capture_exceeds_hold",
             NotRefundable(_) => "not_refundable",
             RefundExceedsCharge { .. } => "refund_exceeds_charge",

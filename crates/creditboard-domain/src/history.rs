@@ -10,8 +10,8 @@
 use crate::amount::Amount;
 use crate::config::Role;
 use crate::entry::{
-    CaptureOp, ConsumeOp, EntryId, GrantOp, HoldOp, JobStatus, Operation, PurchaseOp, Quantity,
-    RefundOp, ReleaseOp, Usage,
+    CaptureOp, ConsumeOp, EntryId, GrantOp, HeldBy, HoldOp, JobStatus, Operation, PurchaseOp,
+    Quantity, RefundOp, ReleaseOp, Usage,
 };
 use crate::error::{DomainError, Result};
 use crate::ids::{FeatureId, IdempotencyKey, Label, MemberId, MeterId, ProjectId, TierId};
@@ -549,6 +549,8 @@ impl Generator<'_> {
                     meter,
                     amount: cost,
                     at,
+                    expires_in: None,
+                    held_by: HeldBy::Service,
                     usage,
                 });
                 let receipt = self.ledger.apply(op)?;

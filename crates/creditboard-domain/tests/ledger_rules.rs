@@ -176,7 +176,13 @@ fn a_repeated_idempotency_key_answers_with_the_first_result_and_changes_nothing(
     assert!(l.same_state(&before));
     // The same key for a different request is a conflict, not a silent replay.
     let err = l.run(consume("job-7", 31, at(3))).unwrap_err();
-    assert_eq!(err, DomainError::IdempotencyConflict("job-7".into()));
+    assert_eq!(
+        err,
+        DomainError::IdempotencyConflict {
+            key: "job-7".into(),
+            differs: "amount: first “30”, now “31”".into()
+        }
+    );
     assert!(l.same_state(&before));
 }
 

@@ -23,8 +23,8 @@ use creditboard_domain::config::meter::{AutoTopUp, TopUpAmount};
 use creditboard_domain::config::settings::{AlertLevel, SettingsChange};
 use creditboard_domain::config::{AccountConfig, Role};
 use creditboard_domain::entry::{
-    AdjustOp, CaptureOp, ConsumeOp, EntryKind, EntryStatus, GrantOp, HoldOp, JobStatus, Operation,
-    PurchaseOp, Quantity, QuantityUnit, Receipt, RefundOp, ReleaseOp, Usage,
+    AdjustOp, CaptureOp, ConsumeOp, EntryKind, EntryStatus, GrantOp, HeldBy, HoldOp, JobStatus,
+    Operation, PurchaseOp, Quantity, QuantityUnit, Receipt, RefundOp, ReleaseOp, Usage,
 };
 use creditboard_domain::history::{History, HistoryOptions, generate};
 use creditboard_domain::ids::{
@@ -400,6 +400,8 @@ fn check_writes(s: &mut Schemas, d: &History) {
             meter: meter.clone(),
             amount: Amount::minor(90),
             at: t(5),
+            expires_in: Some(600),
+            held_by: HeldBy::Member,
             usage: Usage::default(),
         }),
         Operation::Hold(HoldOp {
@@ -407,6 +409,8 @@ fn check_writes(s: &mut Schemas, d: &History) {
             meter: meter.clone(),
             amount: Amount::minor(90),
             at: t(5),
+            expires_in: Some(600),
+            held_by: HeldBy::Member,
             usage: Usage::default(),
         }),
     ];

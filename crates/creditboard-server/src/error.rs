@@ -87,15 +87,19 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | InvalidId { .. }
         | TimeOutOfRange(_)
         | ExpiryNotAfterGrant
+        | HoldExpiryOutOfRange { .. }
         | InvalidConfig(_)
         | InvalidQuery(_) => StatusCode::BAD_REQUEST,
         UnknownEntry(_) => StatusCode::NOT_FOUND,
-        IdempotencyConflict(_) | HoldNotPending(_) | TimeWentBackwards { .. } => {
+        IdempotencyConflict { .. } | HoldNotPending(_) | TimeWentBackwards { .. } => {
             StatusCode::CONFLICT
         }
-        ReadOnly | MemberOnly | ServiceOnly | AdminOnly { .. } | ShareAdminOnly => {
-            StatusCode::FORBIDDEN
-        }
+        ReadOnly
+        | MemberOnly
+        | ServiceOnly
+        | AdminOnly { .. }
+        | ShareAdminOnly
+        | NotHoldOwner { .. } => StatusCode::FORBIDDEN,
         PaymentDeclined(_) => StatusCode::PAYMENT_REQUIRED,
         CorruptLedger(_) => StatusCode::INTERNAL_SERVER_ERROR,
         UnknownMeter(_)

@@ -532,28 +532,9 @@ async fn member_caps_across_a_month_a_release_or_refund_in_a_new_month_makes_no_
     let feb1: chrono::DateTime<chrono::Utc> = "2027-02-01T18:00:00Z".parse().unwrap();
     for db in each_backend().await {
         let (_, t) = server(&db, 0).await;
-        let process = |now| {
-            let url = db.url.clone();
-            async move {
-                let store = creditboard_server::db::Db::connect(&url)
-                    .await
-                    .expect("connect");
-                let mut accounts = creditboard_server::accounts::Accounts::new(store);
-                accounts.start_clock_at(now);
-                router(creditboard_server::state::AppState::with_accounts(
-                    accounts, None, None,
-                ))
-            }
-        };
+        let process = |now| process_at(&db, now);
         let post = |app: axum::Router, token: String, uri: String, body: Value| async move {
-            call(
-                &app,
-                Method::POST,
-                &uri,
-                Some(&token),
-                Some(&body.to_string()),
-            )
-            .await
+            post(&app, &token, &uri, &body).await
         };
         let jonas = json!({"member": "m_jonas"});
         let january = process(jan31).await;
@@ -564,7 +545,7 @@ async fn member_caps_across_a_month_a_release_or_refund_in_a_new_month_makes_no_
             january.clone(),
             t.service.clone(),
             path("/holds"),
-            json!({"key": "render-jan", "meter": "credits", "amount": 80, "usage": jonas}),
+            json!({"key": "render-jan", "meter": "credits", "amount": 80, "usage": jonas, "expires_in": 2 * 86_400}),
         )
         .await;
         let hold = held["entries"][0]["id"].as_u64().expect("a hold");
@@ -761,6 +742,16 @@ async fn authorization_matrix() {
     )
     .await;
     let charge = used["results"][0]["entry"].as_u64().unwrap();
+    // A shot of the member's batch: they settle it, and an admin may release it.
+    let (_, shots) = call(
+        &app,
+        Method::POST,
+        &path("/batches"),
+        Some(&t.member),
+        Some(r#"{"key":"shots","lines":[{"feature":"voiceover","quantity":5}]}"#),
+    )
+    .await;
+    let shot = shots[0]["hold"].as_u64().unwrap();
 
     #[derive(Clone, Copy, PartialEq, Debug)]
     enum Who {
@@ -771,7 +762,7 @@ async fn authorization_matrix() {
     }
     use Who::*;
     // (method, path, body, who may)
-    let settle = format!(r#"{{"key":"s","hold":{hold},"outcome":"failed"}}"#);
+    let settle = format!(r#"{{"key":"s","hold":{shot},"outcome":"failed"}}"#);
     let refund = format!(r#"{{"key":"rf","of":{charge},"amount":1}}"#);
     let endpoints: Vec<(Method, String, Option<String>, &[Who])> = vec![
         (Method::GET, "".into(), None, &[Admin, Member, Service, Embed]),
@@ -788,7 +779,7 @@ async fn authorization_matrix() {
         (Method::POST, "/purchases".into(), Some(r#"{"meter":"credits","choice":{"pack":"mini"},"key":"p1"}"#.into()), &[Admin]),
         (Method::PUT, "/settings".into(), Some(r#"{"alerts":{"meter":"credits","levels":[{"percent":20}]}}"#.into()), &[Admin]),
         (Method::POST, "/batches".into(), Some(r#"{"key":"b1","lines":[{"feature":"voiceover","quantity":5}]}"#.into()), &[Admin, Member]),
-        (Method::POST, format!("/holds/{hold}/settle"), Some(settle), &[Admin, Member]),
+        (Method::POST, format!("/holds/{shot}/settle"), Some(settle), &[Admin, Member]),
         (Method::POST, "/usage".into(), Some(r#"{"events":[{"key":"u2","meter":"credits","amount":1}]}"#.into()), &[Service]),
         (Method::POST, "/holds".into(), Some(r#"{"key":"h2","meter":"credits","amount":1}"#.into()), &[Service]),
         (Method::POST, format!("/holds/{hold}/capture"), Some(r#"{"key":"c2","amount":1}"#.into()), &[Service]),

@@ -218,8 +218,13 @@ pub fn status_text(row: &ActivityRow) -> (&'static str, Option<&'static str>) {
     let given_back = !row.refunded.is_zero();
     let nothing = row.amount.is_zero();
     let released = row.settled.is_some_and(|s| s.captured.is_zero());
+    let expired = row.settled.is_some_and(|s| s.expired);
     match row.status {
         EntryStatus::Pending => ("Pending", Some("Held for a job still running")),
+        EntryStatus::Failed if expired => (
+            "Failed",
+            Some("Expired — not settled in time, you were not charged"),
+        ),
         EntryStatus::Failed if released => ("Failed", Some("Released — you were not charged")),
         EntryStatus::Failed if given_back && nothing => {
             ("Failed", Some("Refunded — you were not charged"))

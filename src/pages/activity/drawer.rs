@@ -101,6 +101,16 @@ fn details(ctx: &Context, row: &ActivityRow) -> impl IntoView + use<> {
             format!("{} at {}", amount(e.amount.abs()), moment(e.at)),
         ));
         match row.settled {
+            Some(s) if s.expired => {
+                items.push((
+                    "Expired",
+                    format!(
+                        "not settled in time: {} given back at {}",
+                        amount(s.released),
+                        moment(s.at)
+                    ),
+                ));
+            }
             Some(s) if s.captured.is_zero() => {
                 items.push((
                     "Released",
@@ -116,7 +126,16 @@ fn details(ctx: &Context, row: &ActivityRow) -> impl IntoView + use<> {
                     items.push(("Given back", amount(s.released)));
                 }
             }
-            None => items.push(("Settled", "not yet: the job is still running".to_string())),
+            None => items.push((
+                "Settled",
+                match e.expires_at {
+                    Some(x) => format!(
+                        "not yet: the job is still running (given back by itself at {} unless settled)",
+                        moment(x)
+                    ),
+                    None => "not yet: the job is still running".to_string(),
+                },
+            )),
         }
     }
     if let Some(m) = &meter {
@@ -159,7 +178,7 @@ fn details(ctx: &Context, row: &ActivityRow) -> impl IntoView + use<> {
     if let Some(r) = e.reverses {
         items.push(("Reverses", format!("entry #{}", r.0)));
     }
-    if let Some(x) = e.expires_at {
+    if let Some(x) = e.expires_at.filter(|_| e.kind != EntryKind::Hold) {
         items.push(("Expires", format::long_date(tz.local(x).date())));
     }
     items.push(("Idempotency key", e.key.as_str().to_string()));

@@ -5,10 +5,13 @@
 use super::Account;
 use crate::access::{self, Caller, Needs, Viewer};
 use crate::api::{BuyRequest, BuyResult};
-use crate::batch::{self, BatchRequest, HeldShot, SettleRequest};
+use crate::batch::{self, BatchRequest, HeldShot, SettleRequest, ShotOutcome};
 use crate::billing::{self, PaymentProvider};
+use crate::config::Role;
 use crate::config::settings::SettingsChange;
-use crate::entry::{EntryId, Operation, Receipt};
+use crate::entry::{
+    CaptureOp, EntryId, EntryKind, HeldBy, LedgerEntry, Operation, Receipt, ReleaseOp,
+};
 use crate::error::{DomainError, Result};
 use chrono::{DateTime, Utc};
 
@@ -68,15 +71,16 @@ impl Account {
         )
     }
 
-    /// Captures or releases one shot's hold.
+    /// Captures or releases one shot's hold: the member whose batch it is, or an admin
+    /// releasing it.
     pub fn settle(
         &mut self,
         caller: &Caller,
         request: &SettleRequest,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        access::admit(caller, Needs::Member)?;
-        self.known_entry(request.hold)?;
+        let viewer = self.acting_member(caller)?;
+        self.may_settle(request.hold, viewer.as_ref(), &request.outcome)?;
         batch::settle(&mut self.ledger, request, now)
     }
 
@@ -93,6 +97,11 @@ impl Account {
         if let Some(id) = names {
             self.known_entry(id)?;
         }
+        if let Operation::Capture(CaptureOp { hold, .. })
+        | Operation::Release(ReleaseOp { hold, .. }) = &op
+        {
+            self.may_settle(*hold, None, &ShotOutcome::Failed)?;
+        }
         self.ledger.apply(op)
     }
 
@@ -103,12 +112,45 @@ impl Account {
         Ok(caller.viewer(self.config()))
     }
 
+    /// Whether `viewer` (`None`: the host's service) may settle hold `id` this way: only
+    /// whoever made a hold settles it, and an admin may release a member's. Entries that
+    /// are not holds are left for the ledger to refuse.
+    fn may_settle(
+        &self,
+        id: EntryId,
+        viewer: Option<&Viewer>,
+        outcome: &ShotOutcome,
+    ) -> Result<()> {
+        let hold = self.known_entry(id)?;
+        if hold.kind != EntryKind::Hold {
+            return Ok(());
+        }
+        let refuse = |reason: String| Err(DomainError::NotHoldOwner { hold: id.0, reason });
+        let owner = hold.usage.member.as_ref();
+        match (hold.held_by.unwrap_or_default(), viewer) {
+            (HeldBy::Service, None) => Ok(()),
+            (HeldBy::Service, Some(_)) => refuse(
+                "was made by the host's service for a job it runs: only the service settles it"
+                    .into(),
+            ),
+            (HeldBy::Member, Some(v)) if Some(&v.member) == owner => Ok(()),
+            (HeldBy::Member, Some(v))
+                if v.role == Role::Admin && matches!(outcome, ShotOutcome::Failed) =>
+            {
+                Ok(())
+            }
+            (HeldBy::Member, _) => {
+                let name = owner.map_or("a member".to_string(), |m| self.config().member_name(m));
+                refuse(format!(
+                    "is a shot of {name}'s batch: only {name} settles it, and an admin may release it"
+                ))
+            }
+        }
+    }
+
     /// A settlement or refund names an entry that exists (unknown: not found, rather than
     /// "not pending").
-    fn known_entry(&self, id: EntryId) -> Result<()> {
-        match self.ledger.entry(id) {
-            Some(_) => Ok(()),
-            None => Err(DomainError::UnknownEntry(id.0)),
-        }
+    fn known_entry(&self, id: EntryId) -> Result<&LedgerEntry> {
+        self.ledger.entry(id).ok_or(DomainError::UnknownEntry(id.0))
     }
 }

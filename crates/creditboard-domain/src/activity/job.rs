@@ -30,6 +30,7 @@ pub(super) fn settle<'a>(
     let mut status = entry.status;
     let (mut refunded, mut captured, mut released) = (0i64, 0i64, 0i64);
     let mut settled_at = None;
+    let mut expired = false;
     for e in settling {
         amount = amount.saturating_add(e.amount.get());
         match e.kind {
@@ -42,6 +43,7 @@ pub(super) fn settle<'a>(
             EntryKind::HoldRelease => {
                 released = released.saturating_add(e.amount.get());
                 status = e.status;
+                expired |= e.is_hold_expiry();
                 settled_at.get_or_insert(e.at);
             }
             _ => {}
@@ -58,6 +60,7 @@ pub(super) fn settle<'a>(
             at,
             captured: Amount::minor(captured),
             released,
+            expired,
         }),
         entry,
     }

@@ -136,6 +136,9 @@ pub struct Settlement {
     pub captured: Amount,
     /// Given back out of the hold.
     pub released: Amount,
+    /// Released by the ledger because nobody settled the hold before it expired.
+    #[serde(default)]
+    pub expired: bool,
 }
 
 /// What the matching rows of one meter come to (units differ between meters).

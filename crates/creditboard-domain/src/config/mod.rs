@@ -6,6 +6,7 @@
 //! not by code paths. [`AccountConfig::validate`] runs once at the edge; the ledger trusts it.
 
 pub mod composition;
+pub mod holds;
 pub mod meter;
 pub mod offer;
 pub mod presentation;
@@ -18,6 +19,7 @@ use crate::ids::{AccountId, MemberId, MeterId, ProjectId};
 pub use crate::period::BillingCycle;
 use crate::period::{Calendar, Freshness, PeriodChoices};
 use crate::tz::Timezone;
+pub use holds::HoldPolicy;
 use meter::{BucketKind, MeterConfig};
 use offer::PurchaseOffer;
 use serde::{Deserialize, Serialize};
@@ -116,6 +118,9 @@ pub struct AccountConfig {
     /// Low-balance alerts.
     #[serde(default)]
     pub alerts: Vec<AlertRule>,
+    /// How long a hold reserves credits unless it is settled.
+    #[serde(default)]
+    pub holds: HoldPolicy,
     /// The periods the usage page offers.
     #[serde(default)]
     pub usage_periods: PeriodChoices,
@@ -144,6 +149,7 @@ impl AccountConfig {
             return invalid("an account needs at least one meter".into());
         }
         self.usage_periods.validate()?;
+        self.holds.validate()?;
         self.presentation.validate(&self.meters)?;
         if !(1..=31).contains(&self.billing.anchor_day) {
             return invalid("the billing anchor day must be between 1 and 31".into());

@@ -48,13 +48,20 @@ impl Ledger {
                 primary = Some(e);
             }
         }
-        match primary {
-            Some(p) if op.matches_first_result(p) => Ok(Receipt {
+        let differs = match primary {
+            Some(p) => self.first_difference(op, p),
+            None => Some("its entry is missing".to_string()),
+        };
+        match differs {
+            None => Ok(Receipt {
                 first: EntryId(first as u64 + 1),
                 count,
                 replayed: true,
             }),
-            _ => Err(DomainError::IdempotencyConflict(key.to_string())),
+            Some(differs) => Err(DomainError::IdempotencyConflict {
+                key: key.to_string(),
+                differs,
+            }),
         }
     }
 

@@ -15,6 +15,7 @@ mod keys;
 mod new_entry;
 mod ops;
 mod replay;
+mod same_request;
 mod schedule;
 
 pub use book::{Bucket, MeterBalance};
@@ -32,7 +33,7 @@ use chrono::{DateTime, Utc};
 use keys::{IdentityHasher, KeyHits};
 use new_entry::NewEntry;
 use ops::positive;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, RandomState};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +42,8 @@ struct PendingHold {
     amount: Amount,
     /// What left each bucket, as positive amounts, in draw-down order.
     split: Vec<Share>,
+    /// When the ledger releases it by itself (in `Ledger::hold_expiries` too).
+    expires_at: DateTime<Utc>,
 }
 
 /// State saved before writing due events, restored if the operation after them is refused.
@@ -48,9 +51,18 @@ struct Checkpoint {
     /// The books before due events, when any were due (cloning them per operation would cost
     /// more than the operation).
     books: Option<Vec<MeterBook>>,
+    /// The holds and members' spend, when a hold was due to expire (its release changes them).
+    holds: Option<HoldState>,
     entries: usize,
     next_bucket: u32,
     now: DateTime<Utc>,
+}
+
+/// What a hold's expiry changes besides the books.
+struct HoldState {
+    holds: BTreeMap<EntryId, PendingHold>,
+    hold_expiries: BTreeSet<(DateTime<Utc>, EntryId)>,
+    spent: HashMap<(usize, MemberId), MonthSpend>,
 }
 
 /// One account's ledger.
@@ -65,6 +77,8 @@ pub struct Ledger {
     index: HashMap<u64, KeyHits, BuildHasherDefault<IdentityHasher>>,
     key_hasher: RandomState,
     holds: BTreeMap<EntryId, PendingHold>,
+    /// The pending holds by when they expire, soonest first.
+    hold_expiries: BTreeSet<(DateTime<Utc>, EntryId)>,
     refunded: HashMap<EntryId, Amount>,
     /// What each member committed on each meter in the current local month (consumes and
     /// holds, net of refunds and releases), for member caps.
@@ -98,6 +112,7 @@ impl Ledger {
             index: HashMap::default(),
             key_hasher: RandomState::new(),
             holds: BTreeMap::new(),
+            hold_expiries: BTreeSet::new(),
             refunded: HashMap::new(),
             spent: HashMap::new(),
             next_bucket: 1,
@@ -134,6 +149,19 @@ impl Ledger {
     /// Whether a hold is still reserving credits (its job is in flight).
     pub fn is_pending_hold(&self, id: EntryId) -> bool {
         self.holds.contains_key(&id)
+    }
+
+    /// Starts keeping a hold until it is settled or expires.
+    fn keep_hold(&mut self, id: EntryId, hold: PendingHold) {
+        self.hold_expiries.insert((hold.expires_at, id));
+        self.holds.insert(id, hold);
+    }
+
+    /// Stops keeping a settled or expired hold.
+    fn drop_hold(&mut self, id: EntryId) -> Option<PendingHold> {
+        let hold = self.holds.remove(&id)?;
+        self.hold_expiries.remove(&(hold.expires_at, id));
+        Some(hold)
     }
 
     /// How much of a charge has been refunded so far.
@@ -186,6 +214,11 @@ impl Ledger {
     fn checkpoint(&self, t: DateTime<Utc>) -> Checkpoint {
         Checkpoint {
             books: self.next_due(t).is_some().then(|| self.books.clone()),
+            holds: self.hold_due(t).then(|| HoldState {
+                holds: self.holds.clone(),
+                hold_expiries: self.hold_expiries.clone(),
+                spent: self.spent.clone(),
+            }),
             entries: self.entries.len(),
             next_bucket: self.next_bucket,
             now: self.now,
@@ -241,12 +274,18 @@ impl Ledger {
             return;
         }
         // Operations check everything before they write, so only due events (which touch the
-        // books, never holds or refunds) should need undoing: put the saved books back.
+        // books, and holds when one expires, never refunds) should need undoing: put the
+        // saved state back.
         let op_untouched = due_end.is_none_or(|d| d == end);
         match c.books {
             Some(books) if op_untouched => {
                 self.entries.truncate(c.entries);
                 self.books = books;
+                if let Some(h) = c.holds {
+                    self.holds = h.holds;
+                    self.hold_expiries = h.hold_expiries;
+                    self.spent = h.spent;
+                }
                 self.next_bucket = c.next_bucket;
                 self.now = c.now;
             }
@@ -281,6 +320,15 @@ impl Ledger {
     /// Whether a client key has been used (its operation would be answered, not run).
     pub fn knows_key(&self, key: &IdempotencyKey) -> bool {
         self.lookup(key.as_str()).is_some()
+    }
+
+    /// The entry a client key wrote (its operation's own, not one it caused).
+    pub fn first_entry(&self, key: &IdempotencyKey) -> Option<&LedgerEntry> {
+        let first = self.lookup(key.as_str())?;
+        self.entries[first..]
+            .iter()
+            .take_while(|e| &e.key == key || e.key.is_derived_from(key))
+            .find(|e| &e.key == key)
     }
 
     /// Whether `amount` could be credited to `meter` now (a purchase checks this before the
@@ -336,6 +384,7 @@ impl Ledger {
             balance_after,
             expires_at: d.expires_at,
             reverses: d.reverses,
+            held_by: d.held_by,
             usage: d.usage,
         });
         if let Some(e) = self.entries.last() {
@@ -356,6 +405,7 @@ impl Ledger {
             index: HashMap::default(),
             key_hasher: self.key_hasher.clone(),
             holds: self.holds.clone(),
+            hold_expiries: self.hold_expiries.clone(),
             refunded: HashMap::new(),
             spent: self.spent.clone(),
             next_bucket: self.next_bucket,

@@ -1,7 +1,7 @@
 //! An entry before it is written: what an operation or a due event fills in before the
 //! ledger gives it an id, a meter and a balance.
 
-use crate::entry::{EntryId, EntryKind, EntryStatus, Share, Usage};
+use crate::entry::{EntryId, EntryKind, EntryStatus, HeldBy, Share, Usage};
 use crate::ids::{IdempotencyKey, Label};
 use chrono::{DateTime, Utc};
 
@@ -14,6 +14,7 @@ pub(super) struct NewEntry {
     pub(super) split: Vec<Share>,
     pub(super) expires_at: Option<DateTime<Utc>>,
     pub(super) reverses: Option<EntryId>,
+    pub(super) held_by: Option<HeldBy>,
     pub(super) usage: Usage,
 }
 
@@ -33,6 +34,7 @@ impl NewEntry {
             split,
             expires_at: None,
             reverses: None,
+            held_by: None,
             usage: Usage::default(),
         }
     }
@@ -49,6 +51,11 @@ impl NewEntry {
 
     pub(super) fn expires_at(mut self, expires_at: Option<DateTime<Utc>>) -> Self {
         self.expires_at = expires_at;
+        self
+    }
+
+    pub(super) fn held_by(mut self, by: HeldBy) -> Self {
+        self.held_by = Some(by);
         self
     }
 

@@ -3,12 +3,13 @@
 
 use super::drawdown::{Target, negated, subtract, take_front};
 use super::new_entry::NewEntry;
+use super::schedule::Returned;
 use super::{Ledger, PendingHold};
 use crate::amount::Amount;
 use crate::config::meter::{BucketKind, TopUpAmount};
 use crate::entry::{
-    AdjustOp, CaptureOp, ConsumeOp, EntryKind, EntryStatus, GrantOp, HoldOp, JobStatus, Operation,
-    PurchaseOp, RefundOp, ReleaseOp, Share, Usage,
+    AdjustOp, CaptureOp, ConsumeOp, EntryId, EntryKind, EntryStatus, GrantOp, HoldOp, JobStatus,
+    Operation, PurchaseOp, RefundOp, ReleaseOp, Share, Usage,
 };
 use crate::error::{DomainError, Result};
 use crate::ids::{IdempotencyKey, Label};
@@ -53,6 +54,7 @@ impl Ledger {
         let m = self.config.meter_index(&o.meter)?;
         positive(o.amount)?;
         self.check_member_cap(m, &o.usage, o.amount, o.at)?;
+        let expires_at = self.config.holds.expiry(o.at, o.expires_in)?;
         let split = self.plan_debit(m, o.amount, o.at)?;
         let held = self.books[m].held.checked_add(o.amount)?;
         let before = self.books[m].available;
@@ -66,16 +68,17 @@ impl Ledger {
             EntryStatus::Pending,
             split,
         )
+        .expires_at(Some(expires_at))
+        .held_by(o.held_by)
         .usage(o.usage);
         let id = self.push(m, entry);
-        self.holds.insert(
-            id,
-            PendingHold {
-                meter: m,
-                amount: o.amount,
-                split: reserved,
-            },
-        );
+        let hold = PendingHold {
+            meter: m,
+            amount: o.amount,
+            split: reserved,
+            expires_at,
+        };
+        self.keep_hold(id, hold);
         self.maybe_top_up(m, before, &o.key, o.at);
         Ok(())
     }
@@ -107,7 +110,7 @@ impl Ledger {
         let charge = negated(&take_front(&returned, o.amount));
         self.apply_shares(m, &returned)?;
         self.books[m].held = held;
-        self.holds.remove(&o.hold);
+        self.drop_hold(o.hold);
         let release = NewEntry::new(
             o.key.derived("release"),
             o.at,
@@ -129,36 +132,44 @@ impl Ledger {
         .reverses(o.hold)
         .usage(usage);
         self.push(m, capture);
-        self.expire_closed(m, &returned, o.at, &o.key)
+        self.expire_closed(m, &returned, o.at, &o.key, Returned::Held)
     }
 
     fn release(&mut self, o: ReleaseOp) -> Result<()> {
+        self.give_back_hold(o.hold, o.key, o.at, job_status(o.status))
+    }
+
+    /// Gives a pending hold back whole (released by its owner, or expired).
+    pub(super) fn give_back_hold(
+        &mut self,
+        id: EntryId,
+        key: IdempotencyKey,
+        at: DateTime<Utc>,
+        status: EntryStatus,
+    ) -> Result<()> {
         let hold = self
             .holds
-            .get(&o.hold)
-            .ok_or(DomainError::HoldNotPending(o.hold.0))?
+            .get(&id)
+            .ok_or(DomainError::HoldNotPending(id.0))?
             .clone();
         let m = hold.meter;
         let held = self.books[m].held.checked_sub(hold.amount)?;
-        let usage = self
-            .entry(o.hold)
-            .map(|e| e.usage.clone())
-            .unwrap_or_default();
-        let returned = self.returned_split(m, &hold.split, o.at)?;
+        let usage = self.entry(id).map(|e| e.usage.clone()).unwrap_or_default();
+        let returned = self.returned_split(m, &hold.split, at)?;
         self.apply_shares(m, &returned)?;
         self.books[m].held = held;
-        self.holds.remove(&o.hold);
+        self.drop_hold(id);
         let entry = NewEntry::new(
-            o.key.clone(),
-            o.at,
+            key.clone(),
+            at,
             EntryKind::HoldRelease,
-            job_status(o.status),
+            status,
             returned.clone(),
         )
-        .reverses(o.hold)
+        .reverses(id)
         .usage(usage);
         self.push(m, entry);
-        self.expire_closed(m, &returned, o.at, &o.key)
+        self.expire_closed(m, &returned, at, &key, Returned::Held)
     }
 
     fn refund(&mut self, o: RefundOp) -> Result<()> {
@@ -204,7 +215,7 @@ impl Ledger {
         .reverses(o.of)
         .usage(usage);
         self.push(m, entry);
-        self.expire_closed(m, &split, o.at, &o.key)
+        self.expire_closed(m, &split, o.at, &o.key, Returned::Refunded)
     }
 
     fn purchase(&mut self, o: PurchaseOp) -> Result<()> {
@@ -339,7 +350,7 @@ impl Ledger {
     }
 }
 
-fn job_status(status: JobStatus) -> EntryStatus {
+pub(super) fn job_status(status: JobStatus) -> EntryStatus {
     match status {
         JobStatus::Success => EntryStatus::Success,
         JobStatus::Failed => EntryStatus::Failed,

@@ -62,6 +62,40 @@ impl Ledger {
         Ok(())
     }
 
+    /// The ledger releases a hold at its expiry before anything later: no entry may come
+    /// after a hold's expiry while it is pending, and the release the ledger writes comes
+    /// exactly then.
+    fn check_holds_expire(&self, e: &LedgerEntry) -> std::result::Result<(), String> {
+        if let Some(&(at, id)) = self.hold_expiries.first()
+            && at < e.at
+        {
+            return Err(format!(
+                "hold {id} expired at {} but is still pending",
+                at.to_rfc3339()
+            ));
+        }
+        // "#hold-expiry#<id>" (not an entry it caused, "#hold-expiry#<id>#…").
+        let claims = e
+            .key
+            .as_str()
+            .strip_prefix("#hold-expiry#")
+            .is_some_and(|id| !id.contains('#'));
+        if claims {
+            let due = e
+                .reverses
+                .and_then(|id| self.holds.get(&id))
+                .map(|h| h.expires_at);
+            if !e.is_hold_expiry() || due != Some(e.at) {
+                return Err(format!(
+                    "a hold's expiry written at {} when the hold was due at {}",
+                    e.at.to_rfc3339(),
+                    due.map_or("no time (it is not pending)".into(), |d| d.to_rfc3339())
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn replay_entry(&mut self, mut e: LedgerEntry) -> Result<()> {
         e.usage.intern(&mut self.interner);
         e.meter = self.config.meters[self.config.meter_index(&e.meter)?]
@@ -83,6 +117,7 @@ impl Ledger {
             return Err(corrupt("its split does not add up to its amount".into()));
         }
         self.check_stored_rules(&e, m).map_err(corrupt)?;
+        self.check_holds_expire(&e).map_err(corrupt)?;
         for s in &e.split {
             if s.kind != BucketKind::Overdraft && self.books[m].index_of(s.bucket).is_none() {
                 self.insert_bucket(
@@ -114,18 +149,27 @@ impl Ledger {
             EntryKind::Hold => {
                 let amount = e.amount.checked_neg()?;
                 book.held = book.held.checked_add(amount)?;
-                self.holds.insert(
-                    e.id,
-                    PendingHold {
-                        meter: m,
-                        amount,
-                        split: negated(&e.split),
-                    },
-                );
+                // Holds stored before they had an expiry get the account's default.
+                let expires_at = match e.expires_at {
+                    Some(x) => x,
+                    None => self.config.holds.expiry(e.at, None)?,
+                };
+                let hold = PendingHold {
+                    meter: m,
+                    amount,
+                    split: negated(&e.split),
+                    expires_at,
+                };
+                self.keep_hold(e.id, hold);
             }
             EntryKind::HoldRelease => {
-                if let Some(h) = e.reverses.and_then(|id| self.holds.remove(&id)) {
-                    book.held = book.held.checked_sub(h.amount)?;
+                let amount = e
+                    .reverses
+                    .and_then(|id| self.drop_hold(id))
+                    .map(|h| h.amount);
+                if let Some(amount) = amount {
+                    let book = &mut self.books[m];
+                    book.held = book.held.checked_sub(amount)?;
                 }
             }
             EntryKind::Refund => {

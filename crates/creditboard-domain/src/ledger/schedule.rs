@@ -6,56 +6,97 @@ use super::drawdown::Target;
 use super::new_entry::NewEntry;
 use crate::amount::Amount;
 use crate::config::meter::{BucketKind, UnusedAllocation};
-use crate::entry::{EntryKind, EntryStatus, Share};
+use crate::entry::{EntryId, EntryKind, EntryStatus, Share, hold_expiry_key};
 use crate::error::Result;
 use crate::ids::IdempotencyKey;
 use chrono::{DateTime, Utc};
 
+/// How credits came back to a bucket that had closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Returned {
+    /// A hold's release (or the release before its capture).
+    Held,
+    /// A refund.
+    Refunded,
+}
+
+/// What falls due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Due {
+    /// A meter's billing cycle starts.
+    Cycle(usize),
+    /// A pending hold expires.
+    Hold(EntryId),
+    /// A meter's bucket (by index) expires.
+    Bucket(usize, usize),
+}
+
+impl Due {
+    fn rank(self) -> (u8, usize) {
+        match self {
+            Due::Cycle(m) => (0, m),
+            Due::Hold(_) => (1, 0),
+            Due::Bucket(m, _) => (2, m),
+        }
+    }
+}
+
 impl Ledger {
     pub(super) fn write_due(&mut self, t: DateTime<Utc>) -> Result<()> {
-        while let Some((at, m, bucket)) = self.next_due(t) {
-            match bucket {
-                None => self.run_cycle(m, at)?,
-                Some(i) => self.expire_bucket(m, i, at, None)?,
+        while let Some((at, due)) = self.next_due(t) {
+            match due {
+                Due::Cycle(m) => self.run_cycle(m, at)?,
+                Due::Hold(id) => self.expire_hold(id, at)?,
+                Due::Bucket(m, i) => self.expire_bucket(m, i, at, None)?,
             }
         }
         self.now = t;
         Ok(())
     }
 
-    /// Whether a refill, rollover or expiry falls due by `t`. A server writes those before it
-    /// answers, so every reader sees the balances they leave.
+    /// Whether a refill, rollover or expiry (of credits or of a hold) falls due by `t`. A
+    /// server writes those before it answers, so every reader sees the balances they leave.
     pub fn is_due(&self, t: DateTime<Utc>) -> bool {
         self.next_due(t).is_some()
     }
 
-    /// The earliest event due by `t`: `(when, meter, None)` for a cycle start,
-    /// `(when, meter, Some(bucket index))` for an expiry. Cycles go before expiries at the
-    /// same instant, lower meters before higher.
-    pub(super) fn next_due(
-        &self,
-        t: DateTime<Utc>,
-    ) -> Option<(DateTime<Utc>, usize, Option<usize>)> {
-        let mut best: Option<(DateTime<Utc>, usize, Option<usize>)> = None;
+    /// Whether a hold expires by `t` (its release changes holds and members' spend, which a
+    /// refused operation must then put back).
+    pub(super) fn hold_due(&self, t: DateTime<Utc>) -> bool {
+        self.hold_expiries.first().is_some_and(|(at, _)| *at <= t)
+    }
+
+    /// The earliest event due by `t`. At the same instant: cycle starts, then holds, then
+    /// buckets; lower meters before higher.
+    pub(super) fn next_due(&self, t: DateTime<Utc>) -> Option<(DateTime<Utc>, Due)> {
+        let mut best: Option<(DateTime<Utc>, Due)> = None;
+        let mut consider = |at: DateTime<Utc>, due: Due| {
+            if at <= t && best.is_none_or(|(b, d)| (at, due.rank()) < (b, d.rank())) {
+                best = Some((at, due));
+            }
+        };
+        if let Some(&(at, id)) = self.hold_expiries.first() {
+            consider(at, Due::Hold(id));
+        }
         for (m, book) in self.books.iter().enumerate() {
-            let mut consider = |at: DateTime<Utc>, bucket: Option<usize>| {
-                if at <= t && best.is_none_or(|(b, _, _)| at < b) {
-                    best = Some((at, m, bucket));
-                }
-            };
             if let Some(c) = book.next_cycle {
-                consider(c, None);
+                consider(c, Due::Cycle(m));
             }
             for (i, b) in book.buckets.iter().enumerate() {
                 if b.kind != BucketKind::Included
                     && b.balance.is_positive()
                     && let Some(e) = b.expires_at
                 {
-                    consider(e, Some(i));
+                    consider(e, Due::Bucket(m, i));
                 }
             }
         }
         best
+    }
+
+    /// A hold nobody settled in time: given back whole, as a release the ledger writes.
+    fn expire_hold(&mut self, id: EntryId, at: DateTime<Utc>) -> Result<()> {
+        self.give_back_hold(id, hold_expiry_key(id), at, EntryStatus::Failed)
     }
 
     /// A billing-cycle start: the unused allocation rolls into the bank (up to its cap) or
@@ -151,13 +192,13 @@ impl Ledger {
     }
 
     /// Expires what is left in bucket `i`. `op` is the operation that caused it (credits
-    /// returned to a bucket that had already closed), `None` for a scheduled expiry.
+    /// returned to a bucket that had already closed) and why, `None` for a scheduled expiry.
     fn expire_bucket(
         &mut self,
         m: usize,
         i: usize,
         at: DateTime<Utc>,
-        op: Option<&IdempotencyKey>,
+        op: Option<(&IdempotencyKey, Returned)>,
     ) -> Result<()> {
         let b = &self.books[m].buckets[i];
         let (id, kind, balance) = (b.id, b.kind, b.balance);
@@ -169,13 +210,18 @@ impl Ledger {
         self.apply_shares(m, &split)?;
         let n = (self.entries.len() + 1).to_string();
         let key = match op {
-            Some(k) => k.derived(&format!("expiry-{}", id.0)),
+            Some((k, _)) => k.derived(&format!("expiry-{}", id.0)),
             None => IdempotencyKey::system(&["expiry", self.config.meters[m].id.as_str(), &n]),
         };
-        let why = match kind {
-            BucketKind::Promotional => "Promotional credits expired",
-            BucketKind::Included => "Returned credits from an ended billing cycle expired",
-            _ => "Credits expired",
+        let why = match (op, kind) {
+            (Some((_, Returned::Held)), _) => {
+                "Held credits expired: their bucket ended while they were held"
+            }
+            (Some((_, Returned::Refunded)), _) => {
+                "Refunded credits expired: their bucket had ended"
+            }
+            (None, BucketKind::Promotional) => "Promotional credits expired",
+            (None, _) => "Credits expired",
         };
         let entry =
             NewEntry::new(key, at, EntryKind::Expiry, EntryStatus::Success, split).describe(why);
@@ -183,14 +229,16 @@ impl Ledger {
         Ok(())
     }
 
-    /// Credits returned to buckets that have closed expire at once: a refund never revives
-    /// credits past their expiry.
+    /// Credits returned to buckets that have closed expire at once, as an entry saying why:
+    /// neither a refund nor a hold's release revives credits past their bucket's expiry
+    /// (held credits stay their bucket's).
     pub(super) fn expire_closed(
         &mut self,
         m: usize,
         returned: &[Share],
         at: DateTime<Utc>,
         op: &IdempotencyKey,
+        why: Returned,
     ) -> Result<()> {
         for s in returned {
             if s.kind == BucketKind::Overdraft {
@@ -199,7 +247,7 @@ impl Ledger {
             if let Some(i) = self.books[m].index_of(s.bucket) {
                 let b = &self.books[m].buckets[i];
                 if !b.is_open(at) && b.balance.is_positive() {
-                    self.expire_bucket(m, i, at, Some(op))?;
+                    self.expire_bucket(m, i, at, Some((op, why)))?;
                 }
             }
         }

@@ -5,7 +5,9 @@ use crate::config::meter::{Allocation, MeterConfig, MeterUnit, PurchasePolicy};
 use crate::config::offer::{Money, Pack, PurchaseOffer};
 use crate::config::presentation::Presentation;
 use crate::config::settings::{AlertLevel, AlertRule};
-use crate::config::{AccountConfig, BillingCycle, DrawDownOrder, Member, Plan, Project, Role};
+use crate::config::{
+    AccountConfig, BillingCycle, DrawDownOrder, HoldPolicy, Member, Plan, Project, Role,
+};
 use crate::entry::QuantityUnit;
 use crate::error::Result;
 use crate::ids::{AccountId, CategoryId, Label, MemberId, ProjectId, TierId};
@@ -199,6 +201,7 @@ pub(super) fn account(
         offers: vec![],
         member_caps: vec![],
         alerts: vec![],
+        holds: HoldPolicy::default(),
         usage_periods: PeriodChoices::default(),
         presentation: Presentation::default(),
     })

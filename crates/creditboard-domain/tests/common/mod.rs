@@ -7,10 +7,10 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use creditboard_domain::config::meter::{BucketKind, MeterConfig, MeterUnit, PurchasePolicy};
-use creditboard_domain::config::{AccountConfig, BillingCycle, DrawDownOrder, Plan};
+use creditboard_domain::config::{AccountConfig, BillingCycle, DrawDownOrder, HoldPolicy, Plan};
 use creditboard_domain::entry::{
-    AdjustOp, CaptureOp, ConsumeOp, EntryId, GrantOp, HoldOp, JobStatus, Operation, PurchaseOp,
-    RefundOp, ReleaseOp, Usage,
+    AdjustOp, CaptureOp, ConsumeOp, EntryId, GrantOp, HeldBy, HoldOp, JobStatus, Operation,
+    PurchaseOp, RefundOp, ReleaseOp, Usage,
 };
 use creditboard_domain::ids::{AccountId, IdempotencyKey, MeterId};
 use creditboard_domain::period::Freshness;
@@ -46,6 +46,7 @@ pub fn config(tz: &str) -> AccountConfig {
         offers: vec![],
         member_caps: vec![],
         alerts: vec![],
+        holds: HoldPolicy::default(),
         usage_periods: Default::default(),
         presentation: Default::default(),
     }
@@ -171,6 +172,8 @@ pub fn hold(k: &str, amount: i64, at: DateTime<Utc>) -> Operation {
         meter: meter(),
         amount: Amount::minor(amount),
         at,
+        expires_in: None,
+        held_by: HeldBy::Service,
         usage: Usage::default(),
     })
 }

@@ -17,8 +17,8 @@ use creditboard_domain::account::Account;
 use creditboard_domain::amount::Amount;
 use creditboard_domain::api::ErrorDetail;
 use creditboard_domain::entry::{
-    CaptureOp, ConsumeOp, EntryId, HoldOp, JobStatus, Operation, Receipt, RefundOp, ReleaseOp,
-    Usage,
+    CaptureOp, ConsumeOp, EntryId, HeldBy, HoldOp, JobStatus, Operation, Receipt, RefundOp,
+    ReleaseOp, Usage,
 };
 use creditboard_domain::ids::{IdempotencyKey, Label, MeterId};
 use serde::{Deserialize, Serialize};
@@ -201,6 +201,11 @@ pub struct HoldRequest {
     pub meter: MeterId,
     #[schema(minimum = 1)]
     pub amount: Amount,
+    /// Seconds until the ledger releases the hold by itself if it is neither captured nor
+    /// released: 60 to 604,800 (a week). Without it, the account's default (a day unless
+    /// the account says otherwise).
+    #[schema(minimum = 60, maximum = 604800)]
+    pub expires_in: Option<u32>,
     #[serde(default)]
     pub usage: Usage,
 }
@@ -265,7 +270,7 @@ async fn apply_one(
 #[utoipa::path(post, path = "/api/v1/accounts/{account}/holds", tag = "ingest",
     params(("account" = String, Path, description = "The account id")),
     request_body = HoldRequest,
-    responses((status = 200, description = "The hold (its entry id settles it)", body = Written)))]
+    responses((status = 200, description = "The hold (its entry id settles it; only the service settles it, and the ledger releases it by itself at `expires_at`)", body = Written)))]
 pub async fn hold(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -280,6 +285,8 @@ pub async fn hold(
             meter: r.meter.clone(),
             amount: r.amount,
             at,
+            expires_in: r.expires_in,
+            held_by: HeldBy::Service,
             usage: r.usage.clone(),
         })
     })

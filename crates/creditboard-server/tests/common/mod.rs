@@ -179,6 +179,26 @@ pub async fn server(db: &TestDb, grant: i64) -> (AppState, Tokens) {
     (AppState::new(store, None, None), tokens)
 }
 
+/// Another server process on `db`, its clock started at `now` (it replays what is stored).
+pub async fn process_at(db: &TestDb, now: DateTime<Utc>) -> Router {
+    let store = Db::connect(&db.url).await.expect("connect");
+    let mut accounts = creditboard_server::accounts::Accounts::new(store);
+    accounts.start_clock_at(now);
+    creditboard_server::router(AppState::with_accounts(accounts, None, None))
+}
+
+/// A POST with a JSON body through the router, as `token`.
+pub async fn post(router: &Router, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+    call(
+        router,
+        Method::POST,
+        path,
+        Some(token),
+        Some(&body.to_string()),
+    )
+    .await
+}
+
 /// One request through the router: status and JSON body (`Value::Null` when empty or not
 /// JSON).
 pub async fn call(

@@ -1,0 +1,268 @@
+//! Issue 20's defects, each reproduced against the server as a host would meet it, on SQLite
+//! and PostgreSQL: who settles a hold, holds that expire, idempotency that compares every
+//! field, a batch key that covers the whole batch.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use chrono::{Duration, Utc};
+use common::*;
+use serde_json::{Value, json};
+
+fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or_default()
+}
+
+fn message(body: &Value) -> &str {
+    body["error"]["message"].as_str().unwrap_or_default()
+}
+
+/// What a host's support page would show for the account: balance and entry count.
+async fn books(app: &axum::Router, t: &Tokens) -> (i64, u64) {
+    (
+        available(app, &t.admin).await,
+        entry_count(app, &t.admin).await,
+    )
+}
+
+/// Defect 1: a member's token settled a hold the host's service made.
+#[tokio::test]
+async fn a_member_could_settle_the_services_hold() {
+    for db in each_backend().await {
+        let (state, t) = server(&db, 0).await;
+        let app = creditboard_server::router(state);
+        let hold = json!({"key": "render-1", "meter": "credits", "amount": 400});
+        let (status, held) = post(&app, &t.service, &path("/holds"), &hold).await;
+        assert_eq!(status, StatusCode::OK, "{held}");
+        let id = held["entries"][0]["id"].as_u64().unwrap();
+        let before = books(&app, &t).await;
+        for (who, token) in [("member", &t.member), ("admin", &t.admin)] {
+            for outcome in [json!({"completed": {"amount": 1}}), json!("failed")] {
+                let settle =
+                    json!({"key": format!("{who}-settle"), "hold": id, "outcome": outcome});
+                let uri = path(&format!("/holds/{id}/settle"));
+                let (status, body) = post(&app, token, &uri, &settle).await;
+                assert_eq!(
+                    (status, code(&body)),
+                    (StatusCode::FORBIDDEN, "not_hold_owner"),
+                    "{}: {who} {outcome}: {body}",
+                    db.backend
+                );
+                assert!(
+                    message(&body).contains("only the service settles it"),
+                    "{body}"
+                );
+            }
+        }
+        assert_eq!(books(&app, &t).await, before, "{}", db.backend);
+        let capture = json!({"key": "render-1-done", "amount": 350});
+        let uri = path(&format!("/holds/{id}/capture"));
+        let (status, body) = post(&app, &t.service, &uri, &capture).await;
+        assert_eq!(status, StatusCode::OK, "{}: {body}", db.backend);
+        assert_eq!(available(&app, &t.admin).await, INCLUDED - 350);
+    }
+}
+
+/// Defect 5: a pending hold served six months later was still pending.
+#[tokio::test]
+async fn holds_never_expired() {
+    for db in each_backend().await {
+        let (_, t) = server(&db, 0).await;
+        let now = Utc::now() + Duration::minutes(1);
+        let today = process_at(&db, now).await;
+        let (_, held) = post(
+            &today,
+            &t.service,
+            &path("/holds"),
+            &json!({"key": "job-1", "meter": "credits", "amount": 400}),
+        )
+        .await;
+        let hold = &held["entries"][0];
+        let id = hold["id"].as_u64().unwrap();
+        let expires: chrono::DateTime<Utc> =
+            serde_json::from_value(hold["expires_at"].clone()).unwrap();
+        let made: chrono::DateTime<Utc> = serde_json::from_value(hold["at"].clone()).unwrap();
+        assert_eq!(
+            expires,
+            made + Duration::days(1),
+            "{}: the default",
+            db.backend
+        );
+        let (status, body) = post(
+            &today,
+            &t.service,
+            &path("/holds"),
+            &json!({"key": "job-2", "meter": "credits", "amount": 1, "expires_in": 59}),
+        )
+        .await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::BAD_REQUEST, "hold_expiry_out_of_range"),
+            "{body}"
+        );
+
+        // Six months on, a new process: the ledger released the hold when it expired.
+        let later = process_at(&db, now + Duration::days(182)).await;
+        let (_, ledger) = call(
+            &later,
+            Method::GET,
+            &path("/ledger?kind=hold&size=5"),
+            Some(&t.admin),
+            None,
+        )
+        .await;
+        let row = &ledger["rows"][0];
+        assert_eq!(row["entry"]["id"], id, "{ledger}");
+        assert_eq!(row["status"], "failed", "{}: {row}", db.backend);
+        assert_eq!(row["settled"]["expired"], true, "{row}");
+        assert_eq!(row["settled"]["released"], 400, "{row}");
+        let settled_at: chrono::DateTime<Utc> =
+            serde_json::from_value(row["settled"]["at"].clone()).unwrap();
+        assert_eq!(
+            settled_at, expires,
+            "released at its expiry, not when served"
+        );
+        let (_, balance) = call(&later, Method::GET, &path("/balance"), Some(&t.admin), None).await;
+        assert_eq!(balance["meters"][0]["balance"]["held"], 0, "{balance}");
+        let release = json!({"key": "job-1-late"});
+        let uri = path(&format!("/holds/{id}/release"));
+        let (status, body) = post(&later, &t.service, &uri, &release).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::CONFLICT, "hold_not_pending"),
+            "{body}"
+        );
+    }
+}
+
+/// Defect 3: key `job-777` resent with another member, feature, project, status and
+/// description was answered `replayed: true`. Same for holds and refunds.
+#[tokio::test]
+async fn idempotency_compared_only_kind_meter_and_amount() {
+    for db in each_backend().await {
+        let (state, t) = server(&db, 0).await;
+        let app = creditboard_server::router(state);
+        let usage = json!({"feature": "voiceover", "member": "m_jonas", "project": "p_launch", "description": "Intro"});
+        let event = |usage: &Value, status: &str| json!({"events": [{"key": "job-777", "meter": "credits", "amount": 30, "status": status, "usage": usage}]});
+        let (_, first) = post(&app, &t.service, &path("/usage"), &event(&usage, "success")).await;
+        assert_eq!(first["accepted"], 1, "{first}");
+        let charge = first["results"][0]["entry"].as_u64().unwrap();
+        let (_, again) = post(&app, &t.service, &path("/usage"), &event(&usage, "success")).await;
+        assert_eq!(again["results"][0]["replayed"], true, "{again}");
+        let before = books(&app, &t).await;
+        let changed = |field: &str, value: Value| {
+            let mut u = usage.clone();
+            u[field] = value;
+            u
+        };
+        for (body, differs) in [
+            (
+                event(&changed("member", json!("m_ana")), "success"),
+                "usage.member: first “m_jonas”, now “m_ana”",
+            ),
+            (
+                event(&changed("feature", json!("lipsync")), "success"),
+                "usage.feature: first “voiceover”, now “lipsync”",
+            ),
+            (
+                event(&changed("project", json!("p_other")), "success"),
+                "usage.project: first “p_launch”, now “p_other”",
+            ),
+            (
+                event(&changed("description", json!("Outro")), "success"),
+                "usage.description: first “Intro”, now “Outro”",
+            ),
+            (
+                event(&usage, "failed"),
+                "status: first “success”, now “failed”",
+            ),
+        ] {
+            let (_, answer) = post(&app, &t.service, &path("/usage"), &body).await;
+            let result = &answer["results"][0];
+            assert_eq!(
+                result["error"]["code"], "idempotency_conflict",
+                "{}: {answer}",
+                db.backend
+            );
+            let said = result["error"]["message"].as_str().unwrap_or_default();
+            assert!(said.contains(differs), "{said}");
+        }
+        assert_eq!(books(&app, &t).await, before, "{}", db.backend);
+
+        // Holds and refunds: any field, answered 409 with the first difference.
+        let hold = |usage: Value| json!({"key": "render-9", "meter": "credits", "amount": 50, "usage": usage});
+        let (status, _) = post(
+            &app,
+            &t.service,
+            &path("/holds"),
+            &hold(json!({"member": "m_jonas"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let refund = |description: &str| json!({"key": "back-1", "of": charge, "amount": 10, "description": description});
+        let (status, _) = post(&app, &t.service, &path("/refunds"), &refund("Blurry")).await;
+        assert_eq!(status, StatusCode::OK);
+        let before = books(&app, &t).await;
+        for (uri, body, differs) in [
+            (
+                path("/holds"),
+                hold(json!({"member": "m_ana"})),
+                "usage.member: first “m_jonas”, now “m_ana”",
+            ),
+            (
+                path("/refunds"),
+                refund("Too dark"),
+                "description: first “Blurry”, now “Too dark”",
+            ),
+        ] {
+            let (status, answer) = post(&app, &t.service, &uri, &body).await;
+            assert_eq!(
+                (status, code(&answer)),
+                (StatusCode::CONFLICT, "idempotency_conflict"),
+                "{}: {answer}",
+                db.backend
+            );
+            assert!(message(&answer).contains(differs), "{answer}");
+        }
+        assert_eq!(books(&app, &t).await, before, "{}", db.backend);
+    }
+}
+
+/// Defect 4: a batch key K with one line, then K with three (the third beyond the balance):
+/// refused, yet the second shot was held and stayed pending.
+#[tokio::test]
+async fn a_batch_key_half_applied() {
+    for db in each_backend().await {
+        let (state, t) = server(&db, 0).await;
+        let app = creditboard_server::router(state);
+        let line = |seconds: u64| json!({"feature": "voiceover", "quantity": seconds});
+        let one = json!({"key": "K", "lines": [line(5)]});
+        let (status, first) = post(&app, &t.member, &path("/batches"), &one).await;
+        assert_eq!(status, StatusCode::OK, "{first}");
+        let before = books(&app, &t).await;
+        // The third line costs far beyond the 25,000 credits.
+        let three = json!({"key": "K", "lines": [line(5), line(5), line(10_000_000)]});
+        let (status, body) = post(&app, &t.member, &path("/batches"), &three).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::CONFLICT, "idempotency_conflict"),
+            "{}: {body}",
+            db.backend
+        );
+        assert!(
+            message(&body).contains("lines: first 1 shot, now 3"),
+            "{body}"
+        );
+        let other = json!({"key": "K", "lines": [line(5), line(5), line(1)]});
+        let (status, _) = post(&app, &t.member, &path("/batches"), &other).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(
+            books(&app, &t).await,
+            before,
+            "{}: nothing more held",
+            db.backend
+        );
+        let (status, again) = post(&app, &t.member, &path("/batches"), &one).await;
+        assert_eq!((status, &again), (StatusCode::OK, &first), "{}", db.backend);
+    }
+}
