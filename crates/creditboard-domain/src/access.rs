@@ -71,6 +71,8 @@ pub enum Action {
     ChangeMemberCaps,
     /// Issue read-only views of the dashboard (embed tokens; see [`may_share`]).
     Share,
+    /// Take members off the team, list and revoke the account's tokens.
+    ManageTeam,
 }
 
 impl Action {
@@ -82,6 +84,7 @@ impl Action {
             Action::ChangeAlerts => "change low-balance alerts",
             Action::ChangeMemberCaps => "set member caps",
             Action::Share => "issue embed tokens",
+            Action::ManageTeam => "manage the team and its tokens",
         }
     }
 
@@ -98,7 +101,28 @@ impl SettingsChange {
             SettingsChange::AutoTopUp { .. } => Action::ChangeTopUps,
             SettingsChange::MemberCap { .. } => Action::ChangeMemberCaps,
             SettingsChange::Alerts { .. } => Action::ChangeAlerts,
+            SettingsChange::RemoveMember { .. } => Action::ManageTeam,
         }
+    }
+}
+
+/// A member's token works only while they are on the team: taken off it, they lose access
+/// on their next request, whatever they ask.
+pub fn on_team(config: &AccountConfig, caller: &Caller) -> Result<()> {
+    match caller {
+        Caller::Member(m) if config.member(m).is_none() => {
+            Err(DomainError::NotOnTeam(m.to_string()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Who may list and revoke the account's tokens: the host's service and admins.
+pub fn may_manage_tokens(config: &AccountConfig, caller: &Caller) -> Result<()> {
+    match caller {
+        Caller::Service => Ok(()),
+        Caller::ReadOnly => Err(DomainError::ReadOnly),
+        Caller::Member(_) => authorize(config, caller.viewer(config).as_ref(), Action::ManageTeam),
     }
 }
 

@@ -73,6 +73,8 @@ pub enum DomainError {
     IdempotencyConflict { key: String, differs: String },
     #[error("entry #{0} is not a pending hold")]
     HoldNotPending(u64),
+    #[error("“{0}” is no longer on this account's team")]
+    NotOnTeam(String),
     #[error("hold #{hold} {reason}")]
     NotHoldOwner { hold: u64, reason: String },
     #[error("a hold expires 1 minute to 7 days after it is made, not {seconds} seconds")]
@@ -192,6 +194,7 @@ impl DomainError {
             IdempotencyConflict { .. } => "idempotency_conflict",
             HoldNotPending(_) => "hold_not_pending",
             NotHoldOwner { .. } => "not_hold_owner",
+            NotOnTeam(_) => "not_on_team",
             HoldExpiryOutOfRange { .. } => "hold_expiry_out_of_range",
             CaptureExceedsHold { .. } => "capture_exceeds_hold",
             NotRefundable(_) => "not_refundable",

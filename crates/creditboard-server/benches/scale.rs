@@ -208,12 +208,22 @@ async fn measure(url: &str, account: &History) -> Value {
         .find(|m| m.role == Role::Admin)
         .expect("an admin");
     let member = ledger.config().members[1].id.to_string();
-    let admin_token = tokens::issue(&db, &id, &TokenKind::Member(admin.id.clone()), None)
-        .await
-        .expect("token");
-    let service = tokens::issue(&db, &id, &TokenKind::Service, None)
-        .await
-        .expect("token");
+    let admin_token = tokens::issue(
+        &db,
+        &id,
+        &TokenKind::Member(admin.id.clone()),
+        chrono::Utc::now() + chrono::Duration::days(1),
+    )
+    .await
+    .expect("token");
+    let service = tokens::issue(
+        &db,
+        &id,
+        &TokenKind::Service,
+        chrono::Utc::now() + chrono::Duration::days(1),
+    )
+    .await
+    .expect("token");
     db.close().await;
 
     let state = start(&Config {

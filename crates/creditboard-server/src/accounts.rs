@@ -13,6 +13,7 @@
 use crate::db::{Db, News};
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
+use creditboard_domain::access::{self, Caller};
 use creditboard_domain::account::Account;
 use creditboard_domain::billing::DemoPayments;
 use std::collections::HashMap;
@@ -116,6 +117,34 @@ impl Accounts {
         let a = loaded(&mut guard)?;
         let now = self.now().max(a.ledger().now());
         f(a, now)
+    }
+
+    /// [`Accounts::read`] for `caller`, refused if they are a member no longer on the team.
+    pub async fn read_as<T>(
+        &self,
+        account: &str,
+        caller: &Caller,
+        f: impl FnOnce(&mut Account, DateTime<Utc>) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        self.read(account, |a, now| {
+            access::on_team(a.config(), caller)?;
+            f(a, now)
+        })
+        .await
+    }
+
+    /// [`Accounts::write`] for `caller`, refused if they are a member no longer on the team.
+    pub async fn write_as<T>(
+        &self,
+        account: &str,
+        caller: &Caller,
+        mut f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        self.write(account, |a, now| {
+            access::on_team(a.config(), caller)?;
+            f(a, now)
+        })
+        .await
     }
 
     /// Changes the account: `f` asks it; what that wrote (entries, settings changes) is

@@ -8,6 +8,11 @@
 //! - an **embed** token: short-lived and read-only, for showing the dashboard inside a host
 //!   product's page.
 //!
+//! Every token expires (members' after 90 days, the service's after a year, unless issued
+//! for less), and the account's admins and service list and revoke them (`routes::tokens`).
+//! A member taken off the team loses access on their next request (`access::on_team`,
+//! checked by `Accounts::read_as` and `write_as` with the account as it stands).
+//!
 //! What each may do with the account is the domain's rule (`access`), checked by the account
 //! itself; here a token for another account gets the same 404 as an account that does not
 //! exist.
@@ -70,11 +75,17 @@ impl FromRequestParts<AppState> for Bearer {
             .token(&hash(&token))
             .await?
             .ok_or_else(|| ApiError::unauthorized("the token is not valid"))?;
-        if row
-            .expires_at_ms
-            .is_some_and(|at| at <= Utc::now().timestamp_millis())
-        {
-            return Err(ApiError::unauthorized("the token has expired"));
+        match row.expires_at_ms {
+            Some(at) if at <= Utc::now().timestamp_millis() => {
+                return Err(ApiError::unauthorized("the token has expired"));
+            }
+            Some(_) => {}
+            // Every token is issued with an expiry; one without predates that rule.
+            None => {
+                return Err(ApiError::unauthorized(
+                    "the token has no expiry (issued before tokens expired): issue a new one",
+                ));
+            }
         }
         let kind = match (row.kind.as_str(), row.member) {
             ("member", Some(m)) => {

@@ -318,6 +318,40 @@ impl Db {
         Ok(())
     }
 
+    /// Every token of `account`, oldest first.
+    pub async fn tokens_of(&self, account: &str) -> ApiResult<Vec<crate::tokens::TokenInfo>> {
+        let sql = "SELECT hash, kind, member, created_at_ms, expires_at_ms FROM tokens \
+                   WHERE account = $1 ORDER BY created_at_ms, hash";
+        /// hash, kind, member, created at, expires at (milliseconds).
+        type Row = (String, String, Option<String>, i64, Option<i64>);
+        let rows: Vec<Row> =
+            on!(self, pool => sqlx::query_as(sql).bind(account).fetch_all(pool).await?);
+        let at = |ms: i64| DateTime::<Utc>::from_timestamp_millis(ms).ok_or_else(|| corrupt(ms));
+        rows.into_iter()
+            .map(|(hash, kind, member, created, expires)| {
+                Ok(crate::tokens::TokenInfo {
+                    id: crate::tokens::public_id(&hash),
+                    kind,
+                    member,
+                    created_at: at(created)?,
+                    expires_at: expires.map(at).transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes the token of `account` whose hash starts with `prefix`; whether there was one.
+    pub async fn delete_token(&self, account: &str, prefix: &str) -> ApiResult<bool> {
+        let sql = "DELETE FROM tokens WHERE account = $1 AND substr(hash, 1, 16) = $2";
+        let done = on!(self, pool => sqlx::query(sql)
+            .bind(account)
+            .bind(prefix)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        Ok(done > 0)
+    }
+
     /// Forgets embed tokens that expired before `now`.
     pub async fn delete_expired_tokens(&self, now: DateTime<Utc>) -> ApiResult<u64> {
         let sql = "DELETE FROM tokens WHERE expires_at_ms IS NOT NULL AND expires_at_ms < $1";

@@ -171,12 +171,15 @@ async fn open_account(
         id: id.to_string(),
         ..DemoAccount::default()
     };
+    // A demo's tokens live as long as a member's, from when the demo started.
+    let expires_at = chrono::Utc::now() + tokens::DEFAULT_MEMBER_TTL;
     for m in &config.members {
         let kind = TokenKind::Member(m.id.clone());
-        account
-            .members
-            .push((m.id.clone(), tokens::issue(db, id, &kind, None).await?));
+        account.members.push((
+            m.id.clone(),
+            tokens::issue(db, id, &kind, expires_at).await?,
+        ));
     }
-    account.service = tokens::issue(db, id, &TokenKind::Service, None).await?;
+    account.service = tokens::issue(db, id, &TokenKind::Service, expires_at).await?;
     Ok(account)
 }

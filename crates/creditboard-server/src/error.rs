@@ -35,6 +35,10 @@ impl ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
     }
 
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::FORBIDDEN, code, message)
     }
@@ -100,6 +104,7 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | AdminOnly { .. }
         | ShareAdminOnly
         | NotHoldOwner { .. } => StatusCode::FORBIDDEN,
+        NotOnTeam(_) => StatusCode::UNAUTHORIZED,
         PaymentDeclined(_) => StatusCode::PAYMENT_REQUIRED,
         CorruptLedger(_) => StatusCode::INTERNAL_SERVER_ERROR,
         UnknownMeter(_)

@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo] [--clock RFC3339]
-//! creditboard-server token --account ID (--member ID | --service)
+//! creditboard-server token --account ID (--member ID | --service) [--days N]
+//! creditboard-server tokens --account ID
+//! creditboard-server revoke --account ID --id TOKEN_ID
 //! ```
 //! The database is `DATABASE_URL` (default `sqlite://data/creditboard.db`; `postgres://…`
 //! for PostgreSQL).
@@ -13,7 +15,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage:\n  creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo] [--clock RFC3339]\n  creditboard-server token --account ID (--member ID | --service)\n\nDATABASE_URL picks the database (default sqlite://data/creditboard.db).";
+const USAGE: &str = "usage:\n  creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo] [--clock RFC3339]\n  creditboard-server token --account ID (--member ID | --service) [--days N]\n  creditboard-server tokens --account ID\n  creditboard-server revoke --account ID --id TOKEN_ID\n\nTokens expire: a member's after 90 days, the service's after 365, unless --days says less\n(at most 1,095). DATABASE_URL picks the database (default sqlite://data/creditboard.db).";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -26,6 +28,8 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("token") => token(&args[1..]).await,
+        Some("tokens") => list_tokens(&args[1..]).await,
+        Some("revoke") => revoke(&args[1..]).await,
         Some("--help" | "-h") => {
             println!("{USAGE}");
             Ok(())
@@ -88,7 +92,23 @@ async fn serve(args: &[String]) -> Result<(), String> {
 }
 
 async fn token(args: &[String]) -> Result<(), String> {
-    let (account, kind) = match args {
+    let (kind_args, days) = match args {
+        [rest @ .., d, n] if d == "--days" => {
+            let days: i64 = n
+                .parse()
+                .ok()
+                .filter(|d| (1..=tokens::MAX_TTL.num_days()).contains(d))
+                .ok_or_else(|| {
+                    format!(
+                        "--days takes 1 to {} days, not “{n}”",
+                        tokens::MAX_TTL.num_days()
+                    )
+                })?;
+            (rest, Some(days))
+        }
+        rest => (rest, None),
+    };
+    let (account, kind) = match kind_args {
         [a, account, m, member] if a == "--account" && m == "--member" => (
             account,
             TokenKind::Member(
@@ -109,9 +129,57 @@ async fn token(args: &[String]) -> Result<(), String> {
             .member(m)
             .ok_or_else(|| format!("“{m}” is not a member of {account}"))?;
     }
-    let token = tokens::issue(&db, account, &kind, None)
+    let ttl = days.map_or_else(|| tokens::default_ttl(&kind), chrono::Duration::days);
+    let expires_at = chrono::Utc::now() + ttl;
+    let token = tokens::issue(&db, account, &kind, expires_at)
         .await
         .map_err(|e| e.message)?;
     println!("{token}");
+    eprintln!("expires {}", expires_at.to_rfc3339());
     Ok(())
+}
+
+/// `tokens --account ID`: one line per token, never the secret.
+async fn list_tokens(args: &[String]) -> Result<(), String> {
+    let [a, account] = args else {
+        return Err(USAGE.into());
+    };
+    if a != "--account" {
+        return Err(USAGE.into());
+    }
+    let db = db::Db::connect(&database_url()).await?;
+    for t in db.tokens_of(account).await.map_err(|e| e.message)? {
+        let expires = t.expires_at.map_or("never".into(), |e| e.to_rfc3339());
+        let member = t.member.unwrap_or_default();
+        println!(
+            "{}\t{}\t{member}\tcreated {}\texpires {expires}",
+            t.id,
+            t.kind,
+            t.created_at.to_rfc3339()
+        );
+    }
+    Ok(())
+}
+
+/// `revoke --account ID --id TOKEN_ID`.
+async fn revoke(args: &[String]) -> Result<(), String> {
+    let [a, account, i, id] = args else {
+        return Err(USAGE.into());
+    };
+    if a != "--account" || i != "--id" {
+        return Err(USAGE.into());
+    }
+    let prefix = tokens::hash_prefix(id)
+        .ok_or_else(|| format!("“{id}” is not a token id (tok_ and 16 hex digits)"))?;
+    let db = db::Db::connect(&database_url()).await?;
+    if db
+        .delete_token(account, prefix)
+        .await
+        .map_err(|e| e.message)?
+    {
+        println!("revoked {id}");
+        Ok(())
+    } else {
+        Err(format!("{account} has no token {id}"))
+    }
 }

@@ -6,7 +6,15 @@ use chrono::{DateTime, Duration, Utc};
 use creditboard_domain::access::Caller;
 use creditboard_domain::ids::MemberId;
 use rand::RngCore;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+/// A member's token lives this long unless it is issued for less (`token --days`).
+pub const DEFAULT_MEMBER_TTL: Duration = Duration::days(90);
+/// The host's service token: a year, rotated by issuing a new one and revoking the old.
+pub const DEFAULT_SERVICE_TTL: Duration = Duration::days(365);
+/// The longest any member or service token may live.
+pub const MAX_TTL: Duration = Duration::days(3 * 365);
 
 /// The longest an embed token may live.
 pub const MAX_EMBED_TTL: Duration = Duration::hours(12);
@@ -54,19 +62,53 @@ pub fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Issues a token of `kind` for `account`, stored as its hash.
+/// How long a new token of `kind` lives when nobody says.
+pub fn default_ttl(kind: &TokenKind) -> Duration {
+    match kind {
+        TokenKind::Member(_) => DEFAULT_MEMBER_TTL,
+        TokenKind::Service => DEFAULT_SERVICE_TTL,
+        TokenKind::Embed => DEFAULT_EMBED_TTL,
+    }
+}
+
+/// A token's public name in lists and revocations: the start of its hash, which says
+/// nothing of the secret.
+pub fn public_id(hash: &str) -> String {
+    format!("tok_{}", hash.get(..16).unwrap_or(hash))
+}
+
+/// The hash prefix a public id names, if it is one.
+pub fn hash_prefix(id: &str) -> Option<&str> {
+    id.strip_prefix("tok_")
+        .filter(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// A token as its account's admins and service see it (never the secret).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TokenInfo {
+    /// What revokes it: `DELETE …/tokens/{id}`.
+    pub id: String,
+    /// `member`, `service` or `embed`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Issues a token of `kind` for `account`, stored as its hash. Every token expires.
 pub async fn issue(
     db: &crate::db::Db,
     account: &str,
     kind: &TokenKind,
-    expires_at: Option<DateTime<Utc>>,
+    expires_at: DateTime<Utc>,
 ) -> ApiResult<String> {
     let (token, hash) = new_token();
     let member = match kind {
         TokenKind::Member(m) => Some(m.as_str()),
         _ => None,
     };
-    db.insert_token(&hash, account, kind.as_str(), member, expires_at)
+    db.insert_token(&hash, account, kind.as_str(), member, Some(expires_at))
         .await?;
     Ok(token)
 }

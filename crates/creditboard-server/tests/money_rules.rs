@@ -266,3 +266,106 @@ async fn a_batch_key_half_applied() {
         assert_eq!((status, &again), (StatusCode::OK, &first), "{}", db.backend);
     }
 }
+
+/// Defect 7: a member removed from the team kept access; member and service tokens never
+/// expired and could not be listed or revoked.
+#[tokio::test]
+async fn a_removed_member_kept_access_and_tokens_never_expired() {
+    use creditboard_server::tokens::{self, TokenKind};
+    for db in each_backend().await {
+        let (state, t) = server(&db, 0).await;
+        let store = state.db().clone();
+        let app = creditboard_server::router(state);
+        let get = |token: String, uri: String| {
+            let app = app.clone();
+            async move { call(&app, Method::GET, &uri, Some(&token), None).await }
+        };
+        // Admins and the service list the tokens, each with an expiry; members may not.
+        let (status, list) = get(t.admin.clone(), path("/tokens")).await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        let listed = list.as_array().unwrap();
+        assert_eq!(listed.len(), 5, "{}: {list}", db.backend);
+        assert!(listed.iter().all(|t| !t["expires_at"].is_null()), "{list}");
+        assert!(!list.to_string().contains(&t.admin), "no secret is listed");
+        assert_eq!(
+            get(t.service.clone(), path("/tokens")).await.0,
+            StatusCode::OK
+        );
+        let (status, body) = get(t.member.clone(), path("/tokens")).await;
+        assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "admin_only"));
+        assert_eq!(
+            get(t.embed.clone(), path("/tokens")).await.0,
+            StatusCode::FORBIDDEN
+        );
+
+        // Revoked, the service's token stops at its next request.
+        let service_id = listed.iter().find(|t| t["kind"] == "service").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let uri = path(&format!("/tokens/{service_id}"));
+        let (status, _) = call(&app, Method::DELETE, &uri, Some(&t.admin), None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{}", db.backend);
+        let (status, _) = get(t.service.clone(), path("/balance")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _) = call(&app, Method::DELETE, &uri, Some(&t.admin), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "revoked once");
+        let bad = path("/tokens/not-an-id");
+        let (status, _) = call(&app, Method::DELETE, &bad, Some(&t.admin), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+
+        // A member's token past its expiry is refused.
+        let jonas = TokenKind::Member(creditboard_domain::ids::MemberId::new("m_jonas").unwrap());
+        let stale = tokens::issue(&store, ACCOUNT, &jonas, Utc::now() - Duration::seconds(1))
+            .await
+            .unwrap();
+        let (status, body) = get(stale, path("/balance")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert!(message(&body).contains("expired"), "{body}");
+
+        // Taken off the team, Jonas loses access at once, here and in any other process.
+        assert_eq!(
+            get(t.member.clone(), path("/balance")).await.0,
+            StatusCode::OK
+        );
+        let remove = json!({"remove_member": {"member": "m_jonas"}});
+        let (status, body) = call(
+            &app,
+            Method::PUT,
+            &path("/settings"),
+            Some(&t.admin),
+            Some(&remove.to_string()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{}: {body}", db.backend);
+        let other = process_at(&db, Utc::now()).await;
+        for (name, router) in [("this process", &app), ("another", &other)] {
+            for uri in [path("/balance"), path("/ledger.csv"), path("/events")] {
+                let (status, body) = call(router, Method::GET, &uri, Some(&t.member), None).await;
+                assert_eq!(
+                    (status, code(&body)),
+                    (StatusCode::UNAUTHORIZED, "not_on_team"),
+                    "{} {name} {uri}",
+                    db.backend
+                );
+            }
+        }
+        // The team keeps an admin: the last one cannot be removed.
+        let lea = json!({"remove_member": {"member": "m_lea"}});
+        let anton = json!({"remove_member": {"member": "m_anton"}});
+        for (change, expected) in [
+            (lea, StatusCode::NO_CONTENT),
+            (anton, StatusCode::BAD_REQUEST),
+        ] {
+            let (status, body) = call(
+                &app,
+                Method::PUT,
+                &path("/settings"),
+                Some(&t.admin),
+                Some(&change.to_string()),
+            )
+            .await;
+            assert_eq!(status, expected, "{body}");
+        }
+    }
+}

@@ -1,9 +1,9 @@
 //! The spend controls a team changes as it goes: members' monthly caps, low-balance alert
 //! levels, and the [`SettingsChange`] that changes them (or automatic top-ups).
 
-use super::AccountConfig;
 use super::invalid;
 use super::meter::{AutoTopUp, MeterConfig};
+use super::{AccountConfig, Role};
 use crate::amount::{Amount, MAX_BALANCE};
 use crate::error::Result;
 use crate::ids::{MemberId, MeterId};
@@ -61,6 +61,9 @@ pub enum SettingsChange {
         meter: MeterId,
         levels: Vec<AlertLevel>,
     },
+    /// Takes a member off the team: their tokens stop working on their next request, and
+    /// their caps go with them. Their entries stay theirs.
+    RemoveMember { member: MemberId },
 }
 
 impl SettingsChange {
@@ -100,6 +103,19 @@ impl SettingsChange {
                         meter: meter.clone(),
                         level: *level,
                     });
+                }
+            }
+            SettingsChange::RemoveMember { member } => {
+                let Some(gone) = next.member(member).cloned() else {
+                    return invalid(format!("“{member}” is not on the team"));
+                };
+                next.members.retain(|m| &m.id != member);
+                next.member_caps.retain(|c| &c.member != member);
+                if gone.role == Role::Admin && !next.members.iter().any(|m| m.role == Role::Admin) {
+                    return invalid(format!(
+                        "{} is the team's only admin: make someone else an admin first",
+                        gone.name
+                    ));
                 }
             }
         }

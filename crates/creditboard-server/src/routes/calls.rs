@@ -111,9 +111,9 @@ async fn answer<C: Call>(
         Ok(request.clone().ask(a, &mut asker)?)
     };
     let reply = if C::ROUTE.changes {
-        s.accounts().write(&account, ask).await?
+        s.accounts().write_as(&account, &who, ask).await?
     } else {
-        s.accounts().read(&account, ask).await?
+        s.accounts().read_as(&account, &who, ask).await?
     };
     let status = StatusCode::from_u16(C::ROUTE.status)
         .map_err(|_| ApiError::internal("a call declares an impossible status"))?;

@@ -42,7 +42,9 @@ pub async fn embed_token(
 ) -> ApiResult<(StatusCode, Json<EmbedToken>)> {
     let caller = bearer.caller_for(&account)?;
     s.accounts()
-        .read(&account, |a, _| Ok(access::may_share(a.config(), &caller)?))
+        .read_as(&account, &caller, |a, _| {
+            Ok(access::may_share(a.config(), &caller)?)
+        })
         .await?;
     let ttl = match request.ttl_seconds {
         None => tokens::DEFAULT_EMBED_TTL,
@@ -58,6 +60,6 @@ pub async fn embed_token(
         }
     };
     let expires_at = Utc::now() + ttl;
-    let token = tokens::issue(s.db(), &account, &TokenKind::Embed, Some(expires_at)).await?;
+    let token = tokens::issue(s.db(), &account, &TokenKind::Embed, expires_at).await?;
     Ok((StatusCode::CREATED, Json(EmbedToken { token, expires_at })))
 }

@@ -21,10 +21,13 @@ pub async fn stream(
     bearer: Bearer,
     Path(account): Path<String>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    bearer.allow(&account)?;
+    let who = bearer.caller_for(&account)?;
     // Subscribe before reading the newest id, so nothing appended in between is missed.
     let appended = BroadcastStream::new(s.accounts().subscribe());
-    let last = s.accounts().read(&account, |a, _| Ok(a.last_id())).await?;
+    let last = s
+        .accounts()
+        .read_as(&account, &who, |a, _| Ok(a.last_id()))
+        .await?;
     let event = |last: u64| {
         Event::default()
             .event("ledger")

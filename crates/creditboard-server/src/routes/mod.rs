@@ -9,12 +9,13 @@ mod embed;
 mod events;
 mod export;
 mod ingest;
+mod tokens;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use utoipa::OpenApi;
 
 pub use body::Body;
@@ -46,6 +47,8 @@ pub fn api() -> Router<AppState> {
         .route("/holds/{hold}/release", post(ingest::release))
         .route("/refunds", post(ingest::refund))
         .route("/embed-tokens", post(embed::embed_token))
+        .route("/tokens", get(tokens::list))
+        .route("/tokens/{id}", delete(tokens::revoke))
         .route("/events", get(events::stream));
     Router::new()
         .nest("/api/v1/accounts/{account}", calls::routes(account))
@@ -75,6 +78,8 @@ async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
         ingest::release,
         ingest::refund,
         events::stream,
+        tokens::list,
+        tokens::revoke,
     ),
     components(schemas(creditboard_domain::api::ErrorBody)),
     modifiers(&Calls, &Security, &ErrorResponses),

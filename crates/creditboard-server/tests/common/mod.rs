@@ -146,29 +146,25 @@ pub async fn seed(db: &Db, grant: i64) -> Tokens {
         .iter()
         .find(|m| m.role == creditboard_domain::config::Role::Member)
         .expect("a member");
-    let issue = |account: &'static str, kind: TokenKind, expires: Option<DateTime<Utc>>| async move {
+    let issue = |account: &'static str, kind: TokenKind, expires: DateTime<Utc>| async move {
         tokens::issue(db, account, &kind, expires)
             .await
             .expect("issue token")
     };
+    let day = Utc::now() + Duration::days(1);
     Tokens {
-        admin: issue(ACCOUNT, TokenKind::Member(admin.id.clone()), None).await,
-        member: issue(ACCOUNT, TokenKind::Member(member.id.clone()), None).await,
-        service: issue(ACCOUNT, TokenKind::Service, None).await,
+        admin: issue(ACCOUNT, TokenKind::Member(admin.id.clone()), day).await,
+        member: issue(ACCOUNT, TokenKind::Member(member.id.clone()), day).await,
+        service: issue(ACCOUNT, TokenKind::Service, day).await,
         embed: issue(
             ACCOUNT,
             TokenKind::Embed,
-            Some(Utc::now() + Duration::minutes(10)),
+            Utc::now() + Duration::minutes(10),
         )
         .await,
-        expired_embed: issue(
-            ACCOUNT,
-            TokenKind::Embed,
-            Some(Utc::now() - Duration::seconds(1)),
-        )
-        .await,
-        other_admin: issue(OTHER, TokenKind::Member(admin.id.clone()), None).await,
-        other_service: issue(OTHER, TokenKind::Service, None).await,
+        expired_embed: issue(ACCOUNT, TokenKind::Embed, Utc::now() - Duration::seconds(1)).await,
+        other_admin: issue(OTHER, TokenKind::Member(admin.id.clone()), day).await,
+        other_service: issue(OTHER, TokenKind::Service, day).await,
     }
 }
 

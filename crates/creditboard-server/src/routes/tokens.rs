@@ -1,0 +1,58 @@
+//! The account's tokens, for its admins and the host's service: list them (never the
+//! secrets) and revoke one, which stops it on the next request.
+
+use super::Path;
+use crate::auth::Bearer;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::tokens::{TokenInfo, hash_prefix};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use creditboard_domain::access;
+
+#[utoipa::path(get, path = "/api/v1/accounts/{account}/tokens", tag = "spend",
+    params(("account" = String, Path, description = "The account id")),
+    responses((status = 200, description = "The account's tokens, oldest first (admins and the service)", body = Vec<TokenInfo>)))]
+pub async fn list(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(account): Path<String>,
+) -> ApiResult<Json<Vec<TokenInfo>>> {
+    let who = bearer.caller_for(&account)?;
+    s.accounts()
+        .read_as(&account, &who, |a, _| {
+            Ok(access::may_manage_tokens(a.config(), &who)?)
+        })
+        .await?;
+    Ok(Json(s.db().tokens_of(&account).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/accounts/{account}/tokens/{id}", tag = "spend",
+    params(("account" = String, Path, description = "The account id"),
+           ("id" = String, Path, description = "The token's id from the list (`tok_` and 16 hex digits)")),
+    responses((status = 204, description = "Revoked: the token stops working on its next request")))]
+pub async fn revoke(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path((account, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let who = bearer.caller_for(&account)?;
+    let prefix = hash_prefix(&id).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "“{id}” is not a token id: ids are “tok_” and 16 hex digits, as the list gives them"
+        ))
+    })?;
+    s.accounts()
+        .read_as(&account, &who, |a, _| {
+            Ok(access::may_manage_tokens(a.config(), &who)?)
+        })
+        .await?;
+    if s.db().delete_token(&account, prefix).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!(
+            "this account has no token {id}"
+        )))
+    }
+}
