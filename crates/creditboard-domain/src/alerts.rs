@@ -1,6 +1,7 @@
 //! Low-balance alerts: each fires once per crossing, when an entry takes a meter's balance
 //! from at or above its level to below it. Going back above (a refill, a purchase) re-arms
-//! it. Derived from the entries, so every store gets the same notifications.
+//! it. Found as the entries are written, with the levels of that moment, and stored with
+//! them: a restart or another process lists the same notifications.
 
 use crate::amount::Amount;
 use crate::config::AccountConfig;
@@ -78,25 +79,60 @@ pub fn fired(config: &AccountConfig, entries: &[LedgerEntry]) -> Vec<Notificatio
 /// The most notifications a store lists (the newest).
 pub const MAX_NOTIFICATIONS: usize = 100;
 
-/// The alerts a ledger's entries fired so far, found as entries are written: a store keeps
-/// one beside its ledger and looks again before it lists them or changes the alert levels
-/// (what the old levels saw stays).
+/// The alerts a ledger's entries fired, found as entries are written, with the levels set
+/// when they were written: a store keeps one beside its ledger and looks again before it
+/// lists them or changes the alert levels (what the old levels saw stays). A store that
+/// persists the account takes what was found ([`AlertLog::take_new`]) and stores it with
+/// the entries, so a restart or another process lists the same notifications rather than
+/// recomputing them with the levels of the day.
 #[derive(Debug, Clone, Default)]
 pub struct AlertLog {
     /// Entries looked at.
     seen: usize,
+    /// The newest notifications (at least [`MAX_NOTIFICATIONS`], and every one not taken).
     found: Vec<Notification>,
+    /// How many at the end of `found` the store has not taken yet.
+    untaken: usize,
 }
 
 impl AlertLog {
+    /// A log of stored notifications, the entries before `seen` already looked at.
+    pub fn stored(seen: usize, mut found: Vec<Notification>) -> AlertLog {
+        let keep = found.len().saturating_sub(MAX_NOTIFICATIONS);
+        found.drain(..keep);
+        AlertLog {
+            seen,
+            found,
+            untaken: 0,
+        }
+    }
+
     /// Finds the alerts the entries written since the last look fired.
     pub fn catch_up(&mut self, ledger: &Ledger) {
         let entries = ledger.entries();
-        self.found.extend(fired(
-            ledger.config(),
-            &entries[self.seen.min(entries.len())..],
-        ));
+        let new = fired(ledger.config(), &entries[self.seen.min(entries.len())..]);
+        self.untaken += new.len();
+        self.found.extend(new);
         self.seen = entries.len();
+        self.trim();
+    }
+
+    /// Takes in notifications another process stored for `entries` more entries (looked at
+    /// there, not here).
+    pub fn add_stored(&mut self, entries: usize, stored: Vec<Notification>) {
+        self.seen += entries;
+        self.found.extend(stored);
+        self.trim();
+    }
+
+    /// The notifications found since the last call, oldest first, after catching up with
+    /// `ledger`: for the store to keep with the entries that fired them.
+    pub fn take_new(&mut self, ledger: &Ledger) -> Vec<Notification> {
+        self.catch_up(ledger);
+        let new = self.found[self.found.len() - self.untaken..].to_vec();
+        self.untaken = 0;
+        self.trim();
+        new
     }
 
     /// The newest [`MAX_NOTIFICATIONS`], oldest first, after catching up with `ledger`.
@@ -104,5 +140,13 @@ impl AlertLog {
         self.catch_up(ledger);
         let keep = self.found.len().saturating_sub(MAX_NOTIFICATIONS);
         self.found[keep..].to_vec()
+    }
+
+    fn trim(&mut self) {
+        let keep = self
+            .found
+            .len()
+            .saturating_sub(MAX_NOTIFICATIONS.max(self.untaken));
+        self.found.drain(..keep);
     }
 }

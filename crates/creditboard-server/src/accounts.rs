@@ -181,6 +181,7 @@ impl Accounts {
             .ok_or_else(|| ApiError::no_account(account))?;
         let started = std::time::Instant::now();
         let entries = self.db.entries_after(account, 0).await?;
+        let notifications = self.db.notifications_after(account, 0).await?;
         let read = started.elapsed();
         let mut loaded = Account::replay(
             row.config,
@@ -188,6 +189,7 @@ impl Accounts {
             row.opened_at,
             entries,
             row.version,
+            notifications,
         )?;
         let replayed = started.elapsed();
         // Built now rather than by the first listing or summary, which would wait for it.
@@ -230,6 +232,7 @@ impl Accounts {
             .map_err(ApiError::from)
             .and_then(|()| f(a, now));
         let changes = a.take_changes();
+        let notifications = a.take_notifications();
         let written = &a.ledger().entries()[before..];
         if written.is_empty() && changes.is_empty() {
             return result.map_err(Conflict::Refused);
@@ -240,6 +243,7 @@ impl Accounts {
         let stored = async {
             if let Some(last) = last {
                 tx.insert_entries(account, written).await?;
+                tx.insert_notifications(account, &notifications).await?;
                 // Delivered by PostgreSQL at the commit, with everything below.
                 tx.notify_appended(account, last).await?;
             }
@@ -286,7 +290,11 @@ fn loaded(guard: &mut Option<Account>) -> ApiResult<&mut Account> {
 
 /// Applies what other processes stored since this one last looked.
 fn catch_up(account: &mut Account, news: ApiResult<News>) -> ApiResult<()> {
-    let News { entries, changes } = news?;
-    account.catch_up(changes, entries)?;
+    let News {
+        entries,
+        changes,
+        notifications,
+    } = news?;
+    account.catch_up(changes, entries, notifications)?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use creditboard_domain::LedgerEntry;
+use creditboard_domain::alerts::{MAX_NOTIFICATIONS, Notification};
 use creditboard_domain::config::AccountConfig;
 use creditboard_domain::config::settings::SettingsChange;
 use creditboard_domain::ratecard::RateCard;
@@ -63,6 +64,28 @@ macro_rules! entries_after {
     }};
 }
 
+/// The notifications of `account` fired by entries after id `after`, oldest first (the
+/// newest `limit` of them), through any executor.
+macro_rules! notifications_after {
+    ($conn:expr, $account:expr, $after:expr, $limit:expr) => {{
+        let after = i64::try_from($after).map_err(ApiError::internal)?;
+        let limit = i64::try_from($limit).map_err(ApiError::internal)?;
+        let mut rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT body FROM notifications WHERE account = $1 AND entry > $2 \
+             ORDER BY entry DESC, seq DESC LIMIT $3",
+        )
+        .bind($account)
+        .bind(after)
+        .bind(limit)
+        .fetch_all($conn)
+        .await?;
+        rows.reverse();
+        rows.iter()
+            .map(|(body,)| serde_json::from_str(body).map_err(corrupt))
+            .collect::<ApiResult<Vec<Notification>>>()
+    }};
+}
+
 /// The settings changes of `account` after `version`, through any executor.
 macro_rules! changes_after {
     ($conn:expr, $account:expr, $version:expr) => {{
@@ -82,10 +105,12 @@ macro_rules! changes_after {
 /// The PostgreSQL notification channel of appended entries: `<last id>:<account>`.
 pub const APPENDED_CHANNEL: &str = "creditboard_appended";
 
-/// What was stored after a point: entries after an id, settings changes after a version.
+/// What was stored after a point: entries after an id (with the notifications they fired),
+/// settings changes after a version.
 pub struct News {
     pub entries: Vec<LedgerEntry>,
     pub changes: Vec<(i64, SettingsChange)>,
+    pub notifications: Vec<Notification>,
 }
 
 /// An account as stored.
@@ -229,7 +254,17 @@ impl Db {
         Ok(News {
             entries: self.entries_after(account, after).await?,
             changes: self.changes_after(account, version).await?,
+            notifications: self.notifications_after(account, after).await?,
         })
+    }
+
+    /// The newest notifications fired by entries after `after` (all the dashboard lists).
+    pub async fn notifications_after(
+        &self,
+        account: &str,
+        after: u64,
+    ) -> ApiResult<Vec<Notification>> {
+        on!(self, pool => notifications_after!(pool, account, after, MAX_NOTIFICATIONS))
     }
 
     async fn changes_after(
@@ -262,6 +297,9 @@ impl Db {
                 .await?;
         });
         tx.insert_entries(config.id.as_str(), entries).await?;
+        // The history was written under this configuration: its alerts fired with its levels.
+        let fired = creditboard_domain::alerts::fired(config, entries);
+        tx.insert_notifications(config.id.as_str(), &fired).await?;
         tx.commit().await
     }
 
@@ -371,7 +409,37 @@ impl WriteTx {
         Ok(News {
             entries: self.entries_after(account, after).await?,
             changes: self.changes_after(account, version).await?,
+            notifications: on!(tx self, t => notifications_after!(&mut **t, account, after, MAX_NOTIFICATIONS))?,
         })
+    }
+
+    /// Stores the notifications a write fired, beside its entries.
+    pub async fn insert_notifications(
+        &mut self,
+        account: &str,
+        notifications: &[Notification],
+    ) -> ApiResult<()> {
+        let sql = "INSERT INTO notifications (account, entry, seq, body) VALUES ($1, $2, $3, $4)";
+        for (i, n) in notifications.iter().enumerate() {
+            // Several may come from one entry: numbered in the order they fired.
+            let seq = notifications[..i]
+                .iter()
+                .filter(|m| m.entry == n.entry)
+                .count();
+            let body = serde_json::to_string(n).map_err(ApiError::internal)?;
+            let entry = i64::try_from(n.entry.0).map_err(ApiError::internal)?;
+            let seq = i32::try_from(seq).map_err(ApiError::internal)?;
+            on!(tx self, t => {
+                sqlx::query(sql)
+                    .bind(account)
+                    .bind(entry)
+                    .bind(seq)
+                    .bind(&body)
+                    .execute(&mut **t)
+                    .await?;
+            });
+        }
+        Ok(())
     }
 
     async fn entries_after(&mut self, account: &str, after: u64) -> ApiResult<Vec<LedgerEntry>> {

@@ -369,3 +369,74 @@ async fn a_removed_member_kept_access_and_tokens_never_expired() {
         }
     }
 }
+
+/// Defect 10: notifications were recomputed on load with the current levels, so their
+/// history differed between restarts and between processes.
+#[tokio::test]
+async fn notifications_were_recomputed_on_load() {
+    for db in each_backend().await {
+        let (state, t) = server(&db, 0).await;
+        let app = creditboard_server::router(state);
+        let notifications = |router: axum::Router| {
+            let token = t.admin.clone();
+            async move {
+                let (status, body) = call(
+                    &router,
+                    Method::GET,
+                    &path("/notifications"),
+                    Some(&token),
+                    None,
+                )
+                .await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                body
+            }
+        };
+        // Another process that has the account loaded before anything happens.
+        let other = process_at(&db, Utc::now()).await;
+        assert_eq!(notifications(other.clone()).await, json!([]));
+        let alerts =
+            |below: i64| json!({"alerts": {"meter": "credits", "levels": [{"below": below}]}});
+        let settings = |change: Value| {
+            let app = app.clone();
+            let token = t.admin.clone();
+            async move {
+                let body = change.to_string();
+                let (status, answer) = call(
+                    &app,
+                    Method::PUT,
+                    &path("/settings"),
+                    Some(&token),
+                    Some(&body),
+                )
+                .await;
+                assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+            }
+        };
+        settings(alerts(20_000)).await;
+        let spend = json!({"events": [{"key": "big-render", "meter": "credits", "amount": 6_000}]});
+        let (_, used) = post(&app, &t.service, &path("/usage"), &spend).await;
+        assert_eq!(used["accepted"], 1, "{used}");
+        // The level moves after the crossing: what fired stays as it fired.
+        settings(alerts(10_000)).await;
+        let here = notifications(app.clone()).await;
+        let fired = here.as_array().unwrap();
+        assert_eq!(fired.len(), 1, "{}: {here}", db.backend);
+        assert_eq!(fired[0]["threshold"], 20_000);
+        assert_eq!(fired[0]["balance"], INCLUDED - 6_000);
+        assert_eq!(fired[0]["level"], json!({"below": 20_000}));
+        assert_eq!(
+            notifications(other).await,
+            here,
+            "{}: another process",
+            db.backend
+        );
+        let restarted = process_at(&db, Utc::now()).await;
+        assert_eq!(
+            notifications(restarted).await,
+            here,
+            "{}: after a restart",
+            db.backend
+        );
+    }
+}

@@ -15,7 +15,7 @@ mod reads;
 pub use reads::{balance_view, team_view, usage_view};
 
 use crate::activity::ActivityIndex;
-use crate::alerts::AlertLog;
+use crate::alerts::{AlertLog, Notification};
 use crate::config::AccountConfig;
 use crate::config::settings::SettingsChange;
 use crate::entry::LedgerEntry;
@@ -55,17 +55,21 @@ impl Account {
         }
     }
 
-    /// The account its stored entries make, its configuration at settings `version`.
+    /// The account its stored entries make, its configuration at settings `version`, with
+    /// the notifications stored as they fired (the newest are enough).
     pub fn replay(
         config: AccountConfig,
         rate_card: RateCard,
         opened_at: DateTime<Utc>,
         entries: impl IntoIterator<Item = LedgerEntry>,
         version: i64,
+        notifications: Vec<Notification>,
     ) -> Result<Account> {
         let ledger = Ledger::replay(config, opened_at, entries)?;
+        let alerts = AlertLog::stored(ledger.entries().len(), notifications);
         Ok(Account {
             version,
+            alerts,
             ..Account::new(ledger, rate_card)
         })
     }
@@ -104,20 +108,30 @@ impl Account {
     }
 
     /// Takes in what others stored since: settings changes with their versions, then
-    /// entries. On an error the account must be thrown away and replayed.
+    /// entries and the notifications they fired. On an error the account must be thrown
+    /// away and replayed.
     pub fn catch_up(
         &mut self,
         changes: impl IntoIterator<Item = (i64, SettingsChange)>,
         entries: Vec<LedgerEntry>,
+        notifications: Vec<Notification>,
     ) -> Result<()> {
         for (version, change) in changes {
             self.change_settings(&change)?;
             self.version = version;
         }
+        let count = entries.len();
         if !entries.is_empty() {
             self.ledger.replay_more(entries)?;
         }
+        self.alerts.add_stored(count, notifications);
         Ok(())
+    }
+
+    /// The alerts fired since the last call, to be stored beside the entries that fired
+    /// them.
+    pub fn take_notifications(&mut self) -> Vec<Notification> {
+        self.alerts.take_new(&self.ledger)
     }
 
     /// Brings the listing index and the daily rollups up to the entries now, so the next
