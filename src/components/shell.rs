@@ -315,7 +315,7 @@ fn ServerDemoBar(data: AccountData) -> impl IntoView {
 fn live_alert(data: AccountData) -> Option<Notification> {
     let balance = data.balance.get().and_then(Result::ok)?;
     let notes = data.notifications.get().and_then(Result::ok)?;
-    let last = notes.last()?;
+    let last = notes.iter().rev().find(|n| n.is_low_balance())?;
     let now = balance
         .meters
         .iter()

@@ -95,6 +95,9 @@ fn level_text(n: &Notification, meter: &MeterConfig) -> String {
 
 /// What a fired alert says, as of when it fired (the notification list gives the time).
 pub fn alert_text(n: &Notification, account: &AccountView) -> String {
+    if let Some(f) = &n.payment_failed {
+        return format!("{} was not paid: {}. Nothing was added.", f.what, f.reason);
+    }
     let Some(meter) = account.meters.iter().find(|m| m.id == n.meter) else {
         return String::new();
     };

@@ -46,6 +46,7 @@ fn setup() -> (Ledger, Vec<Operation>) {
         meter: meter.clone(),
         amount: Amount::minor(MAX_BALANCE.get() / 2),
         at: start,
+        price: None,
         usage: Usage::default(),
     });
     ledger.apply(big).unwrap_or_else(|e| panic!("{e}"));

@@ -1,4 +1,5 @@
-//! Low-balance alerts: each fires once per crossing, when an entry takes a meter's balance
+//! Notifications: a payment that failed (a purchase or an automatic top-up), and low-balance
+//! alerts. Each alert fires once per crossing, when an entry takes a meter's balance
 //! from at or above its level to below it. Going back above (a refill, a purchase) re-arms
 //! it. Found as the entries are written, with the levels of that moment, and stored with
 //! them: a restart or another process lists the same notifications.
@@ -6,7 +7,7 @@
 use crate::amount::Amount;
 use crate::config::AccountConfig;
 use crate::config::settings::{AlertLevel, AlertRule};
-use crate::entry::{EntryId, LedgerEntry};
+use crate::entry::{EntryId, EntryStatus, LedgerEntry};
 use crate::ids::MeterId;
 use crate::ledger::Ledger;
 use chrono::{DateTime, Utc};
@@ -23,8 +24,51 @@ pub struct Notification {
     pub threshold: Amount,
     /// The balance right after the crossing.
     pub balance: Amount,
-    /// The entry that crossed it.
+    /// The entry that crossed it (or that says a payment failed).
     pub entry: EntryId,
+    /// Set when this is not a low-balance alert but a purchase or automatic top-up whose
+    /// payment failed (`level` and `threshold` are then zero).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_failed: Option<PaymentFailure>,
+}
+
+/// A purchase or automatic top-up whose payment was declined or failed: nothing was added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PaymentFailure {
+    /// "Purchase: 5,000 Standard", "Automatic top-up".
+    pub what: String,
+    /// As the payment provider said it.
+    pub reason: String,
+}
+
+impl Notification {
+    /// A low-balance alert (not a failed payment).
+    pub fn is_low_balance(&self) -> bool {
+        self.payment_failed.is_none()
+    }
+}
+
+/// The notification a failed payment's entry gives: its description reads
+/// "<what> — payment failed: <reason>".
+fn payment_failure(e: &LedgerEntry) -> Option<Notification> {
+    if !(e.settles() && !e.kind.settles() && e.status == EntryStatus::Failed) {
+        return None;
+    }
+    let text = e.usage.description.as_ref().map(|d| d.to_string())?;
+    let (what, reason) = text.split_once(" — payment failed: ")?;
+    Some(Notification {
+        at: e.at,
+        meter: e.meter.clone(),
+        level: AlertLevel::Below(Amount::ZERO),
+        threshold: Amount::ZERO,
+        balance: e.balance_after,
+        entry: e.id,
+        payment_failed: Some(PaymentFailure {
+            what: what.to_string(),
+            reason: reason.to_string(),
+        }),
+    })
 }
 
 /// The amount a rule stands for: a percentage of the meter's allocation, or its amount.
@@ -48,10 +92,11 @@ pub fn fired(config: &AccountConfig, entries: &[LedgerEntry]) -> Vec<Notificatio
         .filter_map(|r| threshold(config, r).map(|t| (r, t)))
         .collect();
     let mut out = Vec::new();
-    if rules.is_empty() {
-        return out;
-    }
     for group in entries.chunk_by(|a, b| a.at == b.at) {
+        out.extend(group.iter().filter_map(payment_failure));
+        if rules.is_empty() {
+            continue;
+        }
         for meter in &config.meters {
             let mut of_meter = group.iter().filter(|e| e.meter == meter.id);
             let Some(first) = of_meter.next() else {
@@ -68,6 +113,7 @@ pub fn fired(config: &AccountConfig, entries: &[LedgerEntry]) -> Vec<Notificatio
                         threshold: *level,
                         balance: last.balance_after,
                         entry: last.id,
+                        payment_failed: None,
                     });
                 }
             }

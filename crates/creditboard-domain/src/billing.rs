@@ -1,8 +1,10 @@
 //! Buying credits.
 //!
-//! A purchase is quoted from the meter's offer, authorized, checked against the ledger, paid
-//! through a [`PaymentProvider`] and only then written: a declined payment adds nothing, and
-//! an accepted one always gets its credits.
+//! A purchase is quoted from the meter's offer, authorized, checked against the ledger and
+//! written pending with its price; a [`PaymentProvider`] is asked with the purchase's own
+//! key, and the payment settles it: paid, the credits post; declined or failed, a failed
+//! purchase stays in the ledger and nothing is added. Automatic top-ups go the same way
+//! (`Ledger::top_ups_wait_for_payment`).
 
 use crate::access::Viewer;
 use crate::access::{Action, authorize};
@@ -10,7 +12,7 @@ use crate::amount::Amount;
 use crate::config::AccountConfig;
 use crate::config::meter::{BucketKind, MeterConfig};
 use crate::config::offer::{Money, PurchaseOffer};
-use crate::entry::{Operation, PurchaseOp, Receipt, Usage};
+use crate::entry::{EntryId, LedgerEntry, Operation, PaymentResult, PurchaseOp, Usage};
 use crate::error::{DomainError, Result};
 use crate::ids::{IdempotencyKey, Label, MeterId};
 use crate::ledger::Ledger;
@@ -39,18 +41,7 @@ pub struct Quote {
     pub description: String,
 }
 
-/// Price of `amount` (minor units of a meter with `decimals`) at `cents_per_unit`, rounded up
-/// to the cent.
-pub fn price_of(amount: Amount, decimals: u8, offer: &PurchaseOffer) -> Result<Money> {
-    let scale = 10i128.pow(u32::from(decimals));
-    let raw = i128::from(amount.get()) * i128::from(offer.cents_per_unit);
-    let cents =
-        i64::try_from((raw + scale - 1).div_euclid(scale)).map_err(|_| DomainError::Overflow)?;
-    Ok(Money {
-        cents,
-        currency: offer.currency.clone(),
-    })
-}
+pub use crate::config::offer::price_of;
 
 pub fn quote(config: &AccountConfig, meter: &MeterId, choice: &PurchaseChoice) -> Result<Quote> {
     let m = config.meter(meter)?;
@@ -122,6 +113,11 @@ pub enum PaymentOutcome {
 /// product plugs in its own.
 pub trait PaymentProvider {
     fn charge(&mut self, payment: &Payment) -> PaymentOutcome;
+
+    /// Why nothing can be charged here, if so (automatic top-ups are then refused).
+    fn unavailable(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The demo's payments: approves everything, or declines with a card issuer's reason.
@@ -150,8 +146,76 @@ impl PaymentProvider for DemoPayments {
     }
 }
 
-/// Buys credits for `viewer`: authorize, quote, check, pay, write. A repeated key answers with
-/// the first purchase and charges nothing.
+impl PaymentOutcome {
+    /// What the ledger writes for this answer.
+    pub fn result(self) -> PaymentResult {
+        match self {
+            PaymentOutcome::Approved { reference } => PaymentResult::Paid { reference },
+            PaymentOutcome::Declined { reason } => PaymentResult::Failed { reason },
+        }
+    }
+}
+
+/// What to ask a payment provider for to settle pending entry `entry` (a purchase or an
+/// automatic top-up): its own key, so a provider charges it once however often it is asked.
+pub fn payment_for(entry: &LedgerEntry) -> Option<Payment> {
+    let requested = entry.requested.as_ref()?;
+    Some(Payment {
+        key: entry.key.clone(),
+        price: requested.price.clone(),
+        description: entry
+            .usage
+            .description
+            .as_ref()
+            .map_or_else(|| entry.kind.label().to_string(), |d| d.to_string()),
+    })
+}
+
+/// A purchase written pending, and what the payment provider is to take for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurchaseRequested {
+    pub quote: Quote,
+    /// The purchase's entry: pending until its payment is settled.
+    pub entry: EntryId,
+    /// The key had been used: this is the first request's purchase, pending or settled.
+    pub replayed: bool,
+}
+
+/// Authorize, quote, check there is room, and write the purchase pending with its price:
+/// nothing is added until [`Ledger::settle_payment`] says it was paid. A repeated key is
+/// answered with the first request's purchase (the ledger compares the two).
+pub fn request_purchase(
+    ledger: &mut Ledger,
+    viewer: Option<&Viewer>,
+    meter: &MeterId,
+    choice: &PurchaseChoice,
+    key: IdempotencyKey,
+    at: DateTime<Utc>,
+) -> Result<PurchaseRequested> {
+    authorize(ledger.config(), viewer, Action::BuyCredits)?;
+    let q = quote(ledger.config(), meter, choice)?;
+    let receipt = ledger.apply(Operation::Purchase(PurchaseOp {
+        key,
+        meter: meter.clone(),
+        amount: q.credits,
+        at,
+        price: Some(q.price.clone()),
+        usage: Usage {
+            member: viewer.map(|v| v.member.clone()),
+            description: Label::new(&format!("Purchase: {}", q.description)).ok(),
+            ..Usage::default()
+        },
+    }))?;
+    Ok(PurchaseRequested {
+        quote: q,
+        entry: receipt.first,
+        replayed: receipt.replayed,
+    })
+}
+
+/// Buys credits for `viewer` through a provider that answers at once (the demo's): request,
+/// charge, settle. A declined payment leaves a failed purchase and says why; a repeated key
+/// charges nothing again.
 pub fn buy(
     ledger: &mut Ledger,
     viewer: Option<&Viewer>,
@@ -160,41 +224,26 @@ pub fn buy(
     provider: &mut dyn PaymentProvider,
     key: IdempotencyKey,
     at: DateTime<Utc>,
-) -> Result<Receipt> {
-    authorize(ledger.config(), viewer, Action::BuyCredits)?;
-    let q = quote(ledger.config(), meter, choice)?;
-    let op = |reference: &str| {
-        Operation::Purchase(PurchaseOp {
-            key: key.clone(),
-            meter: meter.clone(),
-            amount: q.credits,
-            at,
-            usage: Usage {
-                member: viewer.map(|v| v.member.clone()),
-                description: Label::new(&format!("Purchase: {} ({reference})", q.description)).ok(),
-                ..Usage::default()
-            },
-        })
-    };
-    if let Some(first) = ledger.first_entry(&key) {
-        // A repeat is the same purchase when it is the same pack: answered with the first
-        // payment's reference, compared field by field by the ledger.
-        let text = first.usage.description.as_ref().map(|d| d.to_string());
-        let paid = text.as_deref().and_then(|d| {
-            d.strip_prefix(&format!("Purchase: {} (", q.description))?
-                .strip_suffix(')')
-        });
-        let reference = paid.unwrap_or("not paid").to_string();
-        return ledger.apply(op(&reference));
+) -> Result<PurchaseRequested> {
+    let requested = request_purchase(ledger, viewer, meter, choice, key, at)?;
+    let pending = ledger
+        .entry(requested.entry)
+        .filter(|_| ledger.is_pending_payment(requested.entry))
+        .and_then(payment_for);
+    // A repeat of a purchase whose payment failed answers as the first did.
+    if let Some(reason) = ledger.payment_failure(requested.entry) {
+        return Err(DomainError::PaymentDeclined(reason));
     }
-    ledger.check_credit(meter, q.credits)?;
-    let payment = Payment {
-        key: key.clone(),
-        price: q.price.clone(),
-        description: q.description.clone(),
-    };
-    match provider.charge(&payment) {
-        PaymentOutcome::Declined { reason } => Err(DomainError::PaymentDeclined(reason)),
-        PaymentOutcome::Approved { reference } => ledger.apply(op(&reference)),
+    if let Some(payment) = pending {
+        let outcome = provider.charge(&payment);
+        let declined = match &outcome {
+            PaymentOutcome::Declined { reason } => Some(reason.clone()),
+            PaymentOutcome::Approved { .. } => None,
+        };
+        ledger.settle_payment(requested.entry, &outcome.result(), at)?;
+        if let Some(reason) = declined {
+            return Err(DomainError::PaymentDeclined(reason));
+        }
     }
+    Ok(requested)
 }

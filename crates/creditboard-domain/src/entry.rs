@@ -7,6 +7,7 @@
 
 use crate::amount::Amount;
 use crate::config::meter::BucketKind;
+use crate::config::offer::Money;
 use crate::ids::{
     CategoryId, FeatureId, IdempotencyKey, Interner, Label, MemberId, MeterId, ProjectId, TierId,
 };
@@ -302,6 +303,10 @@ pub struct LedgerEntry {
     /// A hold's owner: who may settle it (holds only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held_by: Option<HeldBy>,
+    /// A payment this pending entry waits for (a purchase or an automatic top-up): the
+    /// credits it adds once paid and their price. Boxed: most entries have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested: Option<Box<Requested>>,
     #[serde(default)]
     pub usage: Usage,
 }
@@ -312,6 +317,14 @@ pub(crate) fn hold_expiry_key(id: EntryId) -> IdempotencyKey {
 }
 
 impl LedgerEntry {
+    /// Whether this entry settles or gives back another (see [`EntryKind::settles`]), or
+    /// ends a pending purchase or top-up (paid or failed): a listing shows it on that row.
+    pub fn settles(&self) -> bool {
+        self.kind.settles()
+            || (matches!(self.kind, EntryKind::Purchase | EntryKind::AutoTopUp)
+                && self.reverses.is_some())
+    }
+
     /// Whether this is the release the ledger wrote because a hold expired unsettled.
     pub fn is_hold_expiry(&self) -> bool {
         self.kind == EntryKind::HoldRelease
@@ -384,6 +397,11 @@ pub struct PurchaseOp {
     pub meter: MeterId,
     pub amount: Amount,
     pub at: DateTime<Utc>,
+    /// `Some(price)`: not paid yet. Written pending with its price, nothing added; the
+    /// credits post when [`crate::Ledger::settle_payment`] says it was paid. `None`: paid
+    /// already, the credits post now.
+    #[serde(default)]
+    pub price: Option<Money>,
     #[serde(default)]
     pub usage: Usage,
 }
@@ -412,6 +430,25 @@ pub struct AdjustOp {
     pub at: DateTime<Utc>,
     #[serde(default)]
     pub usage: Usage,
+}
+
+/// What a pending purchase or top-up asks a payment provider to take, and adds once paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Requested {
+    pub credits: Amount,
+    pub price: Money,
+}
+
+/// How a requested payment ended, as the payment provider said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentResult {
+    /// Taken: the credits post.
+    Paid { reference: String },
+    /// Declined, or failed for good: nothing is added.
+    Failed { reason: String },
 }
 
 /// Who made a hold, and so who may settle it.

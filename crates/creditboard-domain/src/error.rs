@@ -73,6 +73,10 @@ pub enum DomainError {
     IdempotencyConflict { key: String, differs: String },
     #[error("entry #{0} is not a pending hold")]
     HoldNotPending(u64),
+    #[error("entry #{0} is not a purchase or top-up waiting for its payment")]
+    PaymentNotPending(u64),
+    #[error("payments are not set up on this server: {0}")]
+    NoPaymentProvider(String),
     #[error("“{0}” is no longer on this account's team")]
     NotOnTeam(String),
     #[error("hold #{hold} {reason}")]
@@ -193,6 +197,8 @@ impl DomainError {
             InsufficientCredits { .. } => "insufficient_credits",
             IdempotencyConflict { .. } => "idempotency_conflict",
             HoldNotPending(_) => "hold_not_pending",
+            PaymentNotPending(_) => "payment_not_pending",
+            NoPaymentProvider(_) => "no_payment_provider",
             NotHoldOwner { .. } => "not_hold_owner",
             NotOnTeam(_) => "not_on_team",
             HoldExpiryOutOfRange { .. } => "hold_expiry_out_of_range",

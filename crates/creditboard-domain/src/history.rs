@@ -512,6 +512,7 @@ impl Generator<'_> {
                 meter: meter.clone(),
                 amount,
                 at,
+                price: None,
                 usage: Usage {
                     member: admin,
                     description: Label::new("Credit purchase").ok(),

@@ -499,3 +499,97 @@ fn a_batch_key_half_applied() {
     assert_eq!(again, first);
     assert!(a.ledger().same_state(&before));
 }
+
+/// Defect 2, in the ledger: where top-ups wait for their payment, the crossing writes a
+/// pending top-up that adds nothing, one at a time; paid, its credits post on its row;
+/// failed, nothing is added and the month's top-up cap is given back. A replay rebuilds it.
+#[test]
+fn credits_without_payment() {
+    use creditboard_domain::config::meter::{AutoTopUp, TopUpAmount};
+    use creditboard_domain::entry::PaymentResult;
+    let mut cfg = sold(config("UTC"));
+    cfg.meters[0].auto_top_up = Some(AutoTopUp {
+        enabled: true,
+        threshold: Amount::minor(500),
+        amount: TopUpAmount::Fixed(Amount::minor(1_000)),
+        // Room for two top-ups a month: the second crossing below is stopped only by the
+        // first being pending, the fourth only passes because the failed one gave room back.
+        monthly_cap: Some(Amount::minor(2_000)),
+    });
+    let mut l = Ledger::open(cfg, at(0)).unwrap();
+    l.top_ups_wait_for_payment();
+    l.run(grant("seed", 800, at(0), None)).unwrap();
+    let first = l.run(consume("a", 400, at(1))).unwrap();
+    let pending = first.entries.last().unwrap().clone();
+    assert_eq!(
+        (pending.kind, pending.status, pending.amount.get()),
+        (EntryKind::AutoTopUp, EntryStatus::Pending, 0)
+    );
+    assert_eq!(pending.requested.as_ref().unwrap().credits.get(), 1_000);
+    // The price the provider is asked for: 1,000 credits at a cent.
+    assert_eq!(pending.requested.as_ref().unwrap().price.cents, 1_000);
+    assert_eq!(available(&l), 400);
+    // Up again and down again while one is pending: no second request.
+    l.run(grant("more", 200, at(2), None)).unwrap();
+    let second = l.run(consume("b", 300, at(3))).unwrap();
+    assert_eq!(second.entries.len(), 1, "one pending top-up at a time");
+    // It fails: nothing added, and the cap is free for the next crossing.
+    let failed = PaymentResult::Failed {
+        reason: "card expired".into(),
+    };
+    l.settle_payment(pending.id, &failed, at(4)).unwrap();
+    assert_eq!(available(&l), 300);
+    assert_eq!(
+        l.settle_payment(pending.id, &failed, at(4))
+            .unwrap_err()
+            .code(),
+        "payment_not_pending"
+    );
+    l.run(grant("again", 300, at(5), None)).unwrap();
+    let third = l.run(consume("c", 200, at(6))).unwrap();
+    let next = third.entries.last().unwrap().id;
+    assert!(l.is_pending_payment(next));
+    let paid = PaymentResult::Paid {
+        reference: "ch_1".into(),
+    };
+    let posted = l.settle_payment(next, &paid, at(7)).unwrap();
+    let entry = l.receipt_entries(&posted)[0].clone();
+    assert_eq!(
+        (entry.kind, entry.status, entry.amount.get(), entry.reverses),
+        (
+            EntryKind::AutoTopUp,
+            EntryStatus::Success,
+            1_000,
+            Some(next)
+        )
+    );
+    assert_eq!(available(&l), 400 + 1_000);
+    let fourth = l.run(consume("d", 1_000, at(7))).unwrap();
+    assert!(l.is_pending_payment(fourth.entries.last().unwrap().id));
+    l.settle_payment(fourth.entries.last().unwrap().id, &paid, at(7))
+        .unwrap();
+    assert_eq!(available(&l), 1_400);
+    let rebuilt = Ledger::replay(l.config().clone(), at(0), l.entries().to_vec()).unwrap();
+    assert!(rebuilt.same_state(&l));
+    // A pending purchase adds nothing until it is paid, and answers a repeat as itself.
+    let buy = |k: &str| {
+        Operation::Purchase(creditboard_domain::entry::PurchaseOp {
+            key: key(k),
+            meter: meter(),
+            amount: Amount::minor(5_000),
+            at: at(8),
+            price: Some(creditboard_domain::config::offer::Money {
+                cents: 5_000,
+                currency: "USD".into(),
+            }),
+            usage: Usage::default(),
+        })
+    };
+    let asked = l.run(buy("buy-1")).unwrap();
+    assert_eq!(available(&l), 1_400);
+    assert!(l.run(buy("buy-1")).unwrap().replayed);
+    l.settle_payment(asked.entries[0].id, &paid, at(9)).unwrap();
+    assert_eq!(available(&l), 6_400);
+    let rebuilt = Ledger::replay(l.config().clone(), at(0), l.entries().to_vec()).unwrap();
+    assert!(rebuilt.same_state(&l));
+}

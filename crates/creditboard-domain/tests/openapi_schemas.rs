@@ -386,6 +386,7 @@ fn check_writes(s: &mut Schemas, d: &History) {
             meter: meter.clone(),
             amount: Amount::minor(500),
             at: t(3),
+            price: None,
             usage: Usage::default(),
         }),
         Operation::Adjust(AdjustOp {
@@ -494,8 +495,9 @@ fn check_writes(s: &mut Schemas, d: &History) {
             .unwrap();
             s.check(&BuyResult {
                 quote: q,
-                entry: receipt.first,
+                entry: receipt.entry,
                 replayed: receipt.replayed,
+                status: l.payment_status(receipt.entry),
             });
         }
         s.check(&Payment {

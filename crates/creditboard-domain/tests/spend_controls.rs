@@ -13,7 +13,7 @@ use creditboard_domain::config::meter::{AutoTopUp, BucketKind, TopUpAmount};
 use creditboard_domain::config::offer::{ExactAmount, Money, Pack, PurchaseOffer};
 use creditboard_domain::config::settings::{AlertLevel, SettingsChange};
 use creditboard_domain::config::{Member, Role};
-use creditboard_domain::entry::{ConsumeOp, HoldOp, Operation, Usage};
+use creditboard_domain::entry::{ConsumeOp, EntryStatus, HoldOp, Operation, Usage};
 use creditboard_domain::ids::{IdempotencyKey, MemberId};
 use creditboard_domain::topups::simulate_top_ups;
 use creditboard_domain::{AccountConfig, Amount, EntryKind, Ledger};
@@ -167,7 +167,7 @@ fn an_admin_buys_a_pack_or_an_exact_amount_and_a_repeat_charges_once() {
     )
     .unwrap();
     assert!(again.replayed);
-    assert_eq!(again.first, r.first);
+    assert_eq!(again.entry, r.entry);
     assert_eq!((pay.approved, available(&l)), (1, 5_000));
     buy(
         &mut l,
@@ -186,19 +186,20 @@ fn an_admin_buys_a_pack_or_an_exact_amount_and_a_repeat_charges_once() {
 }
 
 #[test]
-fn a_declined_payment_changes_nothing_and_says_why() {
+fn a_declined_payment_adds_nothing_leaves_a_failed_purchase_and_says_why() {
     let mut l = Ledger::open(team_config(), at(0)).unwrap();
     l.run(purchase("seed", 700, at(1))).unwrap();
-    let before = l.clone();
     let mut pay = DemoPayments {
         decline: Some("the card issuer declined (insufficient funds)".into()),
         approved: 0,
     };
+    let ada = viewer("ada", Role::Admin);
+    let exact = PurchaseChoice::Exact(Amount::minor(2_000));
     let err = buy(
         &mut l,
-        Some(&viewer("ada", Role::Admin)),
+        Some(&ada),
         &meter(),
-        &PurchaseChoice::Exact(Amount::minor(2_000)),
+        &exact,
         &mut pay,
         key("declined"),
         at(2),
@@ -206,21 +207,44 @@ fn a_declined_payment_changes_nothing_and_says_why() {
     .unwrap_err();
     assert_eq!(err.code(), "payment_declined");
     assert!(err.to_string().contains("insufficient funds"), "{err}");
-    assert!(l.same_state(&before));
     assert_eq!(available(&l), 700);
-    // The key was not used up: once the card works, the same purchase goes through.
+    // The ledger keeps the attempt: written pending, then failed, adding nothing.
+    let tail: Vec<_> = l.entries()[l.entries().len() - 2..]
+        .iter()
+        .map(|e| (e.kind, e.status, e.amount.get()))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            (EntryKind::Purchase, EntryStatus::Pending, 0),
+            (EntryKind::Purchase, EntryStatus::Failed, 0)
+        ]
+    );
+    // The same key is the same purchase: it answers as it did and charges nothing.
     pay.decline = None;
-    buy(
+    let again = buy(
         &mut l,
-        Some(&viewer("ada", Role::Admin)),
+        Some(&ada),
         &meter(),
-        &PurchaseChoice::Exact(Amount::minor(2_000)),
+        &exact,
         &mut pay,
         key("declined"),
         at(3),
+    );
+    assert_eq!(again.unwrap_err().code(), "payment_declined");
+    assert_eq!((pay.approved, available(&l)), (0, 700));
+    // A new attempt is a new key.
+    buy(
+        &mut l,
+        Some(&ada),
+        &meter(),
+        &exact,
+        &mut pay,
+        key("second-try"),
+        at(3),
     )
     .unwrap();
-    assert_eq!(available(&l), 2_700);
+    assert_eq!((pay.approved, available(&l)), (1, 2_700));
 }
 
 #[test]
@@ -673,6 +697,11 @@ fn settings_that_cannot_work_are_refused_with_the_reason() {
             "a cap of exactly one top-up",
             top_up(500, fixed(5_000), Some(5_000)),
             None,
+        ),
+        (
+            "a top-up larger than any one purchase",
+            top_up(500, fixed(1_000_000_000_000_000), None),
+            Some(("invalid_config", "adds at most what one purchase may")),
         ),
         (
             "a member cap below this month's spend",

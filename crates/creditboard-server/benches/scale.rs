@@ -231,6 +231,7 @@ async fn measure(url: &str, account: &History) -> Value {
         app_dir: None,
         demo: false,
         clock: Some(ledger.now().max(now())),
+        payments: None,
     })
     .await
     .expect("server");

@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use creditboard_domain::access::{self, Caller};
 use creditboard_domain::account::Account;
-use creditboard_domain::billing::DemoPayments;
+use creditboard_domain::entry::EntryId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
@@ -36,9 +36,10 @@ pub struct Accounts {
     db: Db,
     held: Mutex<HashMap<String, Held>>,
     appended: broadcast::Sender<Appended>,
-    /// The reference server's payment provider: approves every purchase. A host product
-    /// plugs its own in here.
-    pub payments: Mutex<DemoPayments>,
+    /// Purchases and top-ups written pending by this process, for the payment task to
+    /// charge (`crate::paying`): a write never waits for a payment provider.
+    pending: tokio::sync::mpsc::UnboundedSender<(String, EntryId)>,
+    pub(crate) pending_rx: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<(String, EntryId)>>>,
     clock_offset: chrono::Duration,
 }
 
@@ -47,11 +48,13 @@ const WRITE_ATTEMPTS: usize = 3;
 
 impl Accounts {
     pub fn new(db: Db) -> Self {
+        let (pending, pending_rx) = tokio::sync::mpsc::unbounded_channel();
         Accounts {
             db,
             held: Mutex::new(HashMap::new()),
             appended: broadcast::channel(1024).0,
-            payments: Mutex::new(DemoPayments::default()),
+            pending,
+            pending_rx: Mutex::new(Some(pending_rx)),
             clock_offset: chrono::Duration::zero(),
         }
     }
@@ -194,6 +197,8 @@ impl Accounts {
         let replayed = started.elapsed();
         // Built now rather than by the first listing or summary, which would wait for it.
         loaded.refresh();
+        // Top-ups here are charged through the payment provider, never posted unpaid.
+        loaded.top_ups_wait_for_payment();
         tracing::info!(
             "loaded {account}: {} entries in {:.0?} (read {:.0?}, replay {:.0?}, index and rollups {:.0?})",
             loaded.ledger().entries().len(),
@@ -234,6 +239,11 @@ impl Accounts {
         let changes = a.take_changes();
         let notifications = a.take_notifications();
         let written = &a.ledger().entries()[before..];
+        let requested: Vec<EntryId> = written
+            .iter()
+            .filter(|e| a.ledger().is_pending_payment(e.id))
+            .map(|e| e.id)
+            .collect();
         if written.is_empty() && changes.is_empty() {
             return result.map_err(Conflict::Refused);
         }
@@ -263,6 +273,10 @@ impl Accounts {
                 account: account.to_string(),
                 last,
             });
+        }
+        for id in requested {
+            // The receiver lives as long as the process's payment task.
+            let _ = self.pending.send((account.to_string(), id));
         }
         result.map_err(Conflict::Refused)
     }

@@ -2,7 +2,9 @@
 //! cap), lapses and expiries are written when they fall due even if no request comes, so
 //! webhooks, exports and other processes see them on time; each account's daily rollups and
 //! listing index take in what was appended (by ingestion here or by other processes), so the
-//! next summary reads days, not entries; expired embed tokens are dropped.
+//! next summary reads days, not entries; purchases and top-ups left pending (by a crash, or
+//! a provider that did not answer) are resolved by asking the provider about their key;
+//! expired embed tokens are dropped.
 
 use crate::state::AppState;
 use std::time::Duration;
@@ -10,8 +12,9 @@ use std::time::Duration;
 /// How often accounts are brought up to date.
 pub const INTERVAL: Duration = Duration::from_secs(60);
 
-/// Runs until the process ends.
+/// Runs until the process ends (with the task that charges top-ups as they are asked for).
 pub async fn run(state: AppState) {
+    tokio::spawn(crate::paying::run(state.clone()));
     let mut tick = tokio::time::interval(INTERVAL);
     loop {
         tick.tick().await;
@@ -32,6 +35,8 @@ pub async fn once(state: &AppState) -> crate::error::ApiResult<()> {
                 Ok(())
             })
             .await?;
+        // Payments a crash or a silent provider left pending: asked about by their key.
+        crate::paying::resolve_stale(state, &account, state.accounts().now()).await?;
     }
     state.db().delete_expired_tokens(chrono::Utc::now()).await?;
     Ok(())

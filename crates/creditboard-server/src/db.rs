@@ -129,6 +129,15 @@ pub struct TokenRow {
     pub expires_at_ms: Option<i64>,
 }
 
+/// A token as stored (its hash, never the secret).
+pub struct StoredToken {
+    pub hash: String,
+    pub kind: String,
+    pub member: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
 /// Rows per multi-row INSERT: 8 parameters each stays far below both databases' limits.
 const INSERT_CHUNK: usize = 500;
 
@@ -357,7 +366,7 @@ impl Db {
     }
 
     /// Every token of `account`, oldest first.
-    pub async fn tokens_of(&self, account: &str) -> ApiResult<Vec<crate::tokens::TokenInfo>> {
+    pub async fn tokens_of(&self, account: &str) -> ApiResult<Vec<StoredToken>> {
         let sql = "SELECT hash, kind, member, created_at_ms, expires_at_ms FROM tokens \
                    WHERE account = $1 ORDER BY created_at_ms, hash";
         /// hash, kind, member, created at, expires at (milliseconds).
@@ -367,8 +376,8 @@ impl Db {
         let at = |ms: i64| DateTime::<Utc>::from_timestamp_millis(ms).ok_or_else(|| corrupt(ms));
         rows.into_iter()
             .map(|(hash, kind, member, created, expires)| {
-                Ok(crate::tokens::TokenInfo {
-                    id: crate::tokens::public_id(&hash),
+                Ok(StoredToken {
+                    hash,
                     kind,
                     member,
                     created_at: at(created)?,

@@ -95,9 +95,11 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | InvalidConfig(_)
         | InvalidQuery(_) => StatusCode::BAD_REQUEST,
         UnknownEntry(_) => StatusCode::NOT_FOUND,
-        IdempotencyConflict { .. } | HoldNotPending(_) | TimeWentBackwards { .. } => {
-            StatusCode::CONFLICT
-        }
+        IdempotencyConflict { .. }
+        | HoldNotPending(_)
+        | PaymentNotPending(_)
+        | NoPaymentProvider(_)
+        | TimeWentBackwards { .. } => StatusCode::CONFLICT,
         ReadOnly
         | MemberOnly
         | ServiceOnly

@@ -9,6 +9,8 @@ pub mod background;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod paying;
+pub mod payments;
 pub mod routes;
 pub mod state;
 pub mod tokens;
@@ -30,6 +32,9 @@ pub struct Config {
     pub demo: bool,
     /// Start the ledger's clock at this instant (demos and end-to-end tests pin time).
     pub clock: Option<chrono::DateTime<chrono::Utc>>,
+    /// The host's payment endpoint and the secret both sides sign with (`--payments`,
+    /// `CB_PAYMENT_SECRET`). Without it only `--demo` can take payments, with the demo's.
+    pub payments: Option<(String, String)>,
 }
 
 /// Opens the database (applying migrations), seeds the demo if asked, and builds the state.
@@ -47,7 +52,12 @@ pub async fn start(config: &Config) -> Result<AppState, String> {
     } else {
         None
     };
-    let state = AppState::with_accounts(accounts, config.app_dir.clone(), demo);
+    let payments = match (&config.payments, config.demo) {
+        (Some((url, secret)), _) => payments::Provider::http(url, secret)?,
+        (None, true) => payments::Provider::demo(),
+        (None, false) => payments::Provider::Unset,
+    };
+    let state = AppState::with_payments(accounts, config.app_dir.clone(), demo, payments);
     listen_to_other_processes(state.clone());
     Ok(state)
 }

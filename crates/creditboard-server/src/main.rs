@@ -1,7 +1,7 @@
 //! `creditboard-server`: the reference REST backend.
 //!
 //! ```text
-//! creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo] [--clock RFC3339]
+//! creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo] [--clock RFC3339] [--payments URL]
 //! creditboard-server token --account ID (--member ID | --service) [--days N]
 //! creditboard-server tokens --account ID
 //! creditboard-server revoke --account ID --id TOKEN_ID
@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage:\n  creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo] [--clock RFC3339]\n  creditboard-server token --account ID (--member ID | --service) [--days N]\n  creditboard-server tokens --account ID\n  creditboard-server revoke --account ID --id TOKEN_ID\n\nTokens expire: a member's after 90 days, the service's after 365, unless --days says less\n(at most 1,095). DATABASE_URL picks the database (default sqlite://data/creditboard.db).";
+const USAGE: &str = "usage:\n  creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo] [--clock RFC3339] [--payments URL]\n  creditboard-server token --account ID (--member ID | --service) [--days N]\n  creditboard-server tokens --account ID\n  creditboard-server revoke --account ID --id TOKEN_ID\n\nTokens expire: a member's after 90 days, the service's after 365, unless --days says less\n(at most 1,095). --payments names the host's payment endpoint, signed with CB_PAYMENT_SECRET;\nwithout it only --demo takes payments (the demo's). DATABASE_URL picks the database (default sqlite://data/creditboard.db).";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -56,6 +56,7 @@ async fn serve(args: &[String]) -> Result<(), String> {
         app_dir: None,
         demo: false,
         clock: None,
+        payments: None,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -71,6 +72,14 @@ async fn serve(args: &[String]) -> Result<(), String> {
                 let start = chrono::DateTime::parse_from_rfc3339(v)
                     .map_err(|_| format!("“{v}” is not an RFC 3339 instant"))?;
                 config.clock = Some(start.with_timezone(&chrono::Utc));
+            }
+            "--payments" => {
+                let url = it.next().ok_or(USAGE)?.clone();
+                let secret = std::env::var("CB_PAYMENT_SECRET").map_err(|_| {
+                    "--payments needs the secret both sides sign with in CB_PAYMENT_SECRET"
+                        .to_string()
+                })?;
+                config.payments = Some((url, secret));
             }
             _ => return Err(format!("unknown argument “{arg}”\n{USAGE}")),
         }
@@ -148,7 +157,7 @@ async fn list_tokens(args: &[String]) -> Result<(), String> {
         return Err(USAGE.into());
     }
     let db = db::Db::connect(&database_url()).await?;
-    for t in db.tokens_of(account).await.map_err(|e| e.message)? {
+    for t in tokens::list(&db, account).await.map_err(|e| e.message)? {
         let expires = t.expires_at.map_or("never".into(), |e| e.to_rfc3339());
         let member = t.member.unwrap_or_default();
         println!(

@@ -2,6 +2,7 @@
 
 use crate::accounts::Accounts;
 use crate::db::Db;
+use crate::payments::Provider;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -14,6 +15,8 @@ pub struct Inner {
     pub app_dir: Option<PathBuf>,
     /// Demo mode: the page the app is served in names an account and a member token.
     pub demo: Option<crate::demo::DemoSessions>,
+    /// What purchases and top-ups are charged through.
+    pub payments: Provider,
 }
 
 impl AppState {
@@ -21,16 +24,36 @@ impl AppState {
         AppState::with_accounts(Accounts::new(db), app_dir, demo)
     }
 
+    /// A state with no payment provider (the demo's when `demo` is set).
     pub fn with_accounts(
         accounts: Accounts,
         app_dir: Option<PathBuf>,
         demo: Option<crate::demo::DemoSessions>,
     ) -> Self {
+        let payments = if demo.is_some() {
+            Provider::demo()
+        } else {
+            Provider::Unset
+        };
+        AppState::with_payments(accounts, app_dir, demo, payments)
+    }
+
+    pub fn with_payments(
+        accounts: Accounts,
+        app_dir: Option<PathBuf>,
+        demo: Option<crate::demo::DemoSessions>,
+        payments: Provider,
+    ) -> Self {
         AppState(Arc::new(Inner {
             accounts,
             app_dir,
             demo,
+            payments,
         }))
+    }
+
+    pub fn payments(&self) -> &Provider {
+        &self.0.payments
     }
 
     pub fn accounts(&self) -> &Accounts {

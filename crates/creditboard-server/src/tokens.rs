@@ -96,6 +96,22 @@ pub struct TokenInfo {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// The tokens of `account` as its admins and service see them, oldest first.
+pub async fn list(db: &crate::db::Db, account: &str) -> ApiResult<Vec<TokenInfo>> {
+    Ok(db
+        .tokens_of(account)
+        .await?
+        .into_iter()
+        .map(|t| TokenInfo {
+            id: public_id(&t.hash),
+            kind: t.kind,
+            member: t.member,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+        })
+        .collect())
+}
+
 /// Issues a token of `kind` for `account`, stored as its hash. Every token expires.
 pub async fn issue(
     db: &crate::db::Db,

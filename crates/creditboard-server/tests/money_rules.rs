@@ -1,6 +1,7 @@
 //! Issue 20's defects, each reproduced against the server as a host would meet it, on SQLite
 //! and PostgreSQL: who settles a hold, holds that expire, idempotency that compares every
-//! field, a batch key that covers the whole batch.
+//! field, a batch key that covers the whole batch, tokens, notifications and payments.
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
 mod common;
 
@@ -438,5 +439,247 @@ async fn notifications_were_recomputed_on_load() {
             "{}: after a restart",
             db.backend
         );
+    }
+}
+
+fn top_up(threshold: i64, amount: i64) -> Value {
+    json!({"auto_top_up": {"meter": "credits", "settings": {"enabled": true, "threshold": threshold, "amount": {"fixed": amount}, "monthly_cap": null}}})
+}
+
+async fn put(app: &axum::Router, token: &str, change: &Value) -> (StatusCode, Value) {
+    let body = change.to_string();
+    call(
+        app,
+        Method::PUT,
+        &path("/settings"),
+        Some(token),
+        Some(&body),
+    )
+    .await
+}
+
+/// The ledger's rows of a kind, newest first: (status, amount).
+async fn rows(app: &axum::Router, t: &Tokens, kind: &str) -> Vec<(String, i64)> {
+    let uri = path(&format!("/ledger?kind={kind}&size=50"));
+    let (_, page) = call(app, Method::GET, &uri, Some(&t.admin), None).await;
+    page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["status"].as_str().unwrap().to_string(),
+                r["amount"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Defect 2: automatic top-ups wrote credits with no charge anywhere; purchases went
+/// through a provider that approved everything; top-ups could be set where nothing sells.
+#[tokio::test]
+async fn credits_without_payment() {
+    for db in each_backend().await {
+        let (_, t) = server(&db, 0).await;
+        // No provider configured: buying and top-ups are refused, saying why.
+        let unpaid = process_at(&db, Utc::now()).await;
+        let buy = json!({"meter": "credits", "choice": {"pack": "mini"}, "key": "buy-1"});
+        for (status, body) in [
+            post(&unpaid, &t.admin, &path("/purchases"), &buy).await,
+            put(&unpaid, &t.admin, &top_up(20_000, 5_000)).await,
+        ] {
+            assert_eq!(
+                (status, code(&body)),
+                (StatusCode::CONFLICT, "no_payment_provider"),
+                "{}: {body}",
+                db.backend
+            );
+            assert!(
+                message(&body).contains("no payment provider configured"),
+                "{body}"
+            );
+        }
+        assert_eq!(available(&unpaid, &t.admin).await, INCLUDED);
+
+        // Through the host's endpoint: a top-up is requested pending, charged after the
+        // write, and only then posted; one at a time.
+        let (url, host) = host::start().await;
+        let state = state_at(&db, Utc::now(), Some(&url)).await;
+        let app = creditboard_server::router(state.clone());
+        let (status, body) = put(&app, &t.admin, &top_up(20_000, 5_000)).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        let spend = |key: &str, amount: i64| json!({"events": [{"key": key, "meter": "credits", "amount": amount}]});
+        let (_, used) = post(&app, &t.service, &path("/usage"), &spend("render-1", 6_000)).await;
+        assert_eq!(
+            used["results"][0]["balance_after"],
+            INCLUDED - 6_000,
+            "{used}"
+        );
+        let (_, used) = post(&app, &t.service, &path("/usage"), &spend("render-2", 1_000)).await;
+        assert_eq!(used["accepted"], 1, "{used}");
+        assert_eq!(
+            available(&app, &t.admin).await,
+            INCLUDED - 7_000,
+            "nothing posted unpaid"
+        );
+        assert_eq!(rows(&app, &t, "auto_top_up").await, [("pending".into(), 0)]);
+        assert_eq!(host.charges.load(std::sync::atomic::Ordering::SeqCst), 0);
+        creditboard_server::paying::settle_queued(&state)
+            .await
+            .unwrap();
+        assert_eq!(host.charges.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(
+            available(&app, &t.admin).await,
+            INCLUDED - 7_000 + 5_000,
+            "{}",
+            db.backend
+        );
+        assert_eq!(
+            rows(&app, &t, "auto_top_up").await,
+            [("success".into(), 5_000)]
+        );
+
+        // A declined top-up (the host declines 4.02) adds nothing, stays in the ledger as
+        // failed, and is notified.
+        let (status, _) = put(&app, &t.admin, &top_up(22_995, 402)).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        post(&app, &t.service, &path("/usage"), &spend("render-3", 10)).await;
+        creditboard_server::paying::settle_queued(&state)
+            .await
+            .unwrap();
+        let before_decline = INCLUDED - 7_000 + 5_000 - 10;
+        assert_eq!(available(&app, &t.admin).await, before_decline);
+        assert_eq!(rows(&app, &t, "auto_top_up").await[0], ("failed".into(), 0));
+        let (_, notes) = call(
+            &app,
+            Method::GET,
+            &path("/notifications"),
+            Some(&t.admin),
+            None,
+        )
+        .await;
+        let failed = notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| !n["payment_failed"].is_null())
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: no notification of the failed top-up: {notes}",
+                    db.backend
+                )
+            });
+        assert!(
+            failed["payment_failed"]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("declined")
+        );
+
+        // Purchases: a pack paid is credited once; the declined amount is a 402 and a
+        // failed purchase; a top-up larger than any purchase is refused.
+        let (status, bought) = post(&app, &t.admin, &path("/purchases"), &buy).await;
+        assert_eq!(
+            (status, bought["status"].as_str()),
+            (StatusCode::OK, Some("success")),
+            "{bought}"
+        );
+        assert_eq!(available(&app, &t.admin).await, before_decline + 2_000);
+        let (status, body) = put(&app, &t.admin, &top_up(20_000, 1_000_000)).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::BAD_REQUEST, "invalid_config"),
+            "{body}"
+        );
+    }
+}
+
+/// Defect 8: a purchase was charged inside the database transaction: a failed insert was
+/// retried and charged again, and a crash after the charge left it paid with no credits.
+#[tokio::test]
+async fn a_purchase_was_charged_inside_the_database_transaction() {
+    use std::sync::atomic::Ordering::SeqCst;
+    for db in each_backend().await {
+        let (_, t) = server(&db, 0).await;
+        let (url, host) = host::start().await;
+        let now = Utc::now();
+        // The host is down: the purchase is written pending and asked three times under
+        // its one key; nothing is credited.
+        host.failing.store(true, SeqCst);
+        let first = state_at(&db, now, Some(&url)).await;
+        let app = creditboard_server::router(first.clone());
+        let buy = json!({"meter": "credits", "choice": {"pack": "standard"}, "key": "buy-7"});
+        let (status, answer) = post(&app, &t.admin, &path("/purchases"), &buy).await;
+        assert_eq!(
+            (status, answer["status"].as_str()),
+            (StatusCode::OK, Some("pending")),
+            "{answer}"
+        );
+        assert_eq!(host.requests.load(SeqCst), 3);
+        assert_eq!(rows(&app, &t, "purchase").await, [("pending".into(), 0)]);
+        assert_eq!(available(&app, &t.admin).await, INCLUDED);
+
+        // The host charged it after all (its answer was lost), and this process is gone. A
+        // new one asks the host about the key a minute later: credited, never charged twice.
+        host.failing.store(false, SeqCst);
+        let payment = creditboard_domain::billing::Payment {
+            key: creditboard_domain::ids::IdempotencyKey::new("buy-7").unwrap(),
+            price: creditboard_domain::config::offer::Money {
+                cents: 4_500,
+                currency: "EUR".into(),
+            },
+            description: "Purchase: 5,000 Standard".into(),
+        };
+        let charged = first.payments().charge(ACCOUNT, &payment).await;
+        assert!(
+            matches!(charged, creditboard_server::payments::Asked::Answered(_)),
+            "{charged:?}"
+        );
+        assert_eq!(host.charges.load(SeqCst), 1);
+        let later = now + Duration::minutes(2);
+        let restarted = state_at(&db, later, Some(&url)).await;
+        creditboard_server::paying::resolve_stale(&restarted, ACCOUNT, later)
+            .await
+            .unwrap();
+        let app = creditboard_server::router(restarted);
+        assert_eq!(
+            available(&app, &t.admin).await,
+            INCLUDED + 5_000,
+            "{}",
+            db.backend
+        );
+        assert_eq!(
+            rows(&app, &t, "purchase").await,
+            [("success".into(), 5_000)]
+        );
+        // The same request again answers with that purchase and charges nothing.
+        let (status, again) = post(&app, &t.admin, &path("/purchases"), &buy).await;
+        assert_eq!(
+            (status, again["replayed"].as_bool()),
+            (StatusCode::OK, Some(true)),
+            "{again}"
+        );
+        assert_eq!(host.charges.load(SeqCst), 1);
+        assert_eq!(available(&app, &t.admin).await, INCLUDED + 5_000);
+
+        // A pending purchase the host never saw is resolved as failed, not charged.
+        host.failing.store(true, SeqCst);
+        let other = json!({"meter": "credits", "choice": {"pack": "mini"}, "key": "buy-8"});
+        post(&app, &t.admin, &path("/purchases"), &other).await;
+        host.failing.store(false, SeqCst);
+        let later = later + Duration::minutes(2);
+        let third = state_at(&db, later, Some(&url)).await;
+        creditboard_server::paying::resolve_stale(&third, ACCOUNT, later)
+            .await
+            .unwrap();
+        assert!(!host.charged("buy-8"));
+        let app = creditboard_server::router(third);
+        assert_eq!(
+            rows(&app, &t, "purchase").await[0],
+            ("failed".into(), 0),
+            "{}",
+            db.backend
+        );
+        assert_eq!(available(&app, &t.admin).await, INCLUDED + 5_000);
     }
 }

@@ -13,6 +13,7 @@ use creditboard_domain::api::BuyRequest;
 use creditboard_domain::billing::{PurchaseChoice, quote_offer};
 use creditboard_domain::config::meter::{BucketKind, MeterConfig, MeterUnit};
 use creditboard_domain::config::offer::{Money, PurchaseOffer};
+use creditboard_domain::entry::EntryStatus;
 use creditboard_domain::ids::IdempotencyKey;
 use leptos::prelude::*;
 
@@ -110,14 +111,18 @@ pub fn BuyCredits(
     Effect::new(move |_| match buy.value().get() {
         Some(Ok(done)) => {
             pending.set(None);
-            outcome.set(Some(Ok(bought_text(
-                &done.quote.credits,
-                &done.quote.price,
-                &m0,
-            ))));
+            outcome.set(Some(Ok(match done.status {
+                // The provider has not answered yet: the server settles it when it does.
+                EntryStatus::Pending => "Your payment is being confirmed: the credits are added as soon as it goes through.".to_string(),
+                _ => bought_text(&done.quote.credits, &done.quote.price, &m0),
+            })));
         }
-        // A declined card or a refusal: nothing was added; the same key may retry.
-        Some(Err(e)) => outcome.set(Some(Err(e.to_string()))),
+        // A declined card or a refusal: nothing was added. The attempt stays in the ledger
+        // under its key, so trying again is a new purchase (a new key, from the review).
+        Some(Err(e)) => {
+            pending.set(None);
+            outcome.set(Some(Err(e.to_string())));
+        }
         None => {}
     });
     let (m1, o1) = (meter.clone(), offer.clone());

@@ -10,14 +10,15 @@ use crate::billing::{self, PaymentProvider};
 use crate::config::Role;
 use crate::config::settings::SettingsChange;
 use crate::entry::{
-    CaptureOp, EntryId, EntryKind, HeldBy, LedgerEntry, Operation, Receipt, ReleaseOp,
+    CaptureOp, EntryId, EntryKind, HeldBy, LedgerEntry, Operation, PaymentResult, Receipt,
+    ReleaseOp,
 };
 use crate::error::{DomainError, Result};
 use chrono::{DateTime, Utc};
 
 impl Account {
-    /// Buys what `request` asks for as `caller` (admins only), paid through `payments` before
-    /// anything is written (see [`billing::buy`]).
+    /// Buys what `request` asks for as `caller` (admins only) through a provider that
+    /// answers at once (see [`billing::buy`]).
     pub fn buy(
         &mut self,
         caller: &Caller,
@@ -26,7 +27,7 @@ impl Account {
         now: DateTime<Utc>,
     ) -> Result<BuyResult> {
         let viewer = self.acting_member(caller)?;
-        let receipt = billing::buy(
+        let done = billing::buy(
             &mut self.ledger,
             viewer.as_ref(),
             &request.meter,
@@ -35,19 +36,82 @@ impl Account {
             request.key.clone(),
             now,
         )?;
-        // After `buy`, which checks the viewer may buy before anything else.
-        let quote = billing::quote(self.config(), &request.meter, &request.choice)?;
-        Ok(BuyResult {
-            quote,
-            entry: receipt.first,
-            replayed: receipt.replayed,
-        })
+        Ok(self.bought(done))
     }
 
-    /// Changes top-ups, a member cap or alert levels as `caller` (admins only).
-    pub fn configure(&mut self, caller: &Caller, change: &SettingsChange) -> Result<()> {
+    /// Whether `caller` may buy credits here (admins only), before anything is asked of a
+    /// payment provider.
+    pub fn may_buy(&self, caller: &Caller) -> Result<()> {
+        let viewer = self.acting_member(caller)?;
+        access::authorize(self.config(), viewer.as_ref(), access::Action::BuyCredits)
+    }
+
+    /// Writes what `request` asks for pending (admins only): a store then charges it with
+    /// [`billing::payment_for`] its entry and settles it with [`Account::settle_payment`].
+    pub fn request_purchase(
+        &mut self,
+        caller: &Caller,
+        request: &BuyRequest,
+        now: DateTime<Utc>,
+    ) -> Result<BuyResult> {
+        let viewer = self.acting_member(caller)?;
+        let done = billing::request_purchase(
+            &mut self.ledger,
+            viewer.as_ref(),
+            &request.meter,
+            &request.choice,
+            request.key.clone(),
+            now,
+        )?;
+        Ok(self.bought(done))
+    }
+
+    /// Settles a pending purchase or top-up as its payment provider answered (the store
+    /// calls this; no caller may).
+    pub fn settle_payment(
+        &mut self,
+        id: EntryId,
+        result: &PaymentResult,
+        now: DateTime<Utc>,
+    ) -> Result<Receipt> {
+        self.ledger.settle_payment(id, result, now)
+    }
+
+    /// Automatic top-ups are requested pending and settled by the store's payment provider
+    /// from now on (see [`Ledger::top_ups_wait_for_payment`]).
+    pub fn top_ups_wait_for_payment(&mut self) {
+        self.ledger.top_ups_wait_for_payment();
+    }
+
+    /// The answer to a purchase: its quote, its entry and where it stands.
+    fn bought(&self, done: billing::PurchaseRequested) -> BuyResult {
+        let status = self.ledger.payment_status(done.entry);
+        BuyResult {
+            quote: done.quote,
+            entry: done.entry,
+            replayed: done.replayed,
+            status,
+        }
+    }
+
+    /// Changes top-ups, a member cap, alert levels or the team as `caller` (admins only).
+    /// Top-ups are refused where `payments` cannot charge them.
+    pub fn configure(
+        &mut self,
+        caller: &Caller,
+        change: &SettingsChange,
+        payments: &dyn PaymentProvider,
+    ) -> Result<()> {
         let viewer = self.acting_member(caller)?;
         access::authorize(self.config(), viewer.as_ref(), change.action())?;
+        if let SettingsChange::AutoTopUp {
+            settings: Some(t), ..
+        } = change
+            && t.enabled
+            && let Some(why) = payments.unavailable()
+        {
+            return Err(DomainError::NoPaymentProvider(why));
+        }
         self.change_settings(change)?;
         self.version += 1;
         self.changes.push((self.version, change.clone()));

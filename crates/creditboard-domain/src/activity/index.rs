@@ -117,7 +117,7 @@ impl ActivityIndex {
             let meter = self.meters.iter().position(|m| *m == e.meter).unwrap_or(0);
             let position = u32::try_from(self.len).unwrap_or(u32::MAX);
             let root = match e.reverses {
-                Some(of) if e.kind.settles() => {
+                Some(of) if e.settles() => {
                     let of = usize::try_from(of.0.saturating_sub(1)).unwrap_or(usize::MAX);
                     self.root.get(of).copied().unwrap_or(position)
                 }
@@ -145,7 +145,10 @@ impl ActivityIndex {
                 // (a capture's own release comes just before the capture); refunds leave it.
                 let status = match e.kind {
                     EntryKind::HoldCapture => Some(EntryStatus::Success),
-                    EntryKind::HoldRelease => Some(e.status),
+                    // A release, or a purchase's or top-up's payment: it says how it ended.
+                    EntryKind::HoldRelease | EntryKind::Purchase | EntryKind::AutoTopUp => {
+                        Some(e.status)
+                    }
                     _ => None,
                 };
                 if let (Some(status), Some(slot)) = (status, self.status.get_mut(root as usize)) {

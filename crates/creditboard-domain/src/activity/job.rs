@@ -46,6 +46,8 @@ pub(super) fn settle<'a>(
                 expired |= e.is_hold_expiry();
                 settled_at.get_or_insert(e.at);
             }
+            // A purchase's or top-up's payment: paid (its credits) or failed.
+            EntryKind::Purchase | EntryKind::AutoTopUp => status = e.status,
             _ => {}
         }
     }

@@ -109,7 +109,7 @@ macro_rules! with_calls {
             /// Changes top-ups, a member cap or alerts (admins only).
             configure: SettingsChange -> () {
                 PUT "/settings" body 204 write "spend" "Changed (admins only)",
-                |account, asker, change| account.configure(asker.caller, &change)
+                |account, asker, change| account.configure(asker.caller, &change, &*asker.payments)
             }
             /// Holds the cost of every shot of a batch, or nothing.
             hold_batch: BatchRequest -> Vec<HeldShot> {

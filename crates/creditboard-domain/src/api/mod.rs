@@ -17,7 +17,7 @@ use crate::config::offer::PurchaseOffer;
 use crate::config::presentation::Presentation;
 use crate::config::settings::{AlertRule, MemberCap};
 use crate::config::{AccountConfig, Member, Plan, Project};
-use crate::entry::{EntryId, LedgerEntry};
+use crate::entry::{EntryId, EntryStatus, LedgerEntry};
 use crate::error::DomainError;
 use crate::forecast::{ExpiringSoon, Forecast};
 use crate::ids::{AccountId, IdempotencyKey, MemberId, MeterId};
@@ -134,8 +134,12 @@ pub struct BuyRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BuyResult {
     pub quote: Quote,
+    /// The purchase's entry (its row in Activity).
     pub entry: EntryId,
     pub replayed: bool,
+    /// `success`: paid and credited; `pending`: waiting for the payment provider (it will
+    /// be settled); `failed`: the payment was declined or failed, nothing was added.
+    pub status: EntryStatus,
 }
 
 /// `POST /api/v1/top-ups/simulate`: what these settings would do at the recent burn rate.

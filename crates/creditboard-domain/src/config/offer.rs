@@ -2,8 +2,9 @@
 
 use super::AccountConfig;
 use super::invalid;
+use super::meter::TopUpAmount;
 use crate::amount::{Amount, MAX_BALANCE};
-use crate::error::Result;
+use crate::error::{DomainError, Result};
 use crate::ids::MeterId;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -99,6 +100,54 @@ impl AccountConfig {
                 ));
             }
         }
+        self.validate_top_ups()
+    }
+
+    /// An automatic top-up is a purchase the team does not click: it needs a meter that
+    /// sells credits, and adds at most what one purchase may (the exact amount's maximum, or
+    /// the largest pack).
+    fn validate_top_ups(&self) -> Result<()> {
+        for m in &self.meters {
+            let Some(t) = m.auto_top_up.filter(|t| t.enabled) else {
+                continue;
+            };
+            // A meter that sells nothing is refused by the account's own check.
+            let Some(offer) = self.offer(&m.id) else {
+                continue;
+            };
+            let most = offer
+                .exact
+                .map(|e| e.max)
+                .into_iter()
+                .chain(offer.packs.iter().map(|p| p.credits))
+                .max()
+                .unwrap_or(Amount::ZERO);
+            let largest = match t.amount {
+                TopUpAmount::Fixed(a) => a,
+                TopUpAmount::RefillTo(target) => target,
+            };
+            if largest > most {
+                return invalid(format!(
+                    "a top-up of “{}” adds at most what one purchase may ({}), not {}",
+                    m.name,
+                    most.to_decimal(m.decimals),
+                    largest.to_decimal(m.decimals)
+                ));
+            }
+        }
         Ok(())
     }
+}
+
+/// Price of `amount` (minor units of a meter with `decimals`) at `cents_per_unit`, rounded up
+/// to the cent.
+pub fn price_of(amount: Amount, decimals: u8, offer: &PurchaseOffer) -> Result<Money> {
+    let scale = 10i128.pow(u32::from(decimals));
+    let raw = i128::from(amount.get()) * i128::from(offer.cents_per_unit);
+    let cents =
+        i64::try_from((raw + scale - 1).div_euclid(scale)).map_err(|_| DomainError::Overflow)?;
+    Ok(Money {
+        cents,
+        currency: offer.currency.clone(),
+    })
 }

@@ -14,6 +14,7 @@ mod drawdown;
 mod keys;
 mod new_entry;
 mod ops;
+mod payments;
 mod replay;
 mod same_request;
 mod schedule;
@@ -79,6 +80,11 @@ pub struct Ledger {
     holds: BTreeMap<EntryId, PendingHold>,
     /// The pending holds by when they expire, soonest first.
     hold_expiries: BTreeSet<(DateTime<Utc>, EntryId)>,
+    /// Purchases and top-ups written pending, waiting for their payment.
+    payments: BTreeMap<EntryId, payments::PendingPayment>,
+    /// Whether an automatic top-up is paid first (requested pending, posted when paid) or
+    /// posted at once (simulations, and a store whose provider answers in the same step).
+    top_ups_wait_for_payment: bool,
     refunded: HashMap<EntryId, Amount>,
     /// What each member committed on each meter in the current local month (consumes and
     /// holds, net of refunds and releases), for member caps.
@@ -113,6 +119,8 @@ impl Ledger {
             key_hasher: RandomState::new(),
             holds: BTreeMap::new(),
             hold_expiries: BTreeSet::new(),
+            payments: BTreeMap::new(),
+            top_ups_wait_for_payment: false,
             refunded: HashMap::new(),
             spent: HashMap::new(),
             next_bucket: 1,
@@ -240,7 +248,22 @@ impl Ledger {
         if let Some(first) = self.lookup(op.key().as_str()) {
             return self.replayed(&op, first);
         }
-        let at = op.at();
+        let key = op.key().clone();
+        self.run(op.at(), |l| {
+            let start = l.entries.len();
+            l.apply_new(op)?;
+            l.index_new_key(key.as_str(), start);
+            Ok(start)
+        })
+    }
+
+    /// Writes what is due by `at`, then `step` (which returns where its entries start); a
+    /// refusal anywhere changes nothing.
+    fn run(
+        &mut self,
+        at: DateTime<Utc>,
+        step: impl FnOnce(&mut Ledger) -> Result<usize>,
+    ) -> Result<Receipt> {
         if at < self.now {
             return Err(self.backwards(at));
         }
@@ -249,10 +272,7 @@ impl Ledger {
         let mut due_end = None;
         let result = self.write_due(at).and_then(|()| {
             due_end = Some((self.entries.len(), self.next_bucket));
-            let start = self.entries.len();
-            let key = op.key().clone();
-            self.apply_new(op)?;
-            self.index_new_key(key.as_str(), start);
+            let start = step(self)?;
             Ok(Receipt {
                 first: EntryId(start as u64 + 1),
                 count: (self.entries.len() - start) as u32,
@@ -295,6 +315,7 @@ impl Ledger {
                 let kept = self.entries[..c.entries].to_vec();
                 if let Ok(mut rebuilt) = Ledger::replay(self.config.clone(), self.opened_at, kept) {
                     rebuilt.now = c.now;
+                    rebuilt.top_ups_wait_for_payment = self.top_ups_wait_for_payment;
                     *self = rebuilt;
                 }
             }
@@ -385,6 +406,7 @@ impl Ledger {
             expires_at: d.expires_at,
             reverses: d.reverses,
             held_by: d.held_by,
+            requested: d.requested,
             usage: d.usage,
         });
         if let Some(e) = self.entries.last() {
@@ -406,6 +428,9 @@ impl Ledger {
             key_hasher: self.key_hasher.clone(),
             holds: self.holds.clone(),
             hold_expiries: self.hold_expiries.clone(),
+            payments: self.payments.clone(),
+            // A what-if assumes top-ups are paid.
+            top_ups_wait_for_payment: false,
             refunded: HashMap::new(),
             spent: self.spent.clone(),
             next_bucket: self.next_bucket,
@@ -420,6 +445,7 @@ impl Ledger {
             && self.books == other.books
             && self.entries == other.entries
             && self.holds == other.holds
+            && self.payments == other.payments
             && self.refunded == other.refunded
             && self.next_bucket == other.next_bucket
     }

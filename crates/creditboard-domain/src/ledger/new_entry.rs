@@ -1,7 +1,7 @@
 //! An entry before it is written: what an operation or a due event fills in before the
 //! ledger gives it an id, a meter and a balance.
 
-use crate::entry::{EntryId, EntryKind, EntryStatus, HeldBy, Share, Usage};
+use crate::entry::{EntryId, EntryKind, EntryStatus, HeldBy, Requested, Share, Usage};
 use crate::ids::{IdempotencyKey, Label};
 use chrono::{DateTime, Utc};
 
@@ -15,6 +15,7 @@ pub(super) struct NewEntry {
     pub(super) expires_at: Option<DateTime<Utc>>,
     pub(super) reverses: Option<EntryId>,
     pub(super) held_by: Option<HeldBy>,
+    pub(super) requested: Option<Box<Requested>>,
     pub(super) usage: Usage,
 }
 
@@ -35,6 +36,7 @@ impl NewEntry {
             expires_at: None,
             reverses: None,
             held_by: None,
+            requested: None,
             usage: Usage::default(),
         }
     }
@@ -56,6 +58,11 @@ impl NewEntry {
 
     pub(super) fn held_by(mut self, by: HeldBy) -> Self {
         self.held_by = Some(by);
+        self
+    }
+
+    pub(super) fn requested(mut self, requested: Requested) -> Self {
+        self.requested = Some(Box::new(requested));
         self
     }
 

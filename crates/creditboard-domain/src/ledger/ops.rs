@@ -7,9 +7,10 @@ use super::schedule::Returned;
 use super::{Ledger, PendingHold};
 use crate::amount::Amount;
 use crate::config::meter::{BucketKind, TopUpAmount};
+use crate::config::offer::price_of;
 use crate::entry::{
     AdjustOp, CaptureOp, ConsumeOp, EntryId, EntryKind, EntryStatus, GrantOp, HoldOp, JobStatus,
-    Operation, PurchaseOp, RefundOp, ReleaseOp, Share, Usage,
+    Operation, PurchaseOp, RefundOp, ReleaseOp, Requested, Share, Usage,
 };
 use crate::error::{DomainError, Result};
 use crate::ids::{IdempotencyKey, Label};
@@ -222,6 +223,23 @@ impl Ledger {
         let m = self.config.meter_index(&o.meter)?;
         positive(o.amount)?;
         self.check_room(m, o.amount)?;
+        if let Some(price) = o.price {
+            // Not paid yet: recorded pending, credited when the payment is settled.
+            let entry = NewEntry::new(
+                o.key.clone(),
+                o.at,
+                EntryKind::Purchase,
+                EntryStatus::Pending,
+                Vec::new(),
+            )
+            .usage(o.usage);
+            let requested = Requested {
+                credits: o.amount,
+                price,
+            };
+            self.request_payment(m, entry, requested);
+            return Ok(());
+        }
         let target = self.purchase_target(m, o.at);
         let (split, expires_at) = self.credit(m, o.amount, target, o.at)?;
         let entry = NewEntry::new(
@@ -325,14 +343,45 @@ impl Ledger {
         {
             return;
         }
+        let usage = Usage {
+            description: Label::new("Automatic top-up").ok(),
+            ..Usage::default()
+        };
+        if self.top_ups_wait_for_payment {
+            // One at a time, and only what the meter's offer prices: requested pending, the
+            // store charges it and settles it.
+            let price = self
+                .config
+                .offer(&self.config.meters[m].id)
+                .and_then(|o| price_of(amount, self.config.meters[m].decimals, o).ok());
+            let Some(price) = price.filter(|_| !self.top_up_pending(m)) else {
+                return;
+            };
+            let entry = NewEntry::new(
+                key.derived("top-up"),
+                at,
+                EntryKind::AutoTopUp,
+                EntryStatus::Pending,
+                Vec::new(),
+            )
+            .usage(usage);
+            self.request_payment(
+                m,
+                entry,
+                Requested {
+                    credits: amount,
+                    price,
+                },
+            );
+            let book = &mut self.books[m];
+            book.top_up_month = Some(month);
+            book.top_up_total = total;
+            return;
+        }
         let target = self.purchase_target(m, at);
         // A top-up that would overflow is skipped; the consume that triggered it stands.
         let Ok((split, expires_at)) = self.credit(m, amount, target, at) else {
             return;
-        };
-        let usage = Usage {
-            description: Label::new("Automatic top-up").ok(),
-            ..Usage::default()
         };
         let entry = NewEntry::new(
             key.derived("top-up"),

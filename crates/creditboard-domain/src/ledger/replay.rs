@@ -4,11 +4,12 @@
 use super::book::Bucket;
 use super::caps::count_spend;
 use super::drawdown::negated;
+use super::payments::PendingPayment;
 use super::{Ledger, PendingHold};
 use crate::amount::Amount;
 use crate::config::AccountConfig;
 use crate::config::meter::BucketKind;
-use crate::entry::{EntryKind, LedgerEntry};
+use crate::entry::{EntryKind, EntryStatus, LedgerEntry};
 use crate::error::{DomainError, Result};
 use chrono::{DateTime, Datelike, Utc};
 
@@ -186,7 +187,13 @@ impl Ledger {
                     .map(|s| s.bucket);
                 book.next_cycle = Some(self.config.billing.next_start(self.config.timezone, e.at));
             }
-            EntryKind::AutoTopUp => {
+            // A top-up counts against its month when requested (or posted at once); a failed
+            // one stops counting, a paid one was counted already.
+            EntryKind::AutoTopUp if e.reverses.is_none() => {
+                let counted = match &e.requested {
+                    Some(r) => r.credits,
+                    None => e.amount,
+                };
                 let local = self.config.timezone.date_of(e.at);
                 let month = (local.year(), local.month());
                 let used = if book.top_up_month == Some(month) {
@@ -195,9 +202,28 @@ impl Ledger {
                     Amount::ZERO
                 };
                 book.top_up_month = Some(month);
-                book.top_up_total = used.checked_add(e.amount)?;
+                book.top_up_total = used.checked_add(counted)?;
             }
             _ => {}
+        }
+        if let Some(r) = e
+            .requested
+            .as_ref()
+            .filter(|_| e.status == EntryStatus::Pending)
+        {
+            let pending = PendingPayment {
+                meter: m,
+                credits: r.credits,
+            };
+            self.payments.insert(e.id, pending);
+        }
+        // A payment's settlement ends it (the removal happens whatever its kind).
+        if let Some(id) = e.reverses.filter(|_| e.settles() && !e.kind.settles())
+            && let Some(p) = self.payments.remove(&id)
+            && e.kind == EntryKind::AutoTopUp
+            && e.status == EntryStatus::Failed
+        {
+            self.forget_top_up(m, id, p.credits);
         }
         let position = self.entries.len();
         let op = e.key.operation_key().map(str::to_owned);
@@ -234,6 +260,10 @@ impl Ledger {
             EntryKind::Rollover => Some(Equal),
             EntryKind::Adjustment => None,
         };
+        // A purchase or top-up waiting for its payment, or whose payment failed, adds nothing.
+        let unpaid = matches!(e.kind, EntryKind::Purchase | EntryKind::AutoTopUp)
+            && matches!(e.status, EntryStatus::Pending | EntryStatus::Failed);
+        let expected = if unpaid { Some(Equal) } else { expected };
         let sign = e.amount.get().cmp(&0);
         if expected.is_some_and(|x| x != sign) || (expected.is_none() && sign == Equal) {
             return Err(format!(
@@ -241,6 +271,20 @@ impl Ledger {
                 e.kind.as_str(),
                 e.amount
             ));
+        }
+        if e.status == EntryStatus::Pending
+            && matches!(e.kind, EntryKind::Purchase | EntryKind::AutoTopUp)
+            && e.requested.is_none()
+        {
+            return Err("a pending purchase or top-up without what it asks for".into());
+        }
+        if let Some(id) = e.reverses.filter(|_| e.settles() && !e.kind.settles()) {
+            let pending = self.payments.get(&id);
+            let paid = e.status == EntryStatus::Success;
+            return match pending {
+                Some(p) if p.meter == m && (!paid || p.credits == e.amount) => Ok(()),
+                _ => Err("it settles something that is not a payment waiting for it".into()),
+            };
         }
         match e.kind {
             EntryKind::HoldRelease => {

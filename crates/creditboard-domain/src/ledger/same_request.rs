@@ -90,9 +90,24 @@ impl Ledger {
                     )
                 })
                 .or_else(|| usage_difference(&first.usage, &o.usage)),
-            Operation::Purchase(o) => meter(&o.meter)
-                .or_else(|| amount(o.amount, false))
-                .or_else(|| usage_difference(&first.usage, &o.usage)),
+            Operation::Purchase(o) => {
+                // A purchase paid first was written pending: its credits and price wait.
+                let asked = first.requested.as_ref();
+                let credits = asked.map_or(first.amount, |r| r.credits);
+                let price = |p: Option<&crate::config::offer::Money>| {
+                    p.map(|p| format!("{} {}", p.cents, p.currency))
+                };
+                meter(&o.meter)
+                    .or_else(|| differ("amount", Some(credits.get()), Some(o.amount.get())))
+                    .or_else(|| {
+                        differ(
+                            "price",
+                            price(asked.map(|r| &r.price)),
+                            price(o.price.as_ref()),
+                        )
+                    })
+                    .or_else(|| usage_difference(&first.usage, &o.usage))
+            }
             Operation::Grant(o) => meter(&o.meter)
                 .or_else(|| amount(o.amount, false))
                 .or_else(|| {

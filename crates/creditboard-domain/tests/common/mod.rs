@@ -126,6 +126,7 @@ pub fn purchase(k: &str, amount: i64, at: DateTime<Utc>) -> Operation {
         meter: meter(),
         amount: Amount::minor(amount),
         at,
+        price: None,
         usage: Usage::default(),
     })
 }
@@ -136,6 +137,7 @@ pub fn purchase_on(k: &str, meter: &str, amount: i64, at: DateTime<Utc>) -> Oper
         meter: MeterId::new(meter).unwrap(),
         amount: Amount::minor(amount),
         at,
+        price: None,
         usage: Usage::default(),
     })
 }

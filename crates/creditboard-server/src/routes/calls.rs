@@ -13,6 +13,7 @@ use axum::routing::{MethodRouter, get, post, put};
 use axum::{Json, Router};
 use creditboard_domain::api::call::{Args, Asker, Call, Method};
 use creditboard_domain::api::calls;
+use creditboard_domain::billing::{Payment, PaymentOutcome, PaymentProvider};
 use std::collections::HashMap;
 use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -46,6 +47,11 @@ fn relative_path<C: Call>() -> &'static str {
 }
 
 fn route<C: Call>(router: Router<AppState>) -> Router<AppState> {
+    // A purchase waits for the payment provider between two writes, which a call answered
+    // under the account's lock cannot: it has its own handler, documented as declared.
+    if C::ROUTE.path == "/purchases" {
+        return router.route(relative_path::<C>(), post(super::purchases::buy));
+    }
     let handler: MethodRouter<AppState> = match C::ROUTE.method {
         Method::Get => get(answer::<C>),
         Method::Post => post(answer::<C>),
@@ -80,6 +86,22 @@ impl<C: Call> FromRequest<AppState> for CallRequest<C> {
     }
 }
 
+/// What the generic calls know of payments: whether any can be taken (automatic top-ups
+/// are refused where not). Purchases, the one call that charges, have their own handler.
+struct Charges(Option<&'static str>);
+
+impl PaymentProvider for Charges {
+    fn charge(&mut self, _: &Payment) -> PaymentOutcome {
+        PaymentOutcome::Declined {
+            reason: "purchases are charged by their own handler".into(),
+        }
+    }
+
+    fn unavailable(&self) -> Option<String> {
+        self.0.map(str::to_string)
+    }
+}
+
 /// Asks the account: a read under its lock, an action in a write that stores what it wrote.
 async fn answer<C: Call>(
     State(s): State<AppState>,
@@ -98,15 +120,11 @@ async fn answer<C: Call>(
         }
     }
     let ask = |a: &mut creditboard_domain::account::Account, now| -> ApiResult<C::Reply> {
-        let mut payments = s
-            .accounts()
-            .payments
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut payments = Charges(s.payments().unavailable());
         let mut asker = Asker {
             caller: &who,
             now,
-            payments: &mut *payments,
+            payments: &mut payments,
         };
         Ok(request.clone().ask(a, &mut asker)?)
     };

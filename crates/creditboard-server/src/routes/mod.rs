@@ -9,6 +9,7 @@ mod embed;
 mod events;
 mod export;
 mod ingest;
+mod purchases;
 mod tokens;
 
 use crate::error::ApiError;

@@ -25,7 +25,7 @@ pub async fn list(
             Ok(access::may_manage_tokens(a.config(), &who)?)
         })
         .await?;
-    Ok(Json(s.db().tokens_of(&account).await?))
+    Ok(Json(crate::tokens::list(s.db(), &account).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/accounts/{account}/tokens/{id}", tag = "spend",

@@ -4,6 +4,8 @@
 
 #![allow(dead_code, reason = "each test file uses its own part")]
 
+pub mod host;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
@@ -16,11 +18,13 @@ use creditboard_domain::ids::{AccountId, IdempotencyKey};
 use creditboard_domain::preset::{Preset, PresetId};
 use creditboard_domain::ratecard::RateCard;
 use creditboard_server::db::Db;
+use creditboard_server::payments::Provider;
 use creditboard_server::state::AppState;
 use creditboard_server::tokens::{self, TokenKind};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tower::ServiceExt;
 
 /// A database for one test; the SQLite directory lives as long as this does.
@@ -168,19 +172,43 @@ pub async fn seed(db: &Db, grant: i64) -> Tokens {
     }
 }
 
-/// A server on `db` (fresh state, as a new process would have) and its tokens.
+/// A server on `db` (fresh state, as a new process would have) and its tokens, charging
+/// through a host's payment endpoint ([`host`]).
 pub async fn server(db: &TestDb, grant: i64) -> (AppState, Tokens) {
+    let (state, tokens, _) = server_paying(db, grant).await;
+    (state, tokens)
+}
+
+/// [`server`], with the host whose endpoint it charges through.
+pub async fn server_paying(db: &TestDb, grant: i64) -> (AppState, Tokens, Arc<host::Host>) {
     let store = Db::connect(&db.url).await.expect("connect");
     let tokens = seed(&store, grant).await;
-    (AppState::new(store, None, None), tokens)
+    let (url, host) = host::start().await;
+    let provider = Provider::http(&url, host::SECRET).expect("provider");
+    let accounts = creditboard_server::accounts::Accounts::new(store);
+    (
+        AppState::with_payments(accounts, None, None, provider),
+        tokens,
+        host,
+    )
 }
 
 /// Another server process on `db`, its clock started at `now` (it replays what is stored).
 pub async fn process_at(db: &TestDb, now: DateTime<Utc>) -> Router {
+    creditboard_server::router(state_at(db, now, None).await)
+}
+
+/// The state of another server process on `db`, its clock started at `now`, charging
+/// through the payment endpoint at `payments` if any.
+pub async fn state_at(db: &TestDb, now: DateTime<Utc>, payments: Option<&str>) -> AppState {
     let store = Db::connect(&db.url).await.expect("connect");
     let mut accounts = creditboard_server::accounts::Accounts::new(store);
     accounts.start_clock_at(now);
-    creditboard_server::router(AppState::with_accounts(accounts, None, None))
+    let provider = match payments {
+        Some(url) => Provider::http(url, host::SECRET).expect("provider"),
+        None => Provider::Unset,
+    };
+    AppState::with_payments(accounts, None, None, provider)
 }
 
 /// A POST with a JSON body through the router, as `token`.
