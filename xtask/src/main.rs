@@ -6,6 +6,9 @@
 //!   build.
 //! - `bench` — the domain's criterion benchmarks, the server at 10,000,000 entries (SQLite and
 //!   PostgreSQL), and the app's download size and browser timings.
+//! - `soak`  — the money-rules simulation at a million operations (1,000 seeds × 1,000 on
+//!   SQLite; `--postgres` on PostgreSQL too; `--ops N` for another total), with its count and
+//!   time.
 //!
 //! Every tool comes from a package registry (crates.io, npm, Debian); nothing is downloaded
 //! from GitHub or a CDN.
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(),
+        Some("soak") => soak(&args[1..]),
         // On its own it installs what it needs, as `test` does before calling it.
         Some("e2e") => tools::ensure_build_tools()
             .and_then(|()| tools::ensure_chromium())
@@ -282,6 +286,67 @@ fn bench() -> Result {
         .env("CB_CHROMIUM", tools::CHROMIUM))?;
     drop(server);
     println!("\n{}", bench_report()?);
+    Ok(())
+}
+
+/// The simulation of `crates/creditboard-server/tests/simulation.rs`, long: `--ops N` in all
+/// (default 1,000,000) in seeds of 1,000, on SQLite, and on PostgreSQL with `--postgres`.
+fn soak(args: &[String]) -> Result {
+    let mut total: usize = 1_000_000;
+    let mut postgres = false;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--postgres" => postgres = true,
+            "--ops" => {
+                let n = it.next().ok_or("--ops needs a number")?;
+                total = n
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 1_000)
+                    .ok_or(format!("--ops takes a number of at least 1,000, not “{n}”"))?;
+            }
+            _ => {
+                return Err(format!(
+                    "unknown argument “{arg}”: soak [--ops N] [--postgres]"
+                ));
+            }
+        }
+    }
+    let seeds = (total / 1_000).to_string();
+    let cluster = if postgres {
+        Some(pg::Cluster::start()?)
+    } else {
+        None
+    };
+    let test = if postgres {
+        "simulation_on"
+    } else {
+        "simulation_on_sqlite"
+    };
+    let started = Instant::now();
+    let mut command = cargo();
+    command
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "creditboard-server",
+            "--test",
+            "simulation",
+            test,
+        ])
+        .args(["--", "--nocapture"])
+        .env("CB_SIM_SEEDS", &seeds)
+        .env("CB_SIM_OPS", "1000");
+    if let Some(c) = &cluster {
+        command.env("CB_POSTGRES_URL", c.url());
+    }
+    run(&mut command)?;
+    println!(
+        "soak: {total} operations per backend in {:.0?}",
+        started.elapsed()
+    );
     Ok(())
 }
 

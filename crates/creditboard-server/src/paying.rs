@@ -13,14 +13,10 @@ use chrono::{DateTime, Duration, Utc};
 use creditboard_domain::DomainError;
 use creditboard_domain::billing::{Payment, payment_for};
 use creditboard_domain::entry::{EntryId, EntryKind, EntryStatus, PaymentResult};
-use std::time::Duration as Wait;
 
 /// How long a payment may stay pending before a background pass asks the provider what
 /// became of it (a request in flight normally settles it well within this).
 pub const RESOLVE_AFTER: Duration = Duration::minutes(1);
-
-/// Pauses between the tries of one charge when the provider does not answer.
-const RETRIES: [Wait; 2] = [Wait::from_millis(200), Wait::from_secs(1)];
 
 /// What to charge for pending entry `id`, with its kind and when it was written; `None`
 /// once it is settled.
@@ -44,11 +40,11 @@ async fn pending(
 pub async fn settle(state: &AppState, account: &str, id: EntryId) -> ApiResult<EntryStatus> {
     if let Some((payment, _, _)) = pending(state, account, id).await? {
         let mut asked = state.payments().charge(account, &payment).await;
-        for pause in RETRIES {
-            if !matches!(asked, Asked::Unreachable(_)) || state.payments().unavailable().is_some() {
+        for pause in state.payments().retry_pauses() {
+            if !matches!(asked, Asked::Unreachable(_)) {
                 break;
             }
-            tokio::time::sleep(pause).await;
+            tokio::time::sleep(*pause).await;
             asked = state.payments().charge(account, &payment).await;
         }
         write_answer(state, account, id, asked).await?;

@@ -97,7 +97,11 @@ pub struct HttpProvider {
     url: String,
     secret: Vec<u8>,
     client: reqwest::Client,
+    retry_pauses: Vec<Duration>,
 }
+
+/// Pauses between the tries of one charge when the provider does not answer.
+pub const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(200), Duration::from_secs(1)];
 
 impl Provider {
     /// The host's endpoint at `url`, signing with `secret`.
@@ -118,7 +122,25 @@ impl Provider {
             url: url.to_string(),
             secret: secret.as_bytes().to_vec(),
             client,
+            retry_pauses: RETRY_PAUSES.to_vec(),
         }))
+    }
+
+    /// The same provider, pausing `pauses` between tries (tests that take an endpoint down
+    /// many times keep them short).
+    pub fn retrying_after(mut self, pauses: Vec<Duration>) -> Provider {
+        if let Provider::Http(h) = &mut self {
+            h.retry_pauses = pauses;
+        }
+        self
+    }
+
+    /// How long to wait before each retry of a charge nobody answered.
+    pub fn retry_pauses(&self) -> &[Duration] {
+        match self {
+            Provider::Http(h) => &h.retry_pauses,
+            _ => &[],
+        }
     }
 
     pub fn demo() -> Provider {

@@ -106,7 +106,10 @@ impl Ledger {
         if e.id.0 != self.entries.len() as u64 + 1 {
             return Err(corrupt("ids are not contiguous".into()));
         }
-        if e.at < self.now {
+        // Stored entries never go back in time. (This ledger's own clock may be ahead of
+        // them: another process may stamp its entries by a clock a little behind.)
+        let previous = self.entries.last().map_or(self.opened_at, |p| p.at);
+        if e.at < previous {
             return Err(corrupt("it is older than the entry before it".into()));
         }
         let m = self.config.meter_index(&e.meter)?;
@@ -231,7 +234,7 @@ impl Ledger {
         if let Some(first) = known {
             self.check_same_operation(first, &e).map_err(corrupt)?;
         }
-        self.now = e.at;
+        self.now = self.now.max(e.at);
         let undoes = e.reverses.and_then(|id| self.entry(id)).map(|r| r.at);
         count_spend(&mut self.spent, self.config.timezone, m, &e, undoes);
         self.entries.push(e);

@@ -205,7 +205,9 @@ pub async fn state_at(db: &TestDb, now: DateTime<Utc>, payments: Option<&str>) -
     let mut accounts = creditboard_server::accounts::Accounts::new(store);
     accounts.start_clock_at(now);
     let provider = match payments {
-        Some(url) => Provider::http(url, host::SECRET).expect("provider"),
+        Some(url) => Provider::http(url, host::SECRET)
+            .expect("provider")
+            .retrying_after(vec![std::time::Duration::from_millis(1); 2]),
         None => Provider::Unset,
     };
     AppState::with_payments(accounts, None, None, provider)
