@@ -11,19 +11,6 @@ fn router(state: creditboard_server::state::AppState) -> axum::Router {
     creditboard_server::router(state)
 }
 
-/// `PUT …/settings` with `change`, as `token`.
-async fn put_settings(app: &axum::Router, token: &str, change: &Value) -> (StatusCode, Value) {
-    let body = change.to_string();
-    call(
-        app,
-        Method::PUT,
-        &path("/settings"),
-        Some(token),
-        Some(&body),
-    )
-    .await
-}
-
 /// A member's row of `GET …/team`.
 fn member_spend(team: &Value, member: &str) -> Value {
     team["spend"]
@@ -724,33 +711,15 @@ async fn authorization_matrix() {
     let (state, t) = server(&db, 1_000_000).await;
     let app = router(state);
     // A hold to settle and a charge to refund.
-    let (_, held) = call(
-        &app,
-        Method::POST,
-        &path("/holds"),
-        Some(&t.service),
-        Some(r#"{"key":"h","meter":"credits","amount":10}"#),
-    )
-    .await;
+    let hold = json!({"key": "h", "meter": "credits", "amount": 10});
+    let (_, held) = post(&app, &t.service, &path("/holds"), &hold).await;
     let hold = held["entries"][0]["id"].as_u64().unwrap();
-    let (_, used) = call(
-        &app,
-        Method::POST,
-        &path("/usage"),
-        Some(&t.service),
-        Some(r#"{"events":[{"key":"u","meter":"credits","amount":10}]}"#),
-    )
-    .await;
+    let used = json!({"events": [{"key": "u", "meter": "credits", "amount": 10}]});
+    let (_, used) = post(&app, &t.service, &path("/usage"), &used).await;
     let charge = used["results"][0]["entry"].as_u64().unwrap();
     // A shot of the member's batch: they settle it, and an admin may release it.
-    let (_, shots) = call(
-        &app,
-        Method::POST,
-        &path("/batches"),
-        Some(&t.member),
-        Some(r#"{"key":"shots","lines":[{"feature":"voiceover","quantity":5}]}"#),
-    )
-    .await;
+    let batch = json!({"key": "shots", "lines": [{"feature": "voiceover", "quantity": 5}]});
+    let (_, shots) = post(&app, &t.member, &path("/batches"), &batch).await;
     let shot = shots[0]["hold"].as_u64().unwrap();
 
     #[derive(Clone, Copy, PartialEq, Debug)]

@@ -330,14 +330,7 @@ async fn a_removed_member_kept_access_and_tokens_never_expired() {
             StatusCode::OK
         );
         let remove = json!({"remove_member": {"member": "m_jonas"}});
-        let (status, body) = call(
-            &app,
-            Method::PUT,
-            &path("/settings"),
-            Some(&t.admin),
-            Some(&remove.to_string()),
-        )
-        .await;
+        let (status, body) = put_settings(&app, &t.admin, &remove).await;
         assert_eq!(status, StatusCode::NO_CONTENT, "{}: {body}", db.backend);
         let other = process_at(&db, Utc::now()).await;
         for (name, router) in [("this process", &app), ("another", &other)] {
@@ -358,14 +351,7 @@ async fn a_removed_member_kept_access_and_tokens_never_expired() {
             (lea, StatusCode::NO_CONTENT),
             (anton, StatusCode::BAD_REQUEST),
         ] {
-            let (status, body) = call(
-                &app,
-                Method::PUT,
-                &path("/settings"),
-                Some(&t.admin),
-                Some(&change.to_string()),
-            )
-            .await;
+            let (status, body) = put_settings(&app, &t.admin, &change).await;
             assert_eq!(status, expected, "{body}");
         }
     }
@@ -402,15 +388,7 @@ async fn notifications_were_recomputed_on_load() {
             let app = app.clone();
             let token = t.admin.clone();
             async move {
-                let body = change.to_string();
-                let (status, answer) = call(
-                    &app,
-                    Method::PUT,
-                    &path("/settings"),
-                    Some(&token),
-                    Some(&body),
-                )
-                .await;
+                let (status, answer) = put_settings(&app, &token, &change).await;
                 assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
             }
         };
@@ -446,18 +424,6 @@ fn top_up(threshold: i64, amount: i64) -> Value {
     json!({"auto_top_up": {"meter": "credits", "settings": {"enabled": true, "threshold": threshold, "amount": {"fixed": amount}, "monthly_cap": null}}})
 }
 
-async fn put(app: &axum::Router, token: &str, change: &Value) -> (StatusCode, Value) {
-    let body = change.to_string();
-    call(
-        app,
-        Method::PUT,
-        &path("/settings"),
-        Some(token),
-        Some(&body),
-    )
-    .await
-}
-
 /// The ledger's rows of a kind, newest first: (status, amount).
 async fn rows(app: &axum::Router, t: &Tokens, kind: &str) -> Vec<(String, i64)> {
     let uri = path(&format!("/ledger?kind={kind}&size=50"));
@@ -486,7 +452,7 @@ async fn credits_without_payment() {
         let buy = json!({"meter": "credits", "choice": {"pack": "mini"}, "key": "buy-1"});
         for (status, body) in [
             post(&unpaid, &t.admin, &path("/purchases"), &buy).await,
-            put(&unpaid, &t.admin, &top_up(20_000, 5_000)).await,
+            put_settings(&unpaid, &t.admin, &top_up(20_000, 5_000)).await,
         ] {
             assert_eq!(
                 (status, code(&body)),
@@ -506,7 +472,7 @@ async fn credits_without_payment() {
         let (url, host) = host::start().await;
         let state = state_at(&db, Utc::now(), Some(&url)).await;
         let app = creditboard_server::router(state.clone());
-        let (status, body) = put(&app, &t.admin, &top_up(20_000, 5_000)).await;
+        let (status, body) = put_settings(&app, &t.admin, &top_up(20_000, 5_000)).await;
         assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
         let spend = |key: &str, amount: i64| json!({"events": [{"key": key, "meter": "credits", "amount": amount}]});
         let (_, used) = post(&app, &t.service, &path("/usage"), &spend("render-1", 6_000)).await;
@@ -541,7 +507,7 @@ async fn credits_without_payment() {
 
         // A declined top-up (the host declines 4.02) adds nothing, stays in the ledger as
         // failed, and is notified.
-        let (status, _) = put(&app, &t.admin, &top_up(22_995, 402)).await;
+        let (status, _) = put_settings(&app, &t.admin, &top_up(22_995, 402)).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
         post(&app, &t.service, &path("/usage"), &spend("render-3", 10)).await;
         creditboard_server::paying::settle_queued(&state)
@@ -585,7 +551,7 @@ async fn credits_without_payment() {
             "{bought}"
         );
         assert_eq!(available(&app, &t.admin).await, before_decline + 2_000);
-        let (status, body) = put(&app, &t.admin, &top_up(20_000, 1_000_000)).await;
+        let (status, body) = put_settings(&app, &t.admin, &top_up(20_000, 1_000_000)).await;
         assert_eq!(
             (status, code(&body)),
             (StatusCode::BAD_REQUEST, "invalid_config"),

@@ -674,8 +674,12 @@ fn check_retry(
         answer["error"]["code"].as_str()
     };
     if altered {
+        // Refused as a conflict, or before that by a rule the altered request breaks (an
+        // admin may release a member's shot but not complete it): never done.
+        let refused_first = !was_usage && status.is_client_error();
         return match code {
             Some("idempotency_conflict") => Ok(()),
+            Some(_) if refused_first => Ok(()),
             _ => Err(format!(
                 "{} altered and resent: {status} {answer}",
                 first.uri

@@ -31,6 +31,7 @@ pub(super) fn settle<'a>(
     let (mut refunded, mut captured, mut released) = (0i64, 0i64, 0i64);
     let mut settled_at = None;
     let mut expired = false;
+    let mut balance_after = entry.balance_after;
     for e in settling {
         amount = amount.saturating_add(e.amount.get());
         match e.kind {
@@ -46,14 +47,22 @@ pub(super) fn settle<'a>(
                 expired |= e.is_hold_expiry();
                 settled_at.get_or_insert(e.at);
             }
-            // A purchase's or top-up's payment: paid (its credits) or failed.
-            EntryKind::Purchase | EntryKind::AutoTopUp => status = e.status,
+            // A purchase's or top-up's payment: paid (its credits) or failed. Its row reads
+            // the balance the credits made, not the one before they were paid.
+            EntryKind::Purchase | EntryKind::AutoTopUp => {
+                status = e.status;
+                balance_after = e.balance_after;
+            }
             _ => {}
         }
     }
     // A capture is written as a release of the whole hold and the charge: what went back
     // is the hold less what was charged.
     let released = Amount::minor(released.saturating_sub(captured));
+    let entry = LedgerEntry {
+        balance_after,
+        ..entry
+    };
     ActivityRow {
         status,
         amount: Amount::minor(amount),

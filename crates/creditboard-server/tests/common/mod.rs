@@ -225,6 +225,19 @@ pub async fn post(router: &Router, token: &str, path: &str, body: &Value) -> (St
     .await
 }
 
+/// `PUT …/settings` with `change`, as `token`.
+pub async fn put_settings(router: &Router, token: &str, change: &Value) -> (StatusCode, Value) {
+    let body = change.to_string();
+    call(
+        router,
+        Method::PUT,
+        &path("/settings"),
+        Some(token),
+        Some(&body),
+    )
+    .await
+}
+
 /// One request through the router: status and JSON body (`Value::Null` when empty or not
 /// JSON).
 pub async fn call(
