@@ -415,8 +415,9 @@ impl World {
                 }
             }
             Op::Host { mode } => {
-                // Mostly up; now and then down for a while.
+                // Mostly up and approving; now and then down, or declining, for a while.
                 self.host.failing.store(mode == 0, SeqCst);
+                self.host.declining.store(mode == 1, SeqCst);
             }
             Op::Retry { pick, altered } => {
                 let Some(first) = pick_of(&self.model.sent, pick).cloned() else {
@@ -590,6 +591,7 @@ impl World {
     /// its credits, once.
     async fn recover(&mut self) -> Result<(), Failure> {
         self.host.failing.store(false, SeqCst);
+        self.host.declining.store(false, SeqCst);
         self.now += Duration::minutes(2);
         self.procs = [None, None];
         let (state, _) = self.process(0).await;

@@ -1,6 +1,7 @@
 //! A host's payment endpoint, as the server meets it over real HTTP: it verifies the
 //! server's signature, charges each key once (a repeated key answers as the first time),
-//! declines the test amount [`DECLINED_CENTS`], fails with a 500 while told to, and signs
+//! declines the test amount [`DECLINED_CENTS`] (and everything while told to), fails with a
+//! 500 while told to, and signs
 //! its answers.
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
@@ -26,6 +27,8 @@ pub struct Host {
     pub requests: AtomicU32,
     /// While set, every request gets a 500 (the host is down).
     pub failing: AtomicBool,
+    /// While set, every new charge is declined (the card on file stopped working).
+    pub declining: AtomicBool,
     answered: Mutex<HashMap<String, PaymentAnswer>>,
 }
 
@@ -74,16 +77,17 @@ async fn pay(State(host): State<Arc<Host>>, headers: HeaderMap, body: Bytes) -> 
             (_, Some(first)) => first,
             (RequestKind::Status, None) => PaymentAnswer::Unknown,
             (RequestKind::Charge, None) => {
-                let answer = if request.amount == DECLINED_CENTS {
-                    PaymentAnswer::Declined {
-                        reason: "the card was declined (insufficient funds)".into(),
-                    }
-                } else {
-                    let n = host.charges.fetch_add(1, Ordering::SeqCst) + 1;
-                    PaymentAnswer::Approved {
-                        reference: format!("ch_{n:04}"),
-                    }
-                };
+                let answer =
+                    if request.amount == DECLINED_CENTS || host.declining.load(Ordering::SeqCst) {
+                        PaymentAnswer::Declined {
+                            reason: "the card was declined (insufficient funds)".into(),
+                        }
+                    } else {
+                        let n = host.charges.fetch_add(1, Ordering::SeqCst) + 1;
+                        PaymentAnswer::Approved {
+                            reference: format!("ch_{n:04}"),
+                        }
+                    };
                 answered.insert(request.key.clone(), answer.clone());
                 answer
             }
