@@ -178,7 +178,17 @@ impl Store {
     /// left), and when it succeeds everything on screen is fetched again.
     pub async fn act<C: Call>(&self, request: C) -> Result<C::Reply, StoreError> {
         let sent = Sent::of(&request)?;
-        let reply = decode(self.send(sent, false).await?)?;
+        let reply = match self.send(sent, false).await {
+            Ok(answer) => decode(answer)?,
+            Err(e) => {
+                // A declined payment is a refusal that writes: the failed purchase and its
+                // notification are there to show.
+                if matches!(&e, StoreError::Rejected { code, .. } if code == "payment_declined") {
+                    self.changed();
+                }
+                return Err(e);
+            }
+        };
         self.changed();
         Ok(reply)
     }

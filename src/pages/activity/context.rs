@@ -219,7 +219,10 @@ pub fn status_text(row: &ActivityRow) -> (&'static str, Option<&'static str>) {
     let nothing = row.amount.is_zero();
     let released = row.settled.is_some_and(|s| s.captured.is_zero());
     let expired = row.settled.is_some_and(|s| s.expired);
+    let payment = matches!(row.entry.kind, EntryKind::Purchase | EntryKind::AutoTopUp);
     match row.status {
+        EntryStatus::Pending if payment => ("Pending", Some("Waiting for the payment")),
+        EntryStatus::Failed if payment => ("Failed", Some("Not paid — nothing was added")),
         EntryStatus::Pending => ("Pending", Some("Held for a job still running")),
         EntryStatus::Failed if expired => (
             "Failed",
