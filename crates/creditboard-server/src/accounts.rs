@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use creditboard_domain::access::{self, Caller};
 use creditboard_domain::account::Account;
-use creditboard_domain::entry::EntryId;
+use creditboard_domain::entry::{EntryId, EntryKind};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
@@ -36,8 +36,8 @@ pub struct Accounts {
     db: Db,
     held: Mutex<HashMap<String, Held>>,
     appended: broadcast::Sender<Appended>,
-    /// Purchases and top-ups written pending by this process, for the payment task to
-    /// charge (`crate::paying`): a write never waits for a payment provider.
+    /// Top-ups written pending by this process, for the payment task to charge
+    /// (`crate::paying`): a write never waits for a payment provider.
     pending: tokio::sync::mpsc::UnboundedSender<(String, EntryId)>,
     pub(crate) pending_rx: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<(String, EntryId)>>>,
     clock_offset: chrono::Duration,
@@ -239,9 +239,10 @@ impl Accounts {
         let changes = a.take_changes();
         let notifications = a.take_notifications();
         let written = &a.ledger().entries()[before..];
+        // Top-ups this write asked for (a purchase is charged by its own request).
         let requested: Vec<EntryId> = written
             .iter()
-            .filter(|e| a.ledger().is_pending_payment(e.id))
+            .filter(|e| e.kind == EntryKind::AutoTopUp && a.ledger().is_pending_payment(e.id))
             .map(|e| e.id)
             .collect();
         if written.is_empty() && changes.is_empty() {
