@@ -107,6 +107,7 @@ pub(crate) fn forecast_with(
     let burn = average_per_day(used, window_days).max(Amount::ZERO);
 
     let mut sim = ledger.fork();
+    sim.top_ups_post_at_once();
     sim.advance_to(now)?;
     let balance = sim.balance(meter)?;
     let known = sim.entries().len();

@@ -150,6 +150,24 @@ pub struct Label(Arc<str>);
 impl Label {
     pub const MAX_LEN: usize = 200;
 
+    /// `text` made to fit: control characters become spaces, and past the limit it is cut
+    /// with an ellipsis (what another system said, such as a card issuer's reason, is kept
+    /// rather than lost). `None` only for blank text.
+    pub fn fitted(text: &str) -> Option<Label> {
+        let clean: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let clean = clean.trim();
+        let fitted = if clean.chars().count() > Self::MAX_LEN {
+            let cut: String = clean.chars().take(Self::MAX_LEN - 1).collect();
+            format!("{}…", cut.trim_end())
+        } else {
+            clean.to_string()
+        };
+        Label::new(&fitted).ok()
+    }
+
     pub fn new(value: &str) -> Result<Self> {
         let t = value.trim();
         let reason = if t.is_empty() {

@@ -54,6 +54,7 @@ pub fn simulate_top_ups(
     let tz = config.timezone;
     let offer = config.offer(meter).cloned();
     let mut sim = ledger.fork();
+    sim.top_ups_post_at_once();
     sim.configure(&SettingsChange::AutoTopUp {
         meter: meter.clone(),
         settings: Some(AutoTopUp {

@@ -593,3 +593,71 @@ fn credits_without_payment() {
     let rebuilt = Ledger::replay(l.config().clone(), at(0), l.entries().to_vec()).unwrap();
     assert!(rebuilt.same_state(&l));
 }
+
+/// Defect 4, where top-ups wait for their payment: the batch's trial must not count a
+/// top-up the real ledger only requests, or the real one refuses half-way and holds the
+/// first shots alone.
+#[test]
+fn a_batch_key_half_applied_where_top_ups_wait_for_payment() {
+    use creditboard_domain::config::meter::{AutoTopUp, TopUpAmount};
+    use creditboard_domain::config::settings::SettingsChange;
+    let mut a = act3();
+    a.top_ups_wait_for_payment();
+    let top_up = SettingsChange::AutoTopUp {
+        meter: meter(),
+        settings: Some(AutoTopUp {
+            enabled: true,
+            threshold: Amount::minor(29_000),
+            amount: TopUpAmount::Fixed(Amount::minor(5_000)),
+            monthly_cap: None,
+        }),
+    };
+    a.configure(
+        &member("m_maya"),
+        &top_up,
+        &creditboard_domain::billing::DemoPayments::default(),
+    )
+    .unwrap();
+    let before = a.ledger().clone();
+    // 2,000 then 28,500 credits: over the 30,000 unless the top-up's 5,000 were there.
+    let lines = vec![shot("Crossing", 200), shot("Too much", 2_850)];
+    let err = a
+        .hold_batch(&member("m_leo"), &batch("B", lines), at(1))
+        .unwrap_err();
+    assert_eq!(err.code(), "insufficient_credits");
+    assert!(a.ledger().same_state(&before), "no shot was held");
+}
+
+/// Holds stored before holds expired replay with the account's default and are released
+/// at the first write after it, never back in time.
+#[test]
+fn holds_stored_before_they_expired_still_load_and_are_released() {
+    let mut l = funded(1_000);
+    // Made with a week to live, so two days on it is still pending; then stored as the
+    // server stored holds before they expired: with no expiry.
+    l.run(service_hold("old", 300, Some(7 * 24 * 3600)))
+        .unwrap();
+    l.run(consume("two-days-later", 10, at(50))).unwrap();
+    let mut entries = l.entries().to_vec();
+    for e in &mut entries {
+        if e.kind == EntryKind::Hold {
+            e.expires_at = None;
+            e.held_by = None;
+        }
+    }
+    let mut old = Ledger::replay(l.config().clone(), at(0), entries).unwrap();
+    let hold = old.entries()[1].id;
+    assert!(old.is_pending_hold(hold));
+    old.run(consume("now", 1, at(51))).unwrap();
+    // The release comes before the consume (time passing is written first).
+    let release = &old.entries()[old.entries().len() - 2];
+    assert!(release.is_hold_expiry());
+    assert_eq!(release.reverses, Some(hold));
+    assert_eq!(
+        release.at,
+        at(50),
+        "released at the first write after its day, not before"
+    );
+    let again = Ledger::replay(old.config().clone(), at(0), old.entries().to_vec()).unwrap();
+    assert!(again.same_state(&old));
+}

@@ -1,6 +1,8 @@
 //! Settling what was written pending: a purchase (its request waits for this), an automatic
 //! top-up (a task charges it after the write that asked for it), and whatever a crash or a
-//! dead endpoint left pending (resolved on start and by each background pass).
+//! dead endpoint left pending (resolved on start and by each background pass). A purchase
+//! is charged only within [`CHARGE_WINDOW`] of being written and given up only after
+//! [`GIVE_UP_AFTER`], so a late charge never meets a purchase already failed.
 //!
 //! The provider is always called between two writes, never inside one, with the pending
 //! entry's own key: a retried write never charges again, and a provider asked twice about
@@ -17,6 +19,15 @@ use creditboard_domain::entry::{EntryId, EntryKind, EntryStatus, PaymentResult};
 /// How long a payment may stay pending before a background pass asks the provider what
 /// became of it (a request in flight normally settles it well within this).
 pub const RESOLVE_AFTER: Duration = Duration::minutes(1);
+
+/// A purchase is charged only this long after it was written; after that the provider is
+/// only asked about it, never asked to charge it.
+pub const CHARGE_WINDOW: Duration = Duration::minutes(5);
+
+/// When a purchase the provider says it never saw is given up as failed: well past the
+/// charge window and any charge still in flight then (three tries of ten seconds), so a
+/// charge can never land on a purchase already failed.
+pub const GIVE_UP_AFTER: Duration = Duration::minutes(10);
 
 /// What to charge for pending entry `id`, with its kind and when it was written; `None`
 /// once it is settled.
@@ -36,36 +47,53 @@ async fn pending(
 }
 
 /// Charges pending purchase or top-up `id` and writes what the provider answered; where it
-/// stands afterwards (still pending when the provider could not be reached).
+/// stands afterwards (still pending when the provider could not be reached). A purchase
+/// past its charge window is only asked about.
 pub async fn settle(state: &AppState, account: &str, id: EntryId) -> ApiResult<EntryStatus> {
-    if let Some((payment, _, _)) = pending(state, account, id).await? {
-        let mut asked = state.payments().charge(account, &payment).await;
-        for pause in state.payments().retry_pauses() {
-            if !matches!(asked, Asked::Unreachable(_)) {
-                break;
-            }
-            tokio::time::sleep(*pause).await;
-            asked = state.payments().charge(account, &payment).await;
-        }
-        write_answer(state, account, id, asked).await?;
+    let Some((payment, kind, at)) = pending(state, account, id).await? else {
+        return status(state, account, id).await;
+    };
+    if kind == EntryKind::Purchase && at + CHARGE_WINDOW <= state.accounts().now() {
+        return resolve(state, account, id).await;
     }
+    charge(state, account, id, &payment).await
+}
+
+/// Charges `payment` (three tries while the provider is silent) and writes the answer.
+async fn charge(
+    state: &AppState,
+    account: &str,
+    id: EntryId,
+    payment: &Payment,
+) -> ApiResult<EntryStatus> {
+    let mut asked = state.payments().charge(account, payment).await;
+    for pause in state.payments().retry_pauses() {
+        if !matches!(asked, Asked::Unreachable(_)) {
+            break;
+        }
+        tokio::time::sleep(*pause).await;
+        asked = state.payments().charge(account, payment).await;
+    }
+    write_answer(state, account, id, asked).await?;
     status(state, account, id).await
 }
 
 /// Asks the provider what became of a payment left pending (by a crash, or an endpoint
-/// that did not answer): paid or declined, that is written; a purchase it never saw
-/// failed; a top-up it never saw is charged now.
+/// that did not answer): paid or declined, that is written; a top-up it never saw is
+/// charged now; a purchase it never saw fails once [`GIVE_UP_AFTER`] has passed.
 pub async fn resolve(state: &AppState, account: &str, id: EntryId) -> ApiResult<EntryStatus> {
-    let Some((payment, kind, _)) = pending(state, account, id).await? else {
+    let Some((payment, kind, at)) = pending(state, account, id).await? else {
         return status(state, account, id).await;
     };
     let asked = match state.payments().status(account, &payment).await {
         Asked::Answered(PaymentAnswer::Unknown) if kind == EntryKind::AutoTopUp => {
-            return settle(state, account, id).await;
+            return charge(state, account, id, &payment).await;
         }
-        Asked::Answered(PaymentAnswer::Unknown) => Asked::Answered(PaymentAnswer::Declined {
-            reason: "the payment was never taken".into(),
-        }),
+        Asked::Answered(PaymentAnswer::Unknown) if at + GIVE_UP_AFTER <= state.accounts().now() => {
+            Asked::Answered(PaymentAnswer::Declined {
+                reason: "the payment was never taken".into(),
+            })
+        }
         other => other,
     };
     write_answer(state, account, id, asked).await?;
@@ -77,10 +105,8 @@ async fn write_answer(state: &AppState, account: &str, id: EntryId, asked: Asked
         Asked::Answered(PaymentAnswer::Approved { reference }) => PaymentResult::Paid { reference },
         Asked::Answered(PaymentAnswer::Declined { reason }) => PaymentResult::Failed { reason },
         Asked::Answered(PaymentAnswer::Unknown) => return Ok(()),
-        // Without a provider nothing will ever be charged: say so now.
-        Asked::Unreachable(why) if state.payments().unavailable().is_some() => {
-            PaymentResult::Failed { reason: why }
-        }
+        // Left pending: a process without the provider must not fail what another may
+        // be charging, and a silent provider is asked again.
         Asked::Unreachable(why) => {
             tracing::warn!("payment {id} of {account} stays pending: {why}");
             return Ok(());

@@ -13,10 +13,12 @@
 //!  "description": "Purchase: 5,000 Standard"}
 //! ```
 //!
-//! `type` is `charge` (take the money once per key: a repeated key answers as the first
-//! time) or `status` (what became of a key, charging nothing). The answer is
-//! `{"outcome": "approved", "reference": "…"}`, `{"outcome": "declined", "reason": "…"}` or,
-//! to a status request for a key never charged, `{"outcome": "unknown"}`.
+//! `type` is `charge` (take the money once per account and key: a repeated one answers as
+//! the first time) or `status` (what became of it, charging nothing). The answer names the
+//! payment it answers and how it went: `{"key": "buy-1", "account": "acme", "outcome":
+//! "approved", "reference": "…"}`, `… "outcome": "declined", "reason": "…"}` or, to a
+//! status request for a key never charged, `… "outcome": "unknown"}`; an answer naming
+//! another payment is not trusted (a signed answer replayed from another charge).
 
 use creditboard_domain::billing::{DemoPayments, Payment, PaymentOutcome};
 use hmac::{Hmac, Mac};
@@ -52,7 +54,16 @@ pub enum RequestKind {
     Status,
 }
 
-/// What the endpoint answers.
+/// What the endpoint answers: the payment it answers, and how it went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedAnswer {
+    pub key: String,
+    pub account: String,
+    #[serde(flatten)]
+    pub answer: PaymentAnswer,
+}
+
+/// How a payment went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum PaymentAnswer {
@@ -243,11 +254,17 @@ impl HttpProvider {
                 "the payment endpoint's answer is not trusted: {why}"
             ));
         }
-        match serde_json::from_str::<PaymentAnswer>(&text) {
-            Ok(PaymentAnswer::Unknown) if kind == RequestKind::Charge => {
+        match serde_json::from_str::<SignedAnswer>(&text) {
+            Ok(a) if a.key != request.key || a.account != request.account => {
+                Asked::Unreachable("the payment endpoint's answer is for another payment".into())
+            }
+            Ok(SignedAnswer {
+                answer: PaymentAnswer::Unknown,
+                ..
+            }) if kind == RequestKind::Charge => {
                 Asked::Unreachable("the payment endpoint answered a charge with “unknown”".into())
             }
-            Ok(answer) => Asked::Answered(answer),
+            Ok(a) => Asked::Answered(a.answer),
             Err(e) => {
                 Asked::Unreachable(format!("the payment endpoint's answer cannot be read: {e}"))
             }

@@ -628,12 +628,21 @@ async fn a_purchase_was_charged_inside_the_database_transaction() {
         assert_eq!(host.charges.load(SeqCst), 1);
         assert_eq!(available(&app, &t.admin).await, INCLUDED + 5_000);
 
-        // A pending purchase the host never saw is resolved as failed, not charged.
+        // A pending purchase the host never saw is given up as failed, never charged, once
+        // its charge window (and any charge in flight then) is long past: before that it
+        // only stays pending.
         host.failing.store(true, SeqCst);
         let other = json!({"meter": "credits", "choice": {"pack": "mini"}, "key": "buy-8"});
         post(&app, &t.admin, &path("/purchases"), &other).await;
         host.failing.store(false, SeqCst);
-        let later = later + Duration::minutes(2);
+        let soon = later + Duration::minutes(2);
+        let second = state_at(&db, soon, Some(&url)).await;
+        creditboard_server::paying::resolve_stale(&second, ACCOUNT, soon)
+            .await
+            .unwrap();
+        let app = creditboard_server::router(second);
+        assert_eq!(rows(&app, &t, "purchase").await[0], ("pending".into(), 0));
+        let later = later + Duration::minutes(11);
         let third = state_at(&db, later, Some(&url)).await;
         creditboard_server::paying::resolve_stale(&third, ACCOUNT, later)
             .await

@@ -45,6 +45,9 @@ struct PendingHold {
     split: Vec<Share>,
     /// When the ledger releases it by itself (in `Ledger::hold_expiries` too).
     expires_at: DateTime<Utc>,
+    /// Stored before holds had an expiry: given the account's default on replay, released
+    /// at the first write after it (never back in time), and not held to it by replay.
+    legacy: bool,
 }
 
 /// State saved before writing due events, restored if the operation after them is refused.
@@ -429,8 +432,9 @@ impl Ledger {
             holds: self.holds.clone(),
             hold_expiries: self.hold_expiries.clone(),
             payments: self.payments.clone(),
-            // A what-if assumes top-ups are paid.
-            top_ups_wait_for_payment: false,
+            // A trial acts as the ledger would; a what-if turns this off itself
+            // (`Ledger::top_ups_post_at_once`).
+            top_ups_wait_for_payment: self.top_ups_wait_for_payment,
             refunded: HashMap::new(),
             spent: self.spent.clone(),
             next_bucket: self.next_bucket,

@@ -78,6 +78,7 @@ impl Ledger {
             amount: o.amount,
             split: reserved,
             expires_at,
+            legacy: false,
         };
         self.keep_hold(id, hold);
         self.maybe_top_up(m, before, &o.key, o.at);

@@ -29,6 +29,11 @@ impl Ledger {
         self.top_ups_wait_for_payment = true;
     }
 
+    /// Automatic top-ups post at once again: what-if simulations assume they are paid.
+    pub(crate) fn top_ups_post_at_once(&mut self) {
+        self.top_ups_wait_for_payment = false;
+    }
+
     /// Purchases and top-ups written pending and not settled yet, oldest first.
     pub fn pending_payments(&self) -> impl Iterator<Item = &LedgerEntry> {
         self.payments.keys().filter_map(|id| self.entry(*id))
@@ -127,7 +132,7 @@ impl Ledger {
                     l.check_room(m, pending.credits)?;
                     let target = l.purchase_target(m, at);
                     let (split, expires_at) = l.credit(m, pending.credits, target, at)?;
-                    usage.description = Label::new(&format!("{what} (paid: {reference})")).ok();
+                    usage.description = Label::fitted(&format!("{what} (paid: {reference})"));
                     NewEntry::new(paid_key(id), at, kind, EntryStatus::Success, split)
                         .expires_at(expires_at)
                 }
@@ -136,7 +141,7 @@ impl Ledger {
                         l.forget_top_up(m, id, pending.credits);
                     }
                     usage.description =
-                        Label::new(&format!("{what} — payment failed: {reason}")).ok();
+                        Label::fitted(&format!("{what} — payment failed: {reason}"));
                     NewEntry::new(failed_key(id), at, kind, EntryStatus::Failed, Vec::new())
                 }
             };

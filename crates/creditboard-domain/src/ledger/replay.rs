@@ -67,9 +67,12 @@ impl Ledger {
     /// after a hold's expiry while it is pending, and the release the ledger writes comes
     /// exactly then.
     fn check_holds_expire(&self, e: &LedgerEntry) -> std::result::Result<(), String> {
-        if let Some(&(at, id)) = self.hold_expiries.first()
-            && at < e.at
-        {
+        let overdue = self
+            .hold_expiries
+            .iter()
+            .take_while(|(at, _)| *at < e.at)
+            .find(|(_, id)| self.holds.get(id).is_some_and(|h| !h.legacy));
+        if let Some((at, id)) = overdue {
             return Err(format!(
                 "hold {id} expired at {} but is still pending",
                 at.to_rfc3339()
@@ -82,11 +85,12 @@ impl Ledger {
             .strip_prefix("#hold-expiry#")
             .is_some_and(|id| !id.contains('#'));
         if claims {
-            let due = e
-                .reverses
-                .and_then(|id| self.holds.get(&id))
-                .map(|h| h.expires_at);
-            if !e.is_hold_expiry() || due != Some(e.at) {
+            let hold = e.reverses.and_then(|id| self.holds.get(&id));
+            let due = hold.map(|h| h.expires_at);
+            // On time; a legacy hold at the first write after its time.
+            let on_time =
+                hold.is_some_and(|h| h.expires_at == e.at || (h.legacy && h.expires_at < e.at));
+            if !e.is_hold_expiry() || !on_time {
                 return Err(format!(
                     "a hold's expiry written at {} when the hold was due at {}",
                     e.at.to_rfc3339(),
@@ -163,6 +167,7 @@ impl Ledger {
                     amount,
                     split: negated(&e.split),
                     expires_at,
+                    legacy: e.expires_at.is_none(),
                 };
                 self.keep_hold(e.id, hold);
             }

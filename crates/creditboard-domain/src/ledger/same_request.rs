@@ -124,11 +124,10 @@ impl Ledger {
             Operation::Hold(o) => meter(&o.meter)
                 .or_else(|| amount(o.amount, true))
                 .or_else(|| {
-                    let asked = self.config.holds.expiry(first.at, o.expires_in).ok();
-                    let lived = |t: Option<chrono::DateTime<chrono::Utc>>| {
-                        t.map(|t| (t - first.at).num_seconds())
-                    };
-                    differ("expires_in", lived(first.expires_at), lived(asked))
+                    // Without one, the hold took the default of its day: whatever it recorded.
+                    let asked = o.expires_in?;
+                    let lived = first.expires_at.map(|t| (t - first.at).num_seconds());
+                    differ("expires_in", lived, Some(i64::from(asked)))
                 })
                 .or_else(|| {
                     let by = |b: crate::entry::HeldBy| format!("{b:?}").to_lowercase();

@@ -96,7 +96,9 @@ impl Ledger {
 
     /// A hold nobody settled in time: given back whole, as a release the ledger writes.
     fn expire_hold(&mut self, id: EntryId, at: DateTime<Utc>) -> Result<()> {
-        self.give_back_hold(id, hold_expiry_key(id), at, EntryStatus::Failed)
+        // A hold stored before holds expired may be overdue: released now, not in the past.
+        let last = self.entries.last().map_or(at, |e| e.at);
+        self.give_back_hold(id, hold_expiry_key(id), at.max(last), EntryStatus::Failed)
     }
 
     /// A billing-cycle start: the unused allocation rolls into the bank (up to its cap) or

@@ -10,7 +10,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use creditboard_server::payments::{self, PaymentAnswer, PaymentRequest, RequestKind};
+use creditboard_server::payments::{
+    self, PaymentAnswer, PaymentRequest, RequestKind, SignedAnswer,
+};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -29,16 +31,17 @@ pub struct Host {
     pub failing: AtomicBool,
     /// While set, every new charge is declined (the card on file stopped working).
     pub declining: AtomicBool,
-    answered: Mutex<HashMap<String, PaymentAnswer>>,
+    /// Answers by account and key: keys are the account's own.
+    answered: Mutex<HashMap<(String, String), PaymentAnswer>>,
 }
 
 impl Host {
-    /// Whether the host ever charged `key`.
+    /// Whether the host ever charged `key` of the test account.
     pub fn charged(&self, key: &str) -> bool {
         self.answered
             .lock()
             .unwrap()
-            .get(key)
+            .get(&(super::ACCOUNT.to_string(), key.to_string()))
             .is_some_and(|a| matches!(a, PaymentAnswer::Approved { .. }))
     }
 }
@@ -73,7 +76,8 @@ async fn pay(State(host): State<Arc<Host>>, headers: HeaderMap, body: Bytes) -> 
     };
     let answer = {
         let mut answered = host.answered.lock().unwrap();
-        match (request.kind, answered.get(&request.key).cloned()) {
+        let id = (request.account.clone(), request.key.clone());
+        match (request.kind, answered.get(&id).cloned()) {
             (_, Some(first)) => first,
             (RequestKind::Status, None) => PaymentAnswer::Unknown,
             (RequestKind::Charge, None) => {
@@ -88,12 +92,17 @@ async fn pay(State(host): State<Arc<Host>>, headers: HeaderMap, body: Bytes) -> 
                             reference: format!("ch_{n:04}"),
                         }
                     };
-                answered.insert(request.key.clone(), answer.clone());
+                answered.insert(id, answer.clone());
                 answer
             }
         }
     };
-    let out = serde_json::to_string(&answer).unwrap();
+    let out = serde_json::to_string(&SignedAnswer {
+        key: request.key,
+        account: request.account,
+        answer,
+    })
+    .unwrap();
     let signed = payments::sign(SECRET.as_bytes(), now, &out);
     (
         [
