@@ -117,9 +117,17 @@ pub const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(200), Duration::f
 impl Provider {
     /// The host's endpoint at `url`, signing with `secret`.
     pub fn http(url: &str, secret: &str) -> Result<Provider, String> {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
+        // This build speaks plain HTTP (requests and answers are signed, not encrypted): an
+        // https:// endpoint could never be reached, so it is refused rather than failing
+        // every payment.
+        if url.starts_with("https://") {
             return Err(format!(
-                "the payment endpoint “{url}” is not an http(s) URL"
+                "the payment endpoint “{url}” is https, which this server does not speak: reach it over http:// on the loopback or a private network, or through a TLS-terminating proxy"
+            ));
+        }
+        if !url.starts_with("http://") {
+            return Err(format!(
+                "the payment endpoint “{url}” is not an http:// URL"
             ));
         }
         if secret.len() < 16 {
@@ -317,6 +325,16 @@ pub fn verify(secret: &[u8], header: Option<&str>, body: &str, now: i64) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endpoint_that_could_never_be_reached_is_refused() {
+        let secret = "a-secret-of-some-length";
+        assert!(Provider::http("http://127.0.0.1:9/pay", secret).is_ok());
+        for url in ["https://pay.example.com/", "ftp://pay", "pay.example.com"] {
+            assert!(Provider::http(url, secret).is_err(), "{url}");
+        }
+        assert!(Provider::http("http://127.0.0.1:9/pay", "short").is_err());
+    }
 
     #[test]
     fn a_signature_holds_only_for_its_body_secret_and_time() {
