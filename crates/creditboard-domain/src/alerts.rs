@@ -7,7 +7,7 @@
 use crate::amount::Amount;
 use crate::config::AccountConfig;
 use crate::config::settings::{AlertLevel, AlertRule};
-use crate::entry::{EntryId, EntryStatus, LedgerEntry};
+use crate::entry::{EntryId, LedgerEntry};
 use crate::ids::MeterId;
 use crate::ledger::Ledger;
 use chrono::{DateTime, Utc};
@@ -49,14 +49,9 @@ impl Notification {
     }
 }
 
-/// The notification a failed payment's entry gives: its description reads
-/// "<what> — payment failed: <reason>".
+/// The notification a failed payment's entry gives.
 fn payment_failure(e: &LedgerEntry) -> Option<Notification> {
-    if !(e.settles() && !e.kind.settles() && e.status == EntryStatus::Failed) {
-        return None;
-    }
-    let text = e.usage.description.as_ref().map(|d| d.to_string())?;
-    let (what, reason) = text.split_once(" — payment failed: ")?;
+    let (what, reason) = e.payment_failure()?;
     Some(Notification {
         at: e.at,
         meter: e.meter.clone(),
@@ -64,10 +59,7 @@ fn payment_failure(e: &LedgerEntry) -> Option<Notification> {
         threshold: Amount::ZERO,
         balance: e.balance_after,
         entry: e.id,
-        payment_failed: Some(PaymentFailure {
-            what: what.to_string(),
-            reason: reason.to_string(),
-        }),
+        payment_failed: Some(PaymentFailure { what, reason }),
     })
 }
 

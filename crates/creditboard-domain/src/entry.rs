@@ -119,6 +119,12 @@ impl EntryKind {
         )
     }
 
+    /// Kinds a payment provider pays for: a purchase, an automatic top-up (written pending
+    /// where payment comes first, then settled paid or failed).
+    pub fn is_paid_for(self) -> bool {
+        matches!(self, EntryKind::Purchase | EntryKind::AutoTopUp)
+    }
+
     /// The kinds a listing's rows can have: each starts a row (see [`EntryKind::settles`]).
     pub fn listed() -> impl Iterator<Item = EntryKind> {
         EntryKind::ALL.into_iter().filter(|k| !k.settles())
@@ -316,13 +322,43 @@ pub(crate) fn hold_expiry_key(id: EntryId) -> IdempotencyKey {
     IdempotencyKey::system(&["hold-expiry", &id.0.to_string()])
 }
 
+/// Whether `key` has the shape of [`hold_expiry_key`] (not of an entry such a release
+/// caused, which extends it).
+pub(crate) fn is_hold_expiry_key(key: &IdempotencyKey) -> bool {
+    key.as_str()
+        .strip_prefix("#hold-expiry#")
+        .is_some_and(|id| !id.contains('#'))
+}
+
+/// What separates what was not paid from the reason in a failed payment's description.
+const PAYMENT_FAILED: &str = " — payment failed: ";
+
+/// The description of a failed payment's entry: `what` was not paid, and why.
+pub(crate) fn failed_payment_text(what: &str, reason: &str) -> String {
+    format!("{what}{PAYMENT_FAILED}{reason}")
+}
+
 impl LedgerEntry {
     /// Whether this entry settles or gives back another (see [`EntryKind::settles`]), or
     /// ends a pending purchase or top-up (paid or failed): a listing shows it on that row.
     pub fn settles(&self) -> bool {
-        self.kind.settles()
-            || (matches!(self.kind, EntryKind::Purchase | EntryKind::AutoTopUp)
-                && self.reverses.is_some())
+        self.kind.settles() || self.settles_payment()
+    }
+
+    /// Whether this entry ends a pending purchase or top-up: paid (its credits) or failed.
+    pub fn settles_payment(&self) -> bool {
+        self.kind.is_paid_for() && self.reverses.is_some()
+    }
+
+    /// Why this entry's payment failed, as the ledger wrote it (see [`failed_payment_text`]):
+    /// what was not paid and the provider's reason.
+    pub fn payment_failure(&self) -> Option<(String, String)> {
+        if !(self.settles_payment() && self.status == EntryStatus::Failed) {
+            return None;
+        }
+        let text = self.usage.description.as_ref()?.to_string();
+        let (what, reason) = text.split_once(PAYMENT_FAILED)?;
+        Some((what.to_string(), reason.to_string()))
     }
 
     /// Whether this is the release the ledger wrote because a hold expired unsettled.

@@ -603,7 +603,7 @@ impl World {
             .model
             .entries
             .values()
-            .filter(|e| e.settles() && !e.kind.settles() && e.status == EntryStatus::Success)
+            .filter(|e| e.settles_payment() && e.status == EntryStatus::Success)
             .filter_map(|e| e.reverses.and_then(|r| self.model.entries.get(&r.0)))
             .map(|p| p.key.as_str())
             .collect();
@@ -749,8 +749,8 @@ async fn run(db: TestDb, ops: &[Op]) -> Result<(), (usize, String)> {
             m.sent.len(),
             m.entries.len(),
             count(&|e| e.is_hold_expiry()),
-            count(&|e| e.settles() && !e.kind.settles() && e.status == EntryStatus::Success),
-            count(&|e| e.settles() && !e.kind.settles() && e.status == EntryStatus::Failed),
+            count(&|e| e.settles_payment() && e.status == EntryStatus::Success),
+            count(&|e| e.settles_payment() && e.status == EntryStatus::Failed),
             world.host.charges.load(SeqCst),
         );
     }

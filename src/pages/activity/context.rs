@@ -219,7 +219,7 @@ pub fn status_text(row: &ActivityRow) -> (&'static str, Option<&'static str>) {
     let nothing = row.amount.is_zero();
     let released = row.settled.is_some_and(|s| s.captured.is_zero());
     let expired = row.settled.is_some_and(|s| s.expired);
-    let payment = matches!(row.entry.kind, EntryKind::Purchase | EntryKind::AutoTopUp);
+    let payment = row.entry.kind.is_paid_for();
     match row.status {
         EntryStatus::Pending if payment => ("Pending", Some("Waiting for the payment")),
         EntryStatus::Failed if payment => ("Failed", Some("Not paid — nothing was added")),

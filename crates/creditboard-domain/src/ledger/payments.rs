@@ -9,6 +9,7 @@ use super::new_entry::NewEntry;
 use crate::amount::Amount;
 use crate::entry::{
     EntryId, EntryKind, EntryStatus, LedgerEntry, PaymentResult, Receipt, Requested,
+    failed_payment_text,
 };
 use crate::error::{DomainError, Result};
 use crate::ids::{IdempotencyKey, Label};
@@ -64,19 +65,13 @@ impl Ledger {
         self.entries
             .get(start..)?
             .iter()
-            .find(|e| e.reverses == Some(id) && e.settles())
+            .find(|e| e.reverses == Some(id) && e.settles_payment())
     }
 
     /// Why pending purchase or top-up `id`'s payment failed, if it did.
     pub fn payment_failure(&self, id: EntryId) -> Option<String> {
-        let failed = self
-            .payment_settlement(id)
-            .filter(|e| e.status == EntryStatus::Failed)?;
-        let text = failed.usage.description.as_ref()?.to_string();
-        Some(
-            text.split_once("payment failed: ")
-                .map_or(text.clone(), |(_, why)| why.to_string()),
-        )
+        let (_, reason) = self.payment_settlement(id)?.payment_failure()?;
+        Some(reason)
     }
 
     /// Writes a purchase or top-up pending: nothing added, its price and credits recorded.
@@ -140,8 +135,7 @@ impl Ledger {
                     if kind == EntryKind::AutoTopUp {
                         l.forget_top_up(m, id, pending.credits);
                     }
-                    usage.description =
-                        Label::fitted(&format!("{what} — payment failed: {reason}"));
+                    usage.description = Label::fitted(&failed_payment_text(&what, reason));
                     NewEntry::new(failed_key(id), at, kind, EntryStatus::Failed, Vec::new())
                 }
             };

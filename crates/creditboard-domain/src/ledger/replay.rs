@@ -9,7 +9,7 @@ use super::{Ledger, PendingHold};
 use crate::amount::Amount;
 use crate::config::AccountConfig;
 use crate::config::meter::BucketKind;
-use crate::entry::{EntryKind, EntryStatus, LedgerEntry};
+use crate::entry::{EntryKind, EntryStatus, LedgerEntry, is_hold_expiry_key};
 use crate::error::{DomainError, Result};
 use chrono::{DateTime, Datelike, Utc};
 
@@ -78,13 +78,7 @@ impl Ledger {
                 at.to_rfc3339()
             ));
         }
-        // "#hold-expiry#<id>" (not an entry it caused, "#hold-expiry#<id>#…").
-        let claims = e
-            .key
-            .as_str()
-            .strip_prefix("#hold-expiry#")
-            .is_some_and(|id| !id.contains('#'));
-        if claims {
+        if is_hold_expiry_key(&e.key) {
             let hold = e.reverses.and_then(|id| self.holds.get(&id));
             let due = hold.map(|h| h.expires_at);
             // On time; a legacy hold at the first write after its time.
@@ -226,7 +220,7 @@ impl Ledger {
             self.payments.insert(e.id, pending);
         }
         // A payment's settlement ends it (the removal happens whatever its kind).
-        if let Some(id) = e.reverses.filter(|_| e.settles() && !e.kind.settles())
+        if let Some(id) = e.reverses.filter(|_| e.settles_payment())
             && let Some(p) = self.payments.remove(&id)
             && e.kind == EntryKind::AutoTopUp
             && e.status == EntryStatus::Failed
@@ -269,8 +263,8 @@ impl Ledger {
             EntryKind::Adjustment => None,
         };
         // A purchase or top-up waiting for its payment, or whose payment failed, adds nothing.
-        let unpaid = matches!(e.kind, EntryKind::Purchase | EntryKind::AutoTopUp)
-            && matches!(e.status, EntryStatus::Pending | EntryStatus::Failed);
+        let unpaid =
+            e.kind.is_paid_for() && matches!(e.status, EntryStatus::Pending | EntryStatus::Failed);
         let expected = if unpaid { Some(Equal) } else { expected };
         let sign = e.amount.get().cmp(&0);
         if expected.is_some_and(|x| x != sign) || (expected.is_none() && sign == Equal) {
@@ -280,13 +274,10 @@ impl Ledger {
                 e.amount
             ));
         }
-        if e.status == EntryStatus::Pending
-            && matches!(e.kind, EntryKind::Purchase | EntryKind::AutoTopUp)
-            && e.requested.is_none()
-        {
+        if e.status == EntryStatus::Pending && e.kind.is_paid_for() && e.requested.is_none() {
             return Err("a pending purchase or top-up without what it asks for".into());
         }
-        if let Some(id) = e.reverses.filter(|_| e.settles() && !e.kind.settles()) {
+        if let Some(id) = e.reverses.filter(|_| e.settles_payment()) {
             let pending = self.payments.get(&id);
             let paid = e.status == EntryStatus::Success;
             return match pending {
