@@ -3,7 +3,7 @@
 //! admin; reporting usage is the host product's service. The account aggregate asks here
 //! before it acts, so the rule holds whatever a page shows or a host sends.
 
-use crate::config::settings::SettingsChange;
+use crate::config::settings::{ChangedBy, SettingsChange};
 use crate::config::{AccountConfig, Member, Role};
 use crate::error::{DomainError, Result};
 use crate::ids::MemberId;
@@ -101,7 +101,26 @@ impl SettingsChange {
             SettingsChange::AutoTopUp { .. } => Action::ChangeTopUps,
             SettingsChange::MemberCap { .. } => Action::ChangeMemberCaps,
             SettingsChange::Alerts { .. } => Action::ChangeAlerts,
-            SettingsChange::RemoveMember { .. } => Action::ManageTeam,
+            // The rest are the host's alone (`changed_by`): no member is ever asked.
+            SettingsChange::RemoveMember { .. }
+            | SettingsChange::AddMember { .. }
+            | SettingsChange::UpdateMember { .. }
+            | SettingsChange::Allocation { .. }
+            | SettingsChange::BillingDay { .. }
+            | SettingsChange::Plan { .. } => Action::ManageTeam,
+        }
+    }
+}
+
+/// Whether `caller` may make `change`: the host's service any, an admin the team's spend
+/// controls (and taking someone off the team), nobody else.
+pub fn may_change(config: &AccountConfig, caller: &Caller, change: &SettingsChange) -> Result<()> {
+    match (caller, change.changed_by()) {
+        (Caller::Service, _) => Ok(()),
+        (Caller::ReadOnly, _) => Err(DomainError::ReadOnly),
+        (Caller::Member(_), ChangedBy::Host) => Err(DomainError::HostOnly(change.action_name())),
+        (Caller::Member(_), ChangedBy::AdminOrHost) => {
+            authorize(config, caller.viewer(config).as_ref(), change.action())
         }
     }
 }

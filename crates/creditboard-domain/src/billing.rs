@@ -14,7 +14,7 @@ use crate::config::meter::{BucketKind, MeterConfig};
 use crate::config::offer::{Money, PurchaseOffer};
 use crate::entry::{EntryId, LedgerEntry, Operation, PaymentResult, PurchaseOp, Usage};
 use crate::error::{DomainError, Result};
-use crate::ids::{IdempotencyKey, Label, MeterId};
+use crate::ids::{IdempotencyKey, Label, MemberId, MeterId};
 use crate::ledger::Ledger;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -99,6 +99,9 @@ pub struct Payment {
     pub key: IdempotencyKey,
     pub price: Money,
     pub description: String,
+    /// The member who bought (none for an automatic top-up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<MemberId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +171,7 @@ pub fn payment_for(entry: &LedgerEntry) -> Option<Payment> {
             .description
             .as_ref()
             .map_or_else(|| entry.kind.label().to_string(), |d| d.to_string()),
+        member: entry.usage.member.clone(),
     })
 }
 

@@ -122,6 +122,10 @@ pub enum DomainError {
     MemberOnly,
     #[error("reporting usage, holds and refunds needs the host product's service token")]
     ServiceOnly,
+    #[error(
+        "“{0}” is the host product's to change (its users and plans): it needs the service token"
+    )]
+    HostOnly(&'static str),
     #[error("Only team admins can {action} — contact {admin}.")]
     AdminOnly { action: &'static str, admin: String },
     #[error("only team admins or the host product's service can issue embed tokens")]
@@ -213,7 +217,7 @@ impl DomainError {
             InvalidQuery(_) => "invalid_query",
             ReadOnly => "read_only",
             MemberOnly => "member_only",
-            ServiceOnly => "service_only",
+            ServiceOnly | HostOnly(_) => "service_only",
             AdminOnly { .. } | ShareAdminOnly => "admin_only",
             MemberCapReached { .. } => "member_cap_reached",
             CapBelowSpent { .. } => "cap_below_spent",

@@ -23,6 +23,7 @@ pub mod billing;
 pub mod config;
 pub mod entry;
 pub mod error;
+pub mod events;
 pub mod forecast;
 pub mod history;
 pub mod ids;

@@ -509,6 +509,7 @@ fn check_writes(s: &mut Schemas, d: &History) {
                 },
             ),
             description: "5,000 Standard".into(),
+            member: None,
         });
     }
 

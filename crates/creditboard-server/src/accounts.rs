@@ -10,8 +10,10 @@
 //! The answer leaves only after the commit, so an acknowledged write is stored; a failed
 //! commit throws the cached account away and it is replayed from what was stored.
 
+use crate::audit::{self, Actor};
 use crate::db::{Db, News};
 use crate::error::{ApiError, ApiResult};
+use crate::outbox;
 use chrono::{DateTime, Utc};
 use creditboard_domain::access::{self, Caller};
 use creditboard_domain::account::Account;
@@ -113,7 +115,7 @@ impl Accounts {
         }
         let now = self.now().max(loaded(&mut guard)?.ledger().now());
         if loaded(&mut guard)?.is_due(now) {
-            self.write_locked(&mut guard, account, |_, _| Ok(()))
+            self.write_locked(&mut guard, account, &Actor::Server, |_, _| Ok(()))
                 .await
                 .map_err(Conflict::into_error)?;
         }
@@ -141,21 +143,23 @@ impl Accounts {
         &self,
         account: &str,
         caller: &Caller,
+        actor: &Actor,
         mut f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> ApiResult<T> {
-        self.write(account, |a, now| {
+        self.write(account, actor, |a, now| {
             access::on_team(a.config(), caller)?;
             f(a, now)
         })
         .await
     }
 
-    /// Changes the account: `f` asks it; what that wrote (entries, settings changes) is
-    /// stored before the answer leaves. `f` may run more than once if another process wrote
-    /// first.
+    /// Changes the account as `actor`: `f` asks it; what that wrote (entries, settings
+    /// changes, with their audit records and the events they make for the host) is stored
+    /// before the answer leaves. `f` may run more than once if another process wrote first.
     pub async fn write<T>(
         &self,
         account: &str,
+        actor: &Actor,
         mut f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> ApiResult<T> {
         let held = self.held(account);
@@ -163,7 +167,7 @@ impl Accounts {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.write_locked(&mut guard, account, &mut f).await {
+            match self.write_locked(&mut guard, account, actor, &mut f).await {
                 Err(Conflict::Lost(e)) if attempt < WRITE_ATTEMPTS => {
                     tracing::debug!("write to {account} lost a race, retrying: {}", e.message);
                 }
@@ -215,6 +219,7 @@ impl Accounts {
         &self,
         guard: &mut Option<Account>,
         account: &str,
+        actor: &Actor,
         mut f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> Result<T, Conflict> {
         self.load(guard, account).await.map_err(Conflict::Refused)?;
@@ -238,6 +243,7 @@ impl Accounts {
             .and_then(|()| f(a, now));
         let changes = a.take_changes();
         let notifications = a.take_notifications();
+        let events = outbox::outgoing(account, a.ledger(), before, &notifications, now);
         let written = &a.ledger().entries()[before..];
         // Top-ups this write asked for (a purchase is charged by its own request).
         let requested: Vec<EntryId> = written
@@ -258,10 +264,12 @@ impl Accounts {
                 // Delivered by PostgreSQL at the commit, with everything below.
                 tx.notify_appended(account, last).await?;
             }
-            for (version, change) in &changes {
-                tx.record_change(account, *version, change, a.config())
+            for c in &changes {
+                tx.record_change(account, c.version, &c.change, a.config())
                     .await?;
             }
+            audit::record_write(&mut tx, account, now, actor, &changes, written).await?;
+            tx.insert_events(account, &events?, now).await?;
             tx.commit().await
         }
         .await;
@@ -306,10 +314,14 @@ fn loaded(guard: &mut Option<Account>) -> ApiResult<&mut Account> {
 /// Applies what other processes stored since this one last looked.
 fn catch_up(account: &mut Account, news: ApiResult<News>) -> ApiResult<()> {
     let News {
+        closed,
         entries,
         changes,
         notifications,
     } = news?;
+    if closed {
+        return Err(ApiError::closed(account.config().id.as_str()));
+    }
     account.catch_up(changes, entries, notifications)?;
     Ok(())
 }

@@ -17,6 +17,7 @@
 //! itself; here a token for another account gets the same 404 as an account that does not
 //! exist.
 
+use crate::audit::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::tokens::{TokenKind, hash};
@@ -26,7 +27,8 @@ use chrono::Utc;
 use creditboard_domain::access::Caller;
 use creditboard_domain::ids::MemberId;
 
-/// Who holds the request's token: its account and its kind.
+/// Who holds the request's token: its account (empty for the host's, which is for every
+/// account) and its kind.
 #[derive(Debug, Clone)]
 pub struct Bearer {
     pub account: String,
@@ -34,12 +36,38 @@ pub struct Bearer {
 }
 
 impl Bearer {
-    /// Checks the caller's token is for `account`.
+    /// Checks the caller's token is for `account` (the host's is for all).
     pub fn allow(&self, account: &str) -> ApiResult<()> {
-        if self.account != account {
+        if self.kind != TokenKind::Host && self.account != account {
             return Err(ApiError::no_account(account));
         }
         Ok(())
+    }
+
+    /// Who made a change, for the audit log.
+    pub fn actor(&self) -> Actor {
+        match &self.kind {
+            TokenKind::Member(m) | TokenKind::Session(m) => Actor::Member {
+                member: m.to_string(),
+            },
+            TokenKind::Service => Actor::Service,
+            TokenKind::Host => Actor::Host,
+            // Embed tokens change nothing; were one to, it would be on record as such.
+            TokenKind::Embed => Actor::Embed,
+        }
+    }
+
+    /// The host's token, or a refusal: creating accounts and server-wide settings are the
+    /// host's alone.
+    pub fn host(&self) -> ApiResult<()> {
+        if self.kind == TokenKind::Host {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "host_only",
+                "this needs the host's token (`creditboard-server token --host`)",
+            ))
+        }
     }
 
     /// Who the caller is to `account`, once its token is checked to be for it.
@@ -70,11 +98,21 @@ impl FromRequestParts<AppState> for Bearer {
                 ApiError::unauthorized("this needs a token: send “Authorization: Bearer <token>”")
             })?,
         };
-        let row = state
-            .db()
-            .token(&hash(&token))
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("the token is not valid"))?;
+        let hashed = hash(&token);
+        let Some(row) = state.db().token(&hashed).await? else {
+            let host = state
+                .db()
+                .host_token(&hashed)
+                .await?
+                .ok_or_else(|| ApiError::unauthorized("the token is not valid"))?;
+            if host.expires_at_ms <= Utc::now().timestamp_millis() {
+                return Err(ApiError::unauthorized("the token has expired"));
+            }
+            return Ok(Bearer {
+                account: String::new(),
+                kind: TokenKind::Host,
+            });
+        };
         match row.expires_at_ms {
             Some(at) if at <= Utc::now().timestamp_millis() => {
                 return Err(ApiError::unauthorized("the token has expired"));
@@ -90,6 +128,9 @@ impl FromRequestParts<AppState> for Bearer {
         let kind = match (row.kind.as_str(), row.member) {
             ("member", Some(m)) => {
                 TokenKind::Member(MemberId::new(&m).map_err(ApiError::internal)?)
+            }
+            ("session", Some(m)) => {
+                TokenKind::Session(MemberId::new(&m).map_err(ApiError::internal)?)
             }
             ("service", _) => TokenKind::Service,
             ("embed", _) => TokenKind::Embed,

@@ -4,7 +4,7 @@
 //! listing index take in what was appended (by ingestion here or by other processes), so the
 //! next summary reads days, not entries; purchases and top-ups left pending (by a crash, or
 //! a provider that did not answer) are resolved by asking the provider about their key;
-//! expired embed tokens are dropped.
+//! expired embed tokens are dropped; webhooks are sent by a task of their own.
 
 use crate::state::AppState;
 use std::time::Duration;
@@ -15,6 +15,10 @@ pub const INTERVAL: Duration = Duration::from_secs(60);
 /// Runs until the process ends (with the task that charges top-ups as they are asked for).
 pub async fn run(state: AppState) {
     tokio::spawn(crate::paying::run(state.clone()));
+    tokio::spawn(crate::webhooks::run(
+        state.clone(),
+        crate::webhooks::BACKOFF.to_vec(),
+    ));
     let mut tick = tokio::time::interval(INTERVAL);
     loop {
         tick.tick().await;

@@ -52,6 +52,15 @@ impl ApiError {
         )
     }
 
+    /// The account was closed by the host: nothing more is answered for it.
+    pub fn closed(id: &str) -> Self {
+        ApiError::new(
+            StatusCode::GONE,
+            "account_closed",
+            format!("the account “{id}” is closed"),
+        )
+    }
+
     /// Something broke inside: logged in full, answered without details.
     pub fn internal(what: impl std::fmt::Display) -> Self {
         tracing::error!("internal error: {what}");
@@ -103,6 +112,7 @@ fn domain_status(e: &DomainError) -> StatusCode {
         ReadOnly
         | MemberOnly
         | ServiceOnly
+        | HostOnly(_)
         | AdminOnly { .. }
         | ShareAdminOnly
         | NotHoldOwner { .. } => StatusCode::FORBIDDEN,

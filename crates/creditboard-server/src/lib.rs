@@ -4,16 +4,19 @@
 
 pub mod accounts;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod background;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod outbox;
 pub mod paying;
 pub mod payments;
 pub mod routes;
 pub mod state;
 pub mod tokens;
+pub mod webhooks;
 
 use axum::Router;
 use axum::routing::get;

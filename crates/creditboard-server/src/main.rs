@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo] [--clock RFC3339] [--payments URL]
-//! creditboard-server token --account ID (--member ID | --service) [--days N]
+//! creditboard-server token (--account ID (--member ID | --service) | --host) [--days N]
 //! creditboard-server tokens --account ID
 //! creditboard-server revoke --account ID --id TOKEN_ID
 //! ```
@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage:\n  creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo] [--clock RFC3339] [--payments URL]\n  creditboard-server token --account ID (--member ID | --service) [--days N]\n  creditboard-server tokens --account ID\n  creditboard-server revoke --account ID --id TOKEN_ID\n\nTokens expire: a member's after 90 days, the service's after 365, unless --days says less\n(at most 1,095). --payments names the host's payment endpoint, signed with CB_PAYMENT_SECRET;\nwithout it only --demo takes payments (the demo's). DATABASE_URL picks the database (default sqlite://data/creditboard.db).";
+const USAGE: &str = "usage:\n  creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo] [--clock RFC3339] [--payments URL]\n  creditboard-server token (--account ID (--member ID | --service) | --host) [--days N]\n  creditboard-server tokens --account ID\n  creditboard-server revoke --account ID --id TOKEN_ID\n\nThe host's token (--host) creates accounts and is the service of every account.\nTokens expire: a member's after 90 days, the service's and the host's after 365, unless --days says less\n(at most 1,095). --payments names the host's payment endpoint, signed with CB_PAYMENT_SECRET;\nwithout it only --demo takes payments (the demo's). DATABASE_URL picks the database (default sqlite://data/creditboard.db).";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -125,6 +125,17 @@ async fn token(args: &[String]) -> Result<(), String> {
             ),
         ),
         [a, account, s] if a == "--account" && s == "--service" => (account, TokenKind::Service),
+        [h] if h == "--host" => {
+            let db = db::Db::connect(&database_url()).await?;
+            let ttl = days.map_or(tokens::DEFAULT_SERVICE_TTL, chrono::Duration::days);
+            let expires_at = chrono::Utc::now() + ttl;
+            let token = tokens::issue(&db, "", &TokenKind::Host, expires_at)
+                .await
+                .map_err(|e| e.message)?;
+            println!("{token}");
+            eprintln!("expires {}", expires_at.to_rfc3339());
+            return Ok(());
+        }
         _ => return Err(USAGE.into()),
     };
     let db = db::Db::connect(&database_url()).await?;

@@ -8,6 +8,7 @@
 //! entry's own key: a retried write never charges again, and a provider asked twice about
 //! one key answers once.
 
+use crate::audit::Actor;
 use crate::error::ApiResult;
 use crate::payments::{Asked, PaymentAnswer};
 use crate::state::AppState;
@@ -114,10 +115,12 @@ async fn write_answer(state: &AppState, account: &str, id: EntryId, asked: Asked
     };
     state
         .accounts()
-        .write(account, |a, now| match a.settle_payment(id, &result, now) {
-            // Another process settled it first (the provider answered it the same).
-            Err(DomainError::PaymentNotPending(_)) => Ok(()),
-            other => other.map(|_| ()).map_err(Into::into),
+        .write(account, &Actor::Server, |a, now| {
+            match a.settle_payment(id, &result, now) {
+                // Another process settled it first (the provider answered it the same).
+                Err(DomainError::PaymentNotPending(_)) => Ok(()),
+                other => other.map(|_| ()).map_err(Into::into),
+            }
         })
         .await
 }

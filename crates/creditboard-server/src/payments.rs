@@ -10,7 +10,7 @@
 //!
 //! ```json
 //! {"type": "charge", "key": "buy-1", "account": "acme", "amount": 4900, "currency": "USD",
-//!  "description": "Purchase: 5,000 Standard"}
+//!  "description": "Purchase: 5,000 Standard", "member": "m_ana"}
 //! ```
 //!
 //! `type` is `charge` (take the money once per account and key: a repeated one answers as
@@ -45,6 +45,9 @@ pub struct PaymentRequest {
     pub amount: i64,
     pub currency: String,
     pub description: String,
+    /// The member who bought; none for an automatic top-up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,6 +225,7 @@ impl HttpProvider {
             amount: payment.price.cents,
             currency: payment.price.currency.clone(),
             description: payment.description.clone(),
+            member: payment.member.as_ref().map(|m| m.to_string()),
         };
         let body = match serde_json::to_string(&request) {
             Ok(b) => b,

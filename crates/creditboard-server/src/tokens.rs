@@ -16,6 +16,11 @@ pub const DEFAULT_SERVICE_TTL: Duration = Duration::days(365);
 /// The longest any member or service token may live.
 pub const MAX_TTL: Duration = Duration::days(3 * 365);
 
+/// A member session for the embedded dashboard, unless the host asks for less or more.
+pub const DEFAULT_SESSION_TTL: Duration = Duration::hours(1);
+/// The longest a member session may live: a working day.
+pub const MAX_SESSION_TTL: Duration = Duration::hours(12);
+
 /// The longest an embed token may live.
 pub const MAX_EMBED_TTL: Duration = Duration::hours(12);
 /// An embed token's life when the request does not say.
@@ -24,26 +29,41 @@ pub const DEFAULT_EMBED_TTL: Duration = Duration::minutes(15);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenKind {
     Member(MemberId),
+    /// A short-lived member token the host minted for its embedded dashboard.
+    Session(MemberId),
     Service,
     Embed,
+    /// The host product's token for the whole server: it creates accounts and is the service
+    /// of each.
+    Host,
 }
 
 impl TokenKind {
     pub fn as_str(&self) -> &'static str {
         match self {
             TokenKind::Member(_) => "member",
+            TokenKind::Session(_) => "session",
             TokenKind::Service => "service",
             TokenKind::Embed => "embed",
+            TokenKind::Host => "host",
         }
     }
 }
 
 impl TokenKind {
+    /// The member it speaks for, if it is a member's.
+    pub fn member(&self) -> Option<&str> {
+        match self {
+            TokenKind::Member(m) | TokenKind::Session(m) => Some(m.as_str()),
+            _ => None,
+        }
+    }
+
     /// Who a request with this token is, to the account.
     pub fn caller(&self) -> Caller {
         match self {
-            TokenKind::Member(m) => Caller::Member(m.clone()),
-            TokenKind::Service => Caller::Service,
+            TokenKind::Member(m) | TokenKind::Session(m) => Caller::Member(m.clone()),
+            TokenKind::Service | TokenKind::Host => Caller::Service,
             TokenKind::Embed => Caller::ReadOnly,
         }
     }
@@ -66,7 +86,8 @@ pub fn hash(token: &str) -> String {
 pub fn default_ttl(kind: &TokenKind) -> Duration {
     match kind {
         TokenKind::Member(_) => DEFAULT_MEMBER_TTL,
-        TokenKind::Service => DEFAULT_SERVICE_TTL,
+        TokenKind::Session(_) => DEFAULT_SESSION_TTL,
+        TokenKind::Service | TokenKind::Host => DEFAULT_SERVICE_TTL,
         TokenKind::Embed => DEFAULT_EMBED_TTL,
     }
 }
@@ -88,7 +109,7 @@ pub fn hash_prefix(id: &str) -> Option<&str> {
 pub struct TokenInfo {
     /// What revokes it: `DELETE …/tokens/{id}`.
     pub id: String,
-    /// `member`, `service` or `embed`.
+    /// `member`, `session`, `service` or `embed`.
     pub kind: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member: Option<String>,
@@ -120,11 +141,43 @@ pub async fn issue(
     expires_at: DateTime<Utc>,
 ) -> ApiResult<String> {
     let (token, hash) = new_token();
-    let member = match kind {
-        TokenKind::Member(m) => Some(m.as_str()),
-        _ => None,
-    };
-    db.insert_token(&hash, account, kind.as_str(), member, Some(expires_at))
-        .await?;
+    if *kind == TokenKind::Host {
+        db.insert_host_token(&hash, expires_at).await?;
+        return Ok(token);
+    }
+    db.insert_token(
+        &hash,
+        account,
+        kind.as_str(),
+        kind.member(),
+        Some(expires_at),
+    )
+    .await?;
     Ok(token)
+}
+
+/// Issues a token of `kind` for `account` and records it in the audit log, in one write:
+/// the secret (once) and the token's public id.
+pub async fn issue_audited(
+    db: &crate::db::Db,
+    account: &str,
+    kind: &TokenKind,
+    expires_at: DateTime<Utc>,
+    actor: &crate::audit::Actor,
+    now: DateTime<Utc>,
+) -> ApiResult<(String, String)> {
+    let (token, hash) = new_token();
+    let id = public_id(&hash);
+    let mut tx = db.begin_write(account).await?;
+    tx.insert_token(&hash, account, kind.as_str(), kind.member(), expires_at)
+        .await?;
+    let after = serde_json::json!({
+        "kind": kind.as_str(),
+        "member": kind.member(),
+        "expires_at": expires_at,
+    });
+    let change = crate::audit::Change::new("issue_token", format!("token:{id}"), &(), &after)?;
+    crate::audit::record(&mut tx, account, now, actor, change).await?;
+    tx.commit().await?;
+    Ok((token, id))
 }

@@ -721,6 +721,14 @@ async fn authorization_matrix() {
     let batch = json!({"key": "shots", "lines": [{"feature": "voiceover", "quantity": 5}]});
     let (_, shots) = post(&app, &t.member, &path("/batches"), &batch).await;
     let shot = shots[0]["hold"].as_u64().unwrap();
+    let (config, _) = common::account(ACCOUNT);
+    let admin_id = config
+        .members
+        .iter()
+        .find(|m| m.role == creditboard_domain::config::Role::Admin)
+        .unwrap()
+        .id
+        .clone();
 
     #[derive(Clone, Copy, PartialEq, Debug)]
     enum Who {
@@ -728,39 +736,52 @@ async fn authorization_matrix() {
         Member,
         Service,
         Embed,
+        Host,
     }
     use Who::*;
     // (method, path, body, who may)
     let settle = format!(r#"{{"key":"s","hold":{shot},"outcome":"failed"}}"#);
     let refund = format!(r#"{{"key":"rf","of":{charge},"amount":1}}"#);
     let endpoints: Vec<(Method, String, Option<String>, &[Who])> = vec![
-        (Method::GET, "".into(), None, &[Admin, Member, Service, Embed]),
-        (Method::GET, "/rate-card".into(), None, &[Admin, Member, Service, Embed]),
-        (Method::GET, "/balance".into(), None, &[Admin, Member, Service, Embed]),
-        (Method::GET, "/usage?period=last_30_days".into(), None, &[Admin, Member, Service, Embed]),
-        (Method::GET, "/ledger".into(), None, &[Admin, Member, Service, Embed]),
-        (Method::GET, "/ledger/export".into(), None, &[Admin, Member, Service, Embed]),
-        (Method::GET, "/ledger.csv".into(), None, &[Admin, Member, Service, Embed]),
-        (Method::GET, "/notifications".into(), None, &[Admin, Member, Service, Embed]),
-        (Method::GET, "/team".into(), None, &[Admin, Member, Service, Embed]),
-        (Method::POST, "/estimate".into(), Some(r#"[{"feature":"voiceover","quantity":10}]"#.into()), &[Admin, Member, Service, Embed]),
-        (Method::POST, "/top-ups/simulate".into(), Some(r#"{"meter":"credits","settings":{"enabled":true,"threshold":100,"amount":{"fixed":1000},"monthly_cap":null}}"#.into()), &[Admin, Member, Service, Embed]),
+        (Method::GET, "".into(), None, &[Admin, Member, Service, Embed, Host]),
+        (Method::GET, "/rate-card".into(), None, &[Admin, Member, Service, Embed, Host]),
+        (Method::GET, "/balance".into(), None, &[Admin, Member, Service, Embed, Host]),
+        (Method::GET, "/usage?period=last_30_days".into(), None, &[Admin, Member, Service, Embed, Host]),
+        (Method::GET, "/ledger".into(), None, &[Admin, Member, Service, Embed, Host]),
+        (Method::GET, "/ledger/export".into(), None, &[Admin, Member, Service, Embed, Host]),
+        (Method::GET, "/ledger.csv".into(), None, &[Admin, Member, Service, Embed, Host]),
+        (Method::GET, "/notifications".into(), None, &[Admin, Member, Service, Embed, Host]),
+        (Method::GET, "/team".into(), None, &[Admin, Member, Service, Embed, Host]),
+        (Method::POST, "/estimate".into(), Some(r#"[{"feature":"voiceover","quantity":10}]"#.into()), &[Admin, Member, Service, Embed, Host]),
+        (Method::POST, "/top-ups/simulate".into(), Some(r#"{"meter":"credits","settings":{"enabled":true,"threshold":100,"amount":{"fixed":1000},"monthly_cap":null}}"#.into()), &[Admin, Member, Service, Embed, Host]),
         (Method::POST, "/purchases".into(), Some(r#"{"meter":"credits","choice":{"pack":"mini"},"key":"p1"}"#.into()), &[Admin]),
-        (Method::PUT, "/settings".into(), Some(r#"{"alerts":{"meter":"credits","levels":[{"percent":20}]}}"#.into()), &[Admin]),
+        (Method::PUT, "/settings".into(), Some(r#"{"alerts":{"meter":"credits","levels":[{"percent":20}]}}"#.into()), &[Admin, Service, Host]),
         (Method::POST, "/batches".into(), Some(r#"{"key":"b1","lines":[{"feature":"voiceover","quantity":5}]}"#.into()), &[Admin, Member]),
         (Method::POST, format!("/holds/{shot}/settle"), Some(settle), &[Admin, Member]),
-        (Method::POST, "/usage".into(), Some(r#"{"events":[{"key":"u2","meter":"credits","amount":1}]}"#.into()), &[Service]),
-        (Method::POST, "/holds".into(), Some(r#"{"key":"h2","meter":"credits","amount":1}"#.into()), &[Service]),
-        (Method::POST, format!("/holds/{hold}/capture"), Some(r#"{"key":"c2","amount":1}"#.into()), &[Service]),
-        (Method::POST, format!("/holds/{hold}/release"), Some(r#"{"key":"r2"}"#.into()), &[Service]),
-        (Method::POST, "/refunds".into(), Some(refund), &[Service]),
-        (Method::POST, "/embed-tokens".into(), Some("{}".into()), &[Admin, Service]),
+        (Method::POST, "/usage".into(), Some(r#"{"events":[{"key":"u2","meter":"credits","amount":1}]}"#.into()), &[Service, Host]),
+        (Method::POST, "/holds".into(), Some(r#"{"key":"h2","meter":"credits","amount":1}"#.into()), &[Service, Host]),
+        (Method::POST, format!("/holds/{hold}/capture"), Some(r#"{"key":"c2","amount":1}"#.into()), &[Service, Host]),
+        (Method::POST, format!("/holds/{hold}/release"), Some(r#"{"key":"r2"}"#.into()), &[Service, Host]),
+        (Method::POST, "/refunds".into(), Some(refund), &[Service, Host]),
+        (Method::POST, "/embed-tokens".into(), Some("{}".into()), &[Admin, Service, Host]),
+        (Method::PATCH, "".into(), Some(r#"{"plan":"pro"}"#.into()), &[Service, Host]),
+        (Method::POST, "/members".into(), Some(r#"{"id":"m_new","name":"Nia New","role":"member"}"#.into()), &[Service, Host]),
+        (Method::PATCH, "/members/m_new".into(), Some(r#"{"role":"admin"}"#.into()), &[Service, Host]),
+        (Method::DELETE, "/members/m_new".into(), None, &[Service, Host]),
+        (Method::POST, "/grants".into(), Some(r#"{"key":"g1","meter":"credits","amount":5,"reason":"Welcome credits"}"#.into()), &[Service, Host]),
+        (Method::POST, "/adjustments".into(), Some(r#"{"key":"a1","meter":"credits","amount":-5,"reason":"Correction"}"#.into()), &[Service, Host]),
+        (Method::POST, "/sessions".into(), Some(format!(r#"{{"member":"{admin_id}"}}"#)), &[Service, Host]),
+        (Method::POST, "/webhooks".into(), Some(r#"{"url":"http://127.0.0.1:9/hooks","secret":"0123456789abcdef"}"#.into()), &[Service, Host]),
+        (Method::GET, "/webhooks".into(), None, &[Admin, Service, Host]),
+        (Method::GET, "/webhook-events".into(), None, &[Admin, Service, Host]),
+        (Method::GET, "/audit".into(), None, &[Admin, Service, Host]),
     ];
     let callers = [
         (Admin, &t.admin),
         (Member, &t.member),
         (Service, &t.service),
         (Embed, &t.embed),
+        (Host, &t.host),
     ];
     let mut checked = 0;
     for (method, rest, body, allowed) in &endpoints {
@@ -826,7 +847,7 @@ async fn authorization_matrix() {
             checked += 1;
         }
     }
-    assert_eq!(checked, endpoints.len() * 11);
+    assert_eq!(checked, endpoints.len() * 12);
 }
 
 #[tokio::test]

@@ -595,6 +595,7 @@ async fn a_purchase_was_charged_inside_the_database_transaction() {
                 currency: "EUR".into(),
             },
             description: "Purchase: 5,000 Standard".into(),
+            member: None,
         };
         let charged = first.payments().charge(ACCOUNT, &payment).await;
         assert!(

@@ -380,9 +380,12 @@ impl World {
                 );
                 let written = state
                     .accounts()
-                    .write_as(ACCOUNT, &who, |a, now| {
-                        Ok(a.request_purchase(&who, &request, now)?)
-                    })
+                    .write_as(
+                        ACCOUNT,
+                        &who,
+                        &creditboard_server::audit::Actor::Server,
+                        |a, now| Ok(a.request_purchase(&who, &request, now)?),
+                    )
                     .await;
                 if let (Ok(bought), true) = (written, charged) {
                     let payment = state

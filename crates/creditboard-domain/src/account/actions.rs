@@ -2,7 +2,7 @@
 //! members, admins where money or spend controls are concerned), and the host service's
 //! operations. Each checks who asks first; a refused action changes nothing.
 
-use super::Account;
+use super::{Account, Changed};
 use crate::access::{self, Caller, Needs, Viewer};
 use crate::api::{BuyRequest, BuyResult};
 use crate::batch::{self, BatchRequest, HeldShot, SettleRequest, ShotOutcome};
@@ -94,16 +94,17 @@ impl Account {
         }
     }
 
-    /// Changes top-ups, a member cap, alert levels or the team as `caller` (admins only).
-    /// Top-ups are refused where `payments` cannot charge them.
+    /// Changes top-ups, a member cap, alert levels or the team (admins, or the host's
+    /// service), or the team's members and plan (the service alone). Top-ups are refused
+    /// where `payments` cannot charge them. A change that leaves the settings as they were
+    /// is not recorded (a retry changes nothing).
     pub fn configure(
         &mut self,
         caller: &Caller,
         change: &SettingsChange,
         payments: &dyn PaymentProvider,
     ) -> Result<()> {
-        let viewer = self.acting_member(caller)?;
-        access::authorize(self.config(), viewer.as_ref(), change.action())?;
+        access::may_change(self.config(), caller, change)?;
         if let SettingsChange::AutoTopUp {
             settings: Some(t), ..
         } = change
@@ -112,9 +113,17 @@ impl Account {
         {
             return Err(DomainError::NoPaymentProvider(why));
         }
+        let before = self.config().clone();
         self.change_settings(change)?;
-        self.version += 1;
-        self.changes.push((self.version, change.clone()));
+        if *self.config() != before {
+            self.version += 1;
+            self.changes.push(Changed {
+                version: self.version,
+                change: change.clone(),
+                before: change.touched(&before),
+                after: change.touched(self.config()),
+            });
+        }
         Ok(())
     }
 

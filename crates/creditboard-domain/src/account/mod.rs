@@ -17,7 +17,7 @@ pub use reads::{balance_view, team_view, usage_view};
 use crate::activity::ActivityIndex;
 use crate::alerts::{AlertLog, Notification};
 use crate::config::AccountConfig;
-use crate::config::settings::SettingsChange;
+use crate::config::settings::{SettingsChange, Touched};
 use crate::entry::LedgerEntry;
 use crate::error::Result;
 use crate::ledger::Ledger;
@@ -37,8 +37,18 @@ pub struct Account {
     alerts: AlertLog,
     /// How many settings changes the configuration reflects.
     version: i64,
-    /// Settings changes made here since the adapter last took them: (version, change).
-    changes: Vec<(i64, SettingsChange)>,
+    /// Settings changes made here since the adapter last took them.
+    changes: Vec<Changed>,
+}
+
+/// A settings change made here: the version it made, and the part of the settings it
+/// touched before and after (what an audit log shows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed {
+    pub version: i64,
+    pub change: SettingsChange,
+    pub before: Touched,
+    pub after: Touched,
 }
 
 impl Account {
@@ -143,7 +153,7 @@ impl Account {
 
     /// The settings changes made here since the last call, with their versions, to be
     /// stored beside the entries written with them.
-    pub fn take_changes(&mut self) -> Vec<(i64, SettingsChange)> {
+    pub fn take_changes(&mut self) -> Vec<Changed> {
         std::mem::take(&mut self.changes)
     }
 

@@ -2,8 +2,8 @@
 //! levels, and the [`SettingsChange`] that changes them (or automatic top-ups).
 
 use super::invalid;
-use super::meter::{AutoTopUp, MeterConfig};
-use super::{AccountConfig, Role};
+use super::meter::{Allocation, AutoTopUp, MeterConfig};
+use super::{AccountConfig, Member, Plan, Role};
 use crate::amount::{Amount, MAX_BALANCE};
 use crate::error::Result;
 use crate::ids::{MemberId, MeterId};
@@ -64,9 +64,149 @@ pub enum SettingsChange {
     /// Takes a member off the team: their tokens stop working on their next request, and
     /// their caps go with them. Their entries stay theirs.
     RemoveMember { member: MemberId },
+    /// Puts a member on the team (the host provisions its users).
+    AddMember { member: Member },
+    /// Renames a member or changes their role; what is left out stays.
+    UpdateMember {
+        member: MemberId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<Role>,
+    },
+    /// A meter's plan allocation and what happens to its unused part. The cycle under way
+    /// keeps what it was granted; the next billing-cycle start grants the new amount and
+    /// rolls over or lapses under the new rule.
+    Allocation {
+        meter: MeterId,
+        allocation: Allocation,
+    },
+    /// The day billing cycles start. The cycle under way ends when it was going to; the
+    /// ones after it start on the new day.
+    BillingDay { anchor_day: u8 },
+    /// The plan tier the rate card's requirements are checked against.
+    Plan { plan: Plan },
+}
+
+/// The part of the settings a change touches, in the JSON the settings are in (`null` for
+/// nothing: no top-up, no cap, a member not on the team).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Touched {
+    None,
+    TopUp(AutoTopUp),
+    Cap(Amount),
+    Levels(Vec<AlertLevel>),
+    Member(Member),
+    Allocation(Allocation),
+    AnchorDay(u8),
+    Plan(Plan),
+}
+
+/// The longest name a member may have.
+pub const MAX_MEMBER_NAME: usize = 100;
+
+/// Who may make a settings change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangedBy {
+    /// The team's admins, and the host's service for them.
+    AdminOrHost,
+    /// The host product alone: its users, its plans.
+    Host,
 }
 
 impl SettingsChange {
+    /// Who may make it: spend controls are the team's (and the host's), the team's members
+    /// and the plan the host's.
+    pub fn changed_by(&self) -> ChangedBy {
+        match self {
+            SettingsChange::AutoTopUp { .. }
+            | SettingsChange::MemberCap { .. }
+            | SettingsChange::Alerts { .. }
+            | SettingsChange::RemoveMember { .. } => ChangedBy::AdminOrHost,
+            SettingsChange::AddMember { .. }
+            | SettingsChange::UpdateMember { .. }
+            | SettingsChange::Allocation { .. }
+            | SettingsChange::BillingDay { .. }
+            | SettingsChange::Plan { .. } => ChangedBy::Host,
+        }
+    }
+
+    /// What the change is about, as the audit log names it (`member:m_ana`, `meter:credits`,
+    /// `billing`).
+    pub fn subject(&self) -> String {
+        match self {
+            SettingsChange::AutoTopUp { meter, .. }
+            | SettingsChange::Alerts { meter, .. }
+            | SettingsChange::Allocation { meter, .. } => format!("meter:{meter}"),
+            SettingsChange::MemberCap { member, meter, .. } => {
+                format!("member:{member}/meter:{meter}")
+            }
+            SettingsChange::RemoveMember { member }
+            | SettingsChange::UpdateMember { member, .. } => format!("member:{member}"),
+            SettingsChange::AddMember { member } => format!("member:{}", member.id),
+            SettingsChange::BillingDay { .. } => "billing".into(),
+            SettingsChange::Plan { .. } => "plan".into(),
+        }
+    }
+
+    /// The short name of what it changes (`auto_top_up`, `add_member`…), as stored.
+    pub fn action_name(&self) -> &'static str {
+        match self {
+            SettingsChange::AutoTopUp { .. } => "auto_top_up",
+            SettingsChange::MemberCap { .. } => "member_cap",
+            SettingsChange::Alerts { .. } => "alerts",
+            SettingsChange::RemoveMember { .. } => "remove_member",
+            SettingsChange::AddMember { .. } => "add_member",
+            SettingsChange::UpdateMember { .. } => "update_member",
+            SettingsChange::Allocation { .. } => "allocation",
+            SettingsChange::BillingDay { .. } => "billing_day",
+            SettingsChange::Plan { .. } => "plan",
+        }
+    }
+
+    /// The part of `config` this change touches: what the audit log shows before and after
+    /// it.
+    pub fn touched(&self, config: &AccountConfig) -> Touched {
+        let meter = |id: &MeterId| config.meters.iter().find(|m| &m.id == id);
+        let member = |id: &MemberId| {
+            config
+                .member(id)
+                .cloned()
+                .map_or(Touched::None, Touched::Member)
+        };
+        match self {
+            SettingsChange::AutoTopUp { meter: id, .. } => meter(id)
+                .and_then(|m| m.auto_top_up)
+                .map_or(Touched::None, Touched::TopUp),
+            SettingsChange::MemberCap {
+                member: who,
+                meter: id,
+                ..
+            } => config
+                .member_caps
+                .iter()
+                .find(|c| &c.member == who && &c.meter == id)
+                .map_or(Touched::None, |c| Touched::Cap(c.monthly)),
+            SettingsChange::Alerts { meter: id, .. } => Touched::Levels(
+                config
+                    .alerts
+                    .iter()
+                    .filter(|a| &a.meter == id)
+                    .map(|a| a.level)
+                    .collect(),
+            ),
+            SettingsChange::RemoveMember { member: id }
+            | SettingsChange::UpdateMember { member: id, .. } => member(id),
+            SettingsChange::AddMember { member: m } => member(&m.id),
+            SettingsChange::Allocation { meter: id, .. } => meter(id)
+                .and_then(|m| m.allocation)
+                .map_or(Touched::None, Touched::Allocation),
+            SettingsChange::BillingDay { .. } => Touched::AnchorDay(config.billing.anchor_day),
+            SettingsChange::Plan { .. } => Touched::Plan(config.plan),
+        }
+    }
+
     pub fn apply_to(&self, config: &AccountConfig) -> Result<AccountConfig> {
         let mut next = config.clone();
         match self {
@@ -118,9 +258,62 @@ impl SettingsChange {
                     ));
                 }
             }
+            SettingsChange::AddMember { member } => {
+                if next.member(&member.id).is_some() {
+                    return invalid(format!(
+                        "“{}” is already on the team: change them instead",
+                        member.id
+                    ));
+                }
+                check_member_name(&member.name)?;
+                next.members.push(member.clone());
+            }
+            SettingsChange::UpdateMember { member, name, role } => {
+                let Some(i) = next.members.iter().position(|m| &m.id == member) else {
+                    return invalid(format!("“{member}” is not on the team"));
+                };
+                if let Some(name) = name {
+                    check_member_name(name)?;
+                    next.members[i].name = name.clone();
+                }
+                if let Some(role) = role {
+                    next.members[i].role = *role;
+                }
+                if !next.members.iter().any(|m| m.role == Role::Admin) {
+                    return invalid(format!(
+                        "{} is the team's only admin: make someone else an admin first",
+                        config.member_name(member)
+                    ));
+                }
+            }
+            SettingsChange::Allocation { meter, allocation } => {
+                let m = next.meter_index(meter)?;
+                // The schedule of refills is the ledger's from the account's start: a meter
+                // gains or loses an allocation only with a new account.
+                if next.meters[m].allocation.is_none() {
+                    return invalid(format!(
+                        "“{}” has no plan allocation to change: its credits come from purchases and grants",
+                        next.meters[m].name
+                    ));
+                }
+                next.meters[m].allocation = Some(*allocation);
+            }
+            SettingsChange::BillingDay { anchor_day } => {
+                next.billing.anchor_day = *anchor_day;
+            }
+            SettingsChange::Plan { plan } => next.plan = *plan,
         }
         Ok(next)
     }
+}
+
+fn check_member_name(name: &str) -> Result<()> {
+    if name.trim().is_empty() || name.chars().count() > MAX_MEMBER_NAME {
+        return invalid(format!(
+            "a member's name is 1 to {MAX_MEMBER_NAME} characters, not “{name}”"
+        ));
+    }
+    Ok(())
 }
 
 /// Why an alert level cannot work on a meter. The account's validation and the alerts form ask

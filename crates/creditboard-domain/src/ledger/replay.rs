@@ -187,7 +187,12 @@ impl Ledger {
                     .iter()
                     .find(|s| s.kind == BucketKind::Included)
                     .map(|s| s.bucket);
-                book.next_cycle = Some(self.config.billing.next_start(self.config.timezone, e.at));
+                // The refill says when its cycle ends (a billing day changed since does not
+                // move it); refills stored without it end on the day configured.
+                book.next_cycle =
+                    Some(e.expires_at.unwrap_or_else(|| {
+                        self.config.billing.next_start(self.config.timezone, e.at)
+                    }));
             }
             // A top-up counts against its month when requested (or posted at once); a failed
             // one stops counting, a paid one was counted already.

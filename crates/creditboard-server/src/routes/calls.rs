@@ -88,7 +88,7 @@ impl<C: Call> FromRequest<AppState> for CallRequest<C> {
 
 /// What the generic calls know of payments: whether any can be taken (automatic top-ups
 /// are refused where not). Purchases, the one call that charges, have their own handler.
-struct Charges(Option<&'static str>);
+pub(super) struct Charges(pub(super) Option<&'static str>);
 
 impl PaymentProvider for Charges {
     fn charge(&mut self, _: &Payment) -> PaymentOutcome {
@@ -129,7 +129,9 @@ async fn answer<C: Call>(
         Ok(request.clone().ask(a, &mut asker)?)
     };
     let reply = if C::ROUTE.changes {
-        s.accounts().write_as(&account, &who, ask).await?
+        s.accounts()
+            .write_as(&account, &who, &bearer.actor(), ask)
+            .await?
     } else {
         s.accounts().read_as(&account, &who, ask).await?
     };

@@ -60,6 +60,15 @@ pub async fn embed_token(
         }
     };
     let expires_at = Utc::now() + ttl;
-    let token = tokens::issue(s.db(), &account, &TokenKind::Embed, expires_at).await?;
+    let now = s.accounts().now();
+    let (token, _) = tokens::issue_audited(
+        s.db(),
+        &account,
+        &TokenKind::Embed,
+        expires_at,
+        &bearer.actor(),
+        now,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(EmbedToken { token, expires_at })))
 }

@@ -4,6 +4,7 @@
 //! clock stamps each operation, so entries never go back in time.
 
 use super::{Body, Path};
+use crate::audit::Actor;
 use crate::auth::Bearer;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -126,13 +127,15 @@ pub async fn usage(
     }
     let result = s
         .accounts()
-        .write(&account, |a, now| Ok(apply_batch(a, &who, &batch, now)))
+        .write(&account, &bearer.actor(), |a, now| {
+            Ok(apply_batch(a, &who, &batch, now))
+        })
         .await?;
     Ok(Json(result))
 }
 
 /// The caller, when it is the host's service (the domain's rule, checked before the body is).
-fn service(bearer: &Bearer, account: &str) -> ApiResult<Caller> {
+pub(super) fn service(bearer: &Bearer, account: &str) -> ApiResult<Caller> {
     let who = bearer.caller_for(account)?;
     access::admit(&who, Needs::Service)?;
     Ok(who)
@@ -251,15 +254,15 @@ fn hold_id(raw: i64) -> crate::error::ApiResult<creditboard_domain::entry::Entry
 }
 
 /// Applies one operation as the host's service (the account checks what it names exists).
-async fn apply_one(
+pub(super) async fn apply_one(
     s: &AppState,
     account: &str,
-    who: &Caller,
+    (who, actor): (&Caller, &Actor),
     op: impl Fn(DateTime<Utc>) -> Operation,
 ) -> ApiResult<Json<Written>> {
     let done = s
         .accounts()
-        .write(account, |a, now| {
+        .write(account, actor, |a, now| {
             let receipt = a.apply(who, op(now))?;
             Ok(written(a.ledger(), receipt))
         })
@@ -279,7 +282,7 @@ pub async fn hold(
 ) -> ApiResult<Json<Written>> {
     let who = service(&bearer, &account)?;
     positive(r.amount, "the hold")?;
-    apply_one(&s, &account, &who, |at| {
+    apply_one(&s, &account, (&who, &bearer.actor()), |at| {
         Operation::Hold(HoldOp {
             key: r.key.clone(),
             meter: r.meter.clone(),
@@ -307,7 +310,7 @@ pub async fn capture(
     let who = service(&bearer, &account)?;
     let hold = hold_id(hold)?;
     positive(r.amount, "the capture")?;
-    apply_one(&s, &account, &who, |at| {
+    apply_one(&s, &account, (&who, &bearer.actor()), |at| {
         Operation::Capture(CaptureOp {
             key: r.key.clone(),
             hold,
@@ -331,7 +334,7 @@ pub async fn release(
 ) -> ApiResult<Json<Written>> {
     let who = service(&bearer, &account)?;
     let hold = hold_id(hold)?;
-    apply_one(&s, &account, &who, |at| {
+    apply_one(&s, &account, (&who, &bearer.actor()), |at| {
         Operation::Release(ReleaseOp {
             key: r.key.clone(),
             hold,
@@ -356,7 +359,7 @@ pub async fn refund(
     if let Some(amount) = r.amount {
         positive(amount, "the refund")?;
     }
-    apply_one(&s, &account, &who, |at| {
+    apply_one(&s, &account, (&who, &bearer.actor()), |at| {
         Operation::Refund(RefundOp {
             key: r.key.clone(),
             of: r.of,

@@ -3,20 +3,25 @@
 //! (`calls.rs`); the host's ingestion, embed tokens, the CSV file and the live stream are the
 //! server's own.
 
+mod audit;
 mod body;
 mod calls;
 mod embed;
 mod events;
 mod export;
+mod grants;
+mod hooks;
 mod ingest;
+mod provision;
 mod purchases;
+mod sessions;
 mod tokens;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use utoipa::OpenApi;
 
 pub use body::Body;
@@ -50,11 +55,47 @@ pub fn api() -> Router<AppState> {
         .route("/embed-tokens", post(embed::embed_token))
         .route("/tokens", get(tokens::list))
         .route("/tokens/{id}", delete(tokens::revoke))
-        .route("/events", get(events::stream));
+        .route("/events", get(events::stream))
+        .route("/", patch(provision::update).delete(provision::close))
+        .route("/members", post(provision::add_member))
+        .route(
+            "/members/{member}",
+            patch(provision::update_member).delete(provision::remove_member),
+        )
+        .route("/grants", post(grants::grant))
+        .route("/adjustments", post(grants::adjust))
+        .route("/sessions", post(sessions::start))
+        .route("/webhooks", post(hooks::add).get(hooks::list))
+        .route("/webhooks/{id}", delete(hooks::remove))
+        .route("/webhook-events", get(hooks::events))
+        .route("/webhook-events/{id}/redeliver", post(hooks::redeliver))
+        .route("/audit", get(audit::log))
+        .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .nest("/api/v1/accounts/{account}", calls::routes(account))
+        .route("/api/v1/accounts", post(provision::create))
+        .route(
+            "/api/v1/webhooks",
+            post(hooks::add_global).get(hooks::list_global),
+        )
+        .route("/api/v1/webhooks/{id}", delete(hooks::remove_global))
         .route("/api/openapi.json", get(openapi_json))
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+/// A path that exists asked with a method it does not take: the API's error, naming the
+/// methods it does take.
+async fn method_not_allowed(request: axum::extract::Request) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{} does not take {}",
+            request.uri().path(),
+            request.method()
+        ),
+    )
 }
 
 async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
@@ -81,13 +122,33 @@ async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
         events::stream,
         tokens::list,
         tokens::revoke,
+        provision::create,
+        provision::update,
+        provision::close,
+        provision::add_member,
+        provision::update_member,
+        provision::remove_member,
+        grants::grant,
+        grants::adjust,
+        sessions::start,
+        hooks::add,
+        hooks::list,
+        hooks::remove,
+        hooks::add_global,
+        hooks::list_global,
+        hooks::remove_global,
+        hooks::events,
+        hooks::redeliver,
+        audit::log,
     ),
     components(schemas(creditboard_domain::api::ErrorBody)),
     modifiers(&Calls, &Security, &ErrorResponses),
     tags(
         (name = "dashboard", description = "What the dashboard reads: any token of the account"),
         (name = "spend", description = "Estimates, purchases, settings and batches: team members (admins for purchases and settings)"),
-        (name = "ingest", description = "Usage, holds and refunds reported by the host product's service")
+        (name = "ingest", description = "Usage, holds and refunds reported by the host product's service"),
+        (name = "provisioning", description = "Accounts, their plans and teams, grants and member sessions: the host's token (which also creates accounts) or the account's service token"),
+        (name = "webhooks", description = "Webhook endpoints, events and their deliveries, and the audit log")
     )
 )]
 pub struct ApiDoc;

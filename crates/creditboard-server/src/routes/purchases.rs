@@ -26,7 +26,7 @@ pub async fn buy(
     let who = bearer.caller_for(&account)?;
     let mut bought = s
         .accounts()
-        .write_as(&account, &who, |a, now| {
+        .write_as(&account, &who, &bearer.actor(), |a, now| {
             a.may_buy(&who)?;
             if let Some(why) = s.payments().unavailable() {
                 return Err(DomainError::NoPaymentProvider(why.into()).into());

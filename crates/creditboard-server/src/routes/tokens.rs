@@ -2,6 +2,7 @@
 //! secrets) and revoke one, which stops it on the next request.
 
 use super::Path;
+use crate::audit::{self, Change};
 use crate::auth::Bearer;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -48,7 +49,23 @@ pub async fn revoke(
             Ok(access::may_manage_tokens(a.config(), &who)?)
         })
         .await?;
-    if s.db().delete_token(&account, prefix).await? {
+    let mut tx = s.db().begin_write(&account).await?;
+    if tx.delete_token(&account, prefix).await? {
+        let change = Change::new(
+            "revoke_token",
+            format!("token:{id}"),
+            &serde_json::json!({ "id": id }),
+            &(),
+        )?;
+        audit::record(
+            &mut tx,
+            &account,
+            s.accounts().now(),
+            &bearer.actor(),
+            change,
+        )
+        .await?;
+        tx.commit().await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!(

@@ -5,6 +5,7 @@
 #![allow(dead_code, reason = "each test file uses its own part")]
 
 pub mod host;
+pub mod receiver;
 
 use axum::Router;
 use axum::body::Body;
@@ -100,6 +101,8 @@ pub struct Tokens {
     /// An admin of the other account.
     pub other_admin: String,
     pub other_service: String,
+    /// The host's token, for every account.
+    pub host: String,
 }
 
 /// The videogen preset's account and rate card under another id, without automatic
@@ -169,6 +172,7 @@ pub async fn seed(db: &Db, grant: i64) -> Tokens {
         expired_embed: issue(ACCOUNT, TokenKind::Embed, Utc::now() - Duration::seconds(1)).await,
         other_admin: issue(OTHER, TokenKind::Member(admin.id.clone()), day).await,
         other_service: issue(OTHER, TokenKind::Service, day).await,
+        host: issue("", TokenKind::Host, day).await,
     }
 }
 

@@ -102,12 +102,22 @@ macro_rules! changes_after {
             .collect()
     }};
 }
+mod audit;
+mod host;
+mod webhooks;
+
+pub use audit::AuditRow;
+pub use host::{AccountRecordRow, HostTokenRow};
+pub use webhooks::{AttemptRow, DeliveryRow, EndpointRow, EventRow};
+
 /// The PostgreSQL notification channel of appended entries: `<last id>:<account>`.
 pub const APPENDED_CHANNEL: &str = "creditboard_appended";
 
 /// What was stored after a point: entries after an id (with the notifications they fired),
 /// settings changes after a version.
 pub struct News {
+    /// The account was closed (it answers nothing more).
+    pub closed: bool,
     pub entries: Vec<LedgerEntry>,
     pub changes: Vec<(i64, SettingsChange)>,
     pub notifications: Vec<Notification>,
@@ -247,8 +257,9 @@ impl Db {
         }))
     }
 
+    /// The accounts still open.
     pub async fn account_ids(&self) -> ApiResult<Vec<String>> {
-        let sql = "SELECT id FROM accounts ORDER BY id";
+        let sql = "SELECT id FROM accounts WHERE closed_at_ms IS NULL ORDER BY id";
         let rows = on!(self, pool => sqlx::query_scalar::<_, String>(sql).fetch_all(pool).await?);
         Ok(rows)
     }
@@ -260,7 +271,11 @@ impl Db {
 
     /// What was stored after entry `after` and settings `version`, in order.
     pub async fn news(&self, account: &str, after: u64, version: i64) -> ApiResult<News> {
+        let sql = "SELECT closed_at_ms FROM accounts WHERE id = $1";
+        let closed: Option<Option<i64>> =
+            on!(self, pool => sqlx::query_scalar(sql).bind(account).fetch_optional(pool).await?);
         Ok(News {
+            closed: matches!(closed, Some(Some(_))),
             entries: self.entries_after(account, after).await?,
             changes: self.changes_after(account, version).await?,
             notifications: self.notifications_after(account, after).await?,
@@ -292,6 +307,22 @@ impl Db {
         opened_at: DateTime<Utc>,
         entries: &[LedgerEntry],
     ) -> ApiResult<()> {
+        let mut tx = self.open_account(config, rate_card, opened_at).await?;
+        tx.insert_entries(config.id.as_str(), entries).await?;
+        // The history was written under this configuration: its alerts fired with its levels.
+        let fired = creditboard_domain::alerts::fired(config, entries);
+        tx.insert_notifications(config.id.as_str(), &fired).await?;
+        tx.commit().await
+    }
+
+    /// Starts creating an account: its row is inserted in the write this returns, to
+    /// commit. Fails if it exists.
+    pub async fn open_account(
+        &self,
+        config: &AccountConfig,
+        rate_card: &RateCard,
+        opened_at: DateTime<Utc>,
+    ) -> ApiResult<WriteTx> {
         let mut tx = self.begin_write(config.id.as_str()).await?;
         let sql = "INSERT INTO accounts (id, config, rate_card, opened_at) VALUES ($1, $2, $3, $4)";
         let config_json = serde_json::to_string(config).map_err(ApiError::internal)?;
@@ -305,11 +336,7 @@ impl Db {
                 .execute(&mut **t)
                 .await?;
         });
-        tx.insert_entries(config.id.as_str(), entries).await?;
-        // The history was written under this configuration: its alerts fired with its levels.
-        let fired = creditboard_domain::alerts::fired(config, entries);
-        tx.insert_notifications(config.id.as_str(), &fired).await?;
-        tx.commit().await
+        Ok(tx)
     }
 
     /// Starts a write to `account`, waiting for other writers to it.
@@ -415,7 +442,13 @@ impl WriteTx {
     /// What was stored after entry `after` and settings `version`, seen from inside the
     /// write (nothing can be stored in between).
     pub async fn news(&mut self, account: &str, after: u64, version: i64) -> ApiResult<News> {
+        let sql = "SELECT closed_at_ms FROM accounts WHERE id = $1";
+        let closed: Option<Option<i64>> = on!(tx self, t => sqlx::query_scalar(sql)
+            .bind(account)
+            .fetch_optional(&mut **t)
+            .await?);
         Ok(News {
+            closed: matches!(closed, Some(Some(_))),
             entries: self.entries_after(account, after).await?,
             changes: self.changes_after(account, version).await?,
             notifications: on!(tx self, t => notifications_after!(&mut **t, account, after, MAX_NOTIFICATIONS))?,

@@ -1,0 +1,382 @@
+//! The host's webhook endpoints (per account, or for every account with the host's token),
+//! the events sent and each delivery's attempts, and sending one again by hand.
+
+use super::{Body, Path, Query};
+use crate::auth::Bearer;
+use crate::db::EndpointRow;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::webhooks::{self, EventBody};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use creditboard_domain::access::{self, Action, Caller, Needs};
+use creditboard_domain::events::EventType;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// `POST …/webhooks`.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEndpoint {
+    /// Where events are POSTed: an `http://` URL (this server does not speak TLS; put a
+    /// TLS-terminating proxy in front of an https endpoint).
+    pub url: String,
+    /// The secret deliveries are signed with, 16 to 200 characters; one is made (and shown
+    /// once) if left out.
+    pub secret: Option<String>,
+    /// The events it wants; empty or left out: all.
+    #[serde(default)]
+    pub events: Vec<EventType>,
+}
+
+/// An endpoint as listed.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Endpoint {
+    pub id: String,
+    /// The account it gets events of; none: every account (the host's).
+    pub account: Option<String>,
+    pub url: String,
+    pub events: Vec<EventType>,
+    pub created_at: DateTime<Utc>,
+    /// Only in the answer to the request that made it, when the server made the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+fn listed(row: EndpointRow, secret: Option<String>) -> ApiResult<Endpoint> {
+    Ok(Endpoint {
+        events: serde_json::from_str(&row.events).map_err(ApiError::internal)?,
+        id: row.id,
+        account: row.account,
+        url: row.url,
+        created_at: row.created_at,
+        secret,
+    })
+}
+
+fn check(e: &NewEndpoint) -> ApiResult<()> {
+    if e.url.starts_with("https://") {
+        return Err(ApiError::bad_request(format!(
+            "“{}” is https, which this server does not speak: use http:// on a private network or behind a TLS-terminating proxy",
+            e.url
+        )));
+    }
+    let ok = e.url.len() <= 2000
+        && e.url
+            .strip_prefix("http://")
+            .and_then(|rest| rest.split('/').next())
+            .is_some_and(|host| !host.is_empty() && !host.contains(char::is_whitespace));
+    if !ok {
+        return Err(ApiError::bad_request(format!(
+            "“{}” is not an http:// URL",
+            e.url
+        )));
+    }
+    if let Some(s) = &e.secret
+        && !(16..=200).contains(&s.chars().count())
+    {
+        return Err(ApiError::bad_request(
+            "a webhook secret is 16 to 200 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Registers `request` for `account` (`None`: every account), or answers the endpoint that
+/// is already there for the same URL, events and secret.
+async fn register(
+    s: &AppState,
+    account: Option<&str>,
+    request: NewEndpoint,
+) -> ApiResult<(StatusCode, Json<Endpoint>)> {
+    check(&request)?;
+    let mut events = request.events.clone();
+    events.sort_by_key(|e| e.as_str());
+    events.dedup();
+    let events_json = serde_json::to_string(&events).map_err(ApiError::internal)?;
+    for row in s.db().endpoints(account).await? {
+        if row.url == request.url {
+            let same = row.events == events_json
+                && request.secret.as_ref().is_none_or(|x| *x == row.secret);
+            if same {
+                return Ok((StatusCode::OK, Json(listed(row, None)?)));
+            }
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_conflict",
+                format!(
+                    "{} is registered already ({}) with other events or another secret: delete it first",
+                    row.url, row.id
+                ),
+            ));
+        }
+    }
+    let made = request.secret.is_none();
+    let row = EndpointRow {
+        id: webhooks::new_id("we"),
+        account: account.map(str::to_string),
+        url: request.url,
+        secret: request.secret.unwrap_or_else(webhooks::new_secret),
+        events: events_json,
+        created_at: Utc::now(),
+    };
+    s.db().insert_endpoint(&row).await?;
+    let secret = made.then(|| row.secret.clone());
+    Ok((StatusCode::CREATED, Json(listed(row, secret)?)))
+}
+
+/// The host's token, or the account's service token.
+fn host_or_service(bearer: &Bearer, account: &str) -> ApiResult<()> {
+    access::admit(&bearer.caller_for(account)?, Needs::Service)?;
+    Ok(())
+}
+
+/// The service, the host, or an admin of the account (what the admins' pages read).
+pub(super) async fn admin_or_service(
+    s: &AppState,
+    bearer: &Bearer,
+    account: &str,
+) -> ApiResult<()> {
+    let who = bearer.caller_for(account)?;
+    if who == Caller::Service {
+        return Ok(());
+    }
+    s.accounts()
+        .read_as(account, &who, |a, _| {
+            if who == Caller::ReadOnly {
+                return Err(creditboard_domain::DomainError::ReadOnly.into());
+            }
+            Ok(access::authorize(
+                a.config(),
+                who.viewer(a.config()).as_ref(),
+                Action::ManageTeam,
+            )?)
+        })
+        .await
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account}/webhooks", tag = "webhooks",
+    summary = "Register a webhook endpoint",
+    description = "Events of this account are POSTed to the endpoint, signed with its secret. The same URL, events and secret again answer 200 with the endpoint.",
+    params(("account" = String, Path, description = "The account id")),
+    request_body = NewEndpoint,
+    responses(
+        (status = 201, description = "Registered (with the secret, if the server made it)", body = Endpoint),
+        (status = 200, description = "Registered already, as asked", body = Endpoint)))]
+pub async fn add(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(account): Path<String>,
+    Body(request): Body<NewEndpoint>,
+) -> ApiResult<(StatusCode, Json<Endpoint>)> {
+    host_or_service(&bearer, &account)?;
+    s.accounts().read(&account, |_, _| Ok(())).await?;
+    register(&s, Some(&account), request).await
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{account}/webhooks", tag = "webhooks",
+    summary = "List webhook endpoints",
+    description = "The account's endpoints (never their secrets). Admins, the service and the host.",
+    params(("account" = String, Path, description = "The account id")),
+    responses((status = 200, description = "The endpoints, oldest first", body = Vec<Endpoint>)))]
+pub async fn list(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(account): Path<String>,
+) -> ApiResult<Json<Vec<Endpoint>>> {
+    admin_or_service(&s, &bearer, &account).await?;
+    let rows = s.db().endpoints(Some(&account)).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| listed(r, None))
+            .collect::<ApiResult<_>>()?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/accounts/{account}/webhooks/{id}", tag = "webhooks",
+    summary = "Delete a webhook endpoint",
+    description = "Stops sending to the endpoint; what was still to go there is cancelled.",
+    params(("account" = String, Path, description = "The account id"),
+           ("id" = String, Path, description = "The endpoint's id (`we_…`)")),
+    responses((status = 204, description = "Deleted")))]
+pub async fn remove(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path((account, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    host_or_service(&bearer, &account)?;
+    if s.db().delete_endpoint(Some(&account), &id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!(
+            "this account has no endpoint {id}"
+        )))
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks",
+    summary = "Register a server-wide webhook endpoint",
+    description = "Events of every account are POSTed to the endpoint. The host's token only.",
+    request_body = NewEndpoint,
+    responses(
+        (status = 201, description = "Registered", body = Endpoint),
+        (status = 200, description = "Registered already, as asked", body = Endpoint)))]
+pub async fn add_global(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Body(request): Body<NewEndpoint>,
+) -> ApiResult<(StatusCode, Json<Endpoint>)> {
+    bearer.host()?;
+    register(&s, None, request).await
+}
+
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
+    summary = "List server-wide webhook endpoints",
+    responses((status = 200, description = "The endpoints, oldest first", body = Vec<Endpoint>)))]
+pub async fn list_global(
+    State(s): State<AppState>,
+    bearer: Bearer,
+) -> ApiResult<Json<Vec<Endpoint>>> {
+    bearer.host()?;
+    let rows = s.db().endpoints(None).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| listed(r, None))
+            .collect::<ApiResult<_>>()?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
+    summary = "Delete a server-wide webhook endpoint",
+    params(("id" = String, Path, description = "The endpoint's id (`we_…`)")),
+    responses((status = 204, description = "Deleted")))]
+pub async fn remove_global(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    bearer.host()?;
+    if s.db().delete_endpoint(None, &id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!(
+            "there is no server-wide endpoint {id}"
+        )))
+    }
+}
+
+/// `?limit=` on lists: 1 to 100.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    /// 1 to 100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+}
+
+impl Limit {
+    pub fn get(&self) -> ApiResult<i64> {
+        match self.limit {
+            None => Ok(50),
+            Some(n @ 1..=100) => Ok(i64::from(n)),
+            Some(n) => Err(ApiError::bad_request(format!("limit is 1 to 100, not {n}"))),
+        }
+    }
+}
+
+/// One event with what became of it at each endpoint.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SentEvent {
+    pub event: EventBody,
+    pub deliveries: Vec<Delivery>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Delivery {
+    pub endpoint: String,
+    /// `pending` (trying, with backoff), `delivered`, `failed` (given up after a day) or
+    /// `cancelled` (the endpoint was deleted).
+    pub state: String,
+    /// When the next attempt is due, while pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub attempts: Vec<Attempt>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Attempt {
+    pub n: i32,
+    pub at: DateTime<Utc>,
+    /// The endpoint's HTTP status; none: it did not answer.
+    pub status: Option<i32>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{account}/webhook-events", tag = "webhooks",
+    summary = "List events and their deliveries",
+    description = "The newest events of the account, each with its deliveries and every attempt. Admins, the service and the host.",
+    params(("account" = String, Path, description = "The account id"), Limit),
+    responses((status = 200, description = "Newest first", body = Vec<SentEvent>)))]
+pub async fn events(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(account): Path<String>,
+    Query(limit): Query<Limit>,
+) -> ApiResult<Json<Vec<SentEvent>>> {
+    let limit = limit.get()?;
+    admin_or_service(&s, &bearer, &account).await?;
+    let rows = s.db().events_of(&account, limit).await?;
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let deliveries = s.db().deliveries_of(&ids).await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let attempts = s.db().attempts_of(&row.id).await?;
+        let event: EventBody = serde_json::from_str(&row.body).map_err(ApiError::internal)?;
+        let deliveries = deliveries
+            .iter()
+            .filter(|d| d.0 == row.id)
+            .map(|(_, endpoint, state, _, next)| Delivery {
+                endpoint: endpoint.clone(),
+                state: state.clone(),
+                next_attempt_at: (state == "pending").then_some(*next),
+                attempts: attempts
+                    .iter()
+                    .filter(|a| &a.endpoint == endpoint)
+                    .map(|a| Attempt {
+                        n: a.n,
+                        at: a.at,
+                        status: a.status,
+                        error: a.error.clone(),
+                        duration_ms: a.duration_ms,
+                    })
+                    .collect(),
+            })
+            .collect();
+        out.push(SentEvent { event, deliveries });
+    }
+    Ok(Json(out))
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{account}/webhook-events/{id}/redeliver", tag = "webhooks",
+    summary = "Send an event again",
+    description = "Sends the event again, now, to every endpoint it went to (delivered or given up); it keeps its id, so a host that saw it can drop it.",
+    params(("account" = String, Path, description = "The account id"),
+           ("id" = String, Path, description = "The event's id (`evt_…`)")),
+    responses((status = 202, description = "Queued")))]
+pub async fn redeliver(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path((account, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    admin_or_service(&s, &bearer, &account).await?;
+    if s.db().redeliver(&account, &id, Utc::now()).await? {
+        Ok(StatusCode::ACCEPTED)
+    } else {
+        Err(ApiError::not_found(format!(
+            "this account has no event {id}"
+        )))
+    }
+}
