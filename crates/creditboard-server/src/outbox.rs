@@ -51,4 +51,3 @@ pub fn new_id(prefix: &str) -> String {
     rand::rng().fill_bytes(&mut bytes);
     format!("{prefix}_{}", hex::encode(bytes))
 }
-

@@ -216,6 +216,7 @@ impl utoipa::Modify for ErrorResponses {
                 "409",
                 "Clashes with an earlier request (idempotency key, settled hold)",
             ),
+            ("410", "The account is closed"),
             ("413", "The body is too large"),
             ("415", "The body is not JSON"),
             (

@@ -246,7 +246,7 @@ async fn configure(
 
 #[utoipa::path(delete, path = "/api/v1/accounts/{account}", tag = "provisioning",
     summary = "Close an account",
-    description = "Closes the account: its tokens stop working at once and it answers `410 account_closed` from then on; its ledger is kept. Closing a closed account answers the same.",
+    description = "Closes the account (the host's token only): its tokens stop working at once and it answers `410 account_closed` from then on; its ledger is kept. Closing a closed account answers the same.",
     params(("account" = String, Path, description = "The account id")),
     responses((status = 200, description = "The closed account", body = AccountRecord)))]
 pub async fn close(
@@ -254,7 +254,8 @@ pub async fn close(
     bearer: Bearer,
     Path(account): Path<String>,
 ) -> ApiResult<Json<AccountRecord>> {
-    host_or_service(&bearer, &account)?;
+    // The account's own service token cannot end it: that is the host's decision.
+    bearer.host()?;
     let row = s
         .db()
         .account_record(&account)
