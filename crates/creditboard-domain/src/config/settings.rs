@@ -308,9 +308,12 @@ impl SettingsChange {
 }
 
 fn check_member_name(name: &str) -> Result<()> {
-    if name.trim().is_empty() || name.chars().count() > MAX_MEMBER_NAME {
+    if name.trim().is_empty()
+        || name.chars().count() > MAX_MEMBER_NAME
+        || name.chars().any(char::is_control)
+    {
         return invalid(format!(
-            "a member's name is 1 to {MAX_MEMBER_NAME} characters, not “{name}”"
+            "a member's name is 1 to {MAX_MEMBER_NAME} characters, none of them control characters, not {name:?}"
         ));
     }
     Ok(())

@@ -74,14 +74,27 @@ fn check(e: &NewEndpoint) -> ApiResult<()> {
             e.url
         )));
     }
+    if e.url.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "a webhook URL has no control characters",
+        ));
+    }
     if let Some(s) = &e.secret
-        && !(16..=200).contains(&s.chars().count())
+        && (!(16..=200).contains(&s.chars().count()) || s.chars().any(char::is_control))
     {
         return Err(ApiError::bad_request(
-            "a webhook secret is 16 to 200 characters",
+            "a webhook secret is 16 to 200 characters, none of them control characters",
         ));
     }
     Ok(())
+}
+
+/// Whether `id` can be one of ours (`we_…`, `evt_…`: the prefix and 24 hex digits); anything
+/// else names nothing.
+fn our_id(prefix: &str, id: &str) -> bool {
+    id.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_prefix('_'))
+        .is_some_and(|hex| hex.len() == 24 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Registers `request` for `account` (`None`: every account), or answers the endpoint that
@@ -207,7 +220,7 @@ pub async fn remove(
     Path((account, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     host_or_service(&bearer, &account)?;
-    if s.db().delete_endpoint(Some(&account), &id).await? {
+    if our_id("we", &id) && s.db().delete_endpoint(Some(&account), &id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!(
@@ -258,7 +271,7 @@ pub async fn remove_global(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     bearer.host()?;
-    if s.db().delete_endpoint(None, &id).await? {
+    if our_id("we", &id) && s.db().delete_endpoint(None, &id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!(
@@ -372,7 +385,7 @@ pub async fn redeliver(
     Path((account, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     admin_or_service(&s, &bearer, &account).await?;
-    if s.db().redeliver(&account, &id, Utc::now()).await? {
+    if our_id("evt", &id) && s.db().redeliver(&account, &id, Utc::now()).await? {
         Ok(StatusCode::ACCEPTED)
     } else {
         Err(ApiError::not_found(format!(
