@@ -669,7 +669,7 @@ async fn a_body_of_another_shape_than_documented_is_refused() {
             } else {
                 "[93]"
             };
-            let uri = route.replace("{account}", ACCOUNT).replace("{hold}", "1");
+            let uri = route.replace("{account}", ACCOUNT).replace("{hold}", "41");
             let token = if op["tags"][0] == "ingest" {
                 &t.service
             } else {
@@ -987,4 +987,102 @@ async fn the_background_pass_writes_refills_that_fell_due() {
             after.len()
         );
     }
+}
+
+/// Every operation is documented for an integrator: a unique id, a summary, a description,
+/// the errors it answers, and an example for each body; and every example is a request the
+/// server takes as well-formed (a rule of this account may still refuse it).
+#[tokio::test]
+async fn every_operation_is_documented_with_an_example_the_server_takes() {
+    let db = sqlite();
+    let (state, t) = server(&db, 1_000_000).await;
+    let app = router(state);
+    let (_, doc) = call(&app, Method::GET, "/api/openapi.json", None, None).await;
+    let mut ids = std::collections::HashSet::new();
+    let mut examples = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default().to_string();
+            let at = format!("{method} {path}");
+            assert!(
+                !id.is_empty() && ids.insert(id.clone()),
+                "{at}: a unique operationId ({id})"
+            );
+            for field in ["summary", "description"] {
+                assert!(
+                    op[field].as_str().is_some_and(|s| s.len() > 10),
+                    "{at}: {field}"
+                );
+            }
+            for code in ["401", "500"] {
+                assert!(
+                    op["responses"].get(code).is_some(),
+                    "{at}: documents {code}"
+                );
+            }
+            let Some(body) = op.get("requestBody") else {
+                continue;
+            };
+            let example = &body["content"]["application/json"]["example"];
+            assert!(!example.is_null(), "{at}: an example body");
+            examples += 1;
+            let uri = path
+                .replace("{account}", ACCOUNT)
+                .replace("{hold}", "41")
+                .replace("{member}", "m_jonas")
+                .replace("{id}", "evt_000000000000000000000000");
+            // Members buy and hold batches; the host does the rest.
+            let token = match id.as_str() {
+                "buy" | "hold_batch" | "settle" => &t.admin,
+                _ => &t.host,
+            };
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let (status, answer) =
+                call(&app, method, &uri, Some(token), Some(&example.to_string())).await;
+            assert!(
+                status != StatusCode::UNSUPPORTED_MEDIA_TYPE
+                    && answer["error"]["code"] != "invalid_body"
+                    && answer["error"]["code"] != "bad_request",
+                "{at}: its example is refused as malformed: {status} {answer}"
+            );
+        }
+    }
+    assert!(examples >= 20, "{examples} examples");
+}
+
+/// `/api/docs` renders the document with the files the build copied beside the app, and says
+/// where the document is when there is no app.
+#[tokio::test]
+async fn the_api_reference_is_served_from_the_apps_files() {
+    let db = sqlite();
+    let store = creditboard_server::db::Db::connect(&db.url).await.unwrap();
+    let bare = creditboard_server::state::AppState::new(store.clone(), None, None);
+    let (status, _) = call(&router(bare.clone()), Method::GET, "/api/docs", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = |state| async move {
+        let response = tower::ServiceExt::oneshot(
+            router(state),
+            axum::http::Request::get("/api/docs")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        let bytes = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    };
+    let without = page(bare).await;
+    assert!(without.contains("/api/openapi.json") && !without.contains("swagger-ui-bundle"));
+    let app = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(app.path().join("api-docs")).unwrap();
+    std::fs::write(app.path().join("api-docs/swagger-ui-bundle.js"), "//").unwrap();
+    let with =
+        creditboard_server::state::AppState::new(store, Some(app.path().to_path_buf()), None);
+    let html = page(with.clone()).await;
+    assert!(html.contains("/api-docs/swagger-ui-bundle.js") && html.contains("/api/docs/init.js"));
+    let (status, _) = call(&router(with), Method::GET, "/api/docs/init.js", None, None).await;
+    assert_eq!(status, StatusCode::OK);
 }

@@ -6,6 +6,7 @@
 mod audit;
 mod body;
 mod calls;
+mod docs;
 mod embed;
 mod events;
 mod export;
@@ -14,6 +15,7 @@ mod hooks;
 mod ingest;
 mod provision;
 mod purchases;
+mod reference;
 mod sessions;
 mod tokens;
 
@@ -80,6 +82,8 @@ pub fn api() -> Router<AppState> {
         )
         .route("/api/v1/webhooks/{id}", delete(hooks::remove_global))
         .route("/api/openapi.json", get(openapi_json))
+        .route("/api/docs", get(reference::page))
+        .route("/api/docs/init.js", get(reference::init))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
@@ -185,65 +189,11 @@ impl utoipa::Modify for Security {
     }
 }
 
-/// Every operation can answer with the API's error body; listing them once here keeps the
-/// document honest without repeating them on each handler.
+/// Each operation's id, words, example and errors ([`docs`]).
 struct ErrorResponses;
 
 impl utoipa::Modify for ErrorResponses {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-        let error = |what: &str| {
-            ResponseBuilder::new()
-                .description(what)
-                .content(
-                    "application/json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("ErrorBody")))
-                        .build(),
-                )
-                .build()
-        };
-        let all = [
-            ("400", "Malformed or invalid input; nothing changed"),
-            ("401", "No token, or an invalid or expired one"),
-            (
-                "403",
-                "The token may not do this (its kind or the member's role)",
-            ),
-            ("404", "No such account for this token, or no such entry"),
-            ("405", "Method not allowed"),
-            (
-                "409",
-                "Clashes with an earlier request (idempotency key, settled hold)",
-            ),
-            ("410", "The account is closed"),
-            ("413", "The body is too large"),
-            ("415", "The body is not JSON"),
-            (
-                "422",
-                "Refused by a rule (credits, caps, offers); nothing changed",
-            ),
-            ("500", "The server failed; details are logged, not shown"),
-            ("503", "The ledger is busy or unreachable; try again"),
-        ];
-        for item in doc.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.delete,
-                &mut item.patch,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                for (code, what) in all {
-                    op.responses
-                        .responses
-                        .entry(code.into())
-                        .or_insert_with(|| error(what).into());
-                }
-            }
-        }
+        docs::document(doc);
     }
 }
