@@ -7,60 +7,24 @@ use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use creditboard_domain::account::Changed;
 use creditboard_domain::entry::{EntryKind, LedgerEntry};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::Serialize;
 
-/// Who made a change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Actor {
-    /// A team member (their own token or a session the host minted for them).
-    Member { member: String },
-    /// The account's service token.
-    Service,
-    /// The host's token for the whole server.
-    Host,
-    /// A read-only embed token (which changes nothing).
-    Embed,
-    /// The server on its own (e.g. tokens of a member taken off the team).
-    Server,
-}
+pub use creditboard_domain::api::host::{Actor, AuditEntry};
 
-/// One change, as `GET …/audit` lists it.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct AuditEntry {
-    /// Increasing: `?before=` pages back from it.
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub actor: Actor,
-    /// `create_account`, `close_account`, `add_member`, `update_member`, `remove_member`,
-    /// `auto_top_up`, `member_cap`, `alerts`, `allocation`, `billing_day`, `plan`, `grant`,
-    /// `adjustment`, `issue_token`, `revoke_token`.
-    pub action: String,
-    /// What it is about: `member:m_ana`, `meter:credits`, `entry:42`, `token:tok_…`.
-    pub subject: String,
-    /// The part it changed, before and after, in the settings' own JSON (`null`: none).
-    #[schema(value_type = Object)]
-    pub before: serde_json::Value,
-    #[schema(value_type = Object)]
-    pub after: serde_json::Value,
-}
-
-impl AuditEntry {
-    pub fn from_row(row: AuditRow) -> ApiResult<AuditEntry> {
-        let json = |s: &str| -> ApiResult<serde_json::Value> {
-            serde_json::from_str(s).map_err(ApiError::internal)
-        };
-        Ok(AuditEntry {
-            id: row.id,
-            at: row.at,
-            actor: serde_json::from_str(&row.actor).map_err(ApiError::internal)?,
-            action: row.action,
-            subject: row.subject,
-            before: json(&row.before)?,
-            after: json(&row.after)?,
-        })
-    }
+/// A stored change as the API lists it.
+pub fn entry(row: AuditRow) -> ApiResult<AuditEntry> {
+    let json = |s: &str| -> ApiResult<serde_json::Value> {
+        serde_json::from_str(s).map_err(ApiError::internal)
+    };
+    Ok(AuditEntry {
+        id: row.id,
+        at: row.at,
+        actor: serde_json::from_str(&row.actor).map_err(ApiError::internal)?,
+        action: row.action,
+        subject: row.subject,
+        before: json(&row.before)?,
+        after: json(&row.after)?,
+    })
 }
 
 /// A change to record: what, about what, and the part it changed before and after.

@@ -4,22 +4,11 @@
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use creditboard_domain::alerts::Notification;
-use creditboard_domain::events::{self, EventType, HostEvent};
+use creditboard_domain::events;
 use creditboard_domain::ledger::Ledger;
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-/// An event as delivered.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct EventBody {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: EventType,
-    pub account: String,
-    pub created_at: DateTime<Utc>,
-    pub data: HostEvent,
-}
+pub use creditboard_domain::api::host::EventBody;
 
 /// The events one write made, ready to store: (id, type, body).
 pub fn outgoing(

@@ -8,7 +8,7 @@ use crate::api::{BuyRequest, BuyResult};
 use crate::batch::{self, BatchRequest, HeldShot, SettleRequest, ShotOutcome};
 use crate::billing::{self, PaymentProvider};
 use crate::config::Role;
-use crate::config::settings::SettingsChange;
+use crate::config::settings::{SettingsChange, Touched};
 use crate::entry::{
     CaptureOp, EntryId, EntryKind, HeldBy, LedgerEntry, Operation, PaymentResult, Receipt,
     ReleaseOp,
@@ -117,11 +117,14 @@ impl Account {
         self.change_settings(change)?;
         if *self.config() != before {
             self.version += 1;
+            let (was, is) = (change.touched(&before), change.touched(self.config()));
+            let json = |t: &Touched| serde_json::to_value(t).unwrap_or_default();
+            self.note_change(caller, change, json(&was), json(&is));
             self.changes.push(Changed {
                 version: self.version,
                 change: change.clone(),
-                before: change.touched(&before),
-                after: change.touched(self.config()),
+                before: was,
+                after: is,
             });
         }
         Ok(())

@@ -10,12 +10,14 @@
 //! hands over the settings changes made here, to store beside the new entries.
 
 mod actions;
+mod integration;
 mod reads;
 
 pub use reads::{balance_view, team_view, usage_view};
 
 use crate::activity::ActivityIndex;
 use crate::alerts::{AlertLog, Notification};
+use crate::api::host::AuditEntry;
 use crate::config::AccountConfig;
 use crate::config::settings::{SettingsChange, Touched};
 use crate::entry::LedgerEntry;
@@ -39,6 +41,8 @@ pub struct Account {
     version: i64,
     /// Settings changes made here since the adapter last took them.
     changes: Vec<Changed>,
+    /// The newest changes made here, as the audit log shows them (`integration.rs`).
+    audit: Vec<AuditEntry>,
 }
 
 /// A settings change made here: the version it made, and the part of the settings it
@@ -62,6 +66,7 @@ impl Account {
             alerts: AlertLog::default(),
             version: 0,
             changes: Vec::new(),
+            audit: Vec::new(),
         }
     }
 

@@ -23,6 +23,7 @@ use crate::error::{DomainError, Result};
 use serde::Serialize;
 
 // The request and answer types of every call, in one namespace: `with_calls!` names them here.
+pub use super::host::{AuditPage, AuditQuery, EventsQuery, SentEvent};
 pub use super::{
     AccountView, BalanceView, BuyRequest, BuyResult, EstimateRequest, TeamView,
     TopUpSimulationRequest, UsageQuery, UsageView,
@@ -122,6 +123,16 @@ macro_rules! with_calls {
                 POST "/holds/{hold}/settle" body 204 write "spend" "Captured or released",
                 |account, asker, request| account.settle(asker.caller, &request, asker.now),
                 path hold "The hold's entry id" |request| request.hold
+            }
+            /// The audit log, newest first (admins and the service).
+            audit: AuditQuery -> AuditPage {
+                GET "/audit" query 200 read "webhooks" "A page of changes, newest first",
+                |account, asker, query| account.audit(asker.caller, &query)
+            }
+            /// The events the host is told, with each delivery's attempts (admins and the service).
+            webhook_events: EventsQuery -> Vec<SentEvent> {
+                GET "/webhook-events" query 200 read "webhooks" "The newest events, newest first",
+                |account, asker, query| account.host_events(asker.caller, &query)
             }
         }
     };

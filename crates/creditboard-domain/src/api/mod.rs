@@ -5,6 +5,7 @@
 pub mod call;
 pub mod calls;
 pub mod dispatch;
+pub mod host;
 pub mod query;
 #[cfg(feature = "openapi")]
 pub mod schema;

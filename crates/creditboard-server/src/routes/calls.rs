@@ -52,6 +52,13 @@ fn route<C: Call>(router: Router<AppState>) -> Router<AppState> {
     if C::ROUTE.path == "/purchases" {
         return router.route(relative_path::<C>(), post(super::purchases::buy));
     }
+    // The audit log and the events are the database's (every process's changes, the
+    // deliveries made), not the aggregate's.
+    match C::ROUTE.path {
+        "/audit" => return router.route(relative_path::<C>(), get(super::audit::log)),
+        "/webhook-events" => return router.route(relative_path::<C>(), get(super::hooks::events)),
+        _ => {}
+    }
     let handler: MethodRouter<AppState> = match C::ROUTE.method {
         Method::Get => get(answer::<C>),
         Method::Post => post(answer::<C>),

@@ -201,7 +201,13 @@ const OPERATIONS: &[Words] = &[
     ("post", "/webhooks", "add_webhook", "", ""),
     ("get", "/webhooks", "list_webhooks", "", ""),
     ("delete", "/webhooks/{id}", "delete_webhook", "", ""),
-    ("get", "/webhook-events", "list_webhook_events", "", ""),
+    (
+        "get",
+        "/webhook-events",
+        "list_webhook_events",
+        "List events and their deliveries",
+        "The newest events of the account, each with its deliveries to the host's endpoints and every attempt (when, the endpoint's status or why there was none, how long it took). Admins, the service and the host.",
+    ),
     (
         "post",
         "/webhook-events/{id}/redeliver",
@@ -209,7 +215,13 @@ const OPERATIONS: &[Words] = &[
         "",
         "",
     ),
-    ("get", "/audit", "audit_log", "", ""),
+    (
+        "get",
+        "/audit",
+        "audit_log",
+        "Read the audit log",
+        "Every change to the account's settings, team, plan, grants and tokens: who (a member, the service, the host, the server), when, and the part changed before and after. Newest first; `next_before` pages back. Admins, the service and the host.",
+    ),
     ("post", "/api/v1/webhooks", "add_server_webhook", "", ""),
     (
         "get",

@@ -6,15 +6,17 @@ use crate::auth::Bearer;
 use crate::db::EndpointRow;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::webhooks::{self, EventBody};
+use crate::webhooks;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use creditboard_domain::access::{self, Action, Caller, Needs};
+use creditboard_domain::api::host::{self, Attempt, Delivery, EventBody, EventsQuery, SentEvent};
+use creditboard_domain::api::query::QueryString;
 use creditboard_domain::events::EventType;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 /// `POST …/webhooks`.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -280,66 +282,16 @@ pub async fn remove_global(
     }
 }
 
-/// `?limit=` on lists: 1 to 100.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct Limit {
-    /// 1 to 100 (default 50).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u32>,
-}
-
-impl Limit {
-    pub fn get(&self) -> ApiResult<i64> {
-        match self.limit {
-            None => Ok(50),
-            Some(n @ 1..=100) => Ok(i64::from(n)),
-            Some(n) => Err(ApiError::bad_request(format!("limit is 1 to 100, not {n}"))),
-        }
-    }
-}
-
-/// One event with what became of it at each endpoint.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SentEvent {
-    pub event: EventBody,
-    pub deliveries: Vec<Delivery>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Delivery {
-    pub endpoint: String,
-    /// `pending` (trying, with backoff), `delivered`, `failed` (given up after a day) or
-    /// `cancelled` (the endpoint was deleted).
-    pub state: String,
-    /// When the next attempt is due, while pending.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    pub attempts: Vec<Attempt>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Attempt {
-    pub n: i32,
-    pub at: DateTime<Utc>,
-    /// The endpoint's HTTP status; none: it did not answer.
-    pub status: Option<i32>,
-    pub error: Option<String>,
-    pub duration_ms: i64,
-}
-
-#[utoipa::path(get, path = "/api/v1/accounts/{account}/webhook-events", tag = "webhooks",
-    summary = "List events and their deliveries",
-    description = "The newest events of the account, each with its deliveries and every attempt. Admins, the service and the host.",
-    params(("account" = String, Path, description = "The account id"), Limit),
-    responses((status = 200, description = "Newest first", body = Vec<SentEvent>)))]
+/// The declared call `webhook_events`, answered from the database: each event with its
+/// deliveries and every attempt.
 pub async fn events(
     State(s): State<AppState>,
     bearer: Bearer,
     Path(account): Path<String>,
-    Query(limit): Query<Limit>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> ApiResult<Json<Vec<SentEvent>>> {
-    let limit = limit.get()?;
+    let q = EventsQuery::from_query(&pairs)?;
+    let limit = i64::try_from(host::limit(q.limit)?).unwrap_or(50);
     admin_or_service(&s, &bearer, &account).await?;
     let rows = s.db().events_of(&account, limit).await?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();

@@ -69,9 +69,7 @@ pub fn api() -> Router<AppState> {
         .route("/sessions", post(sessions::start))
         .route("/webhooks", post(hooks::add).get(hooks::list))
         .route("/webhooks/{id}", delete(hooks::remove))
-        .route("/webhook-events", get(hooks::events))
         .route("/webhook-events/{id}/redeliver", post(hooks::redeliver))
-        .route("/audit", get(audit::log))
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .nest("/api/v1/accounts/{account}", calls::routes(account))
@@ -141,9 +139,7 @@ async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
         hooks::add_global,
         hooks::list_global,
         hooks::remove_global,
-        hooks::events,
         hooks::redeliver,
-        audit::log,
     ),
     components(schemas(creditboard_domain::api::ErrorBody)),
     modifiers(&Calls, &Security, &ErrorResponses),
