@@ -2,8 +2,11 @@
 // (no browser download). The xtask passes the fixtures, the pinned clock and two URLs: the app
 // on a static file server (the in-browser demo store) and the reference server in demo mode,
 // whose accounts hold the same seeded histories. Each test runs against both; the few that
-// drive the demo store's own controls are tagged and skipped on the server.
+// drive the demo store's own controls are tagged and skipped on the server. A third URL, the
+// sample host's, runs host-app.spec.ts alone.
 import { defineConfig } from '@playwright/test';
+
+const HOST_APP = 'host-app.spec.ts';
 
 export default defineConfig({
   testDir: '.',
@@ -16,9 +19,20 @@ export default defineConfig({
   workers: 2,
   reporter: [['list']],
   projects: [
-    { name: 'demo-store', use: { baseURL: process.env.CB_BASE_URL } },
+    { name: 'demo-store', use: { baseURL: process.env.CB_BASE_URL }, testIgnore: ['bench/**', HOST_APP] },
     ...(process.env.CB_SERVER_URL
-      ? [{ name: 'server', use: { baseURL: process.env.CB_SERVER_URL }, grepInvert: /@demo-store-only/ }]
+      ? [
+          {
+            name: 'server',
+            use: { baseURL: process.env.CB_SERVER_URL },
+            grepInvert: /@demo-store-only/,
+            testIgnore: ['bench/**', HOST_APP],
+          },
+        ]
+      : []),
+    // The sample host (examples/host/) on a Creditboard server of its own: only its file.
+    ...(process.env.CB_HOST_APP_URL
+      ? [{ name: 'host-app', use: { baseURL: process.env.CB_HOST_APP_URL }, testMatch: HOST_APP }]
       : []),
   ],
   use: {

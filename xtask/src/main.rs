@@ -253,18 +253,97 @@ fn e2e(args: &[String]) -> Result {
     )?;
     std::fs::create_dir_all(root().join("target/e2e")).map_err(|e| format!("target/e2e: {e}"))?;
     let api = server::Server::start_e2e(&root().join("target/e2e/server.db"), E2E_NOW)?;
+    // The sample host (examples/host/) on a server of its own, not the demo, on the real
+    // clock: it provisions its account, takes its payments and receives its webhooks.
+    let host = SampleHost::start(&root().join("target/e2e/host.db"))?;
     run(Command::new("playwright")
         .args(["test", "-c", "tests/e2e/playwright.config.ts"])
         .args(args)
         .env("CB_BASE_URL", format!("http://127.0.0.1:{}", server.port()))
         .env("CB_SERVER_URL", api.base_url())
+        .env("CB_HOST_APP_URL", &host.url)
         .env("CB_FIXTURES", &fixtures)
         .env("CB_EMBED_APP", EMBED_APP_PREFIX)
         .env("CB_NOW", E2E_NOW)
         .env("CB_CHROMIUM", tools::CHROMIUM))?;
+    drop(host);
     drop(api);
     drop(server);
     Ok(())
+}
+
+/// The sample host (`node examples/host/server.mjs`) and the Creditboard server it adopts;
+/// both stop when this is dropped.
+struct SampleHost {
+    child: std::process::Child,
+    url: String,
+    _server: server::Server,
+}
+
+impl SampleHost {
+    /// Test secrets: the host and the server only ever meet on the loopback.
+    const PAYMENT_SECRET: &str = "e2e-payment-secret-0123456789";
+    const WEBHOOK_SECRET: &str = "e2e-webhook-secret-0123456789";
+
+    fn start(database: &Path) -> Result<SampleHost> {
+        use std::io::{BufRead, BufReader};
+        // The server is told the host's payment endpoint at start, so the host's port is
+        // chosen first: a free one, released for the host to take.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port for the sample host: {e}"))?
+            .port();
+        let payments = format!("http://127.0.0.1:{port}/payments");
+        let (server, token) =
+            server::Server::start_for_host(database, &payments, Self::PAYMENT_SECRET)?;
+        let mut child = Command::new("node")
+            .arg("examples/host/server.mjs")
+            .env("PORT", port.to_string())
+            .env("CB_SERVER", server.base_url())
+            .env("CB_HOST_TOKEN", token)
+            .env("CB_PAYMENT_SECRET", Self::PAYMENT_SECRET)
+            .env("CB_WEBHOOK_SECRET", Self::WEBHOOK_SECRET)
+            .current_dir(root())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start the sample host with node: {e}"))?;
+        let stdout = child.stdout.take().ok_or("the sample host has no stdout")?;
+        // It says where it listens once its account is provisioned; the rest of its output is
+        // passed on (and read, so it never blocks on a full pipe).
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout)
+                .lines()
+                .map_while(std::io::Result::ok)
+            {
+                match line.strip_prefix("Sample host on ") {
+                    Some(url) => {
+                        let _ = tx.send(url.trim().trim_end_matches('/').to_string());
+                    }
+                    None => println!("{line}"),
+                }
+            }
+        });
+        match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(url) => Ok(SampleHost {
+                child,
+                url,
+                _server: server,
+            }),
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err("the sample host did not start within a minute (see its log above)".into())
+            }
+        }
+    }
+}
+
+impl Drop for SampleHost {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn bench() -> Result {

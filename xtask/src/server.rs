@@ -1,5 +1,6 @@
 //! Runs the reference server (`creditboard-server`) as a child process: the demo on SQLite,
-//! or a seeded instance the API fuzzing runs against.
+//! a seeded instance the API fuzzing runs against, or an empty one the sample host
+//! (`examples/host/`) provisions its account on.
 
 use crate::{Result, cargo, root, run};
 use std::io::{BufRead, BufReader};
@@ -48,13 +49,52 @@ impl Server {
         Ok(server)
     }
 
+    /// A server a host product provisions its own account on, not the demo: a fresh SQLite
+    /// file, the built app, payments through the host's endpoint `payments` (signed with
+    /// `payment_secret`), and a host token issued for it (the debug build the tests left).
+    pub fn start_for_host(
+        database: &Path,
+        payments: &str,
+        payment_secret: &str,
+    ) -> Result<(Server, String)> {
+        run(cargo().args(["build", "-p", "creditboard-server"]))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+        }
+        let url = format!("sqlite://{}", database.display());
+        let binary = binary("debug");
+        let server = Server::launch(
+            &binary,
+            &url,
+            0,
+            &["--payments", payments],
+            &[("CB_PAYMENT_SECRET", payment_secret)],
+        )?;
+        // Once it listens the database is migrated, so the command can write the token.
+        let token = host_token(&binary, &url)?;
+        Ok((server, token))
+    }
+
     /// Starts `binary` in demo mode (seeded accounts) and waits until it listens.
     fn spawn(binary: &Path, database_url: &str, port: u16, extra: &[&str]) -> Result<Server> {
+        let mut args = vec!["--demo"];
+        args.extend_from_slice(extra);
+        Server::launch(binary, database_url, port, &args, &[])
+    }
+
+    /// Starts `binary` with `args` and `env` and waits until it listens.
+    fn launch(
+        binary: &Path,
+        database_url: &str,
+        port: u16,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Server> {
         let mut cmd = Command::new(binary);
         cmd.args(["--addr", &format!("127.0.0.1:{port}")])
             .args(["--app", &root().join("dist").display().to_string()])
-            .arg("--demo")
-            .args(extra)
+            .args(args)
+            .envs(env.iter().copied())
             .env("DATABASE_URL", database_url)
             .current_dir(root())
             .stdout(Stdio::piped());
@@ -131,6 +171,22 @@ fn token(binary: &Path, database_url: &str, kind: &[&str]) -> Result<String> {
     if !out.status.success() {
         return Err(format!(
             "issuing a token failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Issues a host token (`token --host`: it creates accounts and is the service of each).
+fn host_token(binary: &Path, database_url: &str) -> Result<String> {
+    let out = Command::new(binary)
+        .args(["token", "--host"])
+        .env("DATABASE_URL", database_url)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "issuing a host token failed: {}",
             String::from_utf8_lossy(&out.stderr)
         ));
     }

@@ -13,7 +13,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use creditboard_domain::DomainError;
 use creditboard_domain::access::{self, Needs};
 use creditboard_domain::config::meter::Allocation;
 use creditboard_domain::config::settings::SettingsChange;
@@ -106,13 +105,13 @@ pub async fn create(
     if let Some(existing) = s.db().account_record(&id).await? {
         return match existing.created_by {
             Some(h) if h == hash => Ok((StatusCode::OK, Json(record(&s, &id).await?))),
-            _ => Err(DomainError::IdempotencyConflict {
-                key: id.clone(),
-                differs: format!(
-                    "an account “{id}” exists, made by another request: change it with PATCH"
+            _ => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_conflict",
+                format!(
+                    "an account “{id}” exists, made by another request: change it with PATCH /api/v1/accounts/{id}"
                 ),
-            }
-            .into()),
+            )),
         };
     }
     let now = s.accounts().now();
@@ -307,14 +306,18 @@ pub async fn add_member(
     match existing {
         Some(m) if m == member => return Ok((StatusCode::OK, Json(m))),
         Some(m) => {
-            return Err(DomainError::IdempotencyConflict {
-                key: m.id.to_string(),
-                differs: format!(
-                    "{} is on the team as {} ({:?}): change them with PATCH",
-                    m.id, m.name, m.role
+            let role = match m.role {
+                Role::Admin => "an admin",
+                Role::Member => "a member",
+            };
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_conflict",
+                format!(
+                    "{} is on the team already, as {} named {}: change them with PATCH …/members/{}",
+                    m.id, role, m.name, m.id
                 ),
-            }
-            .into());
+            ));
         }
         None => {}
     }
