@@ -17,6 +17,7 @@ use crate::outbox;
 use chrono::{DateTime, Utc};
 use creditboard_domain::access::{self, Caller};
 use creditboard_domain::account::Account;
+use creditboard_domain::config::settings::SettingsChange;
 use creditboard_domain::entry::{EntryId, EntryKind};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -186,6 +187,9 @@ impl Accounts {
             .account(account)
             .await?
             .ok_or_else(|| ApiError::no_account(account))?;
+        if row.closed {
+            return Err(ApiError::closed(account));
+        }
         let started = std::time::Instant::now();
         let entries = self.db.entries_after(account, 0).await?;
         let notifications = self.db.notifications_after(account, 0).await?;
@@ -267,9 +271,15 @@ impl Accounts {
             for c in &changes {
                 tx.record_change(account, c.version, &c.change, a.config())
                     .await?;
+                // Off the team, their tokens go in the same write: re-added later, they get
+                // new ones, never the old ones back.
+                if let SettingsChange::RemoveMember { member } = &c.change {
+                    tx.delete_member_tokens(account, member.as_str()).await?;
+                }
             }
             audit::record_write(&mut tx, account, now, actor, &changes, written).await?;
-            tx.insert_events(account, &events?, now).await?;
+            // Delivery runs on the real clock, whatever the ledger's says.
+            tx.insert_events(account, &events?, Utc::now()).await?;
             tx.commit().await
         }
         .await;

@@ -32,15 +32,22 @@ pub async fn run(state: AppState) {
 /// and index brought up to its entries.
 pub async fn once(state: &AppState) -> crate::error::ApiResult<()> {
     for account in state.db().account_ids().await? {
-        state
-            .accounts()
-            .read(&account, |a, _| {
-                a.refresh();
-                Ok(())
-            })
-            .await?;
-        // Payments a crash or a silent provider left pending: asked about by their key.
-        crate::paying::resolve_stale(state, &account, state.accounts().now()).await?;
+        // One account that fails (closed meanwhile, unreadable) is logged and skipped.
+        let done = async {
+            state
+                .accounts()
+                .read(&account, |a, _| {
+                    a.refresh();
+                    Ok(())
+                })
+                .await?;
+            // Payments a crash or a silent provider left pending: asked about by their key.
+            crate::paying::resolve_stale(state, &account, state.accounts().now()).await
+        }
+        .await;
+        if let Err(e) = done {
+            tracing::warn!("background pass skipped {account}: {}", e.message);
+        }
     }
     state.db().delete_expired_tokens(chrono::Utc::now()).await?;
     Ok(())

@@ -169,6 +169,17 @@ pub async fn issue_audited(
     let (token, hash) = new_token();
     let id = public_id(&hash);
     let mut tx = db.begin_write(account).await?;
+    // Checked again under the account's lock: a removal or a closing that committed since
+    // the caller looked wins.
+    if let Some(member) = kind.member()
+        && !tx.on_team(account, member).await?
+    {
+        return Err(crate::error::ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "not_on_team",
+            format!("“{member}” is not on the team"),
+        ));
+    }
     tx.insert_token(&hash, account, kind.as_str(), kind.member(), expires_at)
         .await?;
     let after = serde_json::json!({

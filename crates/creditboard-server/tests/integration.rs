@@ -252,13 +252,38 @@ async fn members_are_added_changed_and_removed_and_their_sessions_stop_at_once()
         assert_eq!(status, StatusCode::NO_CONTENT);
         let (status, _) = send(&app, Method::GET, &path("/balance"), &nia_token, None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _) = send(
+            &app,
+            Method::DELETE,
+            &path("/members/m_nia"),
+            &t.service,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "no longer on the team");
+        // Back on the team, she gets new tokens: the old session stays dead.
+        let (status, _) = send(
+            &app,
+            Method::POST,
+            &path("/members"),
+            &t.service,
+            Some(nia.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, _) = send(&app, Method::GET, &path("/balance"), &nia_token, None).await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "an old session never comes back"
+        );
         // Sessions only for members on the team, for a bounded time.
         let (status, refused) = send(
             &app,
             Method::POST,
             &path("/sessions"),
             &t.host,
-            Some(json!({"member": "m_nia"})),
+            Some(json!({"member": "m_ghost"})),
         )
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
@@ -278,6 +303,7 @@ async fn members_are_added_changed_and_removed_and_their_sessions_stop_at_once()
             ("update_member", "service"),
             ("alerts", "member"),
             ("remove_member", "service"),
+            ("add_member", "service"),
         ];
         let actions: Vec<(&str, &str)> = actions
             .iter()
@@ -379,6 +405,20 @@ async fn a_plan_change_mid_cycle_keeps_the_cycle_and_applies_from_the_next() {
         assert!(status.is_client_error(), "{refused}");
         let (_, view) = send(&later, Method::GET, &at(""), &t.host, None).await;
         assert_eq!(view["plan"], "business");
+        // All or none: a later step that cannot be made leaves the earlier ones unmade.
+        let half = json!({"plan": "free", "allocations": [
+            {"meter": "credits", "allocation": {"amount": 0, "unused": "lapse"}},
+            {"meter": "credits", "allocation": {"amount": 100, "unused": "lapse"}}
+        ]});
+        let (status, refused) = send(&later, Method::PATCH, &at(""), &t.host, Some(half)).await;
+        assert!(status.is_client_error(), "{refused}");
+        let (_, view) = send(&later, Method::GET, &at(""), &t.host, None).await;
+        assert_eq!(view["plan"], "business");
+        assert_eq!(
+            audit_actions(&later, &t.host, STUDIO).await.len(),
+            4,
+            "nothing audited"
+        );
     }
 }
 
@@ -666,6 +706,43 @@ async fn webhooks_are_signed_retried_with_backoff_redelivered_and_never_slow_the
         receiver.hanging.store(false, Ordering::SeqCst);
         receiver.release.notify_waiters();
         assert_eq!(*receiver.forged.lock().unwrap(), 0);
+
+        // A deleted endpoint gets nothing more.
+        let id = made["id"].as_str().unwrap();
+        let (status, _) = send(
+            &app,
+            Method::DELETE,
+            &path(&format!("/webhooks/{id}")),
+            &t.service,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let count = receiver.received.lock().unwrap().len();
+        let grant = json!({"key": "w4", "meter": "credits", "amount": 10, "reason": "Fourth"});
+        send(
+            &app,
+            Method::POST,
+            &path("/grants"),
+            &t.service,
+            Some(grant),
+        )
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let (_, events) = send(
+            &app,
+            Method::GET,
+            &path("/webhook-events?limit=1"),
+            &t.admin,
+            None,
+        )
+        .await;
+        assert_eq!(events[0]["event"]["data"]["reason"], "Fourth");
+        assert_eq!(events[0]["deliveries"], json!([]), "{events}");
+        assert!(
+            receiver.received.lock().unwrap().len() <= count + 1,
+            "at most the third, released"
+        );
     }
 }
 
@@ -682,6 +759,19 @@ async fn a_closed_account_answers_410_and_its_tokens_stop() {
         let (status, gone) = send(&app, Method::GET, &path("/balance"), &t.host, None).await;
         assert_eq!(status, StatusCode::GONE, "{gone}");
         assert_eq!(gone["error"]["code"], "account_closed");
+        for rest in ["/audit", "/webhooks", "/webhook-events"] {
+            let (status, gone) = send(&app, Method::GET, &path(rest), &t.host, None).await;
+            assert_eq!(status, StatusCode::GONE, "{rest}: {gone}");
+        }
+        let (status, _) = send(
+            &app,
+            Method::GET,
+            "/api/v1/accounts/nobody/audit",
+            &t.host,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
         let (status, again) = send(&app, Method::DELETE, &path(""), &t.host, None).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(again["closed_at"], closed["closed_at"]);

@@ -35,6 +35,9 @@ CREATE TABLE webhook_endpoints (
     created_at_ms BIGINT NOT NULL,
     deleted_at_ms BIGINT
 );
+-- One live endpoint per URL and account (or server-wide): a retried registration finds it.
+CREATE UNIQUE INDEX webhook_endpoints_once ON webhook_endpoints (COALESCE(account, ''), url)
+    WHERE deleted_at_ms IS NULL;
 
 -- Events as they happened, written in the transaction of the entries that made them.
 CREATE TABLE webhook_events (

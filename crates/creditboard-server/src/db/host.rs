@@ -90,6 +90,21 @@ impl WriteTx {
         Ok(closed > 0)
     }
 
+    /// The account's team as stored now (inside the write: no change can come between).
+    pub async fn on_team(&mut self, account: &str, member: &str) -> ApiResult<bool> {
+        let sql = "SELECT config FROM accounts WHERE id = $1 AND closed_at_ms IS NULL";
+        let config: Option<String> = on!(tx self, t => sqlx::query_scalar(sql)
+            .bind(account)
+            .fetch_optional(&mut **t)
+            .await?);
+        let Some(config) = config else {
+            return Ok(false);
+        };
+        let config: creditboard_domain::config::AccountConfig =
+            serde_json::from_str(&config).map_err(corrupt)?;
+        Ok(config.members.iter().any(|m| m.id.as_str() == member))
+    }
+
     /// Deletes the tokens of `member` of `account` (taken off the team); how many.
     pub async fn delete_member_tokens(&mut self, account: &str, member: &str) -> ApiResult<u64> {
         let sql = "DELETE FROM tokens WHERE account = $1 AND member = $2";

@@ -125,6 +125,8 @@ pub struct News {
 
 /// An account as stored.
 pub struct AccountRow {
+    /// Closed by the host: it answers 410 and is never loaded.
+    pub closed: bool,
     pub config: AccountConfig,
     pub rate_card: RateCard,
     pub opened_at: DateTime<Utc>,
@@ -241,13 +243,15 @@ impl Db {
     }
 
     pub async fn account(&self, id: &str) -> ApiResult<Option<AccountRow>> {
-        let sql = "SELECT config, rate_card, opened_at, config_version FROM accounts WHERE id = $1";
-        let row: Option<(String, String, String, i64)> =
+        let sql = "SELECT config, rate_card, opened_at, config_version, closed_at_ms \
+                   FROM accounts WHERE id = $1";
+        let row: Option<(String, String, String, i64, Option<i64>)> =
             on!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await?);
-        let Some((config, rate_card, opened_at, version)) = row else {
+        let Some((config, rate_card, opened_at, version, closed)) = row else {
             return Ok(None);
         };
         Ok(Some(AccountRow {
+            closed: closed.is_some(),
             config: serde_json::from_str(&config).map_err(corrupt)?,
             rate_card: serde_json::from_str(&rate_card).map_err(corrupt)?,
             opened_at: DateTime::parse_from_rfc3339(&opened_at)

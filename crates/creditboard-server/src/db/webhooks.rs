@@ -144,7 +144,7 @@ impl Db {
                    FROM webhook_deliveries d \
                    JOIN webhook_endpoints p ON p.id = d.endpoint \
                    JOIN webhook_events e ON e.id = d.event \
-                   WHERE d.state = 'pending' AND d.next_at_ms <= $1 \
+                   WHERE d.state = 'pending' AND d.next_at_ms <= $1 AND p.deleted_at_ms IS NULL \
                    ORDER BY d.next_at_ms LIMIT $2";
         type Row = (String, String, String, String, String, String, i32, i64);
         let rows: Vec<Row> = on!(self, pool => sqlx::query_as(sql)
@@ -191,8 +191,10 @@ impl Db {
         let insert = "INSERT INTO webhook_attempts \
                       (event, endpoint, n, at_ms, status, error, duration_ms) \
                       VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        // Only while pending: a delivery cancelled (its endpoint deleted) or sent again by
+        // hand meanwhile stays as that left it.
         let update = "UPDATE webhook_deliveries SET state = $1, attempts = $2, next_at_ms = $3 \
-                      WHERE event = $4 AND endpoint = $5";
+                      WHERE event = $4 AND endpoint = $5 AND state = 'pending'";
         on!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(insert)
@@ -288,7 +290,8 @@ impl Db {
             return Ok(false);
         }
         let sql = "UPDATE webhook_deliveries SET state = 'pending', next_at_ms = $1 \
-                   WHERE event = $2 AND state <> 'cancelled'";
+                   WHERE event = $2 AND state <> 'cancelled' AND endpoint IN \
+                   (SELECT id FROM webhook_endpoints WHERE deleted_at_ms IS NULL)";
         on!(self, pool => {
             sqlx::query(sql).bind(now.timestamp_millis()).bind(id).execute(pool).await?;
         });

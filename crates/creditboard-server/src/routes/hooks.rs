@@ -137,7 +137,26 @@ async fn register(
         events: events_json,
         created_at: Utc::now(),
     };
-    s.db().insert_endpoint(&row).await?;
+    if let Err(e) = s.db().insert_endpoint(&row).await {
+        // Registered by a request running beside this one: answered as a retry would be.
+        return match s
+            .db()
+            .endpoints(account)
+            .await?
+            .into_iter()
+            .find(|r| r.url == row.url)
+        {
+            Some(_) => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_conflict",
+                format!(
+                    "{} was being registered by another request: send it again",
+                    row.url
+                ),
+            )),
+            None => Err(e),
+        };
+    }
     let secret = made.then(|| row.secret.clone());
     Ok((StatusCode::CREATED, Json(listed(row, secret)?)))
 }
@@ -155,11 +174,12 @@ pub(super) async fn admin_or_service(
     account: &str,
 ) -> ApiResult<()> {
     let who = bearer.caller_for(account)?;
-    if who == Caller::Service {
-        return Ok(());
-    }
+    // Read either way: an account that does not exist is a 404, a closed one a 410.
     s.accounts()
         .read_as(account, &who, |a, _| {
+            if who == Caller::Service {
+                return Ok(());
+            }
             if who == Caller::ReadOnly {
                 return Err(creditboard_domain::DomainError::ReadOnly.into());
             }
@@ -222,6 +242,7 @@ pub async fn remove(
     Path((account, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     host_or_service(&bearer, &account)?;
+    s.accounts().read(&account, |_, _| Ok(())).await?;
     if our_id("we", &id) && s.db().delete_endpoint(Some(&account), &id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

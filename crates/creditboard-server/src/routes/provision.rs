@@ -229,12 +229,13 @@ async fn configure(
     let who = bearer.caller_for(account)?;
     s.accounts()
         .write_as(account, &who, &bearer.actor(), |a, _| {
+            // Tried first, step by step as they will be made: a refusal leaves nothing made.
             let mut trial = a.config().clone();
             for c in changes {
                 access::may_change(a.config(), &who, c)?;
                 trial = c.apply_to(&trial)?;
+                trial.validate()?;
             }
-            trial.validate()?;
             for c in changes {
                 a.configure(&who, c, &super::calls::Charges(s.payments().unavailable()))?;
             }
@@ -261,6 +262,20 @@ pub async fn close(
         .await?
         .ok_or_else(|| ApiError::no_account(&account))?;
     if row.closed_at.is_none() {
+        // A payment being settled would be stranded: charged, and never credited.
+        let waiting = s
+            .accounts()
+            .read(&account, |a, _| Ok(a.ledger().pending_payments().count()))
+            .await?;
+        if waiting > 0 {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "payment_pending",
+                format!(
+                    "{waiting} payment(s) of this account are being settled: close it once they are (a few minutes at most)"
+                ),
+            ));
+        }
         let now = s.accounts().now();
         let mut tx = s.db().begin_write(&account).await?;
         if tx.close_account(&account, now).await? {
@@ -297,32 +312,46 @@ pub async fn add_member(
     let change = SettingsChange::AddMember {
         member: member.clone(),
     };
-    let existing = s
+    let payments = super::calls::Charges(s.payments().unavailable());
+    // Looked at in the write that adds them: two identical requests at once add them once.
+    let added = s
         .accounts()
-        .read_as(&account, &who, |a, _| {
-            Ok(a.config().member(&member.id).cloned())
+        .write_as(&account, &who, &bearer.actor(), |a, _| {
+            match a.config().member(&member.id) {
+                Some(m) if *m == member => return Ok(false),
+                Some(m) => return Err(already_on_team(m)),
+                None => {}
+            }
+            a.configure(&who, &change, &payments)?;
+            Ok(true)
         })
         .await?;
-    match existing {
-        Some(m) if m == member => return Ok((StatusCode::OK, Json(m))),
-        Some(m) => {
-            let role = match m.role {
-                Role::Admin => "an admin",
-                Role::Member => "a member",
-            };
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "idempotency_conflict",
-                format!(
-                    "{} is on the team already, as {} named {}: change them with PATCH …/members/{}",
-                    m.id, role, m.name, m.id
-                ),
-            ));
-        }
-        None => {}
-    }
-    configure(&s, &bearer, &account, std::slice::from_ref(&change)).await?;
-    Ok((StatusCode::CREATED, Json(member)))
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(member)))
+}
+
+fn already_on_team(m: &Member) -> ApiError {
+    let role = match m.role {
+        Role::Admin => "an admin",
+        Role::Member => "a member",
+    };
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "idempotency_conflict",
+        format!(
+            "{} is on the team already, as {} named {}: change them with PATCH …/members/{}",
+            m.id, role, m.name, m.id
+        ),
+    )
+}
+
+/// A member the path names who is not on the team.
+fn not_on_team(id: &MemberId) -> ApiError {
+    ApiError::not_found(format!("“{id}” is not on the team"))
 }
 
 #[utoipa::path(patch, path = "/api/v1/accounts/{account}/members/{member}", tag = "provisioning",
@@ -345,13 +374,21 @@ pub async fn update_member(
         name: request.name,
         role: request.role,
     };
-    configure(&s, &bearer, &account, std::slice::from_ref(&change)).await?;
     let who = bearer.caller_for(&account)?;
+    let payments = super::calls::Charges(s.payments().unavailable());
     let now = s
         .accounts()
-        .read_as(&account, &who, |a, _| Ok(a.config().member(&id).cloned()))
-        .await?
-        .ok_or_else(|| ApiError::internal("a member changed is not on the team"))?;
+        .write_as(&account, &who, &bearer.actor(), |a, _| {
+            if a.config().member(&id).is_none() {
+                return Err(not_on_team(&id));
+            }
+            a.configure(&who, &change, &payments)?;
+            a.config()
+                .member(&id)
+                .cloned()
+                .ok_or_else(|| not_on_team(&id))
+        })
+        .await?;
     Ok(Json(now))
 }
 
@@ -369,10 +406,16 @@ pub async fn remove_member(
     host_or_service(&bearer, &account)?;
     let id = MemberId::new(&member)?;
     let change = SettingsChange::RemoveMember { member: id.clone() };
-    configure(&s, &bearer, &account, std::slice::from_ref(&change)).await?;
-    // Refused from the removal on (`access::on_team`); deleted so lists do not show them.
-    let mut tx = s.db().begin_write(&account).await?;
-    tx.delete_member_tokens(&account, id.as_str()).await?;
-    tx.commit().await?;
+    let who = bearer.caller_for(&account)?;
+    let payments = super::calls::Charges(s.payments().unavailable());
+    // Their tokens are deleted in the same write (`Accounts::write`).
+    s.accounts()
+        .write_as(&account, &who, &bearer.actor(), |a, _| {
+            if a.config().member(&id).is_none() {
+                return Err(not_on_team(&id));
+            }
+            Ok(a.configure(&who, &change, &payments)?)
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
