@@ -2,6 +2,7 @@
 
 use crate::components::shell::Shell;
 use crate::pages::activity::{CreditActivityPage, ProjectPage};
+use crate::pages::audit::AuditLogPage;
 use crate::pages::billing::BillingPage;
 use crate::pages::rates::RatesPage;
 use crate::pages::team::TeamPage;
@@ -45,6 +46,7 @@ pub fn App(store: Arc<dyn Backend>, #[prop(optional)] notices: Vec<String>) -> i
                     <Route path=path!("/rates") view={Lazy::<RatesRoute>::new()} />
                     <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} />
                     <Route path=path!("/team") view={Lazy::<TeamRoute>::new()} />
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} />
                 </Routes>
             </Shell>
         </Router>
@@ -89,6 +91,7 @@ on_demand! {
     RatesRoute => RatesPage,
     BillingRoute => BillingPage,
     TeamRoute => TeamPage,
+    AuditRoute => AuditLogPage,
 }
 
 /// Embedded: tells the host page where the dashboard is whenever that changes.

@@ -106,6 +106,8 @@ fn skip_to_main(ev: leptos::ev::MouseEvent) {
 #[component]
 fn Nav() -> impl IntoView {
     let query = use_query_map();
+    // The log is the admins' (the account refuses it to anyone else).
+    let may_audit = crate::hooks::account::use_may(creditboard_domain::access::Action::ManageTeam);
     let link = move |path: &'static str| {
         move || {
             let sticky = store_params(&pairs(&query.read()));
@@ -122,6 +124,9 @@ fn Nav() -> impl IntoView {
             <A href=link("/rates")>"Rate card"</A>
             <A href=link("/billing")>"Billing"</A>
             <A href=link("/team")>"Team"</A>
+            <Show when=move || may_audit.get()>
+                <A href=link("/audit")>"Audit log"</A>
+            </Show>
         </nav>
     }
 }

@@ -11,6 +11,7 @@ pub mod activity;
 pub mod billing;
 pub mod demo;
 pub mod estimate;
+pub mod integration;
 pub mod render_queue;
 pub mod team;
 pub mod url;

@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod activity;
+pub mod audit;
 pub mod billing;
 pub mod lazy;
 pub mod rates;

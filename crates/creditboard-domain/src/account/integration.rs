@@ -73,10 +73,18 @@ impl Account {
         access::may_manage_tokens(self.config(), caller)?;
         let size = limit(query.limit)?;
         let fired = self.alerts.latest(&self.ledger);
-        let made = events::written(&self.ledger, 0, &fired);
+        // A resolution and a cap reached are changes one write made: over the whole history
+        // at once they would say nothing true, so they are only a server's (told as it goes).
+        let made = events::written(&self.ledger, 0, &fired)
+            .into_iter()
+            .filter(|e| {
+                !matches!(
+                    e.kind,
+                    EventType::AlertResolved | EventType::MemberCapReached
+                )
+            });
         let account = self.config().id.to_string();
         Ok(made
-            .into_iter()
             .rev()
             .take(size)
             .map(|data| SentEvent {
