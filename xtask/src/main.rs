@@ -185,8 +185,9 @@ fn test(args: &[String]) -> Result {
     let t = Instant::now();
     let st = schemathesis::ensure_schemathesis()?;
     let api = server::Server::start_seeded(&postgres.create_database("schemathesis")?)?;
-    // As an admin (the dashboard's calls) and as the host's service (ingestion).
-    for token in [api.admin_token(), api.service_token()] {
+    // As an admin (the dashboard's calls), as the account's service (ingestion), and last as
+    // the host (provisioning: it may close the account, after which everything is a 410).
+    for token in [api.admin_token(), api.service_token(), api.host_token()] {
         schemathesis::run(
             &st,
             server::FUZZ_ACCOUNT,

@@ -14,6 +14,7 @@ pub struct Server {
     base_url: String,
     service_token: String,
     admin_token: String,
+    host_token: String,
 }
 
 /// The demo account the fuzzing acts on.
@@ -46,6 +47,7 @@ impl Server {
         let mut server = Server::spawn(&binary, database_url, 0, &[])?;
         server.service_token = token(&binary, database_url, &["--service"])?;
         server.admin_token = token(&binary, database_url, &["--member", "m_anton"])?;
+        server.host_token = host_token(&binary, database_url)?;
         Ok(server)
     }
 
@@ -126,6 +128,7 @@ impl Server {
             base_url,
             service_token: String::new(),
             admin_token: String::new(),
+            host_token: String::new(),
         })
     }
 
@@ -135,6 +138,11 @@ impl Server {
 
     pub fn service_token(&self) -> &str {
         &self.service_token
+    }
+
+    /// The host's token: it creates accounts and is the service of each (`start_seeded`).
+    pub fn host_token(&self) -> &str {
+        &self.host_token
     }
 
     pub fn admin_token(&self) -> &str {

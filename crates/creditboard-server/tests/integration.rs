@@ -829,3 +829,27 @@ async fn wrong_methods_and_unknown_routes_answer_the_documented_json_error() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_wrong_method_names_the_methods_the_path_takes() {
+    let db = sqlite();
+    let (state, t) = server(&db, 0).await;
+    let response = tower::ServiceExt::oneshot(
+        router(state),
+        axum::http::Request::delete(path("/balance"))
+            .header("authorization", format!("Bearer {}", t.admin))
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let allow = response
+        .headers()
+        .get("allow")
+        .map(|v| v.to_str().unwrap().to_string());
+    assert!(
+        allow.as_deref().is_some_and(|a| a.contains("GET")),
+        "Allow: {allow:?}"
+    );
+}
