@@ -135,6 +135,8 @@ fn action_label(action: &str) -> &str {
         "adjustment" => "Balance adjusted",
         "issue_token" => "Token issued",
         "revoke_token" => "Token revoked",
+        "add_webhook" => "Webhook endpoint added",
+        "delete_webhook" => "Webhook endpoint deleted",
         other => other,
     }
 }

@@ -506,6 +506,16 @@ async fn grants_and_adjustments_carry_their_reason_into_the_ledger() {
         .await;
         assert_eq!(status, StatusCode::OK, "{fixed}");
         assert_eq!(fixed["entries"][0]["kind"], "adjustment");
+        let fix = json!({"key": "fix-1", "meter": "credits", "amount": -300, "reason": "Double-charged render 4711"});
+        let (_, again) = send(
+            &app,
+            Method::POST,
+            &path("/adjustments"),
+            &t.host,
+            Some(fix),
+        )
+        .await;
+        assert_eq!(again["replayed"], true, "a retry takes nothing more");
         assert_eq!(available(&app, &t.admin).await, INCLUDED + 700);
         assert_eq!(
             audit_actions(&app, &t.service, ACCOUNT).await,
@@ -742,6 +752,19 @@ async fn webhooks_are_signed_retried_with_backoff_redelivered_and_never_slow_the
         assert!(
             receiver.received.lock().unwrap().len() <= count + 1,
             "at most the third, released"
+        );
+        let hooks: Vec<(String, String)> = audit_actions(&app, &t.admin, ACCOUNT)
+            .await
+            .into_iter()
+            .filter(|(a, _)| a.contains("webhook"))
+            .collect();
+        assert_eq!(
+            hooks,
+            [
+                ("add_webhook".to_string(), "service".to_string()),
+                ("delete_webhook".to_string(), "service".to_string())
+            ],
+            "registered once (the retry is not a change), then deleted"
         );
     }
 }

@@ -36,7 +36,7 @@ pub struct AuditEntry {
     pub actor: Actor,
     /// `create_account`, `close_account`, `add_member`, `update_member`, `remove_member`,
     /// `auto_top_up`, `member_cap`, `alerts`, `allocation`, `billing_day`, `plan`, `grant`,
-    /// `adjustment`, `issue_token`, `revoke_token`.
+    /// `adjustment`, `issue_token`, `revoke_token`, `add_webhook`, `delete_webhook`.
     pub action: String,
     /// What it is about: `member:m_ana`, `meter:credits`, `entry:42`, `token:tok_…`.
     pub subject: String,

@@ -2,6 +2,7 @@
 //! the events sent and each delivery's attempts, and sending one again by hand.
 
 use super::{Body, Path, Query};
+use crate::audit::{self, Change};
 use crate::auth::Bearer;
 use crate::db::EndpointRow;
 use crate::error::{ApiError, ApiResult};
@@ -208,7 +209,44 @@ pub async fn add(
 ) -> ApiResult<(StatusCode, Json<Endpoint>)> {
     host_or_service(&bearer, &account)?;
     s.accounts().read(&account, |_, _| Ok(())).await?;
-    register(&s, Some(&account), request).await
+    let (status, Json(endpoint)) = register(&s, Some(&account), request).await?;
+    if status == StatusCode::CREATED {
+        let after = serde_json::json!({ "url": endpoint.url, "events": endpoint.events });
+        audit_endpoint(
+            &s,
+            &bearer,
+            &account,
+            "add_webhook",
+            &endpoint.id,
+            &(),
+            &after,
+        )
+        .await?;
+    }
+    Ok((status, Json(endpoint)))
+}
+
+/// Records a change to the account's endpoints in the audit log.
+async fn audit_endpoint(
+    s: &AppState,
+    bearer: &Bearer,
+    account: &str,
+    action: &'static str,
+    id: &str,
+    before: &impl Serialize,
+    after: &impl Serialize,
+) -> ApiResult<()> {
+    let mut tx = s.db().begin_write(account).await?;
+    let change = Change::new(action, format!("webhook:{id}"), before, after)?;
+    audit::record(
+        &mut tx,
+        account,
+        s.accounts().now(),
+        &bearer.actor(),
+        change,
+    )
+    .await?;
+    tx.commit().await
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{account}/webhooks", tag = "webhooks",
@@ -244,6 +282,8 @@ pub async fn remove(
     host_or_service(&bearer, &account)?;
     s.accounts().read(&account, |_, _| Ok(())).await?;
     if our_id("we", &id) && s.db().delete_endpoint(Some(&account), &id).await? {
+        let before = serde_json::json!({ "id": id });
+        audit_endpoint(&s, &bearer, &account, "delete_webhook", &id, &before, &()).await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!(
