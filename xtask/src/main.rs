@@ -356,6 +356,8 @@ fn bench() -> Result {
     run(cargo()
         .args(["bench", "-p", "creditboard-server", "--bench", "scale"])
         .env("CB_POSTGRES_URL", postgres.url()))?;
+    // The API's latency with a dead webhook endpoint against none, in the same run.
+    run(cargo().args(["bench", "-p", "creditboard-server", "--bench", "webhooks"]))?;
     drop(postgres);
     build::app()?;
     let server = serve::Server::start(&root().join("dist"), 0)?;
@@ -468,6 +470,7 @@ fn bench_report() -> Result<String> {
          - period switch → chart redrawn, {} ledger entries: {:.0} ms median, {:.0} ms worst of {} (target ≤ 100)\n\
          - Activity, {} ledger entries: filter change → page 1 shown {:.0} ms median, {:.0} ms worst of {} (target ≤ 100)\n\
          - Activity CSV export of {} rows: {:.0} ms median of 3 (target ≤ 5,000 for 100,000)\n\
+         {}\n\
          {}",
         apply_ns / 1e6,
         1e3 / (apply_ns / 1e6),
@@ -491,7 +494,23 @@ fn bench_report() -> Result<String> {
         activity["export_rows"].as_u64().unwrap_or(0),
         act("export_ms_median"),
         server_report(&read_json(root().join("target/bench/server.json"))?),
+        webhooks_report(&read_json(root().join("target/bench/webhooks.json"))?),
     ))
+}
+
+/// The webhook benchmark's figures (`crates/creditboard-server/benches/webhooks.rs`).
+fn webhooks_report(r: &serde_json::Value) -> String {
+    let f = |group: &str, key: &str| r[group][key].as_f64().unwrap_or(f64::NAN);
+    format!(
+        "- one-event usage with a dead webhook endpoint against none ({} requests each, same run): p50 {:.2} → {:.2} ms (×{:.2}), p99 {:.2} → {:.2} ms (×{:.2})",
+        r["requests_each"].as_u64().unwrap_or(0),
+        f("no_endpoint", "p50_ms"),
+        f("dead_endpoint", "p50_ms"),
+        r["ratio_p50"].as_f64().unwrap_or(f64::NAN),
+        f("no_endpoint", "p99_ms"),
+        f("dead_endpoint", "p99_ms"),
+        r["ratio_p99"].as_f64().unwrap_or(f64::NAN),
+    )
 }
 
 /// The server benchmark's figures (`crates/creditboard-server/benches/scale.rs`).
