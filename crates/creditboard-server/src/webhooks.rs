@@ -18,7 +18,8 @@ use crate::payments;
 use crate::state::AppState;
 use chrono::Utc;
 use rand::RngCore;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use crate::outbox::{EventBody, new_id};
@@ -43,8 +44,10 @@ pub const BACKOFF: [Duration; 10] = [
 
 /// How often the task looks for deliveries due.
 const POLL: Duration = Duration::from_millis(500);
-/// The most deliveries in flight at once from one process.
+/// The most deliveries in flight at once from one process,
 const IN_FLIGHT: usize = 16;
+/// and to one endpoint: a slow one takes at most this many of them.
+const PER_ENDPOINT: usize = 4;
 
 /// A fresh signing secret for an endpoint that did not bring one.
 pub fn new_secret() -> String {
@@ -64,14 +67,21 @@ pub async fn run(state: AppState, backoff: Vec<Duration>) {
     };
     let backoff = Arc::new(backoff);
     let slots = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+    // Deliveries in flight, by endpoint.
+    let flying: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
     // Claimed for longer than a try can take: if this process dies meanwhile, another sends.
     let lease = chrono::Duration::from_std(TIMEOUT * 3).unwrap_or(chrono::Duration::seconds(30));
     loop {
         let free = slots.available_permits() as i64;
+        let busy: Vec<String> = lock(&flying)
+            .iter()
+            .filter(|(_, n)| **n >= PER_ENDPOINT)
+            .map(|(e, _)| e.clone())
+            .collect();
         let due = if free > 0 {
             state
                 .db()
-                .claim_due_deliveries(Utc::now(), lease, free)
+                .claim_due_deliveries(Utc::now(), lease, free, PER_ENDPOINT as i64, &busy)
                 .await
         } else {
             Ok(Vec::new())
@@ -82,10 +92,20 @@ pub async fn run(state: AppState, backoff: Vec<Duration>) {
                     let Ok(permit) = slots.clone().acquire_owned().await else {
                         return;
                     };
+                    let endpoint = d.endpoint.clone();
+                    *lock(&flying).entry(endpoint.clone()).or_default() += 1;
                     let (state, client, backoff) = (state.clone(), client.clone(), backoff.clone());
+                    let flying = flying.clone();
                     tokio::spawn(async move {
                         if let Err(e) = deliver(&state, &client, &backoff, d).await {
                             tracing::warn!("recording a webhook attempt failed: {}", e.message);
+                        }
+                        let mut flying = lock(&flying);
+                        if let Some(n) = flying.get_mut(&endpoint) {
+                            *n -= 1;
+                            if *n == 0 {
+                                flying.remove(&endpoint);
+                            }
                         }
                         drop(permit);
                     });
@@ -95,6 +115,10 @@ pub async fn run(state: AppState, backoff: Vec<Duration>) {
         }
         tokio::time::sleep(POLL).await;
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// One attempt of one delivery, recorded with what came of it.

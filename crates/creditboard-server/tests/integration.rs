@@ -876,3 +876,79 @@ async fn a_wrong_method_names_the_methods_the_path_takes() {
         "Allow: {allow:?}"
     );
 }
+
+#[tokio::test]
+async fn a_slow_endpoint_takes_a_few_deliveries_at_a_time_and_never_holds_up_another() {
+    for db in each_backend().await {
+        let (state, t) = server(&db, 0).await;
+        tokio::spawn(creditboard_server::webhooks::run(
+            state.clone(),
+            vec![std::time::Duration::from_secs(60)],
+        ));
+        let app = router(state);
+        let (slow_url, slow) = receiver::start().await;
+        slow.hanging.store(true, Ordering::SeqCst);
+        let (status, _) = send(
+            &app,
+            Method::POST,
+            &path("/webhooks"),
+            &t.service,
+            Some(json!({"url": slow_url, "secret": receiver::SECRET})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        for i in 0..20 {
+            let grant = json!({"key": format!("s{i}"), "meter": "credits", "amount": 1, "reason": "Queued"});
+            send(
+                &app,
+                Method::POST,
+                &path("/grants"),
+                &t.service,
+                Some(grant),
+            )
+            .await;
+        }
+        eventually("the slow endpoint busy", async || {
+            slow.open.load(Ordering::SeqCst) > 0
+        })
+        .await;
+        // Another endpoint, and an event for it after the twenty.
+        let (fast_url, fast) = receiver::start().await;
+        let (status, _) = send(
+            &app,
+            Method::POST,
+            "/api/v1/webhooks",
+            &t.host,
+            Some(json!({"url": fast_url, "secret": receiver::SECRET})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let grant =
+            json!({"key": "fast", "meter": "credits", "amount": 1, "reason": "For the other"});
+        send(
+            &app,
+            Method::POST,
+            &path("/grants"),
+            &t.service,
+            Some(grant),
+        )
+        .await;
+        eventually("the other endpoint served", async || {
+            fast.received
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|e| e["data"]["reason"] == "For the other")
+        })
+        .await;
+        // The slow one never held more than its share, and has still answered nothing.
+        assert!(
+            slow.open.load(Ordering::SeqCst) <= 4,
+            "{} open",
+            slow.open.load(Ordering::SeqCst)
+        );
+        assert!(slow.received.lock().unwrap().is_empty());
+        slow.hanging.store(false, Ordering::SeqCst);
+        slow.release.notify_waiters();
+    }
+}

@@ -133,25 +133,42 @@ impl Db {
     }
 
     /// Deliveries due by `now`, claimed for `lease` (another process skips them meanwhile),
-    /// at most `limit`.
+    /// at most `limit` in all and `per_endpoint` to any one endpoint, none to the endpoints
+    /// in `busy` (those with as many in flight already): one slow endpoint never holds up
+    /// the others.
     pub async fn claim_due_deliveries(
         &self,
         now: DateTime<Utc>,
         lease: chrono::Duration,
         limit: i64,
+        per_endpoint: i64,
+        busy: &[String],
     ) -> ApiResult<Vec<DeliveryRow>> {
-        let sql = "SELECT d.event, d.endpoint, p.url, p.secret, e.body, e.type, d.attempts, d.next_at_ms \
-                   FROM webhook_deliveries d \
-                   JOIN webhook_endpoints p ON p.id = d.endpoint \
-                   JOIN webhook_events e ON e.id = d.event \
-                   WHERE d.state = 'pending' AND d.next_at_ms <= $1 AND p.deleted_at_ms IS NULL \
-                   ORDER BY d.next_at_ms LIMIT $2";
+        let skip: String = (0..busy.len())
+            .map(|i| format!(" AND d.endpoint <> ${}", i + 4))
+            .collect();
+        let sql = format!(
+            "SELECT event, endpoint, url, secret, body, type, attempts, next_at_ms FROM (\
+               SELECT d.event, d.endpoint, p.url, p.secret, e.body, e.type, d.attempts, d.next_at_ms, \
+                 ROW_NUMBER() OVER (PARTITION BY d.endpoint ORDER BY d.next_at_ms) AS nth \
+               FROM webhook_deliveries d \
+               JOIN webhook_endpoints p ON p.id = d.endpoint \
+               JOIN webhook_events e ON e.id = d.event \
+               WHERE d.state = 'pending' AND d.next_at_ms <= $1 AND p.deleted_at_ms IS NULL{skip}\
+             ) due WHERE nth <= $3 ORDER BY next_at_ms LIMIT $2"
+        );
+        let sql = sql.as_str();
         type Row = (String, String, String, String, String, String, i32, i64);
-        let rows: Vec<Row> = on!(self, pool => sqlx::query_as(sql)
-            .bind(now.timestamp_millis())
-            .bind(limit)
-            .fetch_all(pool)
-            .await?);
+        let rows: Vec<Row> = on!(self, pool => {
+            let mut q = sqlx::query_as(sql)
+                .bind(now.timestamp_millis())
+                .bind(limit)
+                .bind(per_endpoint);
+            for b in busy {
+                q = q.bind(b);
+            }
+            q.fetch_all(pool).await?
+        });
         let claim = "UPDATE webhook_deliveries SET next_at_ms = $1 \
                      WHERE event = $2 AND endpoint = $3 AND state = 'pending' AND next_at_ms = $4";
         let until = (now + lease).timestamp_millis();

@@ -26,6 +26,8 @@ pub struct Receiver {
     /// While set, deliveries wait for `release` before they are answered.
     pub hanging: AtomicBool,
     pub release: Notify,
+    /// Deliveries received and not answered yet (while hanging).
+    pub open: std::sync::atomic::AtomicU32,
 }
 
 impl Receiver {
@@ -53,7 +55,9 @@ pub async fn start() -> (String, Arc<Receiver>) {
 
 async fn receive(State(r): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     if r.hanging.load(Ordering::SeqCst) {
+        r.open.fetch_add(1, Ordering::SeqCst);
         r.release.notified().await;
+        r.open.fetch_sub(1, Ordering::SeqCst);
     }
     if r.failing.load(Ordering::SeqCst) {
         return StatusCode::INTERNAL_SERVER_ERROR;
