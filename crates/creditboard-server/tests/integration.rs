@@ -181,6 +181,29 @@ async fn members_are_added_changed_and_removed_and_their_sessions_stop_at_once()
         )
         .await;
         assert_eq!(status, StatusCode::CONFLICT, "{clash}");
+        // Bad input changes nothing and says why.
+        for bad in [
+            json!({"id": "m_blank", "name": " ", "role": "member"}),
+            json!({"id": "not an id", "name": "Nope", "role": "member"}),
+            json!({"id": "m_x", "name": "X", "role": "owner"}),
+        ] {
+            let (status, refused) = send(
+                &app,
+                Method::POST,
+                &path("/members"),
+                &t.service,
+                Some(bad.clone()),
+            )
+            .await;
+            assert!(status.is_client_error(), "{bad}: {status} {refused}");
+            assert!(
+                refused["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty())
+            );
+        }
+        let (_, team) = send(&app, Method::GET, &path(""), &t.service, None).await;
+        assert_eq!(team["members"].as_array().unwrap().len(), 7, "six and Nia");
         // A member of the team cannot add one: the team is the host's.
         let (status, refused) = send(
             &app,
@@ -782,10 +805,15 @@ async fn a_closed_account_answers_410_and_its_tokens_stop() {
         let (status, gone) = send(&app, Method::GET, &path("/balance"), &t.host, None).await;
         assert_eq!(status, StatusCode::GONE, "{gone}");
         assert_eq!(gone["error"]["code"], "account_closed");
-        for rest in ["/audit", "/webhooks", "/webhook-events"] {
+        for rest in ["/webhooks", "/webhook-events"] {
             let (status, gone) = send(&app, Method::GET, &path(rest), &t.host, None).await;
             assert_eq!(status, StatusCode::GONE, "{rest}: {gone}");
         }
+        // The host keeps its record of who closed it.
+        assert_eq!(
+            audit_actions(&app, &t.host, ACCOUNT).await,
+            vec![("close_account".to_string(), "host".to_string())]
+        );
         let (status, _) = send(
             &app,
             Method::GET,
@@ -950,5 +978,67 @@ async fn a_slow_endpoint_takes_a_few_deliveries_at_a_time_and_never_holds_up_ano
         assert!(slow.received.lock().unwrap().is_empty());
         slow.hanging.store(false, Ordering::SeqCst);
         slow.release.notify_waiters();
+    }
+}
+
+#[tokio::test]
+async fn server_wide_endpoints_are_the_hosts_alone() {
+    for db in each_backend().await {
+        let (state, t) = server(&db, 0).await;
+        let app = router(state);
+        let endpoint = json!({"url": "http://127.0.0.1:9/all", "secret": receiver::SECRET});
+        for token in [&t.service, &t.admin, &t.embed] {
+            let (status, refused) = send(
+                &app,
+                Method::POST,
+                "/api/v1/webhooks",
+                token,
+                Some(endpoint.clone()),
+            )
+            .await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{}: {refused}", db.backend);
+            let (status, _) = send(&app, Method::GET, "/api/v1/webhooks", token, None).await;
+            assert_eq!(status, StatusCode::FORBIDDEN);
+        }
+        let (status, made) = send(
+            &app,
+            Method::POST,
+            "/api/v1/webhooks",
+            &t.host,
+            Some(endpoint.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        assert!(made["account"].is_null());
+        let id = made["id"].as_str().unwrap();
+        let (status, _) = send(
+            &app,
+            Method::DELETE,
+            &format!("/api/v1/webhooks/{id}"),
+            &t.service,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (_, listed) = send(&app, Method::GET, "/api/v1/webhooks", &t.host, None).await;
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+        let (status, _) = send(
+            &app,
+            Method::DELETE,
+            &format!("/api/v1/webhooks/{id}"),
+            &t.host,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, _) = send(
+            &app,
+            Method::DELETE,
+            &format!("/api/v1/webhooks/{id}"),
+            &t.host,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "deleted once");
     }
 }

@@ -3,7 +3,7 @@
 //! server answers both from its database; the demo store from the aggregate (the changes
 //! made in the browser, the events its ledger made, which it has nowhere to send).
 
-use super::query::{Query, QueryString};
+use super::query::{Query, QueryString, number};
 use crate::error::{DomainError, Result};
 use crate::events::{EventType, HostEvent};
 use chrono::{DateTime, Utc};
@@ -147,19 +147,6 @@ pub struct Attempt {
     pub status: Option<i32>,
     pub error: Option<String>,
     pub duration_ms: i64,
-}
-
-fn number<T: std::str::FromStr>(query: &[(String, String)], key: &str) -> Result<Option<T>> {
-    query
-        .iter()
-        .rev()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| {
-            v.parse().map_err(|_| {
-                DomainError::InvalidQuery(format!("{key} is a whole number, not “{v}”"))
-            })
-        })
-        .transpose()
 }
 
 impl QueryString for AuditQuery {

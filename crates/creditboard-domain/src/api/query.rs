@@ -192,7 +192,10 @@ impl RawQuery {
 }
 
 /// A whole number parameter, if given.
-fn number<T: std::str::FromStr>(query: &[(String, String)], key: &str) -> Result<Option<T>> {
+pub(crate) fn number<T: std::str::FromStr>(
+    query: &[(String, String)],
+    key: &str,
+) -> Result<Option<T>> {
     value(query, key)
         .map(|v| {
             v.parse().map_err(|_| {

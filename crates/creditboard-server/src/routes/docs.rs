@@ -220,7 +220,7 @@ const OPERATIONS: &[Words] = &[
         "/audit",
         "audit_log",
         "Read the audit log",
-        "Every change to the account's settings, team, plan, grants and tokens: who (a member, the service, the host, the server), when, and the part changed before and after. Newest first; `next_before` pages back. Admins, the service and the host.",
+        "Every change to the account's settings, team, plan, grants and tokens: who (a member, the service, the host, the server), when, and the part changed before and after. Newest first; `next_before` pages back. Admins, the service and the host (who still reads it once the account is closed).",
     ),
     ("post", "/api/v1/webhooks", "add_server_webhook", "", ""),
     (
