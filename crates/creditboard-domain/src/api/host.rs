@@ -41,9 +41,9 @@ pub struct AuditEntry {
     /// What it is about: `member:m_ana`, `meter:credits`, `entry:42`, `token:tok_…`.
     pub subject: String,
     /// The part it changed, before and after, in the settings' own JSON (`null`: none).
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Value))]
     pub before: serde_json::Value,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Value))]
     pub after: serde_json::Value,
 }
 

@@ -391,9 +391,11 @@ fn errors(method: &str, path: &str, op: &mut Operation) {
     }
     if writes {
         codes.push(("409", "Clashes with an earlier request: the same key or id with something else changed, a hold already settled"));
+    }
+    if writes || has_body {
         codes.push((
             "422",
-            "Refused by a rule (credits, caps, offers, the team); nothing changed",
+            "Refused by a rule (credits, caps, offers, the team, what the rate card knows); nothing changed",
         ));
     }
     if has_body {
