@@ -185,8 +185,9 @@ fn test(args: &[String]) -> Result {
     let t = Instant::now();
     let st = schemathesis::ensure_schemathesis()?;
     let api = server::Server::start_seeded(&postgres.create_database("schemathesis")?)?;
-    // As an admin (the dashboard's calls), as the account's service (ingestion), and last as
-    // the host (provisioning: it may close the account, after which everything is a 410).
+    // As an admin (the dashboard's calls), as the account's service (ingestion), and as the
+    // host (provisioning). Closing the account is left out: everything after it would be a
+    // 410, and its own tests cover it.
     for token in [api.admin_token(), api.service_token(), api.host_token()] {
         schemathesis::run(
             &st,
@@ -194,8 +195,11 @@ fn test(args: &[String]) -> Result {
             &api.base_url(),
             &format!("{}/api/openapi.json", api.base_url()),
             token,
-            // A stream never ends: it has its own test.
-            &["/api/v1/accounts/{account}/events"],
+            schemathesis::Exclude {
+                // A stream never ends: it has its own test.
+                paths: &["/api/v1/accounts/{account}/events"],
+                operations: &["close_account"],
+            },
             30,
         )?;
     }

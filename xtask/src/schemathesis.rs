@@ -87,17 +87,23 @@ fn ensure_python() -> Result {
 /// path relative to the workspace root), with every check Schemathesis has and `max_examples`
 /// cases per operation; fails when any check fails.
 ///
-/// `exclude_paths` are the schema's paths (`/v1/events`, not full URLs) left out. Streams such
+/// `exclude.paths` are the schema's paths (`/v1/events`, not full URLs) left out. Streams such
 /// as Server-Sent Events should be: Schemathesis reads up to 20 events of every streamed
 /// response, so a stream that sends only now and then holds each case up until the request
 /// timeout fails it.
+/// What a run leaves out: schema paths (`/v1/events`), and operations by id.
+pub struct Exclude<'a> {
+    pub paths: &'a [&'a str],
+    pub operations: &'a [&'a str],
+}
+
 pub fn run(
     st: &Path,
     account: &str,
     base_url: &str,
     openapi_url: &str,
     token: &str,
-    exclude_paths: &[&str],
+    exclude: Exclude<'_>,
     max_examples: u32,
 ) -> Result {
     // Schemathesis and Hypothesis keep the failures they found (for `st replay` and to try
@@ -130,8 +136,11 @@ pub fn run(
         .args(["--max-examples", &max_examples.to_string()])
         .args(["--request-timeout", "5"])
         .args(["--header", &format!("Authorization: Bearer {token}")]);
-    for path in exclude_paths {
+    for path in exclude.paths {
         cmd.args(["--exclude-path", path]);
+    }
+    for id in exclude.operations {
+        cmd.args(["--exclude-operation-id", id]);
     }
     let shown = format!("{cmd:?}").replace('"', "");
     eprintln!("$ {shown}");

@@ -43,11 +43,19 @@ impl HoldPolicy {
     /// When a hold made at `at` expires: `asked` seconds after it, if that is within the
     /// bounds, else after the account's default.
     pub fn expiry(&self, at: DateTime<Utc>, asked: Option<u32>) -> Result<DateTime<Utc>> {
-        let seconds = match asked {
-            None => i64::from(self.expire_after_minutes) * 60,
-            Some(s) if (MIN_HOLD_MINUTES * 60..=MAX_HOLD_MINUTES * 60).contains(&s) => i64::from(s),
-            Some(s) => return Err(DomainError::HoldExpiryOutOfRange { seconds: s }),
-        };
+        check_expires_in(asked)?;
+        let seconds = asked.map_or(i64::from(self.expire_after_minutes) * 60, i64::from);
         Ok(at + Duration::seconds(seconds))
+    }
+}
+
+/// Whether a hold may ask to live `asked` seconds (any account's bounds; none: its default),
+/// so a request can be refused before any account is looked at.
+pub fn check_expires_in(asked: Option<u32>) -> Result<()> {
+    match asked {
+        Some(s) if !(MIN_HOLD_MINUTES * 60..=MAX_HOLD_MINUTES * 60).contains(&s) => {
+            Err(DomainError::HoldExpiryOutOfRange { seconds: s })
+        }
+        _ => Ok(()),
     }
 }

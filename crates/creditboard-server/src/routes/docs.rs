@@ -385,8 +385,13 @@ fn errors(method: &str, path: &str, op: &mut Operation) {
             "The token may not do this (its kind or the member's role); the message says who may",
         ));
     }
+    if per_account || path.contains('{') {
+        codes.push((
+            "404",
+            "No such account for this token, or nothing the path names",
+        ));
+    }
     if per_account {
-        codes.push(("404", "No such account for this token, or no such entry"));
         codes.push(("410", "The account is closed"));
     }
     if writes {

@@ -41,11 +41,7 @@ pub async fn embed_token(
     Body(request): Body<EmbedTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<EmbedToken>)> {
     let caller = bearer.caller_for(&account)?;
-    s.accounts()
-        .read_as(&account, &caller, |a, _| {
-            Ok(access::may_share(a.config(), &caller)?)
-        })
-        .await?;
+    // Bad input is refused before the account is looked at (whatever state it is in).
     let ttl = match request.ttl_seconds {
         None => tokens::DEFAULT_EMBED_TTL,
         Some(secs) => {
@@ -59,6 +55,11 @@ pub async fn embed_token(
             ttl
         }
     };
+    s.accounts()
+        .read_as(&account, &caller, |a, _| {
+            Ok(access::may_share(a.config(), &caller)?)
+        })
+        .await?;
     let expires_at = Utc::now() + ttl;
     let now = s.accounts().now();
     let (token, _) = tokens::issue_audited(

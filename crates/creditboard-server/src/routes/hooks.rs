@@ -208,6 +208,7 @@ pub async fn add(
     Body(request): Body<NewEndpoint>,
 ) -> ApiResult<(StatusCode, Json<Endpoint>)> {
     host_or_service(&bearer, &account)?;
+    check(&request)?;
     s.accounts().read(&account, |_, _| Ok(())).await?;
     let (status, Json(endpoint)) = register(&s, Some(&account), request).await?;
     if status == StatusCode::CREATED {

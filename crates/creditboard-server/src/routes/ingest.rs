@@ -282,6 +282,7 @@ pub async fn hold(
 ) -> ApiResult<Json<Written>> {
     let who = service(&bearer, &account)?;
     positive(r.amount, "the hold")?;
+    creditboard_domain::config::holds::check_expires_in(r.expires_in)?;
     apply_one(&s, &account, (&who, &bearer.actor()), |at| {
         Operation::Hold(HoldOp {
             key: r.key.clone(),

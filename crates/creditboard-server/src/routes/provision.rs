@@ -201,6 +201,11 @@ pub async fn update(
         changes.push(SettingsChange::Plan { plan });
     }
     if let Some(anchor_day) = request.billing_anchor_day {
+        if !(1..=31).contains(&anchor_day) {
+            return Err(ApiError::bad_request(format!(
+                "billing_anchor_day is 1 to 31 (31: the month's last day), not {anchor_day}"
+            )));
+        }
         changes.push(SettingsChange::BillingDay { anchor_day });
     }
     for a in &request.allocations {
