@@ -42,8 +42,11 @@ pub const BACKOFF: [Duration; 10] = [
     Duration::from_secs(8 * 60 * 60),
 ];
 
-/// How often the task looks for deliveries due.
+/// How often the task looks for deliveries due while it finds some,
 const POLL: Duration = Duration::from_millis(500);
+/// and at most how long it waits when it finds none (the look scans what is due, so an
+/// endpoint that is down, whose deliveries pile up, is not scanned twice a second).
+const IDLE_POLL: Duration = Duration::from_secs(2);
 /// The most deliveries in flight at once from one process,
 const IN_FLIGHT: usize = 16;
 /// and to one endpoint: a slow one takes at most this many of them.
@@ -71,6 +74,7 @@ pub async fn run(state: AppState, backoff: Vec<Duration>) {
     let flying: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
     // Claimed for longer than a try can take: if this process dies meanwhile, another sends.
     let lease = chrono::Duration::from_std(TIMEOUT * 3).unwrap_or(chrono::Duration::seconds(30));
+    let mut pause = POLL;
     loop {
         let free = slots.available_permits() as i64;
         let busy: Vec<String> = lock(&flying)
@@ -88,6 +92,12 @@ pub async fn run(state: AppState, backoff: Vec<Duration>) {
         };
         match due {
             Ok(due) => {
+                // Found work: look again soon; none: wait longer each time, up to IDLE_POLL.
+                pause = if due.is_empty() {
+                    (pause * 2).min(IDLE_POLL)
+                } else {
+                    POLL
+                };
                 for d in due {
                     let Ok(permit) = slots.clone().acquire_owned().await else {
                         return;
@@ -113,7 +123,7 @@ pub async fn run(state: AppState, backoff: Vec<Duration>) {
             }
             Err(e) => tracing::warn!("looking for webhooks to send failed: {}", e.message),
         }
-        tokio::time::sleep(POLL).await;
+        tokio::time::sleep(pause).await;
     }
 }
 
