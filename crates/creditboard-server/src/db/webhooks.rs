@@ -83,20 +83,12 @@ impl Db {
 
     /// The endpoints of `account` (`None`: the server-wide ones), oldest first.
     pub async fn endpoints(&self, account: Option<&str>) -> ApiResult<Vec<EndpointRow>> {
+        // COALESCE: one comparison both databases read alike, NULL (server-wide) included.
         let sql = "SELECT id, account, url, secret, events, created_at_ms FROM webhook_endpoints \
-                   WHERE deleted_at_ms IS NULL AND account IS NOT DISTINCT FROM $1 \
+                   WHERE deleted_at_ms IS NULL AND COALESCE(account, '') = COALESCE($1, '') \
                    ORDER BY created_at_ms, id";
-        // SQLite spells "IS NOT DISTINCT FROM" as "IS".
-        let sql_lite = sql.replace("IS NOT DISTINCT FROM", "IS");
-        let rows: Vec<EndpointTuple> = match self {
-            Db::Sqlite(pool) => {
-                sqlx::query_as(&sql_lite)
-                    .bind(account)
-                    .fetch_all(pool)
-                    .await?
-            }
-            Db::Postgres(pool) => sqlx::query_as(sql).bind(account).fetch_all(pool).await?,
-        };
+        let rows: Vec<EndpointTuple> =
+            on!(self, pool => sqlx::query_as(sql).bind(account).fetch_all(pool).await?);
         rows.into_iter().map(endpoint).collect()
     }
 
@@ -104,25 +96,16 @@ impl Db {
     /// there.
     pub async fn delete_endpoint(&self, account: Option<&str>, id: &str) -> ApiResult<bool> {
         let sql = "UPDATE webhook_endpoints SET deleted_at_ms = $1 \
-                   WHERE id = $2 AND account IS NOT DISTINCT FROM $3 AND deleted_at_ms IS NULL";
-        let sql_lite = sql.replace("IS NOT DISTINCT FROM", "IS");
+                   WHERE id = $2 AND COALESCE(account, '') = COALESCE($3, '') \
+                   AND deleted_at_ms IS NULL";
         let now = Utc::now().timestamp_millis();
-        let n = match self {
-            Db::Sqlite(pool) => sqlx::query(&sql_lite)
-                .bind(now)
-                .bind(id)
-                .bind(account)
-                .execute(pool)
-                .await?
-                .rows_affected(),
-            Db::Postgres(pool) => sqlx::query(sql)
-                .bind(now)
-                .bind(id)
-                .bind(account)
-                .execute(pool)
-                .await?
-                .rows_affected(),
-        };
+        let n = on!(self, pool => sqlx::query(sql)
+            .bind(now)
+            .bind(id)
+            .bind(account)
+            .execute(pool)
+            .await?
+            .rows_affected());
         if n > 0 {
             // What was still to go there goes nowhere.
             let sql = "UPDATE webhook_deliveries SET state = 'cancelled' \

@@ -1,6 +1,7 @@
 //! The host's webhook endpoints (per account, or for every account with the host's token),
 //! the events sent and each delivery's attempts, and sending one again by hand.
 
+use super::ingest::service;
 use super::{Body, Path, Query};
 use crate::audit::{self, Change};
 use crate::auth::Bearer;
@@ -12,7 +13,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use creditboard_domain::access::{self, Action, Caller, Needs};
+use creditboard_domain::access::{self, Action, Caller};
 use creditboard_domain::api::host::{self, Attempt, Delivery, EventBody, EventsQuery, SentEvent};
 use creditboard_domain::api::query::QueryString;
 use creditboard_domain::events::EventType;
@@ -162,12 +163,6 @@ async fn register(
     Ok((StatusCode::CREATED, Json(listed(row, secret)?)))
 }
 
-/// The host's token, or the account's service token.
-fn host_or_service(bearer: &Bearer, account: &str) -> ApiResult<()> {
-    access::admit(&bearer.caller_for(account)?, Needs::Service)?;
-    Ok(())
-}
-
 /// The service, the host, or an admin of the account (what the admins' pages read).
 pub(super) async fn admin_or_service(
     s: &AppState,
@@ -207,7 +202,7 @@ pub async fn add(
     Path(account): Path<String>,
     Body(request): Body<NewEndpoint>,
 ) -> ApiResult<(StatusCode, Json<Endpoint>)> {
-    host_or_service(&bearer, &account)?;
+    service(&bearer, &account)?;
     check(&request)?;
     s.accounts().read(&account, |_, _| Ok(())).await?;
     let (status, Json(endpoint)) = register(&s, Some(&account), request).await?;
@@ -280,7 +275,7 @@ pub async fn remove(
     bearer: Bearer,
     Path((account, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    host_or_service(&bearer, &account)?;
+    service(&bearer, &account)?;
     s.accounts().read(&account, |_, _| Ok(())).await?;
     if our_id("we", &id) && s.db().delete_endpoint(Some(&account), &id).await? {
         let before = serde_json::json!({ "id": id });

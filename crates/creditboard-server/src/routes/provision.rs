@@ -4,6 +4,7 @@
 //! the same request again changes nothing and answers as the first did, and every change is
 //! in the audit log.
 
+use super::ingest::service;
 use super::{Body, Path};
 use crate::audit::{self, Change};
 use crate::auth::Bearer;
@@ -13,7 +14,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use creditboard_domain::access::{self, Needs};
+use creditboard_domain::access;
 use creditboard_domain::config::meter::Allocation;
 use creditboard_domain::config::settings::SettingsChange;
 use creditboard_domain::config::{AccountConfig, Member, Plan, Role};
@@ -176,13 +177,6 @@ async fn record(s: &AppState, id: &str) -> ApiResult<AccountRecord> {
     })
 }
 
-/// The host's token, or the account's service token.
-fn host_or_service(bearer: &Bearer, account: &str) -> ApiResult<()> {
-    let who = bearer.caller_for(account)?;
-    access::admit(&who, Needs::Service)?;
-    Ok(())
-}
-
 #[utoipa::path(patch, path = "/api/v1/accounts/{account}", tag = "provisioning",
     summary = "Change an account's plan",
     description = "Changes the plan tier, the billing day or meters' allocations, all or none. The cycle under way keeps what it was granted and ends when it was going to; the next cycle start grants the new allocation and applies the new rollover rule, and a new billing day starts the cycles after that. The same change again changes nothing.",
@@ -195,7 +189,7 @@ pub async fn update(
     Path(account): Path<String>,
     Body(request): Body<PlanChange>,
 ) -> ApiResult<Json<AccountRecord>> {
-    host_or_service(&bearer, &account)?;
+    service(&bearer, &account)?;
     let mut changes = Vec::new();
     if let Some(plan) = request.plan {
         changes.push(SettingsChange::Plan { plan });
@@ -312,7 +306,7 @@ pub async fn add_member(
     Path(account): Path<String>,
     Body(member): Body<Member>,
 ) -> ApiResult<(StatusCode, Json<Member>)> {
-    host_or_service(&bearer, &account)?;
+    service(&bearer, &account)?;
     let who = bearer.caller_for(&account)?;
     let change = SettingsChange::AddMember {
         member: member.clone(),
@@ -372,7 +366,7 @@ pub async fn update_member(
     Path((account, member)): Path<(String, String)>,
     Body(request): Body<MemberChange>,
 ) -> ApiResult<Json<Member>> {
-    host_or_service(&bearer, &account)?;
+    service(&bearer, &account)?;
     let id = MemberId::new(&member)?;
     let change = SettingsChange::UpdateMember {
         member: id.clone(),
@@ -408,7 +402,7 @@ pub async fn remove_member(
     bearer: Bearer,
     Path((account, member)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    host_or_service(&bearer, &account)?;
+    service(&bearer, &account)?;
     let id = MemberId::new(&member)?;
     let change = SettingsChange::RemoveMember { member: id.clone() };
     let who = bearer.caller_for(&account)?;
