@@ -14,6 +14,7 @@ use crate::audit::{self, Actor};
 use crate::db::{Db, News};
 use crate::error::{ApiError, ApiResult};
 use crate::outbox;
+use crate::streams::Streams;
 use chrono::{DateTime, Utc};
 use creditboard_domain::access::{self, Caller};
 use creditboard_domain::account::Account;
@@ -21,15 +22,6 @@ use creditboard_domain::config::settings::SettingsChange;
 use creditboard_domain::entry::{EntryId, EntryKind};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
-
-/// Entries appended to an account: what the live stream tells subscribers.
-#[derive(Debug, Clone)]
-pub struct Appended {
-    pub account: String,
-    /// The newest entry's id.
-    pub last: u64,
-}
 
 /// One account as this process holds it: loaded on first use, `None` until then (or after a
 /// failure made it untrustworthy).
@@ -38,7 +30,8 @@ type Held = Arc<tokio::sync::Mutex<Option<Account>>>;
 pub struct Accounts {
     db: Db,
     held: Mutex<HashMap<String, Held>>,
-    appended: broadcast::Sender<Appended>,
+    /// The live streams open on this process's accounts.
+    streams: Streams,
     /// Top-ups written pending by this process, for the payment task to charge
     /// (`crate::paying`): a write never waits for a payment provider.
     pending: tokio::sync::mpsc::UnboundedSender<(String, EntryId)>,
@@ -55,7 +48,7 @@ impl Accounts {
         Accounts {
             db,
             held: Mutex::new(HashMap::new()),
-            appended: broadcast::channel(1024).0,
+            streams: Streams::default(),
             pending,
             pending_rx: Mutex::new(Some(pending_rx)),
             clock_offset: chrono::Duration::zero(),
@@ -76,13 +69,14 @@ impl Accounts {
         self.clock_offset = start - Utc::now();
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Appended> {
-        self.appended.subscribe()
+    pub fn streams(&self) -> &Streams {
+        &self.streams
     }
 
-    /// Tells subscribers about entries another process wrote (PostgreSQL notifications).
-    pub fn announce(&self, appended: Appended) {
-        let _ = self.appended.send(appended);
+    /// Tells the account's live streams that entries up to `last` are stored (this
+    /// process's writes, and others' by PostgreSQL notifications).
+    pub fn announce(&self, account: &str, last: u64) {
+        self.streams.announce(account, last);
     }
 
     fn held(&self, account: &str) -> Held {
@@ -288,10 +282,7 @@ impl Accounts {
             return Err(Conflict::Lost(e));
         }
         if let Some(last) = last {
-            self.announce(Appended {
-                account: account.to_string(),
-                last,
-            });
+            self.announce(account, last);
         }
         for id in requested {
             // The receiver lives as long as the process's payment task.

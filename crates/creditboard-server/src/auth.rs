@@ -18,12 +18,13 @@
 //! exist.
 
 use crate::audit::Actor;
+use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::tokens::{TokenKind, hash};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use creditboard_domain::access::Caller;
 use creditboard_domain::ids::MemberId;
 
@@ -33,6 +34,10 @@ use creditboard_domain::ids::MemberId;
 pub struct Bearer {
     pub account: String,
     pub kind: TokenKind,
+    /// The token's hash: what identifies it without the secret (the live stream's caps).
+    pub hash: String,
+    /// When it stops working: what the live stream ends at.
+    pub expires_at: DateTime<Utc>,
 }
 
 impl Bearer {
@@ -98,33 +103,42 @@ impl FromRequestParts<AppState> for Bearer {
                 ApiError::unauthorized("this needs a token: send “Authorization: Bearer <token>”")
             })?,
         };
-        let hashed = hash(&token);
-        let Some(row) = state.db().token(&hashed).await? else {
-            let host = state
-                .db()
-                .host_token(&hashed)
+        Bearer::of(state.db(), &hash(&token)).await
+    }
+}
+
+impl Bearer {
+    /// The token hashed `hashed`, as it stands now: refused if unknown (never issued, or
+    /// revoked, or its member taken off the team) or expired.
+    pub async fn of(db: &Db, hashed: &str) -> ApiResult<Bearer> {
+        let now = Utc::now().timestamp_millis();
+        let Some(row) = db.token(hashed).await? else {
+            let host = db
+                .host_token(hashed)
                 .await?
                 .ok_or_else(|| ApiError::unauthorized("the token is not valid"))?;
-            if host.expires_at_ms <= Utc::now().timestamp_millis() {
+            if host.expires_at_ms <= now {
                 return Err(ApiError::unauthorized("the token has expired"));
             }
             return Ok(Bearer {
                 account: String::new(),
                 kind: TokenKind::Host,
+                hash: hashed.to_string(),
+                expires_at: instant(host.expires_at_ms)?,
             });
         };
-        match row.expires_at_ms {
-            Some(at) if at <= Utc::now().timestamp_millis() => {
+        let expires_at = match row.expires_at_ms {
+            Some(at) if at <= now => {
                 return Err(ApiError::unauthorized("the token has expired"));
             }
-            Some(_) => {}
+            Some(at) => instant(at)?,
             // Every token is issued with an expiry; one without predates that rule.
             None => {
                 return Err(ApiError::unauthorized(
                     "the token has no expiry (issued before tokens expired): issue a new one",
                 ));
             }
-        }
+        };
         let kind = match (row.kind.as_str(), row.member) {
             ("member", Some(m)) => {
                 TokenKind::Member(MemberId::new(&m).map_err(ApiError::internal)?)
@@ -139,8 +153,15 @@ impl FromRequestParts<AppState> for Bearer {
         Ok(Bearer {
             account: row.account,
             kind,
+            hash: hashed.to_string(),
+            expires_at,
         })
     }
+}
+
+fn instant(ms: i64) -> ApiResult<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| ApiError::internal(format!("a token expires at {ms}, out of range")))
 }
 
 /// `?access_token=` on the live stream only: elsewhere a token in the URL would end up in

@@ -4,7 +4,7 @@
 //! listing index take in what was appended (by ingestion here or by other processes), so the
 //! next summary reads days, not entries; purchases and top-ups left pending (by a crash, or
 //! a provider that did not answer) are resolved by asking the provider about their key;
-//! expired embed tokens are dropped; webhooks are sent by a task of their own.
+//! expired tokens and the demo's expired session copies are deleted; webhooks are sent by a task of their own.
 
 use crate::state::AppState;
 use std::time::Duration;
@@ -50,5 +50,8 @@ pub async fn once(state: &AppState) -> crate::error::ApiResult<()> {
         }
     }
     state.db().delete_expired_tokens(chrono::Utc::now()).await?;
+    if let Some(demo) = state.demo() {
+        demo.expire(state.accounts(), chrono::Utc::now()).await?;
+    }
     Ok(())
 }

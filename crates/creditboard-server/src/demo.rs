@@ -2,6 +2,7 @@
 //! and a member token for every team member, handed to the page so the app served here talks
 //! to this server. Never for production: anyone who can load the page acts as a member.
 
+use crate::accounts::Accounts;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::tokens::{self, TokenKind};
@@ -20,8 +21,26 @@ pub struct DemoAccount {
     pub service: String,
 }
 
-/// The most session copies one server makes: each is a whole account in the database.
-pub const MAX_SESSIONS: usize = 1000;
+/// The most session copies that may exist at once, counted in the database (so across
+/// restarts and processes): each is a whole account.
+pub const MAX_SESSIONS: u64 = 1000;
+
+/// How long a session copy lives from when it was made; then it is deleted with everything
+/// it holds, and the link makes a fresh copy.
+pub const SESSION_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
+/// `--demo` hands every visitor a member token: it listens beyond this machine only when
+/// asked to with `public` (`--public`).
+pub fn check_address(addr: &std::net::SocketAddr, public: bool) -> Result<(), String> {
+    if addr.ip().is_loopback() || public {
+        return Ok(());
+    }
+    Err(format!(
+        "--demo gives every visitor a member token and lets anyone make session copies, so it \
+         listens on a loopback address (127.0.0.1, ::1), not on {addr}; add --public if this \
+         demo is meant to be reachable from other machines"
+    ))
+}
 
 /// The demo's accounts: one shared per preset, and private copies made on demand.
 #[derive(Debug, Default)]
@@ -32,6 +51,8 @@ pub struct DemoSessions {
     pub seeded_at: DateTime<Utc>,
     /// By (preset, session).
     sessions: tokio::sync::Mutex<HashMap<(PresetId, String), DemoAccount>>,
+    /// How many session copies may exist at once ([`MAX_SESSIONS`]).
+    pub cap: u64,
 }
 
 /// Why the demo page could not be made.
@@ -112,15 +133,38 @@ impl DemoSessions {
         if let Some(account) = sessions.get(&key) {
             return Ok(account.clone());
         }
-        if sessions.len() >= MAX_SESSIONS {
-            return Err(DemoPageError::BadUrl(format!(
-                "this demo server already made {MAX_SESSIONS} sessions; restart it for more"
-            )));
-        }
         let id = format!("{}.session.{session}", preset.slug());
+        if db.account(&id).await?.is_none() {
+            if db.demo_session_count().await? >= self.cap {
+                return Err(DemoPageError::BadUrl(format!(
+                    "this demo already has {} sessions; each lasts a day, so try \
+                     again later or use one without “session”",
+                    self.cap
+                )));
+            }
+            create_copy(db, preset, &id, self.seeded_at).await?;
+        }
         let account = open_account(db, preset, &id, self.seeded_at).await?;
         sessions.insert(key, account.clone());
         Ok(account)
+    }
+
+    /// Deletes the session copies made more than [`SESSION_LIFETIME`] before `now` (the real
+    /// clock), and forgets their tokens here. Returns their ids.
+    pub async fn expire(&self, accounts: &Accounts, now: DateTime<Utc>) -> ApiResult<Vec<String>> {
+        let expired = accounts
+            .db()
+            .demo_sessions_made_before(now - SESSION_LIFETIME)
+            .await?;
+        for id in &expired {
+            let mut sessions = self.sessions.lock().await;
+            accounts.db().delete_demo_session(id).await?;
+            sessions.retain(|_, a| a.id != *id);
+            drop(sessions);
+            accounts.evict(id).await;
+            tracing::info!("deleted the demo session copy {id}: it expired");
+        }
+        Ok(expired)
     }
 }
 
@@ -129,6 +173,7 @@ impl DemoSessions {
 pub async fn seed(db: &Db, now: DateTime<Utc>) -> ApiResult<DemoSessions> {
     let mut sessions = DemoSessions {
         seeded_at: now,
+        cap: MAX_SESSIONS,
         ..DemoSessions::default()
     };
     for preset in PresetId::ALL {
@@ -137,6 +182,13 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> ApiResult<DemoSessions> {
         sessions.accounts.insert(preset.slug().to_string(), account);
     }
     Ok(sessions)
+}
+
+/// A session's copy of `preset`'s account, stored with a history ending `now` and recorded
+/// as a session copy (which expires).
+async fn create_copy(db: &Db, preset: PresetId, id: &str, now: DateTime<Utc>) -> ApiResult<()> {
+    open_account(db, preset, id, now).await?;
+    db.insert_demo_session(id, Utc::now()).await
 }
 
 /// The demo account `id` of `preset`, stored with a history ending `now` unless it exists,

@@ -15,6 +15,7 @@ pub mod paying;
 pub mod payments;
 pub mod routes;
 pub mod state;
+pub mod streams;
 pub mod tokens;
 pub mod webhooks;
 
@@ -70,11 +71,7 @@ pub async fn start(config: &Config) -> Result<AppState, String> {
 pub fn listen_to_other_processes(state: AppState) {
     tokio::spawn(async move {
         loop {
-            let heard = |account: String, last: u64| {
-                state
-                    .accounts()
-                    .announce(accounts::Appended { account, last })
-            };
+            let heard = |account: String, last: u64| state.accounts().announce(&account, last);
             match state.db().listen_appended(heard).await {
                 Ok(()) => return,
                 Err(e) => tracing::warn!("listening for other processes' entries: {e}"),

@@ -1,7 +1,7 @@
 //! `creditboard-server`: the reference REST backend.
 //!
 //! ```text
-//! creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo] [--clock RFC3339] [--payments URL]
+//! creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo [--public]] [--clock RFC3339] [--payments URL]
 //! creditboard-server token (--account ID (--member ID | --service) | --host) [--days N]
 //! creditboard-server tokens --account ID
 //! creditboard-server revoke --account ID --id TOKEN_ID
@@ -15,7 +15,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage:\n  creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo] [--clock RFC3339] [--payments URL]\n  creditboard-server token (--account ID (--member ID | --service) | --host) [--days N]\n  creditboard-server tokens --account ID\n  creditboard-server revoke --account ID --id TOKEN_ID\n\nThe host's token (--host) creates accounts and is the service of every account.\nTokens expire: a member's after 90 days, the service's and the host's after 365, unless --days says less\n(at most 1,095). --payments names the host's payment endpoint, signed with CB_PAYMENT_SECRET;\nwithout it only --demo takes payments (the demo's). DATABASE_URL picks the database (default sqlite://data/creditboard.db).";
+const USAGE: &str = "usage:\n  creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo [--public]] [--clock RFC3339] [--payments URL]\n  creditboard-server token (--account ID (--member ID | --service) | --host) [--days N]\n  creditboard-server tokens --account ID\n  creditboard-server revoke --account ID --id TOKEN_ID\n\nThe host's token (--host) creates accounts and is the service of every account.\nTokens expire: a member's after 90 days, the service's and the host's after 365, unless --days says less\n(at most 1,095). --payments names the host's payment endpoint, signed with CB_PAYMENT_SECRET;\nwithout it only --demo takes payments (the demo's). --demo listens on a loopback address unless --public
+says otherwise: every visitor gets a member token. DATABASE_URL picks the database (default sqlite://data/creditboard.db).";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -58,6 +59,7 @@ async fn serve(args: &[String]) -> Result<(), String> {
         clock: None,
         payments: None,
     };
+    let mut public = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -67,6 +69,7 @@ async fn serve(args: &[String]) -> Result<(), String> {
             }
             "--app" => config.app_dir = Some(PathBuf::from(it.next().ok_or(USAGE)?)),
             "--demo" => config.demo = true,
+            "--public" => public = true,
             "--clock" => {
                 let v = it.next().ok_or(USAGE)?;
                 let start = chrono::DateTime::parse_from_rfc3339(v)
@@ -83,6 +86,11 @@ async fn serve(args: &[String]) -> Result<(), String> {
             }
             _ => return Err(format!("unknown argument “{arg}”\n{USAGE}")),
         }
+    }
+    if config.demo {
+        creditboard_server::demo::check_address(&addr, public)?;
+    } else if public {
+        return Err("--public is for --demo: without it the server is for any address".into());
     }
     let state = start(&config).await?;
     let backend = state.db().backend();

@@ -103,6 +103,7 @@ macro_rules! changes_after {
     }};
 }
 mod audit;
+mod demo;
 mod host;
 mod webhooks;
 

@@ -187,7 +187,7 @@ const OPERATIONS: &[Words] = &[
         "/events",
         "live_events",
         "Follow the ledger live",
-        "A Server-Sent Events stream: an event whenever entries land (in any server process), so a client refetches. EventSource cannot send headers: the token may come as `?access_token=`.",
+        "A Server-Sent Events stream: an event whenever entries land (in any server process), so a client refetches. It ends with an `expired` event when the token expires, and within 15 s of the token being revoked. A token may hold 8 streams open, an account 256 (429 `too_many_streams`). EventSource cannot send headers: the token may come as `?access_token=`.",
     ),
     ("post", "/api/v1/accounts", "create_account", "", ""),
     ("patch", "", "change_plan", "", ""),
@@ -401,6 +401,15 @@ fn errors(method: &str, path: &str, op: &mut Operation) {
         codes.push((
             "422",
             "Refused by a rule (credits, caps, offers, the team, what the rate card knows); nothing changed",
+        ));
+    }
+    if matches!(
+        op.operation_id.as_deref(),
+        Some("live_events" | "ledger_csv")
+    ) {
+        codes.push((
+            "429",
+            "The token (or the account) already has as many of these open as it may",
         ));
     }
     if has_body {
