@@ -14,22 +14,19 @@ use crate::audit::{self, Actor};
 use crate::db::{Db, News};
 use crate::error::{ApiError, ApiResult};
 use crate::outbox;
+use crate::resident::Resident;
 use crate::streams::Streams;
 use chrono::{DateTime, Utc};
 use creditboard_domain::access::{self, Caller};
 use creditboard_domain::account::Account;
 use creditboard_domain::config::settings::SettingsChange;
 use creditboard_domain::entry::{EntryId, EntryKind};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-/// One account as this process holds it: loaded on first use, `None` until then (or after a
-/// failure made it untrustworthy).
-type Held = Arc<tokio::sync::Mutex<Option<Account>>>;
+use std::sync::Mutex;
 
 pub struct Accounts {
     db: Db,
-    held: Mutex<HashMap<String, Held>>,
+    /// The accounts held in memory, within the budget.
+    resident: Resident,
     /// The live streams open on this process's accounts.
     streams: Streams,
     /// Top-ups written pending by this process, for the payment task to charge
@@ -47,7 +44,7 @@ impl Accounts {
         let (pending, pending_rx) = tokio::sync::mpsc::unbounded_channel();
         Accounts {
             db,
-            held: Mutex::new(HashMap::new()),
+            resident: Resident::default(),
             streams: Streams::default(),
             pending,
             pending_rx: Mutex::new(Some(pending_rx)),
@@ -79,14 +76,17 @@ impl Accounts {
         self.streams.announce(account, last);
     }
 
-    fn held(&self, account: &str) -> Held {
-        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        held.entry(account.to_string()).or_default().clone()
+    /// The accounts held in memory and their budget.
+    pub fn resident(&self) -> &Resident {
+        &self.resident
     }
 
     /// Forgets an account's cached state (it is rebuilt on the next request).
     pub async fn evict(&self, account: &str) {
-        *self.held(account).lock().await = None;
+        let slot = self.resident.slot(account);
+        let mut state = slot.state.lock().await;
+        *state = None;
+        self.resident.measure(&slot, &state);
     }
 
     /// Answers from the account as stored now. Refills, rollovers and expiries that fell
@@ -96,23 +96,28 @@ impl Accounts {
         account: &str,
         f: impl FnOnce(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> ApiResult<T> {
-        let held = self.held(account);
-        let mut guard = held.lock().await;
-        self.load(&mut guard, account).await?;
-        let fresh = {
+        let slot = self.resident.slot(account);
+        let mut guard = slot.state.lock().await;
+        let fresh = async {
+            self.load(&mut guard, account).await?;
             let a = loaded(&mut guard)?;
             let news = self.db.news(account, a.last_id(), a.version()).await;
             catch_up(a, news)
-        };
-        if let Err(e) = fresh {
-            *guard = None;
-            return Err(e);
         }
+        .await;
+        if fresh.is_err() {
+            *guard = None;
+        }
+        self.resident.measure(&slot, &guard);
+        self.resident.trim(&slot);
+        fresh?;
         let now = self.now().max(loaded(&mut guard)?.ledger().now());
         if loaded(&mut guard)?.is_due(now) {
-            self.write_locked(&mut guard, account, &Actor::Server, |_, _| Ok(()))
-                .await
-                .map_err(Conflict::into_error)?;
+            let wrote = self
+                .write_locked(&mut guard, account, &Actor::Server, |_, _| Ok(()))
+                .await;
+            self.resident.measure(&slot, &guard);
+            wrote.map_err(Conflict::into_error)?;
         }
         let a = loaded(&mut guard)?;
         let now = self.now().max(a.ledger().now());
@@ -157,12 +162,15 @@ impl Accounts {
         actor: &Actor,
         mut f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> ApiResult<T> {
-        let held = self.held(account);
-        let mut guard = held.lock().await;
+        let slot = self.resident.slot(account);
+        let mut guard = slot.state.lock().await;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.write_locked(&mut guard, account, actor, &mut f).await {
+            let wrote = self.write_locked(&mut guard, account, actor, &mut f).await;
+            self.resident.measure(&slot, &guard);
+            self.resident.trim(&slot);
+            match wrote {
                 Err(Conflict::Lost(e)) if attempt < WRITE_ATTEMPTS => {
                     tracing::debug!("write to {account} lost a race, retrying: {}", e.message);
                 }
@@ -261,6 +269,9 @@ impl Accounts {
                 tx.insert_notifications(account, &notifications).await?;
                 // Delivered by PostgreSQL at the commit, with everything below.
                 tx.notify_appended(account, last).await?;
+                // When the background pass must come back (the next refill, expiry, or a
+                // payment left waiting).
+                tx.set_schedule(account, &a.schedule()).await?;
             }
             for c in &changes {
                 tx.record_change(account, c.version, &c.change, a.config())

@@ -1,10 +1,13 @@
 //! Work nobody asks for: refills at each billing cycle, rollover into the bank (within its
 //! cap), lapses and expiries are written when they fall due even if no request comes, so
-//! webhooks, exports and other processes see them on time; each account's daily rollups and
-//! listing index take in what was appended (by ingestion here or by other processes), so the
-//! next summary reads days, not entries; purchases and top-ups left pending (by a crash, or
-//! a provider that did not answer) are resolved by asking the provider about their key;
-//! expired tokens and the demo's expired session copies are deleted; webhooks are sent by a task of their own.
+//! webhooks, exports and other processes see them on time; purchases and top-ups left
+//! pending (by a crash, or a provider that did not answer) are resolved by asking the
+//! provider about their key. Only the accounts with something due are opened for that (each
+//! account records when it next is, `Account::schedule`), so the pass costs what is due, not
+//! what is stored. The accounts this process holds get their daily rollups and listing index
+//! brought up to what was appended (here or by other processes), so the next summary reads
+//! days, not entries. Expired tokens and the demo's expired session copies are deleted;
+//! webhooks are sent by a task of their own.
 
 use crate::state::AppState;
 use std::time::Duration;
@@ -28,24 +31,34 @@ pub async fn run(state: AppState) {
     }
 }
 
-/// One pass: every account's due events written (a read writes them first), its rollups
-/// and index brought up to its entries.
+/// One pass: the accounts with something due (a refill, rollover or expiry, a payment left
+/// waiting, or never visited) are opened and brought up to date; the accounts this process
+/// holds anyway get their rollups and index brought up to their entries. Every other account
+/// stays where it is, in the database: the pass costs what is due, not what is stored.
 pub async fn once(state: &AppState) -> crate::error::ApiResult<()> {
-    for account in state.db().account_ids().await? {
+    let now = state.accounts().now();
+    let due = state
+        .db()
+        .accounts_to_visit(now, now - crate::paying::RESOLVE_AFTER)
+        .await?;
+    for account in &due {
         // One account that fails (closed meanwhile, unreadable) is logged and skipped.
-        let done = async {
-            state
-                .accounts()
-                .read(&account, |a, _| {
-                    a.refresh();
-                    Ok(())
-                })
-                .await?;
-            // Payments a crash or a silent provider left pending: asked about by their key.
-            crate::paying::resolve_stale(state, &account, state.accounts().now()).await
+        if let Err(e) = visit(state, account).await {
+            tracing::warn!("background pass skipped {account}: {}", e.message);
         }
-        .await;
-        if let Err(e) = done {
+    }
+    for account in state.accounts().resident().held_ids() {
+        if due.contains(&account) {
+            continue;
+        }
+        let refreshed = state
+            .accounts()
+            .read(&account, |a, _| {
+                a.refresh();
+                Ok(())
+            })
+            .await;
+        if let Err(e) = refreshed {
             tracing::warn!("background pass skipped {account}: {}", e.message);
         }
     }
@@ -54,4 +67,24 @@ pub async fn once(state: &AppState) -> crate::error::ApiResult<()> {
         demo.expire(state.accounts(), chrono::Utc::now()).await?;
     }
     Ok(())
+}
+
+/// Writes what is due in `account`, resolves payments left waiting, and records when it
+/// next needs a visit.
+async fn visit(state: &AppState, account: &str) -> crate::error::ApiResult<()> {
+    // A read writes what is due first.
+    state
+        .accounts()
+        .read(account, |a, _| {
+            a.refresh();
+            Ok(())
+        })
+        .await?;
+    // Payments a crash or a silent provider left pending: asked about by their key.
+    crate::paying::resolve_stale(state, account, state.accounts().now()).await?;
+    let schedule = state
+        .accounts()
+        .read(account, |a, _| Ok(a.schedule()))
+        .await?;
+    state.db().set_schedule(account, &schedule).await
 }

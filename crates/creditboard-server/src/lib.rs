@@ -13,6 +13,7 @@ pub mod error;
 pub mod outbox;
 pub mod paying;
 pub mod payments;
+pub mod resident;
 pub mod routes;
 pub mod state;
 pub mod streams;

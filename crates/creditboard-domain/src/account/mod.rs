@@ -55,6 +55,13 @@ pub struct Changed {
     pub after: Touched,
 }
 
+/// When an account next needs a visit without a request ([`Account::schedule`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Schedule {
+    pub due_at: Option<DateTime<Utc>>,
+    pub oldest_pending_payment: Option<DateTime<Utc>>,
+}
+
 impl Account {
     /// An account over `ledger` (at settings version 0).
     pub fn new(ledger: Ledger, rate_card: RateCard) -> Account {
@@ -114,6 +121,15 @@ impl Account {
     /// Whether a refill, rollover or expiry falls due by `t`.
     pub fn is_due(&self, t: DateTime<Utc>) -> bool {
         self.ledger.is_due(t)
+    }
+
+    /// What a server must come back for, and when: the next refill, rollover or expiry, and
+    /// the oldest payment still waiting for its provider.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            due_at: self.ledger.next_due_at(),
+            oldest_pending_payment: self.ledger.pending_payments().map(|e| e.at).min(),
+        }
     }
 
     /// Writes everything due by `t` (refills, rollovers, expiries); on an error nothing

@@ -60,6 +60,12 @@ impl Ledger {
         self.next_due(t).is_some()
     }
 
+    /// When the next refill, rollover or expiry falls due (`None`: nothing ever will, as
+    /// things stand), so a server visits the account then rather than every account always.
+    pub fn next_due_at(&self) -> Option<DateTime<Utc>> {
+        self.next_due(DateTime::<Utc>::MAX_UTC).map(|(at, _)| at)
+    }
+
     /// Whether a hold expires by `t` (its release changes holds and members' spend, which a
     /// refused operation must then put back).
     pub(super) fn hold_due(&self, t: DateTime<Utc>) -> bool {

@@ -104,6 +104,7 @@ macro_rules! changes_after {
 }
 mod audit;
 mod demo;
+mod schedule;
 mod host;
 mod webhooks;
 
