@@ -383,3 +383,122 @@ async fn the_live_stream_reports_what_another_process_wrote() {
     let text = String::from_utf8(next.to_vec()).expect("utf-8");
     assert!(text.contains(&format!("\"last\":{entry}")), "{text}");
 }
+
+/// Three processes over one PostgreSQL, no sticky sessions: one is killed with SIGKILL while
+/// all three take consumes; the other two answer on, nothing any of them acknowledged is
+/// lost, and a dashboard's stream on one hears a write made through another within a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_processes_serve_on_when_one_is_killed() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let db = postgres().await;
+    let store = Db::connect(&db.url).await.expect("connect");
+    let tokens = seed(&store, 10_000_000).await;
+    store.close().await;
+    let processes: Vec<Process> = (0..3).map(|_| Process::start(&db.url)).collect();
+    let bases: Vec<String> = processes.iter().map(|p| p.base.clone()).collect();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let mut stream = client
+        .get(format!(
+            "{}/api/v1/accounts/{ACCOUNT}/events?access_token={}",
+            bases[2], tokens.embed
+        ))
+        .send()
+        .await
+        .expect("subscribe");
+    stream
+        .chunk()
+        .await
+        .expect("read")
+        .expect("the first event");
+
+    let killed = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for (p, base) in bases.iter().enumerate() {
+        for c in 0..3 {
+            let (client, token, base) = (client.clone(), tokens.service.clone(), base.clone());
+            let (killed, stop) = (killed.clone(), stop.clone());
+            tasks.push(tokio::spawn(async move {
+                let (mut acked, mut after_kill) = (Vec::new(), 0);
+                for b in 0.. {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let keys: Vec<String> =
+                        (0..10).map(|i| format!("p{p}-c{c}-b{b}-{i}")).collect();
+                    let body = json!({"events": keys.iter().map(|k| event(k)).collect::<Vec<_>>()});
+                    match post(&client, &base, &token, &body).await {
+                        Ok(_) => {
+                            if killed.load(Ordering::SeqCst) {
+                                after_kill += 1;
+                            }
+                            acked.extend(keys);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                (p, acked, after_kill)
+            }));
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let mut processes = processes.into_iter();
+    processes.next().expect("the first").kill_9();
+    killed.store(true, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    stop.store(true, Ordering::SeqCst);
+    let mut acknowledged = Vec::new();
+    let mut served_after = [0; 3];
+    for task in tasks {
+        let (p, acked, after_kill) = task.await.expect("client");
+        acknowledged.extend(acked);
+        served_after[p] += after_kill;
+    }
+    assert_eq!(
+        served_after[0], 0,
+        "the killed process answers nothing after"
+    );
+    assert!(
+        served_after[1] > 0 && served_after[2] > 0,
+        "the others serve on: {served_after:?}"
+    );
+    let stored = stored_consumes(&db.url).await;
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|k| !stored.contains_key(*k))
+        .collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+
+    // A write through the second process reaches the stream on the third within a second.
+    let answer = post(
+        &client,
+        &bases[1],
+        &tokens.service,
+        &json!({"events": [event("after-the-kill")]}),
+    )
+    .await
+    .expect("consume");
+    let entry = answer["results"][0]["entry"].as_u64().expect("entry");
+    let heard = tokio::time::timeout(Duration::from_secs(1), async {
+        loop {
+            let chunk = stream.chunk().await.expect("read").expect("an event");
+            let text = String::from_utf8_lossy(&chunk).to_string();
+            let newest = text
+                .split("\"last\":")
+                .filter_map(|s| s.split('}').next()?.parse::<u64>().ok())
+                .max();
+            if newest.is_some_and(|last| last >= entry) {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(
+        heard.is_ok(),
+        "the stream did not hear entry {entry} within a second"
+    );
+}
