@@ -104,8 +104,9 @@ macro_rules! changes_after {
 }
 mod audit;
 mod demo;
-mod schedule;
 mod host;
+mod schedule;
+mod sql;
 mod webhooks;
 
 pub use audit::AuditRow;
@@ -510,26 +511,10 @@ impl WriteTx {
         entries: &[LedgerEntry],
     ) -> ApiResult<()> {
         for chunk in entries.chunks(INSERT_CHUNK) {
-            let mut sql = String::from(
-                "INSERT INTO entries (account, id, at_ms, meter, kind, amount, op_key, body) VALUES ",
+            let sql = format!(
+                "INSERT INTO entries (account, id, at_ms, meter, kind, amount, op_key, body) VALUES {}",
+                self.rows_of(chunk.len(), 8)
             );
-            for i in 0..chunk.len() {
-                let p = i * 8;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!(
-                    "(${},${},${},${},${},${},${},${})",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5,
-                    p + 6,
-                    p + 7,
-                    p + 8
-                ));
-            }
             let bodies = chunk
                 .iter()
                 .map(serde_json::to_string)
