@@ -105,26 +105,18 @@ macro_rules! changes_after {
 mod audit;
 mod demo;
 mod host;
+mod news;
 mod schedule;
 mod sql;
 mod webhooks;
 
 pub use audit::AuditRow;
 pub use host::{AccountRecordRow, HostTokenRow};
+pub use news::News;
 pub use webhooks::{AttemptRow, DeliveryRow, EndpointRow, EventRow};
 
 /// The PostgreSQL notification channel of appended entries: `<last id>:<account>`.
 pub const APPENDED_CHANNEL: &str = "creditboard_appended";
-
-/// What was stored after a point: entries after an id (with the notifications they fired),
-/// settings changes after a version.
-pub struct News {
-    /// The account was closed (it answers nothing more).
-    pub closed: bool,
-    pub entries: Vec<LedgerEntry>,
-    pub changes: Vec<(i64, SettingsChange)>,
-    pub notifications: Vec<Notification>,
-}
 
 /// An account as stored.
 pub struct AccountRow {
@@ -274,19 +266,6 @@ impl Db {
     /// Entries after `after`, in order.
     pub async fn entries_after(&self, account: &str, after: u64) -> ApiResult<Vec<LedgerEntry>> {
         on!(self, pool => entries_after!(pool, account, after))
-    }
-
-    /// What was stored after entry `after` and settings `version`, in order.
-    pub async fn news(&self, account: &str, after: u64, version: i64) -> ApiResult<News> {
-        let sql = "SELECT closed_at_ms FROM accounts WHERE id = $1";
-        let closed: Option<Option<i64>> =
-            on!(self, pool => sqlx::query_scalar(sql).bind(account).fetch_optional(pool).await?);
-        Ok(News {
-            closed: matches!(closed, Some(Some(_))),
-            entries: self.entries_after(account, after).await?,
-            changes: self.changes_after(account, version).await?,
-            notifications: self.notifications_after(account, after).await?,
-        })
     }
 
     /// The newest notifications fired by entries after `after` (all the dashboard lists).
@@ -446,22 +425,6 @@ impl Db {
 }
 
 impl WriteTx {
-    /// What was stored after entry `after` and settings `version`, seen from inside the
-    /// write (nothing can be stored in between).
-    pub async fn news(&mut self, account: &str, after: u64, version: i64) -> ApiResult<News> {
-        let sql = "SELECT closed_at_ms FROM accounts WHERE id = $1";
-        let closed: Option<Option<i64>> = on!(tx self, t => sqlx::query_scalar(sql)
-            .bind(account)
-            .fetch_optional(&mut **t)
-            .await?);
-        Ok(News {
-            closed: matches!(closed, Some(Some(_))),
-            entries: self.entries_after(account, after).await?,
-            changes: self.changes_after(account, version).await?,
-            notifications: on!(tx self, t => notifications_after!(&mut **t, account, after, MAX_NOTIFICATIONS))?,
-        })
-    }
-
     /// Stores the notifications a write fired, beside its entries.
     pub async fn insert_notifications(
         &mut self,
