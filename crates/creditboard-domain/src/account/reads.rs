@@ -49,6 +49,16 @@ impl Account {
         activity::export_chunk(&self.ledger, &mut self.index, request, now)
     }
 
+    /// [`Account::export`] without the count of the whole export (a file streamed as it is
+    /// made).
+    pub fn export_uncounted(
+        &mut self,
+        request: &ExportRequest,
+        now: DateTime<Utc>,
+    ) -> Result<ExportChunk> {
+        activity::export_chunk_uncounted(&self.ledger, &mut self.index, request, now)
+    }
+
     /// Prices `lines` against the available balances.
     pub fn estimate(&self, lines: &[EstimateLine]) -> Result<Estimate> {
         let ledger = &self.ledger;

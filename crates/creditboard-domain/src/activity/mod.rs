@@ -13,7 +13,10 @@ mod index;
 mod job;
 mod listing;
 
-pub use export::{CSV_HEADER, ExportChunk, ExportRequest, csv_line, export_chunk, local_iso};
+pub use export::{
+    CSV_HEADER, ExportChunk, ExportRequest, csv_line, export_chunk, export_chunk_uncounted,
+    local_iso,
+};
 pub use index::ActivityIndex;
 pub use listing::activity_page;
 

@@ -109,7 +109,7 @@ impl Export {
             .state
             .accounts()
             .read_as(&self.account, &self.who, |a, now| {
-                Ok(a.export(&request, now)?)
+                Ok(a.export_uncounted(&request, now)?)
             })
             .await?;
         self.snapshot = Some(chunk.snapshot);
