@@ -52,22 +52,30 @@ pub fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
-// wasm-bindgen puts this snippet at `snippets/<crate>/inline0.js`, two levels below the
-// app's own files.
-#[wasm_bindgen::prelude::wasm_bindgen(
-    inline_js = "export function app_files_url() { return new URL('../../', import.meta.url).href; }"
-)]
+// wasm-bindgen puts this snippet at `snippets/<crate>/inline<N>.js`, two levels below the
+// app's own files. The release build names those files by their content and rewrites the
+// quoted paths that name them (`xtask/src/dist.rs`): the map's values follow, its keys (the
+// names the app asks for) stay.
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = "const FILES = {
+  'echarts.js': '../../echarts.js',
+  'demo-worker.js': '../../demo-worker.js',
+  'demo-worker_bg.wasm': '../../demo-worker_bg.wasm',
+};
+export function app_file_href(name) {
+  const path = Object.hasOwn(FILES, name) ? FILES[name] : '../../' + name;
+  return new URL(path, import.meta.url).href;
+}")]
 extern "C" {
-    /// Where the app's files were loaded from (the worker and ECharts sit beside them).
-    fn app_files_url() -> String;
+    /// Where the app's file `name` is (the worker and ECharts sit beside the app's files),
+    /// under the name the build gave it.
+    #[wasm_bindgen(catch)]
+    fn app_file_href(name: &str) -> Result<String, JsValue>;
 }
 
 /// The address of `file` beside the app's own files: a deep link (`/activity/…`), a base
 /// path or a host page embedding the app all find it.
 pub fn app_file_url(file: &str) -> Option<String> {
-    web_sys::Url::new_with_base(file, &app_files_url())
-        .ok()
-        .map(|u| u.href())
+    app_file_href(file).ok()
 }
 
 thread_local! {

@@ -10,10 +10,12 @@
 //!    the JS that fetches a chunk when it is first needed;
 //! 3. wasm-bindgen makes the JS glue for what is left (the main module), keeping the exports
 //!    the chunks link against;
-//! 4. wasm-opt shrinks every module.
+//! 4. wasm-opt shrinks every module;
+//! 5. what the page loads is renamed by its content and compressed (`dist.rs`).
 //!
-//! Everything lands in `dist/` under fixed names: `creditboard.js` / `creditboard_bg.wasm`
-//! (loaded by `index.html`), `__wasm_split.js` and the chunks.
+//! The app lands in `dist/` as `creditboard.js` / `creditboard_bg.wasm` (loaded by
+//! `index.html`), `__wasm_split.js` and the chunks, each then with its content hash in its
+//! name (`creditboard_bg-0123456789abcdef.wasm`).
 
 use crate::{Result, root, run};
 use std::path::{Path, PathBuf};
@@ -61,7 +63,11 @@ pub fn app() -> Result {
             .arg("-o")
             .arg(module))?;
     }
-    Ok(())
+    eprintln!(
+        "$ content-hashed names and compressed copies in {}",
+        dist.display()
+    );
+    crate::dist::finish(&dist)
 }
 
 /// Splits `linked` into `main` and the chunks (written to `dist`, with their loader).
@@ -82,7 +88,8 @@ fn split(linked: &Path, main: &Path, dist: &Path) -> Result<Vec<PathBuf>> {
 
 /// `(raw, gzip)` bytes of the first load (the main module) and of every chunk together.
 pub fn sizes(dist: &Path) -> Result<((usize, usize), (usize, usize))> {
-    let main = crate::fixtures::file_size(&dist.join(format!("{APP_NAME}_bg.wasm")))?;
+    let main =
+        crate::fixtures::file_size(&crate::dist::find(dist, &format!("{APP_NAME}_bg.wasm"))?)?;
     let mut chunks = (0, 0);
     for entry in std::fs::read_dir(dist).map_err(|e| format!("{}: {e}", dist.display()))? {
         let path = entry.map_err(|e| e.to_string())?.path();
@@ -90,6 +97,7 @@ pub fn sizes(dist: &Path) -> Result<((usize, usize), (usize, usize))> {
             && path
                 .file_name()
                 .and_then(|n| n.to_str())
+                .map(crate::dist::unhashed_name)
                 .is_some_and(|n| !n.starts_with(APP_NAME) && !n.starts_with("demo-worker"));
         if is_chunk {
             let (raw, gzip) = crate::fixtures::file_size(&path)?;

@@ -32,7 +32,7 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
 
 /// `(raw, gzip)` bytes of the demo store worker's `.wasm` in a Trunk `dist` directory.
 pub fn worker_size(dist: &Path) -> Result<(usize, usize)> {
-    file_size(&dist.join("demo-worker_bg.wasm"))
+    file_size(&crate::dist::find(dist, "demo-worker_bg.wasm")?)
 }
 
 /// `(raw, gzip)` bytes of a file.

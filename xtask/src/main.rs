@@ -14,6 +14,7 @@
 //! from GitHub or a CDN.
 
 mod build;
+mod dist;
 mod fixtures;
 mod modules;
 mod pg;
@@ -257,7 +258,12 @@ fn e2e(args: &[String]) -> Result {
         0,
     )?;
     std::fs::create_dir_all(root().join("target/e2e")).map_err(|e| format!("target/e2e: {e}"))?;
-    let api = server::Server::start_e2e(&root().join("target/e2e/server.db"), E2E_NOW)?;
+    // The host page on the static server embeds the server's dashboard from its origin.
+    let api = server::Server::start_e2e(
+        &root().join("target/e2e/server.db"),
+        E2E_NOW,
+        &format!("http://127.0.0.1:{}", server.port()),
+    )?;
     // The sample host (examples/host/) on a server of its own, not the demo, on the real
     // clock: it provisions its account, takes its payments and receives its webhooks.
     let host = SampleHost::start(&root().join("target/e2e/host.db"))?;
@@ -298,9 +304,10 @@ impl SampleHost {
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("no free port for the sample host: {e}"))?
             .port();
-        let payments = format!("http://127.0.0.1:{port}/payments");
+        let origin = format!("http://127.0.0.1:{port}");
+        let payments = format!("{origin}/payments");
         let (server, token) =
-            server::Server::start_for_host(database, &payments, Self::PAYMENT_SECRET)?;
+            server::Server::start_for_host(database, &origin, &payments, Self::PAYMENT_SECRET)?;
         let mut child = Command::new("node")
             .arg("examples/host/server.mjs")
             .env("PORT", port.to_string())

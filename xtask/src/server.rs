@@ -29,14 +29,21 @@ impl Server {
     }
 
     /// The demo for the end-to-end tests: a fresh SQLite file, the clock starting at `now`
-    /// (the histories end where the fixtures' do), the debug build the tests left.
-    pub fn start_e2e(database: &Path, now: &str) -> Result<Server> {
+    /// (the histories end where the fixtures' do), the debug build the tests left; its
+    /// dashboard may be framed by `frame_ancestors` (the host page's origin) besides itself.
+    pub fn start_e2e(database: &Path, now: &str, frame_ancestors: &str) -> Result<Server> {
         run(cargo().args(["build", "-p", "creditboard-server"]))?;
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
         }
         let url = format!("sqlite://{}", database.display());
-        Server::spawn(&binary("debug"), &url, 0, &["--clock", now])
+        let framed_by = format!("'self' {frame_ancestors}");
+        Server::spawn(
+            &binary("debug"),
+            &url,
+            0,
+            &["--clock", now, "--frame-ancestors", &framed_by],
+        )
     }
 
     /// A seeded server on `database_url` (debug build, as the tests left it), with a service
@@ -52,10 +59,12 @@ impl Server {
     }
 
     /// A server a host product provisions its own account on, not the demo: a fresh SQLite
-    /// file, the built app, payments through the host's endpoint `payments` (signed with
-    /// `payment_secret`), and a host token issued for it (the debug build the tests left).
+    /// file, the built app framed by the host's pages (`host_origin`), payments through the
+    /// host's endpoint `payments` (signed with `payment_secret`), and a host token issued for
+    /// it (the debug build the tests left).
     pub fn start_for_host(
         database: &Path,
+        host_origin: &str,
         payments: &str,
         payment_secret: &str,
     ) -> Result<(Server, String)> {
@@ -65,11 +74,12 @@ impl Server {
         }
         let url = format!("sqlite://{}", database.display());
         let binary = binary("debug");
+        let framed_by = format!("'self' {host_origin}");
         let server = Server::launch(
             &binary,
             &url,
             0,
-            &["--payments", payments],
+            &["--payments", payments, "--frame-ancestors", &framed_by],
             &[("CB_PAYMENT_SECRET", payment_secret)],
         )?;
         // Once it listens the database is migrated, so the command can write the token.

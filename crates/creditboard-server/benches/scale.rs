@@ -232,6 +232,7 @@ async fn measure(url: &str, account: &History) -> Value {
         demo: false,
         clock: Some(ledger.now().max(now())),
         payments: None,
+        frame_ancestors: Default::default(),
     })
     .await
     .expect("server");

@@ -32,6 +32,7 @@ async fn run() {
         demo: false,
         clock: None,
         payments: None,
+        frame_ancestors: Default::default(),
     })
     .await
     .expect("server");

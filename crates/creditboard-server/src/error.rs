@@ -159,6 +159,13 @@ impl From<sqlx::Error> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(e: JsonRejection) -> Self {
+        if timed_out(&e) {
+            return ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                e.body_text(),
+            );
+        }
         let status = match e {
             JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             JsonRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -166,6 +173,18 @@ impl From<JsonRejection> for ApiError {
         };
         ApiError::new(status, "invalid_body", e.body_text())
     }
+}
+
+/// Whether the body was not read because it did not arrive in time (`connections`).
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(e) = cause {
+        if e.is::<crate::connections::BodyTimedOut>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 impl From<QueryRejection> for ApiError {

@@ -7,6 +7,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod background;
+pub mod connections;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -15,17 +16,17 @@ pub mod paying;
 pub mod payments;
 pub mod resident;
 pub mod routes;
+pub mod serving;
 pub mod state;
 pub mod streams;
 pub mod tokens;
 pub mod webhooks;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::any;
 use db::Db;
 use state::AppState;
 use std::path::PathBuf;
-use tower_http::services::ServeDir;
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -40,6 +41,9 @@ pub struct Config {
     /// The host's payment endpoint and the secret both sides sign with (`--payments`,
     /// `CB_PAYMENT_SECRET`). Without it only `--demo` can take payments, with the demo's.
     pub payments: Option<(String, String)>,
+    /// The origins whose pages may show the dashboard in a frame (`--frame-ancestors`,
+    /// `CB_FRAME_ANCESTORS`): its own unless the operator names its hosts'.
+    pub frame_ancestors: serving::FrameAncestors,
 }
 
 /// Opens the database (applying migrations), seeds the demo if asked, and builds the state.
@@ -82,16 +86,25 @@ pub fn listen_to_other_processes(state: AppState) {
     });
 }
 
-/// The whole HTTP surface: the API and, when there is one, the app.
+/// The whole HTTP surface: the API and, when there is one, the app; the dashboard framed by
+/// its own origin only.
 pub fn router(state: AppState) -> Router {
+    router_with(state, serving::FrameAncestors::default())
+}
+
+/// [`router`], framed by `frame_ancestors` (`Config::frame_ancestors`). Every answer gets
+/// the serving policy (`serving`): caching, security headers, the CSP.
+pub fn router_with(state: AppState, frame_ancestors: serving::FrameAncestors) -> Router {
     let api = routes::api();
     let routed = match state.app_dir() {
-        Some(dir) => api.route("/", get(app::page)).fallback_service(
-            ServeDir::new(dir)
-                .append_index_html_on_directories(false)
-                .fallback(get(app::page).with_state(state.clone())),
-        ),
+        Some(dir) => api
+            .route("/", any(app::fallback))
+            .route("/index.html", any(app::fallback))
+            .fallback_service(serving::files(
+                dir,
+                any(app::fallback).with_state(state.clone()),
+            )),
         None => api.fallback(app::not_found_api),
     };
-    routed.with_state(state)
+    serving::apply(routed.with_state(state), frame_ancestors)
 }

@@ -1,7 +1,7 @@
 //! `creditboard-server`: the reference REST backend.
 //!
 //! ```text
-//! creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo [--public]] [--clock RFC3339] [--payments URL]
+//! creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo [--public]] [--clock RFC3339] [--payments URL] [--frame-ancestors SOURCES]
 //! creditboard-server token (--account ID (--member ID | --service) | --host) [--days N]
 //! creditboard-server tokens --account ID
 //! creditboard-server revoke --account ID --id TOKEN_ID
@@ -9,14 +9,17 @@
 //! The database is `DATABASE_URL` (default `sqlite://data/creditboard.db`; `postgres://…`
 //! for PostgreSQL).
 
+use creditboard_server::connections::{self, Timeouts};
+use creditboard_server::serving::FrameAncestors;
 use creditboard_server::tokens::{self, TokenKind};
-use creditboard_server::{Config, background, db, router, start};
+use creditboard_server::{Config, background, db, router_with, start};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage:\n  creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo [--public]] [--clock RFC3339] [--payments URL]\n  creditboard-server token (--account ID (--member ID | --service) | --host) [--days N]\n  creditboard-server tokens --account ID\n  creditboard-server revoke --account ID --id TOKEN_ID\n\nThe host's token (--host) creates accounts and is the service of every account.\nTokens expire: a member's after 90 days, the service's and the host's after 365, unless --days says less\n(at most 1,095). --payments names the host's payment endpoint, signed with CB_PAYMENT_SECRET;\nwithout it only --demo takes payments (the demo's). --demo listens on a loopback address unless --public
-says otherwise: every visitor gets a member token. DATABASE_URL picks the database (default sqlite://data/creditboard.db).";
+const USAGE: &str = "usage:\n  creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo [--public]] [--clock RFC3339] [--payments URL]\n                     [--frame-ancestors SOURCES]\n  creditboard-server token (--account ID (--member ID | --service) | --host) [--days N]\n  creditboard-server tokens --account ID\n  creditboard-server revoke --account ID --id TOKEN_ID\n\nThe host's token (--host) creates accounts and is the service of every account.\nTokens expire: a member's after 90 days, the service's and the host's after 365, unless --days says less\n(at most 1,095). --payments names the host's payment endpoint, signed with CB_PAYMENT_SECRET;\nwithout it only --demo takes payments (the demo's). --demo listens on a loopback address unless --public
+says otherwise: every visitor gets a member token. --frame-ancestors (or CB_FRAME_ANCESTORS) names the origins
+whose pages may show the dashboard in a frame, e.g. \"'self' https://app.example.com\" (default 'self'). DATABASE_URL picks the database (default sqlite://data/creditboard.db).";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -58,6 +61,12 @@ async fn serve(args: &[String]) -> Result<(), String> {
         demo: false,
         clock: None,
         payments: None,
+        frame_ancestors: match std::env::var("CB_FRAME_ANCESTORS") {
+            Ok(sources) => sources
+                .parse()
+                .map_err(|e| format!("CB_FRAME_ANCESTORS: {e}"))?,
+            Err(_) => FrameAncestors::default(),
+        },
     };
     let mut public = false;
     let mut it = args.iter();
@@ -70,6 +79,11 @@ async fn serve(args: &[String]) -> Result<(), String> {
             "--app" => config.app_dir = Some(PathBuf::from(it.next().ok_or(USAGE)?)),
             "--demo" => config.demo = true,
             "--public" => public = true,
+            "--frame-ancestors" => {
+                let v = it.next().ok_or(USAGE)?;
+                config.frame_ancestors =
+                    v.parse().map_err(|e| format!("--frame-ancestors: {e}"))?;
+            }
             "--clock" => {
                 let v = it.next().ok_or(USAGE)?;
                 let start = chrono::DateTime::parse_from_rfc3339(v)
@@ -100,12 +114,12 @@ async fn serve(args: &[String]) -> Result<(), String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tokio::spawn(background::run(state.clone()));
     println!("Creditboard server on http://{addr}/ ({backend})");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string())
+    let app = router_with(state, config.frame_ancestors);
+    connections::serve(listener, app, Timeouts::default(), async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
+    Ok(())
 }
 
 async fn token(args: &[String]) -> Result<(), String> {

@@ -59,6 +59,7 @@ async fn a_session_is_a_private_copy_of_the_demo_account() {
         app_dir: Some(app_dir.path().to_path_buf()),
         demo: true,
         payments: None,
+        frame_ancestors: Default::default(),
         clock: Some(
             chrono::DateTime::parse_from_rfc3339("2026-11-21T15:30:00Z")
                 .unwrap()

@@ -88,15 +88,14 @@ pub fn api() -> Router<AppState> {
 
 /// A path that exists asked with a method it does not take: the API's error, naming the
 /// methods it does take.
-async fn method_not_allowed(request: axum::extract::Request) -> ApiError {
+async fn method_not_allowed(
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    method: axum::http::Method,
+) -> ApiError {
     ApiError::new(
         axum::http::StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
-        format!(
-            "{} does not take {}",
-            request.uri().path(),
-            request.method()
-        ),
+        format!("{} does not take {method}", uri.path()),
     )
 }
 
