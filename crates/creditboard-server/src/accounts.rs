@@ -1,20 +1,25 @@
 //! Accounts in memory: an adapter around the domain's [`Account`] aggregate. The database
 //! holds each account's entries and settings changes; every server process keeps the
-//! aggregate of the accounts it serves, rebuilt from them and caught up before each request,
-//! so every rule (authorization, draw-down, caps, holds, idempotency, refills) is the
-//! domain's and answers match the demo store's to the credit.
+//! aggregate of the accounts it serves (within its memory budget, `crate::resident`),
+//! rebuilt from them and caught up before each request, so every rule (authorization,
+//! draw-down, caps, holds, idempotency, refills) is the domain's and answers match the demo
+//! store's to the credit.
 //!
-//! A write runs under the account's lock in this process and in the database (SQLite's write
-//! lock, PostgreSQL's advisory lock), catches up with what other processes wrote, asks the
-//! account, and stores what it wrote (entries and settings changes) in the same transaction.
-//! The answer leaves only after the commit, so an acknowledged write is stored; a failed
-//! commit throws the cached account away and it is replayed from what was stored.
+//! Each account is held twice: writes go to the writer's copy, reads to the reader's, each
+//! under its own lock. A write runs under the writer's lock in this process and the
+//! account's lock in the database (SQLite's write lock, PostgreSQL's advisory lock), catches
+//! up with what other processes wrote, asks the account, and stores what it wrote (entries
+//! and settings changes) in the same transaction. The answer leaves only after the commit,
+//! so an acknowledged write is stored; a failed commit throws the copy away and it is
+//! replayed from what was stored. A read catches the reader's copy up with what is stored
+//! (this process's writes included, as another process's would be) and answers from it: a
+//! search over millions of entries holds up other reads of the account, never its writes.
 
 use crate::audit::{self, Actor};
 use crate::db::{Db, News};
 use crate::error::{ApiError, ApiResult};
 use crate::outbox;
-use crate::resident::Resident;
+use crate::resident::{Resident, Side, Slot};
 use crate::streams::Streams;
 use chrono::{DateTime, Utc};
 use creditboard_domain::access::{self, Caller};
@@ -84,23 +89,48 @@ impl Accounts {
     /// Forgets an account's cached state (it is rebuilt on the next request).
     pub async fn evict(&self, account: &str) {
         let slot = self.resident.slot(account);
-        let mut state = slot.state.lock().await;
-        *state = None;
-        self.resident.measure(&slot, &state);
+        for side in [Side::Writer, Side::Reader] {
+            let mut state = slot.side(side).lock().await;
+            *state = None;
+            self.resident.measure(&slot, side, &state);
+        }
     }
 
-    /// Answers from the account as stored now. Refills, rollovers and expiries that fell
-    /// due are written first, so every reader sees the same balances.
+    /// Answers from the account as stored now, from its reader's copy (never waiting for a
+    /// write in progress, nor making one wait). Refills, rollovers and expiries that fell due
+    /// are written first, so every reader sees the same balances.
     pub async fn read<T>(
         &self,
         account: &str,
         f: impl FnOnce(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> ApiResult<T> {
         let slot = self.resident.slot(account);
-        let mut guard = slot.state.lock().await;
+        let mut guard = slot.reader.lock().await;
+        let fresh = self.fresh_reader(&slot, &mut guard, account).await;
+        self.resident.trim(&slot);
+        fresh?;
+        let now = self.now().max(loaded(&mut guard)?.ledger().now());
+        if loaded(&mut guard)?.is_due(now) {
+            // The writer's copy writes what fell due; this one then takes it in. (The writer
+            // only ever tries this lock, so waiting for the writer's here cannot deadlock.)
+            self.write(account, &Actor::Server, |_, _| Ok(())).await?;
+            self.fresh_reader(&slot, &mut guard, account).await?;
+        }
+        let a = loaded(&mut guard)?;
+        let now = self.now().max(a.ledger().now());
+        f(a, now)
+    }
+
+    /// Brings the reader's copy up to what is stored (loading it first if need be).
+    async fn fresh_reader(
+        &self,
+        slot: &Slot,
+        guard: &mut Option<Account>,
+        account: &str,
+    ) -> ApiResult<()> {
         let fresh = async {
-            self.load(&mut guard, account).await?;
-            let a = loaded(&mut guard)?;
+            self.load(slot, Side::Reader, guard, account).await?;
+            let a = loaded(guard)?;
             let news = self.db.news(account, a.last_id(), a.version()).await;
             catch_up(a, news)
         }
@@ -108,20 +138,8 @@ impl Accounts {
         if fresh.is_err() {
             *guard = None;
         }
-        self.resident.measure(&slot, &guard);
-        self.resident.trim(&slot);
-        fresh?;
-        let now = self.now().max(loaded(&mut guard)?.ledger().now());
-        if loaded(&mut guard)?.is_due(now) {
-            let wrote = self
-                .write_locked(&mut guard, account, &Actor::Server, |_, _| Ok(()))
-                .await;
-            self.resident.measure(&slot, &guard);
-            wrote.map_err(Conflict::into_error)?;
-        }
-        let a = loaded(&mut guard)?;
-        let now = self.now().max(a.ledger().now());
-        f(a, now)
+        self.resident.measure(slot, Side::Reader, guard);
+        fresh
     }
 
     /// [`Accounts::read`] for `caller`, refused if they are a member no longer on the team.
@@ -163,12 +181,14 @@ impl Accounts {
         mut f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> ApiResult<T> {
         let slot = self.resident.slot(account);
-        let mut guard = slot.state.lock().await;
+        let mut guard = slot.writer.lock().await;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let wrote = self.write_locked(&mut guard, account, actor, &mut f).await;
-            self.resident.measure(&slot, &guard);
+            let wrote = self
+                .write_locked(&slot, &mut guard, account, actor, &mut f)
+                .await;
+            self.resident.measure(&slot, Side::Writer, &guard);
             self.resident.trim(&slot);
             match wrote {
                 Err(Conflict::Lost(e)) if attempt < WRITE_ATTEMPTS => {
@@ -180,8 +200,26 @@ impl Accounts {
         }
     }
 
-    async fn load(&self, guard: &mut Option<Account>, account: &str) -> ApiResult<()> {
+    /// Loads `side`'s copy: a copy of the other side's when that is held and idle (the
+    /// caller then catches up with what is stored), else replayed from the database.
+    async fn load(
+        &self,
+        slot: &Slot,
+        side: Side,
+        guard: &mut Option<Account>,
+        account: &str,
+    ) -> ApiResult<()> {
         if guard.is_some() {
+            return Ok(());
+        }
+        let other = match side {
+            Side::Writer => Side::Reader,
+            Side::Reader => Side::Writer,
+        };
+        if let Ok(held) = slot.side(other).try_lock()
+            && let Some(a) = held.as_ref()
+        {
+            *guard = Some(a.clone());
             return Ok(());
         }
         let row = self
@@ -223,12 +261,15 @@ impl Accounts {
 
     async fn write_locked<T>(
         &self,
+        slot: &Slot,
         guard: &mut Option<Account>,
         account: &str,
         actor: &Actor,
         mut f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> Result<T, Conflict> {
-        self.load(guard, account).await.map_err(Conflict::Refused)?;
+        self.load(slot, Side::Writer, guard, account)
+            .await
+            .map_err(Conflict::Refused)?;
         let mut tx = self.db.begin_write(account).await.map_err(Conflict::Lost)?;
         let caught_up = {
             let a = loaded(guard).map_err(Conflict::Refused)?;
@@ -307,14 +348,6 @@ impl Accounts {
 enum Conflict {
     Refused(ApiError),
     Lost(ApiError),
-}
-
-impl Conflict {
-    fn into_error(self) -> ApiError {
-        match self {
-            Conflict::Refused(e) | Conflict::Lost(e) => e,
-        }
-    }
 }
 
 fn loaded(guard: &mut Option<Account>) -> ApiResult<&mut Account> {

@@ -1,5 +1,9 @@
 //! Which accounts this process holds in memory, and how much they may take. An account is
-//! loaded on first use and stays while it is used; when the ones held come to more than the
+//! held twice, each copy under a lock of its own: the **writer**'s, which takes every write,
+//! and the **reader**'s, which answers every read and catches up with what was stored (the
+//! way another process would), so a long search never holds up a write, nor a write a read.
+//! Each copy is loaded on first use (from the other when it is held and idle, else from the
+//! database) and stays while it is used; when the ones held come to more than the
 //! operator's budget (`--memory-budget`), those used least recently are dropped, to be
 //! replayed from the database if asked for again. An account in use is never dropped, so one
 //! account larger than the budget is still served.
@@ -16,13 +20,34 @@ pub const BYTES_PER_ENTRY: u64 = 1_000;
 /// The budget when the operator sets none.
 pub const DEFAULT_BUDGET_BYTES: u64 = 1 << 30;
 
-/// One account's place: its state once loaded (`None` before, and after it was dropped or
-/// a failure made it untrustworthy), what it is counted as, and when it was last used.
+/// One account's place: its two copies once loaded (`None` before, and after one was dropped
+/// or a failure made it untrustworthy), what each is counted as, and when it was last used.
 #[derive(Default)]
 pub struct Slot {
-    pub state: tokio::sync::Mutex<Option<Account>>,
-    bytes: AtomicU64,
+    pub writer: tokio::sync::Mutex<Option<Account>>,
+    pub reader: tokio::sync::Mutex<Option<Account>>,
+    bytes: [AtomicU64; 2],
     used: AtomicU64,
+}
+
+/// Which copy of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Writer = 0,
+    Reader = 1,
+}
+
+impl Slot {
+    pub fn side(&self, side: Side) -> &tokio::sync::Mutex<Option<Account>> {
+        match side {
+            Side::Writer => &self.writer,
+            Side::Reader => &self.reader,
+        }
+    }
+
+    fn bytes(&self) -> u64 {
+        self.bytes.iter().map(|b| b.load(Ordering::Relaxed)).sum()
+    }
 }
 
 pub struct Resident {
@@ -78,10 +103,10 @@ impl Resident {
         slot
     }
 
-    /// Counts `slot` as what `state` (its content, held under its lock) takes.
-    pub fn measure(&self, slot: &Slot, state: &Option<Account>) {
+    /// Counts `side` of `slot` as what `state` (its content, held under its lock) takes.
+    pub fn measure(&self, slot: &Slot, side: Side, state: &Option<Account>) {
         let now = state.as_ref().map_or(0, estimate);
-        let before = slot.bytes.swap(now, Ordering::Relaxed);
+        let before = slot.bytes[side as usize].swap(now, Ordering::Relaxed);
         if now >= before {
             self.bytes.fetch_add(now - before, Ordering::Relaxed);
         } else {
@@ -98,7 +123,7 @@ impl Resident {
         let mut idle: Vec<(u64, Arc<Slot>)> = self
             .slots()
             .values()
-            .filter(|s| s.bytes.load(Ordering::Relaxed) > 0 && !std::ptr::eq(&***s, keep))
+            .filter(|s| s.bytes() > 0 && !std::ptr::eq(&***s, keep))
             .map(|s| (s.used.load(Ordering::Relaxed), s.clone()))
             .collect();
         idle.sort_by_key(|(used, _)| *used);
@@ -107,34 +132,31 @@ impl Resident {
                 break;
             }
             // In use: its holder is working with it; it is dropped another time if need be.
-            if let Ok(mut state) = slot.state.try_lock() {
-                *state = None;
-                self.measure(&slot, &state);
+            for side in [Side::Reader, Side::Writer] {
+                if let Ok(mut state) = slot.side(side).try_lock() {
+                    *state = None;
+                    self.measure(&slot, side, &state);
+                }
             }
         }
     }
 
     /// How many accounts are held now.
     pub fn held(&self) -> usize {
-        self.slots()
-            .values()
-            .filter(|s| s.bytes.load(Ordering::Relaxed) > 0)
-            .count()
+        self.slots().values().filter(|s| s.bytes() > 0).count()
     }
 
     /// The accounts held now.
     pub fn held_ids(&self) -> Vec<String> {
         self.slots()
             .iter()
-            .filter(|(_, s)| s.bytes.load(Ordering::Relaxed) > 0)
+            .filter(|(_, s)| s.bytes() > 0)
             .map(|(id, _)| id.clone())
             .collect()
     }
 
     /// Whether `account` is held now.
     pub fn holds(&self, account: &str) -> bool {
-        self.slots()
-            .get(account)
-            .is_some_and(|s| s.bytes.load(Ordering::Relaxed) > 0)
+        self.slots().get(account).is_some_and(|s| s.bytes() > 0)
     }
 }
