@@ -38,10 +38,18 @@ const MAX_REFERENCE: usize = 512;
 pub fn finish(dist: &Path) -> Result {
     let files = read_tree(dist)?;
     let result = fingerprint(&files, PAGE)?;
-    for (old, new) in &result.renamed {
+    for old in result.renamed.keys() {
         std::fs::remove_file(dist.join(old)).map_err(|e| format!("{old}: {e}"))?;
-        eprintln!("  {old} → {new}");
     }
+    eprintln!(
+        "content-hashed names: {} files, e.g. {}",
+        result.renamed.len(),
+        result
+            .renamed
+            .values()
+            .find(|n| n.contains("_bg-"))
+            .map_or("", |n| n.as_str())
+    );
     for (name, bytes) in &result.files {
         if files.get(name) != Some(bytes) {
             let path = dist.join(name);
