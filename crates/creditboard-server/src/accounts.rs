@@ -118,7 +118,7 @@ impl Accounts {
         }
         let a = loaded(&mut guard)?;
         let now = self.now().max(a.ledger().now());
-        f(a, now)
+        heavy(|| f(a, now))
     }
 
     /// Brings the reader's copy up to what is stored (loading it first if need be).
@@ -219,7 +219,7 @@ impl Accounts {
         if let Ok(held) = slot.side(other).try_lock()
             && let Some(a) = held.as_ref()
         {
-            *guard = Some(a.clone());
+            *guard = Some(heavy(|| a.clone()));
             return Ok(());
         }
         let row = self
@@ -234,17 +234,20 @@ impl Accounts {
         let entries = self.db.entries_after(account, 0).await?;
         let notifications = self.db.notifications_after(account, 0).await?;
         let read = started.elapsed();
-        let mut loaded = Account::replay(
-            row.config,
-            row.rate_card,
-            row.opened_at,
-            entries,
-            row.version,
-            notifications,
-        )?;
-        let replayed = started.elapsed();
-        // Built now rather than by the first listing or summary, which would wait for it.
-        loaded.refresh();
+        let (mut loaded, replayed) = heavy(|| {
+            let mut loaded = Account::replay(
+                row.config,
+                row.rate_card,
+                row.opened_at,
+                entries,
+                row.version,
+                notifications,
+            )?;
+            let replayed = started.elapsed();
+            // Built now rather than by the first listing or summary, which would wait for it.
+            loaded.refresh();
+            Ok::<_, ApiError>((loaded, replayed))
+        })?;
         // Top-ups here are charged through the payment provider, never posted unpaid.
         loaded.top_ups_wait_for_payment();
         tracing::info!(
@@ -348,6 +351,16 @@ impl Accounts {
 enum Conflict {
     Refused(ApiError),
     Lost(ApiError),
+}
+
+/// Runs CPU-heavy work (a search over millions of entries, a replay) so that the runtime's
+/// other tasks (a consume on the same account, say) move to another thread meanwhile rather
+/// than wait for this one. On a single-threaded runtime (tests) it just runs.
+fn heavy<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
 }
 
 fn loaded(guard: &mut Option<Account>) -> ApiResult<&mut Account> {
