@@ -18,6 +18,7 @@ mod dist;
 mod fixtures;
 mod modules;
 mod pg;
+mod reports;
 mod schemathesis;
 mod serve;
 mod server;
@@ -367,6 +368,10 @@ fn bench() -> Result {
     run(cargo()
         .args(["bench", "-p", "creditboard-server", "--bench", "scale"])
         .env("CB_POSTGRES_URL", postgres.url()))?;
+    // Many accounts within the memory budget, a million-row export, ingestion beside readers.
+    run(cargo()
+        .args(["bench", "-p", "creditboard-server", "--bench", "load"])
+        .env("CB_POSTGRES_URL", postgres.url()))?;
     // The API's latency with a dead webhook endpoint against none, in the same run.
     run(cargo().args(["bench", "-p", "creditboard-server", "--bench", "webhooks"]))?;
     drop(postgres);
@@ -482,6 +487,7 @@ fn bench_report() -> Result<String> {
          - Activity, {} ledger entries: filter change → page 1 shown {:.0} ms median, {:.0} ms worst of {} (target ≤ 100)\n\
          - Activity CSV export of {} rows: {:.0} ms median of 3 (target ≤ 5,000 for 100,000)\n\
          {}\n\
+         {}\n\
          {}",
         apply_ns / 1e6,
         1e3 / (apply_ns / 1e6),
@@ -504,66 +510,8 @@ fn bench_report() -> Result<String> {
         activity["filter_changes"].as_u64().unwrap_or(0),
         activity["export_rows"].as_u64().unwrap_or(0),
         act("export_ms_median"),
-        server_report(&read_json(root().join("target/bench/server.json"))?),
-        webhooks_report(&read_json(root().join("target/bench/webhooks.json"))?),
+        reports::server(&read_json(root().join("target/bench/server.json"))?),
+        reports::load(&read_json(root().join("target/bench/load.json"))?),
+        reports::webhooks(&read_json(root().join("target/bench/webhooks.json"))?),
     ))
-}
-
-/// The webhook benchmark's figures (`crates/creditboard-server/benches/webhooks.rs`).
-fn webhooks_report(r: &serde_json::Value) -> String {
-    let f = |group: &str, key: &str| r[group][key].as_f64().unwrap_or(f64::NAN);
-    format!(
-        "- one-event usage with a dead webhook endpoint against none ({} requests each, same run): p50 {:.2} → {:.2} ms (×{:.2}), p99 {:.2} → {:.2} ms (×{:.2})",
-        r["requests_each"].as_u64().unwrap_or(0),
-        f("no_endpoint", "p50_ms"),
-        f("dead_endpoint", "p50_ms"),
-        r["ratio_p50"].as_f64().unwrap_or(f64::NAN),
-        f("no_endpoint", "p99_ms"),
-        f("dead_endpoint", "p99_ms"),
-        r["ratio_p99"].as_f64().unwrap_or(f64::NAN),
-    )
-}
-
-/// The server benchmark's figures (`crates/creditboard-server/benches/scale.rs`).
-fn server_report(r: &serde_json::Value) -> String {
-    let mut out = format!(
-        "Server, one account with {} ledger entries, over HTTP on loopback (p50 / p99 of sequential requests):",
-        r["entries"]
-    );
-    for backend in ["sqlite", "postgres"] {
-        let b = &r[backend];
-        if b.is_null() {
-            continue;
-        }
-        let ms = |case: &str| {
-            format!(
-                "{:.2} / {:.2} ms",
-                b[case]["p50_ms"].as_f64().unwrap_or(f64::NAN),
-                b[case]["p99_ms"].as_f64().unwrap_or(f64::NAN)
-            )
-        };
-        let per_s = |key: &str| b[key].as_f64().unwrap_or(f64::NAN);
-        out.push_str(&format!(
-            "\n  {}:\n\
-             - ledger page, last 30 days (the Activity default): {} (target p99 ≤ 10)\n\
-             - ledger page, last 30 days, a random page: {}\n\
-             - ledger page, whole history: {}\n\
-             - ledger page, last 30 days, one member: {}\n\
-             - 180-day usage summary with forecast: {} (target ≤ 20)\n\
-             - 180-day usage summary, one member: {}\n\
-             - ingestion in batches of 1,000: {:.0} consumes/s with one client, {:.0} with four (target ≥ 10,000)\n\
-             - first request after start (loads the account): {:.1} s",
-            b["backend"].as_str().unwrap_or(backend),
-            ms("ledger_30_days_first_page"),
-            ms("ledger_30_days_any_page"),
-            ms("ledger_all_history_first_page"),
-            ms("ledger_30_days_one_member"),
-            ms("usage_180_days"),
-            ms("usage_180_days_one_member"),
-            per_s("ingest_1_clients_per_s"),
-            per_s("ingest_4_clients_per_s"),
-            per_s("cold_load_ms") / 1e3,
-        ));
-    }
-    out
 }

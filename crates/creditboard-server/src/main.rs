@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo [--public]] [--clock RFC3339] [--payments URL] [--frame-ancestors SOURCES]
+//!                    [--memory-budget MB]
 //! creditboard-server token (--account ID (--member ID | --service) | --host) [--days N]
 //! creditboard-server tokens --account ID
 //! creditboard-server revoke --account ID --id TOKEN_ID
@@ -10,6 +11,7 @@
 //! for PostgreSQL).
 
 use creditboard_server::connections::{self, Timeouts};
+use creditboard_server::resident;
 use creditboard_server::serving::FrameAncestors;
 use creditboard_server::tokens::{self, TokenKind};
 use creditboard_server::{Config, background, db, router_with, start};
@@ -17,9 +19,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage:\n  creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo [--public]] [--clock RFC3339] [--payments URL]\n                     [--frame-ancestors SOURCES]\n  creditboard-server token (--account ID (--member ID | --service) | --host) [--days N]\n  creditboard-server tokens --account ID\n  creditboard-server revoke --account ID --id TOKEN_ID\n\nThe host's token (--host) creates accounts and is the service of every account.\nTokens expire: a member's after 90 days, the service's and the host's after 365, unless --days says less\n(at most 1,095). --payments names the host's payment endpoint, signed with CB_PAYMENT_SECRET;\nwithout it only --demo takes payments (the demo's). --demo listens on a loopback address unless --public
+const USAGE: &str = "usage:\n  creditboard-server [--addr 127.0.0.1:8080] [--app DIR] [--demo [--public]] [--clock RFC3339] [--payments URL]\n                     [--frame-ancestors SOURCES] [--memory-budget MB]\n  creditboard-server token (--account ID (--member ID | --service) | --host) [--days N]\n  creditboard-server tokens --account ID\n  creditboard-server revoke --account ID --id TOKEN_ID\n\nThe host's token (--host) creates accounts and is the service of every account.\nTokens expire: a member's after 90 days, the service's and the host's after 365, unless --days says less\n(at most 1,095). --payments names the host's payment endpoint, signed with CB_PAYMENT_SECRET;\nwithout it only --demo takes payments (the demo's). --demo listens on a loopback address unless --public
 says otherwise: every visitor gets a member token. --frame-ancestors (or CB_FRAME_ANCESTORS) names the origins
-whose pages may show the dashboard in a frame, e.g. \"'self' https://app.example.com\" (default 'self'). DATABASE_URL picks the database (default sqlite://data/creditboard.db).";
+whose pages may show the dashboard in a frame, e.g. \"'self' https://app.example.com\" (default 'self'). --memory-budget (or CB_MEMORY_BUDGET_MB) is what the accounts held in memory may
+come to, in MiB (default 1024; docs/scaling.md). DATABASE_URL picks the database (default sqlite://data/creditboard.db).";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -69,6 +72,12 @@ async fn serve(args: &[String]) -> Result<(), String> {
         },
     };
     let mut public = false;
+    let mut budget = match std::env::var("CB_MEMORY_BUDGET_MB") {
+        Ok(mb) => {
+            Some(resident::parse_budget_mb(&mb).map_err(|e| format!("CB_MEMORY_BUDGET_MB: {e}"))?)
+        }
+        Err(_) => None,
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -79,6 +88,12 @@ async fn serve(args: &[String]) -> Result<(), String> {
             "--app" => config.app_dir = Some(PathBuf::from(it.next().ok_or(USAGE)?)),
             "--demo" => config.demo = true,
             "--public" => public = true,
+            "--memory-budget" => {
+                let v = it.next().ok_or(USAGE)?;
+                budget = Some(
+                    resident::parse_budget_mb(v).map_err(|e| format!("--memory-budget: {e}"))?,
+                );
+            }
             "--frame-ancestors" => {
                 let v = it.next().ok_or(USAGE)?;
                 config.frame_ancestors =
@@ -107,6 +122,9 @@ async fn serve(args: &[String]) -> Result<(), String> {
         return Err("--public is for --demo: without it the server is for any address".into());
     }
     let state = start(&config).await?;
+    if let Some(bytes) = budget {
+        state.accounts().resident().set_budget(bytes);
+    }
     let backend = state.db().backend();
     let listener = tokio::net::TcpListener::bind(addr)
         .await

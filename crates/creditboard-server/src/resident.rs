@@ -21,6 +21,20 @@ pub const BYTES_PER_ENTRY: u64 = 1_150;
 /// The budget when the operator sets none.
 pub const DEFAULT_BUDGET_BYTES: u64 = 1 << 30;
 
+/// The largest budget taken, in MiB (1 TiB): anything larger is a typo.
+const MAX_BUDGET_MB: u64 = 1 << 20;
+
+/// A budget as the operator writes it (`--memory-budget`, `CB_MEMORY_BUDGET_MB`): whole MiB,
+/// 1 to 1,048,576. Returns bytes.
+pub fn parse_budget_mb(text: &str) -> Result<u64, String> {
+    match text.trim().replace('_', "").parse::<u64>() {
+        Ok(mb) if (1..=MAX_BUDGET_MB).contains(&mb) => Ok(mb << 20),
+        _ => Err(format!(
+            "the memory budget is a whole number of MiB from 1 to {MAX_BUDGET_MB}, not “{text}”"
+        )),
+    }
+}
+
 /// One account's place: its two copies once loaded (`None` before, and after one was dropped
 /// or a failure made it untrustworthy), what each is counted as, and when it was last used.
 #[derive(Default)]
@@ -159,5 +173,20 @@ impl Resident {
     /// Whether `account` is held now.
     pub fn holds(&self, account: &str) -> bool {
         self.slots().get(account).is_some_and(|s| s.bytes() > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_budget_is_whole_mebibytes_within_bounds() {
+        assert_eq!(parse_budget_mb("512"), Ok(512 * 1024 * 1024));
+        assert_eq!(parse_budget_mb("1_024"), Ok(1 << 30));
+        for bad in ["0", "-5", "1.5", "2GB", "", "1048577"] {
+            let refused = parse_budget_mb(bad).unwrap_err();
+            assert!(refused.contains(&format!("“{bad}”")), "{refused}");
+        }
     }
 }
