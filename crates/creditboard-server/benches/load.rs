@@ -14,11 +14,11 @@
 //! PostgreSQL when `CB_POSTGRES_URL` is set (as `cargo xtask bench` does), otherwise SQLite
 //! in a temporary directory. Figures go to `target/bench/load.json`.
 
+mod support;
+
 use chrono::Utc;
-use creditboard_domain::Amount;
-use creditboard_domain::entry::{GrantOp, Operation};
 use creditboard_domain::history::{History, HistoryOptions, generate};
-use creditboard_domain::ids::{AccountId, IdempotencyKey};
+use creditboard_domain::ids::AccountId;
 use creditboard_domain::preset::PresetId;
 use creditboard_server::db::Db;
 use creditboard_server::state::AppState;
@@ -28,6 +28,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use support::percentile;
 
 fn main() {
     tracing_subscriber::fmt()
@@ -58,18 +59,7 @@ fn history(scale_percent: u32) -> History {
         ..HistoryOptions::new(PresetId::Videogen, Utc::now())
     })
     .expect("demo history");
-    let ledger = &mut account.ledger;
-    let meter = ledger.config().meters[0].id.clone();
-    ledger
-        .apply(Operation::Grant(GrantOp {
-            key: IdempotencyKey::new("bench-funding").expect("key"),
-            meter,
-            amount: Amount::minor(1_000_000_000),
-            at: ledger.now(),
-            expires_at: None,
-            usage: Default::default(),
-        }))
-        .expect("funding grant");
+    support::fund(&mut account.ledger);
     account
 }
 
@@ -95,12 +85,6 @@ fn rss() -> u64 {
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
     pages * 4096
-}
-
-fn percentile(values: &mut [f64], p: f64) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let rank = ((p / 100.0) * values.len() as f64).ceil() as usize;
-    values[rank.clamp(1, values.len()) - 1]
 }
 
 struct Served {

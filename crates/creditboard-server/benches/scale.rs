@@ -14,12 +14,11 @@
 //! The SQLite file is kept under `target/bench-server/` and reused while it holds the same
 //! history.
 
+mod support;
+
 use chrono::{DateTime, Utc};
-use creditboard_domain::Amount;
 use creditboard_domain::config::Role;
-use creditboard_domain::entry::{GrantOp, Operation};
 use creditboard_domain::history::{History, HistoryOptions, generate};
-use creditboard_domain::ids::IdempotencyKey;
 use creditboard_domain::preset::PresetId;
 use creditboard_server::db::Db;
 use creditboard_server::tokens::{self, TokenKind};
@@ -27,6 +26,7 @@ use creditboard_server::{Config, router, start};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use support::percentile;
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
@@ -156,18 +156,7 @@ fn history(wanted: usize) -> History {
         ..HistoryOptions::new(PresetId::Videogen, now())
     })
     .expect("scaled demo history");
-    let ledger = &mut account.ledger;
-    let meter = ledger.config().meters[0].id.clone();
-    ledger
-        .apply(Operation::Grant(GrantOp {
-            key: IdempotencyKey::new("bench-funding").expect("key"),
-            meter,
-            amount: Amount::minor(1_000_000_000),
-            at: ledger.now(),
-            expires_at: None,
-            usage: Default::default(),
-        }))
-        .expect("funding grant");
+    support::fund(&mut account.ledger);
     account
 }
 
@@ -384,10 +373,3 @@ async fn measure(url: &str, account: &History) -> Value {
 
 /// What a measured case requests next.
 type NextPath = Box<dyn FnMut() -> String>;
-
-/// The `p`th percentile (nearest rank) of `values`.
-fn percentile(values: &mut [f64], p: f64) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let rank = ((p / 100.0) * values.len() as f64).ceil() as usize;
-    values[rank.clamp(1, values.len()) - 1]
-}

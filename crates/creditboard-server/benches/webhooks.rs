@@ -4,6 +4,8 @@
 //! run so the machine's noise falls on both. Prints p50 and p99 of each and their ratios, and
 //! writes them to `target/bench/webhooks.json`. Run by `cargo xtask bench`.
 
+mod support;
+
 use creditboard_domain::preset::{Preset, PresetId};
 use creditboard_server::state::AppState;
 use creditboard_server::tokens::{self, TokenKind};
@@ -11,6 +13,7 @@ use creditboard_server::{Config, router, start, webhooks};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Instant;
+use support::percentile;
 
 const ROUNDS: usize = 5;
 const REQUESTS: usize = 200;
@@ -181,11 +184,4 @@ fn tempfile_dir() -> PathBuf {
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The `p`th percentile (nearest rank) of `values`.
-fn percentile(values: &mut [f64], p: f64) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let rank = ((p / 100.0) * values.len() as f64).ceil() as usize;
-    values[rank.clamp(1, values.len()) - 1]
 }

@@ -19,7 +19,7 @@ use crate::audit::{self, Actor};
 use crate::db::{Db, News};
 use crate::error::{ApiError, ApiResult};
 use crate::outbox;
-use crate::resident::{Resident, Side, Slot};
+use crate::resident::{Resident, Side, Slot, heavy};
 use crate::streams::Streams;
 use chrono::{DateTime, Utc};
 use creditboard_domain::access::{self, Caller};
@@ -86,6 +86,19 @@ impl Accounts {
         &self.resident
     }
 
+    /// Brings the listing index and rollups of `account`'s reader copy up to its entries, if
+    /// it is held and idle, without counting as a use (the background pass).
+    pub fn refresh_if_held(&self, account: &str) {
+        let Some(slot) = self.resident.peek(account) else {
+            return;
+        };
+        if let Ok(mut reader) = slot.reader.try_lock()
+            && let Some(a) = reader.as_mut()
+        {
+            heavy(|| a.refresh());
+        }
+    }
+
     /// Forgets an account's cached state (it is rebuilt on the next request).
     pub async fn evict(&self, account: &str) {
         let slot = self.resident.slot(account);
@@ -113,6 +126,14 @@ impl Accounts {
         if loaded(&mut guard)?.is_due(now) {
             // The writer's copy writes what fell due; this one then takes it in. (The writer
             // only ever tries this lock, so waiting for the writer's here cannot deadlock.)
+            // A writer's copy not held yet starts as a copy of this one, not a second replay.
+            if let Ok(mut writer) = slot.writer.try_lock()
+                && writer.is_none()
+            {
+                let reader = loaded(&mut guard)?;
+                *writer = Some(heavy(|| reader.clone()));
+                self.resident.measure(&slot, Side::Writer, &writer);
+            }
             self.write(account, &Actor::Server, |_, _| Ok(())).await?;
             self.fresh_reader(&slot, &mut guard, account).await?;
         }
@@ -220,6 +241,9 @@ impl Accounts {
             && let Some(a) = held.as_ref()
         {
             *guard = Some(heavy(|| a.clone()));
+            // Counted at once: were the request dropped before the next count, the copy
+            // would be held uncounted, out of the budget's reach.
+            self.resident.measure(slot, side, guard);
             return Ok(());
         }
         let row = self
@@ -259,6 +283,7 @@ impl Accounts {
             started.elapsed() - replayed,
         );
         *guard = Some(loaded);
+        self.resident.measure(slot, side, guard);
         Ok(())
     }
 
@@ -283,7 +308,15 @@ impl Accounts {
             *guard = None;
             return Err(Conflict::Refused(e));
         }
-        let a = loaded(guard).map_err(Conflict::Refused)?;
+        // Taken out while it is changed and stored: should this request be dropped before
+        // the commit (its client went away), the copy is not left holding entries that were
+        // never stored; it is replayed on the next request instead.
+        let Some(mut taken) = guard.take() else {
+            return Err(Conflict::Refused(ApiError::internal(
+                "account state missing after load",
+            )));
+        };
+        let a = &mut taken;
         let before = a.ledger().entries().len();
         // Entries never go back in time, even if this process's clock is behind another's.
         let now = self.now().max(a.ledger().now());
@@ -302,6 +335,7 @@ impl Accounts {
             .map(|e| e.id)
             .collect();
         if written.is_empty() && changes.is_empty() {
+            *guard = Some(taken);
             return result.map_err(Conflict::Refused);
         }
         // Due refills and expiries are stored even when the request was refused: they are
@@ -333,9 +367,9 @@ impl Accounts {
         }
         .await;
         if let Err(e) = stored {
-            *guard = None;
             return Err(Conflict::Lost(e));
         }
+        *guard = Some(taken);
         if let Some(last) = last {
             self.announce(account, last);
         }
@@ -351,16 +385,6 @@ impl Accounts {
 enum Conflict {
     Refused(ApiError),
     Lost(ApiError),
-}
-
-/// Runs CPU-heavy work (a search over millions of entries, a replay) so that the runtime's
-/// other tasks (a consume on the same account, say) move to another thread meanwhile rather
-/// than wait for this one. On a single-threaded runtime (tests) it just runs.
-fn heavy<T>(work: impl FnOnce() -> T) -> T {
-    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
-        _ => work(),
-    }
 }
 
 fn loaded(guard: &mut Option<Account>) -> ApiResult<&mut Account> {

@@ -47,20 +47,10 @@ pub async fn once(state: &AppState) -> crate::error::ApiResult<()> {
             tracing::warn!("background pass skipped {account}: {}", e.message);
         }
     }
-    for account in state.accounts().resident().held_ids() {
-        if due.contains(&account) {
-            continue;
-        }
-        let refreshed = state
-            .accounts()
-            .read(&account, |a, _| {
-                a.refresh();
-                Ok(())
-            })
-            .await;
-        if let Err(e) = refreshed {
-            tracing::warn!("background pass skipped {account}: {}", e.message);
-        }
+    // Held accounts take in what was appended (here or elsewhere) before their next read,
+    // without that counting as a use.
+    for account in state.accounts().resident().readers_held() {
+        state.accounts().refresh_if_held(&account);
     }
     state.db().delete_expired_tokens(chrono::Utc::now()).await?;
     if let Some(demo) = state.demo() {
@@ -82,9 +72,13 @@ async fn visit(state: &AppState, account: &str) -> crate::error::ApiResult<()> {
         .await?;
     // Payments a crash or a silent provider left pending: asked about by their key.
     crate::paying::resolve_stale(state, account, state.accounts().now()).await?;
-    let schedule = state
+    let (schedule, last) = state
         .accounts()
-        .read(account, |a, _| Ok(a.schedule()))
+        .read(account, |a, _| Ok((a.schedule(), a.last_id())))
         .await?;
-    state.db().set_schedule(account, &schedule).await
+    // Unless a write stored its own since (newer than what was read here).
+    state
+        .db()
+        .set_schedule_as_of(account, &schedule, last)
+        .await
 }

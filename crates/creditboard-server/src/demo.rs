@@ -134,17 +134,17 @@ impl DemoSessions {
             return Ok(account.clone());
         }
         let id = format!("{}.session.{session}", preset.slug());
-        if db.account(&id).await?.is_none() {
-            if db.demo_session_count().await? >= self.cap {
-                return Err(DemoPageError::BadUrl(format!(
-                    "this demo already has {} sessions; each lasts a day, so try \
-                     again later or use one without “session”",
-                    self.cap
-                )));
-            }
-            create_copy(db, preset, &id, self.seeded_at).await?;
+        if db.account(&id).await?.is_none() && db.demo_session_count().await? >= self.cap {
+            return Err(DemoPageError::BadUrl(format!(
+                "this demo already has {} sessions; each lasts a day, so try again later or \
+                 use one without “session”",
+                self.cap
+            )));
         }
         let account = open_account(db, preset, &id, self.seeded_at).await?;
+        // Recorded after the copy exists (and again if a crash came in between), so every
+        // copy is counted and expires.
+        db.record_demo_session(&id, Utc::now()).await?;
         sessions.insert(key, account.clone());
         Ok(account)
     }
@@ -156,15 +156,24 @@ impl DemoSessions {
             .db()
             .demo_sessions_made_before(now - SESSION_LIFETIME)
             .await?;
-        for id in &expired {
+        let mut deleted = Vec::new();
+        for id in expired {
             let mut sessions = self.sessions.lock().await;
-            accounts.db().delete_demo_session(id).await?;
-            sessions.retain(|_, a| a.id != *id);
+            // One that cannot be deleted now is logged and tried again on the next pass.
+            if let Err(e) = accounts.db().delete_demo_session(&id).await {
+                tracing::warn!(
+                    "the demo session copy {id} could not be deleted: {}",
+                    e.message
+                );
+                continue;
+            }
+            sessions.retain(|_, a| a.id != id);
             drop(sessions);
-            accounts.evict(id).await;
+            accounts.evict(&id).await;
             tracing::info!("deleted the demo session copy {id}: it expired");
+            deleted.push(id);
         }
-        Ok(expired)
+        Ok(deleted)
     }
 }
 
@@ -182,13 +191,6 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> ApiResult<DemoSessions> {
         sessions.accounts.insert(preset.slug().to_string(), account);
     }
     Ok(sessions)
-}
-
-/// A session's copy of `preset`'s account, stored with a history ending `now` and recorded
-/// as a session copy (which expires).
-async fn create_copy(db: &Db, preset: PresetId, id: &str, now: DateTime<Utc>) -> ApiResult<()> {
-    open_account(db, preset, id, now).await?;
-    db.insert_demo_session(id, Utc::now()).await
 }
 
 /// The demo account `id` of `preset`, stored with a history ending `now` unless it exists,

@@ -18,6 +18,9 @@ use std::sync::{Arc, Mutex};
 /// accounts loaded and dropped, about 1,050 bytes.
 pub const BYTES_PER_ENTRY: u64 = 1_150;
 
+/// How many uses between two prunings of the empty slots.
+const PRUNE_EVERY: u64 = 1024;
+
 /// The budget when the operator sets none.
 pub const DEFAULT_BUDGET_BYTES: u64 = 1 << 30;
 
@@ -87,6 +90,16 @@ impl Default for Resident {
     }
 }
 
+/// Runs CPU-heavy work (a search over millions of entries, a replay) so that the runtime's
+/// other tasks (a consume on the same account, say) move to another thread meanwhile rather
+/// than wait for this one. On a single-threaded runtime (tests) it just runs.
+pub fn heavy<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
+}
+
 /// What `account` is counted as while held.
 pub fn estimate(account: &Account) -> u64 {
     (account.ledger().entries().len() as u64 + 1) * BYTES_PER_ENTRY
@@ -112,7 +125,15 @@ impl Resident {
 
     /// The slot of `account`, marked as used now.
     pub fn slot(&self, account: &str) -> Arc<Slot> {
-        let slot = self.slots().entry(account.to_string()).or_default().clone();
+        let mut slots = self.slots();
+        // Now and then, the slots nothing holds and nobody is using go (requests for ids
+        // that were never accounts, accounts dropped long ago), so the map stays as large as
+        // what is held.
+        if self.uses.load(Ordering::Relaxed).is_multiple_of(PRUNE_EVERY) {
+            slots.retain(|_, s| s.bytes() > 0 || Arc::strong_count(s) > 1);
+        }
+        let slot = slots.entry(account.to_string()).or_default().clone();
+        drop(slots);
         slot.used
             .store(self.uses.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
         slot
@@ -149,7 +170,9 @@ impl Resident {
             // In use: its holder is working with it; it is dropped another time if need be.
             for side in [Side::Reader, Side::Writer] {
                 if let Ok(mut state) = slot.side(side).try_lock() {
-                    *state = None;
+                    // Freeing millions of entries takes a while: off the runtime's threads.
+                    let dropped = state.take();
+                    heavy(|| drop(dropped));
                     self.measure(&slot, side, &state);
                 }
             }
@@ -168,6 +191,20 @@ impl Resident {
             .filter(|(_, s)| s.bytes() > 0)
             .map(|(id, _)| id.clone())
             .collect()
+    }
+
+    /// The accounts whose reader's copy is held now.
+    pub fn readers_held(&self) -> Vec<String> {
+        self.slots()
+            .iter()
+            .filter(|(_, s)| s.bytes[Side::Reader as usize].load(Ordering::Relaxed) > 0)
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// The slot of `account` if there is one, not marked as used.
+    pub fn peek(&self, account: &str) -> Option<Arc<Slot>> {
+        self.slots().get(account).cloned()
     }
 
     /// Whether `account` is held now.

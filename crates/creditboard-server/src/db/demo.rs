@@ -22,9 +22,10 @@ const ACCOUNT_ROWS: [&str; 11] = [
 ];
 
 impl Db {
-    /// Records that `account` is a session copy made at `at`.
-    pub async fn insert_demo_session(&self, account: &str, at: DateTime<Utc>) -> ApiResult<()> {
-        let sql = "INSERT INTO demo_sessions (account, created_at_ms) VALUES ($1, $2)";
+    /// Records that `account` is a session copy made at `at`, unless it is recorded already.
+    pub async fn record_demo_session(&self, account: &str, at: DateTime<Utc>) -> ApiResult<()> {
+        let sql = "INSERT INTO demo_sessions (account, created_at_ms) VALUES ($1, $2) \
+                   ON CONFLICT (account) DO NOTHING";
         on!(self, pool => sqlx::query(sql).bind(account).bind(at.timestamp_millis()).execute(pool).await.map(drop)?);
         Ok(())
     }

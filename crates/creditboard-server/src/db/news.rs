@@ -38,6 +38,9 @@ impl News {
         match head {
             Some((Some(_), _, _)) => Some(empty(true)),
             Some((None, last, v)) if last <= after as i64 && v <= version => Some(empty(false)),
+            // The row is gone (a demo session copy deleted when it expired): nothing more to
+            // serve, as for a closed account.
+            None => Some(empty(true)),
             _ => None,
         }
     }

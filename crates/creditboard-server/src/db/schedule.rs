@@ -29,12 +29,22 @@ impl Db {
             .await?))
     }
 
-    /// Records `account`'s schedule as a visit found it.
-    pub async fn set_schedule(&self, account: &str, schedule: &Schedule) -> ApiResult<()> {
-        on!(self, pool => sqlx::query(SET)
+    /// Records `account`'s schedule as a visit found it with entries up to `last`, unless a
+    /// write stored more since (its own schedule is the newer one).
+    pub async fn set_schedule_as_of(
+        &self,
+        account: &str,
+        schedule: &Schedule,
+        last: u64,
+    ) -> ApiResult<()> {
+        let sql =
+            format!("{SET} AND (SELECT COALESCE(MAX(id), 0) FROM entries WHERE account = $1) = $4");
+        let last = i64::try_from(last).map_err(crate::error::ApiError::internal)?;
+        on!(self, pool => sqlx::query(&sql)
             .bind(account)
             .bind(ms(schedule.due_at))
             .bind(ms(schedule.oldest_pending_payment))
+            .bind(last)
             .execute(pool)
             .await
             .map(drop)?);

@@ -48,6 +48,7 @@ pub async fn stream(
         subscription,
         first: Some(last),
         ended: false,
+        next_check: tokio::time::Instant::now() + RECHECK,
     };
     Ok(Sse::new(stream::unfold(open, next)).keep_alive(KeepAlive::new().interval(RECHECK)))
 }
@@ -72,6 +73,9 @@ struct Open {
     /// The newest id when it opened, sent first.
     first: Option<u64>,
     ended: bool,
+    /// When the token is checked next: a deadline, not a timer restarted by every event, so
+    /// a busy account's stream notices a revoked token as soon as a quiet one's does.
+    next_check: tokio::time::Instant,
 }
 
 fn ledger(last: u64) -> Event {
@@ -105,10 +109,11 @@ async fn next(mut open: Open) -> Option<(Result<Event, Infallible>, Open)> {
                 let event = Event::default().event("expired").data("{}");
                 return Some((Ok(event), open));
             }
-            () = tokio::time::sleep(RECHECK) => {
+            () = tokio::time::sleep_until(open.next_check) => {
                 if Bearer::of(open.state.db(), &open.bearer.hash).await.is_err() {
                     return None;
                 }
+                open.next_check = tokio::time::Instant::now() + RECHECK;
             }
         }
     }

@@ -1,0 +1,4 @@
+-- Session copies made before they were recorded: counted from now, so they expire too.
+INSERT INTO demo_sessions (account, created_at_ms)
+SELECT id, (EXTRACT(EPOCH FROM now()) * 1000)::BIGINT FROM accounts
+WHERE id LIKE '%.session.%' AND id NOT IN (SELECT account FROM demo_sessions);
