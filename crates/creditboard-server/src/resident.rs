@@ -129,7 +129,11 @@ impl Resident {
         // Now and then, the slots nothing holds and nobody is using go (requests for ids
         // that were never accounts, accounts dropped long ago), so the map stays as large as
         // what is held.
-        if self.uses.load(Ordering::Relaxed).is_multiple_of(PRUNE_EVERY) {
+        if self
+            .uses
+            .load(Ordering::Relaxed)
+            .is_multiple_of(PRUNE_EVERY)
+        {
             slots.retain(|_, s| s.bytes() > 0 || Arc::strong_count(s) > 1);
         }
         let slot = slots.entry(account.to_string()).or_default().clone();
