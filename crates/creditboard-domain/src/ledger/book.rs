@@ -46,7 +46,7 @@ pub struct MeterBalance {
 }
 
 /// One meter's state. Everything here can be rebuilt from the entries.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct MeterBook {
     /// Every bucket ever created, by ascending id.
     pub(super) buckets: Vec<Bucket>,

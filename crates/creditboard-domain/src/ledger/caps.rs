@@ -58,7 +58,7 @@ pub(super) fn count_spend(
 }
 
 /// A running total that starts again each local calendar month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) struct MonthSpend {
     month: (i32, u32),
     amount: Amount,

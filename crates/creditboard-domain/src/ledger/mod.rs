@@ -18,8 +18,10 @@ mod payments;
 mod replay;
 mod same_request;
 mod schedule;
+mod snapshot;
 
 pub use book::{Bucket, MeterBalance};
+pub use snapshot::LedgerSnapshot;
 
 use crate::amount::Amount;
 use crate::config::AccountConfig;
@@ -37,7 +39,7 @@ use ops::positive;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, RandomState};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct PendingHold {
     meter: usize,
     amount: Amount,

@@ -17,7 +17,7 @@ use crate::period::check_instant;
 use chrono::{DateTime, Datelike, Utc};
 
 /// A purchase or top-up waiting for its payment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) struct PendingPayment {
     pub(super) meter: usize,
     pub(super) credits: Amount,
