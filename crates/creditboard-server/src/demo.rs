@@ -134,7 +134,9 @@ impl DemoSessions {
             return Ok(account.clone());
         }
         let id = format!("{}.session.{session}", preset.slug());
-        if db.account(&id).await?.is_none() && db.demo_session_count().await? >= self.cap {
+        if db.account(&id).await?.is_none()
+            && !make_copy(db, preset, &id, self.seeded_at, self.cap).await?
+        {
             return Err(DemoPageError::BadUrl(format!(
                 "this demo already has {} sessions; each lasts a day, so try again later or \
                  use one without “session”",
@@ -142,8 +144,7 @@ impl DemoSessions {
             )));
         }
         let account = open_account(db, preset, &id, self.seeded_at).await?;
-        // Recorded after the copy exists (and again if a crash came in between), so every
-        // copy is counted and expires.
+        // A copy made before copies were counted as they were made is counted now.
         db.record_demo_session(&id, Utc::now()).await?;
         sessions.insert(key, account.clone());
         Ok(account)
@@ -191,6 +192,35 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> ApiResult<DemoSessions> {
         sessions.accounts.insert(preset.slug().to_string(), account);
     }
     Ok(sessions)
+}
+
+/// Stores the session copy `id` of `preset` with a history ending `now`, counted against
+/// `cap`; false when the cap is reached. Another process making the same copy at the same
+/// moment makes it for both.
+async fn make_copy(
+    db: &Db,
+    preset: PresetId,
+    id: &str,
+    now: DateTime<Utc>,
+    cap: u64,
+) -> ApiResult<bool> {
+    let demo = generate(&HistoryOptions::new(preset, now))?;
+    let mut config = demo.ledger.config().clone();
+    config.id = AccountId::new(id)?;
+    let made = db
+        .create_demo_session(
+            &config,
+            &demo.rate_card,
+            demo.ledger.opened_at(),
+            demo.ledger.entries(),
+            Utc::now(),
+            cap,
+        )
+        .await;
+    match made {
+        Err(_) if db.account(id).await?.is_some() => Ok(true),
+        made => made,
+    }
 }
 
 /// The demo account `id` of `preset`, stored with a history ending `now` unless it exists,

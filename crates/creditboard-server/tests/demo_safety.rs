@@ -1,5 +1,6 @@
 //! The demo safe in public: it listens beyond loopback only when asked, its session copies
-//! expire and are deleted whole, and the cap on them holds across restarts.
+//! expire and are deleted whole, and the cap on them holds across restarts and across
+//! processes making copies at once.
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
 mod common;
@@ -102,6 +103,42 @@ async fn session_copies_expire_whole_and_their_cap_holds_across_restarts() {
             .await
             .unwrap();
         assert_eq!(fresh["api"], "/api/v1/accounts/videogen.session.c");
+    }
+}
+
+#[tokio::test]
+async fn processes_making_session_copies_at_once_stay_within_the_cap() {
+    for test_db in each_backend().await {
+        let db = Db::connect(&test_db.url).await.unwrap();
+        let seeded_at = Utc::now();
+        // Two processes, each with its own connections, five new sessions each, all at once.
+        let mut processes = Vec::new();
+        for _ in 0..2 {
+            let own = Db::connect(&test_db.url).await.unwrap();
+            let mut demo = demo::seed(&own, seeded_at).await.unwrap();
+            demo.cap = 4;
+            processes.push((own, demo));
+        }
+        let shared = db.account_ids().await.unwrap().len();
+        let tries = processes.iter().enumerate().flat_map(|(p, (own, demo))| {
+            (0..5).map(move |n| async move {
+                session(demo, own, &format!("preset=videogen&session=p{p}-{n}"))
+                    .await
+                    .is_ok()
+            })
+        });
+        let made = futures_util::future::join_all(tries)
+            .await
+            .into_iter()
+            .filter(|ok| *ok)
+            .count();
+        assert_eq!(made, 4, "{}: copies made", test_db.backend);
+        assert_eq!(
+            db.account_ids().await.unwrap().len(),
+            shared + 4,
+            "{}: copies stored",
+            test_db.backend
+        );
     }
 }
 

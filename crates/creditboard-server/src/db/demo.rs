@@ -4,6 +4,13 @@
 use super::{Db, WriteTx};
 use crate::error::ApiResult;
 use chrono::{DateTime, Utc};
+use creditboard_domain::LedgerEntry;
+use creditboard_domain::config::AccountConfig;
+use creditboard_domain::ratecard::RateCard;
+
+/// The advisory lock session copies are counted under (not an account id: those never hold a
+/// space).
+const SESSIONS_LOCK: &str = "demo sessions";
 
 /// Every table that holds an account's rows, children before parents.
 const ACCOUNT_ROWS: [&str; 11] = [
@@ -30,11 +37,40 @@ impl Db {
         Ok(())
     }
 
-    /// How many session copies exist, whichever process made them.
-    pub async fn demo_session_count(&self) -> ApiResult<u64> {
-        let sql = "SELECT COUNT(*) FROM demo_sessions";
-        let n: i64 = on!(self, pool => sqlx::query_scalar(sql).fetch_one(pool).await?);
-        Ok(u64::try_from(n).unwrap_or(0))
+    /// Stores a session copy with its history, counted as made at `at`, if fewer than `cap`
+    /// exist, whichever process made them; false (and nothing stored) when the cap is reached.
+    pub async fn create_demo_session(
+        &self,
+        config: &AccountConfig,
+        rate_card: &RateCard,
+        opened_at: DateTime<Utc>,
+        entries: &[LedgerEntry],
+        at: DateTime<Utc>,
+        cap: u64,
+    ) -> ApiResult<bool> {
+        let mut tx = self.open_account(config, rate_card, opened_at).await?;
+        let account = config.id.as_str();
+        // Counted and recorded under one lock, in the write that creates the copy: SQLite's
+        // write lock, or on PostgreSQL an advisory lock every process takes for this, so
+        // processes making copies at once cannot pass the cap together.
+        if let WriteTx::Postgres(t) = &mut tx {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(SESSIONS_LOCK)
+                .execute(&mut **t)
+                .await?;
+        }
+        let count = "SELECT COUNT(*) FROM demo_sessions";
+        let n: i64 = on!(tx &mut tx, t => sqlx::query_scalar(count).fetch_one(&mut **t).await?);
+        if u64::try_from(n).unwrap_or(u64::MAX) >= cap {
+            return Ok(false);
+        }
+        let record = "INSERT INTO demo_sessions (account, created_at_ms) VALUES ($1, $2)";
+        on!(tx &mut tx, t => sqlx::query(record).bind(account).bind(at.timestamp_millis()).execute(&mut **t).await.map(drop)?);
+        tx.insert_entries(account, entries).await?;
+        let fired = creditboard_domain::alerts::fired(config, entries);
+        tx.insert_notifications(account, &fired).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The session copies made before `before`.
