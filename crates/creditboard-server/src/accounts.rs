@@ -118,8 +118,15 @@ impl Accounts {
         f: impl FnOnce(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> ApiResult<T> {
         let slot = self.resident.slot(account);
+        let entries = match slot.entries() {
+            Some(n) => n,
+            None => self.db.last_entry_id(account).await?,
+        };
+        if self.resident.held_once(entries) {
+            return self.read_once(&slot, account, f).await;
+        }
         let mut guard = slot.reader.lock().await;
-        let fresh = self.fresh_reader(&slot, &mut guard, account).await;
+        let fresh = self.fresh(&slot, Side::Reader, &mut guard, account).await;
         self.resident.trim(&slot);
         fresh?;
         let now = self.now().max(loaded(&mut guard)?.ledger().now());
@@ -135,22 +142,53 @@ impl Accounts {
                 self.resident.measure(&slot, Side::Writer, &writer);
             }
             self.write(account, &Actor::Server, |_, _| Ok(())).await?;
-            self.fresh_reader(&slot, &mut guard, account).await?;
+            self.fresh(&slot, Side::Reader, &mut guard, account).await?;
         }
         let a = loaded(&mut guard)?;
         let now = self.now().max(a.ledger().now());
         heavy(|| f(a, now))
     }
 
-    /// Brings the reader's copy up to what is stored (loading it first if need be).
-    async fn fresh_reader(
+    /// [`Accounts::read`] for an account held once (`Resident::held_once`): from the
+    /// writer's copy, under its lock.
+    async fn read_once<T>(
         &self,
         slot: &Slot,
+        account: &str,
+        f: impl FnOnce(&mut Account, DateTime<Utc>) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        let mut guard = slot.writer.lock().await;
+        // A reader's copy made while the account was smaller goes.
+        if let Ok(mut reader) = slot.reader.try_lock()
+            && reader.is_some()
+        {
+            let dropped = reader.take();
+            heavy(|| drop(dropped));
+            self.resident.measure(slot, Side::Reader, &reader);
+        }
+        let fresh = self.fresh(slot, Side::Writer, &mut guard, account).await;
+        self.resident.trim(slot);
+        fresh?;
+        let now = self.now().max(loaded(&mut guard)?.ledger().now());
+        if loaded(&mut guard)?.is_due(now) {
+            self.write_holding(slot, &mut guard, account, &Actor::Server, |_, _| Ok(()))
+                .await?;
+        }
+        let a = loaded(&mut guard)?;
+        let now = self.now().max(a.ledger().now());
+        heavy(|| f(a, now))
+    }
+
+    /// Brings `side`'s copy up to what is stored (loading it first if need be).
+    async fn fresh(
+        &self,
+        slot: &Slot,
+        side: Side,
         guard: &mut Option<Account>,
         account: &str,
     ) -> ApiResult<()> {
         let fresh = async {
-            self.load(slot, Side::Reader, guard, account).await?;
+            self.load(slot, side, guard, account).await?;
             let a = loaded(guard)?;
             let news = self.db.news(account, a.last_id(), a.version()).await;
             catch_up(a, news)
@@ -159,7 +197,7 @@ impl Accounts {
         if fresh.is_err() {
             *guard = None;
         }
-        self.resident.measure(slot, Side::Reader, guard);
+        self.resident.measure(slot, side, guard);
         fresh
     }
 
@@ -199,18 +237,29 @@ impl Accounts {
         &self,
         account: &str,
         actor: &Actor,
-        mut f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
+        f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> ApiResult<T> {
         let slot = self.resident.slot(account);
         let mut guard = slot.writer.lock().await;
+        self.write_holding(&slot, &mut guard, account, actor, f)
+            .await
+    }
+
+    /// [`Accounts::write`] with the writer's lock held (`guard`).
+    async fn write_holding<T>(
+        &self,
+        slot: &Slot,
+        guard: &mut Option<Account>,
+        account: &str,
+        actor: &Actor,
+        mut f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
+    ) -> ApiResult<T> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let wrote = self
-                .write_locked(&slot, &mut guard, account, actor, &mut f)
-                .await;
-            self.resident.measure(&slot, Side::Writer, &guard);
-            self.resident.trim(&slot);
+            let wrote = self.write_locked(slot, guard, account, actor, &mut f).await;
+            self.resident.measure(slot, Side::Writer, guard);
+            self.resident.trim(slot);
             match wrote {
                 Err(Conflict::Lost(e)) if attempt < WRITE_ATTEMPTS => {
                     tracing::debug!("write to {account} lost a race, retrying: {}", e.message);

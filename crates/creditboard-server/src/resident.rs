@@ -6,7 +6,8 @@
 //! database) and stays while it is used; when the ones held come to more than the
 //! operator's budget (`--memory-budget`), those used least recently are dropped, to be
 //! replayed from the database if asked for again. An account in use is never dropped, so one
-//! account larger than the budget is still served.
+//! account larger than the budget is still served; one too large to be held twice within the
+//! budget is held once, its reads answered from the writer's copy.
 
 use creditboard_domain::account::Account;
 use std::collections::HashMap;
@@ -66,6 +67,12 @@ impl Slot {
     fn bytes(&self) -> u64 {
         self.bytes.iter().map(|b| b.load(Ordering::Relaxed)).sum()
     }
+
+    /// How many entries the larger copy held is counted with, if one is held.
+    pub fn entries(&self) -> Option<u64> {
+        let most = self.bytes.iter().map(|b| b.load(Ordering::Relaxed)).max()?;
+        (most > 0).then(|| (most / BYTES_PER_ENTRY).saturating_sub(1))
+    }
 }
 
 pub struct Resident {
@@ -112,6 +119,16 @@ impl Resident {
 
     pub fn budget(&self) -> u64 {
         self.budget.load(Ordering::Relaxed)
+    }
+
+    /// Whether an account of `entries` entries is held once rather than twice: two copies
+    /// would not fit the budget together, so its reads share the writer's copy (and wait for
+    /// its writes) rather than push every other account out, or the process past its memory.
+    pub fn held_once(&self, entries: u64) -> bool {
+        entries
+            .saturating_add(1)
+            .saturating_mul(BYTES_PER_ENTRY * 2)
+            > self.budget()
     }
 
     /// What the held accounts are counted as now.

@@ -1,7 +1,7 @@
 //! Memory bounded: a process holds the accounts it uses within its budget, dropping the
 //! ones used least recently and replaying them from the database when asked again, with
-//! every answer as if nothing had been dropped; the background pass opens only the accounts
-//! with something due.
+//! every answer as if nothing had been dropped; an account too large to hold twice is held
+//! once; the background pass opens only the accounts with something due.
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
 mod common;
@@ -103,10 +103,69 @@ async fn a_tiny_budget_drops_accounts_and_every_answer_stays_the_same() {
             }
         }
         assert!(
+            tiny.accounts().resident().readers_held().is_empty(),
+            "{}: too large to hold twice, each is held once",
+            db.backend
+        );
+        assert!(
             roomy.accounts().resident().held() == 2,
             "the roomy one keeps both"
         );
         assert!(tiny.accounts().resident().bytes() < roomy.accounts().resident().bytes());
+    }
+}
+
+#[tokio::test]
+async fn an_account_too_large_to_hold_twice_is_held_once_and_answers_the_same() {
+    for db in each_backend().await {
+        let (roomy, t) = server(&db, 1_000_000).await;
+        let tight = state_at(&db, Utc::now(), None).await;
+        let (roomy_app, tight_app) = (
+            creditboard_server::router(roomy.clone()),
+            creditboard_server::router(tight.clone()),
+        );
+        let readers = [(ACCOUNT, t.admin.as_str())];
+        let stored = tight.accounts().db().last_entry_id(ACCOUNT).await.unwrap();
+        // Room for one copy of it, never for two as it grows.
+        let one_copy = (stored + 1) * creditboard_server::resident::BYTES_PER_ENTRY;
+        tight.accounts().resident().set_budget(one_copy);
+        for round in 0..3 {
+            let events: Vec<Value> = (0..10)
+                .map(|n| json!({"key": format!("once-{round}-{n}"), "meter": "credits", "amount": 2}))
+                .collect();
+            let (status, body) = post(
+                &tight_app,
+                &t.service,
+                &path("/usage"),
+                &json!({"events": events}),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let expected = reads(&roomy_app, &readers).await;
+            assert_eq!(
+                reads(&tight_app, &readers).await,
+                expected,
+                "{}",
+                db.backend
+            );
+            let resident = tight.accounts().resident();
+            assert!(resident.holds(ACCOUNT), "{}", db.backend);
+            assert!(
+                resident.readers_held().is_empty(),
+                "{}: only the writer's copy",
+                db.backend
+            );
+        }
+        // With room for both, reads get a copy of their own again.
+        tight.accounts().resident().set_budget(1 << 30);
+        let expected = reads(&roomy_app, &readers).await;
+        assert_eq!(
+            reads(&tight_app, &readers).await,
+            expected,
+            "{}",
+            db.backend
+        );
+        assert_eq!(tight.accounts().resident().readers_held(), [ACCOUNT]);
     }
 }
 

@@ -263,6 +263,14 @@ impl Db {
         Ok(rows)
     }
 
+    /// The newest entry's id (0 for none or no such account).
+    pub async fn last_entry_id(&self, account: &str) -> ApiResult<u64> {
+        let sql = "SELECT COALESCE(MAX(id), 0) FROM entries WHERE account = $1";
+        let id: i64 =
+            on!(self, pool => sqlx::query_scalar(sql).bind(account).fetch_one(pool).await?);
+        Ok(u64::try_from(id).unwrap_or(0))
+    }
+
     /// Entries after `after`, in order.
     pub async fn entries_after(&self, account: &str, after: u64) -> ApiResult<Vec<LedgerEntry>> {
         on!(self, pool => entries_after!(pool, account, after))
