@@ -104,8 +104,7 @@ impl Accounts {
         let slot = self.resident.slot(account);
         for side in [Side::Writer, Side::Reader] {
             let mut state = slot.side(side).lock().await;
-            *state = None;
-            self.resident.measure(&slot, side, &state);
+            self.resident.drop_copy(&slot, side, &mut state);
         }
     }
 
@@ -144,9 +143,7 @@ impl Accounts {
             self.write(account, &Actor::Server, |_, _| Ok(())).await?;
             self.fresh(&slot, Side::Reader, &mut guard, account).await?;
         }
-        let a = loaded(&mut guard)?;
-        let now = self.now().max(a.ledger().now());
-        heavy(|| f(a, now))
+        self.answer(&mut guard, f)
     }
 
     /// [`Accounts::read`] for an account held once (`Resident::held_once`): from the
@@ -162,9 +159,7 @@ impl Accounts {
         if let Ok(mut reader) = slot.reader.try_lock()
             && reader.is_some()
         {
-            let dropped = reader.take();
-            heavy(|| drop(dropped));
-            self.resident.measure(slot, Side::Reader, &reader);
+            self.resident.drop_copy(slot, Side::Reader, &mut reader);
         }
         let fresh = self.fresh(slot, Side::Writer, &mut guard, account).await;
         self.resident.trim(slot);
@@ -174,7 +169,17 @@ impl Accounts {
             self.write_holding(slot, &mut guard, account, &Actor::Server, |_, _| Ok(()))
                 .await?;
         }
-        let a = loaded(&mut guard)?;
+        self.answer(&mut guard, f)
+    }
+
+    /// Runs a read on a copy brought up to date, at the later of this process's clock and the
+    /// ledger's, off the runtime's threads.
+    fn answer<T>(
+        &self,
+        guard: &mut Option<Account>,
+        f: impl FnOnce(&mut Account, DateTime<Utc>) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        let a = loaded(guard)?;
         let now = self.now().max(a.ledger().now());
         heavy(|| f(a, now))
     }

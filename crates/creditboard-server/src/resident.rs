@@ -171,6 +171,14 @@ impl Resident {
         }
     }
 
+    /// Drops `side`'s copy of `slot` (`state`, held under its lock) and stops counting it.
+    pub fn drop_copy(&self, slot: &Slot, side: Side, state: &mut Option<Account>) {
+        // Freeing millions of entries takes a while: off the runtime's threads.
+        let dropped = state.take();
+        heavy(|| drop(dropped));
+        self.measure(slot, side, state);
+    }
+
     /// Drops the accounts used least recently until the rest fit the budget, skipping
     /// `keep` (in use by the caller, who holds its lock) and any other in use now.
     pub fn trim(&self, keep: &Slot) {
@@ -191,10 +199,7 @@ impl Resident {
             // In use: its holder is working with it; it is dropped another time if need be.
             for side in [Side::Reader, Side::Writer] {
                 if let Ok(mut state) = slot.side(side).try_lock() {
-                    // Freeing millions of entries takes a while: off the runtime's threads.
-                    let dropped = state.take();
-                    heavy(|| drop(dropped));
-                    self.measure(&slot, side, &state);
+                    self.drop_copy(&slot, side, &mut state);
                 }
             }
         }

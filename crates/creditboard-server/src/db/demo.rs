@@ -66,9 +66,7 @@ impl Db {
         }
         let record = "INSERT INTO demo_sessions (account, created_at_ms) VALUES ($1, $2)";
         on!(tx &mut tx, t => sqlx::query(record).bind(account).bind(at.timestamp_millis()).execute(&mut **t).await.map(drop)?);
-        tx.insert_entries(account, entries).await?;
-        let fired = creditboard_domain::alerts::fired(config, entries);
-        tx.insert_notifications(account, &fired).await?;
+        tx.insert_history(config, entries).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -302,10 +302,7 @@ impl Db {
         entries: &[LedgerEntry],
     ) -> ApiResult<()> {
         let mut tx = self.open_account(config, rate_card, opened_at).await?;
-        tx.insert_entries(config.id.as_str(), entries).await?;
-        // The history was written under this configuration: its alerts fired with its levels.
-        let fired = creditboard_domain::alerts::fired(config, entries);
-        tx.insert_notifications(config.id.as_str(), &fired).await?;
+        tx.insert_history(config, entries).await?;
         tx.commit().await
     }
 
@@ -472,6 +469,18 @@ impl WriteTx {
         version: i64,
     ) -> ApiResult<Vec<(i64, SettingsChange)>> {
         on!(tx self, t => changes_after!(&mut **t, account, version))
+    }
+
+    /// Stores a new account's history with the notifications it fired: it was written under
+    /// `config`, so its alerts fired with its levels.
+    pub async fn insert_history(
+        &mut self,
+        config: &AccountConfig,
+        entries: &[LedgerEntry],
+    ) -> ApiResult<()> {
+        self.insert_entries(config.id.as_str(), entries).await?;
+        let fired = creditboard_domain::alerts::fired(config, entries);
+        self.insert_notifications(config.id.as_str(), &fired).await
     }
 
     /// Appends entries. Ids are the primary key: if another writer appended the same id
