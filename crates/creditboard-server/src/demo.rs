@@ -7,7 +7,8 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::tokens::{self, TokenKind};
 use chrono::{DateTime, Utc};
-use creditboard_domain::history::{HistoryOptions, generate};
+use creditboard_domain::config::AccountConfig;
+use creditboard_domain::history::{History, HistoryOptions, generate};
 use creditboard_domain::ids::{AccountId, MemberId};
 use creditboard_domain::preset::{Preset, PresetId};
 use std::collections::HashMap;
@@ -194,6 +195,18 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> ApiResult<DemoSessions> {
     Ok(sessions)
 }
 
+/// `preset`'s demo history ending `now`, and its configuration under the id `id`.
+fn history_as(
+    preset: PresetId,
+    id: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<(History, AccountConfig)> {
+    let demo = generate(&HistoryOptions::new(preset, now))?;
+    let mut config = demo.ledger.config().clone();
+    config.id = AccountId::new(id)?;
+    Ok((demo, config))
+}
+
 /// Stores the session copy `id` of `preset` with a history ending `now`, counted against
 /// `cap`; false when the cap is reached. Another process making the same copy at the same
 /// moment makes it for both.
@@ -204,9 +217,7 @@ async fn make_copy(
     now: DateTime<Utc>,
     cap: u64,
 ) -> ApiResult<bool> {
-    let demo = generate(&HistoryOptions::new(preset, now))?;
-    let mut config = demo.ledger.config().clone();
-    config.id = AccountId::new(id)?;
+    let (demo, config) = history_as(preset, id, now)?;
     let made = db
         .create_demo_session(
             &config,
@@ -234,9 +245,7 @@ async fn open_account(
     let config = match db.account(id).await? {
         Some(row) => row.config,
         None => {
-            let demo = generate(&HistoryOptions::new(preset, now))?;
-            let mut config = demo.ledger.config().clone();
-            config.id = AccountId::new(id)?;
+            let (demo, config) = history_as(preset, id, now)?;
             db.create_account(
                 &config,
                 &demo.rate_card,
