@@ -2,8 +2,8 @@
 // (no browser download). The xtask passes the fixtures, the pinned clock and two URLs: the app
 // on a static file server (the in-browser demo store) and the reference server in demo mode,
 // whose accounts hold the same seeded histories. Each test runs against both; the few that
-// drive the demo store's own controls are tagged and skipped on the server. A third URL, the
-// sample host's, runs host-app.spec.ts alone.
+// drive the demo store's own controls, and screenshots taken once for review, are tagged and
+// skipped on the server. A third URL, the sample host's, runs host-app.spec.ts alone.
 import { defineConfig } from '@playwright/test';
 
 const HOST_APP = 'host-app.spec.ts';
@@ -25,7 +25,7 @@ export default defineConfig({
           {
             name: 'server',
             use: { baseURL: process.env.CB_SERVER_URL },
-            grepInvert: /@demo-store-only/,
+            grepInvert: /@demo-store-only|@screenshots-once/,
             testIgnore: ['bench/**', HOST_APP],
           },
         ]

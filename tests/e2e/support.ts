@@ -225,6 +225,10 @@ export function onServer(): boolean {
  *  none. */
 export const DEMO_STORE_ONLY = { tag: '@demo-store-only' };
 
+/** Screenshots for review that show nothing the server's run would show differently (the same
+ *  app over the same histories): taken once, on the demo store. */
+export const SCREENSHOTS_ONCE = { tag: '@screenshots-once' };
+
 /** On the server, the URL with this test's own `session`: a fresh copy of the demo accounts,
  *  so tests running side by side never see each other's purchases and settings. */
 function withSession(url: string): string {

@@ -4,6 +4,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import {
   PRESETS,
+  SCREENSHOTS_ONCE,
   balance,
   expectAccessible,
   fixture,
@@ -300,11 +301,13 @@ for (const preset of PRESETS) {
   });
 }
 
-test('screenshots: every product’s Usage and Activity pages (and ACT3’s Credits Detail panel), light, dark and 360 px', async ({
-  browser,
-}) => {
-  test.setTimeout(180_000);
-  for (const preset of PRESETS) {
+// Screenshots for review, one test per product so the workers share them out. Taken once, on
+// the demo store: the server's demo serves the same app over the same histories, and its own
+// pages are screenshotted by the accessibility tests.
+for (const preset of PRESETS) {
+  test(`screenshots: ${preset}’s Usage and Activity pages${preset === 'act3' ? ' (and the Credits Detail panel)' : ''}, light, dark and 360 px`, SCREENSHOTS_ONCE, async ({
+    browser,
+  }) => {
     for (const [look, options] of [
       ['light', { colorScheme: 'light' as const, viewport: { width: 1280, height: 900 } }],
       ['dark', { colorScheme: 'dark' as const, viewport: { width: 1280, height: 900 } }],
@@ -340,8 +343,8 @@ test('screenshots: every product’s Usage and Activity pages (and ACT3’s Cred
       }
       await context.close();
     }
-  }
-});
+  });
+}
 
 test('at 1280 px the Activity table shows every column without a sideways scroll', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 900 });

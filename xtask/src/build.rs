@@ -10,7 +10,7 @@
 //!    the JS that fetches a chunk when it is first needed;
 //! 3. wasm-bindgen makes the JS glue for what is left (the main module), keeping the exports
 //!    the chunks link against;
-//! 4. wasm-opt shrinks every module;
+//! 4. wasm-opt shrinks every module (as many at once as there are cores);
 //! 5. what the page loads is renamed by its content and compressed (`dist.rs`).
 //!
 //! The app lands in `dist/` as `creditboard.js` / `creditboard_bg.wasm` (loaded by
@@ -56,18 +56,41 @@ pub fn app() -> Result {
         .arg(&main))?;
     let mut modules = vec![dist.join(format!("{APP_NAME}_bg.wasm"))];
     modules.extend(chunks);
-    for module in &modules {
-        run(Command::new("wasm-opt")
-            .arg("-Oz")
-            .arg(module)
-            .arg("-o")
-            .arg(module))?;
-    }
+    optimize(&modules)?;
     eprintln!(
         "$ content-hashed names and compressed copies in {}",
         dist.display()
     );
     crate::dist::finish(&dist)
+}
+
+/// `wasm-opt -Oz` on every module, as many at once as there are cores: one process each, a
+/// hundred of them (the chunks), and each uses one core for most of its run.
+fn optimize(modules: &[PathBuf]) -> Result {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    while let Some(module) =
+                        modules.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
+                        run(Command::new("wasm-opt")
+                            .arg("-Oz")
+                            .arg(module)
+                            .arg("-o")
+                            .arg(module))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .map_err(|_| "a wasm-opt worker panicked".to_string())?
+        })
+    })
 }
 
 /// Splits `linked` into `main` and the chunks (written to `dist`, with their loader).

@@ -187,13 +187,10 @@ fn test(args: &[String]) -> Result {
     let t = Instant::now();
     let st = schemathesis::ensure_schemathesis()?;
     let api = server::Server::start_seeded(&postgres.create_database("schemathesis")?)?;
-    // As an admin (the dashboard's calls), as the account's service (ingestion), and as the
-    // host (provisioning). Closing the account is left out: everything after it would be a
-    // 410, and its own tests cover it.
-    for token in [api.admin_token(), api.service_token(), api.host_token()] {
+    let fuzz = |account: &str, token: &str| {
         schemathesis::run(
             &st,
-            server::FUZZ_ACCOUNT,
+            account,
             &api.base_url(),
             &format!("{}/api/openapi.json", api.base_url()),
             token,
@@ -203,8 +200,21 @@ fn test(args: &[String]) -> Result {
                 operations: &["close_account"],
             },
             30,
-        )?;
-    }
+        )
+    };
+    // As an admin (the dashboard's calls) and as the account's service (ingestion), side by
+    // side on two accounts, then as the host (provisioning), which may change any account.
+    // Closing the account is left out: everything after it would be a 410, and its own tests
+    // cover it.
+    std::thread::scope(|scope| {
+        let service = scope.spawn(|| fuzz(server::FUZZ_SERVICE_ACCOUNT, api.service_token()));
+        let admin = fuzz(server::FUZZ_ACCOUNT, api.admin_token());
+        let service = service
+            .join()
+            .map_err(|_| "the service's fuzzing panicked".to_string())?;
+        admin.and(service)
+    })?;
+    fuzz(server::FUZZ_ACCOUNT, api.host_token())?;
     drop(api);
     drop(postgres);
     step("the API fuzzed against its OpenAPI document", t);

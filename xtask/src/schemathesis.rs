@@ -116,8 +116,9 @@ pub fn run(
     } else {
         root().join(openapi_url).into_os_string()
     };
-    // The account every path names: random ones would all be 404s.
-    let config = workdir.join("schemathesis.toml");
+    // The account every path names: random ones would all be 404s. (A file per account: runs
+    // on two accounts go side by side.)
+    let config = workdir.join(format!("schemathesis-{account}.toml"));
     std::fs::write(
         &config,
         format!("[parameters]\n\"path.account\" = \"{account}\"\n"),
@@ -144,10 +145,18 @@ pub fn run(
     }
     let shown = format!("{cmd:?}").replace('"', "");
     eprintln!("$ {shown}");
-    let status = cmd
+    // Its report is printed whole once it is done, so that two runs side by side do not
+    // interleave theirs.
+    let out = cmd
         .current_dir(&workdir)
-        .status()
+        .output()
         .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    let status = out.status;
+    eprintln!(
+        "── Schemathesis's report on {account}:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     if status.success() {
         Ok(())
     } else {

@@ -17,8 +17,11 @@ pub struct Server {
     host_token: String,
 }
 
-/// The demo account the fuzzing acts on.
+/// The demo account the fuzzing acts on as an admin and as the host.
 pub const FUZZ_ACCOUNT: &str = "videogen-team";
+/// The one it acts on as the account's service, at the same time as the admin's run: the
+/// service may change the team, which would lock the admin out of an account both used.
+pub const FUZZ_SERVICE_ACCOUNT: &str = "ngram-creators";
 
 impl Server {
     /// The demo: release build, seeded accounts, the built app from `dist/`.
@@ -32,28 +35,32 @@ impl Server {
     /// (the histories end where the fixtures' do), the debug build the tests left; its
     /// dashboard may be framed by `frame_ancestors` (the host page's origin) besides itself.
     pub fn start_e2e(database: &Path, now: &str, frame_ancestors: &str) -> Result<Server> {
-        run(cargo().args(["build", "-p", "creditboard-server"]))?;
+        let binary = debug_build()?;
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
         }
         let url = format!("sqlite://{}", database.display());
         let framed_by = format!("'self' {frame_ancestors}");
         Server::spawn(
-            &binary("debug"),
+            &binary,
             &url,
             0,
             &["--clock", now, "--frame-ancestors", &framed_by],
         )
     }
 
-    /// A seeded server on `database_url` (debug build, as the tests left it), with a service
-    /// token of the videogen demo account.
+    /// A seeded server on `database_url` (debug build, as the tests left it), with an admin's
+    /// token of [`FUZZ_ACCOUNT`], a service token of [`FUZZ_SERVICE_ACCOUNT`] and a host token.
     pub fn start_seeded(database_url: &str) -> Result<Server> {
-        run(cargo().args(["build", "-p", "creditboard-server"]))?;
-        let binary = binary("debug");
+        let binary = debug_build()?;
         let mut server = Server::spawn(&binary, database_url, 0, &[])?;
-        server.service_token = token(&binary, database_url, &["--service"])?;
-        server.admin_token = token(&binary, database_url, &["--member", "m_anton"])?;
+        server.service_token = token(&binary, database_url, FUZZ_SERVICE_ACCOUNT, &["--service"])?;
+        server.admin_token = token(
+            &binary,
+            database_url,
+            FUZZ_ACCOUNT,
+            &["--member", "m_anton"],
+        )?;
         server.host_token = host_token(&binary, database_url)?;
         Ok(server)
     }
@@ -68,12 +75,11 @@ impl Server {
         payments: &str,
         payment_secret: &str,
     ) -> Result<(Server, String)> {
-        run(cargo().args(["build", "-p", "creditboard-server"]))?;
+        let binary = debug_build()?;
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
         }
         let url = format!("sqlite://{}", database.display());
-        let binary = binary("debug");
         let framed_by = format!("'self' {host_origin}");
         let server = Server::launch(
             &binary,
@@ -171,6 +177,15 @@ impl Drop for Server {
     }
 }
 
+/// The server's debug build, the one `cargo test --workspace` leaves: built by the same
+/// command, so it is not built a second time. (`cargo build -p creditboard-server` resolves
+/// the dependencies' features without the other packages and the tests' dev-dependencies:
+/// every crate down to `syn` built again, over a minute of a test run.)
+fn debug_build() -> Result<PathBuf> {
+    run(cargo().args(["test", "--workspace", "--no-run"]))?;
+    Ok(binary("debug"))
+}
+
 fn binary(profile: &str) -> PathBuf {
     root()
         .join("target")
@@ -178,10 +193,10 @@ fn binary(profile: &str) -> PathBuf {
         .join("creditboard-server")
 }
 
-/// Issues a token with the server's own command.
-fn token(binary: &Path, database_url: &str, kind: &[&str]) -> Result<String> {
+/// Issues a token for `account` with the server's own command.
+fn token(binary: &Path, database_url: &str, account: &str, kind: &[&str]) -> Result<String> {
     let out = Command::new(binary)
-        .args(["token", "--account", FUZZ_ACCOUNT])
+        .args(["token", "--account", account])
         .args(kind)
         .env("DATABASE_URL", database_url)
         .output()
