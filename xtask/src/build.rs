@@ -64,33 +64,17 @@ pub fn app() -> Result {
     crate::dist::finish(&dist)
 }
 
-/// `wasm-opt -Oz` on every module, as many at once as there are cores: one process each, a
-/// hundred of them (the chunks), and each uses one core for most of its run.
+/// `wasm-opt -Oz` on every module, on every core: one process each, a hundred of them (the
+/// chunks), each using one core for most of its run.
 fn optimize(modules: &[PathBuf]) -> Result {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    while let Some(module) =
-                        modules.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                    {
-                        run(Command::new("wasm-opt")
-                            .arg("-Oz")
-                            .arg(module)
-                            .arg("-o")
-                            .arg(module))?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        handles.into_iter().try_for_each(|h| {
-            h.join()
-                .map_err(|_| "a wasm-opt worker panicked".to_string())?
-        })
+    crate::cores::each(modules, |module| {
+        run(Command::new("wasm-opt")
+            .arg("-Oz")
+            .arg(module)
+            .arg("-o")
+            .arg(module))
     })
+    .map(drop)
 }
 
 /// Splits `linked` into `main` and the chunks (written to `dist`, with their loader).

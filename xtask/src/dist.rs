@@ -371,36 +371,12 @@ fn compress_tree(dist: &Path) -> Result {
         .map(|p| (std::fs::metadata(&p).map_or(0, |m| m.len()), p))
         .collect();
     files.sort_by(|a, b| b.cmp(a));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let totals = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| -> Result<[usize; 3]> {
-                    let mut totals = [0; 3];
-                    while let Some((_, path)) =
-                        files.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                    {
-                        let sizes = compress_file(path)?;
-                        for (t, s) in totals.iter_mut().zip(sizes) {
-                            *t += s;
-                        }
-                    }
-                    Ok(totals)
-                })
-            })
-            .collect();
-        let mut totals = [0; 3];
-        for worker in workers {
-            let sizes = worker
-                .join()
-                .map_err(|_| "a compressing thread panicked")??;
-            for (t, s) in totals.iter_mut().zip(sizes) {
-                *t += s;
-            }
+    let mut totals = [0; 3];
+    for sizes in crate::cores::each(&files, |(_, path)| compress_file(path))? {
+        for (t, s) in totals.iter_mut().zip(sizes) {
+            *t += s;
         }
-        Ok::<_, String>(totals)
-    })?;
+    }
     let [raw, br, gz] = totals;
     eprintln!("compressed copies: {raw} bytes → {br} brotli, {gz} gzip");
     Ok(())

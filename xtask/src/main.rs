@@ -14,6 +14,7 @@
 //! from GitHub or a CDN.
 
 mod build;
+mod cores;
 mod dist;
 mod fixtures;
 mod modules;
