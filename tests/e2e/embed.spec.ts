@@ -273,8 +273,12 @@ test('a host’s own product, passed as config, runs on the demo store in the ho
   // Its own tools, priced by its own rate card: Animate in 4K, 5 sparks a second.
   await frame.locator('select[data-filter=feature]').selectOption({ label: 'Animate a still' });
   await frame.locator('select[data-filter=tier]').selectOption({ label: '4K' });
+  // Both filters in the URL, and every row the filtered ledger's: the table is read only
+  // once the second selection has reached it.
   await expect(page).toHaveURL(/creditboard=[^&#]*feature%3Danimate/);
+  await expect(page).toHaveURL(/creditboard=[^&#]*tier%3Duhd/);
   await expect(ledger.locator('tbody tr').first()).toBeVisible();
+  await expect(ledger.locator('tbody tr > :nth-child(3)').filter({ hasNotText: '4K' })).toHaveCount(0);
   const rows = await ledger.locator('tbody tr').evaluateAll((trs) =>
     trs.map((tr) => [...tr.querySelectorAll('td, th')].map((c) => (c as HTMLElement).innerText.trim())),
   );
