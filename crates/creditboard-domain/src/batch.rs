@@ -100,11 +100,12 @@ pub fn hold_batch(
     }
     // The batch key covers the whole list: a retry is the same number of shots, each the
     // same as before (the ledger compares every field of each), or it is refused whole.
-    let shots_before = (1..)
-        .take_while(|n| {
-            IdempotencyKey::new(&format!("{}-{n}", request.key)).is_ok_and(|k| ledger.knows_key(&k))
-        })
-        .count();
+    let mut shots_before = 0;
+    while let Ok(k) = IdempotencyKey::new(&format!("{}-{}", request.key, shots_before + 1))
+        && ledger.knows_key(&k)?
+    {
+        shots_before += 1;
+    }
     let retried = shots_before > 0;
     if retried && shots_before != ops.len() {
         return Err(DomainError::IdempotencyConflict {

@@ -235,7 +235,7 @@ pub fn buy(
         .filter(|_| ledger.is_pending_payment(requested.entry))
         .and_then(payment_for);
     // A repeat of a purchase whose payment failed answers as the first did.
-    if let Some(reason) = ledger.payment_failure(requested.entry) {
+    if let Some(reason) = ledger.payment_failure(requested.entry)? {
         return Err(DomainError::PaymentDeclined(reason));
     }
     if let Some(payment) = pending {

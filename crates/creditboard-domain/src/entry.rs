@@ -583,6 +583,17 @@ impl Operation {
         }
     }
 
+    /// The earlier entry the operation acts on: the hold it captures or releases, the charge
+    /// it refunds.
+    pub fn refers_to(&self) -> Option<EntryId> {
+        match self {
+            Operation::Capture(o) => Some(o.hold),
+            Operation::Release(o) => Some(o.hold),
+            Operation::Refund(o) => Some(o.of),
+            _ => None,
+        }
+    }
+
     pub fn at(&self) -> DateTime<Utc> {
         match self {
             Operation::Consume(o) => o.at,

@@ -6,6 +6,25 @@
 use crate::amount::Amount;
 use chrono::NaiveDate;
 
+/// What a ledger holding only its newest entries needs looked up before it can go on
+/// (`ledger::held`). Entry ids are plain numbers here, as in [`DomainError::UnknownEntry`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Wanted {
+    /// Entries by id.
+    pub ids: Vec<u64>,
+    /// Operation keys: whether each wrote anything, and if so every entry it wrote (the key's
+    /// own and those derived from it, `<key>#…`).
+    pub keys: Vec<String>,
+    /// Purchases and top-ups: the entry that settled each, if any.
+    pub settlements: Vec<u64>,
+}
+
+impl Wanted {
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty() && self.keys.is_empty() && self.settlements.is_empty()
+    }
+}
+
 /// Why an operation was refused. A refused operation changes nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
@@ -113,6 +132,10 @@ pub enum DomainError {
     InvalidConfig(String),
     #[error("the stored ledger is inconsistent: {0}")]
     CorruptLedger(String),
+    /// The ledger holds only its newest entries and needs older ones looked up
+    /// (`ledger::held`): a store answers it and asks again; it never reaches a client.
+    #[error("entries before the ones held are needed: {0:?}")]
+    NotHeld(Box<Wanted>),
     /// A listing or export asked for something out of bounds (page size, page number).
     #[error("{0}")]
     InvalidQuery(String),
@@ -214,6 +237,7 @@ impl DomainError {
             ExpiryNotAfterGrant => "expiry_not_after_grant",
             InvalidConfig(_) => "invalid_config",
             CorruptLedger(_) => "corrupt_ledger",
+            NotHeld(_) => "not_held",
             InvalidQuery(_) => "invalid_query",
             ReadOnly => "read_only",
             MemberOnly => "member_only",

@@ -491,7 +491,7 @@ fn a_batch_key_half_applied() {
         a.ledger().same_state(&before),
         "nothing of K-2 or K-3 was held"
     );
-    assert!(!a.ledger().knows_key(&key("K-2")));
+    assert!(!a.ledger().knows_key(&key("K-2")).unwrap());
     // The same batch is answered with its first shots.
     let again = a
         .hold_batch(&leo, &batch("K", vec![shot("Opening", 8)]), at(2))

@@ -497,7 +497,7 @@ fn check_writes(s: &mut Schemas, d: &History) {
                 quote: q,
                 entry: receipt.entry,
                 replayed: receipt.replayed,
-                status: l.payment_status(receipt.entry),
+                status: l.payment_status(receipt.entry).unwrap(),
             });
         }
         s.check(&Payment {

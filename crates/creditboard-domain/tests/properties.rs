@@ -15,7 +15,8 @@ use creditboard_domain::config::meter::{
 use creditboard_domain::entry::{BucketId, EntryId, EntryKind, JobStatus, Operation};
 use creditboard_domain::ids::MeterId;
 use creditboard_domain::ledger::Bucket;
-use creditboard_domain::{Amount, Ledger};
+use creditboard_domain::ledger::{Found, Wanted};
+use creditboard_domain::{Amount, DomainError, Ledger, LedgerEntry};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -235,15 +236,30 @@ proptest! {
         s in setup(),
         intents in prop::collection::vec((intent(), 0i64..(3 * 24 * 60)), 1..70),
         snapshot_at in any::<prop::sample::Index>(),
+        forget in prop::collection::vec(any::<bool>(), 70),
     ) {
         let snapshot_at = snapshot_at.index(intents.len());
         let mut snapshot = None;
+        // The same ledger resumed from the snapshot without the entries before it, every
+        // operation after it run on both: what it wants from before is found in the whole
+        // ledger's entries.
+        let mut tail: Option<Ledger> = None;
         let mut l = open(&s);
         let mut t = at(0);
         let mut last: Option<Operation> = None;
         for (n, (intent, gap)) in intents.into_iter().enumerate() {
             if n == snapshot_at {
-                snapshot = Some(l.snapshot());
+                let taken = l.snapshot();
+                let earlier = found(l.entries(), &taken.wanted_for(&[]));
+                let mut resumed = Ledger::resume_tail(l.config().clone(), at(0), taken.clone(), earlier, []).unwrap();
+                // Its clock stands at its newest entry, as a replayed ledger's does; the whole
+                // one's may have been moved on since.
+                resumed.advance_to(l.now()).unwrap();
+                tail = Some(resumed);
+                snapshot = Some(taken);
+            }
+            if let Some(tail) = tail.as_mut().filter(|_| forget[n]) {
+                tail.forget_lent();
             }
             t += Duration::minutes(gap);
             let k = format!("k{n}");
@@ -263,6 +279,10 @@ proptest! {
                 Intent::Minutes(a, true) => purchase_on(&k, "minutes", a, t),
                 Intent::Advance => {
                     l.advance_to(t).unwrap();
+                    if let Some(tail) = tail.as_mut() {
+                        tail.advance_to(t).unwrap();
+                        check_tail(tail, &l)?;
+                    }
                     check_books(&l)?;
                     continue;
                 }
@@ -275,6 +295,15 @@ proptest! {
                 Intent::Bad(_) => consume(&k, 5, at(0) - Duration::hours(1)),
             };
             let before = l.clone();
+            if let Some(tail) = tail.as_mut() {
+                let whole = l.clone().run(op.clone());
+                let first = run_lending(tail, before.entries(), op.clone());
+                prop_assert_eq!(codes(&first), codes(&whole), "{:?}", op);
+                if first.is_ok() {
+                    let again = run_lending(tail, before.entries(), op.clone());
+                    prop_assert_eq!(again.map(|r| r.entries), first.map(|r| r.entries));
+                }
+            }
             match l.run(op.clone()) {
                 Ok(receipt) if receipt.replayed => {
                     prop_assert!(l.same_state(&before), "a retry changed the ledger");
@@ -297,6 +326,9 @@ proptest! {
                 }
             }
             check_books(&l)?;
+            if let Some(tail) = tail.as_ref() {
+                check_tail(tail, &l)?;
+            }
         }
         let rebuilt = Ledger::replay(l.config().clone(), at(0), l.entries().to_vec()).unwrap();
         prop_assert!(rebuilt.same_state(&l), "replaying the entries rebuilds the ledger");
@@ -314,7 +346,7 @@ proptest! {
         prop_assert_eq!(resumed.snapshot(), rebuilt.snapshot());
         prop_assert_eq!(resumed.now(), rebuilt.now());
         for e in l.entries() {
-            prop_assert_eq!(resumed.first_entry(&e.key).map(|f| f.id), rebuilt.first_entry(&e.key).map(|f| f.id));
+            prop_assert_eq!(resumed.first_entry(&e.key).unwrap().map(|f| f.id), rebuilt.first_entry(&e.key).unwrap().map(|f| f.id));
         }
         if let Some(op) = last {
             let mut resumed = resumed;
@@ -322,6 +354,58 @@ proptest! {
             prop_assert!(again.replayed, "a retry after resuming is answered, not run");
         }
     }
+}
+
+/// An operation on a ledger holding part of its history, with the store's part played: what
+/// it wants from before is looked up by scanning all the entries and lent.
+fn run_lending(t: &mut Ledger, whole: &[LedgerEntry], op: Operation) -> Result<Ran, DomainError> {
+    for _ in 0..4 {
+        match t.run(op.clone()) {
+            Err(DomainError::NotHeld(wanted)) => {
+                t.lend(found(&whole[..t.base()], &wanted)).unwrap();
+            }
+            done => return done,
+        }
+    }
+    panic!("lending what it asked for did not satisfy it: {op:?}");
+}
+
+/// The store's answer to `wanted`, from the entries before the held ones.
+fn found(before: &[LedgerEntry], wanted: &Wanted) -> Found {
+    let mut entries: Vec<LedgerEntry> = before
+        .iter()
+        .filter(|e| {
+            wanted.ids.contains(&e.id.0)
+                || e.key
+                    .operation_key()
+                    .is_some_and(|k| wanted.keys.iter().any(|w| w == k))
+                || e.reverses
+                    .is_some_and(|r| e.settles_payment() && wanted.settlements.contains(&r.0))
+        })
+        .cloned()
+        .collect();
+    entries.dedup_by_key(|e| e.id);
+    Found {
+        entries,
+        keys: wanted.keys.clone(),
+        settlements: wanted.settlements.clone(),
+    }
+}
+
+fn codes(r: &Result<Ran, DomainError>) -> Result<Vec<LedgerEntry>, &'static str> {
+    r.as_ref().map(|r| r.entries.clone()).map_err(|e| e.code())
+}
+
+/// The ledger resumed without its history is the whole one: the same entries after the
+/// snapshot, the same state, the same balances.
+fn check_tail(tail: &Ledger, whole: &Ledger) -> Result<(), TestCaseError> {
+    prop_assert_eq!(tail.count(), whole.entries().len());
+    prop_assert_eq!(tail.entries(), &whole.entries()[tail.base()..]);
+    prop_assert_eq!(tail.snapshot(), whole.snapshot());
+    for m in &whole.config().meters {
+        prop_assert_eq!(tail.balance(&m.id).unwrap(), whole.balance(&m.id).unwrap());
+    }
+    Ok(())
 }
 
 /// Draw-down is greedy and ordered, checked against an independent model: from the buckets

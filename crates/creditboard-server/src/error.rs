@@ -118,7 +118,7 @@ fn domain_status(e: &DomainError) -> StatusCode {
         | NotHoldOwner { .. } => StatusCode::FORBIDDEN,
         NotOnTeam(_) => StatusCode::UNAUTHORIZED,
         PaymentDeclined(_) => StatusCode::PAYMENT_REQUIRED,
-        CorruptLedger(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        CorruptLedger(_) | NotHeld(_) => StatusCode::INTERNAL_SERVER_ERROR,
         UnknownMeter(_)
         | UnknownFeature(_)
         | UnknownTier { .. }
@@ -139,7 +139,7 @@ fn domain_status(e: &DomainError) -> StatusCode {
 
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
-        if let DomainError::CorruptLedger(_) = e {
+        if let DomainError::CorruptLedger(_) | DomainError::NotHeld(_) = e {
             return ApiError::internal(e);
         }
         ApiError::new(domain_status(&e), e.code(), e.to_string())

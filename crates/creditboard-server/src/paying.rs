@@ -128,7 +128,7 @@ async fn write_answer(state: &AppState, account: &str, id: EntryId, asked: Asked
 async fn status(state: &AppState, account: &str, id: EntryId) -> ApiResult<EntryStatus> {
     state
         .accounts()
-        .read(account, |a, _| Ok(a.ledger().payment_status(id)))
+        .read(account, |a, _| Ok(a.ledger().payment_status(id)?))
         .await
 }
 

@@ -36,7 +36,7 @@ impl Account {
             request.key.clone(),
             now,
         )?;
-        Ok(self.bought(done))
+        self.bought(done)
     }
 
     /// Whether `caller` may buy credits here (admins only), before anything is asked of a
@@ -63,7 +63,7 @@ impl Account {
             request.key.clone(),
             now,
         )?;
-        Ok(self.bought(done))
+        self.bought(done)
     }
 
     /// Settles a pending purchase or top-up as its payment provider answered (the store
@@ -84,14 +84,14 @@ impl Account {
     }
 
     /// The answer to a purchase: its quote, its entry and where it stands.
-    fn bought(&self, done: billing::PurchaseRequested) -> BuyResult {
-        let status = self.ledger.payment_status(done.entry);
-        BuyResult {
+    fn bought(&self, done: billing::PurchaseRequested) -> Result<BuyResult> {
+        let status = self.ledger.payment_status(done.entry)?;
+        Ok(BuyResult {
             quote: done.quote,
             entry: done.entry,
             replayed: done.replayed,
             status,
-        }
+        })
     }
 
     /// Changes top-ups, a member cap, alert levels or the team (admins, or the host's

@@ -37,8 +37,9 @@ impl Hasher for IdentityHasher {
 impl Ledger {
     pub(super) fn replayed(&self, op: &Operation, first: usize) -> Result<Receipt> {
         let key = op.key();
-        let run = self.entries[first..]
-            .iter()
+        // The key's entries follow each other, held or lent.
+        let run = (first..)
+            .map_while(|p| self.at_position(p))
             .take_while(|e| &e.key == key || e.key.is_derived_from(key));
         let mut count = 0u32;
         let mut primary = None;
@@ -47,6 +48,10 @@ impl Ledger {
             if &e.key == key {
                 primary = Some(e);
             }
+        }
+        // A refund repeated without a description is compared with its charge's.
+        if let Some(of) = op.refers_to() {
+            self.reach(of)?;
         }
         let differs = match primary {
             Some(p) => self.first_difference(op, p),
@@ -69,12 +74,39 @@ impl Ledger {
         self.key_hasher.hash_one(key)
     }
 
-    /// The first entry an operation key wrote.
-    pub(super) fn lookup(&self, key: &str) -> Option<usize> {
-        let is_it = |&i: &usize| self.entries[i].key.operation_key() == Some(key);
+    /// The first entry an operation key wrote, among those held or lent.
+    pub(super) fn indexed(&self, key: &str) -> Option<usize> {
+        let is_it = |&p: &usize| {
+            self.at_position(p)
+                .is_some_and(|e| e.key.operation_key() == Some(key))
+        };
         match self.index.get(&self.hash_key(key))? {
             KeyHits::One(i) => Some(*i).filter(is_it),
             KeyHits::Many(list) => list.iter().copied().find(is_it),
+        }
+    }
+
+    /// A lent entry came before the one indexed for its key: it is the key's first.
+    pub(super) fn reindex_key(&mut self, key: &str, position: usize) {
+        if let Some(old) = self.indexed(key) {
+            self.unindex_key(key, old);
+        }
+        self.index_new_key(key, position);
+    }
+
+    /// Drops one position from a key's index entry (a lent entry forgotten).
+    pub(super) fn unindex_key(&mut self, key: &str, position: usize) {
+        let h = self.hash_key(key);
+        let emptied = match self.index.get_mut(&h) {
+            Some(KeyHits::One(i)) => *i == position,
+            Some(KeyHits::Many(list)) => {
+                list.retain(|&p| p != position);
+                list.is_empty()
+            }
+            None => false,
+        };
+        if emptied {
+            self.index.remove(&h);
         }
     }
 

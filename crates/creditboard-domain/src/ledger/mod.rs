@@ -11,6 +11,7 @@
 mod book;
 mod caps;
 mod drawdown;
+mod held;
 mod keys;
 mod new_entry;
 mod ops;
@@ -20,7 +21,9 @@ mod same_request;
 mod schedule;
 mod snapshot;
 
+pub use crate::error::Wanted;
 pub use book::{Bucket, MeterBalance};
+pub use held::Found;
 pub use snapshot::LedgerSnapshot;
 
 use crate::amount::Amount;
@@ -33,6 +36,7 @@ use crate::period::check_instant;
 use book::MeterBook;
 use caps::{MonthSpend, count_spend};
 use chrono::{DateTime, Utc};
+use held::Lent;
 use keys::{IdentityHasher, KeyHits};
 use new_entry::NewEntry;
 use ops::positive;
@@ -77,8 +81,17 @@ pub struct Ledger {
     config: AccountConfig,
     opened_at: DateTime<Utc>,
     books: Vec<MeterBook>,
+    /// How many of the oldest entries are not held: a ledger resumed from a snapshot holds
+    /// only the entries after it (`held.rs`).
+    base: usize,
+    /// The entries held, oldest first: entry `base + 1` onwards.
     entries: Vec<LedgerEntry>,
-    /// Client operation key → index of the first entry it wrote. Keyed by a keyed hash of
+    /// Entries from before the held ones that the store looked up for an operation.
+    lent: Lent,
+    /// The snapshot a ledger holding part of its history was resumed from (what a rebuild
+    /// starts from).
+    origin: Option<Box<LedgerSnapshot>>,
+    /// Client operation key → position (id − 1) of the first entry it wrote. Keyed by a keyed hash of
     /// the key; a hit is confirmed against the entry's own key, so the index stores no keys.
     index: HashMap<u64, KeyHits, BuildHasherDefault<IdentityHasher>>,
     key_hasher: RandomState,
@@ -119,7 +132,10 @@ impl Ledger {
             config,
             opened_at,
             books,
+            base: 0,
             entries: Vec::new(),
+            lent: Lent::default(),
+            origin: None,
             index: HashMap::default(),
             key_hasher: RandomState::new(),
             holds: BTreeMap::new(),
@@ -147,16 +163,19 @@ impl Ledger {
         self.now
     }
 
-    /// All entries, oldest first (ids are positions from 1, times never decrease).
+    /// The entries held, oldest first (ids are positions from 1, times never decrease): all
+    /// of them, unless the ledger was resumed from a snapshot without the ones before it
+    /// ([`Ledger::base`]).
     pub fn entries(&self) -> &[LedgerEntry] {
         &self.entries
     }
 
+    /// Entry `id`, if it is held or was lent.
     pub fn entry(&self, id: EntryId) -> Option<&LedgerEntry> {
         usize::try_from(id.0)
             .ok()
             .and_then(|i| i.checked_sub(1))
-            .and_then(|i| self.entries.get(i))
+            .and_then(|p| self.at_position(p))
     }
 
     /// Whether a hold is still reserving credits (its job is in flight).
@@ -232,7 +251,7 @@ impl Ledger {
                 hold_expiries: self.hold_expiries.clone(),
                 spent: self.spent.clone(),
             }),
-            entries: self.entries.len(),
+            entries: self.count(),
             next_bucket: self.next_bucket,
             now: self.now,
         }
@@ -250,12 +269,15 @@ impl Ledger {
             });
         }
         check_instant(op.at())?;
-        if let Some(first) = self.lookup(op.key().as_str()) {
+        if let Some(first) = self.lookup(op.key().as_str())? {
             return self.replayed(&op, first);
+        }
+        if let Some(id) = op.refers_to() {
+            self.reach(id)?;
         }
         let key = op.key().clone();
         self.run(op.at(), |l| {
-            let start = l.entries.len();
+            let start = l.count();
             l.apply_new(op)?;
             l.index_new_key(key.as_str(), start);
             Ok(start)
@@ -276,11 +298,11 @@ impl Ledger {
         // Where the due events end and the operation begins.
         let mut due_end = None;
         let result = self.write_due(at).and_then(|()| {
-            due_end = Some((self.entries.len(), self.next_bucket));
+            due_end = Some((self.count(), self.next_bucket));
             let start = step(self)?;
             Ok(Receipt {
                 first: EntryId(start as u64 + 1),
-                count: (self.entries.len() - start) as u32,
+                count: (self.count() - start) as u32,
                 replayed: false,
             })
         });
@@ -293,7 +315,7 @@ impl Ledger {
     /// Undoes a refused operation and the due events written before it. `due_end` is where
     /// the due events ended, if the operation itself started.
     fn restore(&mut self, c: Checkpoint, due_end: Option<(usize, u32)>) {
-        let end = (self.entries.len(), self.next_bucket);
+        let end = (self.count(), self.next_bucket);
         if end == (c.entries, c.next_bucket) {
             self.now = c.now;
             return;
@@ -304,7 +326,7 @@ impl Ledger {
         let op_untouched = due_end.is_none_or(|d| d == end);
         match c.books {
             Some(books) if op_untouched => {
-                self.entries.truncate(c.entries);
+                self.entries.truncate(c.entries - self.base);
                 self.books = books;
                 if let Some(h) = c.holds {
                     self.holds = h.holds;
@@ -317,8 +339,16 @@ impl Ledger {
             // The operation failed half-way (a bug): rebuild everything from the entries
             // that stand, which is slow but exact.
             _ => {
-                let kept = self.entries[..c.entries].to_vec();
-                if let Ok(mut rebuilt) = Ledger::replay(self.config.clone(), self.opened_at, kept) {
+                let kept = self.entries[..c.entries - self.base].to_vec();
+                let (config, opened_at) = (self.config.clone(), self.opened_at);
+                let rebuilt = match self.origin.take() {
+                    Some(origin) => {
+                        let lent = self.lent_again();
+                        Ledger::resume_tail(config, opened_at, *origin, lent, kept)
+                    }
+                    None => Ledger::replay(config, opened_at, kept),
+                };
+                if let Ok(mut rebuilt) = rebuilt {
                     rebuilt.now = c.now;
                     rebuilt.top_ups_wait_for_payment = self.top_ups_wait_for_payment;
                     *self = rebuilt;
@@ -327,13 +357,12 @@ impl Ledger {
         }
     }
 
-    /// The entries a receipt refers to.
-    pub fn receipt_entries(&self, r: &Receipt) -> &[LedgerEntry] {
-        let start = (r.first.0 as usize)
-            .saturating_sub(1)
-            .min(self.entries.len());
-        let end = (start + r.count as usize).min(self.entries.len());
-        &self.entries[start..end]
+    /// The entries a receipt refers to (held, or lent for the operation it answered).
+    pub fn receipt_entries(&self, r: &Receipt) -> Vec<&LedgerEntry> {
+        let start = (r.first.0 as usize).saturating_sub(1);
+        (start..start + r.count as usize)
+            .map_while(|p| self.at_position(p))
+            .collect()
     }
 
     fn backwards(&self, got: DateTime<Utc>) -> DomainError {
@@ -344,17 +373,19 @@ impl Ledger {
     }
 
     /// Whether a client key has been used (its operation would be answered, not run).
-    pub fn knows_key(&self, key: &IdempotencyKey) -> bool {
-        self.lookup(key.as_str()).is_some()
+    pub fn knows_key(&self, key: &IdempotencyKey) -> Result<bool> {
+        Ok(self.lookup(key.as_str())?.is_some())
     }
 
     /// The entry a client key wrote (its operation's own, not one it caused).
-    pub fn first_entry(&self, key: &IdempotencyKey) -> Option<&LedgerEntry> {
-        let first = self.lookup(key.as_str())?;
-        self.entries[first..]
-            .iter()
+    pub fn first_entry(&self, key: &IdempotencyKey) -> Result<Option<&LedgerEntry>> {
+        let Some(first) = self.lookup(key.as_str())? else {
+            return Ok(None);
+        };
+        Ok((first..)
+            .map_while(|p| self.at_position(p))
             .take_while(|e| &e.key == key || e.key.is_derived_from(key))
-            .find(|e| &e.key == key)
+            .find(|e| &e.key == key))
     }
 
     /// Whether `amount` could be credited to `meter` now (a purchase checks this before the
@@ -395,7 +426,7 @@ impl Ledger {
     fn push(&mut self, m: usize, mut d: NewEntry) -> EntryId {
         d.usage.intern(&mut self.interner);
 
-        let id = EntryId(self.entries.len() as u64 + 1);
+        let id = EntryId(self.count() as u64 + 1);
         let amount = Amount::minor(d.split.iter().map(|s| s.amount.get()).sum());
         let balance_after = self.books[m].available;
         self.entries.push(LedgerEntry {
@@ -428,7 +459,10 @@ impl Ledger {
             config: self.config.clone(),
             opened_at: self.opened_at,
             books: self.books.clone(),
+            base: 0,
             entries: Vec::new(),
+            lent: Lent::default(),
+            origin: None,
             index: HashMap::default(),
             key_hasher: self.key_hasher.clone(),
             holds: self.holds.clone(),
@@ -449,6 +483,7 @@ impl Ledger {
     pub fn same_state(&self, other: &Ledger) -> bool {
         self.config == other.config
             && self.books == other.books
+            && self.base == other.base
             && self.entries == other.entries
             && self.holds == other.holds
             && self.payments == other.payments

@@ -47,31 +47,41 @@ impl Ledger {
 
     /// Where purchase or top-up `id` stands: pending, or how its payment ended (a purchase
     /// posted at once is a success).
-    pub fn payment_status(&self, id: EntryId) -> EntryStatus {
+    pub fn payment_status(&self, id: EntryId) -> Result<EntryStatus> {
         if self.payments.contains_key(&id) {
-            return EntryStatus::Pending;
+            return Ok(EntryStatus::Pending);
         }
-        match self.entry(id) {
+        Ok(match self.reach(id)? {
             Some(first) if first.status != EntryStatus::Pending => first.status,
             _ => self
-                .payment_settlement(id)
+                .payment_settlement(id)?
                 .map_or(EntryStatus::Failed, |e| e.status),
-        }
+        })
     }
 
     /// The entry that settled pending purchase or top-up `id` (paid or failed).
-    pub fn payment_settlement(&self, id: EntryId) -> Option<&LedgerEntry> {
-        let start = usize::try_from(id.0).ok()?;
-        self.entries
-            .get(start..)?
-            .iter()
-            .find(|e| e.reverses == Some(id) && e.settles_payment())
+    pub fn payment_settlement(&self, id: EntryId) -> Result<Option<&LedgerEntry>> {
+        let start = usize::try_from(id.0)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(self.base);
+        let held = self.entries.get(start..).unwrap_or_default().iter();
+        let found = self
+            .lent_after(id)
+            .chain(held)
+            .find(|e| e.reverses == Some(id) && e.settles_payment());
+        if found.is_none() {
+            // It may be among the entries not held.
+            self.needs_settlement(id)?;
+        }
+        Ok(found)
     }
 
     /// Why pending purchase or top-up `id`'s payment failed, if it did.
-    pub fn payment_failure(&self, id: EntryId) -> Option<String> {
-        let (_, reason) = self.payment_settlement(id)?.payment_failure()?;
-        Some(reason)
+    pub fn payment_failure(&self, id: EntryId) -> Result<Option<String>> {
+        let settlement = self.payment_settlement(id)?;
+        Ok(settlement
+            .and_then(|s| s.payment_failure())
+            .map(|(_, reason)| reason))
     }
 
     /// Writes a purchase or top-up pending: nothing added, its price and credits recorded.
@@ -121,7 +131,7 @@ impl Ledger {
             .map_or_else(|| kind.label().to_string(), |d| d.to_string());
         let m = pending.meter;
         self.run(at, |l| {
-            let start = l.entries.len();
+            let start = l.count();
             let entry = match result {
                 PaymentResult::Paid { reference } => {
                     l.check_room(m, pending.credits)?;

@@ -44,7 +44,7 @@ impl Ledger {
         e: &LedgerEntry,
     ) -> std::result::Result<(), String> {
         let op = e.key.operation_key();
-        for earlier in &self.entries[first..] {
+        for earlier in (first..).map_while(|p| self.at_position(p)) {
             if earlier.key == e.key {
                 return Err(format!(
                     "its key “{}” is entry {}'s",
@@ -101,12 +101,16 @@ impl Ledger {
             .id
             .clone();
         let corrupt = |msg: String| DomainError::CorruptLedger(format!("entry {}: {msg}", e.id));
-        if e.id.0 != self.entries.len() as u64 + 1 {
+        if e.id.0 != self.count() as u64 + 1 {
             return Err(corrupt("ids are not contiguous".into()));
+        }
+        // What it reverses may be before the entries held: looked up first.
+        if let Some(id) = e.reverses {
+            self.reach(id)?;
         }
         // Stored entries never go back in time. (This ledger's own clock may be ahead of
         // them: another process may stamp its entries by a clock a little behind.)
-        let previous = self.entries.last().map_or(self.opened_at, |p| p.at);
+        let previous = self.newest_at();
         if e.at < previous {
             return Err(corrupt("it is older than the entry before it".into()));
         }
@@ -232,9 +236,11 @@ impl Ledger {
         {
             self.forget_top_up(m, id, p.credits);
         }
-        let position = self.entries.len();
+        let position = self.count();
         let op = e.key.operation_key().map(str::to_owned);
-        let known = op.as_deref().and_then(|op| self.lookup(op));
+        // Only among the keys held or lent: an operation's entries are stored together, and a
+        // snapshot is taken between operations, so a held entry's operation is held whole.
+        let known = op.as_deref().and_then(|op| self.indexed(op));
         if let Some(first) = known {
             self.check_same_operation(first, &e).map_err(corrupt)?;
         }
@@ -300,7 +306,8 @@ impl Ledger {
             }
             EntryKind::HoldCapture => {
                 // A capture directly follows the release of the whole hold it settles.
-                let release = self.entries.last().filter(|r| {
+                let last = self.count().checked_sub(1);
+                let release = last.and_then(|p| self.at_position(p)).filter(|r| {
                     r.kind == EntryKind::HoldRelease
                         && r.reverses.is_some()
                         && r.reverses == e.reverses

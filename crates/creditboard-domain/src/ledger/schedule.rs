@@ -216,7 +216,7 @@ impl Ledger {
             amount: balance.checked_neg()?,
         }];
         self.apply_shares(m, &split)?;
-        let n = (self.entries.len() + 1).to_string();
+        let n = (self.count() + 1).to_string();
         let key = match op {
             Some((k, _)) => k.derived(&format!("expiry-{}", id.0)),
             None => IdempotencyKey::system(&["expiry", self.config.meters[m].id.as_str(), &n]),

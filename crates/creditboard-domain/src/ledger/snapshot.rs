@@ -14,7 +14,7 @@
 use super::book::MeterBook;
 use super::caps::MonthSpend;
 use super::payments::PendingPayment;
-use super::{Ledger, PendingHold};
+use super::{Found, Ledger, PendingHold, Wanted};
 use crate::amount::Amount;
 use crate::config::AccountConfig;
 use crate::entry::{EntryId, LedgerEntry};
@@ -27,6 +27,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerSnapshot {
     entries: u64,
+    /// When the newest of them was written (when the ledger was opened, for none): nothing
+    /// after may be older.
+    at: DateTime<Utc>,
     books: Vec<MeterBook>,
     holds: Vec<(EntryId, PendingHold)>,
     payments: Vec<(EntryId, PendingPayment)>,
@@ -39,6 +42,28 @@ impl LedgerSnapshot {
     /// How many entries it reflects: the id of the newest.
     pub fn entries(&self) -> u64 {
         self.entries
+    }
+
+    /// What a ledger resumed from it over `tail` (the entries after it) needs from the
+    /// entries before it: the pending holds' and payments' own entries (what settling them
+    /// reads), and whatever a tail entry reverses.
+    pub fn wanted_for(&self, tail: &[LedgerEntry]) -> Wanted {
+        let before = |id: &u64| *id >= 1 && *id <= self.entries;
+        let mut ids: Vec<u64> = self
+            .holds
+            .iter()
+            .map(|(id, _)| *id)
+            .chain(self.payments.iter().map(|(id, _)| *id))
+            .chain(tail.iter().filter_map(|e| e.reverses))
+            .map(|id| id.0)
+            .filter(before)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Wanted {
+            ids,
+            ..Wanted::default()
+        }
     }
 
     /// Whether it fits a ledger of `config` before any entry is read: every meter has its
@@ -89,7 +114,8 @@ impl Ledger {
         let mut refunded: Vec<_> = self.refunded.iter().map(|(id, a)| (*id, *a)).collect();
         refunded.sort_by_key(|(id, _)| *id);
         LedgerSnapshot {
-            entries: self.entries.len() as u64,
+            entries: self.count() as u64,
+            at: self.newest_at(),
             books: self.books.clone(),
             holds: self.holds.iter().map(|(id, h)| (*id, h.clone())).collect(),
             payments: self
@@ -137,6 +163,9 @@ impl Ledger {
         if !books_fit {
             return Err(corrupt("its balances are not the entries' balances".into()));
         }
+        if ledger.newest_at() != snapshot.at {
+            return Err(corrupt("its time is not its newest entry's".into()));
+        }
         ledger.books = snapshot.books;
         for (id, hold) in snapshot.holds {
             ledger.keep_hold(id, hold);
@@ -153,6 +182,63 @@ impl Ledger {
         Ok(ledger)
     }
 
+    /// The ledger from a snapshot and the entries after it (`tail`), without the entries
+    /// before: what operations need from those is looked up and lent (`held.rs`), starting
+    /// with `earlier`, what [`LedgerSnapshot::wanted_for`] named. The tail is replayed and
+    /// checked as [`Ledger::replay`] does; its first entry must follow the snapshot's last.
+    pub fn resume_tail(
+        config: AccountConfig,
+        opened_at: DateTime<Utc>,
+        snapshot: LedgerSnapshot,
+        earlier: Found,
+        tail: impl IntoIterator<Item = LedgerEntry>,
+    ) -> Result<Ledger> {
+        let corrupt = |msg: String| DomainError::CorruptLedger(format!("snapshot: {msg}"));
+        snapshot.check_shape(&config).map_err(corrupt)?;
+        if snapshot.at < opened_at {
+            return Err(corrupt("it is older than the account".into()));
+        }
+        let mut ledger = Ledger::empty(config, opened_at)?;
+        ledger.base = usize::try_from(snapshot.entries).map_err(|_| DomainError::Overflow)?;
+        ledger.books = snapshot.books.clone();
+        for (id, hold) in &snapshot.holds {
+            ledger.keep_hold(*id, hold.clone());
+        }
+        ledger.payments = snapshot.payments.iter().cloned().collect();
+        ledger.refunded = snapshot.refunded.iter().copied().collect();
+        ledger.spent = snapshot
+            .spent
+            .iter()
+            .map(|(m, member, s)| ((*m, member.clone()), *s))
+            .collect();
+        ledger.next_bucket = snapshot.next_bucket;
+        ledger.now = snapshot.at;
+        let pinned = snapshot.wanted_for(&[]).ids;
+        ledger.origin = Some(Box::new(snapshot));
+        ledger.lend(earlier)?;
+        // Settling a pending hold or payment reads its entry: they stay lent until then.
+        if let Some(id) = pinned
+            .iter()
+            .find(|id| ledger.entry(EntryId(**id)).is_none())
+        {
+            return Err(DomainError::NotHeld(Box::new(Wanted {
+                ids: vec![*id],
+                ..Wanted::default()
+            })));
+        }
+        ledger.replay_more(tail)?;
+        Ok(ledger)
+    }
+
+    /// When the newest entry was written (or the ledger opened, before any).
+    pub(super) fn newest_at(&self) -> DateTime<Utc> {
+        match (self.entries.last(), &self.origin) {
+            (Some(e), _) => e.at,
+            (None, Some(origin)) => origin.at,
+            (None, None) => self.opened_at,
+        }
+    }
+
     /// Takes a stored entry the snapshot already reflects: kept and indexed, its arithmetic
     /// not redone. Returns its meter.
     fn adopt(&mut self, mut e: LedgerEntry) -> Result<usize> {
@@ -160,7 +246,7 @@ impl Ledger {
         let m = self.config.meter_index(&e.meter)?;
         e.meter = self.config.meters[m].id.clone();
         let previous = self.entries.last().map_or(self.opened_at, |p| p.at);
-        if e.id.0 != self.entries.len() as u64 + 1 || e.at < previous {
+        if e.id.0 != self.count() as u64 + 1 || e.at < previous {
             return Err(DomainError::CorruptLedger(format!(
                 "entry {}: ids are not contiguous or it is older than the entry before it",
                 e.id
@@ -171,7 +257,7 @@ impl Ledger {
         self.now = self.now.max(e.at);
         self.entries.push(e);
         if let Some(op) = op
-            && self.lookup(&op).is_none()
+            && self.indexed(&op).is_none()
         {
             self.index_new_key(&op, position);
         }
@@ -216,6 +302,55 @@ mod tests {
             assert!(resumed.same_state(&whole), "cut at {cut}");
             assert_eq!(resumed.snapshot(), whole.snapshot(), "cut at {cut}");
             assert_eq!(resumed.now(), whole.now());
+        }
+    }
+
+    #[test]
+    fn a_demo_history_resumed_without_the_entries_before_any_point_is_the_history() {
+        let l = history();
+        let all = l.entries().to_vec();
+        let whole = replayed(&l, all.len());
+        for cut in [0, 1, all.len() / 3, all.len() / 2, all.len() - 1, all.len()] {
+            let snapshot = replayed(&l, cut).snapshot();
+            let tail = all[cut..].to_vec();
+            let wanted = snapshot.wanted_for(&tail);
+            // What a store finds for it: the entries it names, by id.
+            let earlier = Found {
+                entries: all[..cut]
+                    .iter()
+                    .filter(|e| wanted.ids.contains(&e.id.0))
+                    .cloned()
+                    .collect(),
+                ..Found::default()
+            };
+            let resumed =
+                Ledger::resume_tail(l.config().clone(), l.opened_at(), snapshot, earlier, tail)
+                    .unwrap();
+            assert_eq!(resumed.base(), cut);
+            assert_eq!(resumed.entries(), &all[cut..], "cut at {cut}");
+            assert_eq!(resumed.snapshot(), whole.snapshot(), "cut at {cut}");
+            assert_eq!(resumed.now(), whole.now());
+        }
+        // Without what it names, it says what it wants: cut just after an entry a later one
+        // reverses (a refunded job, a released hold).
+        let cut = all
+            .iter()
+            .position(|e| all.iter().any(|x| x.reverses == Some(e.id)))
+            .unwrap()
+            + 1;
+        let snapshot = replayed(&l, cut).snapshot();
+        let wanted = snapshot.wanted_for(&all[cut..]);
+        assert_eq!(wanted.ids, vec![cut as u64]);
+        let refused = Ledger::resume_tail(
+            l.config().clone(),
+            l.opened_at(),
+            snapshot,
+            Found::default(),
+            all[cut..].to_vec(),
+        );
+        match refused {
+            Err(DomainError::NotHeld(w)) => assert!(wanted.ids.contains(&w.ids[0]), "{w:?}"),
+            other => panic!("{:?}", other.map(|l| l.count())),
         }
     }
 

@@ -277,7 +277,7 @@ impl Run for Ledger {
     fn run(&mut self, op: Operation) -> Result<Ran, DomainError> {
         let r = self.apply(op)?;
         Ok(Ran {
-            entries: self.receipt_entries(&r).to_vec(),
+            entries: self.receipt_entries(&r).into_iter().cloned().collect(),
             replayed: r.replayed,
         })
     }

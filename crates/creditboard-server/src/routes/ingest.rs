@@ -90,7 +90,11 @@ pub struct Written {
 fn written(ledger: &Ledger, receipt: Receipt) -> Written {
     Written {
         replayed: receipt.replayed,
-        entries: ledger.receipt_entries(&receipt).to_vec(),
+        entries: ledger
+            .receipt_entries(&receipt)
+            .into_iter()
+            .cloned()
+            .collect(),
     }
 }
 
@@ -167,7 +171,7 @@ fn apply_batch(
                 let entry = account
                     .ledger()
                     .receipt_entries(&receipt)
-                    .iter()
+                    .into_iter()
                     .find(|x| x.key == e.key);
                 EventResult {
                     key: e.key.clone(),

@@ -41,7 +41,7 @@ pub async fn buy(
         let reason = s
             .accounts()
             .read(&account, |a, _| {
-                Ok(a.ledger().payment_failure(bought.entry))
+                Ok(a.ledger().payment_failure(bought.entry)?)
             })
             .await?;
         return Err(DomainError::PaymentDeclined(reason.unwrap_or_default()).into());

@@ -1,0 +1,197 @@
+//! The part of its history a ledger holds. A ledger resumed from a snapshot
+//! ([`Ledger::resume_tail`]) holds only the entries after it; what an operation needs from
+//! before (the entry a refund reverses, a hold's own entry, what an operation key wrote
+//! first) the store looks up and lends it, so the domain stays free of I/O: the ledger
+//! answers [`DomainError::NotHeld`] naming what it wants, the store finds it
+//! ([`Wanted`] → [`Found`]) and asks again. [`Wanted::for_operations`] names all of a
+//! batch's wants at once, so a batch costs one lookup rather than one per operation.
+
+use super::Ledger;
+use crate::entry::{EntryId, LedgerEntry, Operation};
+use crate::error::{DomainError, Result, Wanted};
+use std::collections::{BTreeMap, HashSet};
+
+impl Wanted {
+    fn key(key: &str) -> Self {
+        Wanted {
+            keys: vec![key.to_string()],
+            ..Wanted::default()
+        }
+    }
+
+    fn id(id: EntryId) -> Self {
+        Wanted {
+            ids: vec![id.0],
+            ..Wanted::default()
+        }
+    }
+
+    /// Everything `ops` may need from before the entries `ledger` holds.
+    pub fn for_operations<'a>(
+        ledger: &Ledger,
+        ops: impl IntoIterator<Item = &'a Operation>,
+    ) -> Wanted {
+        let mut wanted = Wanted::default();
+        if ledger.base == 0 {
+            return wanted;
+        }
+        for op in ops {
+            let key = op.key().as_str();
+            if ledger.needs_key(key) {
+                wanted.keys.push(key.to_string());
+            }
+            if let Some(id) = op.refers_to()
+                && ledger.needs_id(id)
+            {
+                wanted.ids.push(id.0);
+            }
+        }
+        wanted.keys.sort_unstable();
+        wanted.keys.dedup();
+        wanted.ids.sort_unstable();
+        wanted.ids.dedup();
+        wanted
+    }
+}
+
+/// What the store found for a [`Wanted`]: the entries it names (those that exist), and which
+/// keys and settlements were looked up, found or not.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    pub entries: Vec<LedgerEntry>,
+    pub keys: Vec<String>,
+    pub settlements: Vec<u64>,
+}
+
+/// Entries from before the held ones that the store lent, and what it looked up.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Lent {
+    entries: BTreeMap<EntryId, LedgerEntry>,
+    /// Operation keys looked up: those not in the key index wrote nothing.
+    keys: HashSet<String>,
+    /// Payments whose settlement was looked up: lent if there was one.
+    settlements: HashSet<u64>,
+}
+
+impl Ledger {
+    /// How many entries the ledger has, held or not: the newest entry's id.
+    pub fn count(&self) -> usize {
+        self.base + self.entries.len()
+    }
+
+    /// How many of the oldest entries are not held (0 for a ledger replayed whole).
+    pub fn base(&self) -> usize {
+        self.base
+    }
+
+    /// The entry at `position` (its id minus one), held or lent.
+    pub(super) fn at_position(&self, position: usize) -> Option<&LedgerEntry> {
+        match position.checked_sub(self.base) {
+            Some(i) => self.entries.get(i),
+            None => self.lent.entries.get(&EntryId(position as u64 + 1)),
+        }
+    }
+
+    /// Entry `id`, or what to look up when it is neither held nor lent; `None` when there is
+    /// no such entry.
+    pub(super) fn reach(&self, id: EntryId) -> Result<Option<&LedgerEntry>> {
+        if self.needs_id(id) {
+            return Err(DomainError::NotHeld(Box::new(Wanted::id(id))));
+        }
+        Ok(self.entry(id))
+    }
+
+    fn needs_id(&self, id: EntryId) -> bool {
+        id.0 >= 1 && id.0 <= self.base as u64 && !self.lent.entries.contains_key(&id)
+    }
+
+    /// Whether whether `key` wrote anything is unknown here: it is not in the index, and
+    /// entries it could have written are not held.
+    fn needs_key(&self, key: &str) -> bool {
+        self.base > 0 && !self.lent.keys.contains(key) && self.indexed(key).is_none()
+    }
+
+    /// The first entry an operation key wrote, or what to look up.
+    pub(super) fn lookup(&self, key: &str) -> Result<Option<usize>> {
+        if self.needs_key(key) {
+            return Err(DomainError::NotHeld(Box::new(Wanted::key(key))));
+        }
+        Ok(self.indexed(key))
+    }
+
+    /// The settlement of payment `id` may be before the held entries: what to look up.
+    pub(super) fn needs_settlement(&self, id: EntryId) -> Result<()> {
+        let before = id.0 <= self.base as u64 && !self.lent.settlements.contains(&id.0);
+        match before {
+            true => Err(DomainError::NotHeld(Box::new(Wanted {
+                settlements: vec![id.0],
+                ..Wanted::default()
+            }))),
+            false => Ok(()),
+        }
+    }
+
+    /// Lent entries after `id` that settle it (the held ones are searched by the caller).
+    pub(super) fn lent_after(&self, id: EntryId) -> impl Iterator<Item = &LedgerEntry> {
+        self.lent.entries.range(EntryId(id.0 + 1)..).map(|(_, e)| e)
+    }
+
+    /// Takes what the store found. Entries must be from before the held ones; a key's
+    /// entries are indexed as the ledger's own would be.
+    pub fn lend(&mut self, found: Found) -> Result<()> {
+        for mut e in found.entries {
+            if e.id.0 == 0 || e.id.0 > self.base as u64 {
+                return Err(DomainError::CorruptLedger(format!(
+                    "entry {} was lent, but the ledger holds the entries after {}",
+                    e.id, self.base
+                )));
+            }
+            e.usage.intern(&mut self.interner);
+            let position = (e.id.0 - 1) as usize;
+            let op = e.key.operation_key().map(str::to_owned);
+            self.lent.entries.insert(e.id, e);
+            if let Some(op) = op {
+                // The first entry of a key is the one the index keeps.
+                match self.indexed(&op) {
+                    Some(p) if p <= position => {}
+                    Some(_) => self.reindex_key(&op, position),
+                    None => self.index_new_key(&op, position),
+                }
+            }
+        }
+        self.lent.keys.extend(found.keys);
+        self.lent.settlements.extend(found.settlements);
+        Ok(())
+    }
+
+    /// Forgets what was lent, but for the entries of holds and payments still pending (a
+    /// store lends for one request at a time, so memory stays that of the held entries).
+    pub fn forget_lent(&mut self) {
+        if self.base == 0 {
+            return;
+        }
+        let pending = |id: &EntryId| self.holds.contains_key(id) || self.payments.contains_key(id);
+        let (kept, forgotten): (BTreeMap<_, _>, BTreeMap<_, _>) =
+            std::mem::take(&mut self.lent.entries)
+                .into_iter()
+                .partition(|(id, _)| pending(id));
+        for e in forgotten.values() {
+            if let Some(key) = e.key.operation_key() {
+                self.unindex_key(key, (e.id.0 - 1) as usize);
+            }
+        }
+        self.lent = Lent {
+            entries: kept,
+            ..Lent::default()
+        };
+    }
+
+    /// What was lent, to lend again to a ledger rebuilt from the same snapshot.
+    pub(super) fn lent_again(&self) -> Found {
+        Found {
+            entries: self.lent.entries.values().cloned().collect(),
+            keys: self.lent.keys.iter().cloned().collect(),
+            settlements: self.lent.settlements.iter().copied().collect(),
+        }
+    }
+}
