@@ -43,7 +43,8 @@ pub fn server(r: &serde_json::Value) -> String {
              - 180-day usage summary with forecast: {} (target ≤ 20)\n\
              - 180-day usage summary, one member: {}\n\
              - ingestion in batches of 1,000: {:.0} consumes/s with one client, {:.0} with four (target ≥ 10,000)\n\
-             - first request after start (loads the account): {:.1} s",
+             - first request after start, no snapshot yet (loads the account): {:.1} s\n\
+             - after a restart, from the snapshot: first answer {:.0} ms (target ≤ 200), first write {:.0} ms; first listing (opens the history) {:.1} s",
             b["backend"].as_str().unwrap_or(backend),
             ms("ledger_30_days_first_page"),
             ms("ledger_30_days_any_page"),
@@ -54,6 +55,9 @@ pub fn server(r: &serde_json::Value) -> String {
             per_s("ingest_1_clients_per_s"),
             per_s("ingest_4_clients_per_s"),
             per_s("cold_load_ms") / 1e3,
+            per_s("first_answer_after_restart_ms"),
+            per_s("first_write_after_restart_ms"),
+            per_s("first_listing_after_restart_ms") / 1e3,
         ));
     }
     out

@@ -147,11 +147,13 @@ impl AlertLog {
 
     /// Finds the alerts the entries written since the last look fired.
     pub fn catch_up(&mut self, ledger: &Ledger) {
+        // `seen` counts every entry; the ledger may hold only the newest.
         let entries = ledger.entries();
-        let new = fired(ledger.config(), &entries[self.seen.min(entries.len())..]);
+        let unseen = self.seen.saturating_sub(ledger.base()).min(entries.len());
+        let new = fired(ledger.config(), &entries[unseen..]);
         self.untaken += new.len();
         self.found.extend(new);
-        self.seen = entries.len();
+        self.seen = ledger.count();
         self.trim();
     }
 

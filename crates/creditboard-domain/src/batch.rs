@@ -100,6 +100,7 @@ pub fn hold_batch(
     }
     // The batch key covers the whole list: a retry is the same number of shots, each the
     // same as before (the ledger compares every field of each), or it is refused whole.
+    ledger.require(&ops)?;
     let mut shots_before = 0;
     while let Ok(k) = IdempotencyKey::new(&format!("{}-{}", request.key, shots_before + 1))
         && ledger.knows_key(&k)?

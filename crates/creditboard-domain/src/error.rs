@@ -17,11 +17,14 @@ pub struct Wanted {
     pub keys: Vec<String>,
     /// Purchases and top-ups: the entry that settled each, if any.
     pub settlements: Vec<u64>,
+    /// The whole history: a listing, search, summary or forecast reads every entry in its
+    /// range, so the account must be opened with all of them.
+    pub history: bool,
 }
 
 impl Wanted {
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty() && self.keys.is_empty() && self.settlements.is_empty()
+        self.ids.is_empty() && self.keys.is_empty() && self.settlements.is_empty() && !self.history
     }
 }
 

@@ -102,7 +102,10 @@ pub struct HostEvent {
 /// notifications those entries fired), in the order they happened.
 pub fn written(ledger: &Ledger, before: usize, fired: &[Notification]) -> Vec<HostEvent> {
     let entries = ledger.entries();
-    let Some(written) = entries.get(before..) else {
+    let Some(written) = before
+        .checked_sub(ledger.base())
+        .and_then(|held| entries.get(held..))
+    else {
         return Vec::new();
     };
     let mut out: Vec<HostEvent> = Vec::new();

@@ -215,28 +215,10 @@ async fn measure(url: &str, account: &History) -> Value {
     .expect("token");
     db.close().await;
 
-    let state = start(&Config {
-        database_url: url.to_string(),
-        app_dir: None,
-        demo: false,
-        clock: Some(ledger.now().max(now())),
-        payments: None,
-        frame_ancestors: Default::default(),
-    })
-    .await
-    .expect("server");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("port");
-    let base = format!(
-        "http://{}/api/v1/accounts/{id}",
-        listener.local_addr().expect("address")
-    );
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router(state)).await.expect("serve");
-    });
+    let clock = ledger.now().max(now());
+    let (state, base, server) = serve(url, clock, &id).await;
     let client = reqwest::Client::new();
-    let get = |path: String| {
+    let get = |base: String, path: String| {
         let (client, token, url) = (client.clone(), admin_token.clone(), format!("{base}{path}"));
         async move {
             let t = Instant::now();
@@ -253,14 +235,42 @@ async fn measure(url: &str, account: &History) -> Value {
         }
     };
 
-    // The first request loads the account: every entry read, parsed and replayed, the
-    // listing index and the rollups built.
-    let (cold_ms, _) = get("/balance".into()).await;
+    // The first request of a process that finds no snapshot loads the account: every entry
+    // read, parsed and replayed, the listing index and the rollups built; the snapshot it
+    // then stores is what the next process opens the account from.
+    let (cold_ms, _) = get(base.clone(), "/balance".into()).await;
     eprintln!("{backend}: first request (loads the account) {cold_ms:.0} ms");
+    server.abort();
+    state.accounts().evict(&id).await;
+    drop(state);
+
+    // A restart: the first answer comes from the snapshot and the entries after it, and so
+    // does the first write; the first listing opens the whole history.
+    let (_state, base, server) = serve(url, clock, &id).await;
+    let (first_answer_ms, _) = get(base.clone(), "/balance".into()).await;
+    let t = Instant::now();
+    let write = client
+        .post(format!("{base}/usage"))
+        .bearer_auth(&service)
+        .json(&json!({"events": [{"key": "bench-after-restart", "meter": "credits", "amount": 1}]}))
+        .send()
+        .await
+        .expect("ingest");
+    assert!(write.status().is_success(), "{}", write.status());
+    let first_write_ms = t.elapsed().as_secs_f64() * 1e3;
+    let (first_listing_ms, _) =
+        get(base.clone(), "/ledger?period=last_30_days&size=50".into()).await;
+    eprintln!(
+        "{backend}: after a restart, first answer {first_answer_ms:.0} ms, first write {first_write_ms:.0} ms, first listing (opens the history) {first_listing_ms:.0} ms"
+    );
+    let get = |path: String| get(base.clone(), path);
 
     let mut figures = json!({
         "backend": backend,
         "cold_load_ms": cold_ms,
+        "first_answer_after_restart_ms": first_answer_ms,
+        "first_write_after_restart_ms": first_write_ms,
+        "first_listing_after_restart_ms": first_listing_ms,
     });
     let (_, first) = get("/ledger?period=last_30_days&size=50".into()).await;
     let first: Value = serde_json::from_slice(&first).expect("page");
@@ -369,6 +379,41 @@ async fn measure(url: &str, account: &History) -> Value {
     }
     server.abort();
     figures
+}
+
+/// A server process on `url`, its clock started at `clock`: its state, the account's API
+/// base URL, and the task serving it.
+async fn serve(
+    url: &str,
+    clock: DateTime<Utc>,
+    id: &str,
+) -> (
+    creditboard_server::state::AppState,
+    String,
+    tokio::task::JoinHandle<()>,
+) {
+    let state = start(&Config {
+        database_url: url.to_string(),
+        app_dir: None,
+        demo: false,
+        clock: Some(clock),
+        payments: None,
+        frame_ancestors: Default::default(),
+    })
+    .await
+    .expect("server");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let base = format!(
+        "http://{}/api/v1/accounts/{id}",
+        listener.local_addr().expect("address")
+    );
+    let served = state.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router(served)).await.expect("serve");
+    });
+    (state, base, server)
 }
 
 /// What a measured case requests next.

@@ -51,6 +51,7 @@ pub async fn once(state: &AppState) -> crate::error::ApiResult<()> {
     // without that counting as a use.
     for account in state.accounts().resident().readers_held() {
         state.accounts().refresh_if_held(&account);
+        state.accounts().snapshot_if_grown(&account).await;
     }
     state.db().delete_expired_tokens(chrono::Utc::now()).await?;
     if let Some(demo) = state.demo() {

@@ -8,12 +8,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use creditboard_domain::DomainError;
 use creditboard_domain::api::{ErrorBody, ErrorDetail};
+use creditboard_domain::ledger::Wanted;
 
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// What an account opened without its whole history needs looked up before the request
+    /// can be answered (`crate::accounts` does, and asks again); never sent.
+    pub wanted: Option<Box<Wanted>>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -24,6 +28,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            wanted: None,
         }
     }
 
@@ -139,10 +144,20 @@ fn domain_status(e: &DomainError) -> StatusCode {
 
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
-        if let DomainError::CorruptLedger(_) | DomainError::NotHeld(_) = e {
-            return ApiError::internal(e);
+        match e {
+            DomainError::CorruptLedger(_) => ApiError::internal(e),
+            // Routine: the adapter looks it up and asks again. Should one escape it, the
+            // client sees an internal error.
+            DomainError::NotHeld(wanted) => ApiError {
+                wanted: Some(wanted),
+                ..ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the server could not complete the request; it has been logged",
+                )
+            },
+            e => ApiError::new(domain_status(&e), e.code(), e.to_string()),
         }
-        ApiError::new(domain_status(&e), e.code(), e.to_string())
     }
 }
 

@@ -11,7 +11,7 @@
 
 use creditboard_domain::account::Account;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// What one held entry costs, all told (the entry, the listing index, the rollups, the
@@ -47,6 +47,9 @@ pub struct Slot {
     pub reader: tokio::sync::Mutex<Option<Account>>,
     bytes: [AtomicU64; 2],
     used: AtomicU64,
+    /// A request needed the whole history (a listing, a summary): copies are opened whole
+    /// from then on, not from the account's snapshot.
+    whole: AtomicBool,
 }
 
 /// Which copy of an account.
@@ -62,6 +65,15 @@ impl Slot {
             Side::Writer => &self.writer,
             Side::Reader => &self.reader,
         }
+    }
+
+    /// Whether copies are opened with the whole history.
+    pub fn wants_whole(&self) -> bool {
+        self.whole.load(Ordering::Relaxed)
+    }
+
+    pub fn want_whole(&self) {
+        self.whole.store(true, Ordering::Relaxed);
     }
 
     fn bytes(&self) -> u64 {

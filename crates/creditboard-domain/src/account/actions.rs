@@ -227,6 +227,8 @@ impl Account {
     /// A settlement or refund names an entry that exists (unknown: not found, rather than
     /// "not pending").
     fn known_entry(&self, id: EntryId) -> Result<&LedgerEntry> {
-        self.ledger.entry(id).ok_or(DomainError::UnknownEntry(id.0))
+        self.ledger
+            .reach(id)?
+            .ok_or(DomainError::UnknownEntry(id.0))
     }
 }

@@ -72,6 +72,7 @@ impl Account {
     pub fn host_events(&mut self, caller: &Caller, query: &EventsQuery) -> Result<Vec<SentEvent>> {
         access::may_manage_tokens(self.config(), caller)?;
         let size = limit(query.limit)?;
+        self.ledger.require_history()?;
         let fired = self.alerts.latest(&self.ledger);
         // A resolution and a cap reached are changes one write made: over the whole history
         // at once they would say nothing true, so they are only a server's (told as it goes).

@@ -22,7 +22,7 @@ use crate::config::AccountConfig;
 use crate::config::settings::{SettingsChange, Touched};
 use crate::entry::LedgerEntry;
 use crate::error::Result;
-use crate::ledger::Ledger;
+use crate::ledger::{Found, Ledger, LedgerSnapshot};
 use crate::ratecard::RateCard;
 use crate::usage::DailyRollup;
 use chrono::{DateTime, Utc};
@@ -88,12 +88,53 @@ impl Account {
         notifications: Vec<Notification>,
     ) -> Result<Account> {
         let ledger = Ledger::replay(config, opened_at, entries)?;
-        let alerts = AlertLog::stored(ledger.entries().len(), notifications);
-        Ok(Account {
+        Ok(Account::stored(ledger, rate_card, version, notifications))
+    }
+
+    /// The account from a snapshot of its ledger and the entries after it, without the
+    /// entries before ([`Ledger::resume_tail`]): it answers balances, estimates and writes,
+    /// and refuses what reads the whole history with [`crate::DomainError::NotHeld`], for the store
+    /// to open it whole.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "what a store keeps of an account"
+    )]
+    pub fn resume_tail(
+        config: AccountConfig,
+        rate_card: RateCard,
+        opened_at: DateTime<Utc>,
+        snapshot: LedgerSnapshot,
+        earlier: Found,
+        tail: Vec<LedgerEntry>,
+        version: i64,
+        notifications: Vec<Notification>,
+    ) -> Result<Account> {
+        let ledger = Ledger::resume_tail(config, opened_at, snapshot, earlier, tail)?;
+        Ok(Account::stored(ledger, rate_card, version, notifications))
+    }
+
+    fn stored(
+        ledger: Ledger,
+        rate_card: RateCard,
+        version: i64,
+        notifications: Vec<Notification>,
+    ) -> Account {
+        let alerts = AlertLog::stored(ledger.count(), notifications);
+        Account {
             version,
             alerts,
             ..Account::new(ledger, rate_card)
-        })
+        }
+    }
+
+    /// Takes what the store looked up for a [`crate::DomainError::NotHeld`] ([`Ledger::lend`]).
+    pub fn lend(&mut self, found: Found) -> Result<()> {
+        self.ledger.lend(found)
+    }
+
+    /// Forgets what was lent for the last request ([`Ledger::forget_lent`]).
+    pub fn forget_lent(&mut self) {
+        self.ledger.forget_lent();
     }
 
     pub fn ledger(&self) -> &Ledger {
@@ -115,7 +156,7 @@ impl Account {
 
     /// The newest entry's id (0 for none).
     pub fn last_id(&self) -> u64 {
-        self.ledger.entries().last().map_or(0, |e| e.id.0)
+        self.ledger.count() as u64
     }
 
     /// Whether a refill, rollover or expiry falls due by `t`.
@@ -168,6 +209,10 @@ impl Account {
     /// Brings the listing index and the daily rollups up to the entries now, so the next
     /// listing or summary does not wait for them.
     pub fn refresh(&mut self) {
+        // Without the whole history there is nothing to list or sum.
+        if self.ledger.base() > 0 {
+            return;
+        }
         self.index.sync(&self.ledger);
         self.rollup.sync(&self.ledger);
     }

@@ -36,16 +36,19 @@ impl Account {
 
     /// The usage page's numbers for `query` at `now`.
     pub fn usage(&mut self, query: &UsageQuery, now: DateTime<Utc>) -> Result<UsageView> {
+        self.ledger.require_history()?;
         usage_view(&self.ledger, &mut self.rollup, query, now)
     }
 
     /// One page of the credit activity.
     pub fn activity(&mut self, request: &PageRequest, now: DateTime<Utc>) -> Result<ActivityPage> {
+        self.ledger.require_history()?;
         activity::activity_page(&self.ledger, &mut self.index, request, now)
     }
 
     /// The next chunk of a listing's CSV export.
     pub fn export(&mut self, request: &ExportRequest, now: DateTime<Utc>) -> Result<ExportChunk> {
+        self.ledger.require_history()?;
         activity::export_chunk(&self.ledger, &mut self.index, request, now)
     }
 
@@ -56,6 +59,7 @@ impl Account {
         request: &ExportRequest,
         now: DateTime<Utc>,
     ) -> Result<ExportChunk> {
+        self.ledger.require_history()?;
         activity::export_chunk_uncounted(&self.ledger, &mut self.index, request, now)
     }
 
@@ -88,6 +92,7 @@ impl Account {
         now: DateTime<Utc>,
     ) -> Result<TopUpSimulation> {
         let ledger = &self.ledger;
+        ledger.require_history()?;
         let burn = forecast(ledger, &request.meter, now, FORECAST_WINDOW_DAYS)?.burn_per_day;
         topups::simulate_top_ups(
             ledger,

@@ -7,11 +7,22 @@
 //! batch's wants at once, so a batch costs one lookup rather than one per operation.
 
 use super::Ledger;
+use super::payments::{failed_key, paid_key};
 use crate::entry::{EntryId, LedgerEntry, Operation};
 use crate::error::{DomainError, Result, Wanted};
 use std::collections::{BTreeMap, HashSet};
 
 impl Wanted {
+    /// The entry keys to look up: each operation key itself, and the keys of the entries
+    /// that would settle each payment. (A key that was found also needs the entries derived
+    /// from it, `<key>#…`.)
+    pub fn entry_keys(&self) -> Vec<String> {
+        let settling = self.settlements.iter().flat_map(|&id| {
+            [paid_key(EntryId(id)), failed_key(EntryId(id))].map(|k| k.as_str().to_string())
+        });
+        self.keys.iter().cloned().chain(settling).collect()
+    }
+
     fn key(key: &str) -> Self {
         Wanted {
             keys: vec![key.to_string()],
@@ -74,6 +85,45 @@ pub(super) struct Lent {
 }
 
 impl Ledger {
+    /// Refuses, naming what to look up, while `ops` may need anything from before the held
+    /// entries: an operation run over several steps asks first, so it never stops half-way.
+    pub fn require<'a>(&self, ops: impl IntoIterator<Item = &'a Operation>) -> Result<()> {
+        let wanted = Wanted::for_operations(self, ops);
+        match wanted.is_empty() {
+            true => Ok(()),
+            false => Err(DomainError::NotHeld(Box::new(wanted))),
+        }
+    }
+
+    /// Refuses while the entries before the held ones are not held: what reads them all
+    /// (listings, summaries, forecasts) asks for the whole history.
+    pub fn require_history(&self) -> Result<()> {
+        match self.base {
+            0 => Ok(()),
+            _ => Err(DomainError::NotHeld(Box::new(Wanted {
+                history: true,
+                ..Wanted::default()
+            }))),
+        }
+    }
+
+    /// What entries stored after the held ones (another process's, to catch up with) need
+    /// from before them: what they reverse.
+    pub fn wanted_before(&self, entries: &[LedgerEntry]) -> Wanted {
+        let mut ids: Vec<u64> = entries
+            .iter()
+            .filter_map(|e| e.reverses)
+            .filter(|id| self.needs_id(*id))
+            .map(|id| id.0)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Wanted {
+            ids,
+            ..Wanted::default()
+        }
+    }
+
     /// How many entries the ledger has, held or not: the newest entry's id.
     pub fn count(&self) -> usize {
         self.base + self.entries.len()
@@ -94,7 +144,7 @@ impl Ledger {
 
     /// Entry `id`, or what to look up when it is neither held nor lent; `None` when there is
     /// no such entry.
-    pub(super) fn reach(&self, id: EntryId) -> Result<Option<&LedgerEntry>> {
+    pub fn reach(&self, id: EntryId) -> Result<Option<&LedgerEntry>> {
         if self.needs_id(id) {
             return Err(DomainError::NotHeld(Box::new(Wanted::id(id))));
         }
@@ -136,9 +186,11 @@ impl Ledger {
         self.lent.entries.range(EntryId(id.0 + 1)..).map(|(_, e)| e)
     }
 
-    /// Takes what the store found. Entries must be from before the held ones; a key's
-    /// entries are indexed as the ledger's own would be.
+    /// Takes what the store found. Entries must be from before the held ones. The entries of
+    /// a key looked up are indexed as the ledger's own would be; an entry lent by id is not
+    /// (its operation's other entries were not looked up, so a repeat of it must be).
     pub fn lend(&mut self, found: Found) -> Result<()> {
+        let looked_up: HashSet<&str> = found.keys.iter().map(String::as_str).collect();
         for mut e in found.entries {
             if e.id.0 == 0 || e.id.0 > self.base as u64 {
                 return Err(DomainError::CorruptLedger(format!(
@@ -148,7 +200,11 @@ impl Ledger {
             }
             e.usage.intern(&mut self.interner);
             let position = (e.id.0 - 1) as usize;
-            let op = e.key.operation_key().map(str::to_owned);
+            let op = e
+                .key
+                .operation_key()
+                .filter(|k| looked_up.contains(k))
+                .map(str::to_owned);
             self.lent.entries.insert(e.id, e);
             if let Some(op) = op {
                 // The first entry of a key is the one the index keeps.
@@ -159,6 +215,7 @@ impl Ledger {
                 }
             }
         }
+        drop(looked_up);
         self.lent.keys.extend(found.keys);
         self.lent.settlements.extend(found.settlements);
         Ok(())

@@ -13,12 +13,13 @@ use creditboard_domain::ratecard::RateCard;
 const SESSIONS_LOCK: &str = "demo sessions";
 
 /// Every table that holds an account's rows, children before parents.
-const ACCOUNT_ROWS: [&str; 11] = [
+const ACCOUNT_ROWS: [&str; 12] = [
     "DELETE FROM webhook_attempts WHERE event IN (SELECT id FROM webhook_events WHERE account = $1)",
     "DELETE FROM webhook_deliveries WHERE event IN (SELECT id FROM webhook_events WHERE account = $1)",
     "DELETE FROM webhook_events WHERE account = $1",
     "DELETE FROM audit WHERE account = $1",
     "DELETE FROM notifications WHERE account = $1",
+    "DELETE FROM account_snapshots WHERE account = $1",
     "DELETE FROM settings_changes WHERE account = $1",
     "DELETE FROM tokens WHERE account = $1",
     // Allowed by the ledger's guard for session copies alone (migration 0005).

@@ -107,6 +107,7 @@ mod demo;
 mod host;
 mod news;
 mod schedule;
+mod snapshots;
 mod sql;
 mod webhooks;
 

@@ -356,6 +356,10 @@ fn errors(method: &str, path: &str, op: &mut Operation) {
     };
     let has_body = op.request_body.is_some();
     let has_input = has_body || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    let has_query = op.parameters.as_ref().is_some_and(|p| {
+        p.iter()
+            .any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query))
+    });
     let open_to_every_token = op
         .tags
         .as_ref()
@@ -401,6 +405,11 @@ fn errors(method: &str, path: &str, op: &mut Operation) {
         codes.push((
             "422",
             "Refused by a rule (credits, caps, offers, the team, what the rate card knows); nothing changed",
+        ));
+    } else if has_query {
+        codes.push((
+            "422",
+            "The query names something the account does not have (a meter, for one)",
         ));
     }
     if matches!(

@@ -132,7 +132,7 @@ pub async fn usage(
     let result = s
         .accounts()
         .write(&account, &bearer.actor(), |a, now| {
-            Ok(apply_batch(a, &who, &batch, now))
+            apply_batch(a, &who, &batch, now)
         })
         .await?;
     Ok(Json(result))
@@ -150,21 +150,30 @@ fn apply_batch(
     who: &Caller,
     batch: &UsageBatch,
     now: DateTime<Utc>,
-) -> IngestResult {
+) -> ApiResult<IngestResult> {
     let mut out = IngestResult {
         accepted: 0,
         refused: 0,
         results: Vec::with_capacity(batch.events.len()),
     };
-    for e in &batch.events {
-        let op = Operation::Consume(ConsumeOp {
-            key: e.key.clone(),
-            meter: e.meter.clone(),
-            amount: e.amount,
-            at: now,
-            status: e.status,
-            usage: e.usage.clone(),
-        });
+    let ops: Vec<Operation> = batch
+        .events
+        .iter()
+        .map(|e| {
+            Operation::Consume(ConsumeOp {
+                key: e.key.clone(),
+                meter: e.meter.clone(),
+                amount: e.amount,
+                at: now,
+                status: e.status,
+                usage: e.usage.clone(),
+            })
+        })
+        .collect();
+    // Each event stands alone, so what any of them needs from before a snapshot the
+    // account was opened from is asked for before the first is applied.
+    account.ledger().require(&ops)?;
+    for (e, op) in batch.events.iter().zip(ops) {
         let result = match account.apply(who, op) {
             Ok(receipt) => {
                 out.accepted += 1;
@@ -197,7 +206,7 @@ fn apply_batch(
         };
         out.results.push(result);
     }
-    out
+    Ok(out)
 }
 
 /// `POST …/holds`: reserve credits for a job that is starting.

@@ -16,17 +16,20 @@
 //! search over millions of entries holds up other reads of the account, never its writes.
 
 use crate::audit::{self, Actor};
-use crate::db::{Db, News};
+use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::outbox;
 use crate::resident::{Resident, Side, Slot, heavy};
 use crate::streams::Streams;
+
+mod opening;
 use chrono::{DateTime, Utc};
 use creditboard_domain::access::{self, Caller};
 use creditboard_domain::account::Account;
 use creditboard_domain::config::settings::SettingsChange;
 use creditboard_domain::entry::{EntryId, EntryKind};
 use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
 
 pub struct Accounts {
     db: Db,
@@ -39,10 +42,20 @@ pub struct Accounts {
     pending: tokio::sync::mpsc::UnboundedSender<(String, EntryId)>,
     pub(crate) pending_rx: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<(String, EntryId)>>>,
     clock_offset: chrono::Duration,
+    /// Entries between two snapshots of an account ([`SNAPSHOT_EVERY`]; tests set less).
+    snapshot_every: AtomicU64,
 }
 
 /// How often a write is tried again after losing a race to another process's write.
 const WRITE_ATTEMPTS: usize = 3;
+
+/// How often a request on a copy opened from a snapshot may come back for more entries:
+/// an operation names all it needs at once, so one lookup is the rule.
+const LOOKUPS: usize = 4;
+
+/// An account is snapshotted once it has this many entries more than its stored snapshot
+/// reflects (none: 0): a smaller one replays in well under the time a snapshot saves.
+pub const SNAPSHOT_EVERY: u64 = 50_000;
 
 impl Accounts {
     pub fn new(db: Db) -> Self {
@@ -54,6 +67,7 @@ impl Accounts {
             pending,
             pending_rx: Mutex::new(Some(pending_rx)),
             clock_offset: chrono::Duration::zero(),
+            snapshot_every: AtomicU64::new(SNAPSHOT_EVERY),
         }
     }
 
@@ -114,7 +128,7 @@ impl Accounts {
     pub async fn read<T>(
         &self,
         account: &str,
-        f: impl FnOnce(&mut Account, DateTime<Utc>) -> ApiResult<T>,
+        f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> ApiResult<T> {
         let slot = self.resident.slot(account);
         let entries = match slot.entries() {
@@ -143,7 +157,8 @@ impl Accounts {
             self.write(account, &Actor::Server, |_, _| Ok(())).await?;
             self.fresh(&slot, Side::Reader, &mut guard, account).await?;
         }
-        self.answer(&mut guard, f)
+        self.answer(&slot, Side::Reader, &mut guard, account, f)
+            .await
     }
 
     /// [`Accounts::read`] for an account held once (`Resident::held_once`): from the
@@ -152,7 +167,7 @@ impl Accounts {
         &self,
         slot: &Slot,
         account: &str,
-        f: impl FnOnce(&mut Account, DateTime<Utc>) -> ApiResult<T>,
+        f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> ApiResult<T> {
         let mut guard = slot.writer.lock().await;
         // A reader's copy made while the account was smaller goes.
@@ -169,19 +184,50 @@ impl Accounts {
             self.write_holding(slot, &mut guard, account, &Actor::Server, |_, _| Ok(()))
                 .await?;
         }
-        self.answer(&mut guard, f)
+        self.answer(slot, Side::Writer, &mut guard, account, f)
+            .await
     }
 
     /// Runs a read on a copy brought up to date, at the later of this process's clock and the
-    /// ledger's, off the runtime's threads.
-    fn answer<T>(
+    /// ledger's, off the runtime's threads. A copy opened from a snapshot may want entries
+    /// from before it (looked up and lent, then asked again) or the whole history (the copy
+    /// is opened whole, then asked again).
+    async fn answer<T>(
         &self,
+        slot: &Slot,
+        side: Side,
         guard: &mut Option<Account>,
-        f: impl FnOnce(&mut Account, DateTime<Utc>) -> ApiResult<T>,
+        account: &str,
+        mut f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> ApiResult<T> {
-        let a = loaded(guard)?;
-        let now = self.now().max(a.ledger().now());
-        heavy(|| f(a, now))
+        for _ in 0..LOOKUPS {
+            let a = loaded(guard)?;
+            let now = self.now().max(a.ledger().now());
+            let wanted = match heavy(|| f(a, now)) {
+                Err(ApiError {
+                    wanted: Some(wanted),
+                    ..
+                }) => wanted,
+                done => {
+                    a.forget_lent();
+                    return done;
+                }
+            };
+            if wanted.history {
+                slot.want_whole();
+                self.resident.drop_copy(slot, side, guard);
+                let fresh = self.fresh(slot, side, guard, account).await;
+                self.resident.trim(slot);
+                fresh?;
+            } else {
+                let found = self.db.found(account, a.ledger().base() as u64, &wanted);
+                let found = found.await?;
+                loaded(guard)?.lend(found)?;
+            }
+        }
+        Err(ApiError::internal(format!(
+            "{account}: a read still wanted entries after {LOOKUPS} lookups"
+        )))
     }
 
     /// Brings `side`'s copy up to what is stored (loading it first if need be).
@@ -196,7 +242,7 @@ impl Accounts {
             self.load(slot, side, guard, account).await?;
             let a = loaded(guard)?;
             let news = self.db.news(account, a.last_id(), a.version()).await;
-            catch_up(a, news)
+            self.catch_up(account, a, news).await
         }
         .await;
         if fresh.is_err() {
@@ -211,7 +257,7 @@ impl Accounts {
         &self,
         account: &str,
         caller: &Caller,
-        f: impl FnOnce(&mut Account, DateTime<Utc>) -> ApiResult<T>,
+        mut f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> ApiResult<T> {
         self.read(account, |a, now| {
             access::on_team(a.config(), caller)?;
@@ -287,12 +333,14 @@ impl Accounts {
         if guard.is_some() {
             return Ok(());
         }
+        let whole = slot.wants_whole();
         let other = match side {
             Side::Writer => Side::Reader,
             Side::Reader => Side::Writer,
         };
         if let Ok(held) = slot.side(other).try_lock()
             && let Some(a) = held.as_ref()
+            && (!whole || a.ledger().base() == 0)
         {
             *guard = Some(heavy(|| a.clone()));
             // Counted at once: were the request dropped before the next count, the copy
@@ -307,6 +355,20 @@ impl Accounts {
             .ok_or_else(|| ApiError::no_account(account))?;
         if row.closed {
             return Err(ApiError::closed(account));
+        }
+        if !whole && let Some(snapshot) = self.db.snapshot(account).await? {
+            match self.open_from(account, &row, snapshot).await {
+                Ok(opened) => {
+                    *guard = Some(opened);
+                    self.resident.measure(slot, side, guard);
+                    return Ok(());
+                }
+                // A snapshot that does not fit is not trusted: the account is replayed.
+                Err(e) => {
+                    tracing::warn!("{account}: its snapshot was set aside: {}", e.message);
+                    slot.want_whole();
+                }
+            }
         }
         let started = std::time::Instant::now();
         let entries = self.db.entries_after(account, 0).await?;
@@ -336,8 +398,16 @@ impl Accounts {
             replayed - read,
             started.elapsed() - replayed,
         );
-        *guard = Some(loaded);
-        self.resident.measure(slot, side, guard);
+        let count = loaded.ledger().count() as u64;
+        if count >= self.snapshot_every() {
+            let snapshot = loaded.ledger().snapshot();
+            *guard = Some(loaded);
+            self.resident.measure(slot, side, guard);
+            self.store_snapshot(account, &snapshot).await;
+        } else {
+            *guard = Some(loaded);
+            self.resident.measure(slot, side, guard);
+        }
         Ok(())
     }
 
@@ -356,7 +426,7 @@ impl Accounts {
         let caught_up = {
             let a = loaded(guard).map_err(Conflict::Refused)?;
             let news = tx.news(account, a.last_id(), a.version()).await;
-            catch_up(a, news)
+            self.catch_up(account, a, news).await
         };
         if let Err(e) = caught_up {
             *guard = None;
@@ -371,17 +441,44 @@ impl Accounts {
             )));
         };
         let a = &mut taken;
-        let before = a.ledger().entries().len();
+        let before = a.ledger().count();
         // Entries never go back in time, even if this process's clock is behind another's.
         let now = self.now().max(a.ledger().now());
-        let result = a
-            .advance_to(now)
-            .map_err(ApiError::from)
-            .and_then(|()| f(a, now));
+        let advanced = a.advance_to(now).map_err(ApiError::from);
+        let due_end = a.ledger().count();
+        let mut result = advanced.and_then(|()| f(a, now));
+        // A copy opened from a snapshot may want entries from before it: looked up, lent,
+        // asked again. Operations ask before they change anything; one that wants the whole
+        // history, or stopped half-way, is not stored: the copy goes, and the write is tried
+        // again on one opened whole.
+        let mut lookups = 0;
+        while let Err(ApiError {
+            wanted: Some(wanted),
+            ..
+        }) = &result
+        {
+            lookups += 1;
+            if wanted.history || a.ledger().count() != due_end || lookups > LOOKUPS {
+                slot.want_whole();
+                tracing::info!("{account}: a write wants the whole history; opened whole");
+                let e = ApiError::new(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the account is being opened; try again",
+                );
+                return Err(Conflict::Lost(e));
+            }
+            let base = a.ledger().base() as u64;
+            let found = self.db.found(account, base, wanted).await;
+            a.lend(found.map_err(Conflict::Refused)?)
+                .map_err(|e| Conflict::Refused(e.into()))?;
+            result = f(a, now);
+        }
+        a.forget_lent();
         let changes = a.take_changes();
         let notifications = a.take_notifications();
         let events = outbox::outgoing(account, a.ledger(), before, &notifications, now);
-        let written = &a.ledger().entries()[before..];
+        let written = &a.ledger().entries()[before - a.ledger().base()..];
         // Top-ups this write asked for (a purchase is charged by its own request).
         let requested: Vec<EntryId> = written
             .iter()
@@ -445,19 +542,4 @@ fn loaded(guard: &mut Option<Account>) -> ApiResult<&mut Account> {
     guard
         .as_mut()
         .ok_or_else(|| ApiError::internal("account state missing after load"))
-}
-
-/// Applies what other processes stored since this one last looked.
-fn catch_up(account: &mut Account, news: ApiResult<News>) -> ApiResult<()> {
-    let News {
-        closed,
-        entries,
-        changes,
-        notifications,
-    } = news?;
-    if closed {
-        return Err(ApiError::closed(account.config().id.as_str()));
-    }
-    account.catch_up(changes, entries, notifications)?;
-    Ok(())
 }

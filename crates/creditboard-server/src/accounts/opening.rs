@@ -1,0 +1,142 @@
+//! Accounts opened from a snapshot: the snapshots stored as accounts grow, a copy opened from
+//! the newest and the entries after it, and what such a copy needs from the entries before
+//! it looked up and lent (the domain's `Wanted` and `Found`).
+
+use super::Accounts;
+use crate::db::News;
+use crate::error::{ApiError, ApiResult};
+use crate::resident::{Side, heavy};
+use creditboard_domain::account::Account;
+use creditboard_domain::ledger::LedgerSnapshot;
+use std::sync::atomic::Ordering;
+
+impl Accounts {
+    /// Snapshots accounts every `entries` entries (tests that need small accounts opened
+    /// from one).
+    pub fn set_snapshot_every(&self, entries: u64) {
+        self.snapshot_every.store(entries.max(1), Ordering::Relaxed);
+    }
+
+    pub(super) fn snapshot_every(&self) -> u64 {
+        self.snapshot_every.load(Ordering::Relaxed)
+    }
+
+    /// How many of the oldest entries each copy of `account` held here leaves in the
+    /// database (0: opened whole), writer's first.
+    pub async fn held_from(&self, account: &str) -> Vec<usize> {
+        let Some(slot) = self.resident.peek(account) else {
+            return Vec::new();
+        };
+        let mut bases = Vec::new();
+        for side in [Side::Writer, Side::Reader] {
+            if let Some(a) = slot.side(side).lock().await.as_ref() {
+                bases.push(a.ledger().base());
+            }
+        }
+        bases
+    }
+
+    /// An account opened from its snapshot and the entries after it, without those before:
+    /// what it needs from them (its pending holds' and payments' entries, what the newer
+    /// entries reverse) looked up first.
+    pub(super) async fn open_from(
+        &self,
+        account: &str,
+        row: &crate::db::AccountRow,
+        snapshot: LedgerSnapshot,
+    ) -> ApiResult<Account> {
+        let started = std::time::Instant::now();
+        let base = snapshot.entries();
+        let tail = self.db.entries_after(account, base).await?;
+        let earlier = self
+            .db
+            .found(account, base, &snapshot.wanted_for(&tail))
+            .await?;
+        let notifications = self.db.notifications_after(account, 0).await?;
+        let (config, rate_card) = (row.config.clone(), row.rate_card.clone());
+        let mut opened = heavy(|| {
+            Account::resume_tail(
+                config,
+                rate_card,
+                row.opened_at,
+                snapshot,
+                earlier,
+                tail,
+                row.version,
+                notifications,
+            )
+        })?;
+        opened.top_ups_wait_for_payment();
+        tracing::info!(
+            "opened {account} from its snapshot of {base} entries and {} after it in {:.0?}",
+            opened.ledger().entries().len(),
+            started.elapsed(),
+        );
+        Ok(opened)
+    }
+
+    /// Stores `snapshot` if it is [`super::SNAPSHOT_EVERY`] entries ahead of the stored one. A
+    /// failure is logged: the account is served all the same, replayed next time.
+    pub(super) async fn store_snapshot(&self, account: &str, snapshot: &LedgerSnapshot) {
+        let stored = async {
+            let before = self.db.snapshot_entries(account).await?;
+            if snapshot.entries() >= before + self.snapshot_every() {
+                self.db.store_snapshot(account, snapshot).await?;
+                tracing::info!(
+                    "{account}: snapshot of {} entries stored",
+                    snapshot.entries()
+                );
+            }
+            Ok::<_, ApiError>(())
+        };
+        if let Err(e) = stored.await {
+            tracing::warn!("{account}: its snapshot was not stored: {}", e.message);
+        }
+    }
+
+    /// Stores a snapshot of `account` if it is held whole and grew by [`super::SNAPSHOT_EVERY`]
+    /// entries since the stored one (the background pass).
+    pub async fn snapshot_if_grown(&self, account: &str) {
+        let Some(slot) = self.resident.peek(account) else {
+            return;
+        };
+        let snapshot = match slot.reader.try_lock() {
+            Ok(reader) => match reader.as_ref() {
+                Some(a) if a.ledger().base() == 0 && a.last_id() >= self.snapshot_every() => {
+                    Some(a.ledger().snapshot())
+                }
+                _ => None,
+            },
+            Err(_) => None,
+        };
+        if let Some(snapshot) = snapshot {
+            self.store_snapshot(account, &snapshot).await;
+        }
+    }
+
+    /// Applies what other processes stored since this copy last looked (lending first what
+    /// those entries need from before a snapshot the copy was opened from).
+    pub(super) async fn catch_up(
+        &self,
+        id: &str,
+        account: &mut Account,
+        news: ApiResult<News>,
+    ) -> ApiResult<()> {
+        let News {
+            closed,
+            entries,
+            changes,
+            notifications,
+        } = news?;
+        if closed {
+            return Err(ApiError::closed(id));
+        }
+        let wanted = account.ledger().wanted_before(&entries);
+        if !wanted.is_empty() {
+            let base = account.ledger().base() as u64;
+            account.lend(self.db.found(id, base, &wanted).await?)?;
+        }
+        account.catch_up(changes, entries, notifications)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,203 @@
+//! Accounts opened from a snapshot: a process that finds an account's snapshot opens it from
+//! that and the entries after it, without the ones before; it answers as a process that
+//! replayed everything would, takes writes that name entries from before the snapshot (a
+//! retried key, a refund, a hold's capture), and opens the account whole when a request
+//! reads the whole history.
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+
+mod common;
+
+use axum::Router;
+use axum::http::{Method, StatusCode};
+use chrono::Utc;
+use common::*;
+use serde_json::{Value, json};
+
+/// Entries between two snapshots here: small, so a test account has several.
+const EVERY: u64 = 40;
+
+/// Every read the dashboard makes.
+const READS: [&str; 6] = [
+    "/balance",
+    "/usage",
+    "/ledger?limit=50&q=job",
+    "/ledger?limit=10",
+    "/notifications",
+    "/team",
+];
+
+/// An answer without the instants it was made at.
+fn timeless(mut v: Value) -> Value {
+    match &mut v {
+        Value::Object(map) => {
+            map.remove("as_of");
+            map.remove("data_through");
+            for value in map.values_mut() {
+                *value = timeless(value.take());
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|x| *x = timeless(x.take())),
+        _ => {}
+    }
+    v
+}
+
+async fn get(router: &Router, token: &str, rest: &str) -> Value {
+    let (status, body) = call(router, Method::GET, &path(rest), Some(token), None).await;
+    assert_eq!(status, StatusCode::OK, "{rest}: {body}");
+    timeless(body)
+}
+
+async fn usage(router: &Router, token: &str, jobs: std::ops::Range<u32>) -> Value {
+    let events: Vec<Value> = jobs
+        .map(|n| {
+            json!({"key": format!("job-{n}"), "meter": "credits", "amount": 3 + n % 5,
+                         "usage": {"description": format!("job {n}")}})
+        })
+        .collect();
+    let (status, body) = post(router, token, &path("/usage"), &json!({"events": events})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn an_account_opened_from_its_snapshot_answers_as_one_replayed_whole() {
+    for db in each_backend().await {
+        let (first, t) = server(&db, 100_000).await;
+        first.accounts().set_snapshot_every(EVERY);
+        let first_app = creditboard_server::router(first.clone());
+        // A history: jobs, one refunded later, a hold left pending.
+        let jobs = usage(&first_app, &t.service, 0..60).await;
+        let early_job = jobs["results"][3]["entry"].as_u64().unwrap();
+        let (status, hold) = post(
+            &first_app,
+            &t.service,
+            &path("/holds"),
+            &json!({"key": "render-1", "meter": "credits", "amount": 500}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{hold}");
+        let hold_id = hold["entries"][0]["id"].as_u64().unwrap();
+        usage(&first_app, &t.service, 60..100).await;
+        // Held whole here (it had no snapshot); the background pass stores one.
+        get(&first_app, &t.admin, "/balance").await;
+        first.accounts().snapshot_if_grown(ACCOUNT).await;
+        let stored = first.db().snapshot_entries(ACCOUNT).await.unwrap();
+        assert!(stored > hold_id, "a snapshot after the hold: {stored}");
+
+        // Another process opens it from the snapshot: the entries before it stay stored.
+        let second = state_at(&db, Utc::now(), None).await;
+        second.accounts().set_snapshot_every(EVERY);
+        let second_app = creditboard_server::router(second.clone());
+        let balance = get(&second_app, &t.admin, "/balance").await;
+        assert_eq!(balance, get(&first_app, &t.admin, "/balance").await);
+        let held = second.accounts().held_from(ACCOUNT).await;
+        assert!(
+            !held.is_empty() && held.iter().all(|&b| b as u64 == stored),
+            "opened from the snapshot of {stored}: {held:?}"
+        );
+
+        // Writes naming what is before it: a retried job answers as the first time did…
+        let again = usage(&second_app, &t.service, 3..4).await;
+        assert_eq!(again["results"][0]["replayed"], json!(true), "{again}");
+        assert_eq!(again["results"][0]["entry"].as_u64(), Some(early_job));
+        // … the same key with another amount is refused, naming the difference…
+        let events = json!({"events": [{"key": "job-3", "meter": "credits", "amount": 99}]});
+        let (_, conflict) = post(&second_app, &t.service, &path("/usage"), &events).await;
+        assert_eq!(
+            conflict["results"][0]["error"]["code"],
+            json!("idempotency_conflict")
+        );
+        // … a refund of an early job and the capture of the pending hold go through.
+        let (status, refund) = post(
+            &second_app,
+            &t.service,
+            &path("/refunds"),
+            &json!({"key": "refund-job-3", "of": early_job}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{refund}");
+        let (status, capture) = post(
+            &second_app,
+            &t.service,
+            &path(&format!("/holds/{hold_id}/capture")),
+            &json!({"key": "render-1-done", "amount": 320}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{capture}");
+        // A refund of more than is left is refused as it would be on the whole ledger.
+        let (status, twice) = post(
+            &second_app,
+            &t.service,
+            &path("/refunds"),
+            &json!({"key": "refund-job-3-again", "of": early_job}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{twice}");
+        assert!(
+            second
+                .accounts()
+                .held_from(ACCOUNT)
+                .await
+                .iter()
+                .all(|&b| b > 0),
+            "the writes needed no more than the entries they name"
+        );
+
+        // Every read answers as the first process's (which replayed everything and takes
+        // in what the second wrote); a listing opens the second's copy whole.
+        for read in READS {
+            assert_eq!(
+                get(&second_app, &t.admin, read).await,
+                get(&first_app, &t.admin, read).await,
+                "{read}"
+            );
+        }
+        assert!(second.accounts().held_from(ACCOUNT).await.contains(&0));
+        // The balance is what the writes make, counted independently: 100,000 granted,
+        // the 100 jobs (3 + n % 5 each), the job refunded, 320 of the hold captured.
+        let jobs: i64 = (0..100).map(|n| 3 + n % 5).sum();
+        let job_3 = 6; // 3 + 3 % 5
+        let expected = INCLUDED + 100_000 - jobs + job_3 - 320;
+        assert_eq!(available(&second_app, &t.admin).await, expected);
+    }
+}
+
+#[tokio::test]
+async fn a_snapshot_that_does_not_fit_the_entries_is_set_aside() {
+    for db in each_backend().await {
+        // Not snapshotted here (the default: every 50,000 entries).
+        let (first, t) = server(&db, 100_000).await;
+        let app = creditboard_server::router(first.clone());
+        usage(&app, &t.service, 0..50).await;
+        get(&app, &t.admin, "/balance").await;
+        // The other account's snapshot stored as this one's: its balances are not these.
+        let other = state_at(&db, Utc::now(), None).await;
+        other.accounts().set_snapshot_every(1);
+        let other_app = creditboard_server::router(other.clone());
+        let events = json!({"events": [{"key": "x", "meter": "credits", "amount": 7}]});
+        post(
+            &other_app,
+            &t.other_service,
+            &format!("/api/v1/accounts/{OTHER}/usage"),
+            &events,
+        )
+        .await;
+        let (status, _) = call(
+            &other_app,
+            Method::GET,
+            &format!("/api/v1/accounts/{OTHER}/balance"),
+            Some(&t.other_admin),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let wrong = other.db().snapshot(OTHER).await.unwrap().unwrap();
+        first.db().store_snapshot(ACCOUNT, &wrong).await.unwrap();
+        usage(&app, &t.service, 50..60).await;
+        // A new process replays the account instead, and answers right.
+        let fresh = creditboard_server::router(state_at(&db, Utc::now(), None).await);
+        let jobs: i64 = (0..60).map(|n| 3 + n % 5).sum();
+        assert_eq!(available(&fresh, &t.admin).await, INCLUDED + 100_000 - jobs);
+    }
+}
