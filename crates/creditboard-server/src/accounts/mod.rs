@@ -170,11 +170,21 @@ impl Accounts {
         f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> ApiResult<T> {
         let mut guard = slot.writer.lock().await;
-        // A reader's copy made while the account was smaller goes.
+        // A reader's copy made while the account was smaller goes; one holding the whole
+        // history, where the writer's was opened from a snapshot, becomes the writer's (it
+        // catches up below) rather than being opened again.
         if let Ok(mut reader) = slot.reader.try_lock()
             && reader.is_some()
         {
-            self.resident.drop_copy(slot, Side::Reader, &mut reader);
+            let whole = |a: &Option<Account>| a.as_ref().is_some_and(|a| a.ledger().base() == 0);
+            if whole(&reader) && !whole(&guard) {
+                self.resident.drop_copy(slot, Side::Writer, &mut guard);
+                *guard = reader.take();
+                self.resident.measure(slot, Side::Reader, &reader);
+                self.resident.measure(slot, Side::Writer, &guard);
+            } else {
+                self.resident.drop_copy(slot, Side::Reader, &mut reader);
+            }
         }
         let fresh = self.fresh(slot, Side::Writer, &mut guard, account).await;
         self.resident.trim(slot);
