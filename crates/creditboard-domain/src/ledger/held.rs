@@ -227,18 +227,21 @@ impl Ledger {
         if self.base == 0 {
             return;
         }
-        let pending = |id: &EntryId| self.holds.contains_key(id) || self.payments.contains_key(id);
-        let (kept, forgotten): (BTreeMap<_, _>, BTreeMap<_, _>) =
-            std::mem::take(&mut self.lent.entries)
-                .into_iter()
-                .partition(|(id, _)| pending(id));
-        for e in forgotten.values() {
-            if let Some(key) = e.key.operation_key() {
-                self.unindex_key(key, (e.id.0 - 1) as usize);
-            }
+        // No lent key stays indexed, a kept entry's included: its operation's other entries
+        // go, so a repeat of it is looked up whole again.
+        let lent_keys: Vec<(String, usize)> = self
+            .lent
+            .entries
+            .values()
+            .filter_map(|e| Some((e.key.operation_key()?.to_string(), (e.id.0 - 1) as usize)))
+            .collect();
+        for (key, position) in lent_keys {
+            self.unindex_key(&key, position);
         }
+        let mut entries = std::mem::take(&mut self.lent.entries);
+        entries.retain(|id, _| self.holds.contains_key(id) || self.payments.contains_key(id));
         self.lent = Lent {
-            entries: kept,
+            entries,
             ..Lent::default()
         };
     }

@@ -341,7 +341,10 @@ impl Ledger {
             _ => {
                 let kept = self.entries[..c.entries - self.base].to_vec();
                 let (config, opened_at) = (self.config.clone(), self.opened_at);
-                let rebuilt = match self.origin.take() {
+                let rebuilt = match self.origin.clone() {
+                    // Rebuilt from the same snapshot with what was lent; should that not be
+                    // enough, the copy keeps what the operation wrote and its store, seeing
+                    // a refusal after writes, throws it away rather than storing them.
                     Some(origin) => {
                         let lent = self.lent_again();
                         Ledger::resume_tail(config, opened_at, *origin, lent, kept)

@@ -103,7 +103,7 @@ impl Ledger {
     /// A hold nobody settled in time: given back whole, as a release the ledger writes.
     fn expire_hold(&mut self, id: EntryId, at: DateTime<Utc>) -> Result<()> {
         // A hold stored before holds expired may be overdue: released now, not in the past.
-        let last = self.entries.last().map_or(at, |e| e.at);
+        let last = self.newest_at();
         self.give_back_hold(id, hold_expiry_key(id), at.max(last), EntryStatus::Failed)
     }
 

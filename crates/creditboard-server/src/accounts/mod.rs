@@ -252,7 +252,7 @@ impl Accounts {
             self.load(slot, side, guard, account).await?;
             let a = loaded(guard)?;
             let news = self.db.news(account, a.last_id(), a.version()).await;
-            self.catch_up(account, a, news).await
+            self.catch_up(account, a, news, None).await
         }
         .await;
         if fresh.is_err() {
@@ -436,7 +436,7 @@ impl Accounts {
         let caught_up = {
             let a = loaded(guard).map_err(Conflict::Refused)?;
             let news = tx.news(account, a.last_id(), a.version()).await;
-            self.catch_up(account, a, news).await
+            self.catch_up(account, a, news, Some(&mut tx)).await
         };
         if let Err(e) = caught_up {
             *guard = None;
@@ -479,10 +479,18 @@ impl Accounts {
                 return Err(Conflict::Lost(e));
             }
             let base = a.ledger().base() as u64;
-            let found = self.db.found(account, base, wanted).await;
+            let found = tx.found(account, base, wanted).await;
             a.lend(found.map_err(Conflict::Refused)?)
                 .map_err(|e| Conflict::Refused(e.into()))?;
             result = f(a, now);
+        }
+        // A refusal after the operation wrote entries is a rule broken half-way (the domain
+        // checks before it writes): nothing of it is stored, and the copy goes.
+        if result.is_err() && a.ledger().count() != due_end {
+            tracing::error!("{account}: a refused write left entries behind; not stored");
+            return Err(Conflict::Refused(result.err().unwrap_or_else(|| {
+                ApiError::internal("a refused write left entries behind")
+            })));
         }
         a.forget_lent();
         let changes = a.take_changes();

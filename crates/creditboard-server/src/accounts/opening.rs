@@ -3,7 +3,7 @@
 //! it looked up and lent (the domain's `Wanted` and `Found`).
 
 use super::Accounts;
-use crate::db::News;
+use crate::db::{News, WriteTx};
 use crate::error::{ApiError, ApiResult};
 use crate::resident::{Side, heavy};
 use creditboard_domain::account::Account;
@@ -121,6 +121,7 @@ impl Accounts {
         id: &str,
         account: &mut Account,
         news: ApiResult<News>,
+        tx: Option<&mut WriteTx>,
     ) -> ApiResult<()> {
         let News {
             closed,
@@ -134,7 +135,11 @@ impl Accounts {
         let wanted = account.ledger().wanted_before(&entries);
         if !wanted.is_empty() {
             let base = account.ledger().base() as u64;
-            account.lend(self.db.found(id, base, &wanted).await?)?;
+            let found = match tx {
+                Some(tx) => tx.found(id, base, &wanted).await?,
+                None => self.db.found(id, base, &wanted).await?,
+            };
+            account.lend(found)?;
         }
         account.catch_up(changes, entries, notifications)?;
         Ok(())

@@ -2,13 +2,16 @@
 //! entries before its held ones that an operation names (by id, by key, a payment's
 //! settlement), as the domain's `Wanted` asks and its `Found` answers.
 
-use super::{Db, corrupt};
+use super::{Db, WriteTx, corrupt};
 use crate::error::{ApiError, ApiResult};
 use creditboard_domain::LedgerEntry;
 use creditboard_domain::ledger::{Found, LedgerSnapshot, Wanted};
 
 /// Values per `IN (…)` list: well under either database's parameter limit.
 const IN_CHUNK: usize = 500;
+
+/// Entries read at a time after an operation's own one, looking for those derived from it.
+const RUN_CHUNK: i64 = 64;
 
 impl Db {
     /// The newest snapshot of `account`'s ledger, if one was stored.
@@ -49,80 +52,151 @@ impl Db {
             .map(|_| ())?);
         Ok(())
     }
+}
 
-    /// What `wanted` names among the first `base` entries of `account` (newer entries are the
-    /// copy's own to catch up with, never lent).
-    pub async fn found(&self, account: &str, base: u64, wanted: &Wanted) -> ApiResult<Found> {
-        let mut entries = Vec::new();
-        for ids in wanted.ids.chunks(IN_CHUNK) {
-            let ids: Vec<i64> = ids.iter().filter_map(|&i| i64::try_from(i).ok()).collect();
-            entries.extend(self.entries_in(account, "id", &ids).await?);
-        }
-        let keys = wanted.entry_keys();
-        let mut primaries = Vec::new();
-        for chunk in keys.chunks(IN_CHUNK) {
-            primaries.extend(self.entries_in(account, "op_key", chunk).await?);
-        }
-        // An operation's own entry found, the entries derived from it (`<key>#…`) too: the
-        // keys between "<key>#" and "<key>$", '$' being the character after '#'.
-        for e in &primaries {
-            if wanted.keys.iter().any(|k| k == e.key.as_str()) {
-                let key = e.key.as_str();
-                let sql =
-                    "SELECT body FROM entries WHERE account = $1 AND op_key > $2 AND op_key < $3";
-                let rows: Vec<(String,)> = on!(self, pool => sqlx::query_as(sql)
-                    .bind(account)
-                    .bind(format!("{key}#"))
-                    .bind(format!("{key}$"))
-                    .fetch_all(pool)
-                    .await?);
-                for (body,) in rows {
-                    entries.push(serde_json::from_str(&body).map_err(corrupt)?);
-                }
-            }
-        }
-        entries.extend(primaries);
-        entries.retain(|e: &LedgerEntry| e.id.0 <= base);
-        entries.sort_by_key(|e| e.id);
-        entries.dedup_by_key(|e| e.id);
-        Ok(Found {
-            entries,
-            keys: wanted.keys.clone(),
-            settlements: wanted.settlements.clone(),
-        })
-    }
+/// A value bound into a lookup.
+enum Param {
+    Int(i64),
+    Text(String),
+}
 
-    /// The entries of `account` whose `column` is one of `values`.
-    async fn entries_in<T>(
-        &self,
+/// Where lookups run: the pool (a read), or the write in progress, so a write never waits
+/// for a second connection while it holds one.
+trait Select {
+    /// The bodies of the entries of `account` that `sql` selects (`$1` the account, `$2…`
+    /// the parameters).
+    fn bodies(
+        &mut self,
+        sql: &str,
         account: &str,
-        column: &str,
-        values: &[T],
-    ) -> ApiResult<Vec<LedgerEntry>>
-    where
-        T: for<'q> sqlx::Encode<'q, sqlx::Sqlite>
-            + for<'q> sqlx::Encode<'q, sqlx::Postgres>
-            + sqlx::Type<sqlx::Sqlite>
-            + sqlx::Type<sqlx::Postgres>
-            + Sync,
-    {
-        if values.is_empty() {
-            return Ok(Vec::new());
+        params: &[Param],
+    ) -> impl std::future::Future<Output = ApiResult<Vec<String>>> + Send;
+}
+
+macro_rules! bodies {
+    ($conn:expr, $sql:expr, $account:expr, $params:expr) => {{
+        let mut q = sqlx::query_as::<_, (String,)>($sql).bind($account);
+        for p in $params {
+            q = match p {
+                Param::Int(i) => q.bind(*i),
+                Param::Text(t) => q.bind(t.as_str()),
+            };
         }
-        let list = (2..values.len() + 2)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(",");
-        let sql = format!("SELECT body FROM entries WHERE account = $1 AND {column} IN ({list})");
-        let rows: Vec<(String,)> = on!(self, pool => {
-            let mut q = sqlx::query_as(&sql).bind(account);
-            for v in values {
-                q = q.bind(v);
-            }
-            q.fetch_all(pool).await?
-        });
-        rows.iter()
-            .map(|(body,)| serde_json::from_str(body).map_err(corrupt))
-            .collect()
+        Ok(q.fetch_all($conn)
+            .await?
+            .into_iter()
+            .map(|(b,)| b)
+            .collect())
+    }};
+}
+
+impl Select for &Db {
+    async fn bodies(
+        &mut self,
+        sql: &str,
+        account: &str,
+        params: &[Param],
+    ) -> ApiResult<Vec<String>> {
+        on!(*self, pool => bodies!(pool, sql, account, params))
     }
+}
+
+impl Select for WriteTx {
+    async fn bodies(
+        &mut self,
+        sql: &str,
+        account: &str,
+        params: &[Param],
+    ) -> ApiResult<Vec<String>> {
+        on!(tx self, t => bodies!(&mut **t, sql, account, params))
+    }
+}
+
+impl Db {
+    /// [`found`] through the pool.
+    pub async fn found(&self, account: &str, base: u64, wanted: &Wanted) -> ApiResult<Found> {
+        found(&mut &*self, account, base, wanted).await
+    }
+}
+
+impl WriteTx {
+    /// [`found`] inside this write.
+    pub async fn found(&mut self, account: &str, base: u64, wanted: &Wanted) -> ApiResult<Found> {
+        found(self, account, base, wanted).await
+    }
+}
+
+/// What `wanted` names among the first `base` entries of `account` (newer entries are the
+/// copy's own to catch up with, never lent).
+async fn found(
+    from: &mut impl Select,
+    account: &str,
+    base: u64,
+    wanted: &Wanted,
+) -> ApiResult<Found> {
+    let ids: Vec<Param> = wanted
+        .ids
+        .iter()
+        .filter_map(|&i| i64::try_from(i).ok())
+        .map(Param::Int)
+        .collect();
+    let keys: Vec<Param> = wanted.entry_keys().into_iter().map(Param::Text).collect();
+    let mut entries: Vec<LedgerEntry> = Vec::new();
+    for (column, values) in [("id", &ids), ("op_key", &keys)] {
+        for chunk in values.chunks(IN_CHUNK) {
+            let list = (2..chunk.len() + 2)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql =
+                format!("SELECT body FROM entries WHERE account = $1 AND {column} IN ({list})");
+            for body in from.bodies(&sql, account, chunk).await? {
+                entries.push(serde_json::from_str(&body).map_err(corrupt)?);
+            }
+        }
+    }
+    // An operation's own entry found, those derived from it (`<key>#…`) follow it, in id
+    // order and unbroken (as the ledger writes them): read by id, a chunk at a time.
+    let operations: Vec<(u64, String)> = entries
+        .iter()
+        .filter(|e| wanted.keys.iter().any(|k| k == e.key.as_str()))
+        .map(|e| (e.id.0, e.key.as_str().to_string()))
+        .collect();
+    for (first, key) in operations {
+        let prefix = format!("{key}#");
+        let mut after = i64::try_from(first).map_err(ApiError::internal)?;
+        loop {
+            let sql =
+                "SELECT body FROM entries WHERE account = $1 AND id > $2 AND id <= $3 ORDER BY id";
+            let bodies = from
+                .bodies(
+                    sql,
+                    account,
+                    &[Param::Int(after), Param::Int(after + RUN_CHUNK)],
+                )
+                .await?;
+            let read = bodies.len();
+            let mut derived = 0;
+            for body in bodies {
+                let e: LedgerEntry = serde_json::from_str(&body).map_err(corrupt)?;
+                if !e.key.as_str().starts_with(&prefix) {
+                    break;
+                }
+                derived += 1;
+                entries.push(e);
+            }
+            if derived < RUN_CHUNK as usize || read < RUN_CHUNK as usize {
+                break;
+            }
+            after += RUN_CHUNK;
+        }
+    }
+    entries.retain(|e| e.id.0 <= base);
+    entries.sort_by_key(|e| e.id);
+    entries.dedup_by_key(|e| e.id);
+    Ok(Found {
+        entries,
+        keys: wanted.keys.clone(),
+        settlements: wanted.settlements.clone(),
+    })
 }
