@@ -13,40 +13,10 @@ use common::*;
 use creditboard_server::state::AppState;
 use serde_json::{Value, json};
 
-/// Every read the dashboard makes, for both accounts.
-const READS: [&str; 6] = [
-    "/balance",
-    "/usage",
-    "/ledger?limit=50&q=job",
-    "/ledger?limit=10",
-    "/notifications",
-    "/team",
-];
-
-/// An answer without the instants it was made at (two processes answer a moment apart).
-fn timeless(mut v: Value) -> Value {
-    match &mut v {
-        Value::Object(map) => {
-            map.remove("as_of");
-            map.remove("data_through");
-            for value in map.values_mut() {
-                *value = timeless(value.take());
-            }
-        }
-        Value::Array(items) => {
-            for value in items.iter_mut() {
-                *value = timeless(value.take());
-            }
-        }
-        _ => {}
-    }
-    v
-}
-
 async fn reads(router: &Router, tokens: &[(&str, &str)]) -> Vec<(String, Value)> {
     let mut answers = Vec::new();
     for (account, token) in tokens {
-        for read in READS {
+        for read in DASHBOARD_READS {
             let uri = format!("/api/v1/accounts/{account}{read}");
             let (status, body) = call(router, Method::GET, &uri, Some(token), None).await;
             assert_eq!(status, StatusCode::OK, "{uri}: {body}");

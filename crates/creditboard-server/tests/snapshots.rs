@@ -16,32 +16,6 @@ use serde_json::{Value, json};
 /// Entries between two snapshots here: small, so a test account has several.
 const EVERY: u64 = 40;
 
-/// Every read the dashboard makes.
-const READS: [&str; 6] = [
-    "/balance",
-    "/usage",
-    "/ledger?limit=50&q=job",
-    "/ledger?limit=10",
-    "/notifications",
-    "/team",
-];
-
-/// An answer without the instants it was made at.
-fn timeless(mut v: Value) -> Value {
-    match &mut v {
-        Value::Object(map) => {
-            map.remove("as_of");
-            map.remove("data_through");
-            for value in map.values_mut() {
-                *value = timeless(value.take());
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|x| *x = timeless(x.take())),
-        _ => {}
-    }
-    v
-}
-
 async fn get(router: &Router, token: &str, rest: &str) -> Value {
     let (status, body) = call(router, Method::GET, &path(rest), Some(token), None).await;
     assert_eq!(status, StatusCode::OK, "{rest}: {body}");
@@ -146,7 +120,7 @@ async fn an_account_opened_from_its_snapshot_answers_as_one_replayed_whole() {
 
         // Every read answers as the first process's (which replayed everything and takes
         // in what the second wrote); a listing opens the second's copy whole.
-        for read in READS {
+        for read in DASHBOARD_READS {
             assert_eq!(
                 get(&second_app, &t.admin, read).await,
                 get(&first_app, &t.admin, read).await,

@@ -31,8 +31,16 @@ impl Wanted {
     }
 
     fn id(id: EntryId) -> Self {
+        Wanted::entries([id])
+    }
+
+    /// Entries by id, each named once, in order.
+    pub(super) fn entries(ids: impl IntoIterator<Item = EntryId>) -> Self {
+        let mut ids: Vec<u64> = ids.into_iter().map(|id| id.0).collect();
+        ids.sort_unstable();
+        ids.dedup();
         Wanted {
-            ids: vec![id.0],
+            ids,
             ..Wanted::default()
         }
     }
@@ -110,18 +118,12 @@ impl Ledger {
     /// What entries stored after the held ones (another process's, to catch up with) need
     /// from before them: what they reverse.
     pub fn wanted_before(&self, entries: &[LedgerEntry]) -> Wanted {
-        let mut ids: Vec<u64> = entries
-            .iter()
-            .filter_map(|e| e.reverses)
-            .filter(|id| self.needs_id(*id))
-            .map(|id| id.0)
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        Wanted {
-            ids,
-            ..Wanted::default()
-        }
+        Wanted::entries(
+            entries
+                .iter()
+                .filter_map(|e| e.reverses)
+                .filter(|id| self.needs_id(*id)),
+        )
     }
 
     /// How many entries the ledger has, held or not: the newest entry's id.

@@ -48,22 +48,15 @@ impl LedgerSnapshot {
     /// entries before it: the pending holds' and payments' own entries (what settling them
     /// reads), and whatever a tail entry reverses.
     pub fn wanted_for(&self, tail: &[LedgerEntry]) -> Wanted {
-        let before = |id: &u64| *id >= 1 && *id <= self.entries;
-        let mut ids: Vec<u64> = self
-            .holds
-            .iter()
-            .map(|(id, _)| *id)
-            .chain(self.payments.iter().map(|(id, _)| *id))
-            .chain(tail.iter().filter_map(|e| e.reverses))
-            .map(|id| id.0)
-            .filter(before)
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        Wanted {
-            ids,
-            ..Wanted::default()
-        }
+        let before = |id: &EntryId| id.0 >= 1 && id.0 <= self.entries;
+        Wanted::entries(
+            self.holds
+                .iter()
+                .map(|(id, _)| *id)
+                .chain(self.payments.iter().map(|(id, _)| *id))
+                .chain(tail.iter().filter_map(|e| e.reverses))
+                .filter(before),
+        )
     }
 
     /// Whether it fits a ledger of `config` before any entry is read: every meter has its
