@@ -12,7 +12,7 @@ use crate::hooks::account::use_may;
 use crate::hooks::team::use_team;
 use crate::hooks::usage::{use_offered_period, use_usage};
 use creditboard_domain::access::Action;
-use creditboard_domain::api::{AccountView, TeamView};
+use creditboard_domain::api::TeamView;
 use creditboard_domain::config::meter::MeterConfig;
 use creditboard_domain::config::settings::SettingsChange;
 use creditboard_domain::config::{Member, Role};
@@ -32,27 +32,52 @@ pub fn TeamPage() -> impl IntoView {
             _ => now.date_naive(),
         }
     });
-    let last_save = LastSave::default();
-    let body = move || match (data.account.get(), usage.get(), team.get()) {
-        (Some(Ok(account)), Some(Ok(used)), Some(Ok(spend))) => account
-            .meters
-            .clone()
-            .into_iter()
-            .filter_map(|meter| {
-                let in_period = used.meters.iter().find(|u| u.meter == meter.id)?.clone();
-                Some(view! {
-                    <MemberTable
-                        meter
-                        account=account.clone()
-                        usage=in_period
-                        team=spend.clone()
-                        last_save
-                    />
+    // What the tables are made of: their meters and members. Only a change to those builds
+    // the rows anew; the answers that arrive after a save, or as others use credits, update
+    // the rows in place, so a cap being typed, its field's focus and what the save said stay.
+    let shape = Memo::new(
+        move |_| match (data.account.get(), usage.get(), team.get()) {
+            (Some(Ok(account)), Some(Ok(used)), Some(Ok(_))) => Ok(Some(Shape {
+                meters: account
+                    .meters
+                    .iter()
+                    .filter(|m| used.meters.iter().any(|u| u.meter == m.id))
+                    .cloned()
+                    .collect(),
+                members: account.members.clone(),
+            })),
+            (Some(Err(e)), _, _) | (_, Some(Err(e)), _) | (_, _, Some(Err(e))) => Err(e),
+            _ => Ok(None),
+        },
+    );
+    let spend = Signal::derive(move || team.get().and_then(Result::ok));
+    let body = move || match shape.get() {
+        Ok(Some(Shape { meters, members })) => {
+            let multi = meters.len() > 1;
+            meters
+                .into_iter()
+                .map(|meter| {
+                    let id = meter.id.clone();
+                    let in_period = Memo::new(move |_| {
+                        usage.with(|u| {
+                            let u = u.as_ref()?.as_ref().ok()?;
+                            u.meters.iter().find(|m| m.meter == id).cloned()
+                        })
+                    });
+                    view! {
+                        <MemberTable
+                            meter
+                            members=members.clone()
+                            multi
+                            usage=in_period.into()
+                            team=spend
+                        />
+                    }
                 })
-            })
-            .collect_view()
-            .into_any(),
-        (Some(Err(e)), _, _) | (_, Some(Err(e)), _) | (_, _, Some(Err(e))) => view! {
+                .collect_view()
+                .into_any()
+        }
+        Err(e) => view! {
             <ErrorPanel what="your team" error=e retry=move |_| {
                 data.refetch();
                 usage.refetch();
@@ -60,7 +85,9 @@ pub fn TeamPage() -> impl IntoView {
             } />
         }
         .into_any(),
-        _ => view! { <div class="skeleton-block" aria-busy="true">"Loading…"</div> }.into_any(),
+        Ok(None) => {
+            view! { <div class="skeleton-block" aria-busy="true">"Loading…"</div> }.into_any()
+        }
     };
     view! {
         <header class="page-head">
@@ -75,41 +102,49 @@ pub fn TeamPage() -> impl IntoView {
     }
 }
 
-/// The last cap saved: its row (`member/meter`), what the save said, and whether its field
-/// takes the keyboard focus back. Saving refreshes the page's data, which builds the rows
-/// anew (once per answer that arrives), so this outlives them: each new row of that kind
-/// shows the message, and those built while the refresh lasts refocus the field.
-#[derive(Clone, Copy, Default)]
-struct LastSave(StoredValue<Option<(String, Said, bool)>>);
-
-/// How long after a save a rebuilt row takes the focus back.
-const REFOCUS_FOR: std::time::Duration = std::time::Duration::from_secs(3);
+/// The meters the team tables show (those the usage answer has) and the members in them.
+#[derive(Clone, PartialEq)]
+struct Shape {
+    meters: Vec<MeterConfig>,
+    members: Vec<Member>,
+}
 
 #[component]
 fn MemberTable(
     meter: MeterConfig,
-    account: AccountView,
-    usage: MeterUsage,
-    team: TeamView,
-    last_save: LastSave,
+    members: Vec<Member>,
+    multi: bool,
+    /// The meter's usage in the period.
+    usage: Signal<Option<MeterUsage>>,
+    /// Each member's spend this month and caps.
+    team: Signal<Option<TeamView>>,
 ) -> impl IntoView {
-    let multi = account.meters.len() > 1;
-    let rows = account
-        .members
-        .iter()
+    let rows = members
+        .into_iter()
         .map(|m| {
-            let used = usage
-                .by_member
-                .iter()
-                .find(|r| r.key == m.id.as_str())
-                .map_or(creditboard_domain::Amount::ZERO, |r| r.used);
-            let share = format::percent(format::share_bp(used, usage.used));
-            let spend = team
-                .spend
-                .iter()
-                .find(|s| s.member == m.id && s.meter == meter.id)
-                .cloned();
-            view! { <MemberRow member=m.clone() meter=meter.clone() used share spend last_save /> }
+            let key = m.id.clone();
+            let used = Signal::derive(move || {
+                usage.with(|u| {
+                    u.as_ref()
+                        .and_then(|u| u.by_member.iter().find(|r| r.key == key.as_str()))
+                        .map_or(creditboard_domain::Amount::ZERO, |r| r.used)
+                })
+            });
+            let share = Signal::derive(move || {
+                let all = usage.with(|u| u.as_ref().map(|u| u.used).unwrap_or_default());
+                format::percent(format::share_bp(used.get(), all))
+            });
+            let (member, meter_id) = (m.id.clone(), meter.id.clone());
+            let spend = Memo::new(move |_| {
+                team.with(|t| {
+                    t.as_ref()?
+                        .spend
+                        .iter()
+                        .find(|s| s.member == member && s.meter == meter_id)
+                        .cloned()
+                })
+            });
+            view! { <MemberRow member=m meter=meter.clone() used share spend=spend.into() /> }
         })
         .collect_view();
     view! {
@@ -138,32 +173,28 @@ fn MemberTable(
 fn MemberRow(
     member: Member,
     meter: MeterConfig,
-    used: creditboard_domain::Amount,
-    share: String,
-    spend: Option<creditboard_domain::api::MemberSpend>,
-    last_save: LastSave,
+    used: Signal<creditboard_domain::Amount>,
+    share: Signal<String>,
+    spend: Signal<Option<creditboard_domain::api::MemberSpend>>,
 ) -> impl IntoView {
     let may = use_may(Action::ChangeMemberCaps);
-    let row = format!("{}/{}", member.id, meter.id);
-    let input = NodeRef::<leptos::html::Input>::new();
-    let (said, refocus) = last_save.0.with_value(|last| match last {
-        Some((key, said, refocus)) if *key == row => (said.clone(), *refocus),
-        _ => (None, false),
+    let cap = Memo::new(move |_| spend.with(|s| s.as_ref().and_then(|s| s.cap)));
+    let this_month = move || spend.with(|s| s.as_ref().map(|s| s.this_month).unwrap_or_default());
+    let m0 = meter.clone();
+    let cap_input = move |cap: Option<creditboard_domain::Amount>| {
+        cap.map(|c| format::number(c, &m0).replace(',', ""))
+            .unwrap_or_default()
+    };
+    let text = RwSignal::new(cap_input(cap.get_untracked()));
+    // A cap saved (here or by another admin) is what the field shows from then on.
+    Effect::new(move |before: Option<Option<creditboard_domain::Amount>>| {
+        let now = cap.get();
+        if before.is_some_and(|b| b != now) {
+            text.set(cap_input(now));
+        }
+        now
     });
-    if refocus {
-        Effect::new(move |_| {
-            if let Some(input) = input.get() {
-                let _ = input.focus();
-            }
-        });
-    }
-    let cap = spend.as_ref().and_then(|s| s.cap);
-    let this_month = spend.as_ref().map(|s| s.this_month).unwrap_or_default();
-    let text = RwSignal::new(
-        cap.map(|c| format::number(c, &meter).replace(',', ""))
-            .unwrap_or_default(),
-    );
-    let outcome = RwSignal::<Said>::new(said);
+    let outcome = RwSignal::<Said>::new(None);
     let set_cap = use_change_settings();
     // What the saved cap means: none, a stop (0), or a limit.
     let cleared = StoredValue::new(false);
@@ -172,30 +203,14 @@ fn MemberRow(
         "Saved: {} cannot use {} until the month ends.",
         member.name, meter.name
     );
-    let r1 = row.clone();
-    // The table is built again after a save: the row says so, and the input keeps the focus.
     Effect::new(move |_| match set_cap.value().get() {
-        Some(Ok(())) => {
-            let said = Some(Ok(if cleared.get_value() {
-                "No cap.".to_string()
-            } else if stopped.get_value() {
-                stop_note.clone()
-            } else {
-                "Saved.".to_string()
-            }));
-            outcome.set(said.clone());
-            last_save.0.set_value(Some((r1.clone(), said, true)));
-            set_timeout(
-                move || {
-                    last_save.0.try_update_value(|last| {
-                        if let Some(last) = last {
-                            last.2 = false;
-                        }
-                    });
-                },
-                REFOCUS_FOR,
-            );
-        }
+        Some(Ok(())) => outcome.set(Some(Ok(if cleared.get_value() {
+            "No cap.".to_string()
+        } else if stopped.get_value() {
+            stop_note.clone()
+        } else {
+            "Saved.".to_string()
+        }))),
         Some(Err(e)) => outcome.set(Some(Err(e.to_string()))),
         None => {}
     });
@@ -224,24 +239,28 @@ fn MemberRow(
         Role::Admin => "Admin",
         Role::Member => "Member",
     };
-    let cap_text = cap.map_or_else(|| "No cap".to_owned(), |c| format::amount(c, &meter));
+    let m2 = meter.clone();
+    let cap_text = move || {
+        cap.get()
+            .map_or_else(|| "No cap".to_owned(), |c| format::amount(c, &m2))
+    };
     let label = format!("Monthly cap for {}", member.name);
+    let (m3, m4) = (meter.clone(), meter.clone());
     view! {
         <tr data-testid=format!("member-{}", member.id)>
             <th scope="row">{member.name.clone()}</th>
             <td>{role}</td>
-            <td class="num">{format::amount(used, &meter)}</td>
+            <td class="num">{move || format::amount(used.get(), &m3)}</td>
             <td class="num">{share}</td>
-            <td class="num">{format::amount(this_month, &meter)}</td>
+            <td class="num">{move || format::amount(this_month(), &m4)}</td>
             <td>
-                <Show when=move || may.get() fallback=move || cap_text.clone()>
+                <Show when=move || may.get() fallback=cap_text>
                     <form class="cap-form" on:submit=save.clone() novalidate>
                         <input
                             type="text"
                             inputmode="decimal"
                             placeholder="No cap"
                             aria-label=label.clone()
-                            node_ref=input
                             prop:value=move || text.get()
                             on:input:target=move |ev| text.set(ev.target().value())
                         />

@@ -294,6 +294,17 @@ test('an admin caps a member: the row says so, keeps the focus, and the cap stay
   await expect(page.getByLabel('Monthly cap for Jonas Weber')).toBeFocused();
   await page.reload();
   await expect(page.getByLabel('Monthly cap for Jonas Weber')).toHaveValue('');
+  // An admin setting several caps: what they typed in one row stays while another row's save
+  // fetches the table again (as news of others' usage does).
+  await page.getByLabel('Monthly cap for Jonas Weber').fill('9999');
+  const sofia = page.getByLabel('Monthly cap for Sofia Rossi');
+  await sofia.fill('20,000');
+  await sofia.press('Enter');
+  await expect(page.locator('tr', { has: sofia }).getByRole('status')).toHaveText('Saved.');
+  // The saved cap as the table fetched again has it: the new answer has arrived.
+  await expect(sofia).toHaveValue('20000');
+  await expect(page.getByLabel('Monthly cap for Jonas Weber')).toHaveValue('9999');
+  await expect(sofia).toBeFocused();
   // The server answered the refused cap with a 422, which the browser logs.
   expect(errors.filter((e) => !e.includes('422'))).toEqual([]);
 });
