@@ -19,6 +19,7 @@ mod support;
 use chrono::{DateTime, Utc};
 use creditboard_domain::config::Role;
 use creditboard_domain::history::{History, HistoryOptions, generate};
+use creditboard_domain::ids::MemberId;
 use creditboard_domain::preset::PresetId;
 use creditboard_server::db::Db;
 use creditboard_server::tokens::{self, TokenKind};
@@ -72,14 +73,34 @@ fn main() {
             .and_then(|t| serde_json::from_str::<Value>(&t).ok())
             .filter(|r| r["entries"] == json!(entries))
             .unwrap_or_else(|| json!({ "entries": entries }));
+        let mut runs = Vec::new();
         if backends.contains("sqlite") {
-            report["sqlite"] = sqlite(&account, entries).await;
+            runs.push(("sqlite", sqlite(&account, entries).await));
         }
         if backends.contains("postgres") {
             match std::env::var("CB_POSTGRES_URL") {
-                Ok(url) => report["postgres"] = measure(&url, &account).await,
+                Ok(url) => {
+                    let db = Db::connect(&url).await.expect("database");
+                    if db
+                        .account(&Seeded::of(&account).id)
+                        .await
+                        .expect("account")
+                        .is_none()
+                    {
+                        seed(&db, &account).await;
+                    }
+                    db.close().await;
+                    runs.push(("postgres", url));
+                }
                 Err(_) => eprintln!("CB_POSTGRES_URL is not set: PostgreSQL skipped"),
             }
+        }
+        // The generated history is about as large as the server's whole copy of it: it goes
+        // before the server loads the account (twice, with the listing after a restart).
+        let seeded = Seeded::of(&account);
+        drop(account);
+        for (backend, url) in runs {
+            report[backend] = measure(&url, &seeded).await;
         }
         std::fs::create_dir_all(&out).expect("target/bench");
         let text = serde_json::to_string_pretty(&report).expect("json");
@@ -88,9 +109,9 @@ fn main() {
     });
 }
 
-/// Measures on SQLite: a copy of the pristine file holding the history, stored first when
-/// there is none yet.
-async fn sqlite(account: &History, entries: usize) -> Value {
+/// A SQLite database to measure: a copy of the pristine file holding the history, stored
+/// first when there is none yet; its URL.
+async fn sqlite(account: &History, entries: usize) -> String {
     let dir = root().join("target/bench-server");
     std::fs::create_dir_all(&dir).expect("bench directory");
     // The history is stored once into a pristine file; each run measures a copy, since
@@ -110,7 +131,7 @@ async fn sqlite(account: &History, entries: usize) -> Value {
     let file = dir.join("run.db");
     remove_database(&file);
     copy_database(&pristine, &file);
-    measure(&format!("sqlite://{}", file.display()), account).await
+    format!("sqlite://{}", file.display())
 }
 
 /// A SQLite database is its file and, when not checkpointed yet, its `-wal` and `-shm`.
@@ -180,27 +201,46 @@ async fn seed(db: &Db, account: &History) {
     );
 }
 
-/// Starts the server on a database holding the history (storing it first if it does not)
-/// and measures.
-async fn measure(url: &str, account: &History) -> Value {
-    let ledger = &account.ledger;
-    let id = ledger.config().id.as_str().to_string();
+/// What the measurements need of the stored history, once the history itself is gone.
+struct Seeded {
+    id: String,
+    admin: MemberId,
+    member: String,
+    clock: DateTime<Utc>,
+}
+
+impl Seeded {
+    fn of(account: &History) -> Seeded {
+        let config = account.ledger.config();
+        let admin = config
+            .members
+            .iter()
+            .find(|m| m.role == Role::Admin)
+            .expect("an admin");
+        Seeded {
+            id: config.id.as_str().to_string(),
+            admin: admin.id.clone(),
+            member: config.members[1].id.to_string(),
+            clock: account.ledger.now().max(now()),
+        }
+    }
+}
+
+/// Starts the server on a database holding the history and measures.
+async fn measure(url: &str, seeded: &Seeded) -> Value {
+    let Seeded {
+        id,
+        admin,
+        member,
+        clock,
+    } = seeded;
+    let (id, member, clock) = (id.clone(), member.clone(), *clock);
     let db = Db::connect(url).await.expect("database");
     let backend = db.backend();
-    if db.account(&id).await.expect("account").is_none() {
-        seed(&db, account).await;
-    }
-    let admin = ledger
-        .config()
-        .members
-        .iter()
-        .find(|m| m.role == Role::Admin)
-        .expect("an admin");
-    let member = ledger.config().members[1].id.to_string();
     let admin_token = tokens::issue(
         &db,
         &id,
-        &TokenKind::Member(admin.id.clone()),
+        &TokenKind::Member(admin.clone()),
         chrono::Utc::now() + chrono::Duration::days(1),
     )
     .await
@@ -215,7 +255,6 @@ async fn measure(url: &str, account: &History) -> Value {
     .expect("token");
     db.close().await;
 
-    let clock = ledger.now().max(now());
     let (state, base, server) = serve(url, clock, &id).await;
     let client = reqwest::Client::new();
     let get = |base: String, path: String| {
