@@ -71,6 +71,9 @@ trait Select {
         account: &str,
         params: &[Param],
     ) -> impl std::future::Future<Output = ApiResult<Vec<String>>> + Send;
+
+    /// Whether this is SQLite, whose planner must be told which index a key lookup takes.
+    fn sqlite(&self) -> bool;
 }
 
 macro_rules! bodies {
@@ -99,6 +102,10 @@ impl Select for &Db {
     ) -> ApiResult<Vec<String>> {
         on!(*self, pool => bodies!(pool, sql, account, params))
     }
+
+    fn sqlite(&self) -> bool {
+        matches!(self, Db::Sqlite(_))
+    }
 }
 
 impl Select for WriteTx {
@@ -109,6 +116,10 @@ impl Select for WriteTx {
         params: &[Param],
     ) -> ApiResult<Vec<String>> {
         on!(tx self, t => bodies!(&mut **t, sql, account, params))
+    }
+
+    fn sqlite(&self) -> bool {
+        matches!(self, WriteTx::Sqlite(_))
     }
 }
 
@@ -142,14 +153,22 @@ async fn found(
         .collect();
     let keys: Vec<Param> = wanted.entry_keys().into_iter().map(Param::Text).collect();
     let mut entries: Vec<LedgerEntry> = Vec::new();
-    for (column, values) in [("id", &ids), ("op_key", &keys)] {
+    // Given `op_key IN (…)`, SQLite's planner walks all of the account's entries by primary
+    // key (100 ms at 300,000 entries for a batch's 500 keys) rather than probing the
+    // `entries_key` index (under 1 ms); PostgreSQL probes it on its own.
+    let by_key = if from.sqlite() {
+        "entries INDEXED BY entries_key"
+    } else {
+        "entries"
+    };
+    for (column, table, values) in [("id", "entries", &ids), ("op_key", by_key, &keys)] {
         for chunk in values.chunks(IN_CHUNK) {
             let list = (2..chunk.len() + 2)
                 .map(|i| format!("${i}"))
                 .collect::<Vec<_>>()
                 .join(",");
             let sql =
-                format!("SELECT body FROM entries WHERE account = $1 AND {column} IN ({list})");
+                format!("SELECT body FROM {table} WHERE account = $1 AND {column} IN ({list})");
             for body in from.bodies(&sql, account, chunk).await? {
                 entries.push(serde_json::from_str(&body).map_err(corrupt)?);
             }
