@@ -7,6 +7,8 @@ mod common;
 
 use chrono::Duration;
 use common::*;
+use creditboard_domain::account::usage_view;
+use creditboard_domain::api::UsageQuery;
 use creditboard_domain::config::DrawDownOrder;
 use creditboard_domain::config::meter::{
     Allocation, AutoTopUp, BucketKind, MeterConfig, MeterUnit, PurchasePolicy, TopUpAmount,
@@ -16,7 +18,8 @@ use creditboard_domain::entry::{BucketId, EntryId, EntryKind, JobStatus, Operati
 use creditboard_domain::ids::MeterId;
 use creditboard_domain::ledger::Bucket;
 use creditboard_domain::ledger::{Found, Wanted};
-use creditboard_domain::{Amount, DomainError, Ledger, LedgerEntry};
+use creditboard_domain::usage::{DailyRollup, LedgerFilter};
+use creditboard_domain::{Amount, DomainError, Ledger, LedgerEntry, Period, PeriodPreset};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -244,6 +247,8 @@ proptest! {
         // operation after it run on both: what it wants from before is found in the whole
         // ledger's entries.
         let mut tail: Option<Ledger> = None;
+        // The daily rollups as of the snapshot, stored as text beside it.
+        let mut stored_rollup = String::new();
         let mut l = open(&s);
         let mut t = at(0);
         let mut last: Option<Operation> = None;
@@ -257,6 +262,9 @@ proptest! {
                 resumed.advance_to(l.now()).unwrap();
                 tail = Some(resumed);
                 snapshot = Some(taken);
+                let mut rollup = DailyRollup::new();
+                rollup.sync(&l);
+                stored_rollup = serde_json::to_string(&rollup).unwrap();
             }
             if let Some(tail) = tail.as_mut().filter(|_| forget[n]) {
                 tail.forget_lent();
@@ -329,6 +337,10 @@ proptest! {
             if let Some(tail) = tail.as_ref() {
                 check_tail(tail, &l)?;
             }
+        }
+        if let Some(tail) = tail.as_ref() {
+            let rollup = serde_json::from_str(&stored_rollup).unwrap();
+            check_usage(tail, rollup, &l)?;
         }
         let rebuilt = Ledger::replay(l.config().clone(), at(0), l.entries().to_vec()).unwrap();
         prop_assert!(rebuilt.same_state(&l), "replaying the entries rebuilds the ledger");
@@ -404,6 +416,74 @@ fn check_tail(tail: &Ledger, whole: &Ledger) -> Result<(), TestCaseError> {
     prop_assert_eq!(tail.snapshot(), whole.snapshot());
     for m in &whole.config().meters {
         prop_assert_eq!(tail.balance(&m.id).unwrap(), whole.balance(&m.id).unwrap());
+    }
+    Ok(())
+}
+
+/// The ledger resumed without its history, with the rollups stored at its snapshot, gives
+/// the whole one's usage summaries and forecasts for the periods the rollups hold, and asks
+/// for the whole history for what they cannot answer.
+fn check_usage(
+    tail: &Ledger,
+    mut rollup: DailyRollup,
+    whole: &Ledger,
+) -> Result<(), TestCaseError> {
+    let now = whole.now();
+    let searched = LedgerFilter {
+        search: Some("job".into()),
+        ..LedgerFilter::default()
+    };
+    let unknown = LedgerFilter {
+        categories: vec![creditboard_domain::ids::CategoryId::new("video").unwrap()],
+        ..LedgerFilter::default()
+    };
+    let day_aligned = [
+        PeriodPreset::Last7Days,
+        PeriodPreset::Last30Days,
+        PeriodPreset::ThisMonth,
+        PeriodPreset::LastMonth,
+        PeriodPreset::Last90Days,
+        PeriodPreset::ThisYear,
+    ];
+    let mut asked = Vec::new();
+    for preset in day_aligned {
+        for filter in [LedgerFilter::default(), unknown.clone()] {
+            asked.push((
+                UsageQuery {
+                    period: Period::preset(preset),
+                    filter,
+                },
+                true,
+            ));
+        }
+    }
+    asked.push((
+        UsageQuery {
+            period: Period::preset(PeriodPreset::Last30Days),
+            filter: searched,
+        },
+        false,
+    ));
+    asked.push((
+        UsageQuery {
+            period: Period::preset(PeriodPreset::AllActivity),
+            filter: LedgerFilter::default(),
+        },
+        false,
+    ));
+    for (query, held) in asked {
+        let expected = usage_view(whole, &mut DailyRollup::new(), &query, now).unwrap();
+        match usage_view(tail, &mut rollup, &query, now) {
+            Ok(view) => prop_assert_eq!(view, expected, "{:?}", query),
+            Err(DomainError::NotHeld(w)) => {
+                prop_assert!(
+                    w.history && tail.base() > 0 && !held,
+                    "{:?} wanted the history",
+                    query
+                );
+            }
+            Err(e) => prop_assert!(false, "{:?}: {}", query, e),
+        }
     }
     Ok(())
 }

@@ -278,13 +278,19 @@ async fn measure(url: &str, seeded: &Seeded) -> Value {
     // read, parsed and replayed, the listing index and the rollups built; the snapshot it
     // then stores is what the next process opens the account from.
     let (cold_ms, _) = get(base.clone(), "/balance".into()).await;
-    eprintln!("{backend}: first request (loads the account) {cold_ms:.0} ms");
+    let snapshot = state.db().snapshot(&id).await.expect("snapshot");
+    let snapshot_bytes = serde_json::to_string(&snapshot).expect("json").len();
+    eprintln!(
+        "{backend}: first request (loads the account) {cold_ms:.0} ms; snapshot {snapshot_bytes} bytes, rollups kept: {}",
+        snapshot.as_ref().is_some_and(|s| s.has_rollup())
+    );
     server.abort();
     state.accounts().evict(&id).await;
     drop(state);
 
     // A restart: the first answer comes from the snapshot and the entries after it, and so
-    // does the first write; the first listing opens the whole history.
+    // do the first write and the first usage summaries (from the snapshot's daily rollups);
+    // the first listing opens the whole history.
     let (_state, base, server) = serve(url, clock, &id).await;
     let (first_answer_ms, _) = get(base.clone(), "/balance".into()).await;
     let t = Instant::now();
@@ -297,18 +303,23 @@ async fn measure(url: &str, seeded: &Seeded) -> Value {
         .expect("ingest");
     assert!(write.status().is_success(), "{}", write.status());
     let first_write_ms = t.elapsed().as_secs_f64() * 1e3;
+    let (first_summary_ms, _) = get(base.clone(), "/usage?period=last_30_days".into()).await;
+    let (first_summary_180_ms, _) = get(base.clone(), "/usage?period=last_180_days".into()).await;
     let (first_listing_ms, _) =
         get(base.clone(), "/ledger?period=last_30_days&size=50".into()).await;
     eprintln!(
-        "{backend}: after a restart, first answer {first_answer_ms:.0} ms, first write {first_write_ms:.0} ms, first listing (opens the history) {first_listing_ms:.0} ms"
+        "{backend}: after a restart, first answer {first_answer_ms:.0} ms, first write {first_write_ms:.0} ms, first usage summary {first_summary_ms:.0} ms (180 days {first_summary_180_ms:.0} ms), first listing (opens the history) {first_listing_ms:.0} ms"
     );
     let get = |path: String| get(base.clone(), path);
 
     let mut figures = json!({
         "backend": backend,
         "cold_load_ms": cold_ms,
+        "snapshot_bytes": snapshot_bytes,
         "first_answer_after_restart_ms": first_answer_ms,
         "first_write_after_restart_ms": first_write_ms,
+        "first_summary_after_restart_ms": first_summary_ms,
+        "first_180_day_summary_after_restart_ms": first_summary_180_ms,
         "first_listing_after_restart_ms": first_listing_ms,
     });
     let (_, first) = get("/ledger?period=last_30_days&size=50".into()).await;

@@ -71,6 +71,31 @@ async fn an_account_opened_from_its_snapshot_answers_as_one_replayed_whole() {
             "opened from the snapshot of {stored}: {held:?}"
         );
 
+        // Usage summaries and forecasts come from the snapshot's daily rollups and the
+        // entries after it, the history left unread; a text search or the whole of the
+        // activity is not in the rollups, so such a summary opens it whole (below).
+        for read in [
+            "/usage",
+            "/usage?period=last_7_days",
+            "/usage?period=this_month",
+            "/usage?period=last_90_days&category=none-such",
+        ] {
+            assert_eq!(
+                get(&second_app, &t.admin, read).await,
+                get(&first_app, &t.admin, read).await,
+                "{read}"
+            );
+        }
+        assert!(
+            second
+                .accounts()
+                .held_from(ACCOUNT)
+                .await
+                .iter()
+                .all(|&b| b as u64 == stored),
+            "summaries read no entry from before the snapshot"
+        );
+
         // Writes naming what is before it: a retried job answers as the first time did…
         let again = usage(&second_app, &t.service, 3..4).await;
         assert_eq!(again["results"][0]["replayed"], json!(true), "{again}");

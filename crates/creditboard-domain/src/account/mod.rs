@@ -12,8 +12,10 @@
 mod actions;
 mod integration;
 mod reads;
+mod snapshot;
 
 pub use reads::{balance_view, team_view, usage_view};
+pub use snapshot::AccountSnapshot;
 
 use crate::activity::ActivityIndex;
 use crate::alerts::{AlertLog, Notification};
@@ -22,7 +24,7 @@ use crate::config::AccountConfig;
 use crate::config::settings::{SettingsChange, Touched};
 use crate::entry::LedgerEntry;
 use crate::error::Result;
-use crate::ledger::{Found, Ledger, LedgerSnapshot};
+use crate::ledger::{Found, Ledger};
 use crate::ratecard::RateCard;
 use crate::usage::DailyRollup;
 use chrono::{DateTime, Utc};
@@ -91,10 +93,10 @@ impl Account {
         Ok(Account::stored(ledger, rate_card, version, notifications))
     }
 
-    /// The account from a snapshot of its ledger and the entries after it, without the
-    /// entries before ([`Ledger::resume_tail`]): it answers balances, estimates and writes,
-    /// and refuses what reads the whole history with [`crate::DomainError::NotHeld`], for the store
-    /// to open it whole.
+    /// The account from its snapshot and the entries after it, without the entries before
+    /// ([`Ledger::resume_tail`]): it answers balances, estimates, writes and the usage
+    /// summaries its rollups hold, and refuses what reads the whole history with
+    /// [`crate::DomainError::NotHeld`], for the store to open it whole.
     #[allow(
         clippy::too_many_arguments,
         reason = "what a store keeps of an account"
@@ -103,14 +105,20 @@ impl Account {
         config: AccountConfig,
         rate_card: RateCard,
         opened_at: DateTime<Utc>,
-        snapshot: LedgerSnapshot,
+        mut snapshot: AccountSnapshot,
         earlier: Found,
         tail: Vec<LedgerEntry>,
         version: i64,
         notifications: Vec<Notification>,
     ) -> Result<Account> {
-        let ledger = Ledger::resume_tail(config, opened_at, snapshot, earlier, tail)?;
-        Ok(Account::stored(ledger, rate_card, version, notifications))
+        let rollup = snapshot.take_rollup();
+        let ledger = Ledger::resume_tail(config, opened_at, snapshot.ledger, earlier, tail)?;
+        let mut account = Account::stored(ledger, rate_card, version, notifications);
+        // The snapshot's rollups take in the tail; without them, summaries need the whole
+        // history.
+        account.rollup = rollup.unwrap_or_default();
+        account.rollup.sync(&account.ledger);
+        Ok(account)
     }
 
     fn stored(
@@ -209,12 +217,11 @@ impl Account {
     /// Brings the listing index and the daily rollups up to the entries now, so the next
     /// listing or summary does not wait for them.
     pub fn refresh(&mut self) {
-        // Without the whole history there is nothing to list or sum.
-        if self.ledger.base() > 0 {
-            return;
-        }
-        self.index.sync(&self.ledger);
         self.rollup.sync(&self.ledger);
+        // Without the whole history there is nothing to list.
+        if self.ledger.base() == 0 {
+            self.index.sync(&self.ledger);
+        }
     }
 
     /// The settings changes made here since the last call, with their versions, to be

@@ -36,7 +36,6 @@ impl Account {
 
     /// The usage page's numbers for `query` at `now`.
     pub fn usage(&mut self, query: &UsageQuery, now: DateTime<Utc>) -> Result<UsageView> {
-        self.ledger.require_history()?;
         usage_view(&self.ledger, &mut self.rollup, query, now)
     }
 
@@ -145,7 +144,9 @@ pub fn balance_view(ledger: &Ledger, now: DateTime<Utc>) -> Result<BalanceView> 
 /// timezone, and its run-out forecast.
 ///
 /// `rollup` is brought up to the ledger first and answers what it can (see
-/// [`DailyRollup`]); the numbers are the same either way.
+/// [`DailyRollup`]); the numbers are the same either way. A ledger opened without its
+/// history answers only what the rollups hold: all activity (which starts at the first
+/// entry), a text search, kinds or statuses need the whole history.
 pub fn usage_view(
     ledger: &Ledger,
     rollup: &mut DailyRollup,
@@ -153,6 +154,9 @@ pub fn usage_view(
     now: DateTime<Utc>,
 ) -> Result<UsageView> {
     rollup.sync(ledger);
+    if ledger.base() > 0 && query.period == Period::preset(PeriodPreset::AllActivity) {
+        ledger.require_history()?;
+    }
     let config = ledger.config();
     let range = range_of(ledger, query.period, &query.filter, now);
     // The current billing period is measured against its whole cycle's allocation, not the

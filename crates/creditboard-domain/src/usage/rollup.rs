@@ -3,6 +3,10 @@
 //! entries in them, and gives the same [`MeterUsage`] as [`summary::summarize`] (a test
 //! holds the two equal on every preset's history).
 //!
+//! They are kept with an account's snapshot ([`crate::account::AccountSnapshot`]): a copy
+//! opened from it takes in the entries after it and answers the same summaries without the
+//! entries before it.
+//!
 //! Each day keeps its usage twice: per attribute alone (a few dozen rows, what an unfiltered
 //! summary reads) and per combination of attributes (what a filtered one reads). Views the
 //! rollups cannot answer (text search, kinds or statuses, a range that does not start and end
@@ -21,6 +25,7 @@ use crate::ledger::Ledger;
 use crate::period::DateRange;
 use crate::tz::Timezone;
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::HashMap;
 
 /// Attribute values as codes (0 is "none"), per attribute, in [`ATTRIBUTES`] order:
@@ -30,30 +35,35 @@ type Codes = [u32; ATTRIBUTES];
 /// One attribute value's usage: (code, net usage, jobs).
 type Row = (u32, i128, u32);
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize)]
 pub struct DailyRollup {
-    /// Entries read so far (entries are append-only).
+    /// Entries summed so far, by count (entries are append-only): the id of the newest.
     synced: usize,
     /// The day bucketing's zone and the meters, as when built: a change rebuilds.
     tz: Option<Timezone>,
     meters: Vec<MeterId>,
     names: Vec<String>,
+    /// `names` by value (derived: not stored).
+    #[serde(skip)]
     codes: HashMap<String, u32>,
     books: Vec<MeterDays>,
     /// The local day the last entry fell on, with its bounds, so most entries skip the
     /// timezone arithmetic.
+    #[serde(skip)]
     cursor: Option<(DateTime<Utc>, DateTime<Utc>, NaiveDate)>,
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct MeterDays {
     /// Days with at least one entry of the meter, ascending.
     days: Vec<Day>,
-    /// The last day's combinations, for adding to them (earlier days keep only the list).
+    /// The last day's combinations, for adding to them (earlier days keep only the list;
+    /// derived: not stored).
+    #[serde(skip)]
     open: HashMap<Codes, usize>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Day {
     date: NaiveDate,
     used: i128,
@@ -69,13 +79,22 @@ impl DailyRollup {
         Self::default()
     }
 
-    /// Brings the rollups up to the ledger's entries.
+    /// Brings the rollups up to the ledger's entries. Rollups that do not fit it (another
+    /// timezone or meters, a ledger that shrank) are summed again from the entries; for a
+    /// ledger opened without the entries before its held ones, they cannot be, and hold
+    /// nothing until it is opened whole ([`DailyRollup::answers`] is then false).
     pub fn sync(&mut self, ledger: &Ledger) {
         let config = ledger.config();
-        let entries = ledger.entries();
+        let (base, count) = (ledger.base(), ledger.count());
         let meters: Vec<MeterId> = config.meters.iter().map(|m| m.id.clone()).collect();
-        if entries.len() < self.synced || self.tz != Some(config.timezone) || meters != self.meters
-        {
+        let fits = (base..=count).contains(&self.synced)
+            && self.tz == Some(config.timezone)
+            && meters == self.meters;
+        if !fits {
+            *self = DailyRollup::default();
+            if base > 0 {
+                return;
+            }
             *self = DailyRollup {
                 tz: Some(config.timezone),
                 books: vec![MeterDays::default(); meters.len()],
@@ -84,10 +103,15 @@ impl DailyRollup {
                 ..DailyRollup::default()
             };
         }
-        for e in &entries[self.synced..] {
+        for e in &ledger.entries()[self.synced - base..] {
             self.add(config.timezone, e);
         }
-        self.synced = entries.len();
+        self.synced = count;
+    }
+
+    /// How many entries they sum (the id of the newest).
+    pub fn synced(&self) -> usize {
+        self.synced
     }
 
     fn add(&mut self, tz: Timezone, e: &LedgerEntry) {
@@ -164,7 +188,7 @@ impl DailyRollup {
     /// Whether the rollups hold the answer for this range and filter.
     fn answers(&self, ledger: &Ledger, range: &DateRange, filter: &LedgerFilter) -> bool {
         let tz = ledger.config().timezone;
-        self.synced == ledger.entries().len()
+        self.synced == ledger.count()
             && self.tz == Some(tz)
             && range.start == tz.start_of_day(range.from)
             && range.end == tz.start_of_day(range.until)
@@ -174,7 +198,8 @@ impl DailyRollup {
     }
 
     /// The usage summary of one meter, as [`summary::summarize`] computes it from the
-    /// entries, read from the days when the rollups are up to the ledger.
+    /// entries, read from the days when the rollups are up to the ledger (from the entries
+    /// otherwise, which a ledger opened without its history asks for).
     pub fn summarize(
         &self,
         ledger: &Ledger,
@@ -188,6 +213,7 @@ impl DailyRollup {
             .book(meter)
             .filter(|_| self.answers(ledger, range, filter))
         else {
+            ledger.require_history()?;
             return summary::summarize(ledger.entries(), config, meter, range, filter);
         };
         let granularity = Granularity::for_range(range);
@@ -238,11 +264,14 @@ impl DailyRollup {
             .filter(|_| self.answers(ledger, range, &LedgerFilter::default()))
         {
             Some(book) => book.days_in(range).iter().map(|d| d.used).sum::<i128>(),
-            None => entries_in(ledger.entries(), range)
-                .iter()
-                .filter(|e| e.meter == *meter)
-                .map(|e| i128::from(e.net_usage().get()))
-                .sum(),
+            None => {
+                ledger.require_history()?;
+                entries_in(ledger.entries(), range)
+                    .iter()
+                    .filter(|e| e.meter == *meter)
+                    .map(|e| i128::from(e.net_usage().get()))
+                    .sum()
+            }
         };
         to_amount(total)
     }
@@ -283,6 +312,52 @@ impl DailyRollup {
             }
         }
         Some(Some(want))
+    }
+}
+
+impl<'de> Deserialize<'de> for DailyRollup {
+    /// Stored without what is derived from the rest: the codes by name, each meter's last
+    /// day's combinations by codes (what the next entries of that day add to).
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Stored {
+            synced: usize,
+            tz: Option<Timezone>,
+            meters: Vec<MeterId>,
+            names: Vec<String>,
+            books: Vec<MeterDays>,
+        }
+        let s = Stored::deserialize(d)?;
+        if s.books.len() != s.meters.len() {
+            return Err(serde::de::Error::custom("rollups: a book per meter"));
+        }
+        let mut books = s.books;
+        for book in &mut books {
+            if let Some(last) = book.days.last() {
+                book.open = last
+                    .combinations
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.0, i))
+                    .collect();
+            }
+        }
+        let codes = s
+            .names
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter_map(|(i, n)| Some((n.clone(), u32::try_from(i).ok()?)))
+            .collect();
+        Ok(DailyRollup {
+            synced: s.synced,
+            tz: s.tz,
+            meters: s.meters,
+            names: s.names,
+            codes,
+            books,
+            cursor: None,
+        })
     }
 }
 

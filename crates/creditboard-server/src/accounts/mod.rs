@@ -410,7 +410,7 @@ impl Accounts {
         );
         let count = loaded.ledger().count() as u64;
         if count >= self.snapshot_every() {
-            let snapshot = loaded.ledger().snapshot();
+            let snapshot = loaded.snapshot();
             *guard = Some(loaded);
             self.resident.measure(slot, side, guard);
             self.store_snapshot(account, &snapshot).await;

@@ -6,8 +6,7 @@ use super::Accounts;
 use crate::db::{News, WriteTx};
 use crate::error::{ApiError, ApiResult};
 use crate::resident::{Side, heavy};
-use creditboard_domain::account::Account;
-use creditboard_domain::ledger::LedgerSnapshot;
+use creditboard_domain::account::{Account, AccountSnapshot};
 use std::sync::atomic::Ordering;
 
 impl Accounts {
@@ -43,14 +42,14 @@ impl Accounts {
         &self,
         account: &str,
         row: &crate::db::AccountRow,
-        snapshot: LedgerSnapshot,
+        snapshot: AccountSnapshot,
     ) -> ApiResult<Account> {
         let started = std::time::Instant::now();
         let base = snapshot.entries();
         let tail = self.db.entries_after(account, base).await?;
         let earlier = self
             .db
-            .found(account, base, &snapshot.wanted_for(&tail))
+            .found(account, base, &snapshot.ledger.wanted_for(&tail))
             .await?;
         let notifications = self.db.notifications_after(account, 0).await?;
         let (config, rate_card) = (row.config.clone(), row.rate_card.clone());
@@ -77,7 +76,7 @@ impl Accounts {
 
     /// Stores `snapshot` if it is [`super::SNAPSHOT_EVERY`] entries ahead of the stored one. A
     /// failure is logged: the account is served all the same, replayed next time.
-    pub(super) async fn store_snapshot(&self, account: &str, snapshot: &LedgerSnapshot) {
+    pub(super) async fn store_snapshot(&self, account: &str, snapshot: &AccountSnapshot) {
         let stored = async {
             let before = self.db.snapshot_entries(account).await?;
             if snapshot.entries() >= before + self.snapshot_every() {
@@ -101,9 +100,9 @@ impl Accounts {
             return;
         };
         let snapshot = match slot.reader.try_lock() {
-            Ok(reader) => match reader.as_ref() {
+            Ok(mut reader) => match reader.as_mut() {
                 Some(a) if a.ledger().base() == 0 && a.last_id() >= self.snapshot_every() => {
-                    Some(a.ledger().snapshot())
+                    Some(heavy(|| a.snapshot()))
                 }
                 _ => None,
             },

@@ -5,21 +5,27 @@
 use super::{Db, WriteTx, corrupt};
 use crate::error::{ApiError, ApiResult};
 use creditboard_domain::LedgerEntry;
-use creditboard_domain::ledger::{Found, LedgerSnapshot, Wanted};
+use creditboard_domain::account::AccountSnapshot;
+use creditboard_domain::ledger::{Found, Wanted};
 
 /// Entries read at a time after an operation's own one, looking for those derived from it.
 const RUN_CHUNK: i64 = 64;
 
 impl Db {
-    /// The newest snapshot of `account`'s ledger, if one was stored.
-    pub async fn snapshot(&self, account: &str) -> ApiResult<Option<LedgerSnapshot>> {
+    /// The newest snapshot of `account`, if one was stored.
+    pub async fn snapshot(&self, account: &str) -> ApiResult<Option<AccountSnapshot>> {
         let sql = "SELECT state FROM account_snapshots WHERE account = $1";
         let state: Option<String> = on!(self, pool => sqlx::query_scalar(sql)
             .bind(account)
             .fetch_optional(pool)
             .await?);
+        // One stored before the rollups were kept is the ledger's state alone.
         state
-            .map(|s| serde_json::from_str(&s).map_err(corrupt))
+            .map(|s| {
+                serde_json::from_str(&s)
+                    .or_else(|_| serde_json::from_str(&s).map(AccountSnapshot::of_ledger))
+                    .map_err(corrupt)
+            })
             .transpose()
     }
 
@@ -34,7 +40,7 @@ impl Db {
     }
 
     /// Stores a snapshot unless a newer one is stored already (another process's).
-    pub async fn store_snapshot(&self, account: &str, snapshot: &LedgerSnapshot) -> ApiResult<()> {
+    pub async fn store_snapshot(&self, account: &str, snapshot: &AccountSnapshot) -> ApiResult<()> {
         let state = serde_json::to_string(snapshot).map_err(ApiError::internal)?;
         let entries = i64::try_from(snapshot.entries()).map_err(ApiError::internal)?;
         let sql = "INSERT INTO account_snapshots (account, entries, state) VALUES ($1, $2, $3) \
