@@ -86,14 +86,10 @@ async fn an_account_opened_from_its_snapshot_answers_as_one_replayed_whole() {
                 "{read}"
             );
         }
+        let held = second.accounts().held_from(ACCOUNT).await;
         assert!(
-            second
-                .accounts()
-                .held_from(ACCOUNT)
-                .await
-                .iter()
-                .all(|&b| b as u64 == stored),
-            "summaries read no entry from before the snapshot"
+            held.iter().all(|&b| b as u64 == stored),
+            "summaries read no entry from before the snapshot: {held:?}"
         );
 
         // Writes naming what is before it: a retried job answers as the first time did…
