@@ -342,6 +342,7 @@ proptest! {
             let rollup = serde_json::from_str(&stored_rollup).unwrap();
             check_usage(tail, rollup, &l)?;
         }
+        check_export(tail.as_ref().unwrap_or(&l), &l)?;
         let rebuilt = Ledger::replay(l.config().clone(), at(0), l.entries().to_vec()).unwrap();
         prop_assert!(rebuilt.same_state(&l), "replaying the entries rebuilds the ledger");
         // A snapshot taken on the way, stored as text, and the entries after it rebuild the
@@ -484,6 +485,71 @@ fn check_usage(
             }
             Err(e) => prop_assert!(false, "{:?}: {}", query, e),
         }
+    }
+    Ok(())
+}
+
+/// The CSV export streamed from the entries newest first, a few at a time, set up on a ledger
+/// that may hold only the entries after a snapshot, is the export of the whole ledger.
+fn check_export(setup: &Ledger, whole: &Ledger) -> Result<(), TestCaseError> {
+    use creditboard_domain::activity::{
+        ActivityIndex, ActivityQuery, ExportRequest, ExportStream, export_chunk_uncounted,
+    };
+    use creditboard_domain::entry::EntryStatus;
+    let now = whole.now();
+    let filtered = |kinds: Vec<EntryKind>, statuses: Vec<EntryStatus>| ActivityQuery {
+        filter: LedgerFilter {
+            kinds,
+            statuses,
+            ..LedgerFilter::default()
+        },
+        ..ActivityQuery::default()
+    };
+    let mut queries = vec![
+        ActivityQuery::default(),
+        ActivityQuery {
+            period: Some(Period::preset(PeriodPreset::Last7Days)),
+            ..ActivityQuery::default()
+        },
+        ActivityQuery {
+            period: Some(Period::preset(PeriodPreset::Last30Days)),
+            meter: Some(MeterId::new("credits").unwrap()),
+            ..ActivityQuery::default()
+        },
+        filtered(vec![], vec![EntryStatus::Success]),
+        filtered(vec![], vec![EntryStatus::Pending]),
+        filtered(vec![EntryKind::Hold], vec![]),
+        filtered(vec![EntryKind::Consume], vec![EntryStatus::Failed]),
+        filtered(vec![EntryKind::Purchase], vec![]),
+    ];
+    if setup.base() == 0 {
+        queries.push(ActivityQuery {
+            period: Some(Period::preset(PeriodPreset::AllActivity)),
+            ..ActivityQuery::default()
+        });
+    }
+    for query in queries {
+        let request = ExportRequest {
+            query: query.clone(),
+            snapshot: None,
+            older_than: None,
+            rows: 100_000,
+        };
+        let expected =
+            export_chunk_uncounted(whole, &mut ActivityIndex::new(), &request, now).unwrap();
+        prop_assert!(expected.older_than.is_none());
+        let mut stream = ExportStream::new(setup, &query, now).unwrap();
+        let newest_first: Vec<LedgerEntry> = whole.entries().iter().rev().cloned().collect();
+        let mut csv = String::new();
+        for chunk in newest_first.chunks(7) {
+            if stream.is_done() {
+                break;
+            }
+            csv.push_str(&stream.feed(chunk));
+        }
+        // The header, had there been no entry to feed.
+        csv.push_str(&stream.feed(&[]));
+        prop_assert_eq!(csv, expected.csv, "{:?}", query);
     }
     Ok(())
 }

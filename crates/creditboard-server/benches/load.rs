@@ -227,6 +227,10 @@ async fn big_account(url: &str) -> Value {
     }
     db.close().await;
     let served = serve(url).await;
+    // Room for this account twice (about 1.3 GB a copy), as a host serving it would set
+    // `--memory-budget`: within the default 1 GiB it is held once, and its reads and writes
+    // then wait for each other.
+    served.state.accounts().resident().set_budget(4 << 30);
     let client = reqwest::Client::new();
     let api = format!("{}/api/v1/accounts/export", served.base);
     let load_ms = get(&client, &format!("{api}/balance"), &served.host).await;

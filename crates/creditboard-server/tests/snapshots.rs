@@ -22,6 +22,20 @@ async fn get(router: &Router, token: &str, rest: &str) -> Value {
     timeless(body)
 }
 
+/// `ledger.csv` for `query`, as text.
+async fn csv(router: &Router, token: &str, query: &str) -> String {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let request = axum::http::Request::get(path(&format!("/ledger.csv{query}")))
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{query}");
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
 async fn usage(router: &Router, token: &str, jobs: std::ops::Range<u32>) -> Value {
     let events: Vec<Value> = jobs
         .map(|n| {
@@ -86,10 +100,26 @@ async fn an_account_opened_from_its_snapshot_answers_as_one_replayed_whole() {
                 "{read}"
             );
         }
+        // The CSV export is read from the database, newest first: the same file without the
+        // history in memory.
+        for query in [
+            "",
+            "?period=last_7_days",
+            "?status=pending",
+            "?type=hold",
+            "?q=job%201",
+        ] {
+            let file = csv(&second_app, &t.admin, query).await;
+            assert_eq!(file, csv(&first_app, &t.admin, query).await, "{query}");
+            assert!(
+                file.lines().count() > 1 || query == "?q=job%201",
+                "{query}: {file}"
+            );
+        }
         let held = second.accounts().held_from(ACCOUNT).await;
         assert!(
             held.iter().all(|&b| b as u64 == stored),
-            "summaries read no entry from before the snapshot: {held:?}"
+            "summaries and exports read no entry from before the snapshot: {held:?}"
         );
 
         // Writes naming what is before it: a retried job answers as the first time did…

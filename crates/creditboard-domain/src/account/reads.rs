@@ -4,7 +4,9 @@
 
 use super::Account;
 use crate::access::Caller;
-use crate::activity::{self, ActivityPage, ExportChunk, ExportRequest, PageRequest};
+use crate::activity::{
+    self, ActivityPage, ActivityQuery, ExportChunk, ExportRequest, ExportStream, PageRequest,
+};
 use crate::alerts::Notification;
 use crate::amount::Amount;
 use crate::api::{
@@ -60,6 +62,12 @@ impl Account {
     ) -> Result<ExportChunk> {
         self.ledger.require_history()?;
         activity::export_chunk_uncounted(&self.ledger, &mut self.index, request, now)
+    }
+
+    /// The CSV export of `query` as a stream fed with the stored entries, newest first
+    /// (a copy opened from a snapshot makes it without its history, but for all activity).
+    pub fn export_stream(&self, query: &ActivityQuery, now: DateTime<Utc>) -> Result<ExportStream> {
+        ExportStream::new(&self.ledger, query, now)
     }
 
     /// Prices `lines` against the available balances.

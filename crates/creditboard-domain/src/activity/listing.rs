@@ -36,6 +36,7 @@ pub(super) fn candidates<'a>(
 }
 
 /// A filter prepared once per listing: the search text lower-cased up front, not per entry.
+#[derive(Debug)]
 pub(super) struct Matcher {
     pub(super) search: Option<String>,
 }

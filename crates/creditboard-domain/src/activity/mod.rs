@@ -6,12 +6,14 @@
 //! get higher ids, so they never shift a page: paging back and forth shows every matching row
 //! exactly once however many entries arrive meanwhile (the page says how many are newer). The
 //! cursor is that snapshot with a page number; the export walks the same set by id (a keyset),
-//! chunk by chunk.
+//! chunk by chunk, from the ledger held whole or, as [`ExportStream`], from the entries as a
+//! store reads them.
 
 mod export;
 mod index;
 mod job;
 mod listing;
+mod stream;
 
 pub use export::{
     CSV_HEADER, ExportChunk, ExportRequest, csv_line, export_chunk, export_chunk_uncounted,
@@ -19,6 +21,7 @@ pub use export::{
 };
 pub use index::ActivityIndex;
 pub use listing::activity_page;
+pub use stream::ExportStream;
 
 use crate::amount::Amount;
 use crate::entry::{EntryId, EntryKind, EntryStatus, LedgerEntry};

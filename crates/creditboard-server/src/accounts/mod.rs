@@ -366,8 +366,9 @@ impl Accounts {
         if row.closed {
             return Err(ApiError::closed(account));
         }
+        let started = std::time::Instant::now();
         if !whole && let Some(snapshot) = self.db.snapshot(account).await? {
-            match self.open_from(account, &row, snapshot).await {
+            match self.open_from(account, &row, snapshot, started).await {
                 Ok(opened) => {
                     *guard = Some(opened);
                     self.resident.measure(slot, side, guard);

@@ -35,16 +35,17 @@ impl Accounts {
         bases
     }
 
-    /// An account opened from its snapshot and the entries after it, without those before:
-    /// what it needs from them (its pending holds' and payments' entries, what the newer
-    /// entries reverse) looked up first.
+    /// An account opened from its snapshot (read since `started`) and the entries after it,
+    /// without those before: what it needs from them (its pending holds' and payments'
+    /// entries, what the newer entries reverse) looked up first.
     pub(super) async fn open_from(
         &self,
         account: &str,
         row: &crate::db::AccountRow,
         snapshot: AccountSnapshot,
+        started: std::time::Instant,
     ) -> ApiResult<Account> {
-        let started = std::time::Instant::now();
+        let read = started.elapsed();
         let base = snapshot.entries();
         let tail = self.db.entries_after(account, base).await?;
         let earlier = self
@@ -67,7 +68,7 @@ impl Accounts {
         })?;
         opened.top_ups_wait_for_payment();
         tracing::info!(
-            "opened {account} from its snapshot of {base} entries and {} after it in {:.0?}",
+            "opened {account} from its snapshot of {base} entries (read in {read:.0?}) and {} after it in {:.0?}",
             opened.ledger().entries().len(),
             started.elapsed(),
         );

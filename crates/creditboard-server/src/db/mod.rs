@@ -149,7 +149,7 @@ pub struct StoredToken {
 /// Rows per multi-row INSERT: 8 parameters each stays far below both databases' limits.
 const INSERT_CHUNK: usize = 500;
 
-fn corrupt(what: impl std::fmt::Display) -> ApiError {
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> ApiError {
     ApiError::internal(format!("stored data cannot be read: {what}"))
 }
 
@@ -275,6 +275,26 @@ impl Db {
     /// Entries after `after`, in order.
     pub async fn entries_after(&self, account: &str, after: u64) -> ApiResult<Vec<LedgerEntry>> {
         on!(self, pool => entries_after!(pool, account, after))
+    }
+
+    /// The bodies of up to `limit` entries below id `below`, newest first (a keyset walk
+    /// back through the history; parsed by the caller, off the runtime's threads).
+    pub async fn bodies_below(
+        &self,
+        account: &str,
+        below: u64,
+        limit: u32,
+    ) -> ApiResult<Vec<String>> {
+        let below = i64::try_from(below).unwrap_or(i64::MAX);
+        let sql =
+            "SELECT body FROM entries WHERE account = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
+        let rows: Vec<(String,)> = on!(self, pool => sqlx::query_as(sql)
+            .bind(account)
+            .bind(below)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?);
+        Ok(rows.into_iter().map(|(b,)| b).collect())
     }
 
     /// The newest notifications fired by entries after `after` (all the dashboard lists).

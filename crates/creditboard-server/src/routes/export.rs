@@ -1,29 +1,31 @@
 //! `ledger.csv`: a listing's whole CSV export as one file, for a spreadsheet or a script
-//! (the dashboard's download fetches the same chunks one by one).
+//! (the dashboard's download fetches the chunks of `export` one by one).
 //!
-//! Streamed: chunk by chunk from one snapshot of the listing, each chunk read under the
-//! account's lock and sent before the next is made, so memory stays that of one chunk however
-//! long the file and the first bytes leave at once. A token runs at most
-//! [`streams::EXPORTS_PER_TOKEN`] at a time.
+//! Streamed from the database, newest first, a chunk of entries at a time (the domain's
+//! `ExportStream` makes the rows), each sent before the next is read: memory stays that of a
+//! chunk however long the file, the first bytes leave at once, and no copy of the account
+//! has to hold its history (one opened from its snapshot exports without it). A token runs
+//! at most [`streams::EXPORTS_PER_TOKEN`] at a time.
 
 use super::{Path, Query};
 use crate::auth::Bearer;
+use crate::db::corrupt;
 use crate::error::{ApiError, ApiResult};
+use crate::resident::heavy;
 use crate::state::AppState;
 use crate::streams::{self, ExportSlot};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use creditboard_domain::access::Caller;
-use creditboard_domain::activity::{ActivityQuery, ExportRequest};
+use creditboard_domain::LedgerEntry;
+use creditboard_domain::activity::ExportStream;
 use creditboard_domain::api::query::RawQuery;
-use creditboard_domain::entry::EntryId;
 use futures_util::StreamExt;
 
-/// Rows per chunk: small enough that the account's lock is held briefly and the first bytes
-/// leave quickly, large enough that the per-chunk lookups do not dominate.
-const ROWS_PER_CHUNK: u32 = 5_000;
+/// Entries read per chunk: small enough that the first bytes leave quickly, large enough
+/// that the round trips do not dominate.
+const ENTRIES_PER_CHUNK: u32 = 2_000;
 
 #[utoipa::path(get, path = "/api/v1/accounts/{account}/ledger.csv", tag = "dashboard",
     params(("account" = String, Path, description = "The account id"), RawQuery),
@@ -46,13 +48,17 @@ pub async fn csv(
             ),
         )
     })?;
+    // The read authorizes the caller, checks the query and fixes the export's snapshot: the
+    // newest entry now.
+    let stream = s
+        .accounts()
+        .read_as(&account, &who, |a, now| Ok(a.export_stream(&query, now)?))
+        .await?;
     let mut export = Export {
         state: s,
         account: account.clone(),
-        who,
-        query,
-        snapshot: None,
-        older_than: None,
+        below: stream.snapshot().0.saturating_add(1),
+        stream,
         done: false,
         _slot: slot,
     };
@@ -89,32 +95,31 @@ pub async fn csv(
 struct Export {
     state: AppState,
     account: String,
-    who: Caller,
-    query: ActivityQuery,
-    snapshot: Option<EntryId>,
-    older_than: Option<EntryId>,
+    stream: ExportStream,
+    /// The next chunk's entries are below this id.
+    below: u64,
     done: bool,
     _slot: ExportSlot,
 }
 
 impl Export {
     async fn chunk(&mut self) -> ApiResult<Bytes> {
-        let request = ExportRequest {
-            query: self.query.clone(),
-            snapshot: self.snapshot,
-            older_than: self.older_than,
-            rows: ROWS_PER_CHUNK,
-        };
-        let chunk = self
+        let bodies = self
             .state
-            .accounts()
-            .read_as(&self.account, &self.who, |a, now| {
-                Ok(a.export_uncounted(&request, now)?)
-            })
+            .db()
+            .bodies_below(&self.account, self.below, ENTRIES_PER_CHUNK)
             .await?;
-        self.snapshot = Some(chunk.snapshot);
-        self.older_than = chunk.older_than;
-        self.done = chunk.older_than.is_none();
-        Ok(Bytes::from(chunk.csv))
+        let last = bodies.len() < ENTRIES_PER_CHUNK as usize;
+        let stream = &mut self.stream;
+        let (csv, oldest) = heavy(|| {
+            let entries = bodies
+                .iter()
+                .map(|b| serde_json::from_str::<LedgerEntry>(b).map_err(corrupt))
+                .collect::<ApiResult<Vec<_>>>()?;
+            Ok::<_, ApiError>((stream.feed(&entries), entries.last().map(|e| e.id.0)))
+        })?;
+        self.below = oldest.unwrap_or(0);
+        self.done = last || self.stream.is_done();
+        Ok(Bytes::from(csv))
     }
 }
