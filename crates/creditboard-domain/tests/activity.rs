@@ -7,8 +7,8 @@ mod common;
 use chrono::{DateTime, Duration, Utc};
 use common::*;
 use creditboard_domain::activity::{
-    ActivityIndex, ActivityQuery, CSV_HEADER, ExportChunk, ExportRequest, PageRequest,
-    activity_page, export_chunk, export_chunk_uncounted,
+    ActivityIndex, ActivityQuery, CSV_HEADER, ExportRequest, ExportStream, PageRequest,
+    activity_page, export_chunk,
 };
 use creditboard_domain::entry::{EntryKind, EntryStatus, JobStatus};
 use creditboard_domain::history::{HistoryOptions, generate};
@@ -681,17 +681,6 @@ fn fields(line: &str) -> Vec<String> {
 }
 
 fn export_all(l: &Ledger, query: &ActivityQuery, rows: u32) -> (String, usize) {
-    export_with(l, query, rows, export_chunk)
-}
-
-type Chunker = fn(
-    &Ledger,
-    &mut ActivityIndex,
-    &ExportRequest,
-    DateTime<Utc>,
-) -> creditboard_domain::Result<ExportChunk>;
-
-fn export_with(l: &Ledger, query: &ActivityQuery, rows: u32, chunker: Chunker) -> (String, usize) {
     let mut req = ExportRequest {
         query: query.clone(),
         snapshot: None,
@@ -700,7 +689,7 @@ fn export_with(l: &Ledger, query: &ActivityQuery, rows: u32, chunker: Chunker) -
     };
     let (mut csv, mut chunks) = (String::new(), 0);
     loop {
-        let c = chunker(l, &mut ActivityIndex::new(), &req, now()).unwrap();
+        let c = export_chunk(l, &mut ActivityIndex::new(), &req, now()).unwrap();
         csv.push_str(&c.csv);
         chunks += 1;
         match c.older_than {
@@ -711,6 +700,17 @@ fn export_with(l: &Ledger, query: &ActivityQuery, rows: u32, chunker: Chunker) -
             None => return (csv, chunks),
         }
     }
+}
+
+/// The export a store streams: `ExportStream` fed the entries newest first, `n` at a time.
+fn export_streamed(l: &Ledger, query: &ActivityQuery, n: usize) -> String {
+    let mut stream = ExportStream::new(l, query, now()).unwrap();
+    let newest_first: Vec<_> = l.entries().iter().rev().cloned().collect();
+    let mut csv = String::new();
+    for chunk in newest_first.chunks(n) {
+        csv.push_str(&stream.feed(chunk));
+    }
+    csv
 }
 
 #[test]
@@ -731,9 +731,8 @@ fn the_csv_export_is_the_filtered_ledger_line_by_line() {
     let (chunked, chunks) = export_all(&l, &query, 97);
     assert_eq!(chunked, whole, "chunks join into the same file");
     assert!(chunks > 3);
-    // Streamed without the count first: the same file.
-    let (streamed, _) = export_with(&l, &query, 97, export_chunk_uncounted);
-    assert_eq!(streamed, whole);
+    // Streamed from the entries as a store reads them: the same file.
+    assert_eq!(export_streamed(&l, &query, 97), whole);
     let lines: Vec<&str> = whole.split_terminator("\r\n").collect();
     assert_eq!(lines[0], CSV_HEADER);
     assert_eq!(lines.len() - 1, want.len());

@@ -53,17 +53,6 @@ impl Account {
         activity::export_chunk(&self.ledger, &mut self.index, request, now)
     }
 
-    /// [`Account::export`] without the count of the whole export (a file streamed as it is
-    /// made).
-    pub fn export_uncounted(
-        &mut self,
-        request: &ExportRequest,
-        now: DateTime<Utc>,
-    ) -> Result<ExportChunk> {
-        self.ledger.require_history()?;
-        activity::export_chunk_uncounted(&self.ledger, &mut self.index, request, now)
-    }
-
     /// The CSV export of `query` as a stream fed with the stored entries, newest first
     /// (a copy opened from a snapshot makes it without its history, but for all activity).
     pub fn export_stream(&self, query: &ActivityQuery, now: DateTime<Utc>) -> Result<ExportStream> {

@@ -56,28 +56,6 @@ pub fn export_chunk(
     req: &ExportRequest,
     now: DateTime<Utc>,
 ) -> Result<ExportChunk> {
-    chunk(ledger, index, req, now, true)
-}
-
-/// [`export_chunk`] without counting the whole export on the first chunk (`total` is 0): for
-/// a file streamed as it is made, whose first bytes should not wait for a pass over every
-/// row.
-pub fn export_chunk_uncounted(
-    ledger: &Ledger,
-    index: &mut ActivityIndex,
-    req: &ExportRequest,
-    now: DateTime<Utc>,
-) -> Result<ExportChunk> {
-    chunk(ledger, index, req, now, false)
-}
-
-fn chunk(
-    ledger: &Ledger,
-    index: &mut ActivityIndex,
-    req: &ExportRequest,
-    now: DateTime<Utc>,
-    count: bool,
-) -> Result<ExportChunk> {
     if req.rows == 0 || req.rows > 100_000 {
         return Err(DomainError::InvalidQuery(format!(
             "an export chunk holds between 1 and 100000 rows, not {}",
@@ -105,7 +83,7 @@ fn chunk(
             && matcher.search_hits(&entries[i - lo])
     };
     let first = req.older_than.is_none();
-    let total = if first && count {
+    let total = if first {
         (lo..lo + end).filter(|&i| row_at(i)).count() as u64
     } else {
         0

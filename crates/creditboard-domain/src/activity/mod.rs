@@ -15,10 +15,7 @@ mod job;
 mod listing;
 mod stream;
 
-pub use export::{
-    CSV_HEADER, ExportChunk, ExportRequest, csv_line, export_chunk, export_chunk_uncounted,
-    local_iso,
-};
+pub use export::{CSV_HEADER, ExportChunk, ExportRequest, csv_line, export_chunk, local_iso};
 pub use index::ActivityIndex;
 pub use listing::activity_page;
 pub use stream::ExportStream;
