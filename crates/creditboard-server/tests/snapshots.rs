@@ -11,6 +11,7 @@ use axum::Router;
 use axum::http::{Method, StatusCode};
 use chrono::Utc;
 use common::*;
+use creditboard_server::db::Db;
 use serde_json::{Value, json};
 
 /// Entries between two snapshots here: small, so a test account has several.
@@ -247,6 +248,15 @@ async fn a_snapshot_that_does_not_fit_the_entries_is_set_aside() {
         // A new process replays the account instead, and answers right.
         let fresh = creditboard_server::router(state_at(&db, Utc::now(), None).await);
         let jobs: i64 = (0..60).map(|n| 3 + n % 5).sum();
+        assert_eq!(available(&fresh, &t.admin).await, INCLUDED + 100_000 - jobs);
+        // One that cannot be read at all (another version's format) is passed over too.
+        let sql = "UPDATE account_snapshots SET state = '{\"ledger\": 7}' WHERE account = 'acme'";
+        let failed = match first.db() {
+            Db::Sqlite(pool) => sqlx::query(sql).execute(pool).await.err(),
+            Db::Postgres(pool) => sqlx::query(sql).execute(pool).await.err(),
+        };
+        assert!(failed.is_none(), "{failed:?}");
+        let fresh = creditboard_server::router(state_at(&db, Utc::now(), None).await);
         assert_eq!(available(&fresh, &t.admin).await, INCLUDED + 100_000 - jobs);
     }
 }

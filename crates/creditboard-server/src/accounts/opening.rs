@@ -97,7 +97,8 @@ impl Accounts {
     /// Stores a snapshot of `account` if it is held and grew by [`super::SNAPSHOT_EVERY`]
     /// entries since the stored one (the background pass). A copy opened from a snapshot
     /// makes the next one too (its state is the whole ledger's; a property test holds them
-    /// equal), so an account only ever written to keeps opening from a recent one.
+    /// equal), so an account only ever written to keeps opening from a recent one. A copy in
+    /// use is left for the next pass.
     pub async fn snapshot_if_grown(&self, account: &str) {
         let Some(slot) = self.resident.peek(account) else {
             return;
@@ -106,16 +107,26 @@ impl Accounts {
         let Ok(stored) = self.db.snapshot_entries(account).await else {
             return;
         };
-        // Either copy, if idle: an account held once has only the writer's.
+        let due = |a: &Account| a.last_id() >= stored + self.snapshot_every();
+        // The reader's copy, if idle and due; else the writer's, if idle and due (an account
+        // held once has no reader's, and a reader's catches up only when read). Writes wait
+        // while it is made: once every `SNAPSHOT_EVERY` entries.
         let mut snapshot = None;
-        for side in [Side::Reader, Side::Writer] {
-            if let Ok(mut held) = slot.side(side).try_lock()
-                && let Some(a) = held.as_mut()
-                && a.last_id() >= stored + self.snapshot_every()
-            {
-                snapshot = Some(heavy(|| a.snapshot()));
-                break;
+        let reader_busy = match slot.reader.try_lock() {
+            Ok(mut reader) => {
+                if let Some(a) = reader.as_mut().filter(|a| due(a)) {
+                    snapshot = Some(heavy(|| a.snapshot()));
+                }
+                false
             }
+            Err(_) => true,
+        };
+        if snapshot.is_none()
+            && !reader_busy
+            && let Ok(mut writer) = slot.writer.try_lock()
+            && let Some(a) = writer.as_mut().filter(|a| due(a))
+        {
+            snapshot = Some(heavy(|| a.snapshot()));
         }
         if let Some(snapshot) = snapshot {
             self.store_snapshot(account, &snapshot).await;

@@ -12,7 +12,9 @@ use creditboard_domain::ledger::{Found, Wanted};
 const RUN_CHUNK: i64 = 64;
 
 impl Db {
-    /// The newest snapshot of `account`, if one was stored.
+    /// The newest snapshot of `account`, if one was stored and can be read. One that cannot
+    /// (another version's format, say, during a rolling deploy) is logged and passed over:
+    /// the account is then replayed from its entries, as for a snapshot that does not fit.
     pub async fn snapshot(&self, account: &str) -> ApiResult<Option<AccountSnapshot>> {
         let sql = "SELECT state FROM account_snapshots WHERE account = $1";
         let state: Option<String> = on!(self, pool => sqlx::query_scalar(sql)
@@ -20,13 +22,17 @@ impl Db {
             .fetch_optional(pool)
             .await?);
         // One stored before the rollups were kept is the ledger's state alone.
-        state
-            .map(|s| {
-                serde_json::from_str(&s)
-                    .or_else(|_| serde_json::from_str(&s).map(AccountSnapshot::of_ledger))
-                    .map_err(corrupt)
-            })
-            .transpose()
+        let read = |s: &str| {
+            serde_json::from_str(s)
+                .or_else(|_| serde_json::from_str(s).map(AccountSnapshot::of_ledger))
+        };
+        Ok(state.and_then(|s| match read(&s) {
+            Ok(snapshot) => Some(snapshot),
+            Err(e) => {
+                tracing::warn!("{account}: its stored snapshot cannot be read, set aside: {e}");
+                None
+            }
+        }))
     }
 
     /// How many entries the stored snapshot of `account` reflects (0: none).
