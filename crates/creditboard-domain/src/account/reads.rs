@@ -151,7 +151,7 @@ pub fn usage_view(
     now: DateTime<Utc>,
 ) -> Result<UsageView> {
     rollup.sync(ledger);
-    if ledger.base() > 0 && query.period == Period::preset(PeriodPreset::AllActivity) {
+    if query.period == Period::preset(PeriodPreset::AllActivity) {
         ledger.require_history()?;
     }
     let config = ledger.config();

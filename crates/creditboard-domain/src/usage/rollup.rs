@@ -90,11 +90,11 @@ impl DailyRollup {
         let fits = (base..=count).contains(&self.synced)
             && self.tz == Some(config.timezone)
             && meters == self.meters;
-        if !fits {
+        if !fits && base > 0 {
             *self = DailyRollup::default();
-            if base > 0 {
-                return;
-            }
+            return;
+        }
+        if !fits {
             *self = DailyRollup {
                 tz: Some(config.timezone),
                 books: vec![MeterDays::default(); meters.len()],

@@ -4,6 +4,7 @@
 //! hashes. The SQL is written once; `on!` runs it against whichever pool is open.
 
 use crate::error::{ApiError, ApiResult};
+use bodies::{Param, Select};
 use chrono::{DateTime, Utc};
 use creditboard_domain::LedgerEntry;
 use creditboard_domain::alerts::{MAX_NOTIFICATIONS, Notification};
@@ -103,6 +104,7 @@ macro_rules! changes_after {
     }};
 }
 mod audit;
+mod bodies;
 mod demo;
 mod host;
 mod news;
@@ -285,16 +287,12 @@ impl Db {
         below: u64,
         limit: u32,
     ) -> ApiResult<Vec<String>> {
-        let below = i64::try_from(below).unwrap_or(i64::MAX);
         let sql =
             "SELECT body FROM entries WHERE account = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
-        let rows: Vec<(String,)> = on!(self, pool => sqlx::query_as(sql)
-            .bind(account)
-            .bind(below)
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await?);
-        Ok(rows.into_iter().map(|(b,)| b).collect())
+        let below = i64::try_from(below).unwrap_or(i64::MAX);
+        let params = [Param::Int(below), Param::Int(i64::from(limit))];
+        let mut pool = self;
+        pool.bodies(sql, account, &params).await
     }
 
     /// The newest notifications fired by entries after `after` (all the dashboard lists).

@@ -2,6 +2,7 @@
 //! entries before its held ones that an operation names (by id, by key, a payment's
 //! settlement), as the domain's `Wanted` asks and its `Found` answers.
 
+use super::bodies::{Param, Select};
 use super::{Db, WriteTx, corrupt};
 use crate::error::{ApiError, ApiResult};
 use creditboard_domain::LedgerEntry;
@@ -60,75 +61,6 @@ impl Db {
             .await
             .map(|_| ())?);
         Ok(())
-    }
-}
-
-/// A value bound into a lookup.
-enum Param {
-    Int(i64),
-    Text(String),
-}
-
-/// Where lookups run: the pool (a read), or the write in progress, so a write never waits
-/// for a second connection while it holds one.
-trait Select {
-    /// The bodies of the entries of `account` that `sql` selects (`$1` the account, `$2…`
-    /// the parameters).
-    fn bodies(
-        &mut self,
-        sql: &str,
-        account: &str,
-        params: &[Param],
-    ) -> impl std::future::Future<Output = ApiResult<Vec<String>>> + Send;
-
-    /// Whether this is SQLite, whose JSON table function is not PostgreSQL's.
-    fn sqlite(&self) -> bool;
-}
-
-macro_rules! bodies {
-    ($conn:expr, $sql:expr, $account:expr, $params:expr) => {{
-        let mut q = sqlx::query_as::<_, (String,)>($sql).bind($account);
-        for p in $params {
-            q = match p {
-                Param::Int(i) => q.bind(*i),
-                Param::Text(t) => q.bind(t.as_str()),
-            };
-        }
-        Ok(q.fetch_all($conn)
-            .await?
-            .into_iter()
-            .map(|(b,)| b)
-            .collect())
-    }};
-}
-
-impl Select for &Db {
-    async fn bodies(
-        &mut self,
-        sql: &str,
-        account: &str,
-        params: &[Param],
-    ) -> ApiResult<Vec<String>> {
-        on!(*self, pool => bodies!(pool, sql, account, params))
-    }
-
-    fn sqlite(&self) -> bool {
-        matches!(self, Db::Sqlite(_))
-    }
-}
-
-impl Select for WriteTx {
-    async fn bodies(
-        &mut self,
-        sql: &str,
-        account: &str,
-        params: &[Param],
-    ) -> ApiResult<Vec<String>> {
-        on!(tx self, t => bodies!(&mut **t, sql, account, params))
-    }
-
-    fn sqlite(&self) -> bool {
-        matches!(self, WriteTx::Sqlite(_))
     }
 }
 
