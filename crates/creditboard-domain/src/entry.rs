@@ -380,6 +380,33 @@ impl LedgerEntry {
     }
 }
 
+/// What a listing needs to know of an entry to count it: its id, kind, meter, and whether it
+/// reverses another (a store reads these from its columns without reading the entry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outline {
+    pub id: EntryId,
+    pub kind: EntryKind,
+    pub meter: MeterId,
+    pub reverses: bool,
+}
+
+impl Outline {
+    pub fn of(e: &LedgerEntry) -> Outline {
+        Outline {
+            id: e.id,
+            kind: e.kind,
+            meter: e.meter.clone(),
+            reverses: e.reverses.is_some(),
+        }
+    }
+
+    /// Whether the entry settles an earlier one: a hold's capture or release, a refund, a
+    /// payment of a pending purchase or top-up.
+    pub fn settles(&self) -> bool {
+        self.reverses && (self.kind.settles() || self.kind.is_paid_for())
+    }
+}
+
 impl LedgerEntry {
     /// Credits this entry added to the account: refills, purchases, top-ups, grants and
     /// upward corrections; zero for everything else (usage, holds, expiries, rollovers).

@@ -17,6 +17,13 @@ pub struct Wanted {
     pub keys: Vec<String>,
     /// Purchases and top-ups: the entry that settled each, if any.
     pub settlements: Vec<u64>,
+    /// Runs of entries by id, first and last included: the blocks a listing reads.
+    pub spans: Vec<(u64, u64)>,
+    /// Runs of entries by id, of which only each entry's [`crate::entry::Outline`]: what a
+    /// listing counts its way through to a page.
+    pub outlines: Vec<(u64, u64)>,
+    /// Jobs: every entry that reverses each (its captures, releases, refunds, payment).
+    pub settlers: Vec<u64>,
     /// The whole history: a listing, search, summary or forecast reads every entry in its
     /// range, so the account must be opened with all of them.
     pub history: bool,
@@ -24,7 +31,13 @@ pub struct Wanted {
 
 impl Wanted {
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty() && self.keys.is_empty() && self.settlements.is_empty() && !self.history
+        self.ids.is_empty()
+            && self.keys.is_empty()
+            && self.settlements.is_empty()
+            && self.spans.is_empty()
+            && self.outlines.is_empty()
+            && self.settlers.is_empty()
+            && !self.history
     }
 }
 

@@ -8,6 +8,7 @@ mod common;
 use chrono::Duration;
 use common::*;
 use creditboard_domain::account::usage_view;
+use creditboard_domain::activity::BlockSums;
 use creditboard_domain::api::UsageQuery;
 use creditboard_domain::config::DrawDownOrder;
 use creditboard_domain::config::meter::{
@@ -247,8 +248,10 @@ proptest! {
         // operation after it run on both: what it wants from before is found in the whole
         // ledger's entries.
         let mut tail: Option<Ledger> = None;
-        // The daily rollups as of the snapshot, stored as text beside it.
+        // The daily rollups and the listing's block sums (blocks of 4 entries, so a history
+        // spans many) as of the snapshot, stored as text beside it.
         let mut stored_rollup = String::new();
+        let mut stored_blocks = String::new();
         let mut l = open(&s);
         let mut t = at(0);
         let mut last: Option<Operation> = None;
@@ -265,6 +268,9 @@ proptest! {
                 let mut rollup = DailyRollup::new();
                 rollup.sync(&l);
                 stored_rollup = serde_json::to_string(&rollup).unwrap();
+                let mut blocks = BlockSums::with_block_size(4);
+                blocks.sync(&l);
+                stored_blocks = serde_json::to_string(&blocks).unwrap();
             }
             if let Some(tail) = tail.as_mut().filter(|_| forget[n]) {
                 tail.forget_lent();
@@ -341,6 +347,7 @@ proptest! {
         if let Some(tail) = tail.as_ref() {
             let rollup = serde_json::from_str(&stored_rollup).unwrap();
             check_usage(tail, rollup, &l)?;
+            check_listing(tail, serde_json::from_str(&stored_blocks).unwrap(), &l)?;
         }
         check_export(tail.as_ref().unwrap_or(&l), &l)?;
         let rebuilt = Ledger::replay(l.config().clone(), at(0), l.entries().to_vec()).unwrap();
@@ -385,10 +392,19 @@ fn run_lending(t: &mut Ledger, whole: &[LedgerEntry], op: Operation) -> Result<R
 
 /// The store's answer to `wanted`, from the entries before the held ones.
 fn found(before: &[LedgerEntry], wanted: &Wanted) -> Found {
+    // What settled each job asked for, directly or through another settling entry.
+    let mut settling: std::collections::HashSet<u64> = wanted.settlers.iter().copied().collect();
+    for e in before {
+        if e.settles() && e.reverses.is_some_and(|r| settling.contains(&r.0)) {
+            settling.insert(e.id.0);
+        }
+    }
     let mut entries: Vec<LedgerEntry> = before
         .iter()
         .filter(|e| {
             wanted.ids.contains(&e.id.0)
+                || wanted.spans.iter().any(|&(a, z)| (a..=z).contains(&e.id.0))
+                || (settling.contains(&e.id.0) && !wanted.settlers.contains(&e.id.0))
                 || e.key
                     .operation_key()
                     .is_some_and(|k| wanted.keys.iter().any(|w| w == k))
@@ -402,6 +418,18 @@ fn found(before: &[LedgerEntry], wanted: &Wanted) -> Found {
         entries,
         keys: wanted.keys.clone(),
         settlements: wanted.settlements.clone(),
+        settled: wanted.settlers.clone(),
+        spans: wanted.spans.clone(),
+        outlines: before
+            .iter()
+            .filter(|e| {
+                wanted
+                    .outlines
+                    .iter()
+                    .any(|&(a, z)| (a..=z).contains(&e.id.0))
+            })
+            .map(creditboard_domain::entry::Outline::of)
+            .collect(),
     }
 }
 
@@ -484,6 +512,87 @@ fn check_usage(
                 );
             }
             Err(e) => prop_assert!(false, "{:?}: {}", query, e),
+        }
+    }
+    Ok(())
+}
+
+/// Listings without a filter but the meter, from a ledger holding only the entries after a
+/// snapshot with the block sums stored beside it (what it wants from before looked up in the
+/// whole ledger's entries and lent), are the whole ledger's pages: every period, page, size
+/// and snapshot, row by row with the job's settlement, and the totals.
+fn check_listing(
+    tail: &Ledger,
+    mut blocks: BlockSums,
+    whole: &Ledger,
+) -> Result<(), TestCaseError> {
+    use creditboard_domain::activity::{
+        ActivityIndex, ActivityQuery, PageRequest, activity_page, partial_page,
+    };
+    let now = whole.now();
+    blocks.sync(tail);
+    prop_assert!(blocks.answers(tail));
+    let mut whole_blocks = BlockSums::with_block_size(3);
+    whole_blocks.sync(whole);
+    let query = |period: Option<PeriodPreset>, meter: Option<&str>| ActivityQuery {
+        period: period.map(Period::preset),
+        meter: meter.map(|m| MeterId::new(m).unwrap()),
+        ..ActivityQuery::default()
+    };
+    let queries = [
+        query(None, None),
+        query(Some(PeriodPreset::Last7Days), None),
+        query(Some(PeriodPreset::Last1Day), None),
+        query(Some(PeriodPreset::Last30Days), Some("credits")),
+        query(Some(PeriodPreset::AllActivity), None),
+        query(None, Some("minutes")),
+    ];
+    let middle = Some(EntryId(whole.count() as u64 / 2));
+    let pages = [
+        (5, 1, None),
+        (5, 2, None),
+        (3, 4, None),
+        (2, 3, middle),
+        (5, 99, None),
+        (1000, 1, None),
+    ];
+    for query in queries {
+        if query
+            .meter
+            .as_ref()
+            .is_some_and(|m| whole.config().meter(m).is_err())
+        {
+            continue;
+        }
+        for (size, page, snapshot) in pages {
+            let req = PageRequest {
+                query: query.clone(),
+                size,
+                page,
+                snapshot,
+            };
+            let expected = activity_page(whole, &mut ActivityIndex::new(), &req, now).unwrap();
+            prop_assert_eq!(
+                &partial_page(whole, &whole_blocks, &req, now).unwrap(),
+                &expected
+            );
+            let mut t = tail.clone();
+            // As a store would: three lookups (edges, page, settlements), twice past the end.
+            let mut answer = None;
+            for _ in 0..7 {
+                match partial_page(&t, &blocks, &req, now) {
+                    Err(DomainError::NotHeld(wanted)) => {
+                        prop_assert!(!wanted.history, "{:?} wanted the history", req);
+                        t.lend(found(&whole.entries()[..t.base()], &wanted))
+                            .unwrap();
+                    }
+                    done => {
+                        answer = Some(done.unwrap());
+                        break;
+                    }
+                }
+            }
+            prop_assert_eq!(answer.as_ref(), Some(&expected), "{:?}", req);
         }
     }
     Ok(())

@@ -29,6 +29,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use support::percentile;
+use support::rss;
 
 fn main() {
     tracing_subscriber::fmt()
@@ -74,17 +75,6 @@ async fn store(db: &Db, account: &History, id: &str) {
     )
     .await
     .expect("store");
-}
-
-/// The process's resident memory, in bytes.
-fn rss() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    pages * 4096
 }
 
 struct Served {

@@ -49,6 +49,11 @@ async fn usage(router: &Router, token: &str, jobs: std::ops::Range<u32>) -> Valu
     body
 }
 
+/// What job `n` was charged, as `usage` writes it.
+fn charged(n: i64) -> i64 {
+    3 + n % 5
+}
+
 #[tokio::test]
 async fn an_account_opened_from_its_snapshot_answers_as_one_replayed_whole() {
     for db in each_backend().await {
@@ -58,6 +63,7 @@ async fn an_account_opened_from_its_snapshot_answers_as_one_replayed_whole() {
         // A history: jobs, one refunded later, a hold left pending.
         let jobs = usage(&first_app, &t.service, 0..60).await;
         let early_job = jobs["results"][3]["entry"].as_u64().unwrap();
+        let job_5 = jobs["results"][5]["entry"].as_u64().unwrap();
         let (status, hold) = post(
             &first_app,
             &t.service,
@@ -188,6 +194,37 @@ async fn an_account_opened_from_its_snapshot_answers_as_one_replayed_whole() {
                 "{read}"
             );
         }
+        // Listings without a filter but the meter page by the snapshot's block sums, reading
+        // only the blocks they show and what settled each job (the refunded job and the
+        // captured hold are before this snapshot; their refund and capture too).
+        let snapshot = newer / 2;
+        for read in [
+            "/ledger?size=10".to_string(),
+            "/ledger?size=7&page=3".to_string(),
+            "/ledger?size=25&page=6".to_string(),
+            "/ledger?size=5&page=2&period=last_7_days".to_string(),
+            "/ledger?size=25&meter=credits&period=all_activity".to_string(),
+            "/ledger?size=3&page=1000".to_string(),
+            format!("/ledger?size=4&page=2&snapshot={snapshot}"),
+        ] {
+            assert_eq!(
+                get(&third_app, &t.admin, &read).await,
+                get(&first_app, &t.admin, &read).await,
+                "{read}"
+            );
+        }
+        let shown = get(&third_app, &t.admin, "/ledger?size=1000").await;
+        let row = |id: u64| {
+            shown["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["entry"]["id"].as_u64() == Some(id))
+                .cloned()
+                .unwrap_or_else(|| panic!("row {id}: {}", &shown["rows"][0]))
+        };
+        assert_eq!(row(early_job)["refunded"], json!(charged(3)), "{shown}");
+        assert_eq!(row(hold_id)["settled"]["captured"], json!(320));
         let held = third.accounts().held_from(ACCOUNT).await;
         assert!(
             held.iter().all(|&b| b as u64 == newer),
@@ -210,6 +247,49 @@ async fn an_account_opened_from_its_snapshot_answers_as_one_replayed_whole() {
         let job_3 = 6; // 3 + 3 % 5
         let expected = INCLUDED + 100_000 - jobs + job_3 - 320;
         assert_eq!(available(&second_app, &t.admin).await, expected);
+
+        // A job refunded over a thousand entries later (a block of the listing's sums
+        // apart): its page reads its block, and its refund through the index of settling
+        // entries.
+        usage(&second_app, &t.service, 160..760).await;
+        usage(&second_app, &t.service, 760..1360).await;
+        let (status, refund) = post(
+            &second_app,
+            &t.service,
+            &path("/refunds"),
+            &json!({"key": "refund-job-5", "of": job_5}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{refund}");
+        usage(&second_app, &t.service, 1360..1400).await;
+        second.accounts().snapshot_if_grown(ACCOUNT).await;
+        let newest = second.db().snapshot_entries(ACCOUNT).await.unwrap();
+        let fourth = state_at(&db, Utc::now(), None).await;
+        let fourth_app = creditboard_server::router(fourth.clone());
+        for read in ["/ledger?size=100&page=1000", "/ledger?size=30&page=20"] {
+            assert_eq!(
+                get(&fourth_app, &t.admin, read).await,
+                get(&first_app, &t.admin, read).await,
+                "{read}"
+            );
+        }
+        let oldest = get(&fourth_app, &t.admin, "/ledger?size=1000&page=2").await;
+        let refunded = oldest["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["entry"]["id"].as_u64() == Some(job_5))
+            .map(|r| r["refunded"].clone());
+        assert_eq!(
+            refunded,
+            Some(json!(charged(5))),
+            "job 5's refund on its row"
+        );
+        let held = fourth.accounts().held_from(ACCOUNT).await;
+        assert!(
+            newest > job_5 + 1024 && held.iter().all(|&b| b as u64 == newest),
+            "opened from the newest snapshot ({newest}), nothing before it read: {held:?}"
+        );
     }
 }
 

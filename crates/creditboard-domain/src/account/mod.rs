@@ -17,7 +17,7 @@ mod snapshot;
 pub use reads::{balance_view, team_view, usage_view};
 pub use snapshot::AccountSnapshot;
 
-use crate::activity::ActivityIndex;
+use crate::activity::{ActivityIndex, BlockSums};
 use crate::alerts::{AlertLog, Notification};
 use crate::api::host::AuditEntry;
 use crate::config::AccountConfig;
@@ -38,6 +38,8 @@ pub struct Account {
     index: ActivityIndex,
     /// What usage summaries read: usage per local day, kept up with the ledger.
     rollup: DailyRollup,
+    /// What listings count and page by without the history: sums per block of entries.
+    blocks: BlockSums,
     alerts: AlertLog,
     /// How many settings changes the configuration reflects.
     version: i64,
@@ -72,6 +74,7 @@ impl Account {
             rate_card,
             index: ActivityIndex::new(),
             rollup: DailyRollup::new(),
+            blocks: BlockSums::default(),
             alerts: AlertLog::default(),
             version: 0,
             changes: Vec::new(),
@@ -112,12 +115,16 @@ impl Account {
         notifications: Vec<Notification>,
     ) -> Result<Account> {
         let rollup = snapshot.take_rollup();
+        let blocks = snapshot.take_blocks();
         let ledger = Ledger::resume_tail(config, opened_at, snapshot.ledger, earlier, tail)?;
         let mut account = Account::stored(ledger, rate_card, version, notifications);
         // The snapshot's rollups take in the tail; without them, summaries need the whole
         // history.
         account.rollup = rollup.unwrap_or_default();
         account.rollup.sync(&account.ledger);
+        // So do the block sums; without them, listings need it.
+        account.blocks = blocks.unwrap_or_default();
+        account.blocks.sync(&account.ledger);
         Ok(account)
     }
 
@@ -214,10 +221,11 @@ impl Account {
         self.alerts.take_new(&self.ledger)
     }
 
-    /// Brings the listing index and the daily rollups up to the entries now, so the next
+    /// Brings the listing index, the block sums and the daily rollups up to the entries now, so the next
     /// listing or summary does not wait for them.
     pub fn refresh(&mut self) {
         self.rollup.sync(&self.ledger);
+        self.blocks.sync(&self.ledger);
         // Without the whole history there is nothing to list.
         if self.ledger.base() == 0 {
             self.index.sync(&self.ledger);

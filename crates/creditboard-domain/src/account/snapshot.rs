@@ -1,9 +1,11 @@
 //! What a store keeps beside an account's entries to open it without them: its ledger's
-//! state and its daily rollups, as of the same entry. Opened from it, the account answers
-//! balances, writes and usage summaries; listings and what else reads every entry ask for
-//! the whole history.
+//! state, its daily rollups and its listing's block sums, as of the same entry. Opened from
+//! it, the account answers balances, writes, usage summaries and listings without a filter
+//! (the last reading a few blocks of entries by id); searches, filtered listings and what
+//! else reads every entry ask for the whole history.
 
 use super::Account;
+use crate::activity::BlockSums;
 use crate::ledger::LedgerSnapshot;
 use crate::usage::DailyRollup;
 use serde::{Deserialize, Serialize};
@@ -15,6 +17,10 @@ pub struct AccountSnapshot {
     /// (its summaries then need the whole history).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     rollup: Option<DailyRollup>,
+    /// The listing's block sums of the same entries; absent from one stored before they
+    /// were kept (its listings then need the whole history).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    blocks: Option<BlockSums>,
 }
 
 impl AccountSnapshot {
@@ -23,6 +29,7 @@ impl AccountSnapshot {
         AccountSnapshot {
             ledger,
             rollup: None,
+            blocks: None,
         }
     }
 
@@ -37,17 +44,30 @@ impl AccountSnapshot {
         self.rollup.take().filter(|r| r.synced() as u64 == entries)
     }
 
+    /// The block sums, if they sum exactly the entries the ledger's state reflects.
+    pub(super) fn take_blocks(&mut self) -> Option<BlockSums> {
+        let entries = self.entries();
+        self.blocks.take().filter(|b| b.synced() as u64 == entries)
+    }
+
     pub fn has_rollup(&self) -> bool {
         self.rollup.is_some()
     }
 }
 
 impl Account {
-    /// Its state after the entries written so far, rollups included when they sum them all.
+    /// Its state after the entries written so far, rollups and block sums included when
+    /// they sum them all.
     pub fn snapshot(&mut self) -> AccountSnapshot {
         self.rollup.sync(&self.ledger);
+        self.blocks.sync(&self.ledger);
         let ledger = self.ledger.snapshot();
         let rollup = (self.rollup.synced() as u64 == ledger.entries()).then(|| self.rollup.clone());
-        AccountSnapshot { ledger, rollup }
+        let blocks = (self.blocks.synced() as u64 == ledger.entries()).then(|| self.blocks.clone());
+        AccountSnapshot {
+            ledger,
+            rollup,
+            blocks,
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! ledger.
 
 use super::ActivityQuery;
-use crate::entry::{EntryKind, EntryStatus};
+use crate::entry::{EntryKind, EntryStatus, LedgerEntry, Outline};
 use crate::ids::MeterId;
 use crate::ledger::Ledger;
 
@@ -46,6 +46,25 @@ pub struct ActivityIndex {
     meters: Vec<MeterId>,
 }
 
+/// Whether `e` begins a row of the listing: everything but what settles an earlier entry.
+pub(super) fn begins_row(e: &LedgerEntry) -> bool {
+    !Outline::of(e).settles()
+}
+
+/// Stored as `[rows, used, added]`.
+impl serde::Serialize for Sums {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.rows, self.used, self.added).serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Sums {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (rows, used, added) = <(u64, i128, i128)>::deserialize(d)?;
+        Ok(Sums { rows, used, added })
+    }
+}
+
 /// Rows per block of [`ActivityIndex`] sums.
 pub(super) const BLOCK: usize = 1024;
 
@@ -58,6 +77,16 @@ pub(super) struct Sums {
 }
 
 impl Sums {
+    /// What one entry adds: a row if it begins one (a job, or an entry that stands alone),
+    /// what it used and what it added.
+    pub(super) fn of(e: &LedgerEntry) -> Sums {
+        Sums {
+            rows: u64::from(begins_row(e)),
+            used: i128::from(e.net_usage().get()),
+            added: i128::from(e.added().get()),
+        }
+    }
+
     pub(super) fn add(&mut self, other: Sums) {
         self.rows += other.rows;
         self.used += other.used;
@@ -128,11 +157,7 @@ impl ActivityIndex {
                 self.blocks.resize(self.blocks.len() + n, Sums::default());
             }
             let block = (self.len / BLOCK) * n + meter.min(n - 1);
-            self.blocks[block].add(Sums {
-                rows: u64::from(root == position),
-                used: i128::from(used),
-                added: i128::from(added),
-            });
+            self.blocks[block].add(Sums::of(e));
             self.used.push(used);
             self.added.push(added);
             self.root.push(root);

@@ -86,8 +86,7 @@ pub fn activity_page(
     let newest = ledger.entries().last().map_or(EntryId(0), |e| e.id);
     let snapshot = req.snapshot.map_or(newest, |s| s.min(newest));
     let skip = u64::from(req.page - 1) * u64::from(req.size);
-    let meters = &ledger.config().meters;
-    let mut sums = vec![Sums::default(); meters.len()];
+    let mut sums = vec![Sums::default(); ledger.config().meters.len()];
     let mut newer = 0u64;
     let mut rows = Vec::with_capacity(req.size as usize);
     if let Some(compiled) = index.compile(&req.query) {
@@ -162,10 +161,29 @@ pub fn activity_page(
             }
         }
     }
+    let page = assemble(ledger, range, rows, req, &sums, snapshot, newer)?;
+    match past_the_end(&page, req) {
+        Some(last) => activity_page(ledger, index, &last, now),
+        None => Ok(page),
+    }
+}
+
+/// The page of `rows` with the totals of `sums` (per meter, in the account's order).
+pub(super) fn assemble(
+    ledger: &Ledger,
+    range: Option<DateRange>,
+    rows: Vec<ActivityRow>,
+    req: &PageRequest,
+    sums: &[Sums],
+    snapshot: EntryId,
+    newer: u64,
+) -> Result<ActivityPage> {
     let amount = |sum: i128| i64::try_from(sum).map(Amount::minor);
-    let totals = meters
+    let totals = ledger
+        .config()
+        .meters
         .iter()
-        .zip(&sums)
+        .zip(sums)
         .filter(|(_, s)| **s != Sums::default())
         .map(|(m, s)| {
             Ok(MeterTotal {
@@ -176,7 +194,7 @@ pub fn activity_page(
             })
         })
         .collect::<Result<_>>()?;
-    let page = ActivityPage {
+    Ok(ActivityPage {
         range,
         rows,
         page: req.page,
@@ -185,16 +203,15 @@ pub fn activity_page(
         totals,
         snapshot,
         newer,
-    };
-    // A page past the end (an old link, a listing that shrank) answers the last page, and
-    // says so by its number.
-    if page.rows.is_empty() && page.total_count > 0 && req.page > page.pages() {
-        let last = PageRequest {
-            page: page.pages(),
-            snapshot: Some(snapshot),
-            ..req.clone()
-        };
-        return activity_page(ledger, index, &last, now);
-    }
-    Ok(page)
+    })
+}
+
+/// A page past the end (an old link, a listing that shrank) answers the last page, and says
+/// so by its number: the request for it.
+pub(super) fn past_the_end(page: &ActivityPage, req: &PageRequest) -> Option<PageRequest> {
+    (page.rows.is_empty() && page.total_count > 0 && req.page > page.pages()).then(|| PageRequest {
+        page: page.pages(),
+        snapshot: Some(page.snapshot),
+        ..req.clone()
+    })
 }

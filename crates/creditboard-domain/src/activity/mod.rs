@@ -9,15 +9,19 @@
 //! chunk by chunk, from the ledger held whole or, as [`ExportStream`], from the entries as a
 //! store reads them.
 
+mod blocks;
 mod export;
 mod index;
 mod job;
 mod listing;
+mod partial;
 mod stream;
 
+pub use blocks::BlockSums;
 pub use export::{CSV_HEADER, ExportChunk, ExportRequest, csv_line, export_chunk, local_iso};
 pub use index::ActivityIndex;
 pub use listing::activity_page;
+pub use partial::{partial_page, without_history};
 pub use stream::ExportStream;
 
 use crate::amount::Amount;

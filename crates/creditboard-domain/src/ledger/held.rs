@@ -8,7 +8,7 @@
 
 use super::Ledger;
 use super::payments::{failed_key, paid_key};
-use crate::entry::{EntryId, LedgerEntry, Operation};
+use crate::entry::{EntryId, LedgerEntry, Operation, Outline};
 use crate::error::{DomainError, Result, Wanted};
 use std::collections::{BTreeMap, HashSet};
 
@@ -80,7 +80,17 @@ pub struct Found {
     pub entries: Vec<LedgerEntry>,
     pub keys: Vec<String>,
     pub settlements: Vec<u64>,
+    /// Jobs whose reversing entries were looked up (those before the held ones are lent).
+    pub settled: Vec<u64>,
+    /// Runs of entries by id that were read whole.
+    pub spans: Vec<(u64, u64)>,
+    /// The outlines of the runs `Wanted::outlines` names.
+    pub outlines: Vec<Outline>,
 }
+
+/// Runs of entries lent whole that a ledger keeps between requests: a listing paging back
+/// and forth reads the same few blocks (about a thousand entries each) again.
+const KEPT_SPANS: usize = 8;
 
 /// Entries from before the held ones that the store lent, and what it looked up.
 #[derive(Debug, Clone, Default)]
@@ -90,6 +100,13 @@ pub(super) struct Lent {
     keys: HashSet<String>,
     /// Payments whose settlement was looked up: lent if there was one.
     settlements: HashSet<u64>,
+    /// Jobs whose reversing entries were looked up: lent, those before the held ones.
+    settled: HashSet<u64>,
+    /// Runs lent whole, the newest last: the last [`KEPT_SPANS`] outlive a request.
+    spans: std::collections::VecDeque<(u64, u64)>,
+    /// Outlines lent, by id; those of the last [`KEPT_SPANS`] runs outlive a request.
+    outlines: BTreeMap<u64, Outline>,
+    outline_spans: std::collections::VecDeque<(u64, u64)>,
 }
 
 impl Ledger {
@@ -183,8 +200,22 @@ impl Ledger {
         }
     }
 
+    /// Whether the entries reversing job `id` are known: it is held (so are they), or they
+    /// were looked up.
+    pub(crate) fn settlers_known(&self, id: EntryId) -> bool {
+        id.0 > self.base as u64 || self.lent.settled.contains(&id.0)
+    }
+
+    /// The outline of entry `id`: from the entry if it is held or lent, else as lent.
+    pub(crate) fn outline(&self, id: EntryId) -> Option<Outline> {
+        match self.entry(id) {
+            Some(e) => Some(Outline::of(e)),
+            None => self.lent.outlines.get(&id.0).cloned(),
+        }
+    }
+
     /// Lent entries after `id` that settle it (the held ones are searched by the caller).
-    pub(super) fn lent_after(&self, id: EntryId) -> impl Iterator<Item = &LedgerEntry> {
+    pub(crate) fn lent_after(&self, id: EntryId) -> impl Iterator<Item = &LedgerEntry> {
         self.lent.entries.range(EntryId(id.0 + 1)..).map(|(_, e)| e)
     }
 
@@ -220,11 +251,43 @@ impl Ledger {
         drop(looked_up);
         self.lent.keys.extend(found.keys);
         self.lent.settlements.extend(found.settlements);
+        self.lent.settled.extend(found.settled);
+        for span in found.spans {
+            self.lent.spans.retain(|s| *s != span);
+            self.lent.spans.push_back(span);
+        }
+        while self.lent.spans.len() > KEPT_SPANS {
+            self.lent.spans.pop_front();
+        }
+        let spans: Vec<(u64, u64)> = found.outlines.iter().map(|o| o.id.0).fold(
+            Vec::new(),
+            |mut runs: Vec<(u64, u64)>, id| {
+                match runs.last_mut() {
+                    Some(run) if run.1 + 1 == id => run.1 = id,
+                    _ => runs.push((id, id)),
+                }
+                runs
+            },
+        );
+        for o in found.outlines {
+            if o.id.0 == 0 || o.id.0 > self.base as u64 {
+                return Err(DomainError::CorruptLedger(format!(
+                    "the outline of entry {} was lent, but the ledger holds the entries after {}",
+                    o.id, self.base
+                )));
+            }
+            self.lent.outlines.insert(o.id.0, o);
+        }
+        self.lent.outline_spans.extend(spans);
+        while self.lent.outline_spans.len() > KEPT_SPANS {
+            self.lent.outline_spans.pop_front();
+        }
         Ok(())
     }
 
-    /// Forgets what was lent, but for the entries of holds and payments still pending (a
-    /// store lends for one request at a time, so memory stays that of the held entries).
+    /// Forgets what was lent, but for the entries of holds and payments still pending and
+    /// the last few runs read whole (a store lends for one request at a time, so memory
+    /// stays that of the held entries and a few blocks).
     pub fn forget_lent(&mut self) {
         if self.base == 0 {
             return;
@@ -241,9 +304,20 @@ impl Ledger {
             self.unindex_key(&key, position);
         }
         let mut entries = std::mem::take(&mut self.lent.entries);
-        entries.retain(|id, _| self.holds.contains_key(id) || self.payments.contains_key(id));
+        let spans = std::mem::take(&mut self.lent.spans);
+        entries.retain(|id, _| {
+            self.holds.contains_key(id)
+                || self.payments.contains_key(id)
+                || spans.iter().any(|(a, z)| (*a..=*z).contains(&id.0))
+        });
+        let mut outlines = std::mem::take(&mut self.lent.outlines);
+        let outline_spans = std::mem::take(&mut self.lent.outline_spans);
+        outlines.retain(|id, _| outline_spans.iter().any(|(a, z)| (*a..=*z).contains(id)));
         self.lent = Lent {
             entries,
+            spans,
+            outlines,
+            outline_spans,
             ..Lent::default()
         };
     }
@@ -254,6 +328,9 @@ impl Ledger {
             entries: self.lent.entries.values().cloned().collect(),
             keys: self.lent.keys.iter().cloned().collect(),
             settlements: self.lent.settlements.iter().copied().collect(),
+            settled: self.lent.settled.iter().copied().collect(),
+            spans: self.lent.spans.iter().copied().collect(),
+            outlines: self.lent.outlines.values().cloned().collect(),
         }
     }
 }

@@ -50,8 +50,9 @@ pub struct Accounts {
 const WRITE_ATTEMPTS: usize = 3;
 
 /// How often a request on a copy opened from a snapshot may come back for more entries:
-/// an operation names all it needs at once, so one lookup is the rule.
-const LOOKUPS: usize = 4;
+/// an operation names all it needs at once, so one lookup is the rule; a listing takes three
+/// (its edges, its page, what settled its jobs), twice for a page past the end.
+const LOOKUPS: usize = 8;
 
 /// An account is snapshotted once it has this many entries more than its stored snapshot
 /// reflects (none: 0): a smaller one replays in well under the time a snapshot saves.

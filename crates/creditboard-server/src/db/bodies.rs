@@ -1,5 +1,6 @@
-//! Entry bodies selected by a statement, through the pool or the write in progress: what the
-//! lookups behind a copy opened from its snapshot and the streamed export read.
+//! Entry bodies (or outlines) selected by a statement, through the pool or the write in
+//! progress: what the lookups behind a copy opened from its snapshot and the streamed export
+//! read.
 
 use super::{Db, WriteTx};
 use crate::error::ApiResult;
@@ -22,8 +23,32 @@ pub(super) trait Select {
         params: &[Param],
     ) -> impl std::future::Future<Output = ApiResult<Vec<String>>> + Send;
 
+    /// The `(id, kind, meter, reverses)` rows `sql` selects (`$1` the account, `$2` and `$3`
+    /// the first and last id).
+    fn outlines(
+        &mut self,
+        sql: &str,
+        account: &str,
+        first: i64,
+        last: i64,
+    ) -> impl std::future::Future<Output = ApiResult<Vec<OutlineRow>>> + Send;
+
     /// Whether this is SQLite, whose JSON table function is not PostgreSQL's.
     fn sqlite(&self) -> bool;
+}
+
+/// An entry's id, kind, meter and whether it reverses another, as stored.
+pub(super) type OutlineRow = (i64, String, String, bool);
+
+macro_rules! outlines {
+    ($conn:expr, $sql:expr, $account:expr, $first:expr, $last:expr) => {{
+        Ok(sqlx::query_as::<_, OutlineRow>($sql)
+            .bind($account)
+            .bind($first)
+            .bind($last)
+            .fetch_all($conn)
+            .await?)
+    }};
 }
 
 macro_rules! bodies {
@@ -53,6 +78,16 @@ impl Select for &Db {
         on!(*self, pool => bodies!(pool, sql, account, params))
     }
 
+    async fn outlines(
+        &mut self,
+        sql: &str,
+        account: &str,
+        first: i64,
+        last: i64,
+    ) -> ApiResult<Vec<OutlineRow>> {
+        on!(*self, pool => outlines!(pool, sql, account, first, last))
+    }
+
     fn sqlite(&self) -> bool {
         matches!(self, Db::Sqlite(_))
     }
@@ -66,6 +101,16 @@ impl Select for WriteTx {
         params: &[Param],
     ) -> ApiResult<Vec<String>> {
         on!(tx self, t => bodies!(&mut **t, sql, account, params))
+    }
+
+    async fn outlines(
+        &mut self,
+        sql: &str,
+        account: &str,
+        first: i64,
+        last: i64,
+    ) -> ApiResult<Vec<OutlineRow>> {
+        on!(tx self, t => outlines!(&mut **t, sql, account, first, last))
     }
 
     fn sqlite(&self) -> bool {

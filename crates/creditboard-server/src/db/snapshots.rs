@@ -1,12 +1,16 @@
 //! Snapshots of accounts' ledgers, and the lookups an account opened from one needs: the
 //! entries before its held ones that an operation names (by id, by key, a payment's
-//! settlement), as the domain's `Wanted` asks and its `Found` answers.
+//! settlement) or a listing reads (runs of entries by id, what settled each job shown), as
+//! the domain's `Wanted` asks and its `Found` answers.
 
 use super::bodies::{Param, Select};
 use super::{Db, WriteTx, corrupt};
 use crate::error::{ApiError, ApiResult};
+use crate::resident::heavy;
 use creditboard_domain::LedgerEntry;
 use creditboard_domain::account::AccountSnapshot;
+use creditboard_domain::entry::{EntryId, EntryKind, Outline};
+use creditboard_domain::ids::MeterId;
 use creditboard_domain::ledger::{Found, Wanted};
 
 /// Entries read at a time after an operation's own one, looking for those derived from it.
@@ -149,6 +153,71 @@ async fn found(
             after += RUN_CHUNK;
         }
     }
+    // A listing's blocks: runs by id, parsed off the runtime's threads (a block is a
+    // thousand entries).
+    for &(first, last) in &wanted.spans {
+        let sql = "SELECT body FROM entries WHERE account = $1 AND id >= $2 AND id <= $3";
+        let (first, last) = (int(first)?, int(last.min(base))?);
+        let bodies = from
+            .bodies(sql, account, &[Param::Int(first), Param::Int(last)])
+            .await?;
+        entries.extend(heavy(|| parse(&bodies))?);
+    }
+    // A listing's outlines: what each entry is, from the columns (its body only to see
+    // whether it reverses another).
+    let mut outlines = Vec::new();
+    for &(first, last) in &wanted.outlines {
+        let reverses = if from.sqlite() {
+            "json_extract(body, '$.reverses') IS NOT NULL"
+        } else {
+            "(body::json ->> 'reverses') IS NOT NULL"
+        };
+        let sql = format!(
+            "SELECT id, kind, meter, {reverses} FROM entries \
+             WHERE account = $1 AND id >= $2 AND id <= $3"
+        );
+        let (first, last) = (int(first)?, int(last.min(base))?);
+        for (id, kind, meter, reverses) in from.outlines(&sql, account, first, last).await? {
+            let kind = EntryKind::parse(&kind).ok_or_else(|| corrupt(format!("kind {kind}")))?;
+            let meter = MeterId::new(&meter).map_err(corrupt)?;
+            outlines.push(Outline {
+                id: EntryId(u64::try_from(id).map_err(corrupt)?),
+                kind,
+                meter,
+                reverses,
+            });
+        }
+    }
+    // What settled each job: the entries reversing it, then those reversing them (a refund
+    // of a capture), through the index of settling entries. Those after `base` are held.
+    // SQLite is told the index: its planner otherwise walks the account's entries by the
+    // primary key (5.5 s for 50 jobs at 111,000 entries, against 0.2 ms).
+    let mut jobs = wanted.settlers.clone();
+    while !jobs.is_empty() {
+        let list = serde_json::to_string(&jobs).map_err(ApiError::internal)?;
+        let sql = if from.sqlite() {
+            format!(
+                "SELECT e.body FROM json_each($2) AS k \
+                 CROSS JOIN entries e INDEXED BY entries_reversing \
+                 WHERE e.account = $1 AND json_extract(e.body, '$.reverses') = k.value \
+                 AND e.kind IN {SETTLING}"
+            )
+        } else {
+            format!(
+                "SELECT e.body FROM json_array_elements_text($2::json) AS k(v) \
+                 JOIN entries e ON e.account = $1 \
+                 AND ((e.body::json ->> 'reverses')::bigint) = k.v::bigint \
+                 AND e.kind IN {SETTLING}"
+            )
+        };
+        let bodies = from.bodies(&sql, account, &[Param::Text(list)]).await?;
+        let settling: Vec<LedgerEntry> = parse(&bodies)?
+            .into_iter()
+            .filter(|e| e.id.0 <= base)
+            .collect();
+        jobs = settling.iter().map(|e| e.id.0).collect();
+        entries.extend(settling);
+    }
     entries.retain(|e| e.id.0 <= base);
     entries.sort_by_key(|e| e.id);
     entries.dedup_by_key(|e| e.id);
@@ -156,5 +225,23 @@ async fn found(
         entries,
         keys: wanted.keys.clone(),
         settlements: wanted.settlements.clone(),
+        settled: wanted.settlers.clone(),
+        spans: wanted.spans.clone(),
+        outlines,
     })
+}
+
+/// The kinds of entry that settle another: what `entries_reversing` (migration 0009) indexes,
+/// written as its predicate is, so both planners use it.
+const SETTLING: &str = "('hold_capture', 'hold_release', 'refund', 'purchase', 'auto_top_up')";
+
+fn parse(bodies: &[String]) -> ApiResult<Vec<LedgerEntry>> {
+    bodies
+        .iter()
+        .map(|b| serde_json::from_str(b).map_err(corrupt))
+        .collect()
+}
+
+fn int(id: u64) -> ApiResult<i64> {
+    i64::try_from(id).map_err(ApiError::internal)
 }
