@@ -163,14 +163,17 @@ async fn found(
             .await?;
         entries.extend(heavy(|| parse(&bodies))?);
     }
-    // A listing's outlines: what each entry is, from the columns (its body only to see
-    // whether it reverses another).
+    // A listing's outlines: what each entry is, from the columns, and whether its body has a
+    // `reverses` key. Bodies are serde_json's compact text of an entry, where `"reverses":`
+    // can only be that key (a quote inside a string is escaped, and no nested object has
+    // one), so a substring search answers it: PostgreSQL parsing each body as JSON took
+    // 3.9 ms for a block of 1,024 entries, the search 0.8 ms.
     let mut outlines = Vec::new();
     for &(first, last) in &wanted.outlines {
         let reverses = if from.sqlite() {
-            "json_extract(body, '$.reverses') IS NOT NULL"
+            "instr(body, '\"reverses\":') > 0"
         } else {
-            "(body::json ->> 'reverses') IS NOT NULL"
+            "strpos(body, '\"reverses\":') > 0"
         };
         let sql = format!(
             "SELECT id, kind, meter, {reverses} FROM entries \
