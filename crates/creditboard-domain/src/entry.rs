@@ -403,8 +403,14 @@ impl Outline {
     /// Whether the entry settles an earlier one: a hold's capture or release, a refund, a
     /// payment of a pending purchase or top-up.
     pub fn settles(&self) -> bool {
-        self.reverses && (self.kind.settles() || self.kind.is_paid_for())
+        settles_another(self.kind, self.reverses)
     }
+}
+
+/// Whether an entry of `kind` that reverses another (`reverses`) settles it, so belongs to
+/// that job's row rather than beginning one.
+pub fn settles_another(kind: EntryKind, reverses: bool) -> bool {
+    reverses && (kind.settles() || kind.is_paid_for())
 }
 
 impl LedgerEntry {

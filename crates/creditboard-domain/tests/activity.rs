@@ -999,3 +999,33 @@ fn listings_match_a_plain_scan(l: &Ledger) {
         }
     }
 }
+
+/// A copy without its history finds where a period starts from its block sums, whose times
+/// are kept to the millisecond: "the last 24 hours" can start inside a millisecond whose
+/// entries run on across a block's end, and the listing is still cut where the entries say.
+#[test]
+fn a_period_starting_inside_a_millisecond_is_cut_where_the_entries_are() {
+    use creditboard_domain::activity::{BlockSums, partial_page};
+    let mut l = funded(1_000);
+    let t = at(1) + Duration::microseconds(300);
+    for n in 0..7 {
+        l.apply(consume(&format!("c{n}"), 1, t)).unwrap();
+    }
+    let late = t + Duration::microseconds(400);
+    l.apply(consume("late", 1, late)).unwrap();
+    // Blocks of four: the purchase and c0–c2, c3–c6, "late"; all but the purchase in one
+    // millisecond.
+    let mut blocks = BlockSums::with_block_size(4);
+    blocks.sync(&l);
+    let now = t + Duration::hours(24) + Duration::microseconds(350);
+    let query = ActivityQuery {
+        period: Some(Period::preset(PeriodPreset::Last1Day)),
+        ..ActivityQuery::default()
+    };
+    let req = request(query, 10, 1);
+    let whole = activity_page(&l, &mut ActivityIndex::new(), &req, now).unwrap();
+    // The period starts 350 µs after c0–c6 were written, 50 µs before "late".
+    assert_eq!(whole.total_count, 1);
+    assert_eq!(whole.rows[0].entry.key.as_str(), "late");
+    assert_eq!(partial_page(&l, &blocks, &req, now).unwrap(), whole);
+}

@@ -430,6 +430,7 @@ fn found(before: &[LedgerEntry], wanted: &Wanted) -> Found {
             })
             .map(creditboard_domain::entry::Outline::of)
             .collect(),
+        outline_spans: wanted.outlines.clone(),
     }
 }
 
@@ -556,7 +557,13 @@ fn check_listing(
         (5, 99, None),
         (1000, 1, None),
     ];
-    for query in queries {
+    // The last 24 hours from a clock between two milliseconds: the period starts inside one.
+    let between = now + Duration::microseconds(500);
+    let timed = queries
+        .into_iter()
+        .map(|q| (q, now))
+        .chain([(query(Some(PeriodPreset::Last1Day), None), between)]);
+    for (query, now) in timed {
         if query
             .meter
             .as_ref()

@@ -47,7 +47,9 @@ impl AccountSnapshot {
     /// The block sums, if they sum exactly the entries the ledger's state reflects.
     pub(super) fn take_blocks(&mut self) -> Option<BlockSums> {
         let entries = self.entries();
-        self.blocks.take().filter(|b| b.synced() as u64 == entries)
+        self.blocks
+            .take()
+            .filter(|b| b.synced() as u64 == entries && b.is_sound())
     }
 
     pub fn has_rollup(&self) -> bool {

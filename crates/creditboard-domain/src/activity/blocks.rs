@@ -1,6 +1,6 @@
 //! Per block of entries, what a listing counts: each meter's rows, usage and credits added,
 //! and when the block's first and last entries were written. Kept with an account's snapshot
-//! (a few bytes per thousand entries), they let a copy that holds only its newest entries
+//! (about 50 bytes a block of a thousand entries, per meter), they let a copy that holds only its newest entries
 //! count and page a listing without the ones before: whole blocks from their sums, the few
 //! entries at the edges read by id (`partial.rs`).
 
@@ -11,7 +11,6 @@ use crate::ledger::Ledger;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(try_from = "Stored")]
 pub struct BlockSums {
     /// Entries per block.
     size: usize,
@@ -25,36 +24,8 @@ pub struct BlockSums {
     sums: Vec<Sums>,
 }
 
-/// [`BlockSums`] as stored, checked whole before it is trusted.
-#[derive(Deserialize)]
-struct Stored {
-    size: usize,
-    synced: usize,
-    meters: Vec<MeterId>,
-    times: Vec<(i64, i64)>,
-    sums: Vec<Sums>,
-}
-
-impl TryFrom<Stored> for BlockSums {
-    type Error = String;
-
-    fn try_from(s: Stored) -> Result<Self, String> {
-        if s.size == 0 {
-            return Err("block sums: blocks of no entries".into());
-        }
-        let blocks = s.synced.div_ceil(s.size);
-        if s.times.len() != blocks || s.sums.len() != blocks * s.meters.len().max(1) {
-            return Err("block sums: a block of sums per meter for every block".into());
-        }
-        Ok(BlockSums {
-            size: s.size,
-            synced: s.synced,
-            meters: s.meters,
-            times: s.times,
-            sums: s.sums,
-        })
-    }
-}
+/// The largest block a stored one may claim (a thousand times the one kept).
+const MAX_BLOCK: usize = BLOCK * 1024;
 
 impl Default for BlockSums {
     fn default() -> Self {
@@ -120,7 +91,23 @@ impl BlockSums {
 
     /// Whether they sum every entry of `ledger`.
     pub fn answers(&self, ledger: &Ledger) -> bool {
-        self.synced == ledger.count() && self.meters.len() == ledger.config().meters.len()
+        self.synced == ledger.count()
+            && self
+                .meters
+                .iter()
+                .eq(ledger.config().meters.iter().map(|m| &m.id))
+    }
+
+    /// Whether stored sums hold together: a block of sums per meter for every block, times
+    /// in order. Sums that do not are set aside (listings then need the history), not the
+    /// snapshot they came with.
+    pub fn is_sound(&self) -> bool {
+        let blocks = self.synced.div_ceil(self.size.max(1));
+        (1..=MAX_BLOCK).contains(&self.size)
+            && self.times.len() == blocks
+            && self.sums.len() == blocks * self.meters.len().max(1)
+            && self.times.iter().all(|(first, last)| first <= last)
+            && self.times.windows(2).all(|w| w[0].1 <= w[1].0)
     }
 
     /// Entries per block.

@@ -3,7 +3,7 @@
 //! ledger.
 
 use super::ActivityQuery;
-use crate::entry::{EntryKind, EntryStatus, LedgerEntry, Outline};
+use crate::entry::{EntryKind, EntryStatus, LedgerEntry, settles_another};
 use crate::ids::MeterId;
 use crate::ledger::Ledger;
 
@@ -48,7 +48,7 @@ pub struct ActivityIndex {
 
 /// Whether `e` begins a row of the listing: everything but what settles an earlier entry.
 pub(super) fn begins_row(e: &LedgerEntry) -> bool {
-    !Outline::of(e).settles()
+    !settles_another(e.kind, e.reverses.is_some())
 }
 
 /// Stored as `[rows, used, added]`.

@@ -19,12 +19,24 @@ use crate::error::{DomainError, Result, Wanted};
 use crate::ids::MeterId;
 use crate::ledger::Ledger;
 use crate::period::{Period, PeriodPreset};
+use crate::usage::LedgerFilter;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
 
-/// Whether block sums answer `query` without the history: no filter but a meter.
+/// Whether block sums answer `query` without the history: no filter but a meter (a blank
+/// search is none).
 pub fn without_history(query: &ActivityQuery) -> bool {
-    query.filter.is_empty()
+    let blank = query
+        .filter
+        .search
+        .as_deref()
+        .is_none_or(|q| q.trim().is_empty());
+    blank
+        && LedgerFilter {
+            search: None,
+            ..query.filter.clone()
+        }
+        .is_empty()
 }
 
 /// One page of a listing [`without_history`] answers, `blocks` brought up to `ledger`
@@ -73,7 +85,9 @@ pub fn partial_page(
     let snap = (snapshot as usize).clamp(lo, hi);
     let block = blocks.size();
     if !snap.is_multiple_of(block) && snap < count {
-        r.read(snap - 1);
+        for p in (snap / block * block).max(lo)..snap {
+            r.read(p);
+        }
     }
     r.wants()?;
     let sums = r.sums(lo, snap);
@@ -86,12 +100,14 @@ pub fn partial_page(
     while at > lo && rank < last {
         let start = ((at - 1) / block * block).max(lo);
         let rows = r.rows(start, at);
-        if rank + rows > first {
+        if rows > 0 && rank + rows > first {
             regions.push((start, at, rank));
         }
         rank += rows;
         at = start;
     }
+    // (Every count above came from sums or entries read in step one.)
+    r.wants()?;
     // Counted by the entries' outlines (kind, meter: a store reads them from its columns).
     for &(start, end, _) in &regions {
         for p in start..end {
@@ -157,7 +173,8 @@ fn settlers<'a>(
     let Some(oldest) = roots.iter().map(|e| e.id).min() else {
         return by_root;
     };
-    let held = ledger.entries().iter().filter(|e| e.id > oldest);
+    let after = (oldest.0 as usize).saturating_sub(ledger.base());
+    let held = ledger.entries().get(after..).unwrap_or_default();
     for e in ledger.lent_after(oldest).chain(held) {
         if let Some(of) = e.reverses.filter(|_| e.settles())
             && let Some(&root) = root_of.get(&of)
@@ -276,22 +293,23 @@ impl<'a> Reader<'a> {
                 z = mid;
             }
         }
-        if a == self.blocks.len() {
-            return self.count;
-        }
-        let start = a * self.blocks.size();
-        if self.blocks.times(a).0 > ms {
-            return start;
-        }
-        let end = (start + self.blocks.size()).min(self.count);
-        for p in start..end {
-            match self.read(p) {
-                Some(e) if e.at >= t => return p,
-                Some(_) => {}
-                None => return start,
+        // Times are kept to the millisecond: a block that ends in `t`'s millisecond may
+        // be followed by one that begins in it, so the search goes on while it does.
+        for b in a..self.blocks.len() {
+            let start = b * self.blocks.size();
+            if self.blocks.times(b).0 > ms {
+                return start;
+            }
+            let end = (start + self.blocks.size()).min(self.count);
+            for p in start..end {
+                match self.read(p) {
+                    Some(e) if e.at >= t => return p,
+                    Some(_) => {}
+                    None => return start,
+                }
             }
         }
-        end
+        self.count
     }
 
     /// When the first and the last entry were written (to the millisecond: days are all

@@ -10,7 +10,7 @@ use super::Ledger;
 use super::payments::{failed_key, paid_key};
 use crate::entry::{EntryId, LedgerEntry, Operation, Outline};
 use crate::error::{DomainError, Result, Wanted};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 
 impl Wanted {
     /// The entry keys to look up: each operation key itself, and the keys of the entries
@@ -84,13 +84,14 @@ pub struct Found {
     pub settled: Vec<u64>,
     /// Runs of entries by id that were read whole.
     pub spans: Vec<(u64, u64)>,
-    /// The outlines of the runs `Wanted::outlines` names.
+    /// The outlines of the runs `Wanted::outlines` names, and those runs.
     pub outlines: Vec<Outline>,
+    pub outline_spans: Vec<(u64, u64)>,
 }
 
-/// Runs of entries lent whole that a ledger keeps between requests: a listing paging back
-/// and forth reads the same few blocks (about a thousand entries each) again.
-const KEPT_SPANS: usize = 8;
+/// How many entries of the runs lent whole (and how many outlines) a ledger keeps between
+/// requests: a listing paging back and forth reads the same few blocks again.
+const KEPT: u64 = 8 * 1024;
 
 /// Entries from before the held ones that the store lent, and what it looked up.
 #[derive(Debug, Clone, Default)]
@@ -102,11 +103,30 @@ pub(super) struct Lent {
     settlements: HashSet<u64>,
     /// Jobs whose reversing entries were looked up: lent, those before the held ones.
     settled: HashSet<u64>,
-    /// Runs lent whole, the newest last: the last [`KEPT_SPANS`] outlive a request.
-    spans: std::collections::VecDeque<(u64, u64)>,
-    /// Outlines lent, by id; those of the last [`KEPT_SPANS`] runs outlive a request.
+    /// Runs lent whole, the newest last: the newest, up to [`KEPT`] entries, outlive a
+    /// request.
+    spans: VecDeque<(u64, u64)>,
+    /// Outlines lent, by id, and their runs; the newest, up to [`KEPT`], outlive a request.
     outlines: BTreeMap<u64, Outline>,
-    outline_spans: std::collections::VecDeque<(u64, u64)>,
+    outline_spans: VecDeque<(u64, u64)>,
+}
+
+/// Adds `span` as the newest run, then drops the oldest runs past [`KEPT`] entries (the
+/// newest is kept whatever its length).
+fn keep(runs: &mut VecDeque<(u64, u64)>, span: (u64, u64)) {
+    runs.retain(|s| *s != span);
+    runs.push_back(span);
+    let mut total = 0;
+    let newest = runs
+        .iter()
+        .rev()
+        .take_while(|(a, z)| {
+            total += z.saturating_sub(*a) + 1;
+            total <= KEPT
+        })
+        .count()
+        .max(1);
+    runs.drain(..runs.len() - newest);
 }
 
 impl Ledger {
@@ -214,7 +234,7 @@ impl Ledger {
         }
     }
 
-    /// Lent entries after `id` that settle it (the held ones are searched by the caller).
+    /// Lent entries after `id`, in id order (what settles it is among them, or held).
     pub(crate) fn lent_after(&self, id: EntryId) -> impl Iterator<Item = &LedgerEntry> {
         self.lent.entries.range(EntryId(id.0 + 1)..).map(|(_, e)| e)
     }
@@ -253,22 +273,11 @@ impl Ledger {
         self.lent.settlements.extend(found.settlements);
         self.lent.settled.extend(found.settled);
         for span in found.spans {
-            self.lent.spans.retain(|s| *s != span);
-            self.lent.spans.push_back(span);
+            keep(&mut self.lent.spans, span);
         }
-        while self.lent.spans.len() > KEPT_SPANS {
-            self.lent.spans.pop_front();
+        for span in found.outline_spans {
+            keep(&mut self.lent.outline_spans, span);
         }
-        let spans: Vec<(u64, u64)> = found.outlines.iter().map(|o| o.id.0).fold(
-            Vec::new(),
-            |mut runs: Vec<(u64, u64)>, id| {
-                match runs.last_mut() {
-                    Some(run) if run.1 + 1 == id => run.1 = id,
-                    _ => runs.push((id, id)),
-                }
-                runs
-            },
-        );
         for o in found.outlines {
             if o.id.0 == 0 || o.id.0 > self.base as u64 {
                 return Err(DomainError::CorruptLedger(format!(
@@ -278,16 +287,12 @@ impl Ledger {
             }
             self.lent.outlines.insert(o.id.0, o);
         }
-        self.lent.outline_spans.extend(spans);
-        while self.lent.outline_spans.len() > KEPT_SPANS {
-            self.lent.outline_spans.pop_front();
-        }
         Ok(())
     }
 
     /// Forgets what was lent, but for the entries of holds and payments still pending and
-    /// the last few runs read whole (a store lends for one request at a time, so memory
-    /// stays that of the held entries and a few blocks).
+    /// the newest runs read whole, up to [`KEPT`] entries and outlines (a store lends for one
+    /// request at a time, so memory stays that of the held entries and a few blocks).
     pub fn forget_lent(&mut self) {
         if self.base == 0 {
             return;
@@ -331,6 +336,7 @@ impl Ledger {
             settled: self.lent.settled.iter().copied().collect(),
             spans: self.lent.spans.iter().copied().collect(),
             outlines: self.lent.outlines.values().cloned().collect(),
+            outline_spans: self.lent.outline_spans.iter().copied().collect(),
         }
     }
 }

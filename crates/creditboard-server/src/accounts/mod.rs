@@ -49,9 +49,10 @@ pub struct Accounts {
 /// How often a write is tried again after losing a race to another process's write.
 const WRITE_ATTEMPTS: usize = 3;
 
-/// How often a request on a copy opened from a snapshot may come back for more entries:
-/// an operation names all it needs at once, so one lookup is the rule; a listing takes three
-/// (its edges, its page, what settled its jobs), twice for a page past the end.
+/// How often a request on a copy opened from a snapshot may come back for more entries
+/// (reads and writes alike): an operation names all it needs at once, so one lookup is the
+/// rule; a listing takes three (its edges, its page's outlines, its rows and what settled
+/// them), twice for a page past the end.
 const LOOKUPS: usize = 8;
 
 /// An account is snapshotted once it has this many entries more than its stored snapshot
