@@ -1,8 +1,8 @@
 //! Per block of entries, what a listing counts: each meter's rows, usage and credits added,
 //! and when the block's first and last entries were written. Kept with an account's snapshot
-//! (about 50 bytes a block of a thousand entries, per meter), they let a copy that holds only its newest entries
-//! count and page a listing without the ones before: whole blocks from their sums, the few
-//! entries at the edges read by id (`partial.rs`).
+//! (about 50 bytes a meter for each thousand entries), they let a copy that holds only its
+//! newest entries count and page a listing without the ones before: whole blocks from their
+//! sums, the few entries at the edges read by id (`partial.rs`).
 
 use super::index::{BLOCK, Sums};
 use crate::entry::LedgerEntry;
