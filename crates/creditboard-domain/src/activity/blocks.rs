@@ -51,12 +51,7 @@ impl BlockSums {
     /// ([`BlockSums::answers`] is false).
     pub fn sync(&mut self, ledger: &Ledger) {
         let (base, count) = (ledger.base(), ledger.count());
-        let meters: Vec<MeterId> = ledger
-            .config()
-            .meters
-            .iter()
-            .map(|m| m.id.clone())
-            .collect();
+        let meters = ledger.config().meter_ids();
         let fits = (base..=count).contains(&self.synced) && meters == self.meters;
         if !fits {
             *self = BlockSums::with_block_size(self.size);

@@ -111,12 +111,7 @@ impl ActivityIndex {
     /// is indexed again from the start).
     pub fn sync(&mut self, ledger: &Ledger) {
         let entries = ledger.entries();
-        let meters: Vec<MeterId> = ledger
-            .config()
-            .meters
-            .iter()
-            .map(|m| m.id.clone())
-            .collect();
+        let meters = ledger.config().meter_ids();
         if entries.len() < self.len || meters != self.meters {
             *self = ActivityIndex {
                 meters,

@@ -216,6 +216,11 @@ impl AccountConfig {
             .map(|c| c.monthly)
     }
 
+    /// The meters' ids, in the account's order.
+    pub fn meter_ids(&self) -> Vec<MeterId> {
+        self.meters.iter().map(|m| m.id.clone()).collect()
+    }
+
     pub fn meter(&self, id: &MeterId) -> Result<&MeterConfig> {
         self.meters
             .iter()

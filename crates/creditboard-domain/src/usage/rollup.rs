@@ -86,7 +86,7 @@ impl DailyRollup {
     pub fn sync(&mut self, ledger: &Ledger) {
         let config = ledger.config();
         let (base, count) = (ledger.base(), ledger.count());
-        let meters: Vec<MeterId> = config.meters.iter().map(|m| m.id.clone()).collect();
+        let meters = config.meter_ids();
         let fits = (base..=count).contains(&self.synced)
             && self.tz == Some(config.timezone)
             && meters == self.meters;
