@@ -194,7 +194,10 @@ async fn found(
     // What settled each job: the entries reversing it, then those reversing them (a refund
     // of a capture), through the index of settling entries. Those after `base` are held.
     // SQLite is told the index: its planner otherwise walks the account's entries by the
-    // primary key (5.5 s for 50 jobs at 111,000 entries, against 0.2 ms).
+    // primary key (5.5 s for 50 jobs at 111,000 entries, against 0.2 ms). PostgreSQL gets
+    // one probe per job (`LATERAL`): as a join, on a table not yet analysed, it read every
+    // settling entry of the account and hashed them (31 ms for 10 jobs at 311,000 entries,
+    // against 0.3 ms).
     let mut jobs = wanted.settlers.clone();
     let mut seen: std::collections::HashSet<u64> = jobs.iter().copied().collect();
     while !jobs.is_empty() {
@@ -209,9 +212,9 @@ async fn found(
         } else {
             format!(
                 "SELECT e.body FROM json_array_elements_text($2::json) AS k(v) \
-                 JOIN entries e ON e.account = $1 \
-                 AND ((e.body::json ->> 'reverses')::bigint) = k.v::bigint \
-                 AND e.kind IN {SETTLING}"
+                 CROSS JOIN LATERAL (SELECT body FROM entries \
+                 WHERE account = $1 AND ((body::json ->> 'reverses')::bigint) = k.v::bigint \
+                 AND kind IN {SETTLING}) e"
             )
         };
         let bodies = from.bodies(&sql, account, &[Param::Text(list)]).await?;
