@@ -23,6 +23,32 @@ async fn get(router: &Router, token: &str, rest: &str) -> Value {
     timeless(body)
 }
 
+/// Asserts that `app` answers each of `reads` as `reference` does.
+async fn same_answers<S: AsRef<str>>(
+    app: &Router,
+    reference: &Router,
+    token: &str,
+    reads: impl IntoIterator<Item = S>,
+) {
+    for read in reads {
+        let read = read.as_ref();
+        assert_eq!(
+            get(app, token, read).await,
+            get(reference, token, read).await,
+            "{read}"
+        );
+    }
+}
+
+/// The row a listing's page shows for entry `id`, if it shows one.
+fn row_of(page: &Value, id: u64) -> Option<Value> {
+    page["rows"]
+        .as_array()?
+        .iter()
+        .find(|r| r["entry"]["id"].as_u64() == Some(id))
+        .cloned()
+}
+
 /// `ledger.csv` for `query`, as text.
 async fn csv(router: &Router, token: &str, query: &str) -> String {
     use http_body_util::BodyExt;
@@ -95,18 +121,18 @@ async fn an_account_opened_from_its_snapshot_answers_as_one_replayed_whole() {
         // Usage summaries and forecasts come from the snapshot's daily rollups and the
         // entries after it, the history left unread; a text search or the whole of the
         // activity is not in the rollups, so such a summary opens it whole (below).
-        for read in [
-            "/usage",
-            "/usage?period=last_7_days",
-            "/usage?period=this_month",
-            "/usage?period=last_90_days&category=none-such",
-        ] {
-            assert_eq!(
-                get(&second_app, &t.admin, read).await,
-                get(&first_app, &t.admin, read).await,
-                "{read}"
-            );
-        }
+        same_answers(
+            &second_app,
+            &first_app,
+            &t.admin,
+            [
+                "/usage",
+                "/usage?period=last_7_days",
+                "/usage?period=this_month",
+                "/usage?period=last_90_days&category=none-such",
+            ],
+        )
+        .await;
         // The CSV export is read from the database, newest first: the same file without the
         // history in memory.
         for query in [
@@ -187,42 +213,34 @@ async fn an_account_opened_from_its_snapshot_answers_as_one_replayed_whole() {
         );
         let third = state_at(&db, Utc::now(), None).await;
         let third_app = creditboard_server::router(third.clone());
-        for read in ["/balance", "/usage", "/usage?period=last_7_days"] {
-            assert_eq!(
-                get(&third_app, &t.admin, read).await,
-                get(&first_app, &t.admin, read).await,
-                "{read}"
-            );
-        }
+        same_answers(
+            &third_app,
+            &first_app,
+            &t.admin,
+            ["/balance", "/usage", "/usage?period=last_7_days"],
+        )
+        .await;
         // Listings without a filter but the meter page by the snapshot's block sums, reading
         // only the blocks they show and what settled each job (the refunded job and the
         // captured hold are before this snapshot; their refund and capture too).
         let snapshot = newer / 2;
-        for read in [
-            "/ledger?size=10".to_string(),
-            "/ledger?size=7&page=3".to_string(),
-            "/ledger?size=25&page=6".to_string(),
-            "/ledger?size=5&page=2&period=last_7_days".to_string(),
-            "/ledger?size=25&meter=credits&period=all_activity".to_string(),
-            "/ledger?size=3&page=1000".to_string(),
-            format!("/ledger?size=4&page=2&snapshot={snapshot}"),
-        ] {
-            assert_eq!(
-                get(&third_app, &t.admin, &read).await,
-                get(&first_app, &t.admin, &read).await,
-                "{read}"
-            );
-        }
+        same_answers(
+            &third_app,
+            &first_app,
+            &t.admin,
+            [
+                "/ledger?size=10".to_string(),
+                "/ledger?size=7&page=3".to_string(),
+                "/ledger?size=25&page=6".to_string(),
+                "/ledger?size=5&page=2&period=last_7_days".to_string(),
+                "/ledger?size=25&meter=credits&period=all_activity".to_string(),
+                "/ledger?size=3&page=1000".to_string(),
+                format!("/ledger?size=4&page=2&snapshot={snapshot}"),
+            ],
+        )
+        .await;
         let shown = get(&third_app, &t.admin, "/ledger?size=1000").await;
-        let row = |id: u64| {
-            shown["rows"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|r| r["entry"]["id"].as_u64() == Some(id))
-                .cloned()
-                .unwrap_or_else(|| panic!("row {id}: {}", &shown["rows"][0]))
-        };
+        let row = |id: u64| row_of(&shown, id).unwrap_or_else(|| panic!("no row {id}: {shown}"));
         assert_eq!(row(early_job)["refunded"], json!(charged(3)), "{shown}");
         assert_eq!(row(hold_id)["settled"]["captured"], json!(320));
         let held = third.accounts().held_from(ACCOUNT).await;
@@ -233,13 +251,7 @@ async fn an_account_opened_from_its_snapshot_answers_as_one_replayed_whole() {
 
         // Every read answers as the first process's (which replayed everything and takes
         // in what the second wrote); a listing opens the second's copy whole.
-        for read in DASHBOARD_READS {
-            assert_eq!(
-                get(&second_app, &t.admin, read).await,
-                get(&first_app, &t.admin, read).await,
-                "{read}"
-            );
-        }
+        same_answers(&second_app, &first_app, &t.admin, DASHBOARD_READS).await;
         assert!(second.accounts().held_from(ACCOUNT).await.contains(&0));
         // The balance is what the writes make, counted independently: 100,000 granted,
         // the 160 jobs (3 + n % 5 each), the job refunded, 320 of the hold captured.
@@ -266,20 +278,15 @@ async fn an_account_opened_from_its_snapshot_answers_as_one_replayed_whole() {
         let newest = second.db().snapshot_entries(ACCOUNT).await.unwrap();
         let fourth = state_at(&db, Utc::now(), None).await;
         let fourth_app = creditboard_server::router(fourth.clone());
-        for read in ["/ledger?size=100&page=1000", "/ledger?size=30&page=20"] {
-            assert_eq!(
-                get(&fourth_app, &t.admin, read).await,
-                get(&first_app, &t.admin, read).await,
-                "{read}"
-            );
-        }
+        same_answers(
+            &fourth_app,
+            &first_app,
+            &t.admin,
+            ["/ledger?size=100&page=1000", "/ledger?size=30&page=20"],
+        )
+        .await;
         let oldest = get(&fourth_app, &t.admin, "/ledger?size=1000&page=2").await;
-        let refunded = oldest["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["entry"]["id"].as_u64() == Some(job_5))
-            .map(|r| r["refunded"].clone());
+        let refunded = row_of(&oldest, job_5).map(|r| r["refunded"].clone());
         assert_eq!(
             refunded,
             Some(json!(charged(5))),
