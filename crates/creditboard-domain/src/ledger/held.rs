@@ -290,9 +290,10 @@ impl Ledger {
         Ok(())
     }
 
-    /// Forgets what was lent, but for the entries of holds and payments still pending and
-    /// the newest runs read whole, up to [`KEPT`] entries and outlines (a store lends for one
-    /// request at a time, so memory stays that of the held entries and a few blocks).
+    /// Forgets what was lent, but for the entries of holds and payments still pending, the
+    /// newest runs read whole (up to [`KEPT`] entries and outlines) and up to [`KEPT`]
+    /// entries lent one by one: a store lends for one request at a time, so memory stays
+    /// that of the held entries and a few blocks.
     pub fn forget_lent(&mut self) {
         if self.base == 0 {
             return;
@@ -310,16 +311,28 @@ impl Ledger {
         }
         let mut entries = std::mem::take(&mut self.lent.entries);
         let spans = std::mem::take(&mut self.lent.spans);
-        entries.retain(|id, _| {
+        let in_runs = |id: &EntryId| {
             self.holds.contains_key(id)
                 || self.payments.contains_key(id)
                 || spans.iter().any(|(a, z)| (*a..=*z).contains(&id.0))
-        });
+        };
+        // The rest was lent one by one: the rows of the pages shown lately and what settled
+        // them. They stay too while they are few (they pile up across requests, so past
+        // `KEPT` they all go), and so does which jobs' settlements are known: the first page
+        // of a listing, asked again and again, then reads nothing again.
+        let picked = entries.keys().filter(|id| !in_runs(id)).count();
+        let keep_picked = picked as u64 <= KEPT;
+        entries.retain(|id, _| keep_picked || in_runs(id));
+        let settled = match keep_picked {
+            true => std::mem::take(&mut self.lent.settled),
+            false => HashSet::new(),
+        };
         let mut outlines = std::mem::take(&mut self.lent.outlines);
         let outline_spans = std::mem::take(&mut self.lent.outline_spans);
         outlines.retain(|id, _| outline_spans.iter().any(|(a, z)| (*a..=*z).contains(id)));
         self.lent = Lent {
             entries,
+            settled,
             spans,
             outlines,
             outline_spans,
