@@ -2,7 +2,8 @@
 //! and when the block's first and last entries were written. Kept with an account's snapshot
 //! (about 50 bytes a meter for each thousand entries), they let a copy that holds only its
 //! newest entries count and page a listing without the ones before: whole blocks from their
-//! sums, the few entries at the edges read by id (`partial.rs`).
+//! sums (a run of them from two running totals), the few entries at the edges read by id
+//! (`partial.rs`).
 
 use super::index::{BLOCK, Sums};
 use crate::entry::LedgerEntry;
@@ -11,6 +12,7 @@ use crate::ledger::Ledger;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(from = "Stored")]
 pub struct BlockSums {
     /// Entries per block.
     size: usize,
@@ -22,6 +24,36 @@ pub struct BlockSums {
     times: Vec<(i64, i64)>,
     /// Per block, per meter (in `meters` order): rows, usage and credits added.
     sums: Vec<Sums>,
+    /// Per block, per meter: what the blocks before it sum to, so a run of whole blocks
+    /// sums in one subtraction (a page deep in ten thousand blocks is found by a binary
+    /// search, not a walk). Made again from `sums`, never stored.
+    #[serde(skip)]
+    before: Vec<Sums>,
+}
+
+/// [`BlockSums`] as stored: all but what is made again from them.
+#[derive(Deserialize)]
+struct Stored {
+    size: usize,
+    synced: usize,
+    meters: Vec<MeterId>,
+    times: Vec<(i64, i64)>,
+    sums: Vec<Sums>,
+}
+
+impl From<Stored> for BlockSums {
+    fn from(s: Stored) -> Self {
+        let mut blocks = BlockSums {
+            size: s.size,
+            synced: s.synced,
+            meters: s.meters,
+            times: s.times,
+            sums: s.sums,
+            before: Vec::new(),
+        };
+        blocks.sum_before();
+        blocks
+    }
 }
 
 /// The largest block a stored one may claim (a thousand times the one kept).
@@ -42,6 +74,7 @@ impl BlockSums {
             meters: Vec::new(),
             times: Vec::new(),
             sums: Vec::new(),
+            before: Vec::new(),
         }
     }
 
@@ -70,13 +103,61 @@ impl BlockSums {
         let at = e.at.timestamp_millis();
         if self.synced.is_multiple_of(self.size) {
             self.times.push((at, at));
-            self.sums.resize(self.sums.len() + n, Sums::default());
+            self.begin_block(n);
         }
         let block = self.synced / self.size;
         self.times[block].1 = at;
         let meter = self.meters.iter().position(|m| *m == e.meter).unwrap_or(0);
         self.sums[block * n + meter.min(n - 1)].add(Sums::of(e));
         self.synced += 1;
+    }
+
+    /// Opens a block of sums, and its `before`: the last block's and what came before it.
+    fn begin_block(&mut self, n: usize) {
+        let last = self.sums.len().saturating_sub(n);
+        for m in 0..n {
+            let mut before = Sums::default();
+            if let (Some(b), Some(s)) = (self.before.get(last + m), self.sums.get(last + m)) {
+                before = *b;
+                before.add(*s);
+            }
+            self.before.push(before);
+        }
+        self.sums.resize(self.sums.len() + n, Sums::default());
+    }
+
+    /// Makes `before` again from the sums (as read from a snapshot).
+    fn sum_before(&mut self) {
+        let n = self.meters.len().max(1);
+        let mut running = vec![Sums::default(); n];
+        self.before.clear();
+        for block in self.sums.chunks(n) {
+            self.before.extend_from_slice(&running);
+            for (r, s) in running.iter_mut().zip(block) {
+                r.add(*s);
+            }
+        }
+    }
+
+    /// Per meter, the sums of blocks `a..z`; only `meter`'s when one is given (by position).
+    pub(super) fn range(&self, a: usize, z: usize, meter: Option<usize>) -> Vec<Sums> {
+        let n = self.meters.len().max(1);
+        let through = |b: usize, m: usize| match self.before.get(b * n + m) {
+            Some(before) => *before,
+            // Past the last block: everything.
+            None => {
+                let last = self.sums.len() - n;
+                let mut all = self.before[last + m];
+                all.add(self.sums[last + m]);
+                all
+            }
+        };
+        (0..n)
+            .map(|m| match meter.is_none_or(|w| w == m) && a < z {
+                true => through(z, m).less(through(a, m)),
+                false => Sums::default(),
+            })
+            .collect()
     }
 
     /// How many entries they sum (the id of the newest).
@@ -118,20 +199,6 @@ impl BlockSums {
     /// Block `b`'s first and last entry's time, in milliseconds.
     pub(super) fn times(&self, b: usize) -> (i64, i64) {
         self.times[b]
-    }
-
-    /// Block `b`'s sums, per meter; only `meter`'s when one is given (by position).
-    pub(super) fn block(
-        &self,
-        b: usize,
-        meter: Option<usize>,
-    ) -> impl Iterator<Item = (usize, Sums)> {
-        let n = self.meters.len().max(1);
-        self.sums[b * n..(b + 1) * n]
-            .iter()
-            .copied()
-            .enumerate()
-            .filter(move |(m, _)| meter.is_none_or(|w| w == *m))
     }
 
     /// Position of `meter` among the meters summed.

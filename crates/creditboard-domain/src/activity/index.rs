@@ -92,6 +92,15 @@ impl Sums {
         self.used += other.used;
         self.added += other.added;
     }
+
+    /// What is left of these sums without `part` (a part of what they sum).
+    pub(super) fn less(self, part: Sums) -> Sums {
+        Sums {
+            rows: self.rows - part.rows,
+            used: self.used - part.used,
+            added: self.added - part.added,
+        }
+    }
 }
 
 impl ActivityIndex {

@@ -98,6 +98,15 @@ pub fn partial_page(
     let mut regions = Vec::new();
     let (mut at, mut rank) = (snap, 0u64);
     while at > lo && rank < last {
+        // Whole blocks wholly before the page are passed over by their sums, at once.
+        if at.is_multiple_of(block) && rank < first {
+            let to = r.skip_to(lo, at, first - rank);
+            if to < at {
+                rank += r.rows(to, at);
+                at = to;
+                continue;
+            }
+        }
         let start = ((at - 1) / block * block).max(lo);
         let rows = r.rows(start, at);
         if rows > 0 && rank + rows > first {
@@ -244,35 +253,63 @@ impl<'a> Reader<'a> {
         !o.settles() && self.meter.is_none_or(|m| o.meter == *m)
     }
 
-    /// Per meter, what positions `lo..hi` add: whole blocks from their sums, the rest entry
-    /// by entry.
+    /// Per meter, what positions `lo..hi` add: the whole blocks among them from their sums,
+    /// the rest entry by entry.
     fn sums(&mut self, lo: usize, hi: usize) -> Vec<Sums> {
         let n = self.ledger.config().meters.len().max(1);
         let mut out = vec![Sums::default(); n];
-        let meter = self.meter.and_then(|m| self.blocks.meter(m));
         let block = self.blocks.size();
-        let mut p = lo;
-        while p < hi {
-            let start = p / block * block;
-            let end = (start + block).min(hi);
-            if p == start && end == (start + block).min(self.count) {
-                for (m, s) in self.blocks.block(p / block, meter) {
-                    out[m].add(s);
-                }
-            } else {
-                for q in p..end {
-                    if let Some(e) = self
-                        .read(q)
-                        .filter(|e| self.meter.is_none_or(|m| e.meter == *m))
-                    {
-                        let m = self.blocks.meter(&e.meter).unwrap_or(0);
-                        out[m.min(n - 1)].add(Sums::of(e));
-                    }
-                }
-            }
-            p = end;
+        // The blocks wholly inside: the last one whole once it ends at the newest entry.
+        let a = lo.div_ceil(block);
+        let z = match hi == self.count {
+            true => self.blocks.len(),
+            false => hi / block,
+        };
+        if a >= z {
+            self.add_entries(lo, hi, &mut out);
+            return out;
         }
+        self.add_entries(lo, a * block, &mut out);
+        let meter = self.meter.and_then(|m| self.blocks.meter(m));
+        for (slot, s) in out.iter_mut().zip(self.blocks.range(a, z, meter)) {
+            slot.add(s);
+        }
+        self.add_entries((z * block).min(hi), hi, &mut out);
         out
+    }
+
+    /// Adds what the entries at positions `lo..hi` of the meter asked for add.
+    fn add_entries(&mut self, lo: usize, hi: usize, out: &mut [Sums]) {
+        for p in lo..hi {
+            if let Some(e) = self
+                .read(p)
+                .filter(|e| self.meter.is_none_or(|m| e.meter == *m))
+            {
+                let m = self.blocks.meter(&e.meter).unwrap_or(0);
+                out[m.min(out.len() - 1)].add(Sums::of(e));
+            }
+        }
+    }
+
+    /// How far below the block boundary `at` whole blocks hold at most `room` rows: the
+    /// lowest boundary, no lower than `lo`, with that few rows between it and `at`.
+    fn skip_to(&self, lo: usize, at: usize, room: u64) -> usize {
+        let block = self.blocks.size();
+        let meter = self.meter.and_then(|m| self.blocks.meter(m));
+        let rows = |b: usize| -> u64 {
+            let sums = self.blocks.range(b, at / block, meter);
+            sums.iter().map(|s| s.rows).sum()
+        };
+        // Fewer rows the higher the boundary: the lowest that fits, by halving.
+        let (mut x, mut y) = (lo.div_ceil(block), at / block);
+        while x < y {
+            let mid = (x + y) / 2;
+            match rows(mid) <= room {
+                true => y = mid,
+                false => x = mid + 1,
+            }
+        }
+        (x * block).min(at)
     }
 
     /// Rows in positions `lo..hi`.
