@@ -109,6 +109,9 @@ pub(super) struct Lent {
     /// Outlines lent, by id, and their runs; the newest, up to [`KEPT`], outlive a request.
     outlines: BTreeMap<u64, Outline>,
     outline_spans: VecDeque<(u64, u64)>,
+    /// Something was lent since what was kept was last chosen (a request that found all it
+    /// needed kept leaves it as it is, without going through it again).
+    fresh: bool,
 }
 
 /// Adds `span` as the newest run, then drops the oldest runs past [`KEPT`] entries (the
@@ -243,6 +246,7 @@ impl Ledger {
     /// a key looked up are indexed as the ledger's own would be; an entry lent by id is not
     /// (its operation's other entries were not looked up, so a repeat of it must be).
     pub fn lend(&mut self, found: Found) -> Result<()> {
+        self.lent.fresh = true;
         let looked_up: HashSet<&str> = found.keys.iter().map(String::as_str).collect();
         for mut e in found.entries {
             if e.id.0 == 0 || e.id.0 > self.base as u64 {
@@ -295,7 +299,7 @@ impl Ledger {
     /// entries lent one by one: a store lends for one request at a time, so memory stays
     /// that of the held entries and a few blocks.
     pub fn forget_lent(&mut self) {
-        if self.base == 0 {
+        if self.base == 0 || !self.lent.fresh {
             return;
         }
         // No lent key stays indexed, a kept entry's included: its operation's other entries
