@@ -12,7 +12,7 @@
 use super::blocks::BlockSums;
 use super::index::Sums;
 use super::job::settle;
-use super::listing::{assemble, past_the_end};
+use super::listing::{Matcher, assemble, past_the_end};
 use super::{ActivityPage, ActivityQuery, PageRequest};
 use crate::entry::{EntryId, LedgerEntry, Outline};
 use crate::error::{DomainError, Result, Wanted};
@@ -26,12 +26,7 @@ use std::collections::{BTreeSet, HashMap};
 /// Whether block sums answer `query` without the history: no filter but a meter (a blank
 /// search is none).
 pub fn without_history(query: &ActivityQuery) -> bool {
-    let blank = query
-        .filter
-        .search
-        .as_deref()
-        .is_none_or(|q| q.trim().is_empty());
-    blank
+    Matcher::new(query).search.is_none()
         && LedgerFilter {
             search: None,
             ..query.filter.clone()
@@ -100,9 +95,9 @@ pub fn partial_page(
     while at > lo && rank < last {
         // Whole blocks wholly before the page are passed over by their sums, at once.
         if at.is_multiple_of(block) && rank < first {
-            let to = r.skip_to(lo, at, first - rank);
+            let (to, rows) = r.skip_to(lo, at, first - rank);
             if to < at {
-                rank += r.rows(to, at);
+                rank += rows;
                 at = to;
                 continue;
             }
@@ -292,8 +287,9 @@ impl<'a> Reader<'a> {
     }
 
     /// How far below the block boundary `at` whole blocks hold at most `room` rows: the
-    /// lowest boundary, no lower than `lo`, with that few rows between it and `at`.
-    fn skip_to(&self, lo: usize, at: usize, room: u64) -> usize {
+    /// lowest boundary, no lower than `lo`, with that few rows between it and `at`, and
+    /// those rows.
+    fn skip_to(&self, lo: usize, at: usize, room: u64) -> (usize, u64) {
         let block = self.blocks.size();
         let meter = self.meter.and_then(|m| self.blocks.meter(m));
         let rows = |b: usize| -> u64 {
@@ -309,7 +305,7 @@ impl<'a> Reader<'a> {
                 false => x = mid + 1,
             }
         }
-        (x * block).min(at)
+        (x * block, rows(x))
     }
 
     /// Rows in positions `lo..hi`.
