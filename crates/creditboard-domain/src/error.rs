@@ -24,9 +24,12 @@ pub struct Wanted {
     pub outlines: Vec<(u64, u64)>,
     /// Jobs: every entry that reverses each (its captures, releases, refunds, payment).
     pub settlers: Vec<u64>,
-    /// The whole history: a listing, search, summary or forecast reads every entry in its
+    /// The whole history: a summary, forecast or chunked export reads every entry in its
     /// range, so the account must be opened with all of them.
     pub history: bool,
+    /// The stored entries read through a filtered listing's scan
+    /// ([`crate::account::Account::listing_scan`]), newest first, in place of the history.
+    pub scan: bool,
 }
 
 impl Wanted {
@@ -38,6 +41,7 @@ impl Wanted {
             && self.outlines.is_empty()
             && self.settlers.is_empty()
             && !self.history
+            && !self.scan
     }
 }
 

@@ -1029,3 +1029,111 @@ fn a_period_starting_inside_a_millisecond_is_cut_where_the_entries_are() {
     assert_eq!(whole.rows[0].entry.key.as_str(), "late");
     assert_eq!(partial_page(&l, &blocks, &req, now).unwrap(), whole);
 }
+
+/// A filtered listing scanned from the entries (as for a copy opened from its snapshot)
+/// counts a settlement in the period by its job's kind and status even when the job began
+/// before the period: the job is looked up, with what settled it before the period.
+#[test]
+fn a_scanned_listing_counts_settlements_of_older_jobs_by_their_job() {
+    let mut l = funded(100_000);
+    let t = at(1);
+    // A capture is written as a release and the charge: the charge is what a refund names.
+    let last_capture = |l: &Ledger| {
+        let mut captures = l.entries().iter().rev();
+        captures
+            .find(|e| e.kind == EntryKind::HoldCapture)
+            .unwrap()
+            .id
+    };
+    let job = |l: &mut Ledger, op| {
+        let receipt = l.apply(op).unwrap();
+        l.receipt_entries(&receipt)[0].id
+    };
+    let mut long = hold("captured", 400, t);
+    if let creditboard_domain::entry::Operation::Hold(h) = &mut long {
+        h.expires_in = Some(3 * 24 * 3600);
+    }
+    let captured = job(&mut l, long);
+    let failed = job(&mut l, hold("failed", 300, t));
+    let charged = job(&mut l, consume("charged", 200, t));
+    let early = job(&mut l, hold("early", 100, t));
+    // One hold released as failed before the period, one captured before it and one in it;
+    // both captures and the charge refunded in part in it.
+    l.apply(release_with(
+        "fail",
+        failed,
+        t + Duration::hours(2),
+        JobStatus::Failed,
+    ))
+    .unwrap();
+    l.apply(capture("take-early", early, 90, t + Duration::hours(3)))
+        .unwrap();
+    let early_capture = last_capture(&l);
+    // Entries between, so the jobs are not in the chunk that reaches the period's start.
+    for i in 0..20 {
+        l.apply(consume(
+            &format!("pad-{i}"),
+            1,
+            t + Duration::hours(4) + Duration::minutes(i),
+        ))
+        .unwrap();
+    }
+    let later = t + Duration::hours(50);
+    l.apply(capture("take", captured, 250, later)).unwrap();
+    let capture = last_capture(&l);
+    l.apply(refund(
+        "back",
+        capture,
+        Some(50),
+        later + Duration::minutes(1),
+    ))
+    .unwrap();
+    l.apply(refund(
+        "back2",
+        charged,
+        Some(20),
+        later + Duration::minutes(2),
+    ))
+    .unwrap();
+    l.apply(refund(
+        "back3",
+        early_capture,
+        Some(30),
+        later + Duration::minutes(3),
+    ))
+    .unwrap();
+    l.advance_to(later + Duration::hours(1)).unwrap();
+    let now = l.now();
+    let day = |kinds: Vec<EntryKind>, statuses: Vec<EntryStatus>| ActivityQuery {
+        period: Some(Period::preset(PeriodPreset::Last1Day)),
+        filter: LedgerFilter {
+            kinds,
+            statuses,
+            ..LedgerFilter::default()
+        },
+        ..ActivityQuery::default()
+    };
+    let queries = [
+        day(vec![], vec![EntryStatus::Success]),
+        day(vec![], vec![EntryStatus::Pending]),
+        day(vec![EntryKind::Hold], vec![]),
+        day(vec![EntryKind::Consume], vec![]),
+        day(vec![EntryKind::Hold], vec![EntryStatus::Success]),
+    ];
+    for query in queries {
+        let req = request(query, 10, 1);
+        let expected = activity_page(&l, &mut ActivityIndex::new(), &req, now).unwrap();
+        assert_eq!(scan_page(&l, l.entries(), &req, now), expected, "{req:?}");
+    }
+    // The capture and the refunds of both captures count for the captured holds: usage 250
+    // less the 50 and 30 given back (the refund of the charge is a charge's, not a hold's).
+    let req = request(
+        day(vec![EntryKind::Hold], vec![EntryStatus::Success]),
+        10,
+        1,
+    );
+    let page = scan_page(&l, l.entries(), &req, now);
+    assert_eq!(page.total_count, 0, "no hold began in the last day");
+    assert_eq!(page.totals.len(), 1);
+    assert_eq!(page.totals[0].used.get(), 250 - 50 - 30);
+}

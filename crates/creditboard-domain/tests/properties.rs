@@ -18,7 +18,6 @@ use creditboard_domain::config::meter::{
 use creditboard_domain::entry::{BucketId, EntryId, EntryKind, JobStatus, Operation};
 use creditboard_domain::ids::MeterId;
 use creditboard_domain::ledger::Bucket;
-use creditboard_domain::ledger::{Found, Wanted};
 use creditboard_domain::usage::{DailyRollup, LedgerFilter};
 use creditboard_domain::{Amount, DomainError, Ledger, LedgerEntry, Period, PeriodPreset};
 use proptest::prelude::*;
@@ -278,13 +277,14 @@ proptest! {
             t += Duration::minutes(gap);
             let k = format!("k{n}");
             let op = match intent {
-                Intent::Consume(a, failed) => {
-                    consume_with(&k, a, t, if failed { JobStatus::Failed } else { JobStatus::Success })
-                }
+                Intent::Consume(a, failed) => tagged(
+                    consume_with(&k, a, t, if failed { JobStatus::Failed } else { JobStatus::Success }),
+                    a,
+                ),
                 Intent::Purchase(a) => purchase(&k, a, t),
                 Intent::Grant(a, h) => grant(&k, a, t, Some(t + Duration::hours(h))),
                 Intent::Adjust(a) => adjust(&k, a, t),
-                Intent::Hold(a) => hold(&k, a, t),
+                Intent::Hold(a) => tagged(hold(&k, a, t), a),
                 Intent::Capture(i, a) => capture(&k, pick(&l, i, |e| e.kind == EntryKind::Hold && l.is_pending_hold(e.id)), a, t),
                 Intent::Release(i) => release(&k, pick(&l, i, |e| e.kind == EntryKind::Hold && l.is_pending_hold(e.id)), t),
                 Intent::Refund(i, a) => refund(&k, pick(&l, i, |e| matches!(e.kind, EntryKind::Consume | EntryKind::HoldCapture)), a, t),
@@ -350,6 +350,7 @@ proptest! {
             check_listing(tail, serde_json::from_str(&stored_blocks).unwrap(), &l)?;
         }
         check_export(tail.as_ref().unwrap_or(&l), &l)?;
+        check_scan(tail.as_ref().unwrap_or(&l), &l)?;
         let rebuilt = Ledger::replay(l.config().clone(), at(0), l.entries().to_vec()).unwrap();
         prop_assert!(rebuilt.same_state(&l), "replaying the entries rebuilds the ledger");
         // A snapshot taken on the way, stored as text, and the entries after it rebuild the
@@ -388,50 +389,6 @@ fn run_lending(t: &mut Ledger, whole: &[LedgerEntry], op: Operation) -> Result<R
         }
     }
     panic!("lending what it asked for did not satisfy it: {op:?}");
-}
-
-/// The store's answer to `wanted`, from the entries before the held ones.
-fn found(before: &[LedgerEntry], wanted: &Wanted) -> Found {
-    // What settled each job asked for, directly or through another settling entry.
-    let mut settling: std::collections::HashSet<u64> = wanted.settlers.iter().copied().collect();
-    for e in before {
-        if e.settles() && e.reverses.is_some_and(|r| settling.contains(&r.0)) {
-            settling.insert(e.id.0);
-        }
-    }
-    let mut entries: Vec<LedgerEntry> = before
-        .iter()
-        .filter(|e| {
-            wanted.ids.contains(&e.id.0)
-                || wanted.spans.iter().any(|&(a, z)| (a..=z).contains(&e.id.0))
-                || (settling.contains(&e.id.0) && !wanted.settlers.contains(&e.id.0))
-                || e.key
-                    .operation_key()
-                    .is_some_and(|k| wanted.keys.iter().any(|w| w == k))
-                || e.reverses
-                    .is_some_and(|r| e.settles_payment() && wanted.settlements.contains(&r.0))
-        })
-        .cloned()
-        .collect();
-    entries.dedup_by_key(|e| e.id);
-    Found {
-        entries,
-        keys: wanted.keys.clone(),
-        settlements: wanted.settlements.clone(),
-        settled: wanted.settlers.clone(),
-        spans: wanted.spans.clone(),
-        outlines: before
-            .iter()
-            .filter(|e| {
-                wanted
-                    .outlines
-                    .iter()
-                    .any(|&(a, z)| (a..=z).contains(&e.id.0))
-            })
-            .map(creditboard_domain::entry::Outline::of)
-            .collect(),
-        outline_spans: wanted.outlines.clone(),
-    }
 }
 
 fn codes(r: &Result<Ran, DomainError>) -> Result<Vec<LedgerEntry>, &'static str> {
@@ -619,6 +576,109 @@ fn check_listing(
             again,
             repeat
         );
+    }
+    Ok(())
+}
+
+/// Who ran a job and what it was, by its amount: what listings filter and search on.
+fn tagged(mut op: Operation, amount: i64) -> Operation {
+    let usage = match &mut op {
+        Operation::Consume(c) => &mut c.usage,
+        Operation::Hold(h) => &mut h.usage,
+        _ => return op,
+    };
+    let member = if amount % 2 == 0 { "ann" } else { "bob" };
+    usage.member = Some(creditboard_domain::ids::MemberId::new(member).unwrap());
+    usage.description = creditboard_domain::ids::Label::fitted(&format!("Render {}", amount % 3));
+    op
+}
+
+/// Filtered listings (a kind, a status, a member, a text search) scanned from the entries as
+/// a store reads them, set up on a ledger that may hold only the entries after a snapshot,
+/// are the whole ledger's pages: every period, page, size and snapshot.
+fn check_scan(setup: &Ledger, whole: &Ledger) -> Result<(), TestCaseError> {
+    use creditboard_domain::activity::{ActivityIndex, ActivityQuery, PageRequest, activity_page};
+    use creditboard_domain::entry::EntryStatus;
+    use creditboard_domain::ids::MemberId;
+    let now = whole.now();
+    let query = |period: Option<PeriodPreset>, filter: LedgerFilter| ActivityQuery {
+        period: period.map(Period::preset),
+        filter,
+        ..ActivityQuery::default()
+    };
+    let by = |kinds: Vec<EntryKind>, statuses: Vec<EntryStatus>| LedgerFilter {
+        kinds,
+        statuses,
+        ..LedgerFilter::default()
+    };
+    let member = |m: &str| LedgerFilter {
+        members: vec![MemberId::new(m).unwrap()],
+        ..LedgerFilter::default()
+    };
+    let queries = [
+        query(None, by(vec![], vec![EntryStatus::Success])),
+        query(
+            Some(PeriodPreset::Last7Days),
+            by(vec![], vec![EntryStatus::Pending]),
+        ),
+        query(
+            Some(PeriodPreset::Last1Day),
+            by(vec![EntryKind::Hold], vec![]),
+        ),
+        query(
+            Some(PeriodPreset::Last1Day),
+            by(vec![], vec![EntryStatus::Pending]),
+        ),
+        query(
+            Some(PeriodPreset::Last1Day),
+            by(vec![], vec![EntryStatus::Success, EntryStatus::Failed]),
+        ),
+        query(
+            Some(PeriodPreset::Last7Days),
+            by(vec![EntryKind::Consume], vec![EntryStatus::Success]),
+        ),
+        query(Some(PeriodPreset::Last30Days), member("ann")),
+        query(Some(PeriodPreset::AllActivity), member("bob")),
+        query(
+            Some(PeriodPreset::AllActivity),
+            by(vec![EntryKind::Hold], vec![EntryStatus::Success]),
+        ),
+        query(
+            Some(PeriodPreset::Last7Days),
+            LedgerFilter {
+                search: Some(" render 1".into()),
+                ..LedgerFilter::default()
+            },
+        ),
+        query(None, member("nobody")),
+        ActivityQuery {
+            meter: Some(MeterId::new("credits").unwrap()),
+            ..query(
+                Some(PeriodPreset::Last30Days),
+                by(vec![], vec![EntryStatus::Failed]),
+            )
+        },
+    ];
+    let middle = Some(EntryId(whole.count() as u64 / 2));
+    let pages = [
+        (5, 1, None),
+        (3, 4, None),
+        (2, 3, middle),
+        (4, 99, None),
+        (1000, 1, None),
+    ];
+    let entries = whole.entries();
+    for query in queries {
+        for (size, page, snapshot) in pages {
+            let req = PageRequest {
+                query: query.clone(),
+                size,
+                page,
+                snapshot,
+            };
+            let expected = activity_page(whole, &mut ActivityIndex::new(), &req, now).unwrap();
+            prop_assert_eq!(scan_page(setup, entries, &req, now), expected, "{:?}", req);
+        }
     }
     Ok(())
 }

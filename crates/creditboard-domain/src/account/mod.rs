@@ -17,7 +17,7 @@ mod snapshot;
 pub use reads::{balance_view, team_view, usage_view};
 pub use snapshot::AccountSnapshot;
 
-use crate::activity::{ActivityIndex, BlockSums};
+use crate::activity::{ActivityIndex, ActivityPage, BlockSums, PageRequest};
 use crate::alerts::{AlertLog, Notification};
 use crate::api::host::AuditEntry;
 use crate::config::AccountConfig;
@@ -47,6 +47,25 @@ pub struct Account {
     changes: Vec<Changed>,
     /// The newest changes made here, as the audit log shows them (`integration.rs`).
     audit: Vec<AuditEntry>,
+    /// A filtered listing waiting for the store to scan its entries, and the page a scan
+    /// made, until what was lent is forgotten.
+    scanning: Option<PageRequest>,
+    scanned: Option<Scanned>,
+}
+
+/// A listing's page made by a [`crate::activity::ListingScan`] of the stored entries.
+#[derive(Debug, Clone)]
+struct Scanned {
+    request: PageRequest,
+    /// The entries it read: a copy that has more since asks again.
+    count: u64,
+    page: ActivityPage,
+}
+
+impl Scanned {
+    fn answers(&self, request: &PageRequest, count: u64) -> bool {
+        self.request == *request && self.count == count
+    }
 }
 
 /// A settings change made here: the version it made, and the part of the settings it
@@ -79,6 +98,8 @@ impl Account {
             version: 0,
             changes: Vec::new(),
             audit: Vec::new(),
+            scanning: None,
+            scanned: None,
         }
     }
 
@@ -150,6 +171,8 @@ impl Account {
     /// Forgets what was lent for the last request ([`Ledger::forget_lent`]).
     pub fn forget_lent(&mut self) {
         self.ledger.forget_lent();
+        self.scanning = None;
+        self.scanned = None;
     }
 
     pub fn ledger(&self) -> &Ledger {

@@ -2,10 +2,11 @@
 //! exports, estimates, team spend, notifications, what top-ups would do. Anyone with access
 //! may read; none of these writes an entry.
 
-use super::Account;
+use super::{Account, Scanned};
 use crate::access::Caller;
 use crate::activity::{
-    self, ActivityPage, ActivityQuery, ExportChunk, ExportRequest, ExportStream, PageRequest,
+    self, ActivityPage, ActivityQuery, ExportChunk, ExportRequest, ExportStream, ListingScan,
+    PageRequest,
 };
 use crate::alerts::Notification;
 use crate::amount::Amount;
@@ -14,7 +15,7 @@ use crate::api::{
     MeterBalanceView, TOP_UP_SIMULATION_DAYS, TeamView, TopUpSimulationRequest, UsageQuery,
     UsageView,
 };
-use crate::error::Result;
+use crate::error::{DomainError, Result, Wanted};
 use crate::forecast::{expiring_within, forecast, forecast_with};
 use crate::ledger::Ledger;
 use crate::period::{Period, PeriodPreset, data_through};
@@ -42,14 +43,49 @@ impl Account {
     }
 
     /// One page of the credit activity: without a filter but the meter, a copy opened from
-    /// a snapshot answers from its block sums and the few entries they point to.
+    /// a snapshot answers from its block sums and the few entries they point to; filtered,
+    /// it wants the stored entries scanned ([`Account::listing_scan`]), then answers with
+    /// the page that scan made.
     pub fn activity(&mut self, request: &PageRequest, now: DateTime<Utc>) -> Result<ActivityPage> {
         if self.ledger.base() > 0 && activity::without_history(&request.query) {
             self.blocks.sync(&self.ledger);
             return activity::partial_page(&self.ledger, &self.blocks, request, now);
         }
-        self.ledger.require_history()?;
+        if self.ledger.base() > 0 {
+            let count = self.ledger.count() as u64;
+            if let Some(scanned) = self.scanned.as_ref().filter(|s| s.answers(request, count)) {
+                return Ok(scanned.page.clone());
+            }
+            request.check()?;
+            self.scanning = Some(request.clone());
+            return Err(DomainError::NotHeld(Box::new(Wanted {
+                scan: true,
+                ..Wanted::default()
+            })));
+        }
         activity::activity_page(&self.ledger, &mut self.index, request, now)
+    }
+
+    /// The scan a filtered listing wanted ([`Wanted::scan`]): the store feeds it the stored
+    /// entries and lends it back finished ([`Account::lend_scan`]).
+    pub fn listing_scan(&self, now: DateTime<Utc>) -> Result<ListingScan> {
+        let request = self
+            .scanning
+            .as_ref()
+            .ok_or_else(|| DomainError::InvalidQuery("no listing is waiting for a scan".into()))?;
+        ListingScan::new(&self.ledger, request, now)
+    }
+
+    /// A finished [`ListingScan`]: its page answers the listing that wanted it, until what
+    /// was lent is forgotten.
+    pub fn lend_scan(&mut self, scan: ListingScan) -> Result<()> {
+        let (request, count) = (scan.request().clone(), scan.count());
+        self.scanned = Some(Scanned {
+            page: scan.page()?,
+            request,
+            count,
+        });
+        Ok(())
     }
 
     /// The next chunk of a listing's CSV export.

@@ -6,6 +6,7 @@ use super::index::{ActivityIndex, BLOCK, Sums};
 use super::job::job_row;
 use super::{ActivityPage, ActivityQuery, ActivityRow, MeterTotal, PageRequest};
 use crate::amount::Amount;
+use crate::config::AccountConfig;
 use crate::entry::{EntryId, LedgerEntry};
 use crate::error::{DomainError, Result};
 use crate::ids::Label;
@@ -161,7 +162,7 @@ pub fn activity_page(
             }
         }
     }
-    let page = assemble(ledger, range, rows, req, &sums, snapshot, newer)?;
+    let page = assemble(ledger.config(), range, rows, req, &sums, snapshot, newer)?;
     match past_the_end(&page, req) {
         Some(last) => activity_page(ledger, index, &last, now),
         None => Ok(page),
@@ -170,7 +171,7 @@ pub fn activity_page(
 
 /// The page of `rows` with the totals of `sums` (per meter, in the account's order).
 pub(super) fn assemble(
-    ledger: &Ledger,
+    config: &AccountConfig,
     range: Option<DateRange>,
     rows: Vec<ActivityRow>,
     req: &PageRequest,
@@ -179,8 +180,7 @@ pub(super) fn assemble(
     newer: u64,
 ) -> Result<ActivityPage> {
     let amount = |sum: i128| i64::try_from(sum).map(Amount::minor);
-    let totals = ledger
-        .config()
+    let totals = config
         .meters
         .iter()
         .zip(sums)

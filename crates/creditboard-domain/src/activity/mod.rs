@@ -15,6 +15,7 @@ mod index;
 mod job;
 mod listing;
 mod partial;
+mod scan;
 mod stream;
 
 pub use blocks::BlockSums;
@@ -22,6 +23,7 @@ pub use export::{CSV_HEADER, ExportChunk, ExportRequest, csv_line, export_chunk,
 pub use index::ActivityIndex;
 pub use listing::activity_page;
 pub use partial::{partial_page, without_history};
+pub use scan::{ListingScan, ScanStep};
 pub use stream::ExportStream;
 
 use crate::amount::Amount;

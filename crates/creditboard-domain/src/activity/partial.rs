@@ -6,8 +6,8 @@
 //! wants a step at a time ([`DomainError::NotHeld`]: the edges, then the outlines, then the
 //! rows and their settlements); the store lends it and asks again. The page is the one
 //! [`super::activity_page`] makes from the whole ledger (a property test holds the two
-//! equal). A listing filtered by more than a meter tests every entry of its period, so it
-//! still wants the whole history.
+//! equal). A listing filtered by more than a meter tests every entry of its period: the
+//! store scans them for it ([`super::ListingScan`]).
 
 use super::blocks::BlockSums;
 use super::index::Sums;
@@ -35,7 +35,7 @@ pub fn without_history(query: &ActivityQuery) -> bool {
 }
 
 /// One page of a listing [`without_history`] answers, `blocks` brought up to `ledger`
-/// (anything else wants the whole history).
+/// (anything else wants the whole history or a [`super::ListingScan`]).
 pub fn partial_page(
     ledger: &Ledger,
     blocks: &BlockSums,
@@ -158,7 +158,15 @@ pub fn partial_page(
             settle((*e).clone(), by.into_iter())
         })
         .collect();
-    let page = assemble(ledger, range, rows, req, &sums, EntryId(snapshot), newer)?;
+    let page = assemble(
+        ledger.config(),
+        range,
+        rows,
+        req,
+        &sums,
+        EntryId(snapshot),
+        newer,
+    )?;
     match past_the_end(&page, req) {
         Some(last) => partial_page(ledger, blocks, &last, now),
         None => Ok(page),

@@ -6,13 +6,16 @@
 )]
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use creditboard_domain::activity::{ActivityPage, ListingScan, PageRequest, ScanStep};
 use creditboard_domain::config::meter::{BucketKind, MeterConfig, MeterUnit, PurchasePolicy};
 use creditboard_domain::config::{AccountConfig, BillingCycle, DrawDownOrder, HoldPolicy, Plan};
+use creditboard_domain::entry::Outline;
 use creditboard_domain::entry::{
     AdjustOp, CaptureOp, ConsumeOp, EntryId, GrantOp, HeldBy, HoldOp, JobStatus, Operation,
     PurchaseOp, RefundOp, ReleaseOp, Usage,
 };
 use creditboard_domain::ids::{AccountId, IdempotencyKey, MeterId};
+use creditboard_domain::ledger::{Found, Wanted};
 use creditboard_domain::period::Freshness;
 use creditboard_domain::tz::Timezone;
 use creditboard_domain::{Amount, DomainError, Ledger, LedgerEntry};
@@ -281,4 +284,86 @@ impl Run for Ledger {
             replayed: r.replayed,
         })
     }
+}
+
+/// The store's answer to `wanted`, from the entries before the held ones.
+pub fn found(before: &[LedgerEntry], wanted: &Wanted) -> Found {
+    // What settled each job asked for, directly or through another settling entry.
+    let mut settling: std::collections::HashSet<u64> = wanted.settlers.iter().copied().collect();
+    for e in before {
+        if e.settles() && e.reverses.is_some_and(|r| settling.contains(&r.0)) {
+            settling.insert(e.id.0);
+        }
+    }
+    let mut entries: Vec<LedgerEntry> = before
+        .iter()
+        .filter(|e| {
+            wanted.ids.contains(&e.id.0)
+                || wanted.spans.iter().any(|&(a, z)| (a..=z).contains(&e.id.0))
+                || (settling.contains(&e.id.0) && !wanted.settlers.contains(&e.id.0))
+                || e.key
+                    .operation_key()
+                    .is_some_and(|k| wanted.keys.iter().any(|w| w == k))
+                || e.reverses
+                    .is_some_and(|r| e.settles_payment() && wanted.settlements.contains(&r.0))
+        })
+        .cloned()
+        .collect();
+    entries.dedup_by_key(|e| e.id);
+    Found {
+        entries,
+        keys: wanted.keys.clone(),
+        settlements: wanted.settlements.clone(),
+        settled: wanted.settlers.clone(),
+        spans: wanted.spans.clone(),
+        outlines: before
+            .iter()
+            .filter(|e| {
+                wanted
+                    .outlines
+                    .iter()
+                    .any(|&(a, z)| (a..=z).contains(&e.id.0))
+            })
+            .map(Outline::of)
+            .collect(),
+        outline_spans: wanted.outlines.clone(),
+    }
+}
+
+/// A filtered page scanned as a store would: set up on `setup` (which may hold only the
+/// entries after a snapshot), fed `entries` (the whole ledger's) seven at a time, what it
+/// looks up found among them.
+pub fn scan_page(
+    setup: &Ledger,
+    entries: &[LedgerEntry],
+    req: &PageRequest,
+    now: DateTime<Utc>,
+) -> ActivityPage {
+    let mut scan = ListingScan::new(setup, req, now).unwrap();
+    for _ in 0..10 * entries.len() + 10 {
+        match scan.next() {
+            ScanStep::Below(id) => {
+                let chunk: Vec<LedgerEntry> = entries
+                    .iter()
+                    .rev()
+                    .filter(|e| e.id.0 < id)
+                    .take(7)
+                    .cloned()
+                    .collect();
+                scan.feed(&chunk);
+            }
+            ScanStep::Above(id) => {
+                let chunk: Vec<LedgerEntry> = entries
+                    .iter()
+                    .filter(|e| e.id.0 > id)
+                    .take(7)
+                    .cloned()
+                    .collect();
+                scan.feed(&chunk);
+            }
+            ScanStep::Lookup(wanted) => scan.lend(found(entries, &wanted)),
+            ScanStep::Done => return scan.page().unwrap(),
+        }
+    }
+    panic!("the scan of {req:?} did not finish");
 }

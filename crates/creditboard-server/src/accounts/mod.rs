@@ -225,7 +225,11 @@ impl Accounts {
                     return done;
                 }
             };
-            if wanted.history {
+            if wanted.scan {
+                let scan = a.listing_scan(now)?;
+                let scan = self.scan(account, scan).await?;
+                loaded(guard)?.lend_scan(scan)?;
+            } else if wanted.history {
                 slot.want_whole();
                 self.resident.drop_copy(slot, side, guard);
                 let fresh = self.fresh(slot, side, guard, account).await;

@@ -295,6 +295,20 @@ impl Db {
         pool.bodies(sql, account, &params).await
     }
 
+    /// Up to `limit` entries' bodies above id `above`, oldest first.
+    pub async fn bodies_above(
+        &self,
+        account: &str,
+        above: u64,
+        limit: u32,
+    ) -> ApiResult<Vec<String>> {
+        let sql = "SELECT body FROM entries WHERE account = $1 AND id > $2 ORDER BY id LIMIT $3";
+        let above = i64::try_from(above).unwrap_or(i64::MAX);
+        let params = [Param::Int(above), Param::Int(i64::from(limit))];
+        let mut pool = self;
+        pool.bodies(sql, account, &params).await
+    }
+
     /// The newest notifications fired by entries after `after` (all the dashboard lists).
     pub async fn notifications_after(
         &self,
