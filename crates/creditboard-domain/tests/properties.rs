@@ -652,6 +652,10 @@ fn check_scan(setup: &Ledger, whole: &Ledger) -> Result<(), TestCaseError> {
         ),
         query(None, member("nobody")),
         ActivityQuery {
+            period: Some(Period::custom(at(24).date_naive(), at(72).date_naive()).unwrap()),
+            ..query(None, member("ann"))
+        },
+        ActivityQuery {
             meter: Some(MeterId::new("credits").unwrap()),
             ..query(
                 Some(PeriodPreset::Last30Days),
@@ -687,7 +691,7 @@ fn check_scan(setup: &Ledger, whole: &Ledger) -> Result<(), TestCaseError> {
 /// that may hold only the entries after a snapshot, is the export of the whole ledger.
 fn check_export(setup: &Ledger, whole: &Ledger) -> Result<(), TestCaseError> {
     use creditboard_domain::activity::{
-        ActivityIndex, ActivityQuery, ExportRequest, ExportStream, export_chunk,
+        ActivityIndex, ActivityQuery, ExportRequest, ExportScan, ExportStream, Scan, export_chunk,
     };
     use creditboard_domain::entry::EntryStatus;
     let now = whole.now();
@@ -699,8 +703,14 @@ fn check_export(setup: &Ledger, whole: &Ledger) -> Result<(), TestCaseError> {
         },
         ..ActivityQuery::default()
     };
+    // Two days early in the history: entries after the period too.
+    let early = Period::custom(at(24).date_naive(), at(72).date_naive()).unwrap();
     let mut queries = vec![
         ActivityQuery::default(),
+        ActivityQuery {
+            period: Some(early),
+            ..filtered(vec![], vec![EntryStatus::Success])
+        },
         ActivityQuery {
             period: Some(Period::preset(PeriodPreset::Last7Days)),
             ..ActivityQuery::default()
@@ -743,6 +753,38 @@ fn check_export(setup: &Ledger, whole: &Ledger) -> Result<(), TestCaseError> {
         // The header, had there been no entry to feed.
         csv.push_str(&stream.feed(&[]));
         prop_assert_eq!(csv, expected.csv, "{:?}", query);
+        // The dashboard's export chunk by chunk, each scanned from the entries below it with
+        // what settled its rows looked up: the whole ledger's chunks.
+        if query.period == Some(Period::preset(PeriodPreset::AllActivity)) {
+            continue;
+        }
+        let middle = Some(EntryId(whole.count() as u64 / 2));
+        for (rows, snapshot) in [(3, None), (1, middle), (100_000, None)] {
+            let mut request = ExportRequest {
+                query: query.clone(),
+                snapshot,
+                older_than: None,
+                rows,
+            };
+            for _ in 0..=whole.count() {
+                let expected =
+                    export_chunk(whole, &mut ActivityIndex::new(), &request, now).unwrap();
+                let scan = ExportScan::new(setup, &request, now).unwrap();
+                let scan = scan.counting(expected.total);
+                let Scan::Export(scan) = run_scan(Scan::Export(scan), whole.entries()) else {
+                    unreachable!("an export's scan");
+                };
+                let chunk = scan.chunk();
+                prop_assert_eq!(&chunk, &expected, "{:?}", request);
+                match chunk.older_than {
+                    Some(_) => {
+                        request.older_than = chunk.older_than;
+                        request.snapshot = Some(chunk.snapshot);
+                    }
+                    None => break,
+                }
+            }
+        }
     }
     Ok(())
 }

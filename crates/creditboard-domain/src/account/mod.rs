@@ -12,12 +12,13 @@
 mod actions;
 mod integration;
 mod reads;
+mod scanning;
 mod snapshot;
 
 pub use reads::{balance_view, team_view, usage_view};
 pub use snapshot::AccountSnapshot;
 
-use crate::activity::{ActivityIndex, ActivityPage, BlockSums, PageRequest};
+use crate::activity::{ActivityIndex, BlockSums, Scan};
 use crate::alerts::{AlertLog, Notification};
 use crate::api::host::AuditEntry;
 use crate::config::AccountConfig;
@@ -28,6 +29,7 @@ use crate::ledger::{Found, Ledger};
 use crate::ratecard::RateCard;
 use crate::usage::DailyRollup;
 use chrono::{DateTime, Utc};
+use scanning::Scanned;
 
 /// One account and what its use cases read besides the entries.
 #[derive(Debug, Clone)]
@@ -47,25 +49,10 @@ pub struct Account {
     changes: Vec<Changed>,
     /// The newest changes made here, as the audit log shows them (`integration.rs`).
     audit: Vec<AuditEntry>,
-    /// A filtered listing waiting for the store to scan its entries, and the page a scan
-    /// made, until what was lent is forgotten.
-    scanning: Option<PageRequest>,
+    /// A scan of the stored entries a read wants run (a filtered listing, an export chunk),
+    /// and what the last one made, until what was lent is forgotten (`scanning.rs`).
+    scanning: Option<Scan>,
     scanned: Option<Scanned>,
-}
-
-/// A listing's page made by a [`crate::activity::ListingScan`] of the stored entries.
-#[derive(Debug, Clone)]
-struct Scanned {
-    request: PageRequest,
-    /// The entries it read: a copy that has more since asks again.
-    count: u64,
-    page: ActivityPage,
-}
-
-impl Scanned {
-    fn answers(&self, request: &PageRequest, count: u64) -> bool {
-        self.request == *request && self.count == count
-    }
 }
 
 /// A settings change made here: the version it made, and the part of the settings it

@@ -2,11 +2,11 @@
 //! exports, estimates, team spend, notifications, what top-ups would do. Anyone with access
 //! may read; none of these writes an entry.
 
-use super::{Account, Scanned};
+use super::Account;
 use crate::access::Caller;
 use crate::activity::{
-    self, ActivityPage, ActivityQuery, ExportChunk, ExportRequest, ExportStream, ListingScan,
-    PageRequest,
+    self, ActivityPage, ActivityQuery, ExportChunk, ExportRequest, ExportScan, ExportStream,
+    ListingScan, PageRequest, Scan,
 };
 use crate::alerts::Notification;
 use crate::amount::Amount;
@@ -15,7 +15,7 @@ use crate::api::{
     MeterBalanceView, TOP_UP_SIMULATION_DAYS, TeamView, TopUpSimulationRequest, UsageQuery,
     UsageView,
 };
-use crate::error::{DomainError, Result, Wanted};
+use crate::error::Result;
 use crate::forecast::{expiring_within, forecast, forecast_with};
 use crate::ledger::Ledger;
 use crate::period::{Period, PeriodPreset, data_through};
@@ -42,56 +42,48 @@ impl Account {
         usage_view(&self.ledger, &mut self.rollup, query, now)
     }
 
-    /// One page of the credit activity: without a filter but the meter, a copy opened from
-    /// a snapshot answers from its block sums and the few entries they point to; filtered,
-    /// it wants the stored entries scanned ([`Account::listing_scan`]), then answers with
-    /// the page that scan made.
+    /// One page of the credit activity. A copy opened from its snapshot answers a listing
+    /// without a filter but the meter from its block sums and the few entries they point
+    /// to; a filtered one wants the stored entries scanned ([`Account::take_scan`]), then
+    /// answers with the page that scan made.
     pub fn activity(&mut self, request: &PageRequest, now: DateTime<Utc>) -> Result<ActivityPage> {
-        if self.ledger.base() > 0 && activity::without_history(&request.query) {
+        if self.ledger.base() == 0 {
+            return activity::activity_page(&self.ledger, &mut self.index, request, now);
+        }
+        if activity::without_history(&request.query) {
             self.blocks.sync(&self.ledger);
             return activity::partial_page(&self.ledger, &self.blocks, request, now);
         }
-        if self.ledger.base() > 0 {
-            let count = self.ledger.count() as u64;
-            if let Some(scanned) = self.scanned.as_ref().filter(|s| s.answers(request, count)) {
-                return Ok(scanned.page.clone());
-            }
-            request.check()?;
-            self.scanning = Some(request.clone());
-            return Err(DomainError::NotHeld(Box::new(Wanted {
-                scan: true,
-                ..Wanted::default()
-            })));
+        if let Some(page) = self.scanned_page(request) {
+            return Ok(page);
         }
-        activity::activity_page(&self.ledger, &mut self.index, request, now)
+        let scan = ListingScan::new(&self.ledger, request, now)?;
+        self.want_scan(Scan::Listing(scan))
     }
 
-    /// The scan a filtered listing wanted ([`Wanted::scan`]): the store feeds it the stored
-    /// entries and lends it back finished ([`Account::lend_scan`]).
-    pub fn listing_scan(&self, now: DateTime<Utc>) -> Result<ListingScan> {
-        let request = self
-            .scanning
-            .as_ref()
-            .ok_or_else(|| DomainError::InvalidQuery("no listing is waiting for a scan".into()))?;
-        ListingScan::new(&self.ledger, request, now)
-    }
-
-    /// A finished [`ListingScan`]: its page answers the listing that wanted it, until what
-    /// was lent is forgotten.
-    pub fn lend_scan(&mut self, scan: ListingScan) -> Result<()> {
-        let (request, count) = (scan.request().clone(), scan.count());
-        self.scanned = Some(Scanned {
-            page: scan.page()?,
-            request,
-            count,
-        });
-        Ok(())
-    }
-
-    /// The next chunk of a listing's CSV export.
+    /// The next chunk of a listing's CSV export. A copy opened from its snapshot counts the
+    /// rows as its listing does (the first chunk's `total`), then wants the chunk scanned.
     pub fn export(&mut self, request: &ExportRequest, now: DateTime<Utc>) -> Result<ExportChunk> {
-        self.ledger.require_history()?;
-        activity::export_chunk(&self.ledger, &mut self.index, request, now)
+        if self.ledger.base() == 0 {
+            return activity::export_chunk(&self.ledger, &mut self.index, request, now);
+        }
+        if let Some(chunk) = self.scanned_chunk(request) {
+            return Ok(chunk);
+        }
+        // Made before counting: a request that cannot be made is refused as such.
+        let scan = ExportScan::new(&self.ledger, request, now)?;
+        if request.older_than.is_none() {
+            let listing = PageRequest {
+                query: request.query.clone(),
+                size: 1,
+                page: 1,
+                // The export's snapshot, as the listing's: the newest entry, or older.
+                snapshot: request.snapshot,
+            };
+            let total = self.activity(&listing, now)?.total_count;
+            return self.want_scan(Scan::Export(scan.counting(total)));
+        }
+        self.want_scan(Scan::Export(scan))
     }
 
     /// The CSV export of `query` as a stream fed with the stored entries, newest first

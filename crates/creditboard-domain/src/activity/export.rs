@@ -8,7 +8,7 @@ use super::{ActivityQuery, ActivityRow};
 use crate::config::AccountConfig;
 use crate::config::meter::MeterUnit;
 use crate::entry::EntryId;
-use crate::error::{DomainError, Result};
+use crate::error::Result;
 use crate::ids::Label;
 use crate::ledger::Ledger;
 use crate::tz::Timezone;
@@ -56,13 +56,7 @@ pub fn export_chunk(
     req: &ExportRequest,
     now: DateTime<Utc>,
 ) -> Result<ExportChunk> {
-    if req.rows == 0 || req.rows > 100_000 {
-        return Err(DomainError::InvalidQuery(format!(
-            "an export chunk holds between 1 and 100000 rows, not {}",
-            req.rows
-        )));
-    }
-    req.query.check()?;
+    req.check()?;
     index.sync(ledger);
     let index = &*index;
     let (_, entries) = candidates(ledger, &req.query, now)?;

@@ -37,7 +37,7 @@ pub(super) fn candidates<'a>(
 }
 
 /// A filter prepared once per listing: the search text lower-cased up front, not per entry.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Matcher {
     pub(super) search: Option<String>,
 }

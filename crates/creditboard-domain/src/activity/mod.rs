@@ -11,6 +11,7 @@
 
 mod blocks;
 mod export;
+mod export_scan;
 mod index;
 mod job;
 mod listing;
@@ -20,10 +21,11 @@ mod stream;
 
 pub use blocks::BlockSums;
 pub use export::{CSV_HEADER, ExportChunk, ExportRequest, csv_line, export_chunk, local_iso};
+pub use export_scan::ExportScan;
 pub use index::ActivityIndex;
 pub use listing::activity_page;
 pub use partial::{partial_page, without_history};
-pub use scan::{ListingScan, ScanStep};
+pub use scan::{ListingScan, Scan, ScanStep};
 pub use stream::ExportStream;
 
 use crate::amount::Amount;

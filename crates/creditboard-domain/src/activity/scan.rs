@@ -11,6 +11,7 @@
 //! The page is the one [`super::activity_page`] makes from the whole ledger (a property test
 //! holds the two equal).
 
+use super::export_scan::ExportScan;
 use super::index::Sums;
 use super::job::settle;
 use super::listing::{Matcher, assemble};
@@ -54,7 +55,7 @@ enum Phase {
 
 /// A filtered page under way: ask [`ListingScan::next`], answer it with
 /// [`ListingScan::feed`] or [`ListingScan::lend`], until it says [`ScanStep::Done`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ListingScan {
     config: AccountConfig,
     request: PageRequest,
@@ -233,24 +234,10 @@ impl ListingScan {
         }
         if !self.settlers_asked {
             self.settlers_asked = true;
-            let mut by_id: HashMap<EntryId, LedgerEntry> =
-                found.entries.into_iter().map(|e| (e.id, e)).collect();
-            for (root, group) in self.jobs.values() {
-                by_id.remove(&root.id);
-                for e in group {
-                    by_id.insert(e.id, e.clone());
-                }
-            }
-            // Each settlement to its job, through the settlements between.
-            let mut settling: HashMap<EntryId, Vec<LedgerEntry>> = HashMap::new();
-            for e in by_id.values() {
-                if let Some(job) = job_of(e, &by_id) {
-                    settling.entry(job).or_default().push(e.clone());
-                }
-            }
+            let seen: Vec<LedgerEntry> = self.jobs.values().flat_map(|(_, g)| g.clone()).collect();
+            let mut settling = settlements_by_job(found.entries.into_iter().chain(seen));
             for (id, (root, group)) in std::mem::take(&mut self.jobs) {
-                let mut settled = settling.remove(&id).unwrap_or_default();
-                settled.sort_by_key(|e| e.id);
+                let settled = settling.remove(&id).unwrap_or_default();
                 let row = settle(root.clone(), settled.iter());
                 let job = self.job_matches(&root, &row);
                 for e in &group {
@@ -423,6 +410,29 @@ impl ListingScan {
     }
 }
 
+/// What settled each job, from the settling entries of some jobs (a settlement of a
+/// settlement, such as a refund of a capture, goes to the job the capture settled), each
+/// entry once, oldest first.
+pub(super) fn settlements_by_job(
+    entries: impl IntoIterator<Item = LedgerEntry>,
+) -> HashMap<EntryId, Vec<LedgerEntry>> {
+    let by_id: HashMap<EntryId, LedgerEntry> = entries
+        .into_iter()
+        .filter(|e| e.settles())
+        .map(|e| (e.id, e))
+        .collect();
+    let mut jobs: HashMap<EntryId, Vec<LedgerEntry>> = HashMap::new();
+    for e in by_id.values() {
+        if let Some(job) = job_of(e, &by_id) {
+            jobs.entry(job).or_default().push(e.clone());
+        }
+    }
+    for settled in jobs.values_mut() {
+        settled.sort_by_key(|e| e.id);
+    }
+    jobs
+}
+
 /// The job `e` settles, through the settlements between (all in `by_id`, the jobs not).
 fn job_of(e: &LedgerEntry, by_id: &HashMap<EntryId, LedgerEntry>) -> Option<EntryId> {
     let mut of = e.reverses?;
@@ -433,4 +443,43 @@ fn job_of(e: &LedgerEntry, by_id: &HashMap<EntryId, LedgerEntry>) -> Option<Entr
         }
     }
     None
+}
+
+/// A scan the store runs for a copy without its history: a filtered listing's page, or a
+/// chunk of the dashboard's export.
+#[derive(Debug, Clone)]
+pub enum Scan {
+    Listing(ListingScan),
+    Export(ExportScan),
+}
+
+impl Scan {
+    pub fn next(&self) -> ScanStep {
+        match self {
+            Scan::Listing(s) => s.next(),
+            Scan::Export(s) => s.next(),
+        }
+    }
+
+    pub fn feed(&mut self, entries: &[LedgerEntry]) {
+        match self {
+            Scan::Listing(s) => s.feed(entries),
+            Scan::Export(s) => s.feed(entries),
+        }
+    }
+
+    pub fn lend(&mut self, found: Found) {
+        match self {
+            Scan::Listing(s) => s.lend(found),
+            Scan::Export(s) => s.lend(found),
+        }
+    }
+
+    /// The newest entry it reads: what it looks up is at or below it.
+    pub fn count(&self) -> u64 {
+        match self {
+            Scan::Listing(s) => s.count(),
+            Scan::Export(s) => s.count(),
+        }
+    }
 }

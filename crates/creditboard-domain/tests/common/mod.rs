@@ -6,7 +6,7 @@
 )]
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
-use creditboard_domain::activity::{ActivityPage, ListingScan, PageRequest, ScanStep};
+use creditboard_domain::activity::{ActivityPage, ListingScan, PageRequest, Scan, ScanStep};
 use creditboard_domain::config::meter::{BucketKind, MeterConfig, MeterUnit, PurchasePolicy};
 use creditboard_domain::config::{AccountConfig, BillingCycle, DrawDownOrder, HoldPolicy, Plan};
 use creditboard_domain::entry::Outline;
@@ -330,16 +330,9 @@ pub fn found(before: &[LedgerEntry], wanted: &Wanted) -> Found {
     }
 }
 
-/// A filtered page scanned as a store would: set up on `setup` (which may hold only the
-/// entries after a snapshot), fed `entries` (the whole ledger's) seven at a time, what it
+/// A scan run as a store would: fed `entries` (the whole ledger's) seven at a time, what it
 /// looks up found among them.
-pub fn scan_page(
-    setup: &Ledger,
-    entries: &[LedgerEntry],
-    req: &PageRequest,
-    now: DateTime<Utc>,
-) -> ActivityPage {
-    let mut scan = ListingScan::new(setup, req, now).unwrap();
+pub fn run_scan(mut scan: Scan, entries: &[LedgerEntry]) -> Scan {
     for _ in 0..10 * entries.len() + 10 {
         match scan.next() {
             ScanStep::Below(id) => {
@@ -362,8 +355,23 @@ pub fn scan_page(
                 scan.feed(&chunk);
             }
             ScanStep::Lookup(wanted) => scan.lend(found(entries, &wanted)),
-            ScanStep::Done => return scan.page().unwrap(),
+            ScanStep::Done => return scan,
         }
     }
-    panic!("the scan of {req:?} did not finish");
+    panic!("the scan did not finish: {scan:?}");
+}
+
+/// A filtered page scanned as a store would, set up on `setup` (which may hold only the
+/// entries after a snapshot).
+pub fn scan_page(
+    setup: &Ledger,
+    entries: &[LedgerEntry],
+    req: &PageRequest,
+    now: DateTime<Utc>,
+) -> ActivityPage {
+    let scan = Scan::Listing(ListingScan::new(setup, req, now).unwrap());
+    match run_scan(scan, entries) {
+        Scan::Listing(s) => s.page().unwrap(),
+        Scan::Export(_) => unreachable!("a listing's scan"),
+    }
 }

@@ -202,8 +202,9 @@ impl Accounts {
 
     /// Runs a read on a copy brought up to date, at the later of this process's clock and the
     /// ledger's, off the runtime's threads. A copy opened from a snapshot may want entries
-    /// from before it (looked up and lent, then asked again) or the whole history (the copy
-    /// is opened whole, then asked again).
+    /// from before it (looked up and lent, then asked again), a scan of the stored entries
+    /// (run, lent, then asked again) or the whole history (the copy is opened whole, then
+    /// asked again).
     async fn answer<T>(
         &self,
         slot: &Slot,
@@ -225,11 +226,16 @@ impl Accounts {
                     return done;
                 }
             };
-            if wanted.scan {
-                let scan = a.listing_scan(now)?;
+            // A scan keeps memory to a chunk; an account whose history fits the budget twice
+            // is opened whole instead, so its next filtered pages take milliseconds.
+            let scan = wanted.scan && self.resident.held_once(a.last_id());
+            if scan {
+                let scan = a.take_scan().ok_or_else(|| {
+                    ApiError::internal(format!("{account}: a read wanted a scan it did not give"))
+                })?;
                 let scan = self.scan(account, scan).await?;
                 loaded(guard)?.lend_scan(scan)?;
-            } else if wanted.history {
+            } else if wanted.history || wanted.scan {
                 slot.want_whole();
                 self.resident.drop_copy(slot, side, guard);
                 let fresh = self.fresh(slot, side, guard, account).await;

@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::resident::{Side, heavy};
 use creditboard_domain::LedgerEntry;
 use creditboard_domain::account::{Account, AccountSnapshot};
-use creditboard_domain::activity::{ListingScan, ScanStep};
+use creditboard_domain::activity::{Scan, ScanStep};
 use std::sync::atomic::Ordering;
 
 /// Entries a listing's scan reads at a time (as `ledger.csv` does: a chunk parses in a few
@@ -81,15 +81,11 @@ impl Accounts {
         Ok(opened)
     }
 
-    /// A filtered listing's scan of the stored entries (the domain's `ListingScan`), for a
-    /// copy opened from its snapshot: [`SCAN_CHUNK`] entries at a time, each parsed off the
-    /// runtime's threads and dropped once fed, so memory is a chunk and a page, not the
-    /// history the copy would otherwise be opened with.
-    pub(super) async fn scan(
-        &self,
-        account: &str,
-        mut scan: ListingScan,
-    ) -> ApiResult<ListingScan> {
+    /// A scan of the stored entries for a copy opened from its snapshot (the domain's `Scan`:
+    /// a filtered listing's page, a chunk of the dashboard's export): [`SCAN_CHUNK`] entries
+    /// at a time, each parsed off the runtime's threads and dropped once fed, so memory is a
+    /// chunk and a page, not the history the copy would otherwise be opened with.
+    pub(super) async fn scan(&self, account: &str, mut scan: Scan) -> ApiResult<Scan> {
         loop {
             let bodies = match scan.next() {
                 ScanStep::Below(id) => self.db.bodies_below(account, id, SCAN_CHUNK).await?,
