@@ -1123,7 +1123,7 @@ fn a_scanned_listing_counts_settlements_of_older_jobs_by_their_job() {
     for query in queries {
         let req = request(query, 10, 1);
         let expected = activity_page(&l, &mut ActivityIndex::new(), &req, now).unwrap();
-        assert_eq!(scan_page(&l, l.entries(), &req, now), expected, "{req:?}");
+        assert_eq!(scan_page(&l, &l, &req, now), expected, "{req:?}");
     }
     // The capture and the refunds of both captures count for the captured holds: usage 250
     // less the 50 and 30 given back (the refund of the charge is a charge's, not a hold's).
@@ -1132,7 +1132,7 @@ fn a_scanned_listing_counts_settlements_of_older_jobs_by_their_job() {
         10,
         1,
     );
-    let page = scan_page(&l, l.entries(), &req, now);
+    let page = scan_page(&l, &l, &req, now);
     assert_eq!(page.total_count, 0, "no hold began in the last day");
     assert_eq!(page.totals.len(), 1);
     assert_eq!(page.totals[0].used.get(), 250 - 50 - 30);

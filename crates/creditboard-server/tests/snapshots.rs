@@ -66,8 +66,9 @@ async fn csv(router: &Router, token: &str, query: &str) -> String {
 async fn usage(router: &Router, token: &str, jobs: std::ops::Range<u32>) -> Value {
     let events: Vec<Value> = jobs
         .map(|n| {
+            let member = if n % 3 == 0 { "ana" } else { "ben" };
             json!({"key": format!("job-{n}"), "meter": "credits", "amount": 3 + n % 5,
-                         "usage": {"description": format!("job {n}")}})
+                         "usage": {"description": format!("job {n}"), "member": member}})
         })
         .collect();
     let (status, body) = post(router, token, &path("/usage"), &json!({"events": events})).await;
@@ -242,8 +243,9 @@ async fn an_account_opened_from_its_snapshot_answers_as_one_replayed_whole() {
             ],
         )
         .await;
-        // Filtered listings (a status, a kind, a text search) scan the stored entries newest
-        // first, a chunk at a time, rather than opening the history: the same pages.
+        // Filtered listings (a status, a kind, a text search, a member) scan the stored
+        // entries newest first, a chunk at a time, rather than opening the history (for a
+        // member, only those whose stored text names them): the same pages.
         same_answers(
             &third_app,
             &first_app,
@@ -255,6 +257,8 @@ async fn an_account_opened_from_its_snapshot_answers_as_one_replayed_whole() {
                 "/ledger?size=5&period=last_7_days&status=success",
                 "/ledger?size=5&page=99&q=job",
                 "/ledger?size=25&period=all_activity&q=job%2012",
+                "/ledger?size=6&page=2&member=ana",
+                "/ledger?size=6&page=3&period=last_7_days&member=ben&status=success",
             ],
         )
         .await;
@@ -265,6 +269,7 @@ async fn an_account_opened_from_its_snapshot_answers_as_one_replayed_whole() {
             "&status=success",
             "&type=hold&period=last_7_days",
             "&q=job%201",
+            "&member=ana",
         ] {
             let mut read = format!("/ledger/export?rows=40{query}");
             let mut lines = 0;

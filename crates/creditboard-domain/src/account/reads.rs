@@ -58,7 +58,12 @@ impl Account {
             return Ok(page);
         }
         let scan = ListingScan::new(&self.ledger, request, now)?;
-        self.want_scan(Scan::Listing(scan))
+        self.blocks.sync(&self.ledger);
+        let from = match scan.period_start() {
+            Some(start) => self.blocks.first_at(&self.ledger, start.timestamp_millis()),
+            None => 1,
+        };
+        self.want_scan(Scan::Listing(scan.starting_at(from)))
     }
 
     /// The next chunk of a listing's CSV export. A copy opened from its snapshot counts the

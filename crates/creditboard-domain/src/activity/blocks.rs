@@ -186,6 +186,17 @@ impl BlockSums {
             && self.times.windows(2).all(|w| w[0].1 <= w[1].0)
     }
 
+    /// The first id a period starting at `ms` can hold: the start of the first block whose
+    /// last entry is that late (every entry before it is earlier). Sums that do not answer
+    /// the ledger tell nothing: the first id.
+    pub fn first_at(&self, ledger: &Ledger, ms: i64) -> u64 {
+        if !self.answers(ledger) {
+            return 1;
+        }
+        let block = self.times.partition_point(|&(_, last)| last < ms);
+        (block * self.size) as u64 + 1
+    }
+
     /// Entries per block.
     pub(super) fn size(&self) -> usize {
         self.size

@@ -31,6 +31,14 @@ pub enum ScanStep {
     /// The entries below this id, newest first, as many as the store reads at a time (none
     /// left: an empty chunk).
     Below(u64),
+    /// The same, from `from` up only, and only those whose stored text (serde_json's compact
+    /// form) contains one of `any_of`: the others cannot matter to the page (a settlement
+    /// carries its job's attributes, so a job's settlements name what it names).
+    Naming {
+        below: u64,
+        from: u64,
+        any_of: Vec<String>,
+    },
     /// The entries above this id, oldest first, likewise.
     Above(u64),
     /// Entries it did not read, by id, and what settled some jobs ([`Found`] as the store
@@ -74,6 +82,10 @@ pub struct ListingScan {
     newest: Option<DateTime<Utc>>,
     /// Where the next chunk starts.
     cursor: u64,
+    /// What an entry's stored text must contain to matter ([`ScanStep::Naming`]; none: every
+    /// entry matters), and the first id the period can hold (a block's start).
+    naming: Vec<String>,
+    from: u64,
     /// Settling entries read, by the entry they settle, until that one is read.
     pending: HashMap<EntryId, Vec<LedgerEntry>>,
     /// After the period: jobs asked for by id, and those found, waiting for what settled them.
@@ -123,6 +135,8 @@ impl ListingScan {
             range: None,
             newest: None,
             cursor: count + 1,
+            naming: naming(&request.query.filter),
+            from: 1,
             pending: HashMap::new(),
             asked: HashSet::new(),
             jobs: HashMap::new(),
@@ -139,6 +153,21 @@ impl ListingScan {
         Ok(scan)
     }
 
+    /// The scan with the period known to start at entry `from` or later (the block sums'
+    /// times tell): nothing older is read but the jobs of its settlements.
+    pub fn starting_at(mut self, from: u64) -> Self {
+        self.from = from.max(1);
+        self
+    }
+
+    /// When the period starts, if the calendar alone tells ("all activity" starts at the
+    /// first matching entry, a scan's own finding).
+    pub fn period_start(&self) -> Option<DateTime<Utc>> {
+        (self.phase == Phase::Listing)
+            .then(|| self.range.as_ref().map(|r| r.start))
+            .flatten()
+    }
+
     /// The page it answers.
     pub fn request(&self) -> &PageRequest {
         &self.request
@@ -152,6 +181,11 @@ impl ListingScan {
     /// What the scan wants next.
     pub fn next(&self) -> ScanStep {
         match self.phase {
+            Phase::Listing if !self.naming.is_empty() => ScanStep::Naming {
+                below: self.cursor,
+                from: self.from,
+                any_of: self.naming.clone(),
+            },
             Phase::Newest | Phase::Listing => ScanStep::Below(self.cursor),
             Phase::Oldest => ScanStep::Above(self.cursor),
             Phase::Jobs if !self.waiting().is_empty() => ScanStep::Lookup(Wanted {
@@ -408,6 +442,31 @@ impl ListingScan {
         }
         self.rank += 1;
     }
+}
+
+/// What a stored entry's text must contain for `filter` to match it or its job: one of the
+/// values of its attribute with the fewest asked for, as serde_json writes it in the entry's
+/// usage (`"member":"ann"`); none when no attribute is filtered.
+fn naming(filter: &LedgerFilter) -> Vec<String> {
+    fn quoted<T: serde::Serialize>(key: &str, values: &[T]) -> Vec<String> {
+        values
+            .iter()
+            .filter_map(|v| serde_json::to_string(v).ok())
+            .map(|v| format!("\"{key}\":{v}"))
+            .collect()
+    }
+    [
+        quoted("member", &filter.members),
+        quoted("project", &filter.projects),
+        quoted("category", &filter.categories),
+        quoted("feature", &filter.features),
+        quoted("engine", &filter.engines),
+        quoted("tier", &filter.tiers),
+    ]
+    .into_iter()
+    .filter(|values| !values.is_empty())
+    .min_by_key(Vec::len)
+    .unwrap_or_default()
 }
 
 /// What settled each job, from the settling entries of some jobs (a settlement of a

@@ -6,7 +6,9 @@
 )]
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
-use creditboard_domain::activity::{ActivityPage, ListingScan, PageRequest, Scan, ScanStep};
+use creditboard_domain::activity::{
+    ActivityPage, BlockSums, ListingScan, PageRequest, Scan, ScanStep,
+};
 use creditboard_domain::config::meter::{BucketKind, MeterConfig, MeterUnit, PurchasePolicy};
 use creditboard_domain::config::{AccountConfig, BillingCycle, DrawDownOrder, HoldPolicy, Plan};
 use creditboard_domain::entry::Outline;
@@ -354,6 +356,26 @@ pub fn run_scan(mut scan: Scan, entries: &[LedgerEntry]) -> Scan {
                     .collect();
                 scan.feed(&chunk);
             }
+            // As a database would: by id, then by the entry's stored text.
+            ScanStep::Naming {
+                below,
+                from,
+                any_of,
+            } => {
+                let named = |e: &&LedgerEntry| {
+                    let text = serde_json::to_string(e).unwrap();
+                    any_of.iter().any(|n| text.contains(n.as_str()))
+                };
+                let chunk: Vec<LedgerEntry> = entries
+                    .iter()
+                    .rev()
+                    .filter(|e| e.id.0 < below && e.id.0 >= from)
+                    .filter(named)
+                    .take(7)
+                    .cloned()
+                    .collect();
+                scan.feed(&chunk);
+            }
             ScanStep::Lookup(wanted) => scan.lend(found(entries, &wanted)),
             ScanStep::Done => return scan,
         }
@@ -362,15 +384,21 @@ pub fn run_scan(mut scan: Scan, entries: &[LedgerEntry]) -> Scan {
 }
 
 /// A filtered page scanned as a store would, set up on `setup` (which may hold only the
-/// entries after a snapshot).
+/// entries after a snapshot) and told where the period can start by block sums of three
+/// entries over `whole`, whose entries it is fed.
 pub fn scan_page(
     setup: &Ledger,
-    entries: &[LedgerEntry],
+    whole: &Ledger,
     req: &PageRequest,
     now: DateTime<Utc>,
 ) -> ActivityPage {
-    let scan = Scan::Listing(ListingScan::new(setup, req, now).unwrap());
-    match run_scan(scan, entries) {
+    let scan = ListingScan::new(setup, req, now).unwrap();
+    let mut blocks = BlockSums::with_block_size(3);
+    blocks.sync(whole);
+    let from = scan
+        .period_start()
+        .map_or(1, |start| blocks.first_at(whole, start.timestamp_millis()));
+    match run_scan(Scan::Listing(scan.starting_at(from)), whole.entries()) {
         Scan::Listing(s) => s.page().unwrap(),
         Scan::Export(_) => unreachable!("a listing's scan"),
     }

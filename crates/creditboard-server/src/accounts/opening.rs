@@ -90,6 +90,14 @@ impl Accounts {
             let bodies = match scan.next() {
                 ScanStep::Below(id) => self.db.bodies_below(account, id, SCAN_CHUNK).await?,
                 ScanStep::Above(id) => self.db.bodies_above(account, id, SCAN_CHUNK).await?,
+                ScanStep::Naming {
+                    below,
+                    from,
+                    any_of,
+                } => {
+                    let (ids, chunk) = ((below, from), SCAN_CHUNK);
+                    self.db.bodies_naming(account, ids, &any_of, chunk).await?
+                }
                 ScanStep::Lookup(wanted) => {
                     scan.lend(self.db.found(account, scan.count(), &wanted).await?);
                     continue;

@@ -295,6 +295,37 @@ impl Db {
         pool.bodies(sql, account, &params).await
     }
 
+    /// Up to `limit` entries' bodies below id `below` and from id `from` on, newest first,
+    /// whose text contains one of `any_of`: the database passes over the others before they
+    /// are sent and parsed (a listing's scan for a member, say).
+    pub async fn bodies_naming(
+        &self,
+        account: &str,
+        (below, from): (u64, u64),
+        any_of: &[String],
+        limit: u32,
+    ) -> ApiResult<Vec<String>> {
+        let mut pool = self;
+        let sql = if pool.sqlite() {
+            "SELECT body FROM entries WHERE account = $1 AND id < $2 AND id >= $3 \
+             AND EXISTS (SELECT 1 FROM json_each($4) AS n WHERE instr(body, n.value) > 0) \
+             ORDER BY id DESC LIMIT $5"
+        } else {
+            "SELECT body FROM entries WHERE account = $1 AND id < $2 AND id >= $3 \
+             AND EXISTS (SELECT 1 FROM json_array_elements_text($4::json) AS n(v) \
+             WHERE strpos(body, n.v) > 0) ORDER BY id DESC LIMIT $5"
+        };
+        let int = |n: u64| Param::Int(i64::try_from(n).unwrap_or(i64::MAX));
+        let list = serde_json::to_string(any_of).map_err(ApiError::internal)?;
+        let params = [
+            int(below),
+            int(from),
+            Param::Text(list),
+            Param::Int(i64::from(limit)),
+        ];
+        pool.bodies(sql, account, &params).await
+    }
+
     /// Up to `limit` entries' bodies above id `above`, oldest first.
     pub async fn bodies_above(
         &self,
