@@ -28,7 +28,7 @@ pub struct Wanted {
     /// range, so the account must be opened with all of them.
     pub history: bool,
     /// The stored entries read through a filtered listing's scan
-    /// ([`crate::account::Account::listing_scan`]), newest first, in place of the history.
+    /// ([`crate::account::Account::take_scan`]), newest first, in place of the history.
     pub scan: bool,
 }
 

@@ -689,8 +689,9 @@ fn check_scan(setup: &Ledger, whole: &Ledger) -> Result<(), TestCaseError> {
 /// The CSV export streamed from the entries newest first, a few at a time, set up on a ledger
 /// that may hold only the entries after a snapshot, is the export of the whole ledger.
 fn check_export(setup: &Ledger, whole: &Ledger) -> Result<(), TestCaseError> {
+    use creditboard_domain::account::Scan;
     use creditboard_domain::activity::{
-        ActivityIndex, ActivityQuery, ExportRequest, ExportScan, ExportStream, Scan, export_chunk,
+        ActivityIndex, ActivityQuery, ExportRequest, ExportScan, ExportStream, export_chunk,
     };
     use creditboard_domain::entry::EntryStatus;
     let now = whole.now();

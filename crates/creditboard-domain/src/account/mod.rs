@@ -16,9 +16,10 @@ mod scanning;
 mod snapshot;
 
 pub use reads::{balance_view, team_view, usage_view};
+pub use scanning::Scan;
 pub use snapshot::AccountSnapshot;
 
-use crate::activity::{ActivityIndex, BlockSums, Scan};
+use crate::activity::{ActivityIndex, BlockSums};
 use crate::alerts::{AlertLog, Notification};
 use crate::api::host::AuditEntry;
 use crate::config::AccountConfig;

@@ -2,11 +2,11 @@
 //! exports, estimates, team spend, notifications, what top-ups would do. Anyone with access
 //! may read; none of these writes an entry.
 
-use super::Account;
+use super::{Account, Scan};
 use crate::access::Caller;
 use crate::activity::{
     self, ActivityPage, ActivityQuery, ExportChunk, ExportRequest, ExportScan, ExportStream,
-    ListingScan, PageRequest, Scan,
+    ListingScan, PageRequest,
 };
 use crate::alerts::Notification;
 use crate::amount::Amount;

@@ -5,8 +5,12 @@
 //! asked again, the read answers with what it made.
 
 use super::Account;
-use crate::activity::{ActivityPage, ExportChunk, ExportRequest, PageRequest, Scan};
+use crate::activity::{
+    ActivityPage, ExportChunk, ExportRequest, ExportScan, ListingScan, PageRequest, ScanStep,
+};
+use crate::entry::LedgerEntry;
 use crate::error::{DomainError, Result, Wanted};
+use crate::ledger::Found;
 
 /// What a finished scan made, for the request that wanted it, over the entries it read.
 #[derive(Debug, Clone)]
@@ -78,5 +82,44 @@ impl Account {
             scan: true,
             ..Wanted::default()
         })))
+    }
+}
+
+/// A scan the store runs for a copy without its history: a filtered listing's page, or a
+/// chunk of the dashboard's export.
+#[derive(Debug, Clone)]
+pub enum Scan {
+    Listing(ListingScan),
+    Export(ExportScan),
+}
+
+impl Scan {
+    pub fn next(&self) -> ScanStep {
+        match self {
+            Scan::Listing(s) => s.next(),
+            Scan::Export(s) => s.next(),
+        }
+    }
+
+    pub fn feed(&mut self, entries: &[LedgerEntry]) {
+        match self {
+            Scan::Listing(s) => s.feed(entries),
+            Scan::Export(s) => s.feed(entries),
+        }
+    }
+
+    pub fn lend(&mut self, found: Found) {
+        match self {
+            Scan::Listing(s) => s.lend(found),
+            Scan::Export(s) => s.lend(found),
+        }
+    }
+
+    /// The newest entry it reads: what it looks up is at or below it.
+    pub fn count(&self) -> u64 {
+        match self {
+            Scan::Listing(s) => s.count(),
+            Scan::Export(s) => s.count(),
+        }
     }
 }

@@ -9,7 +9,7 @@
 use super::export::{CSV_HEADER, ExportChunk, ExportRequest, csv_line};
 use super::job::settle;
 use super::listing::Matcher;
-use super::scan::{ScanStep, settlements_by_job};
+use super::scan_step::{ScanStep, settlements_by_job};
 use crate::config::AccountConfig;
 use crate::entry::{EntryId, LedgerEntry};
 use crate::error::{DomainError, Result, Wanted};

@@ -17,6 +17,7 @@ mod job;
 mod listing;
 mod partial;
 mod scan;
+mod scan_step;
 mod stream;
 
 pub use blocks::BlockSums;
@@ -25,7 +26,8 @@ pub use export_scan::ExportScan;
 pub use index::ActivityIndex;
 pub use listing::activity_page;
 pub use partial::{partial_page, without_history};
-pub use scan::{ListingScan, Scan, ScanStep};
+pub use scan::ListingScan;
+pub use scan_step::ScanStep;
 pub use stream::ExportStream;
 
 use crate::amount::Amount;

@@ -11,10 +11,10 @@
 //! The page is the one [`super::activity_page`] makes from the whole ledger (a property test
 //! holds the two equal).
 
-use super::export_scan::ExportScan;
 use super::index::Sums;
 use super::job::settle;
 use super::listing::{Matcher, assemble};
+use super::scan_step::{ScanStep, settlements_by_job};
 use super::{ActivityPage, ActivityRow, PageRequest};
 use crate::config::AccountConfig;
 use crate::entry::{EntryId, LedgerEntry};
@@ -24,29 +24,6 @@ use crate::period::{DateRange, Period, PeriodPreset};
 use crate::usage::LedgerFilter;
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet, VecDeque};
-
-/// What a scan asks the store for next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScanStep {
-    /// The entries below this id, newest first, as many as the store reads at a time (none
-    /// left: an empty chunk).
-    Below(u64),
-    /// The same, from `from` up only, and only those whose stored text (serde_json's compact
-    /// form) contains one of `any_of`: the others cannot matter to the page (a settlement
-    /// carries its job's attributes, so a job's settlements name what it names).
-    Naming {
-        below: u64,
-        from: u64,
-        any_of: Vec<String>,
-    },
-    /// The entries above this id, oldest first, likewise.
-    Above(u64),
-    /// Entries it did not read, by id, and what settled some jobs ([`Found`] as the store
-    /// lends a ledger).
-    Lookup(Wanted),
-    /// Nothing more: [`ListingScan::page`] answers.
-    Done,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -467,78 +444,4 @@ fn naming(filter: &LedgerFilter) -> Vec<String> {
     .filter(|values| !values.is_empty())
     .min_by_key(Vec::len)
     .unwrap_or_default()
-}
-
-/// What settled each job, from the settling entries of some jobs (a settlement of a
-/// settlement, such as a refund of a capture, goes to the job the capture settled), each
-/// entry once, oldest first.
-pub(super) fn settlements_by_job(
-    entries: impl IntoIterator<Item = LedgerEntry>,
-) -> HashMap<EntryId, Vec<LedgerEntry>> {
-    let by_id: HashMap<EntryId, LedgerEntry> = entries
-        .into_iter()
-        .filter(|e| e.settles())
-        .map(|e| (e.id, e))
-        .collect();
-    let mut jobs: HashMap<EntryId, Vec<LedgerEntry>> = HashMap::new();
-    for e in by_id.values() {
-        if let Some(job) = job_of(e, &by_id) {
-            jobs.entry(job).or_default().push(e.clone());
-        }
-    }
-    for settled in jobs.values_mut() {
-        settled.sort_by_key(|e| e.id);
-    }
-    jobs
-}
-
-/// The job `e` settles, through the settlements between (all in `by_id`, the jobs not).
-fn job_of(e: &LedgerEntry, by_id: &HashMap<EntryId, LedgerEntry>) -> Option<EntryId> {
-    let mut of = e.reverses?;
-    for _ in 0..by_id.len() {
-        match by_id.get(&of).and_then(|p| p.reverses) {
-            Some(up) => of = up,
-            None => return Some(of),
-        }
-    }
-    None
-}
-
-/// A scan the store runs for a copy without its history: a filtered listing's page, or a
-/// chunk of the dashboard's export.
-#[derive(Debug, Clone)]
-pub enum Scan {
-    Listing(ListingScan),
-    Export(ExportScan),
-}
-
-impl Scan {
-    pub fn next(&self) -> ScanStep {
-        match self {
-            Scan::Listing(s) => s.next(),
-            Scan::Export(s) => s.next(),
-        }
-    }
-
-    pub fn feed(&mut self, entries: &[LedgerEntry]) {
-        match self {
-            Scan::Listing(s) => s.feed(entries),
-            Scan::Export(s) => s.feed(entries),
-        }
-    }
-
-    pub fn lend(&mut self, found: Found) {
-        match self {
-            Scan::Listing(s) => s.lend(found),
-            Scan::Export(s) => s.lend(found),
-        }
-    }
-
-    /// The newest entry it reads: what it looks up is at or below it.
-    pub fn count(&self) -> u64 {
-        match self {
-            Scan::Listing(s) => s.count(),
-            Scan::Export(s) => s.count(),
-        }
-    }
 }

@@ -6,9 +6,8 @@
 )]
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
-use creditboard_domain::activity::{
-    ActivityPage, BlockSums, ListingScan, PageRequest, Scan, ScanStep,
-};
+use creditboard_domain::account::Scan;
+use creditboard_domain::activity::{ActivityPage, BlockSums, ListingScan, PageRequest, ScanStep};
 use creditboard_domain::config::meter::{BucketKind, MeterConfig, MeterUnit, PurchasePolicy};
 use creditboard_domain::config::{AccountConfig, BillingCycle, DrawDownOrder, HoldPolicy, Plan};
 use creditboard_domain::entry::Outline;

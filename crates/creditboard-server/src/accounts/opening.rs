@@ -7,8 +7,9 @@ use crate::db::{News, WriteTx, corrupt};
 use crate::error::{ApiError, ApiResult};
 use crate::resident::{Side, heavy};
 use creditboard_domain::LedgerEntry;
+use creditboard_domain::account::Scan;
 use creditboard_domain::account::{Account, AccountSnapshot};
-use creditboard_domain::activity::{Scan, ScanStep};
+use creditboard_domain::activity::ScanStep;
 use std::sync::atomic::Ordering;
 
 /// Entries a listing's scan reads at a time (as `ledger.csv` does: a chunk parses in a few
