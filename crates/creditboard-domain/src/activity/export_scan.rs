@@ -49,9 +49,7 @@ impl ExportScan {
     pub fn new(ledger: &Ledger, request: &ExportRequest, now: DateTime<Utc>) -> Result<Self> {
         request.check()?;
         let config = ledger.config();
-        if let Some(m) = &request.query.meter {
-            config.meter(m)?;
-        }
+        request.query.check_meter(config)?;
         if request.query.period == Some(Period::preset(PeriodPreset::AllActivity)) {
             ledger.require_history()?;
         }

@@ -23,9 +23,7 @@ pub(super) fn candidates<'a>(
     now: DateTime<Utc>,
 ) -> Result<(Option<DateRange>, &'a [LedgerEntry])> {
     let config = ledger.config();
-    if let Some(m) = &query.meter {
-        config.meter(m)?;
-    }
+    query.check_meter(config)?;
     let range = query
         .period
         .map(|p| range_of(ledger, p, &query.filter, now));

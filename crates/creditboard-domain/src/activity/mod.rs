@@ -31,6 +31,7 @@ pub use scan_step::ScanStep;
 pub use stream::ExportStream;
 
 use crate::amount::Amount;
+use crate::config::AccountConfig;
 use crate::entry::{EntryId, EntryKind, EntryStatus, LedgerEntry};
 use crate::error::{DomainError, Result};
 use crate::ids::MeterId;
@@ -68,6 +69,16 @@ impl ActivityQuery {
                 k.as_str(),
                 settling_name(*k)
             ))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl ActivityQuery {
+    /// Whether its meter, if it names one, is one of the account's.
+    pub(crate) fn check_meter(&self, config: &AccountConfig) -> Result<()> {
+        match &self.meter {
+            Some(m) => config.meter(m).map(|_| ()),
             None => Ok(()),
         }
     }

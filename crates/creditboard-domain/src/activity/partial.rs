@@ -44,9 +44,7 @@ pub fn partial_page(
 ) -> Result<ActivityPage> {
     req.check()?;
     let config = ledger.config();
-    if let Some(m) = &req.query.meter {
-        config.meter(m)?;
-    }
+    req.query.check_meter(config)?;
     if !without_history(&req.query) || !blocks.answers(ledger) {
         return Err(DomainError::NotHeld(Box::new(Wanted {
             history: true,

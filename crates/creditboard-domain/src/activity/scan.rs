@@ -68,7 +68,6 @@ pub struct ListingScan {
     /// After the period: jobs asked for by id, and those found, waiting for what settled them.
     asked: HashSet<u64>,
     jobs: HashMap<EntryId, (LedgerEntry, Vec<LedgerEntry>)>,
-    settlers_asked: bool,
     sums: Vec<Sums>,
     newer: u64,
     /// Rows counted so far (newest first), those of the page asked for, and while short of it
@@ -84,9 +83,7 @@ impl ListingScan {
     pub fn new(ledger: &Ledger, request: &PageRequest, now: DateTime<Utc>) -> Result<Self> {
         request.check()?;
         let config = ledger.config();
-        if let Some(m) = &request.query.meter {
-            config.meter(m)?;
-        }
+        request.query.check_meter(config)?;
         let count = ledger.count() as u64;
         let all_activity = request.query.period == Some(Period::preset(PeriodPreset::AllActivity));
         let mut scan = ListingScan {
@@ -117,7 +114,6 @@ impl ListingScan {
             pending: HashMap::new(),
             asked: HashSet::new(),
             jobs: HashMap::new(),
-            settlers_asked: false,
             sums: vec![Sums::default(); config.meters.len()],
             newer: 0,
             rank: 0,
@@ -243,20 +239,18 @@ impl ListingScan {
             }
             return;
         }
-        if !self.settlers_asked {
-            self.settlers_asked = true;
-            let seen: Vec<LedgerEntry> = self.jobs.values().flat_map(|(_, g)| g.clone()).collect();
-            let mut settling = settlements_by_job(found.entries.into_iter().chain(seen));
-            for (id, (root, group)) in std::mem::take(&mut self.jobs) {
-                let settled = settling.remove(&id).unwrap_or_default();
-                let row = settle(root.clone(), settled.iter());
-                let job = self.job_matches(&root, &row);
-                for e in &group {
-                    self.count_entry(e, job);
-                }
+        // What settled the jobs: each settlement in the period counts as its job says.
+        let seen: Vec<LedgerEntry> = self.jobs.values().flat_map(|(_, g)| g.clone()).collect();
+        let mut settling = settlements_by_job(found.entries.into_iter().chain(seen));
+        for (id, (root, group)) in std::mem::take(&mut self.jobs) {
+            let settled = settling.remove(&id).unwrap_or_default();
+            let row = settle(root.clone(), settled.iter());
+            let job = self.job_matches(&root, &row);
+            for e in &group {
+                self.count_entry(e, job);
             }
-            self.phase = Phase::Done;
         }
+        self.phase = Phase::Done;
     }
 
     /// The page, once [`ListingScan::next`] says [`ScanStep::Done`].

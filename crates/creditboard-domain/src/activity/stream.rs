@@ -40,9 +40,7 @@ impl ExportStream {
     pub fn new(ledger: &Ledger, query: &ActivityQuery, now: DateTime<Utc>) -> Result<Self> {
         query.check()?;
         let config = ledger.config();
-        if let Some(m) = &query.meter {
-            config.meter(m)?;
-        }
+        query.check_meter(config)?;
         if query.period == Some(Period::preset(PeriodPreset::AllActivity)) {
             ledger.require_history()?;
         }
