@@ -50,6 +50,9 @@ pub struct Slot {
     /// A request needed the whole history (a listing, a summary): copies are opened whole
     /// from then on, not from the account's snapshot.
     whole: AtomicBool,
+    /// How many entries before the writer's copy's own, as last measured (0: it holds them
+    /// all, or none is held), read without its lock.
+    writer_base: AtomicU64,
 }
 
 /// Which copy of an account.
@@ -70,6 +73,10 @@ impl Slot {
     /// Whether copies are opened with the whole history.
     pub fn wants_whole(&self) -> bool {
         self.whole.load(Ordering::Relaxed)
+    }
+
+    pub fn writer_base(&self) -> u64 {
+        self.writer_base.load(Ordering::Relaxed)
     }
 
     pub fn want_whole(&self) {
@@ -175,6 +182,10 @@ impl Resident {
     /// Counts `side` of `slot` as what `state` (its content, held under its lock) takes.
     pub fn measure(&self, slot: &Slot, side: Side, state: &Option<Account>) {
         let now = state.as_ref().map_or(0, estimate);
+        if side == Side::Writer {
+            let base = state.as_ref().map_or(0, |a| a.ledger().base() as u64);
+            slot.writer_base.store(base, Ordering::Relaxed);
+        }
         let before = slot.bytes[side as usize].swap(now, Ordering::Relaxed);
         if now >= before {
             self.bytes.fetch_add(now - before, Ordering::Relaxed);

@@ -644,6 +644,108 @@ async fn the_database_guards_the_ledger_keys_once_entries_never_changed() {
     }
 }
 
+/// Whatever writes to the database, an entry names an account that exists, and an account
+/// that holds entries is never removed (PostgreSQL checks it once per statement, not per row).
+#[tokio::test]
+async fn every_entry_names_an_account_the_database_keeps() {
+    use creditboard_server::db::Db;
+    for db in each_backend().await {
+        let (state, t) = server(&db, 0).await;
+        let app = router(state);
+        let event = json!({"events": [{"key": "job-1", "meter": "credits", "amount": 5}]});
+        let (_, used) = post(&app, &t.service, &path("/usage"), &event).await;
+        assert_eq!(used["accepted"], 1, "{used}");
+        let entries = entry_count(&app, &t.admin).await;
+        let store = Db::connect(&db.url).await.expect("connect");
+        let copy_to = |account: &str| {
+            format!(
+                "INSERT INTO entries (account, id, at_ms, meter, kind, amount, op_key, body) \
+                 SELECT '{account}', id, at_ms, meter, kind, amount, op_key, body FROM entries \
+                 WHERE account = 'acme' AND op_key = 'job-1'"
+            )
+        };
+        let run = |sql: String| {
+            let store = &store;
+            async move {
+                match store {
+                    Db::Sqlite(pool) => sqlx::query(&sql).execute(pool).await.map(drop),
+                    Db::Postgres(pool) => sqlx::query(&sql).execute(pool).await.map(drop),
+                }
+            }
+        };
+        let refused_as_foreign_key = |what: &str, result: Result<(), sqlx::Error>| {
+            let e = result.expect_err(&format!("{}: {what} went through", db.backend));
+            let kind = e.as_database_error().map(|d| d.kind());
+            assert!(
+                matches!(kind, Some(sqlx::error::ErrorKind::ForeignKeyViolation)),
+                "{}: {what}: {e}",
+                db.backend
+            );
+        };
+        refused_as_foreign_key(
+            "an entry of an account that does not exist",
+            run(copy_to("nobody")).await,
+        );
+        // An account with nothing but an entry: only the entry keeps it.
+        run("INSERT INTO accounts (id, config, rate_card, opened_at) \
+             SELECT 'bare', config, rate_card, opened_at FROM accounts WHERE id = 'acme'"
+            .into())
+        .await
+        .expect("another account");
+        run(copy_to("bare")).await.expect("its entry");
+        refused_as_foreign_key(
+            "removing an account with entries",
+            run("DELETE FROM accounts WHERE id = 'bare'".into()).await,
+        );
+        let bare: i64 = match &store {
+            Db::Sqlite(pool) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM entries WHERE account = 'bare'")
+                    .fetch_one(pool)
+                    .await
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM entries WHERE account = 'bare'")
+                    .fetch_one(pool)
+                    .await
+            }
+        }
+        .expect("count");
+        assert_eq!(bare, 1, "{}: the account and its entry stay", db.backend);
+        assert_eq!(entry_count(&app, &t.admin).await, entries, "{}", db.backend);
+    }
+}
+
+/// PostgreSQL takes a batch's entries as COPY text, where a backslash starts an escape: text
+/// full of backslashes, quotes and escapes' letters is stored exactly as written, as another
+/// process reading it back shows.
+#[tokio::test]
+async fn text_is_stored_exactly_as_written() {
+    let said = r#"Render "C:\jobs\new\table" \N \t\n é ✓ 🎬"#;
+    for db in each_backend().await {
+        let (state, t) = server(&db, 0).await;
+        let app = router(state);
+        let event = json!({"events": [{"key": "job-1", "meter": "credits", "amount": 5,
+            "usage": {"description": said, "member": "m_jonas"}}]});
+        let (_, used) = post(&app, &t.service, &path("/usage"), &event).await;
+        assert_eq!(used["accepted"], 1, "{used}");
+        let other = process_at(&db, chrono::Utc::now()).await;
+        let (status, page) = call(
+            &other,
+            Method::GET,
+            &path("/ledger?kind=consume"),
+            Some(&t.admin),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(
+            page["rows"][0]["entry"]["usage"]["description"], said,
+            "{}",
+            db.backend
+        );
+    }
+}
+
 /// serde would read a struct from a JSON array (`[93]` for `{"ttl_seconds": 93}`): every
 /// documented body is refused in another shape than its own, and the estimate, whose body is
 /// an array, still takes one.

@@ -21,7 +21,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::outbox;
 use crate::resident::{Resident, Side, Slot, heavy};
 use crate::streams::Streams;
+use ahead::Ahead;
 
+mod ahead;
 mod opening;
 use chrono::{DateTime, Utc};
 use creditboard_domain::access::{self, Caller};
@@ -193,8 +195,10 @@ impl Accounts {
         fresh?;
         let now = self.now().max(loaded(&mut guard)?.ledger().now());
         if loaded(&mut guard)?.is_due(now) {
-            self.write_holding(slot, &mut guard, account, &Actor::Server, |_, _| Ok(()))
-                .await?;
+            self.write_holding(slot, &mut guard, account, &Actor::Server, None, |_, _| {
+                Ok(())
+            })
+            .await?;
         }
         self.answer(slot, Side::Writer, &mut guard, account, f)
             .await
@@ -314,7 +318,23 @@ impl Accounts {
     ) -> ApiResult<T> {
         let slot = self.resident.slot(account);
         let mut guard = slot.writer.lock().await;
-        self.write_holding(&slot, &mut guard, account, actor, f)
+        self.write_holding(&slot, &mut guard, account, actor, None, f)
+            .await
+    }
+
+    /// [`Accounts::write`] for a batch of operations keyed `keys`: on a copy opened from a
+    /// snapshot, the keys are looked up before the locks are taken ([`ahead`]).
+    pub async fn write_keyed<T>(
+        &self,
+        account: &str,
+        actor: &Actor,
+        keys: Vec<String>,
+        f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        let slot = self.resident.slot(account);
+        let ahead = self.look_up_ahead(&slot, account, keys).await;
+        let mut guard = slot.writer.lock().await;
+        self.write_holding(&slot, &mut guard, account, actor, ahead.as_ref(), f)
             .await
     }
 
@@ -325,12 +345,15 @@ impl Accounts {
         guard: &mut Option<Account>,
         account: &str,
         actor: &Actor,
+        ahead: Option<&Ahead>,
         mut f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> ApiResult<T> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let wrote = self.write_locked(slot, guard, account, actor, &mut f).await;
+            let wrote = self
+                .write_locked(slot, guard, account, actor, ahead, &mut f)
+                .await;
             self.resident.measure(slot, Side::Writer, guard);
             self.resident.trim(slot);
             match wrote {
@@ -440,6 +463,7 @@ impl Accounts {
         guard: &mut Option<Account>,
         account: &str,
         actor: &Actor,
+        ahead: Option<&Ahead>,
         mut f: impl FnMut(&mut Account, DateTime<Utc>) -> ApiResult<T>,
     ) -> Result<T, Conflict> {
         self.load(slot, Side::Writer, guard, account)
@@ -492,7 +516,10 @@ impl Accounts {
                 return Err(Conflict::Lost(e));
             }
             let base = a.ledger().base() as u64;
-            let found = tx.found(account, base, wanted).await;
+            let found = match ahead.and_then(|ahead| ahead.answer(wanted, base)) {
+                Some(found) => Ok(found),
+                None => tx.found(account, base, wanted).await,
+            };
             a.lend(found.map_err(Conflict::Refused)?)
                 .map_err(|e| Conflict::Refused(e.into()))?;
             result = f(a, now);

@@ -103,6 +103,7 @@ macro_rules! changes_after {
             .collect()
     }};
 }
+mod appends;
 mod audit;
 mod bodies;
 mod demo;
@@ -147,9 +148,6 @@ pub struct StoredToken {
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
 }
-
-/// Rows per multi-row INSERT: 8 parameters each stays far below both databases' limits.
-const INSERT_CHUNK: usize = 500;
 
 pub(crate) fn corrupt(what: impl std::fmt::Display) -> ApiError {
     ApiError::internal(format!("stored data cannot be read: {what}"))
@@ -545,42 +543,6 @@ impl WriteTx {
         self.insert_entries(config.id.as_str(), entries).await?;
         let fired = creditboard_domain::alerts::fired(config, entries);
         self.insert_notifications(config.id.as_str(), &fired).await
-    }
-
-    /// Appends entries. Ids are the primary key: if another writer appended the same id
-    /// first, this fails and nothing is written.
-    pub async fn insert_entries(
-        &mut self,
-        account: &str,
-        entries: &[LedgerEntry],
-    ) -> ApiResult<()> {
-        for chunk in entries.chunks(INSERT_CHUNK) {
-            let sql = format!(
-                "INSERT INTO entries (account, id, at_ms, meter, kind, amount, op_key, body) VALUES {}",
-                self.rows_of(chunk.len(), 8)
-            );
-            let bodies = chunk
-                .iter()
-                .map(serde_json::to_string)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(ApiError::internal)?;
-            on!(tx self, t => {
-                let mut q = sqlx::query(&sql);
-                for (e, body) in chunk.iter().zip(&bodies) {
-                    q = q
-                        .bind(account)
-                        .bind(i64::try_from(e.id.0).map_err(ApiError::internal)?)
-                        .bind(e.at.timestamp_millis())
-                        .bind(e.meter.as_str())
-                        .bind(e.kind.as_str())
-                        .bind(e.amount.get())
-                        .bind(e.key.as_str())
-                        .bind(body.as_str());
-                }
-                q.execute(&mut **t).await?;
-            });
-        }
-        Ok(())
     }
 
     /// Records a settings change as the account's next config version.

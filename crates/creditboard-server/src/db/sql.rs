@@ -27,3 +27,47 @@ impl WriteTx {
         sql
     }
 }
+
+/// Appends one row of PostgreSQL's `COPY … FROM STDIN` text format: columns separated by tabs,
+/// the row ended by a newline, and the characters that would end a column or a row early
+/// (backslash, tab, newline, carriage return) escaped. No column is ever `\N` (NULL): a
+/// backslash in the text is always doubled.
+pub(super) fn push_copy_row(out: &mut String, columns: &[&str]) {
+    for (i, column) in columns.iter().enumerate() {
+        if i > 0 {
+            out.push('\t');
+        }
+        // Most text has nothing to escape: copied whole.
+        if !column
+            .bytes()
+            .any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r'))
+        {
+            out.push_str(column);
+            continue;
+        }
+        for c in column.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                c => out.push(c),
+            }
+        }
+    }
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_copy_row;
+
+    #[test]
+    fn a_copy_row_escapes_what_would_end_a_column_or_a_row() {
+        let mut out = String::new();
+        push_copy_row(&mut out, &["a\tb", r#"{"d":"say \"hi\" \\ é"}"#, "x\ny\rz"]);
+        push_copy_row(&mut out, &[r"\N"]);
+        let expected = "a\\tb\t{\"d\":\"say \\\\\"hi\\\\\" \\\\\\\\ é\"}\tx\\ny\\rz\n\\\\N\n";
+        assert_eq!(out, expected);
+    }
+}

@@ -129,9 +129,14 @@ pub async fn usage(
     for (i, e) in batch.events.iter().enumerate() {
         positive(e.amount, &format!("event {i} (“{}”)", e.key))?;
     }
+    let keys = batch
+        .events
+        .iter()
+        .map(|e| e.key.as_str().to_string())
+        .collect();
     let result = s
         .accounts()
-        .write(&account, &bearer.actor(), |a, now| {
+        .write_keyed(&account, &bearer.actor(), keys, |a, now| {
             apply_batch(a, &who, &batch, now)
         })
         .await?;
