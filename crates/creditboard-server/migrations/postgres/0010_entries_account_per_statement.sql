@@ -8,13 +8,13 @@ ALTER TABLE entries DROP CONSTRAINT IF EXISTS entries_account_fkey;
 
 CREATE FUNCTION entries_name_an_account() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    named BIGINT;
-    found BIGINT;
+    named  BIGINT;
+    locked BIGINT;
 BEGIN
     SELECT COUNT(DISTINCT account) INTO named FROM added;
-    SELECT COUNT(*) INTO found
-        FROM (SELECT 1 FROM accounts WHERE id IN (SELECT account FROM added) FOR KEY SHARE) AS held;
-    IF found <> named THEN
+    SELECT COUNT(*) INTO locked
+        FROM (SELECT 1 FROM accounts WHERE id IN (SELECT account FROM added) FOR KEY SHARE) AS a;
+    IF locked <> named THEN
         RAISE EXCEPTION 'an entry names an account that does not exist'
             USING ERRCODE = 'foreign_key_violation';
     END IF;
