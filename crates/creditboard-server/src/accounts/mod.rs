@@ -552,7 +552,7 @@ impl Accounts {
         let last = written.last().map(|e| e.id.0);
         let stored = async {
             if let Some(last) = last {
-                tx.insert_entries(account, written).await?;
+                tx = tx.append(account, written).await?;
                 tx.insert_notifications(account, &notifications).await?;
                 // Delivered by PostgreSQL at the commit, with everything below.
                 tx.notify_appended(account, last).await?;

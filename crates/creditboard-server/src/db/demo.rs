@@ -67,8 +67,7 @@ impl Db {
         }
         let record = "INSERT INTO demo_sessions (account, created_at_ms) VALUES ($1, $2)";
         on!(tx &mut tx, t => sqlx::query(record).bind(account).bind(at.timestamp_millis()).execute(&mut **t).await.map(drop)?);
-        tx.insert_history(config, entries).await?;
-        tx.commit().await?;
+        tx.insert_history(config, entries).await?.commit().await?;
         Ok(true)
     }
 

@@ -363,9 +363,8 @@ impl Db {
         opened_at: DateTime<Utc>,
         entries: &[LedgerEntry],
     ) -> ApiResult<()> {
-        let mut tx = self.open_account(config, rate_card, opened_at).await?;
-        tx.insert_history(config, entries).await?;
-        tx.commit().await
+        let tx = self.open_account(config, rate_card, opened_at).await?;
+        tx.insert_history(config, entries).await?.commit().await
     }
 
     /// Starts creating an account: its row is inserted in the write this returns, to
@@ -536,13 +535,14 @@ impl WriteTx {
     /// Stores a new account's history with the notifications it fired: it was written under
     /// `config`, so its alerts fired with its levels.
     pub async fn insert_history(
-        &mut self,
+        self,
         config: &AccountConfig,
         entries: &[LedgerEntry],
-    ) -> ApiResult<()> {
-        self.insert_entries(config.id.as_str(), entries).await?;
+    ) -> ApiResult<Self> {
+        let mut tx = self.append(config.id.as_str(), entries).await?;
         let fired = creditboard_domain::alerts::fired(config, entries);
-        self.insert_notifications(config.id.as_str(), &fired).await
+        tx.insert_notifications(config.id.as_str(), &fired).await?;
+        Ok(tx)
     }
 
     /// Records a settings change as the account's next config version.
