@@ -746,6 +746,44 @@ async fn text_is_stored_exactly_as_written() {
     }
 }
 
+/// A client that goes away drops its request wherever its write is: the write runs to its
+/// end (left half-way, SQLite's connection stayed inside its transaction and the next writes
+/// found the database locked; PostgreSQL's could be left in the middle of a `COPY`). The
+/// server answers on, and what it holds is what another process reads from the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_dropped_anywhere_in_its_write_leaves_the_server_answering() {
+    for db in each_backend().await {
+        let (state, t) = server(&db, 100_000).await;
+        let app = router(state);
+        for n in 0..60u64 {
+            let events: Vec<Value> = (0..1000)
+                .map(|i| json!({"key": format!("d{n}-{i}"), "meter": "credits", "amount": 1}))
+                .collect();
+            let batch = json!({ "events": events });
+            // From at once to about a whole write's time: some land in its COPY.
+            let give_up = std::time::Duration::from_micros(400 * n);
+            let _ = tokio::time::timeout(give_up, post(&app, &t.service, &path("/usage"), &batch))
+                .await;
+            let one =
+                json!({"events": [{"key": format!("after-{n}"), "meter": "credits", "amount": 1}]});
+            let (status, body) = post(&app, &t.service, &path("/usage"), &one).await;
+            assert_eq!(
+                (status, body["accepted"].clone()),
+                (StatusCode::OK, json!(1)),
+                "{}: the write after a request dropped at {give_up:?}: {body}",
+                db.backend
+            );
+        }
+        let other = process_at(&db, chrono::Utc::now()).await;
+        assert_eq!(
+            available(&app, &t.admin).await,
+            available(&other, &t.admin).await,
+            "{}",
+            db.backend
+        );
+    }
+}
+
 /// serde would read a struct from a JSON array (`[93]` for `{"ttl_seconds": 93}`): every
 /// documented body is refused in another shape than its own, and the estimate, whose body is
 /// an array, still takes one.

@@ -84,6 +84,30 @@ pub fn api() -> Router<AppState> {
         .route("/api/docs/init.js", get(reference::init))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(writes_run_to_the_end))
+}
+
+/// A write runs to its end even when its client goes away. hyper drops a request's future
+/// when its connection closes, and a write dropped half-way could leave its pooled database
+/// connection inside the transaction (SQLite: the next write finds the database locked) or
+/// in the middle of a `COPY` (PostgreSQL: the connection answers out of step). Reads (the
+/// live stream, the export) stay cancellable, so they stop with their client.
+async fn writes_run_to_the_end(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::Method;
+    use axum::response::IntoResponse;
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(e) => ApiError::internal(e).into_response(),
+    }
 }
 
 /// A path that exists asked with a method it does not take: the API's error, naming the
