@@ -34,8 +34,12 @@ pub struct Wanted {
 
 impl Wanted {
     pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.only_keys()
+    }
+
+    /// Whether nothing but operation keys is wanted (none at all included).
+    pub fn only_keys(&self) -> bool {
         self.ids.is_empty()
-            && self.keys.is_empty()
             && self.settlements.is_empty()
             && self.spans.is_empty()
             && self.outlines.is_empty()

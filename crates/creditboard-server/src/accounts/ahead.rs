@@ -54,14 +54,10 @@ impl Ahead {
     /// The answer to `wanted` for a copy holding the entries after `base`, if this holds
     /// it: every key of it looked up, nothing else wanted, and `base` within what was read.
     pub(super) fn answer(&self, wanted: &Wanted, base: u64) -> Option<Found> {
-        let keys_only = wanted.ids.is_empty()
-            && wanted.settlements.is_empty()
-            && wanted.spans.is_empty()
-            && wanted.outlines.is_empty()
-            && wanted.settlers.is_empty()
-            && !wanted.history
-            && !wanted.scan;
-        if !keys_only || base > self.covers || !wanted.keys.iter().all(|k| self.keys.contains(k)) {
+        if !wanted.only_keys()
+            || base > self.covers
+            || !wanted.keys.iter().all(|k| self.keys.contains(k))
+        {
             return None;
         }
         let asked: HashSet<&str> = wanted.keys.iter().map(String::as_str).collect();
